@@ -1,0 +1,1 @@
+"""Families (the agents) and the services they meet."""

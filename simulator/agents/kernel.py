@@ -1,0 +1,927 @@
+"""Compiled monthly rules for all families (numba), one pass a month.
+
+The rules are those described in :mod:`simulator.agents.services`; this module
+carries them out. Family attributes are the columns of one int32 matrix ``FI``
+(rows are families), children's the columns of an int32 array ``CI`` (family,
+slot, column); ``LE`` and ``LJ`` are the episode and journey logs; ``M`` holds
+every counter (free rows, log lengths, flows between states, monthly counts,
+children in care by placement); ``PV`` holds every parameter, scalars first
+then vectors at fixed offsets. Few, coarse arrays keep calls between compiled
+functions cheap. Every random draw uses the model's ``numpy.random.Generator``,
+passed in (numba shares its bit generator), so a seed fixes the whole run.
+
+Speed: each family costs one uniform draw and one table lookup a month unless
+it has an event due (stage one: an upper bound on its monthly event
+probability, by state, need and decile); only then are its exact rates
+computed and the same uniform decides (thinning: the distribution is the same
+as drawing every hazard for every family).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+# -- family columns FI[row, X] ---------------------------------------------------------------
+FAMILY_COLUMNS = {
+    "fam_id": -1, "decile": 0, "need": 0, "state": 0, "code": 160, "since": 0, "flags": 0,
+    "closed_month": -(2**30), "last_referral": -(2**30), "n_kids": 0, "n_home": 0, "n_lac": 0,
+    "review": 2**30, "next_due": 2**30, "lever_0": 0, "lever_1": 0, "lever_2": 0,
+}
+(FAM_ID, DECILE, NEED, STATE, CODE, SINCE, FLAGS, CLOSED, LAST_REF, N_KIDS, N_HOME, N_LAC,
+ REVIEW, NEXT_DUE, LEVER0) = range(15)
+N_FI = len(FAMILY_COLUMNS)
+LEVER_CHANNELS = 3
+MAX_GROUPS = 64
+
+# -- child columns CI[row, slot, X] ----------------------------------------------------------
+CHILD_COLUMNS = {"c_id": -1, "c_birth": 0, "c_lac": 0, "c_ep": -1, "c_place": -1,
+                 "c_exit": 2**30, "c_exit_reason": 0, "c_route": -1}
+C_ID, C_BIRTH, C_LAC, C_EP, C_PLACE, C_EXIT, C_EXIT_REASON, C_ROUTE = range(8)
+N_CI = len(CHILD_COLUMNS)
+
+# -- logs ------------------------------------------------------------------------------------
+EPISODE_COLUMNS = ("child_id", "family_id", "state", "start_month", "end_month", "end_reason",
+                   "age_at_start", "placement", "route")
+JOURNEY_COLUMNS = ("month", "family_id", "event", "detail")
+
+# -- counters M[...] ------------------------------------------------------------------------
+M_NFREE, M_NEP, M_NJ, M_NEH, M_NEXT_FID, M_NEXT_CID, M_OVERFLOW, M_LOGS, M_NKIDS = range(9)
+FL = 9  # flows between states: M[FL + src * 7 + dst]
+CN = FL + 49  # monthly counters, order of simulator.recording.COUNTERS
+LP = CN + 16  # children in care by placement
+N_M = LP + 6
+(C_REFERRALS, C_REREF, C_ASSESS, C_S47, C_ICPC, C_EMERGENCY, C_ADVERSE, C_EH_AWAY, C_ADOPT,
+ C_SGO, C_HOME, C_LEAVERS, C_UASC, C_BIRTHS, C_MOVED_IN, C_MOVED_AWAY) = range(16)
+
+# -- constants mirrored from simulator.states (numba needs plain ints) -----------------------
+U, EH, CIN, CP, LAC = 0, 1, 2, 3, 4
+IN, OUT = 5, 6
+R_OPEN, R_STEPPED_DOWN, R_ESCALATED, R_CLOSED, R_RETURNED_HOME, R_ADOPTED, R_SGO, R_TURNED_18, \
+    R_MOVED_AWAY = range(9)
+RT_S20, RT_ORDER, RT_EMERGENCY, RT_UASC = range(4)
+EV_ADVERSE, EV_RECOVERY, EV_REFERRAL, EV_ASSESSMENT, EV_NFA, EV_S47, EV_STATE, EV_ENTERED_CARE, \
+    EV_LEFT_CARE, EV_MOVED_IN, EV_MOVED_AWAY, EV_BIRTH, EV_TURNED_18, EV_PROGRAMME = range(14)
+CONTEXTUAL_HARM = 4
+FLAG_PRIOR, FLAG_CLP, FLAG_UASC = 1, 2, 4
+K = 6
+AGE_18 = 216
+FAR = 2**30
+NO_MONTH = -(2**30)
+N_CODES = 160
+ADVERSE, RECOVER, REFER, IDENTIFY, CLOSE, S47, CARE = range(7)
+
+# -- parameters PV[...]: scalars, then vectors -----------------------------------------------
+(P_TWO_LEVEL, P_CH_RATE, P_CLP_MULT, P_PRIOR_ADV, P_REREF_MULT, P_PRIOR_REF, P_ASSESSED,
+ P_PLAN_GIVEN_CONF, P_CIN_AFTER_S47, P_CIN_STEPDOWN_EH, P_CP_FIRST_REVIEW, P_CP_INTERVAL,
+ P_CP_STEPDOWN, P_SIB_JOIN, P_ADOPT_U5, P_SGO, P_SIGMA, P_AFTER_RH_NEED, P_RA_REF, P_RA_S47,
+ P_RA_CARE, P_PRESSURE, P_EH_PLACES, P_S20_SHARE, P_BIRTHS, P_MOVE_P, P_UASC_LAMBDA,
+ P_EXISTING_BIRTH_SHARE, P_CLP_SHARE) = range(29)
+N_P = 29
+VECTOR_SIZES = {
+    "eh_out": 4, "cin_out": 4, "s47_out": 4, "conf": 4, "emerg": 4, "cp_end": 4, "adv_cum": 4,
+    "sel_w": 5, "rh": 3, "med": 5, "place_cum": 30, "dep": 10, "base": 112, "bound": N_CODES + 1,
+    "lever": LEVER_CHANNELS * MAX_GROUPS * 7, "decile_cum": 10, "need_cum": 4, "uasc_age_cum": 3,
+}
+VECTOR_OFFSETS = {}
+_off = N_P
+for _name, _size in VECTOR_SIZES.items():
+    VECTOR_OFFSETS[_name] = _off
+    _off += _size
+N_PV = _off
+V_EH_OUT = VECTOR_OFFSETS["eh_out"]
+V_CIN_OUT = VECTOR_OFFSETS["cin_out"]
+V_S47_OUT = VECTOR_OFFSETS["s47_out"]
+V_CONF = VECTOR_OFFSETS["conf"]
+V_EMERG = VECTOR_OFFSETS["emerg"]
+V_CP_END = VECTOR_OFFSETS["cp_end"]
+V_ADV_CUM = VECTOR_OFFSETS["adv_cum"]
+V_SEL_W = VECTOR_OFFSETS["sel_w"]
+V_RH = VECTOR_OFFSETS["rh"]
+V_MED = VECTOR_OFFSETS["med"]
+V_PLACE_CUM = VECTOR_OFFSETS["place_cum"]
+V_DEP = VECTOR_OFFSETS["dep"]
+V_BASE = VECTOR_OFFSETS["base"]
+V_BOUND = VECTOR_OFFSETS["bound"]
+V_LEVER = VECTOR_OFFSETS["lever"]
+V_DECILE_CUM = VECTOR_OFFSETS["decile_cum"]
+V_NEED_CUM = VECTOR_OFFSETS["need_cum"]
+V_UASC_AGE_CUM = VECTOR_OFFSETS["uasc_age_cum"]
+
+
+@njit(cache=True, inline="always")
+def age_band(age):
+    """0 <1, 1 1-4, 2 5-9, 3 10-15, 4 16-17 (age in months)."""
+    if age < 12:
+        return 0
+    if age < 60:
+        return 1
+    if age < 120:
+        return 2
+    if age < 192:
+        return 3
+    return 4
+
+
+@njit(cache=True, inline="always")
+def draw_cum(rng, PV, off, n):
+    """Index drawn from a cumulative distribution (last entry 1)."""
+    u = rng.random()
+    for i in range(n):
+        if u < PV[off + i]:
+            return i
+    return n - 1
+
+
+# -- logs ------------------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, ev, detail):
+    """Append to the journey log (if kept and not full)."""
+    if M[M_LOGS] == 0:
+        return
+    j = M[M_NJ]
+    if j >= LJ.shape[0]:
+        M[M_OVERFLOW] += 1
+        return
+    LJ[j, 0] = t
+    LJ[j, 1] = fid
+    LJ[j, 2] = ev
+    LJ[j, 3] = detail
+    M[M_NJ] = j + 1
+
+
+@njit(cache=True, inline="always")
+def open_episode(FI, CI, LE, LJ, M, free, PV, rng, cid, fid, state, t, age, place, route):
+    """Start a child episode; returns its index (-1 when logs are off or full)."""
+    if M[M_LOGS] == 0:
+        return -1
+    e = M[M_NEP]
+    if e >= LE.shape[0]:
+        M[M_OVERFLOW] += 1
+        return -1
+    LE[e, 0] = cid
+    LE[e, 1] = fid
+    LE[e, 2] = state
+    LE[e, 3] = t
+    LE[e, 4] = -1
+    LE[e, 5] = R_OPEN
+    LE[e, 6] = age
+    LE[e, 7] = place
+    LE[e, 8] = route
+    M[M_NEP] = e + 1
+    return e
+
+
+@njit(cache=True, inline="always")
+def close_episode(FI, CI, LE, LJ, M, free, PV, rng, e, t, reason):
+    """End a child episode (no-op for -1)."""
+    if e >= 0:
+        LE[e, 4] = t
+        LE[e, 5] = reason
+
+
+# -- family book-keeping ---------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def recode(FI, CI, LE, LJ, M, free, PV, rng, row):
+    """Refresh the (state, need, decile) hazard code of a family."""
+    FI[row, CODE] = (FI[row, STATE] * 4 + FI[row, NEED]) * 10 + FI[row, DECILE]
+
+
+@njit(cache=True, inline="always")
+def update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row):
+    """Earliest scheduled event of the family: a plan review, a care exit, an 18th birthday."""
+    nxt = FAR
+    if FI[row, STATE] == CP:
+        nxt = FI[row, REVIEW]
+    for k in range(K):
+        if CI[row, k, C_ID] >= 0:
+            if CI[row, k, C_LAC]:
+                d = CI[row, k, C_EXIT]
+            else:
+                d = CI[row, k, C_BIRTH] + AGE_18
+            if d < nxt:
+                nxt = d
+    FI[row, NEXT_DUE] = nxt
+
+
+@njit(cache=True)
+def set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, new, reason):
+    """Move a family's children at home to ``new`` (a family-level state)."""
+    old = FI[row, STATE]
+    if old == new:
+        return
+    M[FL + (old) * 7 + new] += FI[row, N_HOME]
+    if new == EH:
+        M[M_NEH] += 1
+    if old == EH:
+        M[M_NEH] -= 1
+    fid = FI[row, FAM_ID]
+    for k in range(K):
+        if CI[row, k, C_ID] >= 0 and not CI[row, k, C_LAC]:
+            close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_EP], t, reason)
+            CI[row, k, C_EP] = -1
+            if new == CIN or new == CP:
+                CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_ID], fid, new, t,
+                                               t - CI[row, k, C_BIRTH], -1, -1)
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_STATE, new)
+    FI[row, STATE] = new
+    FI[row, SINCE] = t
+    if new == CIN or new == CP:
+        FI[row, FLAGS] |= FLAG_PRIOR
+    if new == U:
+        FI[row, CLOSED] = t
+    if new == CP:
+        FI[row, REVIEW] = t + int(PV[P_CP_FIRST_REVIEW])
+    recode(FI, CI, LE, LJ, M, free, PV, rng, row)
+    update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
+
+
+@njit(cache=True)
+def release_row(FI, CI, LE, LJ, M, free, PV, rng, row):
+    """A family with no children left leaves the model; its row is recycled."""
+    if FI[row, STATE] == EH:
+        M[M_NEH] -= 1
+    FI[row, FAM_ID] = -1
+    FI[row, STATE] = 0
+    FI[row, NEED] = 0
+    FI[row, CODE] = N_CODES
+    FI[row, FLAGS] = 0
+    FI[row, N_KIDS] = 0
+    FI[row, N_HOME] = 0
+    FI[row, N_LAC] = 0
+    FI[row, NEXT_DUE] = FAR
+    FI[row, REVIEW] = FAR
+    for c in range(LEVER_CHANNELS):
+        FI[row, LEVER0 + c] = 0
+    for k in range(K):
+        CI[row, k, C_ID] = -1
+        CI[row, k, C_LAC] = False
+        CI[row, k, C_EP] = -1
+    free[M[M_NFREE]] = row
+    M[M_NFREE] += 1
+
+
+@njit(cache=True)
+def take_row(FI, CI, LE, LJ, M, free, PV, rng, t):
+    """A new family in universal services (decile, need, flags drawn); -1 if no free row."""
+    if M[M_NFREE] == 0:
+        M[M_OVERFLOW] += 1
+        return -1
+    M[M_NFREE] -= 1
+    row = free[M[M_NFREE]]
+    FI[row, FAM_ID] = M[M_NEXT_FID]
+    M[M_NEXT_FID] += 1
+    FI[row, DECILE] = draw_cum(rng, PV, V_DECILE_CUM, 10)
+    FI[row, NEED] = draw_cum(rng, PV, V_NEED_CUM, 4)
+    FI[row, STATE] = U
+    FI[row, SINCE] = t
+    FI[row, FLAGS] = FLAG_CLP if rng.random() < PV[P_CLP_SHARE] else 0
+    FI[row, CLOSED] = -(2**30)
+    FI[row, LAST_REF] = -(2**30)
+    FI[row, N_KIDS] = 0
+    FI[row, N_HOME] = 0
+    FI[row, N_LAC] = 0
+    FI[row, REVIEW] = FAR
+    FI[row, NEXT_DUE] = FAR
+    for c in range(LEVER_CHANNELS):
+        FI[row, LEVER0 + c] = 0
+    for k in range(K):
+        CI[row, k, C_ID] = -1
+        CI[row, k, C_LAC] = False
+        CI[row, k, C_EP] = -1
+    recode(FI, CI, LE, LJ, M, free, PV, rng, row)
+    return row
+
+
+@njit(cache=True)
+def add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, birth, source):
+    """A child joins a family at home (born or moving in); returns the slot or -1 if full."""
+    for k in range(K):
+        if CI[row, k, C_ID] < 0:
+            cid = M[M_NEXT_CID]
+            M[M_NEXT_CID] += 1
+            CI[row, k, C_ID] = cid
+            CI[row, k, C_BIRTH] = birth
+            CI[row, k, C_LAC] = False
+            CI[row, k, C_EP] = -1
+            CI[row, k, C_PLACE] = -1
+            FI[row, N_KIDS] += 1
+            FI[row, N_HOME] += 1
+            M[M_NKIDS] += 1
+            st = FI[row, STATE]
+            M[FL + (source) * 7 + st] += 1
+            if st == CIN or st == CP:
+                CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, cid, FI[row, FAM_ID], st, t, t - birth, -1, -1)
+            update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
+            return k
+    return -1
+
+
+@njit(cache=True)
+def remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, from_state):
+    """A child leaves the area's children (adopted, SGO, 18, moved away)."""
+    M[FL + (from_state) * 7 + OUT] += 1
+    CI[row, k, C_ID] = -1
+    CI[row, k, C_EP] = -1
+    CI[row, k, C_LAC] = False
+    FI[row, N_KIDS] -= 1
+    M[M_NKIDS] -= 1
+    if FI[row, N_KIDS] == 0:
+        release_row(FI, CI, LE, LJ, M, free, PV, rng, row)
+    else:
+        update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
+
+
+# -- care ------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def plan_exit(PV, rng, age, route):
+    """How and when a care episode starting at ``age`` (months) will end: (reason, months).
+
+    Many short stays end with a return home; young children may be adopted or placed
+    under special guardianship; older children mostly stay until 18 (DESIGN.md: many short
+    episodes and a long tail). ``months`` is ignored when the reason is turning 18.
+    """
+    u = rng.random()
+    p_rh = 0.0
+    p_ad = 0.0
+    p_sgo = 0.0
+    if route != RT_UASC:
+        p_rh = PV[V_RH + min(route, 2)]
+        if age < 60:
+            p_ad = PV[P_ADOPT_U5]
+        p_sgo = PV[P_SGO]
+    reason = R_TURNED_18
+    m = 0.0
+    if u < p_rh:
+        reason = R_RETURNED_HOME
+        m = PV[V_MED + 1] if route == RT_ORDER else PV[V_MED + 0]
+    elif u < p_rh + p_ad:
+        reason = R_ADOPTED
+        m = PV[V_MED + 2]
+    elif u < p_rh + p_ad + p_sgo:
+        reason = R_SGO
+        m = PV[V_MED + 3]
+    elif age < 120:
+        # young children with no planned exit leave later through the long-run routes
+        reason = R_RETURNED_HOME if rng.random() < 0.5 else R_SGO
+        m = PV[V_MED + 4]
+    months = 0
+    if reason != R_TURNED_18:
+        months = max(1, int(round(m * math.exp(PV[P_SIGMA] * rng.standard_normal()))))
+    return reason, months
+
+
+@njit(cache=True)
+def admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, from_outside, elapsed=0):
+    """Child (row, k) starts to be looked after: placement and exit plan decided now."""
+    age = t - CI[row, k, C_BIRTH]
+    if from_outside:
+        M[FL + (IN) * 7 + LAC] += 1
+    else:
+        M[FL + FI[row, STATE] * 7 + LAC] += 1
+        FI[row, N_HOME] -= 1
+    FI[row, N_LAC] += 1
+    CI[row, k, C_LAC] = True
+    FI[row, FLAGS] |= FLAG_PRIOR
+    if route == RT_UASC:
+        prow = 4
+    elif age < 60:
+        prow = 0
+    elif age < 120:
+        prow = 1
+    elif age < 192:
+        prow = 2
+    else:
+        prow = 3
+    place = draw_cum(rng, PV, V_PLACE_CUM + prow * 6, 6)
+    CI[row, k, C_PLACE] = place
+    CI[row, k, C_ROUTE] = route
+    M[LP + place] += 1
+    birthday = CI[row, k, C_BIRTH] + AGE_18
+    if elapsed <= 0:
+        reason, months = plan_exit(PV, rng, age, route)
+    else:
+        # already in care at the start: a virtual entry ``elapsed`` months ago, kept only if its
+        # plan outlasts that (the length-biased residual of a steady state)
+        reason, months = plan_exit(PV, rng, max(age - elapsed, 0), route)
+        for _try in range(50):
+            if reason == R_TURNED_18 or months > elapsed:
+                break
+            elapsed = rng.integers(0, min(age, 180) + 1)
+            reason, months = plan_exit(PV, rng, max(age - elapsed, 0), route)
+        months = months - elapsed if reason != R_TURNED_18 and months > elapsed else months
+    if reason == R_TURNED_18:
+        exit_month = birthday
+    else:
+        exit_month = t + months
+        if exit_month >= birthday:
+            exit_month = birthday
+            reason = R_TURNED_18
+    if exit_month <= t:
+        exit_month = t + 1
+    CI[row, k, C_EXIT] = exit_month
+    CI[row, k, C_EXIT_REASON] = reason
+    fid = FI[row, FAM_ID]
+    close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_EP], t, R_ESCALATED)
+    CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_ID], fid, LAC, t, age, place, route)
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_ENTERED_CARE, k)
+    update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
+
+
+@njit(cache=True)
+def enter_care(FI, CI, LE, LJ, M, free, PV, rng, t, row, route):
+    """An index child (by age) and perhaps siblings of a family enter care."""
+    if FI[row, N_HOME] == 0:
+        return
+    total = 0.0
+    for k in range(K):
+        if CI[row, k, C_ID] >= 0 and not CI[row, k, C_LAC]:
+            total += PV[V_SEL_W + age_band(t - CI[row, k, C_BIRTH])]
+    x = rng.random() * total
+    pick = -1
+    acc = 0.0
+    for k in range(K):
+        if CI[row, k, C_ID] >= 0 and not CI[row, k, C_LAC]:
+            acc += PV[V_SEL_W + age_band(t - CI[row, k, C_BIRTH])]
+            pick = k
+            if x < acc:
+                break
+    for k in range(K):
+        if CI[row, k, C_ID] >= 0 and not CI[row, k, C_LAC]:
+            if k == pick or rng.random() < PV[P_SIB_JOIN]:
+                admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, False)
+    if FI[row, N_HOME] == 0:
+        set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, U, R_ESCALATED)
+
+
+@njit(cache=True)
+def care_exit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k):
+    """A care episode ends as planned at entry."""
+    reason = CI[row, k, C_EXIT_REASON]
+    M[LP + CI[row, k, C_PLACE]] -= 1
+    CI[row, k, C_LAC] = False
+    CI[row, k, C_PLACE] = -1
+    FI[row, N_LAC] -= 1
+    close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_EP], t, reason)
+    CI[row, k, C_EP] = -1
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, t, FI[row, FAM_ID], EV_LEFT_CARE, reason)
+    if reason == R_ADOPTED:
+        M[CN + C_ADOPT] += 1
+    elif reason == R_SGO:
+        M[CN + C_SGO] += 1
+    elif reason == R_TURNED_18:
+        M[CN + C_LEAVERS] += 1
+    if reason == R_RETURNED_HOME:
+        # back home, counted in the family's state; the family is supported as CIN and keeps
+        # the need that can bring the child back (circular demand)
+        M[CN + C_HOME] += 1
+        st = FI[row, STATE]
+        M[FL + (LAC) * 7 + st] += 1
+        FI[row, N_HOME] += 1
+        if st == CIN or st == CP:
+            CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_ID], FI[row, FAM_ID], st, t,
+                                           t - CI[row, k, C_BIRTH], -1, -1)
+        if FI[row, NEED] < PV[P_AFTER_RH_NEED]:
+            FI[row, NEED] = int(PV[P_AFTER_RH_NEED])
+            recode(FI, CI, LE, LJ, M, free, PV, rng, row)
+        if st <= EH:
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CIN, R_CLOSED)
+        update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
+    else:
+        remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, LAC)
+
+
+@njit(cache=True)
+def age_out(FI, CI, LE, LJ, M, free, PV, rng, t, row, k):
+    """A child at home turns 18 and leaves children's services."""
+    close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_EP], t, R_TURNED_18)
+    CI[row, k, C_EP] = -1
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, t, FI[row, FAM_ID], EV_TURNED_18, k)
+    st = FI[row, STATE]
+    FI[row, N_HOME] -= 1
+    if FI[row, N_HOME] == 0 and st != U:
+        set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, U, R_TURNED_18)
+    remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, st)
+
+
+@njit(cache=True)
+def offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, t, row, reason, fallback):
+    """Early help while places last; otherwise turned away (to ``fallback`` if >= 0)."""
+    if FI[row, N_HOME] == 0:
+        return
+    if M[M_NEH] < PV[P_EH_PLACES]:
+        set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, EH, reason)
+    else:
+        M[CN + C_EH_AWAY] += FI[row, N_HOME]
+        if fallback >= 0:
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, fallback, R_CLOSED)
+
+
+@njit(cache=True)
+def section47(FI, CI, LE, LJ, M, free, PV, rng, t, row):
+    """Enquiry: emergency removal, conference and plan, continued CIN, or no further action."""
+    n = FI[row, N_HOME]
+    M[CN + C_S47] += n
+    fid = FI[row, FAM_ID]
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_S47, 0)
+    need = FI[row, NEED]
+    p_em = PV[V_EMERG + need] * PV[P_RA_CARE]
+    p_conf = p_em + PV[V_CONF + need] * PV[P_PRESSURE]
+    u = rng.random()
+    v = rng.random()
+    if u < p_em:
+        M[CN + C_EMERGENCY] += 1
+        enter_care(FI, CI, LE, LJ, M, free, PV, rng, t, row, RT_EMERGENCY)
+        if FI[row, N_HOME] > 0 and FI[row, STATE] != CP:
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CIN, R_CLOSED)
+    elif u < p_conf:
+        M[CN + C_ICPC] += n
+        if v < PV[P_PLAN_GIVEN_CONF]:
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CP, R_ESCALATED)
+        elif FI[row, STATE] != CP:
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CIN, R_CLOSED)
+    elif v < PV[P_CIN_AFTER_S47] and FI[row, STATE] <= EH:
+        set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CIN, R_CLOSED)
+
+
+@njit(cache=True)
+def front_door(FI, CI, LE, LJ, M, free, PV, rng, t, row):
+    """A referral: counted, assessed, and an outcome decided."""
+    n = FI[row, N_HOME]
+    fid = FI[row, FAM_ID]
+    M[CN + C_REFERRALS] += n
+    rerefer = t - FI[row, LAST_REF] <= 12
+    if rerefer:
+        M[CN + C_REREF] += n
+    FI[row, LAST_REF] = t
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_REFERRAL, 1 if rerefer else 0)
+    if rng.random() >= PV[P_ASSESSED]:
+        log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_NFA, 0)
+        return
+    M[CN + C_ASSESS] += n
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_ASSESSMENT, 0)
+    need = FI[row, NEED]
+    p_eh = PV[V_EH_OUT + need]
+    p_cin = PV[V_CIN_OUT + need] * PV[P_PRESSURE]
+    p_s47 = PV[V_S47_OUT + need] * PV[P_RA_S47]
+    total = p_eh + p_cin + p_s47
+    scale = 1.0 / total if total > 1.0 else 1.0
+    u = rng.random()
+    if u < p_s47 * scale:
+        section47(FI, CI, LE, LJ, M, free, PV, rng, t, row)
+    elif u < (p_s47 + p_cin) * scale:
+        set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CIN, R_CLOSED)
+    elif u < total * scale:
+        if FI[row, STATE] == U:
+            offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, t, row, R_CLOSED, -1)
+    else:
+        log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_NFA, 0)
+
+
+@njit(cache=True)
+def cp_review(FI, CI, LE, LJ, M, free, PV, rng, t, row):
+    """A review conference: the plan ends (step down to CIN, or close) or continues."""
+    if rng.random() < PV[V_CP_END + FI[row, NEED]]:
+        if rng.random() < PV[P_CP_STEPDOWN]:
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CIN, R_STEPPED_DOWN)
+        else:
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, U, R_CLOSED)
+    else:
+        FI[row, REVIEW] = t + int(PV[P_CP_INTERVAL])
+        update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
+
+
+@njit(cache=True, inline="always")
+def process_due(FI, CI, LE, LJ, M, free, PV, rng, t, row):
+    """Scheduled events of one family this month: care exits, 18th birthdays, plan review."""
+    for k in range(K):
+        if FI[row, FAM_ID] < 0:
+            return
+        if CI[row, k, C_ID] < 0:
+            continue
+        if CI[row, k, C_LAC]:
+            if CI[row, k, C_EXIT] <= t:
+                care_exit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k)
+        elif CI[row, k, C_BIRTH] + AGE_18 <= t:
+            age_out(FI, CI, LE, LJ, M, free, PV, rng, t, row, k)
+    if FI[row, FAM_ID] < 0:
+        return
+    if FI[row, STATE] == CP and FI[row, REVIEW] <= t:
+        cp_review(FI, CI, LE, LJ, M, free, PV, rng, t, row)
+    update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
+
+
+# -- hazards ---------------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates):
+    """Annual rates of each hazard for one family (written into ``rates``)."""
+    st = FI[row, STATE]
+    need = FI[row, NEED]
+    for e in range(7):
+        rates[e] = PV[V_BASE + (st * 4 + need) * 7 + e]
+    flags = FI[row, FLAGS]
+    teens = 0
+    for k in range(K):
+        if CI[row, k, C_ID] >= 0 and not CI[row, k, C_LAC] and t - CI[row, k, C_BIRTH] >= 144:
+            teens += 1
+    dep = PV[V_DEP + FI[row, DECILE]]
+    adv = rates[ADVERSE]
+    if flags & FLAG_CLP:
+        adv *= PV[P_CLP_MULT]
+    if flags & FLAG_PRIOR:
+        adv *= PV[P_PRIOR_ADV]
+    rates[ADVERSE] = (adv + PV[P_CH_RATE] * teens) * dep if need < 3 else 0.0
+    ref = PV[P_RA_REF]
+    if t - FI[row, CLOSED] < 12:
+        ref *= PV[P_REREF_MULT]
+    if flags & FLAG_PRIOR:
+        ref *= PV[P_PRIOR_REF]
+    rates[REFER] *= ref
+    rates[S47] *= PV[P_RA_S47]
+    rates[CARE] *= PV[P_RA_CARE]
+    if FI[row, N_HOME] == 0:
+        for e in range(REFER, 7):
+            rates[e] = 0.0
+    for c in range(LEVER_CHANNELS):
+        g = FI[row, LEVER0 + c]
+        if g > 0:
+            for e in range(7):
+                rates[e] *= PV[V_LEVER + (c * MAX_GROUPS + g) * 7 + e]
+    return teens
+
+
+@njit(cache=True, inline="always")
+def hazard_event(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates, event, teens, u2):
+    """Carry out one family's hazard event."""
+    fid = FI[row, FAM_ID]
+    st = FI[row, STATE]
+    if event == ADVERSE:
+        dep = PV[V_DEP + FI[row, DECILE]]
+        p_ch = PV[P_CH_RATE] * teens * dep / max(rates[ADVERSE], 1e-12)
+        kind = draw_cum(rng, PV, V_ADV_CUM, 4)
+        if rng.random() < p_ch:
+            kind = CONTEXTUAL_HARM
+        jump = 2 if rng.random() < PV[P_TWO_LEVEL] else 1
+        FI[row, NEED] = min(3, FI[row, NEED] + jump)
+        recode(FI, CI, LE, LJ, M, free, PV, rng, row)
+        M[CN + C_ADVERSE] += 1
+        log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_ADVERSE, kind)
+    elif event == RECOVER:
+        FI[row, NEED] -= 1
+        recode(FI, CI, LE, LJ, M, free, PV, rng, row)
+        log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_RECOVERY, FI[row, NEED])
+    elif event == REFER:
+        front_door(FI, CI, LE, LJ, M, free, PV, rng, t, row)
+    elif event == IDENTIFY:
+        offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, t, row, R_CLOSED, -1)
+    elif event == CLOSE:
+        if st == EH:
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, U, R_CLOSED)
+        elif st == CIN:
+            if u2 < PV[P_CIN_STEPDOWN_EH]:
+                offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, t, row, R_STEPPED_DOWN, U)
+            else:
+                set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, U, R_CLOSED)
+    elif event == S47:
+        section47(FI, CI, LE, LJ, M, free, PV, rng, t, row)
+    elif event == CARE:
+        route = RT_S20 if u2 < PV[P_S20_SHARE] else RT_ORDER
+        enter_care(FI, CI, LE, LJ, M, free, PV, rng, t, row, route)
+
+
+# -- demography ------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def births(FI, CI, LE, LJ, M, free, PV, rng, t, n):
+    """``n`` births: about half to families with children at home, the rest start families."""
+    cap = FI.shape[0]
+    for _ in range(n):
+        row = -1
+        if rng.random() < PV[P_EXISTING_BIRTH_SHARE]:
+            for _try in range(8):
+                r = rng.integers(0, cap)
+                if FI[r, FAM_ID] >= 0 and FI[r, N_HOME] > 0 and FI[r, N_KIDS] < K \
+                        and (FI[r, FLAGS] & FLAG_UASC) == 0:
+                    row = r
+                    break
+        if row < 0:
+            row = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
+            if row < 0:
+                return
+        add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, t, IN)
+        M[CN + C_BIRTHS] += 1
+        log_event(FI, CI, LE, LJ, M, free, PV, rng, t, FI[row, FAM_ID], EV_BIRTH, 0)
+
+
+@njit(cache=True)
+def migration(FI, CI, LE, LJ, M, free, PV, rng, t, n):
+    """``n`` families move away (cases close) and as many like other families move in."""
+    cap = FI.shape[0]
+    births_buf = np.empty(K, np.int32)
+    for _ in range(n):
+        mover = -1
+        for _try in range(16):
+            r = rng.integers(0, cap)
+            if FI[r, FAM_ID] >= 0 and FI[r, N_LAC] == 0 and FI[r, N_HOME] > 0 \
+                    and (FI[r, FLAGS] & FLAG_UASC) == 0:
+                mover = r
+                break
+        template = -1
+        for _try in range(16):
+            r = rng.integers(0, cap)
+            if r != mover and FI[r, FAM_ID] >= 0 and FI[r, N_HOME] > 0 \
+                    and (FI[r, FLAGS] & FLAG_UASC) == 0:
+                template = r
+                break
+        if mover < 0 or template < 0:
+            continue
+        # the arrivals copy the template's deprivation and children's ages, not its history
+        nb = 0
+        for k in range(K):
+            if CI[template, k, C_ID] >= 0:
+                births_buf[nb] = CI[template, k, C_BIRTH]
+                nb += 1
+        decile = FI[template, DECILE]
+        fid = FI[mover, FAM_ID]
+        M[CN + C_MOVED_AWAY] += FI[mover, N_HOME]
+        log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_MOVED_AWAY, 0)
+        st = FI[mover, STATE]
+        if st == EH:
+            M[M_NEH] -= 1
+        FI[mover, STATE] = U
+        for k in range(K):
+            if FI[mover, FAM_ID] < 0:
+                break
+            if CI[mover, k, C_ID] >= 0:
+                close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[mover, k, C_EP], t, R_MOVED_AWAY)
+                FI[mover, N_HOME] -= 1
+                remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, mover, k, st)
+        row = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
+        if row < 0:
+            return
+        FI[row, DECILE] = decile
+        recode(FI, CI, LE, LJ, M, free, PV, rng, row)
+        log_event(FI, CI, LE, LJ, M, free, PV, rng, t, FI[row, FAM_ID], EV_MOVED_IN, 0)
+        for i in range(nb):
+            if births_buf[i] + AGE_18 > t:
+                add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, births_buf[i], IN)
+                M[CN + C_MOVED_IN] += 1
+        if FI[row, N_KIDS] == 0:
+            release_row(FI, CI, LE, LJ, M, free, PV, rng, row)
+
+
+@njit(cache=True)
+def add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth):
+    """An unaccompanied child, a one-child 'family', straight into care."""
+    row = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
+    if row < 0:
+        return
+    FI[row, FLAGS] |= FLAG_UASC
+    FI[row, NEED] = 0
+    recode(FI, CI, LE, LJ, M, free, PV, rng, row)
+    cid = M[M_NEXT_CID]
+    M[M_NEXT_CID] += 1
+    CI[row, 0, C_ID] = cid
+    CI[row, 0, C_BIRTH] = birth
+    FI[row, N_KIDS] = 1
+    M[M_NKIDS] += 1
+    admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, 0, RT_UASC, True)
+
+
+# -- the month -------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def step_month(FI, CI, LE, LJ, M, free, PV, rng, t, target_children):
+    """One month for every family: scheduled events, hazards, front door; then demography."""
+    cap = FI.shape[0]
+    rates = np.zeros(7)
+    cum = np.zeros(7)
+    offset = rng.integers(0, cap)  # rotate the order so no family is always first in line
+    for i in range(cap):
+        row = i + offset
+        if row >= cap:
+            row -= cap
+        u = rng.random()
+        if FI[row, FAM_ID] < 0:
+            continue
+        if FI[row, NEXT_DUE] <= t:
+            process_due(FI, CI, LE, LJ, M, free, PV, rng, t, row)
+            if FI[row, FAM_ID] < 0:
+                continue
+        if u >= PV[V_BOUND + FI[row, CODE]]:
+            continue
+        teens = exact_rates(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates)
+        total = 0.0
+        for e in range(7):
+            total += rates[e]
+            cum[e] = total
+        if u >= 1.0 - math.exp(-total / 12.0):
+            continue
+        x = rng.random() * total
+        event = 6
+        for e in range(7):
+            if x < cum[e]:
+                event = e
+                break
+        hazard_event(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates, event, teens,
+                     rng.random())
+    n_move = rng.binomial(max(cap - M[M_NFREE], 0), PV[P_MOVE_P])
+    migration(FI, CI, LE, LJ, M, free, PV, rng, t, n_move)
+    n_uasc = rng.poisson(PV[P_UASC_LAMBDA])
+    for _ in range(n_uasc):
+        years = 15 + draw_cum(rng, PV, V_UASC_AGE_CUM, 3)
+        birth = t - years * 12 - rng.integers(0, 12)
+        add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth)
+    M[CN + C_UASC] += n_uasc
+    # births keep the child population on its projected path, after this month's departures
+    gap = target_children - M[M_NKIDS]
+    births(FI, CI, LE, LJ, M, free, PV, rng, t, rng.poisson(gap) if gap > 0 else 0)
+
+
+@njit(cache=True)
+def tally(FI, CI, LE, LJ, M, free, PV, rng, cube, fam_cube, lac_dec, uasc_lac_dec, t):
+    """Children at home by code, families by code, children in care by decile; hidden need."""
+    cube[:] = 0.0
+    fam_cube[:] = 0.0
+    lac_dec[:] = 0.0
+    uasc_lac_dec[:] = 0.0
+    n_kids_total = 0
+    hidden = 0.0
+    with_lac = 0
+    for row in range(FI.shape[0]):
+        if FI[row, FAM_ID] < 0:
+            continue
+        c = FI[row, CODE]
+        nh = FI[row, N_HOME]
+        n_kids_total += FI[row, N_KIDS]
+        cube[c] += nh
+        if nh > 0:
+            fam_cube[c] += 1
+        nl = FI[row, N_LAC]
+        if nl > 0:
+            with_lac += 1
+            d = FI[row, DECILE]
+            lac_dec[d] += nl
+            if FI[row, FLAGS] & FLAG_UASC:
+                uasc_lac_dec[d] += nl
+        if FI[row, STATE] == U and FI[row, NEED] >= 2 and FI[row, LAST_REF] < -(2**29):
+            hidden += nh
+    return n_kids_total, hidden, with_lac
+
+
+# -- bulk entry points for set-up (called from Python with arrays) ----------------------------
+
+
+@njit(cache=True)
+def bulk_set_state(FI, CI, LE, LJ, M, free, PV, rng, t, rows, new, reason):
+    """:func:`set_state` for many families."""
+    for i in range(rows.shape[0]):
+        set_state(FI, CI, LE, LJ, M, free, PV, rng, t, rows[i], new, reason)
+
+
+@njit(cache=True)
+def bulk_add_children(FI, CI, LE, LJ, M, free, PV, rng, t, rows, birth):
+    """:func:`add_child` for many (row, birth) pairs."""
+    for i in range(rows.shape[0]):
+        add_child(FI, CI, LE, LJ, M, free, PV, rng, t, rows[i], birth[i], IN)
+
+
+@njit(cache=True)
+def bulk_admit(FI, CI, LE, LJ, M, free, PV, rng, t, rows, slots, routes, in_equilibrium):
+    """:func:`admit` for many children at home (``in_equilibrium``: already in care at the start)."""
+    for i in range(rows.shape[0]):
+        elapsed = 0
+        if in_equilibrium:
+            age = t - CI[rows[i], slots[i], C_BIRTH]
+            elapsed = rng.integers(0, min(age, 180) + 1)
+        admit(FI, CI, LE, LJ, M, free, PV, rng, t, rows[i], slots[i], routes[i], False, elapsed)
+        if FI[rows[i], N_HOME] == 0:
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, rows[i], U, R_ESCALATED)
+
+
+@njit(cache=True)
+def bulk_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth):
+    """:func:`add_uasc` for many children."""
+    for i in range(birth.shape[0]):
+        add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth[i])
+
+
+@njit(cache=True)
+def bulk_take_rows(FI, CI, LE, LJ, M, free, PV, rng, t, n):
+    """:func:`take_row` ``n`` times."""
+    out = np.empty(n, np.int64)
+    for i in range(n):
+        out[i] = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
+    return out

@@ -1,0 +1,312 @@
+"""The services families meet, and the monthly rules that move them.
+
+One month, in order (:meth:`Services.step`):
+
+1. demography: children turning 18 leave, births, families moving in and out,
+   unaccompanied asylum-seeking children arriving straight into care;
+2. scheduled events: care episodes ending (planned at entry: return home,
+   adoption, special guardianship, or staying to 18), protection plans reviewed
+   at conferences (3 months, then every 6: plans end when need has fallen);
+3. hazards: each family faces competing monthly risks that depend on its
+   state, need, deprivation and history: an adverse event (need rises), recovery
+   (need falls, faster under a service), referral to children's social care,
+   being offered early help directly, a case closing, escalation to a
+   section 47 enquiry, a child entering care;
+4. the front door: referrals are assessed and end in no further action,
+   early help, a child-in-need plan or a section 47 enquiry, which can lead to
+   an initial conference and a protection plan, or to emergency removal.
+
+Thresholds move with the risk-aversion index and with capacity (early help
+places, social work caseload), so levers in :mod:`simulator.policies` have
+something real to act on.
+
+Speed: hazards are drawn in two stages. Stage one compares one uniform per
+family with an upper bound on its monthly event probability, looked up by a
+small code (state, need, decile); only the few percent of families that pass
+go to stage two, where their exact rates (with history, adolescents, lever
+effects) are computed and the same uniform decides (thinning). The result is
+the same distribution as drawing every hazard for every family.
+
+References:
+    Tjoa, P. (2019) *From Tiny Acorns: Communities shaping the future of
+    children's services*. NLGN (shared/seeds/002_f6981e7d01f6d169.txt).
+    HM Government (2023) *Working Together to Safeguard Children*.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulator.agents import kernel as kn
+from simulator.states import Placement
+
+if TYPE_CHECKING:
+    from simulator.model import CSCModel
+
+N_EVENTS = 7
+HAZARD_NAMES = ("adverse", "recover", "refer", "identify", "close", "section47", "care")
+#: Lever groups per channel (see :mod:`simulator.policies.base`).
+MAX_LEVER_GROUPS = 64
+
+
+def monthly(rate_per_year):
+    """Monthly event probability from an annual rate (constant hazard)."""
+    return 1.0 - np.exp(-np.asarray(rate_per_year, dtype=float) / 12.0)
+
+
+def _cum(shares) -> np.ndarray:
+    c = np.cumsum(np.asarray(shares, dtype=float), axis=-1)
+    return c / c[..., -1:]
+
+
+class Services:
+    """Holds the family arrays and the parameters, and runs the compiled monthly rules.
+
+    Attributes:
+        W: tuple of family and child-slot arrays (layout in :mod:`kernel`).
+        L: tuple of episode and journey log arrays.
+        meta: counters (free rows, log lengths, early help families, next ids).
+        P: scalar parameters; V: vector parameters (both refreshed monthly where
+            levers move them).
+    """
+
+    def __init__(self, model: CSCModel, capacity: int):
+        self.model = model
+        sc = model.scenario
+        self.sc = sc
+        self.rng = model.rng
+        cap = max(int(capacity), 64)
+        self.FI = np.tile(np.array(list(kn.FAMILY_COLUMNS.values()), dtype=np.int32), (cap, 1))
+        self.CI = np.tile(np.array(list(kn.CHILD_COLUMNS.values()), dtype=np.int32), (cap, kn.K, 1))
+        self.free = np.arange(cap - 1, -1, -1, dtype=np.int64)
+        self.M = np.zeros(kn.N_M, dtype=np.int64)
+        self.M[kn.M_NFREE] = cap
+        self.M[kn.M_LOGS] = int(sc.run.record_episodes)
+        log_cap = 4096 if sc.run.record_episodes else 1
+        self.LE = np.zeros((log_cap, len(kn.EPISODE_COLUMNS)), dtype=np.int32)
+        self.LJ = np.zeros((log_cap * 4, len(kn.JOURNEY_COLUMNS)), dtype=np.int32)
+        self.PV = np.zeros(kn.N_PV)
+        self.cube = np.zeros(kn.N_CODES + 1)
+        self.fam_cube = np.zeros(kn.N_CODES + 1)
+        self.lac_dec = np.zeros(10)
+        self.uasc_lac_dec = np.zeros(10)
+        self.n_children = 0
+        self.hidden = 0.0
+        self.families_with_lac = 0
+        self._build_parameters()
+        # set each month by the model (levers may move them)
+        self.eh_places = np.inf
+        self.caseload_capacity = np.inf
+        self.caseload = 0.0
+
+    @property
+    def args(self) -> tuple:
+        """The arrays every compiled rule takes, in order."""
+        return (self.FI, self.CI, self.LE, self.LJ, self.M, self.free, self.PV, self.rng)
+
+    @property
+    def flows(self) -> np.ndarray:
+        """This month's child flows between states (7 x 7: states, IN, OUT)."""
+        return self.M[kn.FL : kn.FL + 49].reshape(7, 7)
+
+    @property
+    def counts(self) -> np.ndarray:
+        """This month's counters (order of :data:`simulator.recording.COUNTERS`)."""
+        return self.M[kn.CN : kn.CN + 16]
+
+    @property
+    def lac_place(self) -> np.ndarray:
+        """Children in care now, by placement type."""
+        return self.M[kn.LP : kn.LP + 6]
+
+    def vec(self, name: str) -> np.ndarray:
+        """A writable view of a vector parameter (see :data:`kernel.VECTOR_SIZES`)."""
+        off = kn.VECTOR_OFFSETS[name]
+        return self.PV[off : off + kn.VECTOR_SIZES[name]]
+
+    # ------------------------------------------------------------------ parameters
+
+    def _build_parameters(self) -> None:
+        sc = self.sc
+        need, eh, cin, cp, fd, care, pop = (sc.need, sc.early_help, sc.cin, sc.cp, sc.front_door,
+                                            sc.care, sc.population)
+        steps = np.arange(10)[::-1].astype(float)
+        raw = need.deprivation_ratio_per_decile ** steps
+        self.dep_mult = raw / np.dot(raw, pop.decile_shares)
+        r = np.zeros((4, 4, N_EVENTS))
+        r[:, :3, kn.ADVERSE] = sum(need.adverse_rates_per_year)
+        recovery = np.array([0.0, *need.recovery_rates_per_year])
+        r[kn.U, :, kn.RECOVER] = recovery
+        r[kn.EH, :, kn.RECOVER] = recovery * eh.recovery_multiplier
+        r[kn.CIN, :, kn.RECOVER] = recovery * cin.recovery_multiplier
+        r[kn.CP, :, kn.RECOVER] = recovery * cp.recovery_multiplier
+        r[kn.U, :, kn.REFER] = fd.referral_rates_per_year
+        r[kn.EH, :, kn.REFER] = eh.escalation_rates_per_year
+        r[kn.U, :, kn.IDENTIFY] = eh.identification_rates_per_year
+        r[kn.EH, :, kn.CLOSE] = eh.closure_rates_per_year
+        r[kn.CIN, :, kn.CLOSE] = cin.closure_rates_per_year
+        r[kn.CIN, :, kn.S47] = cin.section47_rates_per_year
+        r[kn.CIN, :, kn.CARE] = cin.care_entry_rates_per_year
+        r[kn.CP, :, kn.CARE] = cp.care_entry_rates_per_year
+        self.base_rates = r
+        place = np.vstack([np.asarray(care.placement_shares_by_age), care.uasc_placement_shares])
+        vectors = {
+            "eh_out": fd.early_help_outcome, "cin_out": fd.cin_outcome, "s47_out": fd.section47_outcome,
+            "conf": fd.conference_given_s47, "emerg": fd.emergency_care_given_s47,
+            "cp_end": cp.end_probability_at_review, "adv_cum": _cum(need.adverse_rates_per_year),
+            "sel_w": care.selection_weights_by_age, "rh": care.return_home_share,
+            "med": care.median_months, "place_cum": _cum(place).ravel(), "dep": self.dep_mult,
+            "base": r.ravel(), "lever": np.ones(kn.LEVER_CHANNELS * kn.MAX_GROUPS * N_EVENTS),
+            "decile_cum": _cum(pop.decile_shares), "need_cum": _cum(need.initial_need_shares),
+            "uasc_age_cum": _cum(pop.uasc_age_shares),
+        }
+        for name, values in vectors.items():
+            self.vec(name)[:] = np.asarray(values, dtype=float).ravel()
+        self.lever_table = self.vec("lever").reshape(kn.LEVER_CHANNELS, kn.MAX_GROUPS, N_EVENTS)
+        P = self.PV
+        P[kn.P_TWO_LEVEL] = need.two_level_jump_share
+        P[kn.P_CH_RATE] = need.contextual_harm_per_teen_per_year
+        P[kn.P_CLP_MULT] = need.care_leaver_parent_multiplier
+        P[kn.P_PRIOR_ADV] = need.prior_involvement_multiplier
+        P[kn.P_REREF_MULT] = fd.rereferral_multiplier
+        P[kn.P_PRIOR_REF] = fd.prior_involvement_multiplier
+        P[kn.P_ASSESSED] = fd.assessed_share
+        P[kn.P_PLAN_GIVEN_CONF] = fd.plan_given_conference
+        P[kn.P_CIN_AFTER_S47] = fd.cin_after_s47_share
+        P[kn.P_CIN_STEPDOWN_EH] = cin.stepdown_to_early_help_share
+        P[kn.P_CP_FIRST_REVIEW] = cp.first_review_months
+        P[kn.P_CP_INTERVAL] = cp.review_interval_months
+        P[kn.P_CP_STEPDOWN] = cp.stepdown_to_cin_share
+        P[kn.P_SIB_JOIN] = care.sibling_join_probability
+        P[kn.P_ADOPT_U5] = care.adoption_share_under5
+        P[kn.P_SGO] = care.special_guardianship_share
+        P[kn.P_SIGMA] = care.duration_spread
+        P[kn.P_AFTER_RH_NEED] = care.after_return_home_need
+        P[kn.P_S20_SHARE] = care.route_shares[0] / (care.route_shares[0] + care.route_shares[1])
+        P[kn.P_EXISTING_BIRTH_SHARE] = 0.55  # assumption: a little over half of births are not first births
+        P[kn.P_CLP_SHARE] = pop.care_leaver_parent_share
+        P[kn.P_MOVE_P] = monthly(pop.move_rate_per_year)
+        P[kn.P_PRESSURE] = 1.0
+        P[kn.P_EH_PLACES] = 1e18
+        self.set_risk_index(sc.risk_aversion.index)
+
+    def set_risk_index(self, index: float) -> None:
+        """Apply a risk-aversion index to referrals, s47 enquiries and entries to care."""
+        ra = self.sc.risk_aversion
+        self.risk_index = float(index)
+        self.PV[kn.P_RA_REF] = self.risk_index ** ra.referral_elasticity
+        self.PV[kn.P_RA_S47] = self.risk_index ** ra.section47_elasticity
+        self.PV[kn.P_RA_CARE] = self.risk_index ** ra.care_elasticity
+
+    def pressure_factor(self) -> float:
+        """Threshold multiplier (<= 1) on opening CIN plans and conferences when over capacity."""
+        over = max(0.0, self.caseload / self.caseload_capacity - 1.0)
+        return 1.0 / (1.0 + self.sc.workforce.threshold_elasticity * over)
+
+    def refresh_bound(self) -> None:
+        """Upper bound on each code's monthly event probability (stage one of the draw)."""
+        sc, P = self.sc, self.PV
+        lever_max = self.lever_table.max(axis=1).prod(axis=0)
+        key = (P[kn.P_RA_REF], P[kn.P_RA_S47], P[kn.P_RA_CARE], lever_max.tobytes())
+        if key == getattr(self, "_bound_key", None):
+            return
+        self._bound_key = key
+        codes = np.arange(kn.N_CODES)
+        st, nd, dc = codes // 40, (codes // 10) % 4, codes % 10
+        r = self.base_rates[st, nd].copy()
+        dep = self.dep_mult[dc]
+        flag_max = sc.need.care_leaver_parent_multiplier * sc.need.prior_involvement_multiplier
+        r[:, kn.ADVERSE] = (r[:, kn.ADVERSE] * flag_max + P[kn.P_CH_RATE] * kn.K) * dep * (nd < 3)
+        r[:, kn.REFER] *= P[kn.P_RA_REF] * P[kn.P_REREF_MULT] * P[kn.P_PRIOR_REF]
+        r[:, kn.S47] *= P[kn.P_RA_S47]
+        r[:, kn.CARE] *= P[kn.P_RA_CARE]
+        r *= lever_max[None, :]
+        bound = self.vec("bound")
+        bound[: kn.N_CODES] = monthly(r.sum(axis=1))
+        bound[kn.N_CODES] = 0.0
+
+    # ------------------------------------------------------------------ storage
+
+    @property
+    def capacity(self) -> int:
+        """Rows in the family table (in use or free)."""
+        return self.FI.shape[0]
+
+    def ensure_capacity(self, new_rows: int) -> None:
+        """Grow the family table and the logs so this month cannot run out of room."""
+        n_free = int(self.M[kn.M_NFREE])
+        if n_free < new_rows:
+            old = self.capacity
+            new = max(2 * old, old + new_rows)
+            fi = np.tile(np.array(list(kn.FAMILY_COLUMNS.values()), dtype=np.int32), (new, 1))
+            fi[:old] = self.FI
+            ci = np.tile(np.array(list(kn.CHILD_COLUMNS.values()), dtype=np.int32), (new, kn.K, 1))
+            ci[:old] = self.CI
+            self.FI, self.CI = fi, ci
+            free = np.empty(new, dtype=np.int64)
+            free[: new - old] = np.arange(new - 1, old - 1, -1)
+            free[new - old : new - old + n_free] = self.free[:n_free]
+            self.free = free
+            self.M[kn.M_NFREE] = n_free + new - old
+        if self.M[kn.M_LOGS]:
+            margin = max(8 * new_rows, 4096)
+            for name, used in (("LE", kn.M_NEP), ("LJ", kn.M_NJ)):
+                log = getattr(self, name)
+                want = int(self.M[used]) + margin
+                if want > log.shape[0] // 2:
+                    grown = np.zeros((max(2 * log.shape[0], 2 * want), log.shape[1]), dtype=log.dtype)
+                    grown[: log.shape[0]] = log
+                    setattr(self, name, grown)
+
+    # ------------------------------------------------------------------ the month
+
+    def step(self, t: int, target_children: float) -> None:
+        """Run month ``t`` for every family, then tally the stocks."""
+        self.M[kn.FL : kn.LP] = 0
+        P = self.PV
+        P[kn.P_PRESSURE] = self.pressure_factor()
+        P[kn.P_EH_PLACES] = self.eh_places
+        pop = self.sc.population
+        P[kn.P_UASC_LAMBDA] = pop.uasc_starts_per_10k * target_children / 10_000 / 12
+        families = self.capacity - int(self.M[kn.M_NFREE])
+        births = max(0.0, target_children - self.n_children) + self.n_children / kn.AGE_18
+        self.ensure_capacity(int(births * 1.5) + int(families * P[kn.P_MOVE_P] * 2) + 64
+                             + int(P[kn.P_UASC_LAMBDA] * 4) + 16)
+        self.refresh_bound()
+        kn.step_month(*self.args, t, float(target_children))
+        if self.M[kn.M_OVERFLOW]:
+            raise RuntimeError("internal: family table or log ran out of room in a month")
+        self.tally(t)
+
+    def tally(self, t: int) -> None:
+        """Refresh stocks (children at home by code, families, care by decile)."""
+        n, hidden, with_lac = kn.tally(*self.args, self.cube, self.fam_cube, self.lac_dec,
+                                       self.uasc_lac_dec, t)
+        self.n_children, self.hidden, self.families_with_lac = int(n), float(hidden), int(with_lac)
+
+    def stocks(self) -> np.ndarray:
+        """Children by State (UNIVERSAL..LAC) now, from the last tally."""
+        cube = self.cube[: kn.N_CODES].reshape(4, 4, 10)
+        return np.append(cube.sum(axis=(1, 2)), self.lac_place.sum())
+
+    @property
+    def n_eh_families(self) -> int:
+        """Families receiving early help now."""
+        return int(self.M[kn.M_NEH])
+
+    @property
+    def keep_logs(self) -> bool:
+        """Whether episode and journey logs are kept."""
+        return bool(self.M[kn.M_LOGS])
+
+    def episodes(self) -> dict[str, np.ndarray]:
+        """The episode log so far, as columns (``end_month`` -1 while open)."""
+        n = int(self.M[kn.M_NEP])
+        return {k: self.LE[:n, i] for i, k in enumerate(kn.EPISODE_COLUMNS)}
+
+    def journeys(self) -> dict[str, np.ndarray]:
+        """The family journey log so far, as columns."""
+        n = int(self.M[kn.M_NJ])
+        return {k: self.LJ[:n, i] for i, k in enumerate(kn.JOURNEY_COLUMNS)}

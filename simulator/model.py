@@ -1,0 +1,308 @@
+"""The Mesa model: families moving through early help, CIN, CP and care, month by month.
+
+:class:`CSCModel` owns the families (:class:`~simulator.agents.families.FamilyTable`),
+the services they meet (:class:`~simulator.agents.services.Services`), the
+policies (levers) in force, the random generator (Mesa's ``self.rng``: every
+draw in the model comes from it) and the collection of results (a Mesa
+``DataCollector`` with one reporter per monthly column, named from
+:class:`~simulator.states.State`). ``step()`` only orchestrates.
+
+Example:
+    >>> from simulator import CSCModel, Scenario
+    >>> model = CSCModel(Scenario(), seed=1)
+    >>> model.run()  # burn-in, then ``run.years`` reporting years
+    >>> model.results().annual.head()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+from simulator.agents import kernel as kn
+from simulator.agents.families import AGE_18, MAX_CHILDREN, N_CODES, N_DECILES, N_NEED, FamilyTable
+from simulator.agents.services import Services
+from simulator.recording import COUNTERS, FLOW_NAMES
+from simulator.schema import Scenario
+from simulator.states import HIGH_NEED, Placement, State
+
+if TYPE_CHECKING:
+    from simulator.agents.family import Family
+    from simulator.policies.base import Policy
+    from simulator.results import Results
+
+#: England's published position at 31 March 2024 (per child), used to seed the
+#: starting stocks of services; see shared/calibration/targets_england.csv.
+ENGLAND_CHILDREN_2024 = 11_998_646  # [CLA] 2024
+START_STOCKS_2024 = {
+    "lac_non_uasc": (83_630 - 7_380) / ENGLAND_CHILDREN_2024,  # [CLA] 2024 LAC less UASC
+    "lac_uasc": 7_380 / ENGLAND_CHILDREN_2024,  # [CLA] 2024
+    "cp": 49_420 / ENGLAND_CHILDREN_2024,  # [CIN] 2025 (nearest published to the 2024 start)
+    "cin_total": 399_460 / ENGLAND_CHILDREN_2024,  # [CIN] 2024 (includes CP and LAC)
+}
+FLOW_COLUMNS = [f"flow_{a}_{b}" for a in FLOW_NAMES for b in FLOW_NAMES]
+_N_HEAD = 5  # month, reporting_year, calendar_month, child_population, families
+
+
+class CSCModel(mesa.Model):
+    """Children's social care demand model for one area (an LA or England).
+
+    Args:
+        scenario: the validated scenario (defaults: the typical LA).
+        seed: seed for the model's generators; defaults to ``scenario.run.seed``.
+            Passing both ``seed`` and ``rng`` is an error (Mesa's rule).
+        rng: a numpy ``Generator`` or seed-like to use instead of ``seed``.
+        policies: lever objects; by default built from ``scenario`` by
+            :func:`simulator.policies.build_policies`.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        *,
+        seed: int | None = None,
+        rng: Any = None,
+        policies: Sequence[Policy] | None = None,
+    ):
+        scenario = scenario if scenario is not None else Scenario()
+        if seed is None and rng is None:
+            seed = scenario.run.seed
+        if seed is not None:
+            seed = int(seed)  # a seed typed in a box arrives as text: "42" != 42 for numpy
+        super().__init__(seed=seed, rng=rng)
+        self.scenario = scenario
+        self.seed = seed
+        self.month = 0
+        self.burn_in = scenario.run.burn_in_months
+        self.scale = 1.0 / scenario.run.sample_fraction
+        self.target_children = scenario.population.children * scenario.run.sample_fraction
+        self.services = Services(self, capacity=int(self.target_children / 1.6 * 1.3) + 64)
+        self.families = FamilyTable(self.services)
+        if policies is None:
+            from simulator.policies import build_policies
+
+            policies = build_policies(scenario)
+        self.policies = list(policies)
+        self.equity_rows: list[dict[str, Any]] = []
+        self.policy_rows: list[dict[str, Any]] = []
+        columns = self.monthly_columns()
+        self._col = {name: i for i, name in enumerate(columns)}
+        self._monthly = np.zeros((self.total_months, len(columns)))
+        # Mesa's collector holds children by state each reported month (named from State);
+        # the full monthly table is kept in one array for speed and read by results().
+        self.datacollector = mesa.DataCollector(model_reporters={
+            f"children_{s.name}": (lambda m, i=self._col[f"children_{s.name}"]: m._monthly[m.month, i])
+            for s in State
+        })
+        self._populate()
+        for policy in self.policies:
+            policy.setup(self)
+
+    # ------------------------------------------------------------------ columns
+
+    @staticmethod
+    def monthly_columns() -> list[str]:
+        """Names of the monthly reporters, from the State enum and the counters."""
+        cols = ["month", "reporting_year", "calendar_month", "child_population", "families"]
+        cols += [f"children_{s.name}" for s in State]
+        cols += [f"families_{s.name}" for s in State if s != State.LAC]
+        cols += ["families_with_child_in_care", "unmet_high_need", "hidden_high_need"]
+        cols += [f"lac_{p.name}" for p in Placement if p != Placement.NONE]
+        cols += list(COUNTERS)
+        cols += FLOW_COLUMNS
+        cols += ["risk_index", "early_help_places", "caseload_pressure"]
+        return cols
+
+    # ------------------------------------------------------------------ set-up
+
+    def _populate(self) -> None:
+        """Families, children and the published 2024 stocks of each service."""
+        sc, rng, f, sv = self.scenario, self.rng, self.families, self.services
+        pop = sc.population
+        target = self.target_children
+        uasc_stock = int(round(START_STOCKS_2024["lac_uasc"] * target * pop.uasc_starts_per_10k / 6.06))
+        resident_target = max(1, int(round(target)) - uasc_stock)
+        # families: sizes from the shares; ages around an anchor child, siblings 1-4 years apart
+        mean_size = float(np.dot(np.arange(1, 5), pop.children_per_family_shares))
+        n_fam = int(resident_target / mean_size * 1.15) + 8
+        size = 1 + np.searchsorted(np.cumsum(pop.children_per_family_shares), rng.random(n_fam) * 0.999999)
+        anchor = rng.integers(0, AGE_18, size=n_fam)
+        gaps = 12 + rng.integers(0, 37, size=(n_fam, MAX_CHILDREN))
+        signs = np.where(rng.random((n_fam, MAX_CHILDREN)) < 0.5, -1, 1)
+        offsets = np.zeros((n_fam, MAX_CHILDREN), dtype=np.int64)
+        offsets[:, 1:] = np.cumsum(gaps[:, 1:] * signs[:, 1:], axis=1)
+        ages = anchor[:, None] + offsets
+        # reflect at 0 and 18 rather than drop, so single years of age stay about equally common
+        ages = np.abs(ages) % (2 * AGE_18)
+        ages = np.where(ages >= AGE_18, 2 * AGE_18 - 1 - ages, ages)
+        present = np.arange(MAX_CHILDREN)[None, :] < size[:, None]
+        keep = present.any(axis=1)
+        ages, present = ages[keep], present[keep]
+        cut = int(np.searchsorted(np.cumsum(present.sum(axis=1)), resident_target)) + 1
+        ages, present = ages[:cut], present[:cut]
+        sv.ensure_capacity(len(ages) + uasc_stock + 64)
+        rows = kn.bulk_take_rows(*sv.args, 0, len(ages))
+        # deprived families start with more need
+        dep = sv.dep_mult[f.decile[rows]]
+        w = np.asarray(sc.need.initial_need_shares)[None, :] * dep[:, None] ** np.arange(N_NEED)[None, :]
+        w /= w.sum(axis=1, keepdims=True)
+        f.need[rows] = (np.cumsum(w, axis=1) < rng.random(rows.size)[:, None]).sum(axis=1)
+        f.recode(rows)
+        r_i, s_i = np.nonzero(present)
+        kn.bulk_add_children(*sv.args, 0, rows[r_i], (-ages[r_i, s_i]).astype(np.int32))
+        # starting stocks: families picked by need for CP, CIN and early help
+        resident = int(f.n_kids[rows].sum())
+        need_w = {State.CP: (0.05, 0.3, 3.0, 12.0), State.CIN: (0.1, 1.0, 6.0, 6.0),
+                  State.EARLY_HELP: (0.1, 3.0, 3.0, 1.0)}
+        cin_plans = START_STOCKS_2024["cin_total"] - START_STOCKS_2024["cp"] - (
+            START_STOCKS_2024["lac_non_uasc"] + START_STOCKS_2024["lac_uasc"])
+        want = {
+            State.CP: START_STOCKS_2024["cp"] * resident,
+            State.CIN: cin_plans * resident,
+            State.EARLY_HELP: sc.early_help.initial_share_of_social_care
+            * START_STOCKS_2024["cin_total"] * resident,
+        }
+        free = np.ones(rows.size, dtype=bool)
+        for state in (State.CP, State.CIN, State.EARLY_HELP):
+            weight = np.asarray(need_w[state])[f.need[rows]] * free
+            keys = np.log(np.maximum(weight, 1e-300)) + rng.gumbel(size=rows.size)
+            order = np.argsort(-keys)
+            order = order[weight[order] > 0]
+            take = order[: int(np.searchsorted(np.cumsum(f.n_home[rows[order]]), want[state])) + 1]
+            free[take] = False
+            kn.bulk_set_state(*sv.args, 0, rows[take], int(state), 0)
+        # children in care at the start: from families with high need, older than entrants
+        lac_want = int(round(START_STOCKS_2024["lac_non_uasc"] * resident))
+        r_i, s_i = np.nonzero(f.home_slots(rows))
+        age = -f.c_birth[rows[r_i], s_i]
+        age_w = np.array([0.6, 0.9, 0.9, 1.5, 2.2])[np.searchsorted([12, 60, 120, 192], age, side="right")]
+        weight = age_w * np.asarray((0.02, 0.3, 3.0, 6.0))[f.need[rows[r_i]]]
+        pick = np.argsort(-(np.log(weight) + rng.gumbel(size=weight.size)))[:lac_want]
+        route = np.searchsorted(np.cumsum(sc.care.route_shares), rng.random(pick.size) * 0.999999)
+        kn.bulk_admit(*sv.args, 0, rows[r_i[pick]], s_i[pick].astype(np.int64), route.astype(np.int64),
+                      True)
+        if uasc_stock:
+            birth = -(15 * 12 + rng.integers(0, 36, size=uasc_stock)).astype(np.int64)
+            kn.bulk_uasc(*sv.args, 0, birth)
+        # capacity: early help places and social work caseload, sized to the starting position
+        sv.tally(0)
+        stocks = sv.stocks()
+        sv.eh_places = sv.n_eh_families * sc.early_help.places_headroom
+        self.base_eh_places = sv.eh_places
+        statutory = stocks[State.CIN] + stocks[State.CP] + stocks[State.LAC]
+        sv.caseload_capacity = statutory * sc.workforce.caseload_headroom
+        sv.caseload = statutory
+
+    # ------------------------------------------------------------------ stepping
+
+    @property
+    def reporting(self) -> bool:
+        """True once the burn-in is over."""
+        return self.month >= self.burn_in
+
+    @property
+    def total_months(self) -> int:
+        """Months the full run takes (burn-in plus reporting years)."""
+        return self.burn_in + 12 * self.scenario.run.years
+
+    def step(self) -> None:
+        """Advance one month: levers update, then every family's month (compiled), then record."""
+        sv, sc = self.services, self.scenario
+        sv.set_risk_index(sc.risk_aversion.index)
+        sv.eh_places = self.base_eh_places
+        for policy in self.policies:
+            policy.start_month(self)
+        months_in = max(self.month - self.burn_in, 0)
+        target = self.target_children * (1.0 + sc.population.growth_per_year) ** (months_in / 12)
+        sv.step(self.month, target)
+        for policy in self.policies:
+            policy.end_month(self)
+        self._record()
+        self.month += 1
+
+    def run(self, progress: Any = None) -> None:
+        """Run the burn-in and every reporting month; ``progress`` is called with each month."""
+        while self.month < self.total_months:
+            self.step()
+            if progress is not None:
+                progress(self.month)
+
+    # ------------------------------------------------------------------ recording
+
+    def _record(self) -> None:
+        sv = self.services
+        cube = sv.cube[:N_CODES].reshape(4, N_NEED, N_DECILES)
+        fam_cube = sv.fam_cube[:N_CODES].reshape(4, N_NEED, N_DECILES)
+        stocks = sv.stocks()
+        sv.caseload = stocks[State.CIN] + stocks[State.CP] + stocks[State.LAC]
+        m = self.month - self.burn_in
+        year = self.scenario.run.start_year + 1 + m // 12 if m >= 0 else -1
+        row = self._monthly[self.month]
+        row[:_N_HEAD] = (m, year, (3 + m) % 12 + 1, stocks.sum(), fam_cube.sum())
+        row[_N_HEAD : _N_HEAD + 5] = stocks
+        row[_N_HEAD + 5 : _N_HEAD + 9] = fam_cube.sum(axis=(1, 2))
+        row[_N_HEAD + 9 : _N_HEAD + 12] = (sv.families_with_lac, cube[State.UNIVERSAL, HIGH_NEED:].sum(),
+                                           sv.hidden)
+        i = _N_HEAD + 12
+        row[i : i + 6] = sv.lac_place
+        row[i + 6 : i + 6 + len(COUNTERS)] = sv.counts
+        i += 6 + len(COUNTERS)
+        row[i : i + 49] = sv.flows.ravel()
+        row[i + 49 : i + 52] = (sv.risk_index, sv.eh_places, sv.caseload / sv.caseload_capacity)
+        if m >= 0:
+            self.datacollector.collect(self)
+            if m % 12 == 11:
+                self._record_equity(cube, year)
+            for policy in self.policies:
+                out = policy.monthly_outputs(self)
+                if out:
+                    self.policy_rows.append({"month": m, "policy": policy.name, **out})
+
+    def monthly_table(self) -> np.ndarray:
+        """Rows recorded so far (one per month, columns :meth:`monthly_columns`)."""
+        return self._monthly[: self.month]
+
+    def _record_equity(self, cube: np.ndarray, year: int) -> None:
+        """Stocks by deprivation quintile at 31 March (the equity picture)."""
+        lac_by_decile = self.services.lac_dec
+        lac_uasc = self.services.uasc_lac_dec
+        home_by_decile = cube.sum(axis=(0, 1))
+        for q in range(5):
+            d = slice(2 * q, 2 * q + 2)
+            self.equity_rows.append({
+                "year": year,
+                "deprivation_quintile": q + 1,
+                "children": float(home_by_decile[d].sum() + lac_by_decile[d].sum()),
+                "early_help": float(cube[State.EARLY_HELP, :, d].sum()),
+                "cin": float(cube[State.CIN, :, d].sum()),
+                "cp": float(cube[State.CP, :, d].sum()),
+                "lac": float(lac_by_decile[d].sum() - lac_uasc[d].sum()),
+                "unmet_high_need": float(cube[State.UNIVERSAL, HIGH_NEED:, d].sum()),
+            })
+
+    # ------------------------------------------------------------------ outputs
+
+    def results(self) -> Results:
+        """Tidy DataFrames of this run (annual, monthly, episodes, equity), stamped."""
+        from simulator.results import Results
+
+        return Results.from_model(self)
+
+    def family(self, family_id: int) -> Family:
+        """A Mesa ``Agent`` view of one family: attributes now and its journey so far."""
+        from simulator.agents.family import Family
+
+        return Family(self, family_id)
+
+    def family_ids(self, state: State | None = None) -> np.ndarray:
+        """Ids of families in the area now, optionally only those with a child in ``state``."""
+        f = self.families
+        mask = f.fam_id >= 0
+        if state == State.LAC:
+            mask &= f.n_lac > 0
+        elif state is not None:
+            mask &= (f.state == state) & (f.n_home > 0)
+        return f.fam_id[mask]

@@ -1,0 +1,214 @@
+"""Tidy results of a run: annual and monthly tables, episodes, equity; stamped.
+
+Counting follows the DfE (``docs/COUNTING.md``): the reporting year ends on
+31 March; "children in need at 31 March" counts children on CIN plans, on
+protection plans and in care; referrals, assessments and section 47 enquiries
+count children; a re-referral is a referral within 12 months of the family's
+previous referral. Every table carries ``scenario``, ``seed`` and ``version``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from simulator.states import EndReason, Placement, Route, State
+
+if TYPE_CHECKING:
+    from simulator.model import CSCModel
+
+try:
+    __version__ = version("csc-demand-simulator")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+source"
+
+#: The annual table's columns, in order (counts of children unless stated).
+ANNUAL_COLUMNS = [
+    "year", "child_population", "referrals", "re_referrals_within_12_months", "assessments",
+    "section47_enquiries", "initial_cp_conferences", "early_help_31_march", "early_help_starts",
+    "cin_31_march", "cin_plans_31_march", "cin_starts", "cp_31_march", "cp_starts", "cp_ends",
+    "lac_31_march", "lac_starts", "lac_ceases", "uasc_starts", "adoptions",
+    "special_guardianship", "returned_home", "care_leavers", "emergency_removals",
+    "unmet_high_need_31_march", "hidden_high_need_31_march", "early_help_turned_away",
+    "adverse_events", "families_31_march",
+] + [f"lac_{p.name.lower()}_31_march" for p in Placement if p != Placement.NONE] + [
+    "referrals_per_10k", "section47_per_10k", "cin_per_10k", "cp_per_10k", "lac_per_10k",
+    "lac_starts_per_10k", "lac_ceases_per_10k", "re_referral_rate",
+]
+STAMP = ["scenario", "seed", "version"]
+
+
+def _flow(monthly: pd.DataFrame, src: str | list[str], dst: str | list[str]) -> pd.Series:
+    src = [src] if isinstance(src, str) else src
+    dst = [dst] if isinstance(dst, str) else dst
+    return sum(monthly[f"flow_{a}_{b}"] for a in src for b in dst if a != b)
+
+
+def annual_from_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Aggregate a (scaled) monthly table into reporting years ending 31 March."""
+    states = [s.name for s in State]
+    m = monthly.copy()
+    m["cp_in"] = _flow(m, [*states, "IN"], "CP")
+    m["cp_out"] = _flow(m, "CP", [*states, "OUT"])
+    m["lac_in"] = _flow(m, [*states, "IN"], "LAC")
+    m["lac_out"] = _flow(m, "LAC", [*states, "OUT"])
+    m["eh_in"] = _flow(m, ["UNIVERSAL", "IN"], "EARLY_HELP")
+    m["cin_in"] = _flow(m, ["UNIVERSAL", "EARLY_HELP", "IN"], ["CIN", "CP", "LAC"])
+    g = m.groupby("reporting_year", sort=True)
+    last = g.last()
+    total = g.sum(numeric_only=True)
+    out = pd.DataFrame(index=last.index)
+    out["year"] = last.index.astype(int)
+    out["child_population"] = last["child_population"]
+    for col in ("referrals", "re_referrals_within_12_months", "assessments", "section47_enquiries",
+                "initial_cp_conferences", "uasc_starts", "adoptions", "special_guardianship",
+                "returned_home", "care_leavers", "emergency_removals", "early_help_turned_away",
+                "adverse_events"):
+        out[col] = total[col]
+    out["early_help_31_march"] = last["children_EARLY_HELP"]
+    out["early_help_starts"] = total["eh_in"]
+    out["cin_31_march"] = last["children_CIN"] + last["children_CP"] + last["children_LAC"]
+    out["cin_plans_31_march"] = last["children_CIN"]
+    out["cin_starts"] = total["cin_in"]
+    out["cp_31_march"] = last["children_CP"]
+    out["cp_starts"] = total["cp_in"]
+    out["cp_ends"] = total["cp_out"]
+    out["lac_31_march"] = last["children_LAC"]
+    out["lac_starts"] = total["lac_in"]
+    out["lac_ceases"] = total["lac_out"]
+    out["unmet_high_need_31_march"] = last["unmet_high_need"]
+    out["hidden_high_need_31_march"] = last["hidden_high_need"]
+    out["families_31_march"] = last["families"]
+    for p in Placement:
+        if p != Placement.NONE:
+            out[f"lac_{p.name.lower()}_31_march"] = last[f"lac_{p.name}"]
+    per10k = 10_000 / out["child_population"]
+    out["referrals_per_10k"] = out["referrals"] * per10k
+    out["section47_per_10k"] = out["section47_enquiries"] * per10k
+    out["cin_per_10k"] = out["cin_31_march"] * per10k
+    out["cp_per_10k"] = out["cp_31_march"] * per10k
+    out["lac_per_10k"] = out["lac_31_march"] * per10k
+    out["lac_starts_per_10k"] = out["lac_starts"] * per10k
+    out["lac_ceases_per_10k"] = out["lac_ceases"] * per10k
+    out["re_referral_rate"] = out["re_referrals_within_12_months"] / out["referrals"].where(
+        out["referrals"] > 0)
+    return out[ANNUAL_COLUMNS].reset_index(drop=True)
+
+
+def episodes_frame(model: CSCModel) -> pd.DataFrame:
+    """One row per child episode of CIN, CP or care that was open during the reported years.
+
+    Months count from the first reported month (0 = April of the year after
+    ``run.start_year``); negative start months began before it.
+    """
+    ep = model.services.episodes()
+    b = model.burn_in
+    end = ep["end_month"].astype(np.int64)
+    keep = (end < 0) | (end >= b)
+    df = pd.DataFrame({
+        "child_id": ep["child_id"][keep],
+        "family_id": ep["family_id"][keep],
+        "state": pd.Categorical.from_codes(ep["state"][keep], [s.name for s in State]),
+        "start_month": ep["start_month"][keep].astype(np.int64) - b,
+        "end_month": pd.array(np.where(end[keep] >= 0, end[keep] - b, 0), dtype="Int64"),
+        "end_reason": [EndReason(r).name.lower() if r else "" for r in ep["end_reason"][keep]],
+        "age_at_start": np.floor(ep["age_at_start"][keep] / 12).astype(np.int64),
+        "placement": [Placement(p).name.lower() if p >= 0 else "" for p in ep["placement"][keep]],
+        "route": [Route(r).name.lower() if r >= 0 else "" for r in ep["route"][keep]],
+    })
+    df.loc[end[keep] < 0, "end_month"] = pd.NA
+    return df.sort_values(["start_month", "child_id"], kind="stable").reset_index(drop=True)
+
+
+def scenario_hash(model: CSCModel) -> str:
+    """Short hash of the full scenario (all parameters after overrides)."""
+    text = json.dumps(model.scenario.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Results:
+    """The tables of one run. Counts are scaled up by 1/``sample_fraction``."""
+
+    annual: pd.DataFrame
+    monthly: pd.DataFrame
+    equity: pd.DataFrame
+    policy: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+    _model: Any = None
+
+    @classmethod
+    def from_model(cls, model: CSCModel) -> Results:
+        """Collect the tables from a model that has been run."""
+        raw = pd.DataFrame(model.monthly_table(), columns=model.monthly_columns())
+        monthly = raw[raw["month"] >= 0].reset_index(drop=True)
+        keep = {"month", "reporting_year", "calendar_month", "risk_index", "caseload_pressure"}
+        scaled = [c for c in monthly.columns if c not in keep]
+        monthly[scaled] = monthly[scaled] * model.scale
+        monthly = monthly.astype({"month": int, "reporting_year": int, "calendar_month": int})
+        annual = annual_from_monthly(monthly)
+        # only complete years are reported
+        full = monthly.groupby("reporting_year")["month"].count() == 12
+        annual = annual[annual["year"].isin(full[full].index)].reset_index(drop=True)
+        equity = pd.DataFrame(model.equity_rows)
+        if not equity.empty:
+            cols = [c for c in equity.columns if c not in ("year", "deprivation_quintile")]
+            equity[cols] = equity[cols] * model.scale
+        policy = pd.DataFrame(model.policy_rows)
+        meta = {
+            "scenario": model.scenario.name,
+            "seed": model.seed,
+            "version": __version__,
+            "scenario_hash": scenario_hash(model),
+            "sample_fraction": model.scenario.run.sample_fraction,
+            "start_year": model.scenario.run.start_year,
+            "years": model.scenario.run.years,
+        }
+        res = cls(annual, monthly, equity, policy, meta, model)
+        for df in (res.annual, res.monthly, res.equity, res.policy):
+            if not df.empty:
+                for key in STAMP:
+                    df[key] = meta[key]
+        return res
+
+    @property
+    def episodes(self) -> pd.DataFrame:
+        """Child episodes (built on first use; needs ``run.record_episodes``)."""
+        if self._model is None or not self._model.services.keep_logs:
+            raise ValueError("episodes were not recorded: set run.record_episodes = true")
+        if "_episodes" not in self.meta:
+            df = episodes_frame(self._model)
+            for key in STAMP:
+                df[key] = self.meta[key]
+            self.meta["_episodes"] = df
+        return self.meta["_episodes"]
+
+    def write(self, out: str | Path, wall_time: float | None = None) -> dict[str, Path]:
+        """Write annual.csv, monthly.csv, episodes.csv (if recorded) and run.json to ``out``."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"annual": out / "annual.csv", "monthly": out / "monthly.csv"}
+        self.annual.to_csv(paths["annual"], index=False, float_format="%.6g")
+        self.monthly.to_csv(paths["monthly"], index=False, float_format="%.6g")
+        if not self.equity.empty:
+            paths["equity"] = out / "equity.csv"
+            self.equity.to_csv(paths["equity"], index=False, float_format="%.6g")
+        if not self.policy.empty:
+            paths["policy"] = out / "policy.csv"
+            self.policy.to_csv(paths["policy"], index=False, float_format="%.6g")
+        if self._model is not None and self._model.services.keep_logs:
+            paths["episodes"] = out / "episodes.csv"
+            self.episodes.to_csv(paths["episodes"], index=False)
+        info = {k: v for k, v in self.meta.items() if not k.startswith("_")}
+        info["wall_time_seconds"] = None if wall_time is None else round(wall_time, 3)
+        info["scenario_parameters"] = self._model.scenario.model_dump(mode="json") if self._model else None
+        paths["run"] = out / "run.json"
+        paths["run"].write_text(json.dumps(info, indent=2, sort_keys=True))
+        return paths

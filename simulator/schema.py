@@ -1,0 +1,704 @@
+"""The scenario schema: the single source of defaults, units, ranges and evidence.
+
+Every parameter of the model is declared once here, with its unit, allowed
+range, description and source (``shared/calibration`` keys: [CLA], [CIN],
+[GMCA], seeds...). The command line, the app and the docs read them from here;
+nothing else retypes a default (the wolf_sheep weak spot in STYLE.md).
+
+A scenario file (TOML) is a set of overrides of these defaults, optionally on
+top of another scenario named by ``base``. Validation is pydantic's; errors are
+turned into one line per problem naming the field, the value and what is
+allowed (:class:`ScenarioError`).
+
+Rates given "per year" are converted to monthly probabilities by the engine
+as ``1 - exp(-rate / 12)``. Vectors "by need" are indexed by the family's
+latent need level: 0 none, 1 emerging, 2 high, 3 acute.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+# -- helpers ---------------------------------------------------------------------------------
+
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+Rate = Annotated[float, Field(ge=0.0, le=50.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+ByNeed = tuple[Rate, Rate, Rate, Rate]
+ProbByNeed = tuple[Prob, Prob, Prob, Prob]
+
+
+def param(
+    default: Any,
+    *,
+    unit: str,
+    source: str,
+    description: str,
+    grade: Literal["H", "M", "L", "assumption"] = "assumption",
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+) -> Any:
+    """Declare a parameter with its unit, evidence and range.
+
+    Args:
+        default: the default value (the typical-LA 2024 position).
+        unit: the unit a user reads in the app and docs.
+        source: where the number comes from (calibration key and year), or
+            ``"assumption: ..."`` with the reasoning.
+        description: one sentence a practitioner understands.
+        grade: evidence grade as in shared/calibration (H, M, L) or assumption.
+        ge: inclusive lower bound.
+        le: inclusive upper bound.
+        gt: exclusive lower bound.
+
+    Returns:
+        A pydantic ``Field`` carrying the metadata in ``json_schema_extra``.
+    """
+    return Field(
+        default,
+        ge=ge,
+        le=le,
+        gt=gt,
+        description=description,
+        json_schema_extra={"unit": unit, "source": source, "grade": grade},
+    )
+
+
+class Section(BaseModel):
+    """Base of every schema section: unknown keys are errors, values are checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+# -- run -------------------------------------------------------------------------------------
+
+
+class Run(Section):
+    """How long, from when, and how the run is sampled."""
+
+    start_year: int = param(
+        2024, ge=2000, le=2100, unit="year ending 31 March",
+        source="[CLA]/[CIN] 2024 releases: the published position the run starts from",
+        grade="H",
+        description="Reporting year whose 31 March position the run starts from; "
+        "the first simulated year is the year after.",
+    )
+    years: int = param(20, ge=1, le=50, unit="years", source="DESIGN.md: 10-25 year horizons",
+                       grade="H", description="Reporting years to simulate.")
+    seed: int = param(42, ge=0, le=2**63 - 1, unit="integer", source="convention",
+                      grade="H", description="Seed of the model's random generator.")
+    burn_in_months: int = param(
+        36, ge=0, le=240, unit="months",
+        source="assumption: long enough for flows to settle from the initial stocks",
+        description="Months simulated before the first reported year and discarded.",
+    )
+    sample_fraction: float = param(
+        1.0, gt=0.0, le=1.0, unit="share",
+        source="modelling choice: results are scaled back up by 1/fraction",
+        grade="H",
+        description="Simulate this share of families and scale counts up (England at 1:1 is 1.0).",
+    )
+    record_episodes: bool = param(
+        True, unit="flag", source="modelling choice", grade="H",
+        description="Keep the child-level episode and family journey logs.",
+    )
+
+
+# -- population --------------------------------------------------------------------------------
+
+
+class Population(Section):
+    """Children, families, deprivation and arrivals."""
+
+    children: int = param(
+        61_300, ge=100, le=20_000_000, unit="children aged 0-17",
+        source="la_cla_rates_2024: median LA child population 61,300 (England 11,998,646) [CLA] 2024",
+        grade="H", description="Children aged 0-17 living in the area at the start.",
+    )
+    growth_per_year: float = param(
+        0.0, ge=-0.05, le=0.05, unit="share per year",
+        source="assumption: ONS projections show the 0-17 population about flat after 2024; "
+        "2010-11 to 2017-18 it grew +5.2% (0.73%/yr, seeds/NAO 2019)",
+        description="Annual growth of the child population through births and net migration.",
+    )
+    children_per_family_shares: tuple[Prob, Prob, Prob, Prob] = param(
+        (0.44, 0.40, 0.12, 0.04), unit="share of families with 1, 2, 3, 4 children",
+        source="assumption informed by ONS Families and households (about 44% one child, "
+        "40% two, 16% three or more); not in shared/calibration",
+        description="How many children families have at the start.",
+    )
+    decile_shares: tuple[Prob, Prob, Prob, Prob, Prob, Prob, Prob, Prob, Prob, Prob] = param(
+        (0.13, 0.12, 0.11, 0.105, 0.10, 0.095, 0.09, 0.09, 0.085, 0.075),
+        unit="share of families by IMD decile (1 = most deprived)",
+        source="assumption: children are over-represented in deprived neighbourhoods (IMD 2019)",
+        description="Distribution of families over national deprivation deciles.",
+    )
+    care_leaver_parent_share: float = param(
+        0.01, ge=0.0, le=0.2, unit="share of families",
+        source="assumption: about 1% of parents are care leavers",
+        description="Families whose parent was in care as a child (raises adverse events).",
+    )
+    move_rate_per_year: float = param(
+        0.03, ge=0.0, le=0.3, unit="share of families per year",
+        source="assumption: families moving between LAs; moves in balance moves out",
+        description="Families moving away each year (the same number move in).",
+    )
+    uasc_starts_per_10k: float = param(
+        6.06, ge=0.0, le=100.0, unit="UASC starting care per 10,000 children per year",
+        source="[CLA] 2024: UASC 22% of 33,050 starts = 7,271 / 11,998,646 children",
+        grade="H",
+        description="Unaccompanied asylum-seeking children entering care directly, aged 15-17.",
+    )
+    uasc_age_shares: tuple[Prob, Prob, Prob] = param(
+        (0.15, 0.40, 0.45), unit="share arriving aged 15, 16, 17",
+        source="assumption: fitted so UASC stock (7,380 in 2024 [CLA]) is about one year of starts",
+        description="Ages of unaccompanied asylum-seeking children on arrival.",
+    )
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Population:
+        for name in ("children_per_family_shares", "decile_shares", "uasc_age_shares"):
+            total = sum(getattr(self, name))
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"population.{name} must sum to 1 (got {total:.4f})")
+        return self
+
+
+# -- need --------------------------------------------------------------------------------------
+
+
+class Need(Section):
+    """Latent family need: adverse events raise it, recovery lowers it."""
+
+    adverse_rates_per_year: tuple[Rate, Rate, Rate, Rate] = param(
+        (0.045, 0.035, 0.045, 0.02),
+        unit="events per family per year: family breakdown, domestic abuse, "
+        "parental mental ill-health, substance misuse",
+        source="assumption (calibrated to [CIN] 2024 stocks); domestic abuse is a factor in "
+        "51.1% of CIN assessments (seeds, DfE 2018)",
+        description="Rates of adverse events for a family of average deprivation.",
+    )
+    two_level_jump_share: float = param(
+        0.2, ge=0.0, le=1.0, unit="share of adverse events",
+        source="assumption", description="Adverse events severe enough to raise need two levels.",
+    )
+    deprivation_ratio_per_decile: float = param(
+        1.13, ge=1.0, le=2.0, unit="ratio per decile step",
+        source="calibrated to the Child Welfare Inequalities Project gradient: care ~1 in 60 "
+        "children in the most deprived vs 1 in 660 in the least (calibration sheet)",
+        grade="M",
+        description="How much likelier adverse events are one decile more deprived.",
+    )
+    recovery_rates_per_year: tuple[Rate, Rate, Rate] = param(
+        (0.9, 0.45, 0.35), unit="per year, from need 1, 2, 3 without a service",
+        source="assumption (calibrated): need that is not met recedes slowly",
+        description="Rate at which need falls one level without any service.",
+    )
+    contextual_harm_per_teen_per_year: float = param(
+        0.01, ge=0.0, le=1.0, unit="events per child aged 12-17 per year",
+        source="assumption: extra-familial harm (exploitation, county lines), seeds p.361",
+        description="Contextual harm to adolescents raising family need.",
+    )
+    care_leaver_parent_multiplier: float = param(
+        2.0, ge=1.0, le=10.0, unit="multiplier on adverse events",
+        source="assumption: intergenerational care experience (seeds: circular demand)",
+        description="Adverse events are this much likelier where a parent was in care.",
+    )
+    prior_involvement_multiplier: float = param(
+        1.3, ge=1.0, le=10.0, unit="multiplier on adverse events",
+        source="assumption: families known before are likelier to return (seeds: circular demand)",
+        description="Adverse events are this much likelier after earlier CIN, CP or care.",
+    )
+    initial_need_shares: tuple[Prob, Prob, Prob, Prob] = param(
+        (0.75, 0.17, 0.06, 0.02), unit="share of families at need 0, 1, 2, 3",
+        source="assumption: near the model's own long-run distribution",
+        description="Latent need of families at the start.",
+    )
+
+
+# -- services ----------------------------------------------------------------------------------
+
+
+class FrontDoor(Section):
+    """Referral, assessment, section 47 and their outcomes."""
+
+    referral_rates_per_year: ByNeed = param(
+        (0.009, 0.052, 0.243, 0.68), unit="referrals per family per year, by need",
+        source="calibrated to [CIN] 2024: 621,880 referrals (5.2 per 100 children)",
+        grade="M",
+        description="How often a family in universal services is referred to children's social care.",
+    )
+    rereferral_multiplier: float = param(
+        3.0, ge=1.0, le=20.0, unit="multiplier for 12 months after a case closes",
+        source="calibrated: re-referral within 12 months is about a fifth of referrals "
+        "(seeds: circular demand)",
+        grade="M",
+        description="Closed cases are referred again more often in the following year.",
+    )
+    prior_involvement_multiplier: float = param(
+        1.5, ge=1.0, le=10.0, unit="multiplier on referral",
+        source="assumption", description="Families known before are referred more readily.",
+    )
+    assessed_share: float = param(
+        0.95, ge=0.0, le=1.0, unit="share of referrals",
+        source="[CIN]: about 600k-645k assessments for 620k-655k referrals (2017-2019)",
+        grade="M", description="Referrals that go on to a social work assessment.",
+    )
+    early_help_outcome: ProbByNeed = param(
+        (0.12, 0.35, 0.18, 0.05), unit="share of assessments, by need",
+        source="assumption (calibrated to early help ~2 for every 3 in social care, "
+        "Action for Children 2022)",
+        description="Assessments that end with a step down to early help.",
+    )
+    cin_outcome: ProbByNeed = param(
+        (0.03, 0.18, 0.40, 0.30), unit="share of assessments, by need",
+        source="assumption (calibrated to [CIN] 2024: 399,460 children in need at 31 March)",
+        description="Assessments that open a child-in-need plan.",
+    )
+    section47_outcome: ProbByNeed = param(
+        (0.014, 0.043, 0.18, 0.45), unit="share of assessments, by need",
+        source="calibrated to [CIN] 2023: 225,400 section 47 enquiries (191.6 per 10k)",
+        grade="M",
+        description="Assessments that lead to a section 47 child protection enquiry.",
+    )
+    conference_given_s47: ProbByNeed = param(
+        (0.014, 0.07, 0.20, 0.37), unit="share of s47 enquiries, by need",
+        source="calibrated to [CIN] 2023: 74,380 initial conferences from 225,400 enquiries (33%)",
+        grade="M",
+        description="Section 47 enquiries that go to an initial child protection conference.",
+    )
+    plan_given_conference: float = param(
+        0.83, ge=0.0, le=1.0, unit="share of conferences",
+        source="[CIN]: 61,840 plans starting (2025) / 74,380 initial conferences (2023)",
+        grade="M", description="Initial conferences that start a child protection plan.",
+    )
+    emergency_care_given_s47: ProbByNeed = param(
+        (0.0, 0.005, 0.02, 0.06), unit="share of s47 enquiries, by need",
+        source="calibrated to [CLA] 2024: emergency/police protection 10% of care starts",
+        grade="M", description="Section 47 enquiries where a child is removed in an emergency.",
+    )
+    cin_after_s47_share: float = param(
+        0.6, ge=0.0, le=1.0, unit="share of s47 without a conference",
+        source="assumption", description="Enquiries without a conference that continue as CIN.",
+    )
+
+
+class EarlyHelp(Section):
+    """Non-statutory family support."""
+
+    identification_rates_per_year: ByNeed = param(
+        (0.0, 0.11, 0.15, 0.05), unit="per family per year, by need",
+        source="assumption: schools and health visitors offer early help without a referral",
+        description="Families in universal services found and offered early help directly.",
+    )
+    closure_rates_per_year: ByNeed = param(
+        (3.0, 1.3, 0.7, 0.4), unit="per year, by need",
+        source="assumption: early help episodes typically 3-9 months",
+        description="Rate at which early help cases close.",
+    )
+    escalation_rates_per_year: ByNeed = param(
+        (0.0, 0.04, 0.35, 1.5), unit="referrals to social care per year, by need",
+        source="assumption", description="Early help cases referred on to children's social care.",
+    )
+    recovery_multiplier: float = param(
+        2.2, ge=1.0, le=10.0, unit="multiplier on recovery",
+        source="assumption: early help reduces need (EIF evidence reviews)",
+        description="How much faster need falls while a family has early help.",
+    )
+    places_headroom: float = param(
+        1.15, ge=0.5, le=5.0, unit="places / starting caseload",
+        source="assumption: early help capacity 15% above the starting caseload",
+        description="Early help places (families) relative to the starting caseload.",
+    )
+    initial_share_of_social_care: float = param(
+        0.667, ge=0.0, le=3.0, unit="early help children per child in need",
+        source="Action for Children 2022 FOI survey: ~2 in early help for every 3 in social care",
+        grade="M", description="Children in early help at the start, relative to children in need.",
+    )
+
+
+class ChildInNeed(Section):
+    """Child-in-need plans (section 17), not protection plans or care."""
+
+    closure_rates_per_year: ByNeed = param(
+        (3.6, 1.7, 0.68, 0.31), unit="per year, by need",
+        source="assumption (calibrated to [CIN] 2024 stock and 2017-18 starts/ends)",
+        description="Rate at which CIN cases close or step down.",
+    )
+    stepdown_to_early_help_share: float = param(
+        0.3, ge=0.0, le=1.0, unit="share of closures",
+        source="assumption", description="CIN closures that step down to early help.",
+    )
+    section47_rates_per_year: ByNeed = param(
+        (0.0, 0.015, 0.11, 0.75), unit="per family per year, by need",
+        source="assumption (calibrated to [CIN] 2023 s47 enquiries)",
+        description="Open CIN cases escalated to a section 47 enquiry.",
+    )
+    care_entry_rates_per_year: ByNeed = param(
+        (0.0, 0.0033, 0.027, 0.115), unit="per family per year, by need",
+        source="assumption (calibrated to [CLA] 2024: 33,050 starts)",
+        description="Open CIN cases where a child enters care.",
+    )
+    recovery_multiplier: float = param(
+        1.8, ge=1.0, le=10.0, unit="multiplier on recovery", source="assumption",
+        description="How much faster need falls under a child-in-need plan.",
+    )
+
+
+class ChildProtection(Section):
+    """Child protection plans, ending at review conferences."""
+
+    first_review_months: int = param(
+        3, ge=1, le=12, unit="months",
+        source="Working Together 2023: first review conference within 3 months", grade="H",
+        description="Months from the initial conference to the first review.",
+    )
+    review_interval_months: int = param(
+        6, ge=1, le=12, unit="months",
+        source="Working Together 2023: later reviews at most 6 months apart", grade="H",
+        description="Months between later review conferences.",
+    )
+    end_probability_at_review: ProbByNeed = param(
+        (0.95, 0.85, 0.6, 0.25), unit="chance the plan ends at a review, by need",
+        source="assumption (calibrated to [CIN] 2025: 49,420 on plans, 62,300 ending)",
+        description="Plans end at review conferences when need has fallen.",
+    )
+    stepdown_to_cin_share: float = param(
+        0.7, ge=0.0, le=1.0, unit="share of plans ending",
+        source="assumption: most plans end with continued CIN support",
+        description="Plans that end with a step down to a child-in-need plan.",
+    )
+    care_entry_rates_per_year: ByNeed = param(
+        (0.0, 0.02, 0.073, 0.31), unit="per family per year, by need",
+        source="assumption (calibrated to [CLA] 2024 starts)",
+        description="Families on a plan where a child enters care.",
+    )
+    recovery_multiplier: float = param(
+        2.5, ge=1.0, le=10.0, unit="multiplier on recovery", source="assumption",
+        description="How much faster need falls under a protection plan.",
+    )
+
+
+class Care(Section):
+    """Entry to care, placements and the ways care ends."""
+
+    selection_weights_by_age: tuple[Rate, Rate, Rate, Rate, Rate] = param(
+        (4.0, 1.1, 0.9, 1.5, 1.1), unit="relative weight for ages <1, 1-4, 5-9, 10-15, 16-17",
+        source="assumption (calibrated to [CLA] age at entry: infants and adolescents most likely)",
+        description="Which child in a family enters care.",
+    )
+    sibling_join_probability: float = param(
+        0.35, ge=0.0, le=1.0, unit="chance per sibling",
+        source="assumption: sibling groups often enter care together",
+        description="Chance that each sibling enters care with the index child.",
+    )
+    route_shares: tuple[Prob, Prob, Prob] = param(
+        (0.57, 0.33, 0.10), unit="share of non-UASC starts: s20, care order, emergency",
+        source="[CLA] 2024: voluntary 57%, care order 31%, emergency/police 10% (2% other added to "
+        "care orders)",
+        grade="H", description="Legal route into care.",
+    )
+    return_home_share: tuple[Prob, Prob, Prob] = param(
+        (0.42, 0.14, 0.52), unit="share of episodes by route: s20, care order, emergency",
+        source="assumption (calibrated to [CLA] 2024 ceases and stock)",
+        description="Care episodes that end with a return home.",
+    )
+    adoption_share_under5: float = param(
+        0.50, ge=0.0, le=1.0, unit="share of non-UASC episodes starting under 5",
+        source="calibrated to [CLA] 2024: 2,980 adoptions", grade="M",
+        description="Care episodes of children under 5 that end in adoption (via a placement order).",
+    )
+    special_guardianship_share: float = param(
+        0.14, ge=0.0, le=1.0, unit="share of episodes",
+        source="assumption: SGO/CAO about an eighth of ceases ([CLA] not in sheet)",
+        description="Care episodes that end with special guardianship or a child arrangements order.",
+    )
+    median_months: tuple[Positive, Positive, Positive, Positive, Positive] = param(
+        (3.0, 15.0, 24.0, 24.0, 108.0),
+        unit="median months: return home (s20/emergency), return home (order), adoption, "
+        "SGO, other exits",
+        source="assumption: many short episodes and a long tail (DESIGN.md)",
+        description="Median time in care before each kind of exit.",
+    )
+    duration_spread: float = param(
+        0.9, ge=0.1, le=3.0, unit="log-normal sigma",
+        source="assumption", description="Spread of times in care around the medians.",
+    )
+    placement_shares_by_age: tuple[
+        tuple[Prob, Prob, Prob, Prob, Prob, Prob],
+        tuple[Prob, Prob, Prob, Prob, Prob, Prob],
+        tuple[Prob, Prob, Prob, Prob, Prob, Prob],
+        tuple[Prob, Prob, Prob, Prob, Prob, Prob],
+    ] = param(
+        (
+            (0.22, 0.43, 0.22, 0.01, 0.00, 0.12),
+            (0.20, 0.35, 0.32, 0.06, 0.00, 0.07),
+            (0.13, 0.22, 0.36, 0.22, 0.00, 0.07),
+            (0.08, 0.12, 0.28, 0.17, 0.32, 0.03),
+        ),
+        unit="shares for ages 0-4, 5-9, 10-15, 16-17 of: friends/family foster, in-house foster, "
+        "IFA, children's home, supported accommodation, placed with parents",
+        source="calibrated so the stock matches [CLA] 2024: foster 67% (kin 16%, IFA 40% of foster), "
+        "homes 10% (+8% other residential), with parents 6%, supported accommodation 7%",
+        grade="M", description="Placement type at the start of care, by age.",
+    )
+    uasc_placement_shares: tuple[Prob, Prob, Prob, Prob, Prob, Prob] = param(
+        (0.0, 0.15, 0.35, 0.05, 0.45, 0.0), unit="shares of UASC starts by placement type",
+        source="assumption: most UASC are 16-17 and placed in supported accommodation or IFA",
+        description="Placement type for unaccompanied asylum-seeking children.",
+    )
+    after_return_home_need: int = param(
+        2, ge=0, le=3, unit="need level", source="assumption: returns home are supported as CIN",
+        description="Family need level after a child returns home (drives re-entry).",
+    )
+
+    @model_validator(mode="after")
+    def _rows_sum_to_one(self) -> Care:
+        rows = {"route_shares": [self.route_shares], "uasc_placement_shares": [self.uasc_placement_shares],
+                "placement_shares_by_age": list(self.placement_shares_by_age)}
+        for name, vectors in rows.items():
+            for i, row in enumerate(vectors):
+                if abs(sum(row) - 1.0) > 1e-6:
+                    raise ValueError(f"care.{name} row {i} must sum to 1 (got {sum(row):.4f})")
+        return self
+
+
+class Workforce(Section):
+    """Capacity that moves thresholds when caseloads rise."""
+
+    caseload_headroom: float = param(
+        1.10, ge=0.5, le=5.0, unit="capacity / starting statutory caseload",
+        source="assumption: teams run close to capacity (NAO 2019: 9 in 10 councils overspent)",
+        description="Social work capacity relative to the starting CIN+CP+care caseload.",
+    )
+    threshold_elasticity: float = param(
+        1.5, ge=0.0, le=10.0, unit="elasticity",
+        source="assumption: over capacity, fewer assessments open plans (seeds: thresholds)",
+        description="How strongly caseload pressure raises the threshold for CIN and CP.",
+    )
+
+
+class RiskAversion(Section):
+    """Practice culture: how readily concerns are escalated."""
+
+    index: float = param(
+        1.0, ge=0.3, le=3.0, unit="index (1 = 2024 practice)",
+        source="normalised to 2024 practice", grade="H",
+        description="Risk aversion of referrers and social workers.",
+    )
+    referral_elasticity: float = param(
+        0.4, ge=0.0, le=5.0, unit="elasticity",
+        source="assumption: after Baby P referrals rose less than care applications",
+        description="Referrals scale as index ** elasticity.",
+    )
+    section47_elasticity: float = param(
+        1.0, ge=0.0, le=5.0, unit="elasticity",
+        source="calibrated to the Baby P response (care applications +36% in 2009/10, Cafcass)",
+        grade="M", description="Section 47 enquiries scale as index ** elasticity.",
+    )
+    care_elasticity: float = param(
+        1.0, ge=0.0, le=5.0, unit="elasticity",
+        source="calibrated to the Baby P response (care applications +36% in 2009/10, Cafcass)",
+        grade="M", description="Entries to care scale as index ** elasticity.",
+    )
+
+
+# -- the scenario ------------------------------------------------------------------------------
+
+
+class Scenario(Section):
+    """A complete, validated scenario: metadata plus every parameter section."""
+
+    name: str = Field("baseline", description="Short name used to stamp outputs.")
+    description: str = Field("", description="What this scenario represents.")
+    evidence: str = Field("", description="The evidence behind its numbers.")
+    base: str | None = Field(None, description="Scenario file this one overrides (relative path).")
+    run: Run = Field(default_factory=Run)
+    population: Population = Field(default_factory=Population)
+    need: Need = Field(default_factory=Need)
+    front_door: FrontDoor = Field(default_factory=FrontDoor)
+    early_help: EarlyHelp = Field(default_factory=EarlyHelp)
+    cin: ChildInNeed = Field(default_factory=ChildInNeed)
+    cp: ChildProtection = Field(default_factory=ChildProtection)
+    care: Care = Field(default_factory=Care)
+    workforce: Workforce = Field(default_factory=Workforce)
+    risk_aversion: RiskAversion = Field(default_factory=RiskAversion)
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_simple(cls, v: str) -> str:
+        if not v or len(v) > 80:
+            raise ValueError("name must be 1-80 characters")
+        return v
+
+
+# -- loading and errors ------------------------------------------------------------------------
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used, with one line per problem for the user."""
+
+    def __init__(self, problems: list[str], source: str = "scenario"):
+        self.problems = problems
+        self.source = source
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+def _describe_allowed(field_path: tuple[str | int, ...]) -> str:
+    """Say what a field allows, from the schema's own metadata."""
+    model: type[BaseModel] | None = Scenario
+    info = None
+    for part in field_path:
+        if model is None or not isinstance(part, str) or part not in model.model_fields:
+            break
+        info = model.model_fields[part]
+        ann = info.annotation
+        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    if info is None:
+        return ""
+    bounds = []
+    for meta in info.metadata:
+        for key, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            if getattr(meta, key, None) is not None:
+                bounds.append(f"{sym} {getattr(meta, key)}")
+    extra = info.json_schema_extra or {}
+    unit = extra.get("unit") if isinstance(extra, dict) else None
+    parts = []
+    if bounds:
+        parts.append(" and ".join(bounds))
+    if unit:
+        parts.append(f"unit: {unit}")
+    return "; ".join(parts)
+
+
+def format_validation_error(err: ValidationError, data: Mapping[str, Any] | None = None) -> list[str]:
+    """Turn a pydantic error into lines naming the field, the value and what is allowed."""
+    lines = []
+    for e in err.errors():
+        loc = tuple(e.get("loc", ()))
+        path = ".".join(str(p) for p in loc) or "(top level)"
+        value = e.get("input")
+        if e["type"] == "extra_forbidden":
+            parent = loc[:-1]
+            allowed = _known_keys(parent)
+            lines.append(f"unknown key '{path}'; allowed here: {', '.join(allowed)}")
+            continue
+        allowed = _describe_allowed(loc)
+        msg = e.get("msg", "invalid")
+        shown = repr(value) if not isinstance(value, dict) else "{...}"
+        line = f"{path} = {shown}: {msg}"
+        if allowed:
+            line += f" (allowed: {allowed})"
+        lines.append(line)
+    return lines
+
+
+def _known_keys(path: tuple[str | int, ...]) -> list[str]:
+    model: type[BaseModel] = Scenario
+    for part in path:
+        info = model.model_fields.get(str(part))
+        if info is None or not (isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)):
+            return sorted(model.model_fields)
+        model = info.annotation
+    return sorted(model.model_fields)
+
+
+def deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``over`` into a copy of ``base``: tables merge, values replace."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Read a scenario file and the chain of files it is based on, merged, unvalidated."""
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError([f"file not found: {path}"], source=str(path))
+    if path.resolve() in _seen:
+        raise ScenarioError([f"base chain loops back to {path}"], source=str(path))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([f"not valid TOML: {exc}"], source=str(path)) from None
+    base = data.get("base")
+    if base:
+        if not isinstance(base, str):
+            raise ScenarioError([f"base = {base!r}: must be a file name"], source=str(path))
+        parent = read_scenario_dict(path.parent / base, (*_seen, path.resolve()))
+        parent.pop("name", None)
+        parent.pop("description", None)
+        parent.pop("evidence", None)
+        data = deep_merge(parent, data)
+    data.setdefault("name", path.stem)
+    return data
+
+
+def build_scenario(data: Mapping[str, Any], source: str = "scenario") -> Scenario:
+    """Validate a dict of overrides into a :class:`Scenario`, or raise :class:`ScenarioError`."""
+    try:
+        return Scenario.model_validate(dict(data))
+    except ValidationError as err:
+        raise ScenarioError(format_validation_error(err, data), source=source) from None
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load a TOML scenario (following ``base``), apply overrides and validate it.
+
+    Args:
+        path: the scenario file.
+        overrides: nested dict applied last (e.g. ``{"run": {"years": 5}}``).
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: the file is missing or invalid; the message names each field.
+    """
+    data = read_scenario_dict(path)
+    if overrides:
+        data = deep_merge(data, overrides)
+    return build_scenario(data, source=str(path))
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+    """Return a new validated scenario with nested overrides applied."""
+    data = deep_merge(scenario.model_dump(), overrides)
+    return build_scenario(data, source=scenario.name)
+
+
+def parameter_table() -> list[dict[str, Any]]:
+    """Every parameter with its default, unit, range, source and grade (for docs and the app)."""
+    rows = []
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, info in model.model_fields.items():
+            ann = info.annotation
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                walk(ann, f"{prefix}{name}.")
+                continue
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            if not extra:
+                continue
+            rows.append({
+                "parameter": f"{prefix}{name}",
+                "default": info.get_default(call_default_factory=True),
+                "unit": extra.get("unit", ""),
+                "allowed": _describe_allowed(tuple(f"{prefix}{name}".split("."))),
+                "source": extra.get("source", ""),
+                "grade": extra.get("grade", ""),
+                "description": info.description or "",
+            })
+
+    walk(Scenario, "")
+    return rows

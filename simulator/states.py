@@ -1,0 +1,97 @@
+"""The vocabulary of the model: service states, end reasons, placements, events.
+
+States are an ``Enum`` and every reporter, column and log entry is named from
+it (``State.LAC.name``), never from loose strings (Mesa's bundled examples).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class State(IntEnum):
+    """Where a child is in children's services.
+
+    ``CIN`` here is a child-in-need plan or support that is *not* a protection
+    plan and not care. The DfE's "children in need at 31 March" is wider: it
+    counts CIN + CP + LAC (see ``docs/COUNTING.md``).
+    """
+
+    UNIVERSAL = 0
+    EARLY_HELP = 1
+    CIN = 2
+    CP = 3
+    LAC = 4
+
+
+#: States with a statutory episode recorded in ``episodes.csv``.
+EPISODE_STATES = (State.CIN, State.CP, State.LAC)
+
+
+class EndReason(IntEnum):
+    """Why an episode of CIN, CP or care ended (``episodes.csv: end_reason``)."""
+
+    OPEN = 0
+    STEPPED_DOWN = 1  # to a lower service: CP -> CIN, CIN -> early help
+    ESCALATED = 2  # to a higher service: CIN -> CP, CIN/CP -> care
+    CLOSED = 3  # case closed, no further service
+    RETURNED_HOME = 4  # left care to live with parents
+    ADOPTED = 5
+    SPECIAL_GUARDIANSHIP = 6  # special guardianship or child arrangements order
+    TURNED_18 = 7  # aged out; a care leaver if the episode was LAC
+    MOVED_AWAY = 8  # family left the area
+
+
+class Placement(IntEnum):
+    """Placement type at the start of a care episode (DfE CLA categories, grouped)."""
+
+    NONE = -1
+    FRIENDS_FAMILY_FOSTER = 0
+    IN_HOUSE_FOSTER = 1
+    INDEPENDENT_FOSTERING_AGENCY = 2
+    CHILDRENS_HOME = 3
+    SUPPORTED_ACCOMMODATION = 4
+    PLACED_WITH_PARENTS = 5
+
+
+class Route(IntEnum):
+    """Legal route into care (DfE CLA legal status at start, grouped)."""
+
+    VOLUNTARY_S20 = 0
+    CARE_ORDER = 1
+    EMERGENCY = 2
+    UASC = 3
+
+
+class Adverse(IntEnum):
+    """Adverse events that raise a family's latent need (the seed report's drivers)."""
+
+    FAMILY_BREAKDOWN = 0
+    DOMESTIC_ABUSE = 1
+    PARENTAL_MENTAL_HEALTH = 2
+    SUBSTANCE_MISUSE = 3
+    CONTEXTUAL_HARM = 4  # exploitation, county lines: adolescents
+
+
+class Event(IntEnum):
+    """Entries in a family's journey log."""
+
+    ADVERSE = 0  # detail: Adverse
+    RECOVERY = 1  # need fell one level
+    REFERRAL = 2  # detail: 1 if a re-referral within 12 months
+    ASSESSMENT = 3
+    NO_FURTHER_ACTION = 4
+    SECTION47 = 5
+    STATE_CHANGE = 6  # detail: new State
+    ENTERED_CARE = 7  # detail: child slot
+    LEFT_CARE = 8  # detail: EndReason
+    MOVED_IN = 9
+    MOVED_AWAY = 10
+    BIRTH = 11
+    CHILD_TURNED_18 = 12
+    PROGRAMME = 13  # detail: policy-specific code (Troubled Families, hub)
+
+
+#: Need levels of a family's latent need.
+NEED_LEVELS = ("none", "emerging", "high", "acute")
+HIGH_NEED = 2
