@@ -47,6 +47,28 @@ FLOW_COLUMNS = [f"flow_{a}_{b}" for a in FLOW_NAMES for b in FLOW_NAMES]
 _N_HEAD = 5  # month, reporting_year, calendar_month, child_population, families
 
 
+def _thin(rng: np.random.Generator, group: np.ndarray, weights: np.ndarray, size: np.ndarray,
+          want: float) -> np.ndarray:
+    """Pick items independently with probability ``min(1, c * weights[group])``.
+
+    ``c`` is set so that the picked items' ``size`` adds up to ``want`` on average: a fast
+    O(n) weighted sample. Items fall into a few groups (need level, age band), so the search
+    for ``c`` runs on the group totals.
+    """
+    weights = np.asarray(weights, dtype=float)
+    totals = np.bincount(group, weights=size, minlength=weights.size)
+    if want <= 0 or np.dot(weights, totals) <= 0:
+        return np.zeros(group.size, dtype=bool)
+    lo, hi = 0.0, 1.0 / max(float(weights[weights > 0].min()), 1e-12)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if np.dot(np.minimum(1.0, mid * weights), totals) < want:
+            lo = mid
+        else:
+            hi = mid
+    return rng.random(group.size) < np.minimum(1.0, hi * weights)[group]
+
+
 class CSCModel(mesa.Model):
     """Children's social care demand model for one area (an LA or England).
 
@@ -79,7 +101,7 @@ class CSCModel(mesa.Model):
         self.burn_in = scenario.run.burn_in_months
         self.scale = 1.0 / scenario.run.sample_fraction
         self.target_children = scenario.population.children * scenario.run.sample_fraction
-        self.services = Services(self, capacity=int(self.target_children / 1.6 * 1.3) + 64)
+        self.services = Services(self, capacity=int(self.target_children / 1.6 * 1.12) + 256)
         self.families = FamilyTable(self.services)
         if policies is None:
             from simulator.policies import build_policies
@@ -125,34 +147,14 @@ class CSCModel(mesa.Model):
         target = self.target_children
         uasc_stock = int(round(START_STOCKS_2024["lac_uasc"] * target * pop.uasc_starts_per_10k / 6.06))
         resident_target = max(1, int(round(target)) - uasc_stock)
-        # families: sizes from the shares; ages around an anchor child, siblings 1-4 years apart
+        # families and children (ages, deprivation; deprived families start with more need)
         mean_size = float(np.dot(np.arange(1, 5), pop.children_per_family_shares))
-        n_fam = int(resident_target / mean_size * 1.15) + 8
-        size = 1 + np.searchsorted(np.cumsum(pop.children_per_family_shares), rng.random(n_fam) * 0.999999)
-        anchor = rng.integers(0, AGE_18, size=n_fam)
-        gaps = 12 + rng.integers(0, 37, size=(n_fam, MAX_CHILDREN))
-        signs = np.where(rng.random((n_fam, MAX_CHILDREN)) < 0.5, -1, 1)
-        offsets = np.zeros((n_fam, MAX_CHILDREN), dtype=np.int64)
-        offsets[:, 1:] = np.cumsum(gaps[:, 1:] * signs[:, 1:], axis=1)
-        ages = anchor[:, None] + offsets
-        # reflect at 0 and 18 rather than drop, so single years of age stay about equally common
-        ages = np.abs(ages) % (2 * AGE_18)
-        ages = np.where(ages >= AGE_18, 2 * AGE_18 - 1 - ages, ages)
-        present = np.arange(MAX_CHILDREN)[None, :] < size[:, None]
-        keep = present.any(axis=1)
-        ages, present = ages[keep], present[keep]
-        cut = int(np.searchsorted(np.cumsum(present.sum(axis=1)), resident_target)) + 1
-        ages, present = ages[:cut], present[:cut]
-        sv.ensure_capacity(len(ages) + uasc_stock + 64)
-        rows = kn.bulk_take_rows(*sv.args, 0, len(ages))
-        # deprived families start with more need
-        dep = sv.dep_mult[f.decile[rows]]
-        w = np.asarray(sc.need.initial_need_shares)[None, :] * dep[:, None] ** np.arange(N_NEED)[None, :]
-        w /= w.sum(axis=1, keepdims=True)
-        f.need[rows] = (np.cumsum(w, axis=1) < rng.random(rows.size)[:, None]).sum(axis=1)
-        f.recode(rows)
-        r_i, s_i = np.nonzero(present)
-        kn.bulk_add_children(*sv.args, 0, rows[r_i], (-ages[r_i, s_i]).astype(np.int32))
+        sv.ensure_capacity(int(resident_target / mean_size * 1.05) + uasc_stock + 256)
+        need_w = np.asarray(sc.need.initial_need_shares)[None, :] * sv.dep_mult[:, None] ** np.arange(N_NEED)
+        need_cum = np.cumsum(need_w / need_w.sum(axis=1, keepdims=True), axis=1)
+        size_cum = np.cumsum(pop.children_per_family_shares) / np.sum(pop.children_per_family_shares)
+        kn.populate(*sv.args, 0, resident_target, size_cum, need_cum)
+        rows = np.flatnonzero(f.fam_id >= 0)
         # starting stocks: families picked by need for CP, CIN and early help
         resident = int(f.n_kids[rows].sum())
         need_w = {State.CP: (0.05, 0.3, 3.0, 12.0), State.CIN: (0.1, 1.0, 6.0, 6.0),
@@ -166,21 +168,21 @@ class CSCModel(mesa.Model):
             * START_STOCKS_2024["cin_total"] * resident,
         }
         free = np.ones(rows.size, dtype=bool)
+        n_home = f.n_home[rows].astype(np.float64)
+        need = f.need[rows]
         for state in (State.CP, State.CIN, State.EARLY_HELP):
-            weight = np.asarray(need_w[state])[f.need[rows]] * free
-            keys = np.log(np.maximum(weight, 1e-300)) + rng.gumbel(size=rows.size)
-            order = np.argsort(-keys)
-            order = order[weight[order] > 0]
-            take = order[: int(np.searchsorted(np.cumsum(f.n_home[rows[order]]), want[state])) + 1]
+            group = np.where(free, need, N_NEED)  # families already picked form a group of weight 0
+            take = np.flatnonzero(_thin(rng, group, (*need_w[state], 0.0), n_home, want[state]))
             free[take] = False
             kn.bulk_set_state(*sv.args, 0, rows[take], int(state), 0)
         # children in care at the start: from families with high need, older than entrants
-        lac_want = int(round(START_STOCKS_2024["lac_non_uasc"] * resident))
+        lac_want = START_STOCKS_2024["lac_non_uasc"] * resident
         r_i, s_i = np.nonzero(f.home_slots(rows))
         age = -f.c_birth[rows[r_i], s_i]
-        age_w = np.array([0.6, 0.9, 0.9, 1.5, 2.2])[np.searchsorted([12, 60, 120, 192], age, side="right")]
-        weight = age_w * np.asarray((0.02, 0.3, 3.0, 6.0))[f.need[rows[r_i]]]
-        pick = np.argsort(-(np.log(weight) + rng.gumbel(size=weight.size)))[:lac_want]
+        band = np.searchsorted([12, 60, 120, 192], age, side="right")
+        group = band * N_NEED + f.need[rows[r_i]]
+        weights = np.outer([0.6, 0.9, 0.9, 1.5, 2.2], [0.02, 0.3, 3.0, 6.0]).ravel()
+        pick = np.flatnonzero(_thin(rng, group, weights, np.ones(group.size), lac_want))
         route = np.searchsorted(np.cumsum(sc.care.route_shares), rng.random(pick.size) * 0.999999)
         kn.bulk_admit(*sv.args, 0, rows[r_i[pick]], s_i[pick].astype(np.int64), route.astype(np.int64),
                       True)

@@ -94,7 +94,7 @@ class Run(Section):
     seed: int = param(42, ge=0, le=2**63 - 1, unit="integer", source="convention",
                       grade="H", description="Seed of the model's random generator.")
     burn_in_months: int = param(
-        36, ge=0, le=240, unit="months",
+        24, ge=0, le=240, unit="months",
         source="assumption: long enough for flows to settle from the initial stocks",
         description="Months simulated before the first reported year and discarded.",
     )
@@ -216,8 +216,8 @@ class Need(Section):
         description="Adverse events are this much likelier after earlier CIN, CP or care.",
     )
     initial_need_shares: tuple[Prob, Prob, Prob, Prob] = param(
-        (0.75, 0.17, 0.06, 0.02), unit="share of families at need 0, 1, 2, 3",
-        source="assumption: near the model's own long-run distribution",
+        (0.77, 0.125, 0.074, 0.031), unit="share of families at need 0, 1, 2, 3",
+        source="the model's own long-run distribution (measured over a 15-year baseline run)",
         description="Latent need of families at the start.",
     )
 
@@ -229,7 +229,7 @@ class FrontDoor(Section):
     """Referral, assessment, section 47 and their outcomes."""
 
     referral_rates_per_year: ByNeed = param(
-        (0.009, 0.052, 0.243, 0.68), unit="referrals per family per year, by need",
+        (0.0087, 0.05, 0.235, 0.66), unit="referrals per family per year, by need",
         source="calibrated to [CIN] 2024: 621,880 referrals (5.2 per 100 children)",
         grade="M",
         description="How often a family in universal services is referred to children's social care.",
@@ -262,7 +262,7 @@ class FrontDoor(Section):
         description="Assessments that open a child-in-need plan.",
     )
     section47_outcome: ProbByNeed = param(
-        (0.014, 0.043, 0.18, 0.45), unit="share of assessments, by need",
+        (0.013, 0.041, 0.17, 0.43), unit="share of assessments, by need",
         source="calibrated to [CIN] 2023: 225,400 section 47 enquiries (191.6 per 10k)",
         grade="M",
         description="Assessments that lead to a section 47 child protection enquiry.",
@@ -327,7 +327,7 @@ class ChildInNeed(Section):
     """Child-in-need plans (section 17), not protection plans or care."""
 
     closure_rates_per_year: ByNeed = param(
-        (3.6, 1.7, 0.68, 0.31), unit="per year, by need",
+        (3.8, 1.8, 0.72, 0.33), unit="per year, by need",
         source="assumption (calibrated to [CIN] 2024 stock and 2017-18 starts/ends)",
         description="Rate at which CIN cases close or step down.",
     )
@@ -341,7 +341,7 @@ class ChildInNeed(Section):
         description="Open CIN cases escalated to a section 47 enquiry.",
     )
     care_entry_rates_per_year: ByNeed = param(
-        (0.0, 0.0033, 0.027, 0.115), unit="per family per year, by need",
+        (0.0, 0.0031, 0.025, 0.108), unit="per family per year, by need",
         source="assumption (calibrated to [CLA] 2024: 33,050 starts)",
         description="Open CIN cases where a child enters care.",
     )
@@ -375,7 +375,7 @@ class ChildProtection(Section):
         description="Plans that end with a step down to a child-in-need plan.",
     )
     care_entry_rates_per_year: ByNeed = param(
-        (0.0, 0.02, 0.073, 0.31), unit="per family per year, by need",
+        (0.0, 0.019, 0.069, 0.29), unit="per family per year, by need",
         source="assumption (calibrated to [CLA] 2024 starts)",
         description="Families on a plan where a child enters care.",
     )
@@ -410,7 +410,7 @@ class Care(Section):
         description="Care episodes that end with a return home.",
     )
     adoption_share_under5: float = param(
-        0.50, ge=0.0, le=1.0, unit="share of non-UASC episodes starting under 5",
+        0.38, ge=0.0, le=1.0, unit="share of non-UASC episodes starting under 5",
         source="calibrated to [CLA] 2024: 2,980 adoptions", grade="M",
         description="Care episodes of children under 5 that end in adoption (via a placement order).",
     )

@@ -925,3 +925,46 @@ def bulk_take_rows(FI, CI, LE, LJ, M, free, PV, rng, t, n):
     for i in range(n):
         out[i] = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
     return out
+
+
+@njit(cache=True)
+def populate(FI, CI, LE, LJ, M, free, PV, rng, t, n_children, size_cum, need_cum_by_decile):
+    """Families at the start until ``n_children`` children live in the area.
+
+    Family sizes follow ``size_cum``; the first child's age is uniform over 0-17, each
+    sibling 1-4 years from the last (reflected at 0 and 18 so every age stays about
+    equally common); need depends on deprivation (``need_cum_by_decile``).
+    """
+    made = 0
+    while made < n_children:
+        row = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
+        if row < 0:
+            return made
+        d = FI[row, DECILE]
+        u = rng.random()
+        need = 3
+        for j in range(4):
+            if u < need_cum_by_decile[d, j]:
+                need = j
+                break
+        FI[row, NEED] = need
+        recode(FI, CI, LE, LJ, M, free, PV, rng, row)
+        u = rng.random()
+        size = size_cum.shape[0]
+        for j in range(size_cum.shape[0]):
+            if u < size_cum[j]:
+                size = j + 1
+                break
+        age = rng.integers(0, AGE_18)
+        for j in range(min(size, K)):
+            if j > 0:
+                step = 12 + rng.integers(0, 37)
+                age += step if rng.random() < 0.5 else -step
+            a = abs(age) % (2 * AGE_18)
+            if a >= AGE_18:
+                a = 2 * AGE_18 - 1 - a
+            add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, t - a, IN)
+            made += 1
+            if made >= n_children:
+                break
+    return made

@@ -56,6 +56,13 @@ def monthly(rate_per_year):
     return 1.0 - np.exp(-np.asarray(rate_per_year, dtype=float) / 12.0)
 
 
+def _filled(shape: tuple[int, ...], defaults: dict[str, int]) -> np.ndarray:
+    """An int32 array whose last axis holds each column's default value."""
+    arr = np.empty(shape, dtype=np.int32)
+    arr[...] = np.array(list(defaults.values()), dtype=np.int32)
+    return arr
+
+
 def _cum(shares) -> np.ndarray:
     c = np.cumsum(np.asarray(shares, dtype=float), axis=-1)
     return c / c[..., -1:]
@@ -78,8 +85,8 @@ class Services:
         self.sc = sc
         self.rng = model.rng
         cap = max(int(capacity), 64)
-        self.FI = np.tile(np.array(list(kn.FAMILY_COLUMNS.values()), dtype=np.int32), (cap, 1))
-        self.CI = np.tile(np.array(list(kn.CHILD_COLUMNS.values()), dtype=np.int32), (cap, kn.K, 1))
+        self.FI = _filled((cap, kn.N_FI), kn.FAMILY_COLUMNS)
+        self.CI = _filled((cap, kn.K, kn.N_CI), kn.CHILD_COLUMNS)
         self.free = np.arange(cap - 1, -1, -1, dtype=np.int64)
         self.M = np.zeros(kn.N_M, dtype=np.int64)
         self.M[kn.M_NFREE] = cap
@@ -240,9 +247,9 @@ class Services:
         if n_free < new_rows:
             old = self.capacity
             new = max(2 * old, old + new_rows)
-            fi = np.tile(np.array(list(kn.FAMILY_COLUMNS.values()), dtype=np.int32), (new, 1))
+            fi = _filled((new, kn.N_FI), kn.FAMILY_COLUMNS)
             fi[:old] = self.FI
-            ci = np.tile(np.array(list(kn.CHILD_COLUMNS.values()), dtype=np.int32), (new, kn.K, 1))
+            ci = _filled((new, kn.K, kn.N_CI), kn.CHILD_COLUMNS)
             ci[:old] = self.CI
             self.FI, self.CI = fi, ci
             free = np.empty(new, dtype=np.int64)
