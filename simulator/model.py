@@ -34,15 +34,6 @@ if TYPE_CHECKING:
     from simulator.policies.base import Policy
     from simulator.results import Results
 
-#: England's published position at 31 March 2024 (per child), used to seed the
-#: starting stocks of services; see shared/calibration/targets_england.csv.
-ENGLAND_CHILDREN_2024 = 11_998_646  # [CLA] 2024
-START_STOCKS_2024 = {
-    "lac_non_uasc": (83_630 - 7_380) / ENGLAND_CHILDREN_2024,  # [CLA] 2024 LAC less UASC
-    "lac_uasc": 7_380 / ENGLAND_CHILDREN_2024,  # [CLA] 2024
-    "cp": 49_420 / ENGLAND_CHILDREN_2024,  # [CIN] 2025 (nearest published to the 2024 start)
-    "cin_total": 399_460 / ENGLAND_CHILDREN_2024,  # [CIN] 2024 (includes CP and LAC)
-}
 FLOW_COLUMNS = [f"flow_{a}_{b}" for a in FLOW_NAMES for b in FLOW_NAMES]
 _N_HEAD = 5  # month, reporting_year, calendar_month, child_population, families
 
@@ -145,7 +136,8 @@ class CSCModel(mesa.Model):
         sc, rng, f, sv = self.scenario, self.rng, self.families, self.services
         pop = sc.population
         target = self.target_children
-        uasc_stock = int(round(START_STOCKS_2024["lac_uasc"] * target * pop.uasc_starts_per_10k / 6.06))
+        start = sc.start
+        uasc_stock = int(round(start.uasc_per_10k * target / 10_000))
         resident_target = max(1, int(round(target)) - uasc_stock)
         # families and children (ages, deprivation; deprived families start with more need)
         mean_size = float(np.dot(np.arange(1, 5), pop.children_per_family_shares))
@@ -159,13 +151,13 @@ class CSCModel(mesa.Model):
         resident = int(f.n_kids[rows].sum())
         need_w = {State.CP: (0.05, 0.3, 3.0, 12.0), State.CIN: (0.1, 1.0, 6.0, 6.0),
                   State.EARLY_HELP: (0.1, 3.0, 3.0, 1.0)}
-        cin_plans = START_STOCKS_2024["cin_total"] - START_STOCKS_2024["cp"] - (
-            START_STOCKS_2024["lac_non_uasc"] + START_STOCKS_2024["lac_uasc"])
+        per_child = 1 / 10_000
+        cin_plans = (start.cin_per_10k - start.cp_per_10k - start.lac_per_10k - start.uasc_per_10k) * per_child
         want = {
-            State.CP: START_STOCKS_2024["cp"] * resident,
-            State.CIN: cin_plans * resident,
-            State.EARLY_HELP: sc.early_help.initial_share_of_social_care
-            * START_STOCKS_2024["cin_total"] * resident,
+            State.CP: start.cp_per_10k * per_child * resident,
+            State.CIN: max(cin_plans, 0.0) * resident,
+            State.EARLY_HELP: sc.early_help.initial_share_of_social_care * start.cin_per_10k * per_child
+            * resident,
         }
         free = np.ones(rows.size, dtype=bool)
         n_home = f.n_home[rows].astype(np.float64)
@@ -176,7 +168,7 @@ class CSCModel(mesa.Model):
             free[take] = False
             kn.bulk_set_state(*sv.args, 0, rows[take], int(state), 0)
         # children in care at the start: from families with high need, older than entrants
-        lac_want = START_STOCKS_2024["lac_non_uasc"] * resident
+        lac_want = start.lac_per_10k * per_child * resident
         r_i, s_i = np.nonzero(f.home_slots(rows))
         age = -f.c_birth[rows[r_i], s_i]
         band = np.searchsorted([12, 60, 120, 192], age, side="right")

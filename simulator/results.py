@@ -39,6 +39,9 @@ ANNUAL_COLUMNS = [
     "unmet_high_need_31_march", "hidden_high_need_31_march", "early_help_turned_away",
     "adverse_events", "families_31_march",
 ] + [f"lac_{p.name.lower()}_31_march" for p in Placement if p != Placement.NONE] + [
+    "early_help_family_months", "early_help_child_months", "cin_child_months", "cp_child_months",
+    "lac_child_months",
+] + [f"lac_{p.name.lower()}_child_months" for p in Placement if p != Placement.NONE] + [
     "referrals_per_10k", "section47_per_10k", "cin_per_10k", "cp_per_10k", "lac_per_10k",
     "lac_starts_per_10k", "lac_ceases_per_10k", "re_referral_rate",
 ]
@@ -89,6 +92,15 @@ def annual_from_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
     for p in Placement:
         if p != Placement.NONE:
             out[f"lac_{p.name.lower()}_31_march"] = last[f"lac_{p.name}"]
+    # activity over the year (for costs): sums of month-end stocks
+    out["early_help_family_months"] = total["families_EARLY_HELP"]
+    out["early_help_child_months"] = total["children_EARLY_HELP"]
+    out["cin_child_months"] = total["children_CIN"]
+    out["cp_child_months"] = total["children_CP"]
+    out["lac_child_months"] = total["children_LAC"]
+    for p in Placement:
+        if p != Placement.NONE:
+            out[f"lac_{p.name.lower()}_child_months"] = total[f"lac_{p.name}"]
     per10k = 10_000 / out["child_population"]
     out["referrals_per_10k"] = out["referrals"] * per10k
     out["section47_per_10k"] = out["section47_enquiries"] * per10k

@@ -31,6 +31,9 @@ Rate = Annotated[float, Field(ge=0.0, le=50.0)]
 Positive = Annotated[float, Field(gt=0.0)]
 ByNeed = tuple[Rate, Rate, Rate, Rate]
 ProbByNeed = tuple[Prob, Prob, Prob, Prob]
+#: A lever value over time: one number for every year, a list with one value per reported
+#: year, or a table of dated steps ``{"2027" = 2e6}`` (the value from that reporting year on).
+TimeSeries = float | list[float] | dict[str, float]
 
 
 def param(
@@ -155,6 +158,11 @@ class Population(Section):
         grade="H",
         description="Unaccompanied asylum-seeking children entering care directly, aged 15-17.",
     )
+    uasc_path: TimeSeries = param(
+        1.0, unit="multiplier on uasc_starts_per_10k by year; a number, one per year, or dated steps",
+        source="the driver itself (e.g. the rise in UASC from 2015, [CLA] time series)", grade="H",
+        description="Change in arrivals of unaccompanied asylum-seeking children over time.",
+    )
     uasc_age_shares: tuple[Prob, Prob, Prob] = param(
         (0.15, 0.40, 0.45), unit="share arriving aged 15, 16, 17",
         source="assumption: fitted so UASC stock (7,380 in 2024 [CLA]) is about one year of starts",
@@ -168,6 +176,35 @@ class Population(Section):
             if abs(total - 1.0) > 1e-6:
                 raise ValueError(f"population.{name} must sum to 1 (got {total:.4f})")
         return self
+
+
+
+# -- starting position ------------------------------------------------------------------------
+
+
+class StartStocks(Section):
+    """Children in each service at the start, per 10,000 children (the published position)."""
+
+    cin_per_10k: float = param(
+        332.9, ge=0.0, le=2_000.0, unit="children in need per 10,000 (incl. CP and care)",
+        source="[CIN] 2024: 399,460 children in need at 31 March (332.9 per 10k)", grade="H",
+        description="Children in need at the start (DfE definition).",
+    )
+    cp_per_10k: float = param(
+        41.19, ge=0.0, le=500.0, unit="children on protection plans per 10,000",
+        source="[CIN] 2025: 49,420 on plans / 11,998,646 children (nearest to 31 March 2024)",
+        grade="H", description="Children on protection plans at the start.",
+    )
+    lac_per_10k: float = param(
+        63.55, ge=0.0, le=500.0, unit="looked-after children (not UASC) per 10,000",
+        source="[CLA] 2024: 83,630 looked after less 7,380 UASC / 11,998,646", grade="H",
+        description="Children in care at the start, other than unaccompanied asylum seekers.",
+    )
+    uasc_per_10k: float = param(
+        6.15, ge=0.0, le=200.0, unit="UASC looked after per 10,000",
+        source="[CLA] 2024: 7,380 UASC looked after / 11,998,646", grade="H",
+        description="Unaccompanied asylum-seeking children in care at the start.",
+    )
 
 
 # -- need --------------------------------------------------------------------------------------
@@ -509,6 +546,308 @@ class RiskAversion(Section):
     )
 
 
+
+# -- levers ------------------------------------------------------------------------------------
+
+
+
+def series_values(value: TimeSeries, start_year: int, years: int) -> list[float]:
+    """Expand a :data:`TimeSeries` into one value per reported year (first = start_year + 1)."""
+    if isinstance(value, int | float):
+        return [float(value)] * years
+    if isinstance(value, list):
+        return [float(v) for v in value]
+    out, current = [], 0.0
+    steps = {int(k): float(v) for k, v in value.items()}
+    for i in range(years):
+        year = start_year + 1 + i
+        if year in steps:
+            current = steps[year]
+        out.append(current)
+    return out
+
+
+def parse_month(value: str | int, field: str) -> tuple[int, int]:
+    """A date as ``"YYYY-MM"`` or a year (April, the start of its reporting year) -> (year, month)."""
+    if isinstance(value, int):
+        return value - 1, 4
+    try:
+        y, m = str(value).split("-")
+        year, month = int(y), int(m)
+        if not 1 <= month <= 12:
+            raise ValueError
+        return year, month
+    except ValueError:
+        raise ValueError(f"{field} = {value!r}: a date must be 'YYYY-MM' or a reporting year") from None
+
+
+def month_index(value: str | int, start_year: int, field: str) -> int:
+    """Months from the start of the first reported year (April after ``start_year``) to a date."""
+    year, month = parse_month(value, field)
+    return (year - start_year) * 12 + (month - 4)
+
+
+class Prevention(Section):
+    """Extra prevention spend: early help places and universal prevention (seeds: -44%/-55% cuts)."""
+
+    spend_per_year: TimeSeries = param(
+        0.0, unit="GBP per year (real, 2024-25 prices); a number, one per year, or dated steps",
+        source="the lever itself; negative values are not allowed (model cuts with "
+        "baseline_capacity_change)", grade="H",
+        description="Additional prevention spend each year.",
+    )
+    baseline_capacity_change: TimeSeries = param(
+        0.0, unit="share of starting early help places (-0.44 = a 44% cut)",
+        source="seeds: Sure Start/early years -44% 2010-11 to 2015-16; early intervention grant -55%",
+        grade="H", description="Change in the existing early help budget (and so its places).",
+    )
+    early_help_share: float = param(
+        0.6, ge=0.0, le=1.0, unit="share of the extra spend",
+        source="assumption", description="Share of extra spend buying early help places; "
+        "the rest funds universal prevention.",
+    )
+    cost_per_early_help_place: float = param(
+        2_700.0, gt=0.0, unit="GBP per family-year (2024-25)",
+        source="[GMCA] SS6.0 early help proxy £165/month (2010-11) x12, x1.35 to 2024-25", grade="M",
+        description="Cost of one early help place for a year.",
+    )
+    cost_per_family_reached: float = param(
+        1_300.0, gt=0.0, unit="GBP per family-year (2024-25)",
+        source="[GMCA] SS15 group parenting programme £952 per participant (2008-09) x1.35",
+        grade="M", description="Cost of reaching one family with universal prevention for a year.",
+    )
+    adverse_reduction: float = param(
+        0.25, ge=0.0, le=0.9, unit="share fewer adverse events when fully effective",
+        source="assumption informed by Sure Start evaluations (IFS 2025: benefits concentrated "
+        "in poorer areas; few impacts on social care contacts)", grade="L",
+        description="How much universal prevention lowers adverse events among families reached.",
+    )
+    identification_boost: float = param(
+        0.5, ge=0.0, le=5.0, unit="extra share of early help offers",
+        source="assumption: earlier identification through universal services", grade="L",
+        description="How much likelier reached families with need are offered early help.",
+    )
+    months_to_effect: int = param(
+        12, ge=0, le=60, unit="months",
+        source="assumption: services take about a year to recruit and embed", grade="L",
+        description="Months from spend to full effect (linear ramp).",
+    )
+
+
+class Shock(Section):
+    """A high-profile case that raises risk aversion, then decays."""
+
+    date: str | int = Field(..., description="When the case becomes public ('YYYY-MM' or a year).")
+    size: float = param(
+        0.4, ge=0.0, le=3.0, unit="proportional rise in the risk-aversion index at its peak",
+        source="Baby P (Nov 2008): care applications +36% in 2009/10 (Cafcass)", grade="M",
+        description="How far the shock raises risk aversion.",
+    )
+    half_life_years: float = param(
+        1.0, gt=0.0, le=20.0, unit="years",
+        source="calibrated: Cafcass care applications stayed high for several years (2009-2011) "
+        "while s47 and care entries returned towards trend", grade="L",
+        description="Time for half of the shock's effect to fade.",
+    )
+
+
+class RiskAversionLever(Section):
+    """Risk aversion over time and shocks (the index itself is ``risk_aversion.index``)."""
+
+    index_path: TimeSeries = param(
+        1.0, unit="multiplier on risk_aversion.index by year",
+        source="the lever itself", grade="H",
+        description="Planned change in practice culture (e.g. 0.9 = 10% less risk-averse).",
+    )
+    shocks: list[Shock] = Field(default_factory=list, description="High-profile cases.")
+
+
+class CommunityHubs(Section):
+    """Community (family) hubs: navigators find need early; peer support; trust builds."""
+
+    opening_dates: list[str | int] = Field(
+        default_factory=list, description="One entry per hub: 'YYYY-MM' or a reporting year.")
+    deciles: list[int] = Field(
+        default_factory=list,
+        description="Deprivation decile (1 = most deprived) each hub serves; empty = most deprived first.")
+    catchment_families: int = param(
+        2_500, ge=100, le=100_000, unit="families with children per hub",
+        source="assumption: a hub serves a neighbourhood of ~2,500 families (Westminster, Wigan)",
+        description="Families in each hub's catchment.",
+    )
+    identification_boost: float = param(
+        1.0, ge=0.0, le=10.0, unit="extra share of early help offers at full trust",
+        source="assumption from family hubs (Westminster) and Leeds community teams (seeds)", grade="L",
+        description="How much likelier families with need are found and offered early help.",
+    )
+    adverse_reduction: float = param(
+        0.12, ge=0.0, le=0.9, unit="share fewer adverse events at full trust",
+        source="assumption: peer support and community networks (seeds, Wigan Deal)", grade="L",
+        description="Peer support slowing the growth of need.",
+    )
+    rereferral_reduction: float = param(
+        0.3, ge=0.0, le=0.9, unit="share fewer re-referrals of closed cases at full trust",
+        source="assumption: step-down support in the community (seeds)", grade="L",
+        description="Fewer closed cases coming back.",
+    )
+    months_to_half_trust: float = param(
+        15.0, gt=0.0, le=60.0, unit="months",
+        source="seeds: trust builds over 2-3 years", grade="M",
+        description="Months after opening at which a hub reaches half its effect (logistic ramp).",
+    )
+    capital_cost_per_hub: float = param(
+        500_000.0, ge=0.0, unit="GBP one-off (2024-25)",
+        source="assumption: refurbishing a children's centre as a hub; change in the app", grade="L",
+        description="One-off cost of opening a hub.",
+    )
+    running_cost_per_hub: float = param(
+        350_000.0, ge=0.0, unit="GBP per hub per year (2024-25)",
+        source="assumption: DfE Family Hubs programme ~£1.3m per LA a year over ~4 hubs", grade="L",
+        description="Yearly running cost of a hub (navigators, peer support, building).",
+    )
+
+
+class TroubledFamilies(Section):
+    """Intensive whole-family work for families with multiple needs."""
+
+    places_per_year: TimeSeries = param(
+        0.0, unit="families starting per year; a number, one per year, or dated steps",
+        source="the lever itself", grade="H", description="Families starting the programme each year.",
+    )
+    eligibility_min_need: int = param(
+        2, ge=1, le=3, unit="need level", source="MHCLG criteria: families with multiple problems",
+        grade="M", description="Lowest need level of an eligible family (with earlier involvement or "
+        "three or more children).",
+    )
+    intervention_months: int = param(
+        12, ge=1, le=36, unit="months", source="MHCLG national evaluation: keyworker support ~12 months",
+        grade="M", description="Length of the intervention.",
+    )
+    effect_months_after: int = param(
+        24, ge=0, le=120, unit="months", source="MHCLG 2019: effects measured to 19-24 months",
+        grade="M", description="How long the effect lasts after the intervention ends.",
+    )
+    care_entry_reduction: float = param(
+        0.32, ge=0.0, le=0.9, unit="share fewer entries to care",
+        source="MHCLG national evaluation 2019: children in care 32% lower than matched "
+        "comparison at 19-24 months", grade="H",
+        description="Effect on the chance of a child entering care.",
+    )
+    recovery_boost: float = param(
+        0.5, ge=0.0, le=5.0, unit="extra share of recovery",
+        source="assumption: whole-family working addresses several needs at once", grade="L",
+        description="How much faster need falls while in the programme.",
+    )
+    cost_per_family: float = param(
+        12_500.0, ge=0.0, unit="GBP per family (2024-25)",
+        source="DCLG: ~£10,000 per family (2012 prices, grade L) x1.25 to 2024-25; change it here",
+        grade="L", description="Cost of one family's intervention.",
+    )
+
+
+class Levers(Section):
+    """The policy levers (each off by default)."""
+
+    prevention: Prevention = Field(default_factory=Prevention)
+    risk_aversion: RiskAversionLever = Field(default_factory=RiskAversionLever)
+    community_hubs: CommunityHubs = Field(default_factory=CommunityHubs)
+    troubled_families: TroubledFamilies = Field(default_factory=TroubledFamilies)
+
+
+# -- costs and finance ---------------------------------------------------------------------------
+
+
+class UnitCost(Section):
+    """One unit cost at its own price year (uprated to the base year by the finance module)."""
+
+    value: float = Field(..., ge=0.0, description="Cost in the stated price year.")
+    unit: str = Field(..., description="What it is a cost of.")
+    price_year: str = Field(..., pattern=r"^\d{4}(-\d{2})?$", description="Price year, e.g. 2013-14.")
+    source: str = Field(..., description="Where the figure comes from (shared/calibration).")
+
+
+def _cost(value: float, unit: str, price_year: str, source: str) -> Any:
+    return Field(default_factory=lambda: UnitCost(value=value, unit=unit, price_year=price_year,
+                                                  source=source))
+
+
+class Costs(Section):
+    """Unit costs by budget line, each with its source and price year (shared/calibration)."""
+
+    early_help_family_month: UnitCost = _cost(
+        165.0, "GBP per family per month of early help", "2010-11",
+        "GMCA Unit Cost Database SS6.0 (CAF case, ongoing) [M]")
+    referral: UnitCost = _cost(117.0, "GBP per referral", "2009-10", "GMCA Unit Cost Database SS6.2 [M]")
+    assessment: UnitCost = _cost(660.0, "GBP per assessment", "2009-10",
+                                 "GMCA Unit Cost Database SS6.4 core assessment [M]")
+    section47_enquiry: UnitCost = _cost(511.0, "GBP per enquiry", "2008-09",
+                                        "GMCA Unit Cost Database SS5.0.7 [M]")
+    cin_child_month: UnitCost = _cost(107.0, "GBP per child per month on a CIN plan", "2008-09",
+                                      "GMCA Unit Cost Database SS5.0 ongoing support [M]")
+    cp_child_month: UnitCost = _cost(
+        456.0, "GBP per child per month on a protection plan", "2013-14",
+        "assumption: 8 social worker hours a month at £57/hour (GMCA SS18); not in the sheet [L]")
+    friends_family_foster_week: UnitCost = _cost(
+        468.0, "GBP per child per week", "2013-14",
+        "assumption: the placement element of in-house foster care (GMCA SS2.0) [L]")
+    in_house_foster_week: UnitCost = _cost(700.0, "GBP per child per week (incl. social work)", "2013-14",
+                                           "GMCA Unit Cost Database SS2.0 [M]")
+    independent_fostering_agency_week: UnitCost = _cost(
+        820.0, "GBP per child per week", "2020-21", "CMA children's social care market study 2021 [M]")
+    childrens_home_week: UnitCost = _cost(
+        6_106.0, "GBP per child per week", "2023-24",
+        "NAO Managing children's residential care 2025: £318,400 per place per year / 52.14 [H]")
+    supported_accommodation_week: UnitCost = _cost(
+        1_500.0, "GBP per child per week", "2024-25",
+        "assumption: between foster care and children's homes; not in the sheet [L]")
+    placed_with_parents_week: UnitCost = _cost(
+        233.0, "GBP per child per week (social work only)", "2013-14",
+        "GMCA Unit Cost Database SS2.0 social work element [M]")
+    care_proceedings: UnitCost = _cost(
+        6_250.0, "GBP per care order application (LA share)", "2005-06",
+        "GMCA Unit Cost Database SS4.1 (£25,000, LA share £6,250) [L]")
+
+
+class Finance(Section):
+    """How costs are discounted, adjusted and judged (HM Treasury Green Book; GMCA CBA method)."""
+
+    base_price_year: str = Field("2024-25", pattern=r"^\d{4}-\d{2}$",
+                                 description="All costs are shown in real prices of this year.")
+    discount_rate: float = param(
+        0.035, ge=0.0, le=0.2, unit="per year, years 0-30", source="HM Treasury Green Book", grade="H",
+        description="Real discount rate for years 0-30.")
+    discount_rate_long: float = param(
+        0.03, ge=0.0, le=0.2, unit="per year, years 31-75", source="HM Treasury Green Book", grade="H",
+        description="Real discount rate from year 31.")
+    payback_horizon_years: int = param(
+        5, ge=1, le=50, unit="years", source="seeds: the Treasury looks at about five years", grade="M",
+        description="N in 'probability of paying back within N years'.")
+    cashable_share: dict[str, float] = Field(
+        default_factory=lambda: {"early_help": 0.5, "social_work": 0.3, "placements": 0.9,
+                                 "programmes": 1.0, "hubs": 1.0},
+        description="Share of each budget line's avoided cost that is cashable (assumption; GMCA "
+        "method separates cashable and non-cashable savings).")
+    deadweight: float = param(
+        0.0, ge=0.0, le=1.0, unit="share of the gross effect that would have happened anyway",
+        source="GMCA CBA method; 0 because the model's baseline is the counterfactual", grade="M",
+        description="Deadweight taken off avoided costs in the net view.")
+    optimism_bias: dict[str, float] = Field(
+        default_factory=lambda: {"H": 0.1, "M": 0.25, "L": 0.4, "assumption": 0.4},
+        description="Share taken off benefits by evidence grade of the lever behind them (GMCA-style "
+        "confidence grading; assumption).")
+
+    @field_validator("cashable_share")
+    @classmethod
+    def _shares_in_range(cls, v: dict[str, float]) -> dict[str, float]:
+        lines = {"early_help", "social_work", "placements", "programmes", "hubs"}
+        for k, x in v.items():
+            if k not in lines:
+                raise ValueError(f"unknown budget line {k!r}; allowed: {', '.join(sorted(lines))}")
+            if not 0.0 <= x <= 1.0:
+                raise ValueError(f"cashable share for {k} = {x!r}: must be between 0 and 1")
+        return v
+
+
 # -- the scenario ------------------------------------------------------------------------------
 
 
@@ -529,6 +868,10 @@ class Scenario(Section):
     care: Care = Field(default_factory=Care)
     workforce: Workforce = Field(default_factory=Workforce)
     risk_aversion: RiskAversion = Field(default_factory=RiskAversion)
+    levers: Levers = Field(default_factory=Levers)
+    start: StartStocks = Field(default_factory=StartStocks)
+    costs: Costs = Field(default_factory=Costs)
+    finance: Finance = Field(default_factory=Finance)
 
     @field_validator("name")
     @classmethod
@@ -536,6 +879,48 @@ class Scenario(Section):
         if not v or len(v) > 80:
             raise ValueError("name must be 1-80 characters")
         return v
+
+    @model_validator(mode="after")
+    def _levers_fit_the_run(self) -> Scenario:
+        """Time series have one value per year; dates fall inside the run."""
+        run, lv = self.run, self.levers
+        series = {
+            "population.uasc_path": self.population.uasc_path,
+            "levers.prevention.spend_per_year": lv.prevention.spend_per_year,
+            "levers.prevention.baseline_capacity_change": lv.prevention.baseline_capacity_change,
+            "levers.risk_aversion.index_path": lv.risk_aversion.index_path,
+            "levers.troubled_families.places_per_year": lv.troubled_families.places_per_year,
+        }
+        for name, value in series.items():
+            if isinstance(value, list) and len(value) != run.years:
+                raise ValueError(f"{name} has {len(value)} values but run.years = {run.years}: give one "
+                                 "value per year, a single number, or dated steps")
+            if isinstance(value, dict):
+                for key in value:
+                    if not str(key).isdigit() or not run.start_year + 1 <= int(key) <= run.start_year + run.years:
+                        raise ValueError(f"{name} has a step at {key!r}: steps are reporting years "
+                                         f"{run.start_year + 1}-{run.start_year + run.years}")
+            values = series_values(value, run.start_year, run.years)
+            low = -1.0 if name.endswith("baseline_capacity_change") else 0.0
+            bad = [v for v in values if v < low]
+            if bad:
+                raise ValueError(f"{name} = {bad[0]!r}: must be >= {low:g}")
+        hubs = lv.community_hubs
+        for i, date in enumerate(hubs.opening_dates):
+            field = f"levers.community_hubs.opening_dates[{i}]"
+            m = month_index(date, run.start_year, field)
+            if m < 0:
+                raise ValueError(f"{field} = {date!r}: a hub cannot open before the run starts "
+                                 f"(April {run.start_year}); allowed: 'YYYY-MM' from {run.start_year}-04")
+        if hubs.deciles and len(hubs.deciles) != len(hubs.opening_dates):
+            raise ValueError(f"levers.community_hubs.deciles has {len(hubs.deciles)} entries for "
+                             f"{len(hubs.opening_dates)} hubs: give one decile per hub or none")
+        for d in hubs.deciles:
+            if not 1 <= d <= 10:
+                raise ValueError(f"levers.community_hubs.deciles = {d!r}: deciles run 1-10")
+        for i, shock in enumerate(lv.risk_aversion.shocks):
+            month_index(shock.date, run.start_year, f"levers.risk_aversion.shocks[{i}].date")
+        return self
 
 
 # -- loading and errors ------------------------------------------------------------------------
@@ -591,6 +976,11 @@ def format_validation_error(err: ValidationError, data: Mapping[str, Any] | None
             continue
         allowed = _describe_allowed(loc)
         msg = e.get("msg", "invalid")
+        if isinstance(value, dict) and msg.startswith("Value error, "):
+            # a check across several fields: its message names the fields and values itself
+            lines.append(msg.removeprefix("Value error, "))
+            continue
+        msg = msg.removeprefix("Value error, ")
         shown = repr(value) if not isinstance(value, dict) else "{...}"
         line = f"{path} = {shown}: {msg}"
         if allowed:

@@ -1,0 +1,67 @@
+"""Command line: ``python -m simulator COMMAND ...``.
+
+Each command lives in its own module under :mod:`simulator.commands` with
+``add_arguments(parser)`` and ``main(args) -> int``. Bad input (a missing
+file, an unknown key, a wrong type, a value out of range) ends with exit code 2
+and one line per problem naming the field, the value and what is allowed; no
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+
+from simulator.schema import ScenarioError
+
+COMMANDS = {
+    "run": ("simulator.commands.run", "run one scenario and write its tables"),
+    "compare": ("simulator.commands.compare", "scenario vs baseline with paired seeds"),
+    "payback": ("simulator.commands.payback", "costs, payback and NPV; Excel workbook"),
+    "sweep": ("simulator.commands.sweep", "many runs over levers and seeds (process pool or Dask)"),
+    "calibrate": ("simulator.commands.calibrate", "fit the model to a local authority"),
+    "app": ("simulator.commands.app", "start the workshop app in the browser"),
+    "params": ("simulator.commands.params", "list every parameter with its default and source"),
+}
+
+
+class UsageError(ValueError):
+    """Bad command-line input that the user can fix (exit code 2)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every command's options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator",
+        description="Children's social care demand simulator: early help to care, levers, payback.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        if importlib.util.find_spec(module) is None:
+            continue
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(_module=module)
+        importlib.import_module(module).add_arguments(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(importlib.import_module(args._module).main(args) or 0)
+    except (ScenarioError, UsageError) as err:
+        for line in getattr(err, "problems", None) or [str(err)]:
+            source = getattr(err, "source", None)
+            print(f"error: {source}: {line}" if source else f"error: {line}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
