@@ -835,6 +835,33 @@ class Finance(Section):
         default_factory=lambda: {"H": 0.1, "M": 0.25, "L": 0.4, "assumption": 0.4},
         description="Share taken off benefits by evidence grade of the lever behind them (GMCA-style "
         "confidence grading; assumption).")
+    evidence_grade: Literal["H", "M", "L", "assumption"] | None = Field(
+        None, description="Evidence grade used for optimism bias; empty = the weakest grade of the "
+        "effect parameters of the levers the scenario changes (simulator.finance.scheme_grade).")
+    uprating: dict[str, float] = Field(
+        default_factory=lambda: {
+            # GMCA Unit Cost Database v1.4 values: x1.30-1.35 to reach 2024-25 prices
+            # (shared/calibration README, [GMCA]); older years take the top of the range
+            "2005-06": 1.35, "2008-09": 1.35, "2009-10": 1.35, "2010-11": 1.35,
+            # assumption: interpolated within the sheet's GMCA range
+            "2011-12": 1.34, "2012-13": 1.32,
+            "2013-14": 1.30,  # [GMCA] lower end of the sheet's range
+            # assumption: approximate GDP-deflator growth to 2024-25 (replace with HM Treasury
+            # "GDP deflators at market prices", ONS series L8GG, when updating)
+            "2014-15": 1.29, "2016-17": 1.28, "2020-21": 1.17, "2023-24": 1.04,
+            "2024-25": 1.0,
+        },
+        description="Factor converting prices of each price year to 2024-25 prices (GMCA years from "
+        "the calibration sheet's x1.30-1.35; others assumption). Costs are shown in base_price_year "
+        "prices as factor[price_year] / factor[base_price_year].")
+    effect_uncertainty: dict[str, float] = Field(
+        default_factory=lambda: {"H": 0.2, "M": 0.35, "L": 0.5, "assumption": 0.5},
+        description="Half-width of the triangular spread of lever effect sizes in Monte Carlo "
+        "and the tornado, as a share of the value, by evidence grade (assumption).")
+    unit_cost_uncertainty: dict[str, float] = Field(
+        default_factory=lambda: {"H": 0.1, "M": 0.2, "L": 0.35, "assumption": 0.35},
+        description="Half-width of the triangular spread of unit costs in Monte Carlo and the "
+        "tornado, as a share of the value, by the cost's confidence grade (assumption).")
 
     @field_validator("cashable_share")
     @classmethod
@@ -842,9 +869,37 @@ class Finance(Section):
         lines = {"early_help", "social_work", "placements", "programmes", "hubs"}
         for k, x in v.items():
             if k not in lines:
-                raise ValueError(f"unknown budget line {k!r}; allowed: {', '.join(sorted(lines))}")
+                raise ValueError(f"finance.cashable_share has an unknown budget line {k!r}; allowed: "
+                                 f"{', '.join(sorted(lines))}")
             if not 0.0 <= x <= 1.0:
-                raise ValueError(f"cashable share for {k} = {x!r}: must be between 0 and 1")
+                raise ValueError(f"finance.cashable_share.{k} = {x!r}: must be between 0 and 1")
+        return v
+
+    @field_validator("uprating")
+    @classmethod
+    def _factors_positive(cls, v: dict[str, float]) -> dict[str, float]:
+        import re
+
+        for k, x in v.items():
+            if not re.fullmatch(r"\d{4}-\d{2}", k):
+                raise ValueError(f"finance.uprating key {k!r}: price years are written 'YYYY-YY' (e.g. 2013-14)")
+            if not 0.0 < x <= 10.0:
+                raise ValueError(f"finance.uprating.{k} = {x!r}: must be above 0 and at most 10")
+        return v
+
+    @field_validator("optimism_bias", "effect_uncertainty", "unit_cost_uncertainty")
+    @classmethod
+    def _by_grade(cls, v: dict[str, float], info: Any) -> dict[str, float]:
+        name = f"finance.{info.field_name}"
+        grades = {"H", "M", "L", "assumption"}
+        for k, x in v.items():
+            if k not in grades:
+                raise ValueError(f"{name} has an unknown evidence grade {k!r}; allowed: H, M, L, assumption")
+            if not 0.0 <= x <= 1.0:
+                raise ValueError(f"{name}.{k} = {x!r}: must be between 0 and 1")
+        missing = grades - set(v)
+        if missing:
+            raise ValueError(f"{name} is missing evidence grade(s) {', '.join(sorted(missing))}")
         return v
 
 
