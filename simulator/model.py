@@ -26,7 +26,7 @@ from simulator.agents import kernel as kn
 from simulator.agents.families import AGE_18, MAX_CHILDREN, N_CODES, N_DECILES, N_NEED, FamilyTable
 from simulator.agents.services import Services
 from simulator.recording import COUNTERS, FLOW_NAMES
-from simulator.schema import Scenario
+from simulator.schema import Scenario, series_values
 from simulator.states import HIGH_NEED, Placement, State
 
 if TYPE_CHECKING:
@@ -94,11 +94,8 @@ class CSCModel(mesa.Model):
         self.target_children = scenario.population.children * scenario.run.sample_fraction
         self.services = Services(self, capacity=int(self.target_children / 1.6 * 1.12) + 256)
         self.families = FamilyTable(self.services)
-        if policies is None:
-            from simulator.policies import build_policies
-
-            policies = build_policies(scenario)
-        self.policies = list(policies)
+        self._uasc_path = series_values(scenario.population.uasc_path, scenario.run.start_year,
+                                        scenario.run.years)
         self.equity_rows: list[dict[str, Any]] = []
         self.policy_rows: list[dict[str, Any]] = []
         columns = self.monthly_columns()
@@ -111,6 +108,11 @@ class CSCModel(mesa.Model):
             for s in State
         })
         self._populate()
+        if policies is None:
+            from simulator.policies import build_policies
+
+            policies = build_policies(self)
+        self.policies = list(policies)
         for policy in self.policies:
             policy.setup(self)
 
@@ -211,6 +213,7 @@ class CSCModel(mesa.Model):
             policy.start_month(self)
         months_in = max(self.month - self.burn_in, 0)
         target = self.target_children * (1.0 + sc.population.growth_per_year) ** (months_in / 12)
+        sv.uasc_multiplier = self._uasc_path[min(months_in // 12, len(self._uasc_path) - 1)]
         sv.step(self.month, target)
         for policy in self.policies:
             policy.end_month(self)
@@ -253,7 +256,8 @@ class CSCModel(mesa.Model):
             for policy in self.policies:
                 out = policy.monthly_outputs(self)
                 if out:
-                    self.policy_rows.append({"month": m, "policy": policy.name, **out})
+                    self.policy_rows.append({"month": m, "reporting_year": year, "policy": policy.name,
+                                             **out})
 
     def monthly_table(self) -> np.ndarray:
         """Rows recorded so far (one per month, columns :meth:`monthly_columns`)."""
@@ -284,6 +288,13 @@ class CSCModel(mesa.Model):
         from simulator.results import Results
 
         return Results.from_model(self)
+
+    def policy(self, name: str) -> Policy:
+        """The lever called ``name`` in this run (e.g. ``"troubled_families"``)."""
+        for p in self.policies:
+            if p.name == name:
+                return p
+        raise KeyError(f"lever {name!r} is not switched on in scenario {self.scenario.name!r}")
 
     def family(self, family_id: int) -> Family:
         """A Mesa ``Agent`` view of one family: attributes now and its journey so far."""

@@ -617,14 +617,14 @@ class Prevention(Section):
         grade="M", description="Cost of reaching one family with universal prevention for a year.",
     )
     adverse_reduction: float = param(
-        0.25, ge=0.0, le=0.9, unit="share fewer adverse events when fully effective",
+        0.3, ge=0.0, le=0.9, unit="share fewer adverse events when fully effective",
         source="assumption informed by Sure Start evaluations (IFS 2025: benefits concentrated "
         "in poorer areas; few impacts on social care contacts)", grade="L",
         description="How much universal prevention lowers adverse events among families reached.",
     )
     identification_boost: float = param(
-        0.5, ge=0.0, le=5.0, unit="extra share of early help offers",
-        source="assumption: earlier identification through universal services", grade="L",
+        1.5, ge=0.0, le=5.0, unit="extra share of early help offers",
+        source="assumption: families reached are offered early help proactively (outreach)", grade="L",
         description="How much likelier reached families with need are offered early help.",
     )
     months_to_effect: int = param(

@@ -28,13 +28,18 @@ from numba import njit
 FAMILY_COLUMNS = {
     "fam_id": -1, "decile": 0, "need": 0, "state": 0, "code": 160, "since": 0, "flags": 0,
     "closed_month": -(2**30), "last_referral": -(2**30), "n_kids": 0, "n_home": 0, "n_lac": 0,
-    "review": 2**30, "next_due": 2**30, "lever_0": 0, "lever_1": 0, "lever_2": 0,
+    "review": 2**30, "next_due": 2**30, "care_entries": 0, "lever_0": 0, "lever_1": 0, "lever_2": 0,
 }
 (FAM_ID, DECILE, NEED, STATE, CODE, SINCE, FLAGS, CLOSED, LAST_REF, N_KIDS, N_HOME, N_LAC,
- REVIEW, NEXT_DUE, LEVER0) = range(15)
+ REVIEW, NEXT_DUE, CARE_ENTRIES, LEVER0) = range(16)
 N_FI = len(FAMILY_COLUMNS)
+#: Lever channels (one per lever that acts on families): 0 hubs, 1 Troubled Families,
+#: 2 prevention reach. A family's group in a channel picks a row of multipliers.
 LEVER_CHANNELS = 3
 MAX_GROUPS = 64
+#: Columns of a lever row: the seven hazards, then re-referral after a closure.
+N_LEVER_EFFECTS = 8
+REREFERRAL = 7
 
 # -- child columns CI[row, slot, X] ----------------------------------------------------------
 CHILD_COLUMNS = {"c_id": -1, "c_birth": 0, "c_lac": 0, "c_ep": -1, "c_place": -1,
@@ -83,7 +88,7 @@ N_P = 29
 VECTOR_SIZES = {
     "eh_out": 4, "cin_out": 4, "s47_out": 4, "conf": 4, "emerg": 4, "cp_end": 4, "adv_cum": 4,
     "sel_w": 5, "rh": 3, "med": 5, "place_cum": 30, "dep": 10, "base": 112, "bound": N_CODES + 1,
-    "lever": LEVER_CHANNELS * MAX_GROUPS * 7, "decile_cum": 10, "need_cum": 4, "uasc_age_cum": 3,
+    "lever": LEVER_CHANNELS * MAX_GROUPS * N_LEVER_EFFECTS, "decile_cum": 10, "need_cum": 4, "uasc_age_cum": 3,
 }
 VECTOR_OFFSETS = {}
 _off = N_P
@@ -257,6 +262,7 @@ def release_row(FI, CI, LE, LJ, M, free, PV, rng, row):
     FI[row, N_LAC] = 0
     FI[row, NEXT_DUE] = FAR
     FI[row, REVIEW] = FAR
+    FI[row, CARE_ENTRIES] = 0
     for c in range(LEVER_CHANNELS):
         FI[row, LEVER0 + c] = 0
     for k in range(K):
@@ -289,6 +295,7 @@ def take_row(FI, CI, LE, LJ, M, free, PV, rng, t):
     FI[row, N_LAC] = 0
     FI[row, REVIEW] = FAR
     FI[row, NEXT_DUE] = FAR
+    FI[row, CARE_ENTRIES] = 0
     for c in range(LEVER_CHANNELS):
         FI[row, LEVER0 + c] = 0
     for k in range(K):
@@ -388,6 +395,7 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, from_outside, elap
     else:
         M[FL + FI[row, STATE] * 7 + LAC] += 1
         FI[row, N_HOME] -= 1
+        FI[row, CARE_ENTRIES] += 1
     FI[row, N_LAC] += 1
     CI[row, k, C_LAC] = True
     FI[row, FLAGS] |= FLAG_PRIOR
@@ -642,7 +650,8 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates):
         adv *= PV[P_PRIOR_ADV]
     rates[ADVERSE] = (adv + PV[P_CH_RATE] * teens) * dep if need < 3 else 0.0
     ref = PV[P_RA_REF]
-    if t - FI[row, CLOSED] < 12:
+    recent = t - FI[row, CLOSED] < 12
+    if recent:
         ref *= PV[P_REREF_MULT]
     if flags & FLAG_PRIOR:
         ref *= PV[P_PRIOR_REF]
@@ -655,8 +664,11 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates):
     for c in range(LEVER_CHANNELS):
         g = FI[row, LEVER0 + c]
         if g > 0:
+            base_off = V_LEVER + (c * MAX_GROUPS + g) * N_LEVER_EFFECTS
             for e in range(7):
-                rates[e] *= PV[V_LEVER + (c * MAX_GROUPS + g) * 7 + e]
+                rates[e] *= PV[base_off + e]
+            if recent:
+                rates[REFER] *= PV[base_off + REREFERRAL]
     return teens
 
 

@@ -104,6 +104,7 @@ class Services:
         self.families_with_lac = 0
         self._build_parameters()
         # set each month by the model (levers may move them)
+        self.uasc_multiplier = 1.0
         self.eh_places = np.inf
         self.caseload_capacity = np.inf
         self.caseload = 0.0
@@ -165,13 +166,15 @@ class Services:
             "cp_end": cp.end_probability_at_review, "adv_cum": _cum(need.adverse_rates_per_year),
             "sel_w": care.selection_weights_by_age, "rh": care.return_home_share,
             "med": care.median_months, "place_cum": _cum(place).ravel(), "dep": self.dep_mult,
-            "base": r.ravel(), "lever": np.ones(kn.LEVER_CHANNELS * kn.MAX_GROUPS * N_EVENTS),
+            "base": r.ravel(), "lever": np.ones(kn.VECTOR_SIZES["lever"]),
             "decile_cum": _cum(pop.decile_shares), "need_cum": _cum(need.initial_need_shares),
             "uasc_age_cum": _cum(pop.uasc_age_shares),
         }
         for name, values in vectors.items():
             self.vec(name)[:] = np.asarray(values, dtype=float).ravel()
-        self.lever_table = self.vec("lever").reshape(kn.LEVER_CHANNELS, kn.MAX_GROUPS, N_EVENTS)
+        #: Multipliers by lever channel, group and effect (7 hazards, then re-referral); policies
+        #: write rows here and put families in groups (``FamilyTable.lever``).
+        self.lever_table = self.vec("lever").reshape(kn.LEVER_CHANNELS, kn.MAX_GROUPS, kn.N_LEVER_EFFECTS)
         P = self.PV
         P[kn.P_TWO_LEVEL] = need.two_level_jump_share
         P[kn.P_CH_RATE] = need.contextual_harm_per_teen_per_year
@@ -216,6 +219,8 @@ class Services:
         """Upper bound on each code's monthly event probability (stage one of the draw)."""
         sc, P = self.sc, self.PV
         lever_max = self.lever_table.max(axis=1).prod(axis=0)
+        lever_max = lever_max[:N_EVENTS] * np.r_[np.ones(2), max(1.0, lever_max[kn.REREFERRAL]),
+                                                 np.ones(4)]
         key = (P[kn.P_RA_REF], P[kn.P_RA_S47], P[kn.P_RA_CARE], lever_max.tobytes())
         if key == getattr(self, "_bound_key", None):
             return
@@ -276,7 +281,8 @@ class Services:
         P[kn.P_PRESSURE] = self.pressure_factor()
         P[kn.P_EH_PLACES] = self.eh_places
         pop = self.sc.population
-        P[kn.P_UASC_LAMBDA] = pop.uasc_starts_per_10k * target_children / 10_000 / 12
+        P[kn.P_UASC_LAMBDA] = (pop.uasc_starts_per_10k * self.uasc_multiplier * target_children
+                               / 10_000 / 12)
         families = self.capacity - int(self.M[kn.M_NFREE])
         births = max(0.0, target_children - self.n_children) + self.n_children / kn.AGE_18
         self.ensure_capacity(int(births * 1.5) + int(families * P[kn.P_MOVE_P] * 2) + 64

@@ -1,0 +1,782 @@
+"""An aggregate expected-value view of the same model: a stock-flow (Markov) computation.
+
+The agent-based model (:class:`simulator.model.CSCModel`) draws each family's month
+at random. This module computes the *expected* month instead, from the same
+parameters, packed by the same code (:class:`simulator.agents.services.Services`
+builds the base rate table ``[state, need, event]``, the deprivation multipliers
+and the scalar parameters; this module reads them). Heterogeneity is kept as
+groups rather than individuals:
+
+- families at home by service state (universal, early help, CIN, CP) x latent need
+  (0-3) x deprivation decile x earlier involvement (yes/no) x a clock x children at
+  home (1-6). The clock is, for universal/early help/CIN families, the months since
+  the case last closed (re-referral within 12 months is likelier) and, for CP
+  families, the months to the next review conference (plans end at reviews);
+- children in care as cohorts by entry month, age band at entry, legal route and
+  decile, each with its planned exit (return home, adoption, special
+  guardianship, turning 18) drawn from the same log-normal durations as the
+  agent-based model, in expectation.
+
+The monthly order is the kernel's: scheduled events (care exits, 18th birthdays,
+plan reviews), then competing hazards (adverse events, recovery, referral,
+identification for early help, closure, section 47 escalation, entry to care)
+through the front door, then families moving, unaccompanied asylum-seeking
+children arriving, and births that keep the child population on its path.
+Capacity feedbacks (early help places, social work caseload pressure) and the
+risk-aversion index act as in the agent-based model, with their mean-field values.
+
+Approximations (the agent-based model is the reference): children's ages within a
+family are taken as independent and uniform over 0-17 (for 18th birthdays,
+adolescents' contextual harm and which child enters care); the care-leaver-parent
+flag is folded into an average multiplier; a child returning home rejoins a family
+on a child-in-need plan. ``tests/test_aggregate.py`` asserts how close the two
+views are.
+
+Example:
+    >>> from simulator.aggregate import run_aggregate
+    >>> agg = run_aggregate(Scenario())
+    >>> agg.annual[["year", "cin_31_march", "cp_31_march", "lac_31_march"]]
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from simulator.agents import kernel as kn
+from simulator.agents.services import Services
+from simulator.recording import COUNTERS
+from simulator.results import annual_from_monthly
+from simulator.schema import Scenario, series_values
+from simulator.states import Placement, State
+
+# -- group dimensions ------------------------------------------------------------------------
+NS, NN, ND, NP, NW, NH = 4, 4, 10, 2, 13, 7  # state, need, decile, prior, clock, children at home
+W_OLD = 12  # clock value: closed 12 or more months ago (no re-referral boost)
+N_BANDS = 5  # <1, 1-4, 5-9, 10-15, 16-17
+BAND_EDGES = np.array([0, 12, 60, 120, 192, 216])
+BAND_SHARE = np.diff(BAND_EDGES) / 216.0  # children's ages uniform over 0-17
+BAND_PROW = np.array([0, 0, 1, 2, 3])  # placement-share row by age band at entry
+N_REASONS = 4  # returned home, adopted, special guardianship, turned 18
+RH, AD, SG, T18 = range(4)
+HORIZON = 217  # months ahead an exit can be planned (an infant stays at most 216)
+# indices in the monthly counter vector (order of simulator.recording.COUNTERS)
+_C = {name: i for i, name in enumerate(COUNTERS)}
+
+
+# -- exit plans in expectation ---------------------------------------------------------------
+
+
+def _norm_cdf(x: np.ndarray) -> np.ndarray:
+    from math import erf, sqrt
+
+    v = np.vectorize(lambda z: 0.5 * (1.0 + erf(z / sqrt(2.0))))
+    return v(x)
+
+
+def duration_pmf(median: float, sigma: float, n: int) -> np.ndarray:
+    """P(months = d) for d = 0..n-1 of ``max(1, round(median * exp(sigma * Z)))``.
+
+    The last entry holds the tail (d >= n-1).
+    """
+    edges = np.log(np.maximum(np.arange(n) + 0.5, 1e-300)) - math.log(median)
+    cdf = _norm_cdf(edges / sigma)
+    pmf = np.zeros(n)
+    pmf[1] = cdf[1]  # rounds to 0 or 1 -> 1
+    pmf[2:n - 1] = np.diff(cdf[1:n - 1])
+    pmf[n - 1] = 1.0 - cdf[n - 2]
+    return pmf
+
+
+def plan_probabilities(PV: np.ndarray, age: np.ndarray, route: int) -> np.ndarray:
+    """Share of plans by kind for entrants aged ``age`` months (kernel ``plan_exit``).
+
+    Returns an array (ages, 6): return home (short), return home (order),
+    adoption, special guardianship, long-run return/SGO (under 10), stay to 18.
+    """
+    age = np.asarray(age)
+    out = np.zeros((age.size, 6))
+    p_rh = PV[kn.V_RH + min(route, 2)]
+    p_ad = np.where(age < 60, PV[kn.P_ADOPT_U5], 0.0)
+    p_sgo = PV[kn.P_SGO]
+    out[:, 1 if route == kn.RT_ORDER else 0] = p_rh
+    out[:, 2] = p_ad
+    out[:, 3] = p_sgo
+    rest = np.clip(1.0 - p_rh - p_ad - p_sgo, 0.0, 1.0)
+    out[:, 4] = np.where(age < 120, rest, 0.0)
+    out[:, 5] = np.where(age < 120, 0.0, rest)
+    return out
+
+
+#: plan kind -> (median index in care.median_months, exit reason); kind 4 splits RH/SGO 50/50
+_PLAN_MEDIAN = (0, 1, 2, 3, 4)
+
+
+def _plan_pmfs(PV: np.ndarray, n: int) -> np.ndarray:
+    sigma = PV[kn.P_SIGMA]
+    return np.array([duration_pmf(PV[kn.V_MED + _PLAN_MEDIAN[k]], sigma, n) for k in range(5)])
+
+
+def exit_kernel(PV: np.ndarray) -> np.ndarray:
+    """Planned exits of a care entry: ``K[age_month, route, offset, reason]`` (routes s20, order, emergency).
+
+    ``offset`` is months from entry to the exit (1..216); a plan that would run past
+    the 18th birthday ends then, as turning 18.
+    """
+    ages = np.arange(216)
+    pmfs = _plan_pmfs(PV, HORIZON + 1)  # (5, 218)
+    K = np.zeros((216, 3, HORIZON, N_REASONS))
+    for route in range(3):
+        plans = plan_probabilities(PV, ages, route)
+        for a in range(216):
+            left = 216 - a  # months to the 18th birthday
+            for kind in range(5):
+                p = plans[a, kind]
+                if p <= 0:
+                    continue
+                pmf = pmfs[kind]
+                before = pmf[:left] * p  # months < left: exits as planned
+                if kind == 4:
+                    K[a, route, :left, RH] += 0.5 * before
+                    K[a, route, :left, SG] += 0.5 * before
+                else:
+                    K[a, route, :left, (RH, RH, AD, SG)[kind]] += before
+                K[a, route, left, T18] += p * pmf[left:].sum()
+            K[a, route, left, T18] += plans[a, 5]
+    return K
+
+
+def initial_exit_kernel(PV: np.ndarray) -> np.ndarray:
+    """Remaining time of children already in care at the start: ``R[age, route, offset, reason]``.
+
+    Mirrors the kernel's equilibrium start (``admit`` with ``elapsed``): a virtual entry
+    ``e ~ U{0..min(age, 180)}`` months ago, kept only if its plan outlasts ``e``.
+    """
+    n = 400
+    pmfs = _plan_pmfs(PV, n)
+    R = np.zeros((216, 3, HORIZON, N_REASONS))
+    for route in range(3):
+        for A in range(216):
+            E = min(A, 180)
+            e = np.arange(E + 1)
+            plans = plan_probabilities(PV, A - e, route)  # (E+1, 6)
+            left = 216 - A
+            acc = np.zeros((HORIZON, N_REASONS))
+            for kind in range(5):
+                p = plans[:, kind]
+                if not p.any():
+                    continue
+                pmf = pmfs[kind]
+                # remaining x = d - e for d > e; x in 1..left-1 exits as planned, else at 18
+                idx = e[:, None] + np.arange(1, left)[None, :]
+                idx = np.minimum(idx, n - 1)
+                planned = (pmf[idx] * p[:, None]).sum(axis=0)  # x = 1..left-1
+                cum_to = np.array([pmf[: min(ee + left, n)].sum() for ee in e])
+                tail = ((1.0 - cum_to) * p).sum()
+                if kind == 4:
+                    acc[1:left, RH] += 0.5 * planned
+                    acc[1:left, SG] += 0.5 * planned
+                else:
+                    acc[1:left, (RH, RH, AD, SG)[kind]] += planned
+                acc[left, T18] += tail
+            acc[left, T18] += plans[:, 5].sum()
+            tot = acc.sum()
+            if tot > 0:
+                R[A, route] = acc / tot
+    return R
+
+
+def band_average(K: np.ndarray) -> np.ndarray:
+    """Average an age-by-month kernel over the ages in each band (ages uniform within a band)."""
+    return np.stack([K[BAND_EDGES[b]:BAND_EDGES[b + 1]].mean(axis=0) for b in range(N_BANDS)])
+
+
+def entrant_bands(sel_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Age bands of the index child and of siblings entering care, by children at home.
+
+    Returns ``(index[h, band], sibling[h, band])`` for h = 0..6 children at home, with
+    each child's band independent with shares :data:`BAND_SHARE` and the index child
+    picked in proportion to the selection weights (kernel ``enter_care``).
+    """
+    idx = np.zeros((NH, N_BANDS))
+    sib = np.zeros((NH, N_BANDS))
+    for h in range(1, NH):
+        for combo in itertools.product(range(N_BANDS), repeat=h):
+            p = np.prod(BAND_SHARE[list(combo)])
+            w = sel_w[list(combo)]
+            for j, b in enumerate(combo):
+                idx[h, b] += p * w[j] / w.sum()
+        if h > 1:
+            sib[h] = (h * BAND_SHARE - idx[h]) / (h - 1)
+    return idx, sib
+
+
+# -- the compiled month ----------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _binom_pmf(n, k, p):
+    c = 1.0
+    for i in range(k):
+        c = c * (n - i) / (i + 1)
+    return c * p**k * (1.0 - p) ** (n - k)
+
+
+@njit(cache=True)
+def _enter_care(F2, flows, ENT, mass, s, n, d, w, h, route, emergency, PV, idx_b, sib_b):
+    """Expected entry to care of a family group's children; the rest stay (or go on CIN)."""
+    sib = PV[kn.P_SIB_JOIN]
+    for k in range(1, h + 1):
+        pk = _binom_pmf(h - 1, k - 1, sib)
+        if pk <= 0.0:
+            continue
+        m = mass * pk
+        for b in range(5):
+            ENT[b, route, d] += m * (idx_b[h, b] + (k - 1) * sib_b[h, b])
+        flows[s, 4] += m * k
+        rest = h - k
+        if rest > 0:
+            s2 = s
+            if emergency and s != 3:
+                s2 = 2
+            if s2 != s:
+                flows[s, s2] += m * rest
+            ww = w
+            if s2 == 3:
+                ww = 3
+            F2[s2, n, d, 1, ww, rest] += m
+
+
+@njit(cache=True)
+def _section47(F2, OFF, flows, cnt, ENT, mass, s, n, d, p, w, h, PV, idx_b, sib_b):
+    """Expected outcomes of section 47 enquiries for a group (kernel ``section47``)."""
+    cnt[3] += mass * h
+    p_em = PV[kn.V_EMERG + n] * PV[kn.P_RA_CARE]
+    p_conf = PV[kn.V_CONF + n] * PV[kn.P_PRESSURE]
+    if p_em > 1.0:
+        p_em = 1.0
+    if p_em + p_conf > 1.0:
+        p_conf = 1.0 - p_em
+    m_em = mass * p_em
+    if m_em > 0:
+        cnt[5] += m_em
+        _enter_care(F2, flows, ENT, m_em, s, n, d, w, h, 2, True, PV, idx_b, sib_b)
+    m_conf = mass * p_conf
+    cnt[4] += m_conf * h
+    plan = PV[kn.P_PLAN_GIVEN_CONF]
+    # plan: to CP with a review due in 3 months
+    if s != 3:
+        flows[s, 3] += m_conf * plan * h
+    F2[3, n, d, 1, 3, h] += m_conf * plan
+    # conference without a plan: continue as CIN (unless already CP)
+    m = m_conf * (1.0 - plan)
+    if s == 3:
+        F2[3, n, d, p, w, h] += m
+    else:
+        if s != 2:
+            flows[s, 2] += m * h
+        F2[2, n, d, 1, w, h] += m
+    m_rest = mass * (1.0 - p_em - p_conf)
+    if s <= 1:
+        c = PV[kn.P_CIN_AFTER_S47]
+        flows[s, 2] += m_rest * c * h
+        F2[2, n, d, 1, w, h] += m_rest * c
+        F2[s, n, d, p, w, h] += m_rest * (1.0 - c)
+    else:
+        F2[s, n, d, p, w, h] += m_rest
+
+
+@njit(cache=True)
+def _month(F, F2, OFF, OFFB, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teen_share):
+    """Hazards and the front door for every group (into ``F2``); early help offers held apart."""
+    base = kn.V_BASE
+    two = PV[kn.P_TWO_LEVEL]
+    rates = np.zeros(7)
+    for s in range(4):
+        for n in range(4):
+            for d in range(10):
+                dep = PV[kn.V_DEP + d]
+                for p in range(2):
+                    for w in range(13):
+                        for h in range(1, 7):
+                            mass = F[s, n, d, p, w, h]
+                            if mass <= 0.0:
+                                continue
+                            for e in range(7):
+                                rates[e] = PV[base + (s * 4 + n) * 7 + e]
+                            adv = rates[0] * adv_mean
+                            if p == 1:
+                                adv *= PV[kn.P_PRIOR_ADV]
+                            rates[0] = (adv + PV[kn.P_CH_RATE] * teen_share * h) * dep if n < 3 else 0.0
+                            ref = PV[kn.P_RA_REF]
+                            if s <= 2 and w < 12:
+                                ref *= PV[kn.P_REREF_MULT]
+                            if p == 1:
+                                ref *= PV[kn.P_PRIOR_REF]
+                            rates[2] *= ref
+                            rates[5] *= PV[kn.P_RA_S47]
+                            rates[6] *= PV[kn.P_RA_CARE]
+                            total = 0.0
+                            for e in range(7):
+                                total += rates[e]
+                            if total <= 0.0:
+                                F2[s, n, d, p, w, h] += mass
+                                continue
+                            p_any = 1.0 - math.exp(-total / 12.0)
+                            F2[s, n, d, p, w, h] += mass * (1.0 - p_any)
+                            k = mass * p_any / total
+                            # adverse event: need rises one or two levels
+                            m = k * rates[0]
+                            if m > 0:
+                                cnt[6] += m
+                                F2[s, min(3, n + 1), d, p, w, h] += m * (1.0 - two)
+                                F2[s, min(3, n + 2), d, p, w, h] += m * two
+                            # recovery
+                            m = k * rates[1]
+                            if m > 0:
+                                F2[s, n - 1, d, p, w, h] += m
+                            # referral (or escalation from early help): the front door
+                            m = k * rates[2]
+                            if m > 0:
+                                cnt[0] += m * h
+                                a = PV[kn.P_ASSESSED]
+                                F2[s, n, d, p, w, h] += m * (1.0 - a)
+                                ma = m * a
+                                cnt[2] += ma * h
+                                p_eh = PV[kn.V_EH_OUT + n]
+                                p_cin = PV[kn.V_CIN_OUT + n] * PV[kn.P_PRESSURE]
+                                p_s47 = PV[kn.V_S47_OUT + n] * PV[kn.P_RA_S47]
+                                tot = p_eh + p_cin + p_s47
+                                sc = 1.0 / tot if tot > 1.0 else 1.0
+                                _section47(F2, OFF, flows, cnt, ENT, ma * p_s47 * sc, s, n, d, p, w, h,
+                                           PV, idx_b, sib_b)
+                                mc = ma * p_cin * sc
+                                flows[s, 2] += mc * h
+                                F2[2, n, d, 1, w, h] += mc
+                                me = ma * p_eh * sc
+                                if s == 0:
+                                    OFF[1, n, d, p, w, h] += me
+                                    OFFB[0, n, d, p, w, h] += me
+                                else:
+                                    F2[s, n, d, p, w, h] += me
+                                F2[s, n, d, p, w, h] += ma * max(0.0, 1.0 - tot * sc)
+                            # identified for early help directly
+                            m = k * rates[3]
+                            if m > 0:
+                                OFF[1, n, d, p, w, h] += m
+                                OFFB[s, n, d, p, w, h] += m
+                            # case closes
+                            m = k * rates[4]
+                            if m > 0:
+                                if s == 1:
+                                    flows[1, 0] += m * h
+                                    F2[0, n, d, p, 0, h] += m
+                                elif s == 2:
+                                    st = PV[kn.P_CIN_STEPDOWN_EH]
+                                    OFF[1, n, d, p, w, h] += m * st
+                                    OFFB[0, n, d, p, 0, h] += m * st
+                                    flows[2, 0] += m * (1.0 - st) * h
+                                    F2[0, n, d, p, 0, h] += m * (1.0 - st)
+                            # section 47 from a CIN plan
+                            m = k * rates[5]
+                            if m > 0:
+                                _section47(F2, OFF, flows, cnt, ENT, m, s, n, d, p, w, h, PV, idx_b, sib_b)
+                            # a child enters care
+                            m = k * rates[6]
+                            if m > 0:
+                                s20 = PV[kn.P_S20_SHARE]
+                                _enter_care(F2, flows, ENT, m * s20, s, n, d, w, h, 0, False, PV,
+                                            idx_b, sib_b)
+                                _enter_care(F2, flows, ENT, m * (1.0 - s20), s, n, d, w, h, 1, False, PV,
+                                            idx_b, sib_b)
+
+
+@njit(cache=True)
+def _dues(F, flows, PV, age_p):
+    """Children at home turning 18 and protection plan reviews (in place)."""
+    out = np.zeros_like(F)
+    for s in range(4):
+        for n in range(4):
+            for d in range(10):
+                for p in range(2):
+                    for w in range(13):
+                        for h in range(1, 7):
+                            mass = F[s, n, d, p, w, h]
+                            if mass <= 0.0:
+                                continue
+                            for j in range(h + 1):  # j children turn 18
+                                pj = _binom_pmf(h, j, age_p)
+                                if pj <= 0.0:
+                                    continue
+                                m = mass * pj
+                                flows[s, 6] += m * j
+                                rest = h - j
+                                if rest == 0:
+                                    continue  # the family leaves (or stays only for a child in care)
+                                out[s, n, d, p, w, rest] += m
+    # protection plans reviewed this month
+    for n in range(4):
+        pe = PV[kn.V_CP_END + n]
+        st = PV[kn.P_CP_STEPDOWN]
+        for d in range(10):
+            for p in range(2):
+                for h in range(1, 7):
+                    m = out[3, n, d, p, 0, h]
+                    if m <= 0.0:
+                        continue
+                    out[3, n, d, p, 0, h] = 0.0
+                    out[3, n, d, p, 6, h] += m * (1.0 - pe)
+                    out[2, n, d, p, W_OLD, h] += m * pe * st
+                    out[0, n, d, p, 0, h] += m * pe * (1.0 - st)
+                    flows[3, 2] += m * pe * st * h
+                    flows[3, 0] += m * pe * (1.0 - st) * h
+    return out
+
+
+# -- set-up ----------------------------------------------------------------------------------
+
+
+def _thin_probs(weights: np.ndarray, totals: np.ndarray, want: float) -> np.ndarray:
+    """Pick probabilities ``min(1, c * w)`` with c such that the picked total is ``want`` (model ``_thin``)."""
+    weights = np.asarray(weights, dtype=float)
+    if want <= 0 or np.dot(weights, totals) <= 0:
+        return np.zeros_like(weights)
+    lo, hi = 0.0, 1.0 / max(float(weights[weights > 0].min()), 1e-12)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if np.dot(np.minimum(1.0, mid * weights), totals) < want:
+            lo = mid
+        else:
+            hi = mid
+    return np.minimum(1.0, hi * weights)
+
+
+@dataclass
+class AggregateResults:
+    """Expected annual and monthly tables (column names as in :class:`simulator.results.Results`)."""
+
+    annual: pd.DataFrame
+    monthly: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _packing(scenario: Scenario) -> Services:
+    """The agent-based model's own parameter packing, for this scenario (read-only use)."""
+    stub = SimpleNamespace(scenario=scenario, rng=np.random.default_rng(0))
+    return Services(stub, capacity=64)  # type: ignore[arg-type]
+
+
+def _risk_path(scenario: Scenario, total_months: int, burn_in: int) -> np.ndarray:
+    """Risk-aversion index by month: the scenario's index, its yearly path and any shocks."""
+    sc = scenario
+    idx = np.full(total_months, float(sc.risk_aversion.index))
+    lv = getattr(sc, "levers", None)
+    if lv is None:
+        return idx
+    years = sc.run.years
+    path = series_values(lv.risk_aversion.index_path, sc.run.start_year, years)
+    for m in range(burn_in, total_months):
+        idx[m] *= path[min((m - burn_in) // 12, years - 1)]
+    for shock in lv.risk_aversion.shocks:
+        from simulator.schema import month_index
+
+        m0 = burn_in + month_index(shock.date, sc.run.start_year, "shock")
+        for m in range(max(m0, 0), total_months):
+            idx[m] *= 1.0 + shock.size * 0.5 ** ((m - m0) / (12.0 * shock.half_life_years))
+    return idx
+
+
+def run_aggregate(
+    scenario: Scenario | None = None,
+    *,
+    risk_index: np.ndarray | None = None,
+    early_help_places_factor: np.ndarray | None = None,
+) -> AggregateResults:
+    """Compute the expected run of a scenario (no randomness).
+
+    Args:
+        scenario: the validated scenario (defaults: the typical LA).
+        risk_index: optional risk-aversion index per month (burn-in included);
+            default: ``risk_aversion.index`` with ``levers.risk_aversion`` path and shocks.
+        early_help_places_factor: optional multiplier on the starting early help places
+            per month (burn-in included); default: 1 plus
+            ``levers.prevention.baseline_capacity_change`` by year.
+
+    Returns:
+        :class:`AggregateResults` with ``annual`` and ``monthly`` tables (counts at the
+        scenario's full size, like the agent-based results after scaling up).
+    """
+    sc = scenario if scenario is not None else Scenario()
+    sv = _packing(sc)
+    PV = sv.PV.copy()
+    pop, start, care = sc.population, sc.start, sc.care
+    burn = sc.run.burn_in_months
+    T = burn + 12 * sc.run.years
+    risk = _risk_path(sc, T, burn) if risk_index is None else np.asarray(risk_index, dtype=float)
+    if early_help_places_factor is None:
+        change = series_values(sc.levers.prevention.baseline_capacity_change, sc.run.start_year, sc.run.years)
+        eh_factor = np.ones(T)
+        for m in range(burn, T):
+            eh_factor[m] = 1.0 + change[min((m - burn) // 12, sc.run.years - 1)]
+    else:
+        eh_factor = np.asarray(early_help_places_factor, dtype=float)
+    uasc_path = series_values(pop.uasc_path, sc.run.start_year, sc.run.years)
+
+    # ---- kernels of care exits and of which children enter care
+    K = exit_kernel(PV)
+    Kb = band_average(K)  # (band, route, offset, reason)
+    idx_b, sib_b = entrant_bands(np.asarray(care.selection_weights_by_age, dtype=float))
+
+    # ---- the starting position (model._populate, in expectation)
+    target = float(pop.children)
+    uasc_stock = start.uasc_per_10k * target / 10_000
+    resident = max(1.0, target - uasc_stock)
+    shares = np.asarray(pop.children_per_family_shares, dtype=float)
+    shares = shares / shares.sum()
+    mean_size = float(np.dot(np.arange(1, 5), shares))
+    n_fam = resident / mean_size
+    dec_sh = np.asarray(pop.decile_shares, dtype=float)
+    need_w = np.asarray(sc.need.initial_need_shares)[None, :] * sv.dep_mult[:, None] ** np.arange(4)
+    need_given_dec = need_w / need_w.sum(axis=1, keepdims=True)
+    G = np.zeros((4, 10, NH))  # families by need, decile, size (universal)
+    G[:, :, 1:5] = n_fam * (need_given_dec.T[:, :, None] * dec_sh[None, :, None] * shares[None, None, :])
+    per = 1 / 10_000
+    cin_plans = max(start.cin_per_10k - start.cp_per_10k - start.lac_per_10k - start.uasc_per_10k, 0.0)
+    want = {3: start.cp_per_10k * per * resident, 2: cin_plans * per * resident,
+            1: sc.early_help.initial_share_of_social_care * start.cin_per_10k * per * resident}
+    need_pick = {3: (0.05, 0.3, 3.0, 12.0), 2: (0.1, 1.0, 6.0, 6.0), 1: (0.1, 3.0, 3.0, 1.0)}
+    sizes = np.arange(NH)
+    free = G.copy()
+    F = np.zeros((NS, NN, ND, NP, NW, NH))
+    for s in (3, 2, 1):
+        totals = (free * sizes).sum(axis=(1, 2))
+        q = _thin_probs(np.asarray(need_pick[s]), totals, want[s])
+        picked = free * q[:, None, None]
+        free = free - picked
+        F[s, :, :, 1 if s >= 2 else 0, 3 if s == 3 else W_OLD, :] = picked
+    F[0, :, :, 0, W_OLD, :] = free
+    # children in care at the start: picked by age band x need among children at home
+    kids_by_need = (F * sizes).sum(axis=(0, 2, 3, 4, 5))
+    totals_bn = np.outer(BAND_SHARE, kids_by_need).ravel()
+    lac_w = np.outer([0.6, 0.9, 0.9, 1.5, 2.2], [0.02, 0.3, 3.0, 6.0]).ravel()
+    qbn = _thin_probs(lac_w, totals_bn, start.lac_per_10k * per * resident).reshape(N_BANDS, 4)
+    q_need = (BAND_SHARE[:, None] * qbn).sum(axis=0)  # chance a child at home is picked, by need
+    kids_nd = (F * sizes).sum(axis=(0, 3, 4, 5))  # by need, decile
+    # binomial thinning of each family's children; emptied families leave the home stocks
+    F0 = np.zeros_like(F)
+    for h in range(1, NH):
+        for j in range(h + 1):
+            pj = np.array([math.comb(h, j) * q**j * (1 - q) ** (h - j) for q in q_need])  # by need
+            moved = F[..., h] * pj[None, :, None, None, None]
+            rest = h - j
+            if rest == 0:
+                continue
+            if j > 0:  # a child admitted marks the family as known
+                F0[:, :, :, 1, :, rest] += moved.sum(axis=2)
+            else:
+                F0[..., rest] += moved
+    F = F0
+    # the care stock at the start: remaining time of each child's (virtual) episode
+    R = initial_exit_kernel(PV)
+    Rb = band_average(R)
+    route_sh = np.asarray(care.route_shares, dtype=float)
+    PEND = np.zeros((T + HORIZON + 2, N_REASONS, ND, 5))  # exits due by month, reason, decile, placement row
+    lac_bdn = qbn[:, :, None] * BAND_SHARE[:, None, None] * kids_nd[None, :, :]  # band, need, decile
+    lac_bd = lac_bdn.sum(axis=1)
+    for b in range(N_BANDS):
+        sched = np.einsum("r,rxk->xk", route_sh, Rb[b])  # offset, reason
+        PEND[:HORIZON, :, :, BAND_PROW[b]] += sched[:, :, None] * lac_bd[b][None, None, :]
+    # UASC in care at the start: aged 15y0m-17y11m, leaving at 18
+    ages = 180 + np.arange(36)
+    for a in ages:
+        PEND[216 - a, T18, :, 4] += uasc_stock / 36 * dec_sh
+    lac = float(lac_bd.sum() + uasc_stock)
+    lac_prow = np.zeros(5)
+    for b in range(N_BANDS):
+        lac_prow[BAND_PROW[b]] += lac_bd[b].sum()
+    lac_prow[4] += uasc_stock
+    uasc_in_care = uasc_stock
+
+    # capacities sized to the starting position
+    kids = (F * sizes).sum(axis=(1, 2, 3, 4, 5))
+    eh_fams0 = F[1].sum()
+    eh_places0 = eh_fams0 * sc.early_help.places_headroom
+    statutory = kids[2] + kids[3] + lac
+    capacity = statutory * sc.workforce.caseload_headroom
+    caseload = statutory
+
+    # ---- constants of the month
+    age_p = 1.0 / 216.0
+    teen_share = 72.0 / 216.0
+    adv_mean = 1.0 + pop.care_leaver_parent_share * (sc.need.care_leaver_parent_multiplier - 1.0)
+    init_need = np.asarray(sc.need.initial_need_shares, dtype=float)
+    move_p = PV[kn.P_MOVE_P]
+    existing_births = PV[kn.P_EXISTING_BIRTH_SHARE]
+    place = np.vstack([np.asarray(care.placement_shares_by_age), care.uasc_placement_shares])
+    uasc_age = np.asarray(pop.uasc_age_shares, dtype=float)
+    after_rh = int(care.after_return_home_need)
+    ra = sc.risk_aversion
+
+    cols = _monthly_columns()
+    rows = np.zeros((T, len(cols)))
+    ci = {c: i for i, c in enumerate(cols)}
+    fl_cols = [[ci[f"flow_{a}_{b}"] for b in _FLOW] for a in _FLOW]
+    shells = 0.0
+    for t in range(T):
+        flows = np.zeros((7, 7))
+        cnt = np.zeros(len(COUNTERS))
+        r_idx = float(risk[t])
+        PV[kn.P_RA_REF] = r_idx ** ra.referral_elasticity
+        PV[kn.P_RA_S47] = r_idx ** ra.section47_elasticity
+        PV[kn.P_RA_CARE] = r_idx ** ra.care_elasticity
+        over = max(0.0, caseload / capacity - 1.0)
+        PV[kn.P_PRESSURE] = 1.0 / (1.0 + sc.workforce.threshold_elasticity * over)
+        months_in = max(t - burn, 0)
+        target_t = target * (1.0 + pop.growth_per_year) ** (months_in / 12)
+        # 1. scheduled events: care exits, 18th birthdays, plan reviews
+        ex = PEND[t]  # reason, decile, prow
+        n_ex = ex.sum(axis=(1, 2))
+        lac -= ex.sum()
+        lac_prow -= ex.sum(axis=(0, 1))
+        uasc_in_care -= ex[:, :, 4].sum()
+        cnt[_C["adoptions"]] += n_ex[AD]
+        cnt[_C["special_guardianship"]] += n_ex[SG]
+        cnt[_C["care_leavers"]] += n_ex[T18]
+        cnt[_C["returned_home"]] += n_ex[RH]
+        flows[4, 6] += n_ex[AD] + n_ex[SG] + n_ex[T18]
+        F = _dues(F, flows, PV, age_p)
+        back = ex[RH].sum(axis=1)  # by decile
+        F[2, after_rh, :, 1, W_OLD, 1] += back
+        flows[4, 2] += back.sum()
+        # 2. hazards and the front door
+        F2 = np.zeros_like(F)
+        OFF = np.zeros_like(F)
+        OFFB = np.zeros_like(F)
+        ENT = np.zeros((N_BANDS, 3, ND))
+        _month(F, F2, OFF, OFFB, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teen_share)
+        places = eh_places0 * eh_factor[t]
+        offers = OFF.sum()
+        room = places - F2[1].sum()
+        alpha = 1.0 if offers <= 0 else float(np.clip(room / offers, 0.0, 1.0))
+        taken = OFF * alpha
+        F2 += taken + OFFB * (1.0 - alpha)
+        from_state = (OFF * sizes).sum(axis=(1, 2, 3, 4, 5))  # offers are all to early help
+        eh_in = (taken * sizes).sum()
+        src = (OFFB * sizes).sum(axis=(1, 2, 3, 4, 5)) * alpha  # which states the taken came from
+        for s_ in (0, 2):
+            flows[s_, 1] += src[s_]
+        cnt[_C["early_help_turned_away"]] += (from_state.sum() - eh_in)
+        # CIN step-downs turned away go to universal (already in OFFB with state 0)
+        F = F2
+        # care entries this month: schedule their exits
+        n_ent = ENT.sum()
+        lac += n_ent
+        ent_prow = np.zeros(5)
+        for b in range(N_BANDS):
+            sched = np.einsum("rd,rxk->xkd", ENT[b], Kb[b])  # offset, reason, decile
+            PEND[t:t + HORIZON, :, :, BAND_PROW[b]] += sched
+            ent_prow[BAND_PROW[b]] += ENT[b].sum()
+        lac_prow += ent_prow
+        # 3. families moving: as many move in as move away
+        home_fams = F.sum()
+        n_move = move_p * (home_fams + shells + uasc_in_care)
+        share = min(1.0, n_move / max(home_fams, 1e-9))
+        size_dist = F.sum(axis=(0, 1, 3, 4))  # decile, size
+        kids_out = (F * sizes).sum(axis=(1, 2, 3, 4, 5)) * share
+        flows[:4, 6] += kids_out
+        cnt[_C["moved_away"]] += kids_out.sum()
+        F = F * (1.0 - share)
+        newcomers = size_dist / max(size_dist.sum(), 1e-12) * (share * home_fams)
+        F[0, :, :, 0, W_OLD, :] += init_need[:, None, None] * newcomers[None, :, :]
+        moved_in = (newcomers * sizes).sum()
+        flows[5, 0] += moved_in
+        cnt[_C["moved_in"]] += moved_in
+        # 4. unaccompanied asylum-seeking children straight into care, leaving at 18
+        year_i = min(months_in // 12, sc.run.years - 1)
+        lam = pop.uasc_starts_per_10k * target_t / 10_000 / 12 * (uasc_path[year_i] if t >= burn else 1.0)
+        for yi in range(3):
+            for j in range(12):
+                a = (15 + yi) * 12 + j
+                PEND[t + 216 - a, T18, :, 4] += lam * uasc_age[yi] / 12 * dec_sh
+        lac += lam
+        lac_prow[4] += lam
+        uasc_in_care += lam
+        cnt[_C["uasc_starts"]] += lam
+        flows[5, 4] += lam
+        # 5. births keep the child population on its path
+        kids = (F * sizes).sum(axis=(1, 2, 3, 4, 5))
+        gap = target_t - (kids.sum() + lac)
+        born = max(gap, 0.0)
+        cnt[_C["births"]] += born
+        if born > 0:
+            elig = F[..., 1:6].sum()
+            frac = min(1.0, existing_births * born / max(elig, 1e-9))
+            grow = F[..., 1:6] * frac
+            F[..., 1:6] -= grow
+            F[..., 2:7] += grow
+            flows[5, :4] += grow.sum(axis=(1, 2, 3, 4, 5))
+            new = born - grow.sum()
+            F[0, :, :, 0, W_OLD, 1] += new * init_need[:, None] * dec_sh[None, :]
+            flows[5, 0] += new
+        # 6. clocks: months since closure (cap 12); months to the next CP review
+        F[[0, 1, 2], :, :, :, 1:W_OLD + 1, :] = np.concatenate(
+            [F[[0, 1, 2], :, :, :, 0:W_OLD - 1, :],
+             F[[0, 1, 2], :, :, :, W_OLD - 1:W_OLD + 1, :].sum(axis=4, keepdims=True)], axis=4)
+        F[[0, 1, 2], :, :, :, 0, :] = 0.0
+        F[3, :, :, :, 0:W_OLD, :] = F[3, :, :, :, 1:W_OLD + 1, :]
+        F[3, :, :, :, W_OLD, :] = 0.0
+        # 7. record
+        kids = (F * sizes).sum(axis=(1, 2, 3, 4, 5))
+        caseload = kids[2] + kids[3] + lac
+        m = t - burn
+        row = rows[t]
+        row[ci["month"]] = m
+        row[ci["reporting_year"]] = sc.run.start_year + 1 + m // 12 if m >= 0 else -1
+        row[ci["calendar_month"]] = (3 + m) % 12 + 1
+        row[ci["child_population"]] = kids.sum() + lac
+        fams = F.sum(axis=(1, 2, 3, 4, 5))
+        row[ci["families"]] = fams.sum()
+        for s_ in State:
+            row[ci[f"children_{s_.name}"]] = lac if s_ == State.LAC else kids[int(s_)]
+            if s_ != State.LAC:
+                row[ci[f"families_{s_.name}"]] = fams[int(s_)]
+        row[ci["unmet_high_need"]] = (F[0, 2:] * sizes).sum()
+        row[ci["hidden_high_need"]] = np.nan
+        row[ci["families_with_child_in_care"]] = np.nan
+        place_stock = lac_prow @ place
+        for pl in Placement:
+            if pl != Placement.NONE:
+                row[ci[f"lac_{pl.name}"]] = place_stock[int(pl)]
+        for i, name in enumerate(COUNTERS):
+            row[ci[name]] = cnt[i]
+        for a_ in range(7):
+            for b_ in range(7):
+                row[fl_cols[a_][b_]] = flows[a_, b_]
+        row[ci["risk_index"]] = r_idx
+        row[ci["early_help_places"]] = places
+        row[ci["caseload_pressure"]] = caseload / capacity
+    monthly = pd.DataFrame(rows, columns=cols)
+    monthly = monthly[monthly["month"] >= 0].reset_index(drop=True)
+    monthly = monthly.astype({"month": int, "reporting_year": int, "calendar_month": int})
+    annual = annual_from_monthly(monthly)
+    meta = {"scenario": sc.name, "view": "aggregate", "start_year": sc.run.start_year, "years": sc.run.years}
+    for df in (annual, monthly):
+        df["scenario"] = sc.name
+        df["view"] = "aggregate"
+    return AggregateResults(annual, monthly, meta)
+
+
+_FLOW = [s.name for s in State] + ["IN", "OUT"]
+
+
+def _monthly_columns() -> list[str]:
+    from simulator.model import CSCModel
+
+    return CSCModel.monthly_columns()

@@ -1,0 +1,21 @@
+"""The workshop app: live what-ifs in the browser (Solara), side by side, offline.
+
+The app is a package in Solara's portal layout (STYLE.md):
+
+- :mod:`simulator.app.main` holds the routes and the layout (``solara run simulator.app.main``,
+  or ``python -m simulator app``);
+- :mod:`simulator.app.pages` one module per page, each exporting ``Page``;
+- :mod:`simulator.app.components` the pieces the pages are built from (data flows down,
+  events flow up through ``on_<event>`` callbacks);
+- :mod:`simulator.app.state` the per-session reactive values and the actions that change them;
+- :mod:`simulator.app.catalog` areas, presets and the lever panel, read from the scenario
+  schema and ``scenarios/`` (no default is retyped here);
+- :mod:`simulator.app.runs` running scenarios off the UI thread in worker processes, with a
+  cache of results (the baseline is computed once per area, seed and horizon);
+- :mod:`simulator.app.finance_view` the one adapter to :mod:`simulator.finance`;
+- :mod:`simulator.app.charts` ECharts options built from the results (the chart library's
+  JavaScript ships with ``solara-assets``, so the page works with no internet).
+
+The model never imports this package; this package imports the model. Importing
+``simulator.app`` itself is cheap: Solara is imported only by the UI modules.
+"""

@@ -1,0 +1,395 @@
+"""What the app offers: areas, presets and lever controls, read from the schema and ``scenarios/``.
+
+Nothing here retypes a default, a unit or a bound: labels, units, ranges,
+defaults, descriptions and sources come from :mod:`simulator.schema` (the
+wolf_sheep weak spot in STYLE.md). The only numbers the app adds are the
+*extent of a slider* for the few parameters the schema leaves open-ended (a
+lever's spend has no upper bound in the schema, but a slider needs one); those
+are in :data:`SLIDER_EXTENT` and scale with the area's child population.
+
+Presets are every ``*.toml`` under ``scenarios/`` other than the areas; a preset is
+applied as *its differences from the typical-LA baseline* on top of the chosen
+area, so "prevention investment" can be tried in England or a calibrated LA.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from simulator.schema import Scenario, read_scenario_dict
+
+#: The parameters in the lever panel, by group (dotted paths into the scenario schema).
+PANEL: dict[str, list[str]] = {
+    "Prevention": [
+        "levers.prevention.spend_per_year",
+        "levers.prevention.baseline_capacity_change",
+        "levers.prevention.early_help_share",
+        "levers.prevention.adverse_reduction",
+        "levers.prevention.months_to_effect",
+    ],
+    "Risk aversion": [
+        "levers.risk_aversion.index_path",
+        "risk_aversion.index",
+    ],
+    "Community hubs": [
+        "levers.community_hubs.opening_dates",
+        "levers.community_hubs.catchment_families",
+        "levers.community_hubs.identification_boost",
+        "levers.community_hubs.running_cost_per_hub",
+    ],
+    "Troubled Families": [
+        "levers.troubled_families.places_per_year",
+        "levers.troubled_families.care_entry_reduction",
+        "levers.troubled_families.cost_per_family",
+    ],
+    "Population and risk": [
+        "population.growth_per_year",
+        "population.uasc_starts_per_10k",
+        "need.deprivation_ratio_per_decile",
+        "workforce.caseload_headroom",
+        "front_door.rereferral_multiplier",
+    ],
+    "Run": [
+        "run.years",
+    ],
+}
+
+#: Slider extents for parameters the schema leaves unbounded, per 61,300 children (the typical
+#: LA; scaled to the area). These are display ranges, not defaults: typing a value outside
+#: them in the number box is allowed if the schema allows it.
+SLIDER_EXTENT: dict[str, tuple[float, float, float]] = {
+    "levers.prevention.spend_per_year": (0.0, 10_000_000.0, 250_000.0),
+    "levers.prevention.baseline_capacity_change": (-1.0, 1.0, 0.05),
+    "levers.risk_aversion.index_path": (0.5, 2.0, 0.05),
+    "levers.community_hubs.opening_dates": (0.0, 12.0, 1.0),
+    "levers.troubled_families.places_per_year": (0.0, 600.0, 20.0),
+    "levers.prevention.cost_per_early_help_place": (500.0, 10_000.0, 100.0),
+    "levers.prevention.cost_per_family_reached": (200.0, 5_000.0, 100.0),
+    "levers.community_hubs.capital_cost_per_hub": (0.0, 2_000_000.0, 50_000.0),
+    "levers.community_hubs.running_cost_per_hub": (0.0, 1_000_000.0, 25_000.0),
+    "levers.troubled_families.cost_per_family": (0.0, 40_000.0, 500.0),
+}
+#: Parameters whose slider extent scales with the area's children.
+SCALES_WITH_AREA = {"levers.prevention.spend_per_year", "levers.troubled_families.places_per_year",
+                    "levers.community_hubs.opening_dates"}
+TYPICAL_LA_CHILDREN = Scenario().population.children
+
+AREA_FILES = ("baseline.toml", "england.toml")
+#: England is simulated on a sample for speed (the user can change it in the app).
+ENGLAND_SAMPLE_FRACTION = 0.005
+
+
+def scenarios_dir() -> Path:
+    """The folder of scenario files: ``$CSC_SCENARIOS``, the source tree's, or ``./scenarios``."""
+    env = os.environ.get("CSC_SCENARIOS")
+    candidates = [Path(env)] if env else []
+    candidates += [Path(__file__).resolve().parents[2] / "scenarios", Path.cwd() / "scenarios"]
+    for path in candidates:
+        if (path / "baseline.toml").exists():
+            return path
+    return candidates[-1]
+
+
+# -- areas and presets -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Area:
+    """A place to simulate: the typical LA, England, or a calibrated LA file."""
+
+    key: str
+    label: str
+    path: Path
+    sample_fraction: float | None = None  # None: the file's own
+
+    def data(self) -> dict[str, Any]:
+        """The area's scenario dict (file chain merged, unvalidated)."""
+        return read_scenario_dict(self.path)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A scenario file offered as a starting point: its differences from the baseline."""
+
+    key: str
+    label: str
+    path: Path | None
+    description: str
+    evidence: str
+    overrides: Mapping[str, Any]
+
+
+def _title(stem: str) -> str:
+    return stem.replace("_", " ").replace("-", " ").strip().capitalize()
+
+
+def list_areas(folder: Path | None = None) -> list[Area]:
+    """Typical LA, England (sampled) and each calibrated LA under ``scenarios/la/``."""
+    folder = folder or scenarios_dir()
+    areas = [Area("baseline", "Typical local authority", folder / "baseline.toml")]
+    if (folder / "england.toml").exists():
+        areas.append(Area("england", "England (sampled)", folder / "england.toml",
+                          ENGLAND_SAMPLE_FRACTION))
+    la = folder / "la"
+    if la.is_dir():
+        for path in sorted(la.glob("*.toml")):
+            areas.append(Area(f"la/{path.stem}", _title(path.stem), path))
+    return areas
+
+
+def diff(data: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, Any]:
+    """The nested keys of ``data`` whose values differ from ``base``."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), Mapping):
+            sub = diff(value, base[key])
+            if sub:
+                out[key] = sub
+        elif key not in base or base[key] != value:
+            out[key] = value
+    return out
+
+
+def list_presets(folder: Path | None = None) -> list[Preset]:
+    """``None`` (the area as it is) plus every scenario file that is not an area."""
+    folder = folder or scenarios_dir()
+    base = read_scenario_dict(folder / "baseline.toml")
+    presets = [Preset("none", "No change (the area as it is)", None,
+                      "The chosen area with today's practice and no levers.", "", {})]
+    for path in sorted(folder.glob("*.toml")):
+        if path.name in AREA_FILES:
+            continue
+        try:
+            data = read_scenario_dict(path)
+            text = tomllib.loads(path.read_text(encoding="utf-8"))
+        except Exception:  # noqa: BLE001 - a broken file must not stop the app; it is skipped
+            continue
+        overrides = diff({k: v for k, v in data.items()
+                          if k not in ("name", "description", "evidence", "base")}, base)
+        overrides.get("run", {}).pop("seed", None)
+        presets.append(Preset(path.stem, _title(str(text.get("name", path.stem))), path,
+                              str(data.get("description", "")).strip(),
+                              str(data.get("evidence", "")).strip(), overrides))
+    return presets
+
+
+# -- the lever panel from the schema ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeverSpec:
+    """One control of the lever panel, described entirely by the schema.
+
+    Attributes:
+        path: dotted path into the scenario (``levers.prevention.spend_per_year``).
+        label: a readable label made from the field name.
+        group: panel group.
+        unit: the schema's unit.
+        description: the schema's description (one sentence).
+        source: the schema's source of the default.
+        grade: evidence grade (H, M, L, assumption).
+        default: the schema's default.
+        minimum: slider lower end (the schema's bound where it has one).
+        maximum: slider upper end (the schema's bound where it has one).
+        step: slider step.
+        kind: ``int`` or ``float``.
+        hard_min: the schema's lower bound (None if open).
+        hard_max: the schema's upper bound (None if open).
+        control: ``slider`` for a number; ``hubs`` for a count of hubs opening in the first year.
+    """
+
+    path: str
+    label: str
+    group: str
+    unit: str
+    description: str
+    source: str
+    grade: str
+    default: float
+    minimum: float
+    maximum: float
+    step: float
+    kind: Literal["int", "float"]
+    hard_min: float | None
+    hard_max: float | None
+    control: Literal["slider", "hubs"] = "slider"
+
+
+def field_info(path: str) -> tuple[Any, type[BaseModel]]:
+    """The pydantic ``FieldInfo`` of a dotted path and the section model that holds it."""
+    model: type[BaseModel] = Scenario
+    parts = path.split(".")
+    for part in parts[:-1]:
+        ann = model.model_fields[part].annotation
+        assert isinstance(ann, type) and issubclass(ann, BaseModel), path
+        model = ann
+    return model.model_fields[parts[-1]], model
+
+
+def _bounds(info: Any) -> tuple[float | None, float | None, bool]:
+    lo = hi = None
+    strict = False
+    for meta in info.metadata:
+        if getattr(meta, "ge", None) is not None:
+            lo = float(meta.ge)
+        if getattr(meta, "gt", None) is not None:
+            lo, strict = float(meta.gt), True
+        if getattr(meta, "le", None) is not None:
+            hi = float(meta.le)
+    return lo, hi, strict
+
+
+def _nice_step(span: float, kind: str) -> float:
+    if kind == "int":
+        return float(max(1, round(span / 100)))
+    raw = span / 100
+    for step in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100,
+                 250, 500, 1000, 2500, 5000, 10_000, 25_000, 50_000, 100_000):
+        if step >= raw:
+            return float(step)
+    return float(round(raw))
+
+
+def label_of(path: str) -> str:
+    """A readable label from the field name (``spend_per_year`` -> ``Spend per year``)."""
+    special = {"levers.community_hubs.opening_dates": "Hubs opening in the first year",
+               "levers.risk_aversion.index_path": "Change in risk aversion",
+               "risk_aversion.index": "Risk aversion (starting index)"}
+    if path in special:
+        return special[path]
+    name = path.split(".")[-1]
+    name = re.sub(r"_per_10k$", " per 10,000", name)
+    return _title(name.replace("_per_", " per "))
+
+
+def lever_spec(path: str, group: str = "", children: float | None = None) -> LeverSpec:
+    """Describe one panel control from the schema (see :class:`LeverSpec`)."""
+    info, _ = field_info(path)
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    default = info.get_default(call_default_factory=True)
+    control: Literal["slider", "hubs"] = "slider"
+    if path == "levers.community_hubs.opening_dates":
+        control, default, kind = "hubs", 0, "int"
+        unit = "hubs opening in April of the first reported year"
+        description = info.description or ""
+        source = str(field_info("levers.community_hubs.months_to_half_trust")[0]
+                     .json_schema_extra.get("source", ""))
+        grade = "assumption"
+    else:
+        kind = "int" if info.annotation is int else "float"
+        unit = str(extra.get("unit", ""))
+        description = info.description or ""
+        source = str(extra.get("source", ""))
+        grade = str(extra.get("grade", ""))
+    lo, hi, _strict = _bounds(info)
+    hard_lo, hard_hi = lo, hi
+    if path in SLIDER_EXTENT:
+        e_lo, e_hi, step = SLIDER_EXTENT[path]
+        if path in SCALES_WITH_AREA and children:
+            factor = max(children / TYPICAL_LA_CHILDREN, 0.05)
+            e_hi = _round_sig(e_hi * factor)
+            step = _round_sig(step * factor) if kind == "float" else max(1.0, round(step * factor))
+        lo = e_lo if lo is None else max(lo, e_lo)
+        hi = e_hi if hi is None else min(hi, e_hi)
+    else:
+        if lo is None:
+            lo = 0.0
+        if hi is None:
+            hi = max(float(default) * 4, 1.0)
+        step = _nice_step(hi - lo, kind)
+    if path == "levers.prevention.baseline_capacity_change":
+        hard_lo = -1.0  # the scenario validator's own bound for this series
+    if path in ("levers.prevention.spend_per_year", "levers.risk_aversion.index_path",
+                "levers.troubled_families.places_per_year"):
+        hard_lo = 0.0  # the scenario validator: lever series must be >= 0
+    return LeverSpec(path=path, label=label_of(path), group=group, unit=unit,
+                     description=description, source=source, grade=grade,
+                     default=float(default) if not isinstance(default, list | dict) else 0.0,
+                     minimum=float(lo), maximum=float(hi), step=float(step), kind=kind,
+                     hard_min=hard_lo, hard_max=hard_hi, control=control)
+
+
+def _round_sig(x: float) -> float:
+    if x <= 0:
+        return 0.0
+    from math import floor, log10
+
+    p = 10 ** (floor(log10(x)) - 1)
+    return float(round(x / p) * p)
+
+
+@functools.lru_cache(maxsize=64)
+def lever_panel(children: float | None = None) -> tuple[LeverSpec, ...]:
+    """Every control of the lever panel, in panel order, for an area of ``children``."""
+    return tuple(lever_spec(path, group, children) for group, paths in PANEL.items() for path in paths)
+
+
+# -- reading and writing values by dotted path -----------------------------------------------------
+
+
+def get_path(data: Mapping[str, Any], path: str, default: Any = None) -> Any:
+    """The value at a dotted path of a nested dict (``default`` if missing)."""
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
+def set_path(data: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of a nested dict with the value at a dotted path replaced."""
+    head, _, rest = path.partition(".")
+    out = dict(data)
+    if not rest:
+        out[head] = value
+    else:
+        out[head] = set_path(out.get(head, {}) if isinstance(out.get(head), Mapping) else {}, rest, value)
+    return out
+
+
+def drop_path(data: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """A copy of a nested dict without the key at a dotted path (empty tables removed)."""
+    head, _, rest = path.partition(".")
+    out = dict(data)
+    if head not in out:
+        return out
+    if not rest:
+        out.pop(head)
+    elif isinstance(out[head], Mapping):
+        sub = drop_path(out[head], rest)
+        if sub:
+            out[head] = sub
+        else:
+            out.pop(head)
+    return out
+
+
+def control_value(spec: LeverSpec, data: Mapping[str, Any]) -> float:
+    """The number a control shows for a scenario dict (a lever series shows its first value)."""
+    value = get_path(data, spec.path)
+    if spec.control == "hubs":
+        return float(len(value or []))
+    if value is None:
+        return spec.default
+    if isinstance(value, list):
+        return float(value[0]) if value else spec.default
+    if isinstance(value, Mapping):
+        return float(next(iter(value.values()), spec.default))
+    return float(value)
+
+
+def override_for(spec: LeverSpec, value: float, start_year: int) -> Any:
+    """The scenario value a control sets (a count of hubs becomes their opening dates)."""
+    if spec.control == "hubs":
+        return [f"{start_year + 1}-04"] * int(round(value))
+    return int(round(value)) if spec.kind == "int" else float(value)

@@ -1,0 +1,71 @@
+"""Pickers and switches: area, preset, seed, view options, messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import reacton.ipyvuetify as rv
+import solara
+
+from simulator.app.catalog import Area, Preset
+
+
+@solara.component
+def AreaPicker(areas: Sequence[Area], value: str, on_value: Callable[[str], Any],
+               fraction: float, on_fraction_text: Callable[[str], Any]) -> solara.Element:
+    """Choose the area; England shows its sample fraction (simulated share of families)."""
+    items = [{"text": a.label, "value": a.key} for a in areas]
+    with solara.Column(gap="0px"):
+        rv.Select(label="Area", items=items, v_model=value, on_v_model=on_value, dense=True,
+                  hide_details=True, class_="area-picker")
+        chosen = next((a for a in areas if a.key == value), None)
+        if chosen is not None and chosen.sample_fraction is not None:
+            solara.InputText("Sample fraction (share of families simulated)", value=f"{fraction:g}",
+                             on_value=on_fraction_text, dense=True, classes=["fraction-box"])
+
+
+@solara.component
+def PresetPicker(presets: Sequence[Preset], value: str, on_value: Callable[[str], Any]) -> solara.Element:
+    """Choose a preset scenario from ``scenarios/``; its description is shown below."""
+    items = [{"text": p.label, "value": p.key} for p in presets]
+    with solara.Column(gap="0px"):
+        rv.Select(label="Preset", items=items, v_model=value, on_v_model=on_value, dense=True,
+                  hide_details=True, class_="preset-picker")
+        chosen = next((p for p in presets if p.key == value), None)
+        if chosen is not None and chosen.description:
+            solara.Text(chosen.description[:300], style={"font-size": "0.85em", "color": "#333"})
+
+
+@solara.component
+def SeedBox(value: int, on_text: Callable[[str], Any]) -> solara.Element:
+    """The random seed: typed text is cast to a whole number by the caller."""
+    solara.InputText("Seed", value=str(value), on_value=on_text, dense=True, classes=["seed-box"])
+
+
+@solara.component
+def ViewOptions(overlay: bool, on_overlay: Callable[[bool], Any], uncertainty: bool,
+                on_uncertainty: Callable[[bool], Any], projector: bool,
+                on_projector: Callable[[bool], Any], on_reset: Callable[[], Any]) -> solara.Element:
+    """Overlay or side by side, uncertainty bands, projector mode, reset."""
+    with solara.Column(gap="0px"):
+        solara.Switch(label="Overlay baseline and scenario", value=overlay, on_value=on_overlay,
+                      classes=["overlay-switch"])
+        solara.Switch(label="Uncertainty bands (5 seeds)", value=uncertainty, on_value=on_uncertainty,
+                      classes=["bands-switch"])
+        solara.Switch(label="Projector mode", value=projector, on_value=on_projector,
+                      classes=["projector-switch"])
+        solara.Button("Reset", icon_name="mdi-restore", on_click=on_reset, color="primary", outlined=True,
+                      classes=["reset-button"])
+
+
+@solara.component
+def Messages(lines: Sequence[str], on_dismiss: Callable[[], Any]) -> solara.Element:
+    """Problems with the last input; the settings in force are unchanged."""
+    if not lines:
+        return solara.Div()
+    with solara.Column(gap="2px", classes=["input-messages"]):
+        for line in lines:
+            solara.Error(line, dense=True, classes=["input-error"])
+        solara.Text("The other settings are unchanged.", style={"font-size": "0.85em"})
+        solara.Button("Dismiss", text=True, on_click=on_dismiss, small=True)

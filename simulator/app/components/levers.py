@@ -1,0 +1,91 @@
+"""The lever panel: one control per schema parameter (label, unit, range, default from the schema)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import reacton.ipyvuetify as rv
+import solara
+
+from simulator.app.catalog import LeverSpec, control_value
+
+
+def format_value(spec: LeverSpec, value: float) -> str:
+    """A control's value as text (whole numbers without decimals, money with separators)."""
+    if spec.kind == "int" or spec.control == "hubs":
+        return f"{int(round(value)):d}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def short_unit(unit: str) -> str:
+    """The first clause of a schema unit (the rest is in the explainer)."""
+    return unit.split(";")[0].strip()
+
+
+@solara.component
+def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[float], Any],
+                 on_text: Callable[[str], Any], changed: bool = False) -> solara.Element:
+    """A slider that reports on release, and a box to type an exact value.
+
+    Args:
+        spec: the control's description (from the schema).
+        value: the value in force.
+        on_value: called with the new number when the slider is released (or a key moves it).
+        on_text: called with the typed text (validated by the caller).
+        changed: the value differs from the area's default (shown in bold).
+    """
+    draft, set_draft = solara.use_state(value, key=f"draft-{spec.path}")
+
+    def sync() -> None:
+        set_draft(value)
+
+    solara.use_effect(sync, [value])
+    hi = max(spec.maximum, value)
+    lo = min(spec.minimum, value)
+    with solara.Column(gap="0px", classes=["lever", "lever-changed" if changed else "lever-default"],
+                       style={"margin-bottom": "6px"}):
+        solara.Text(spec.label, classes=["lever-label"], style={"font-weight": "bold" if changed else "500"})
+        with solara.Row(gap="8px", style={"align-items": "center"}):
+            slider = rv.Slider(v_model=draft, on_v_model=set_draft, min=lo, max=hi, step=spec.step,
+                               hide_details=True, thumb_label=False, dense=True,
+                               class_="lever-slider", style_="flex: 1 1 auto; min-width: 120px;",
+                               attributes={"aria-label": spec.label, "data-path": spec.path})
+
+            def on_change(_widget: Any, _event: str, data: Any) -> None:
+                on_value(float(data))
+
+            rv.use_event(slider, "change", on_change)
+            solara.InputText("", value=format_value(spec, value), on_value=on_text, dense=True,
+                             classes=["lever-input"], style={"max-width": "130px"},
+                             hide_details=True)
+        solara.Text(short_unit(spec.unit), classes=["lever-unit"],
+                    style={"font-size": "0.8em", "color": "#444"})
+
+
+@solara.component
+def LeverPanel(specs: Sequence[LeverSpec], values: Mapping[str, Any], defaults: Mapping[str, Any],
+               on_value: Callable[[str, float], Any], on_text: Callable[[str, str], Any]) -> solara.Element:
+    """Every lever, grouped as in :data:`simulator.app.catalog.PANEL`.
+
+    Args:
+        specs: the controls (from :func:`simulator.app.catalog.lever_panel`).
+        values: the scenario dict in force (the controls show its values).
+        defaults: the area's scenario dict (to mark changed controls).
+        on_value: ``on_value(path, number)`` when a slider is released.
+        on_text: ``on_text(path, text)`` when a value is typed.
+    """
+    groups: dict[str, list[LeverSpec]] = {}
+    for spec in specs:
+        groups.setdefault(spec.group, []).append(spec)
+    with solara.Column(gap="4px", classes=["lever-panel"]):
+        for group, items in groups.items():
+            with solara.Details(group, expand=group in ("Prevention", "Risk aversion")):
+                for spec in items:
+                    v = control_value(spec, values)
+                    LeverControl(spec, v,
+                                 on_value=lambda x, p=spec.path: on_value(p, x),
+                                 on_text=lambda t, p=spec.path: on_text(p, t),
+                                 changed=abs(v - control_value(spec, defaults)) > 1e-12).key(spec.path)

@@ -1,0 +1,285 @@
+"""Running scenarios for the app: off the UI thread, in worker processes, with a result cache.
+
+A run takes about half a second for the typical LA over 20 years, and the
+compiled engine holds the interpreter while it works, so runs go to a small
+pool of worker processes (one per core, at most two by default): the server
+keeps answering the browser while they work, and a baseline and a scenario run
+side by side. Results are cached by the full scenario and seed, so the
+baseline is computed once per area, seed and horizon, and going back to an
+earlier lever position is instant.
+
+Each browser session asks through its own :class:`RunTicket` counter: a new
+request supersedes the older ones, which are cancelled if they have not started
+and discarded if they finish late (stale results never reach the screen).
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import multiprocessing
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+#: Monthly columns the app needs (children by state, unmet need, flows between states).
+_MONTHLY_KEEP = ("month", "reporting_year", "unmet_high_need", "hidden_high_need", "risk_index",
+                 "caseload_pressure", "early_help_places")
+
+
+@dataclass
+class RunOutput:
+    """The tables of one run that the app shows (no model object: it crosses processes)."""
+
+    annual: pd.DataFrame
+    monthly: pd.DataFrame
+    equity: pd.DataFrame
+    policy: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def scenario_key(data: Mapping[str, Any], seed: int) -> str:
+    """A stable key for a validated scenario dict and seed."""
+    text = json.dumps(data, sort_keys=True, default=str)
+    return hashlib.sha256(f"{seed}|{text}".encode()).hexdigest()[:20]
+
+
+def simulate(data: Mapping[str, Any], seed: int) -> RunOutput:
+    """Run one scenario (a validated scenario dict) with one seed; the worker-process entry point.
+
+    Args:
+        data: ``Scenario.model_dump(mode="json")`` of a validated scenario.
+        seed: the run's seed.
+
+    Returns:
+        The annual, monthly, equity and policy tables and the run's stamp.
+    """
+    from simulator import run_scenario
+    from simulator.schema import build_scenario
+
+    t0 = time.perf_counter()
+    scenario = build_scenario(dict(data), source="app")
+    res = run_scenario(scenario, seed=int(seed))
+    keep = [c for c in res.monthly.columns
+            if c in _MONTHLY_KEEP or c.startswith(("children_", "flow_", "lac_"))]
+    meta = {k: v for k, v in res.meta.items() if not k.startswith("_")}
+    return RunOutput(res.annual, res.monthly[keep].copy(), res.equity, res.policy, meta,
+                     time.perf_counter() - t0)
+
+
+def _warm() -> int:
+    """Import and compile the engine in a worker (a tiny run), so the first real run is fast."""
+    from simulator.schema import Scenario
+
+    s = Scenario()
+    data = s.model_dump(mode="json")
+    data["run"].update({"years": 1, "burn_in_months": 0, "record_episodes": False})
+    data["population"]["children"] = 2_000
+    simulate(data, 1)
+    return os.getpid()
+
+
+class Runner:
+    """A pool of worker processes and a cache of results, shared by every session.
+
+    Results are plain tables keyed by the full scenario and seed, so sharing them
+    between sessions shares no session's state: a session only ever reads the
+    results of what it asked for.
+
+    Args:
+        workers: worker processes (default: cores, at most 2). ``0`` runs inline in the
+            calling thread (for tests).
+        cache_size: results kept.
+    """
+
+    def __init__(self, workers: int | None = None, cache_size: int = 128):
+        if workers is None:
+            workers = int(os.environ.get("CSC_APP_WORKERS", min(2, os.cpu_count() or 1)))
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._cache: OrderedDict[str, RunOutput] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self._inflight: dict[str, Future] = {}
+
+    # -- pool --------------------------------------------------------------------------------
+
+    def pool(self) -> ProcessPoolExecutor | None:
+        """The worker pool (started on first use), or None when running inline."""
+        if self.workers <= 0:
+            return None
+        with self._lock:
+            if self._pool is None:
+                ctx = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+                atexit.register(self.shutdown)
+            return self._pool
+
+    def warm(self) -> list[Future]:
+        """Start the workers and compile the engine in each (returns the futures)."""
+        pool = self.pool()
+        if pool is None:
+            return []
+        return [pool.submit(_warm) for _ in range(self.workers)]
+
+    def shutdown(self) -> None:
+        """Stop the workers."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- cache -------------------------------------------------------------------------------
+
+    def cached(self, key: str) -> RunOutput | None:
+        """A finished result, if cached."""
+        with self._lock:
+            out = self._cache.get(key)
+            if out is not None:
+                self._cache.move_to_end(key)
+            return out
+
+    def _store(self, key: str, out: RunOutput) -> None:
+        with self._lock:
+            self._cache[key] = out
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+            self._inflight.pop(key, None)
+
+    # -- submitting --------------------------------------------------------------------------
+
+    def submit(self, data: Mapping[str, Any], seed: int) -> Future:
+        """A future of the run's :class:`RunOutput` (already done if cached or in flight)."""
+        key = scenario_key(data, seed)
+        hit = self.cached(key)
+        if hit is not None:
+            done: Future = Future()
+            done.set_result(hit)
+            return done
+        with self._lock:
+            running = self._inflight.get(key)
+            if running is not None and not running.cancelled():
+                running._csc_shared = True  # another session waits on it: never cancel it
+                return running
+        pool = self.pool()
+        if pool is None:
+            fut: Future = Future()
+            try:
+                out = simulate(data, seed)
+                self._store(key, out)
+                fut.set_result(out)
+            except Exception as err:  # noqa: BLE001 - handed to the caller through the future
+                fut.set_exception(err)
+            return fut
+        fut = pool.submit(simulate, dict(data), int(seed))
+        with self._lock:
+            self._inflight[key] = fut
+
+        def _done(f: Future, key: str = key) -> None:
+            if f.cancelled():
+                with self._lock:
+                    self._inflight.pop(key, None)
+                return
+            if f.exception() is None:
+                self._store(key, f.result())
+            else:
+                with self._lock:
+                    self._inflight.pop(key, None)
+
+        fut.add_done_callback(_done)
+        return fut
+
+
+_RUNNER: Runner | None = None
+
+
+def get_runner() -> Runner:
+    """The process-wide runner (workers and cache shared by all sessions)."""
+    global _RUNNER
+    if _RUNNER is None:
+        _RUNNER = Runner()
+    return _RUNNER
+
+
+def set_runner(runner: Runner | None) -> None:
+    """Replace the process-wide runner (tests use an inline one)."""
+    global _RUNNER
+    _RUNNER = runner
+
+
+class RunTicket:
+    """One session's latest-request counter: newer requests supersede older ones.
+
+    ``request`` submits the runs, cancels this session's superseded runs that have
+    not started, and calls ``on_done`` only if the request is still the latest
+    when its runs finish.
+    """
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self._pending: list[Future] = []
+        self._lock = threading.Lock()
+
+    def request(self, jobs: Mapping[str, tuple[Mapping[str, Any], int]],
+                on_done: Callable[[int, dict[str, RunOutput] | None, BaseException | None], None],
+                runner: Runner | None = None) -> int:
+        """Submit named runs; ``on_done(generation, outputs, error)`` fires once all finish.
+
+        Args:
+            jobs: name -> (validated scenario dict, seed).
+            on_done: called (from a worker-callback thread, or inline) with the outputs by
+                name, or the first error; not called if a newer request was made.
+            runner: the runner (default: the process-wide one).
+
+        Returns:
+            This request's generation number.
+        """
+        runner = runner or get_runner()
+        with self._lock:
+            self.generation += 1
+            gen = self.generation
+            for old in self._pending:
+                if not getattr(old, "_csc_shared", False):
+                    old.cancel()
+            self._pending = []
+        futures = {name: runner.submit(data, seed) for name, (data, seed) in jobs.items()}
+        with self._lock:
+            if gen == self.generation:
+                self._pending = [f for f in futures.values() if not f.done()]
+        remaining = [len(futures)]
+        lock = threading.Lock()
+
+        def _one_done(_f: Future) -> None:
+            with lock:
+                remaining[0] -= 1
+                if remaining[0] > 0:
+                    return
+            if gen != self.generation:
+                return  # stale: a newer request was made
+            if any(f.cancelled() for f in futures.values()):
+                return
+            errors = [f.exception() for f in futures.values() if f.exception() is not None]
+            if errors:
+                on_done(gen, None, errors[0])
+            else:
+                on_done(gen, {name: f.result() for name, f in futures.items()}, None)
+
+        if not futures:
+            on_done(gen, {}, None)
+        for f in futures.values():
+            f.add_done_callback(_one_done)
+        return gen
+
+    def is_current(self, generation: int) -> bool:
+        """True if ``generation`` is this session's latest request."""
+        return generation == self.generation

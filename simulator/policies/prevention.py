@@ -1,0 +1,115 @@
+"""Prevention spend: early help places and universal prevention.
+
+Mechanism: extra spend buys early help places (capacity = spend x share /
+cost per place-year) and universal prevention that reaches families (reach =
+spend x (1 - share) / cost per family-year). Reach goes to the families with
+most need first (then the most deprived), who then have fewer adverse events
+and are likelier to be offered early help. Returns diminish twice over: each
+extra pound reaches families with less need, and places beyond demand go
+unused. Spend takes effect gradually (exponential smoothing over
+``months_to_effect``), as services recruit and embed. A change to the existing
+early help budget (``baseline_capacity_change``, e.g. -0.44 for the 2010s cuts)
+opens or closes places the same way.
+
+Evidence: early help proxy costs ([GMCA] SS6.0), group parenting programmes
+([GMCA] SS15); Sure Start evaluations (IFS 2025: £2.05 benefit per £1, few
+impacts on social care contacts, larger in poorer areas); the seeds' cuts:
+Sure Start/early years -44% 2010-11 to 2015-16, early intervention grant -55%.
+Cost: the spend itself (universal part reported here; early help places show
+in the monthly ``early_help_places`` and are costed per place).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from simulator.agents import kernel as kn
+from simulator.policies.base import ADVERSE, IDENTIFY, Policy
+
+if TYPE_CHECKING:
+    from simulator.model import CSCModel
+
+REACHED = 1
+
+
+class PreventionPolicy(Policy):
+    """Funds early help places and universal prevention that reaches families with need."""
+
+    name = "prevention"
+    channel = 2
+    mechanism = ("Buys early help places and universal prevention; families reached (most need first) "
+                 "have fewer adverse events and are found earlier; effect builds over months_to_effect.")
+    evidence = "GMCA early help and parenting programme costs; Sure Start evaluations; seeds' cuts -44%/-55%."
+    grade = "L"
+
+    def __init__(self, model: CSCModel):
+        super().__init__(model)
+        self.lever = model.scenario.levers.prevention
+        self.spend = self.series(self.lever.spend_per_year)
+        self.capacity_change = self.series(self.lever.baseline_capacity_change)
+        self.effective_spend = 0.0
+        self.effective_change = 0.0
+        self.reached = 0
+        self.extra_places = 0.0
+
+    @staticmethod
+    def active(model: CSCModel) -> bool:
+        """Whether the scenario changes prevention spend or the early help budget."""
+        lever = model.scenario.levers.prevention
+        p = Policy(model)
+        return any(v != 0 for v in p.series(lever.spend_per_year)) or any(
+            v != 0 for v in p.series(lever.baseline_capacity_change))
+
+    def start_month(self, model: CSCModel) -> None:
+        """Smooth spend towards this year's level; set places and who is reached."""
+        if self.m < 0:
+            return
+        lag = max(self.lever.months_to_effect, 1)
+        self.effective_spend += (self.year_value(self.spend) - self.effective_spend) / lag
+        self.effective_change += (self.year_value(self.capacity_change) - self.effective_change) / lag
+        sv = model.services
+        self.extra_places = self.effective_spend * self.lever.early_help_share \
+            / self.lever.cost_per_early_help_place
+        sv.eh_places = max(0.0, model.base_eh_places * (1.0 + self.effective_change) + self.extra_places)
+        universal = self.effective_spend * (1.0 - self.lever.early_help_share)
+        reach = int(universal / self.lever.cost_per_family_reached * model.scenario.run.sample_fraction)
+        if self.m % 3 == 0 or reach != self.reached:
+            self._target(model, reach)
+        # reached families: fewer adverse events, found earlier (full effect once spend has ramped)
+        table = sv.lever_table[self.channel, REACHED]
+        table[:] = 1.0
+        table[ADVERSE] = 1.0 - self.lever.adverse_reduction
+        table[IDENTIFY] = 1.0 + self.lever.identification_boost
+
+    def _target(self, model: CSCModel, reach: int) -> None:
+        """Give the ``reach`` families with most need (then most deprived) universal prevention."""
+        f = model.families
+        group = f.lever[:, self.channel]
+        group[:] = 0
+        self.reached = 0
+        if reach <= 0:
+            return
+        # emerging or high need, not yet statutory: where prevention can stop escalation
+        eligible = np.flatnonzero((f.fam_id >= 0) & (f.n_home > 0) & (f.state <= kn.EH)
+                                  & (f.need >= 1) & (f.need <= 2))
+        if eligible.size == 0:
+            return
+        # need first, then deprivation (decile 0 = most deprived), ties broken at random
+        score = f.need[eligible] * 100.0 + (9 - f.decile[eligible]) * 10.0 \
+            + model.rng.random(eligible.size)
+        if reach < eligible.size:
+            eligible = eligible[np.argpartition(-score, reach - 1)[:reach]]
+        group[eligible] = REACHED
+        self.reached = int(eligible.size)
+
+    def monthly_outputs(self, model: CSCModel) -> dict[str, Any]:
+        """Families reached, extra early help places, and the universal part of the spend."""
+        scale = model.scale
+        return {
+            "families_served": self.reached * scale,
+            "places": self.extra_places,
+            "running_cost_gbp": self.effective_spend * (1.0 - self.lever.early_help_share) / 12,
+            "capital_cost_gbp": 0.0,
+        }
