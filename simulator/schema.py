@@ -952,9 +952,9 @@ class Scenario(Section):
                                  "value per year, a single number, or dated steps")
             if isinstance(value, dict):
                 for key in value:
-                    if not str(key).isdigit() or not run.start_year + 1 <= int(key) <= run.start_year + run.years:
-                        raise ValueError(f"{name} has a step at {key!r}: steps are reporting years "
-                                         f"{run.start_year + 1}-{run.start_year + run.years}")
+                    if not str(key).isdigit() or int(key) < run.start_year + 1:
+                        raise ValueError(f"{name} has a step at {key!r}: steps are reporting years from "
+                                         f"{run.start_year + 1} (steps after the run are ignored)")
             values = series_values(value, run.start_year, run.years)
             low = -1.0 if name.endswith("baseline_capacity_change") else 0.0
             bad = [v for v in values if v < low]
