@@ -807,6 +807,28 @@ class Costs(Section):
         6_250.0, "GBP per care order application (LA share)", "2005-06",
         "GMCA Unit Cost Database SS4.1 (£25,000, LA share £6,250) [L]")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _partial_overrides(cls, data: Any) -> Any:
+        """A scenario file may change only part of a unit cost (e.g. its value); the rest is kept.
+
+        A changed value without a new ``source`` is marked as the user's, so the workbook
+        never shows a user's number under the original citation.
+        """
+        if not isinstance(data, Mapping):
+            return data
+        out = dict(data)
+        for name, value in data.items():
+            info = cls.model_fields.get(name)
+            if info is None or not isinstance(value, Mapping):
+                continue
+            default = info.get_default(call_default_factory=True).model_dump()
+            merged = {**default, **value}
+            if "value" in value and "source" not in value and value["value"] != default["value"]:
+                merged["source"] = f"user-set (default {default['value']:g} from {default['source']})"
+            out[name] = merged
+        return out
+
 
 class Finance(Section):
     """How costs are discounted, adjusted and judged (HM Treasury Green Book; GMCA CBA method)."""
