@@ -441,6 +441,12 @@ class Care(Section):
         "care orders)",
         grade="H", description="Legal route into care.",
     )
+    infant_care_order_share: float = param(
+        0.7, ge=0.0, le=1.0, unit="share of non-emergency entries under age 1",
+        source="assumption: newborns are mostly removed through care proceedings (placement with "
+        "consent under s20 is discouraged for infants since Re N 2015)",
+        description="Infants entering care other than in an emergency who do so under a care order.",
+    )
     return_home_share: tuple[Prob, Prob, Prob] = param(
         (0.42, 0.14, 0.52), unit="share of episodes by route: s20, care order, emergency",
         source="assumption (calibrated to [CLA] 2024 ceases and stock)",

@@ -83,8 +83,8 @@ ADVERSE, RECOVER, REFER, IDENTIFY, CLOSE, S47, CARE = range(7)
  P_PLAN_GIVEN_CONF, P_CIN_AFTER_S47, P_CIN_STEPDOWN_EH, P_CP_FIRST_REVIEW, P_CP_INTERVAL,
  P_CP_STEPDOWN, P_SIB_JOIN, P_ADOPT_U5, P_SGO, P_SIGMA, P_AFTER_RH_NEED, P_RA_REF, P_RA_S47,
  P_RA_CARE, P_PRESSURE, P_EH_PLACES, P_S20_SHARE, P_BIRTHS, P_MOVE_P, P_UASC_LAMBDA,
- P_EXISTING_BIRTH_SHARE, P_CLP_SHARE) = range(29)
-N_P = 29
+ P_EXISTING_BIRTH_SHARE, P_CLP_SHARE, P_INFANT_ORDER) = range(30)
+N_P = 30
 VECTOR_SIZES = {
     "eh_out": 4, "cin_out": 4, "s47_out": 4, "conf": 4, "emerg": 4, "cp_end": 4, "adv_cum": 4,
     "sel_w": 5, "rh": 3, "med": 5, "place_cum": 30, "dep": 10, "base": 112, "bound": N_CODES + 1,
@@ -390,6 +390,8 @@ def plan_exit(PV, rng, age, route):
 def admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, from_outside, elapsed=0):
     """Child (row, k) starts to be looked after: placement and exit plan decided now."""
     age = t - CI[row, k, C_BIRTH]
+    if route == RT_S20 and age < 12 and rng.random() < PV[P_INFANT_ORDER]:
+        route = RT_ORDER
     if from_outside:
         M[FL + (IN) * 7 + LAC] += 1
     else:

@@ -197,6 +197,7 @@ class Services:
         P[kn.P_S20_SHARE] = care.route_shares[0] / (care.route_shares[0] + care.route_shares[1])
         P[kn.P_EXISTING_BIRTH_SHARE] = 0.55  # assumption: a little over half of births are not first births
         P[kn.P_CLP_SHARE] = pop.care_leaver_parent_share
+        P[kn.P_INFANT_ORDER] = care.infant_care_order_share
         P[kn.P_MOVE_P] = monthly(pop.move_rate_per_year)
         P[kn.P_PRESSURE] = 1.0
         P[kn.P_EH_PLACES] = 1e18

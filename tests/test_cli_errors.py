@@ -1,0 +1,40 @@
+"""Bad input: exit code 2, one line naming the field, the value and what is allowed; no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from simulator.cli import main
+
+
+@pytest.mark.parametrize("content,expected", [
+    ("[population]\nchildern = 5\n", "unknown key 'population.childern'"),
+    ('[population]\nchildren = "many"\n', "population.children = 'many'"),
+    ("[population]\nchildren = 5\n", "population.children = 5: Input should be greater than or equal to 100"),
+    ("[care]\nsibling_join_probability = 1.5\n", "allowed: >= 0.0 and <= 1.0"),
+    ("[run\n", "not valid TOML"),
+])
+def test_bad_scenario_file(tmp_path, capsys, content, expected):
+    path = tmp_path / "bad.toml"
+    path.write_text(content)
+    assert main(["run", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and expected in err[0]
+
+
+def test_missing_file(capsys):
+    assert main(["run", "no/such/file.toml", "--quiet"]) == 2
+    assert "file not found: no/such/file.toml" in capsys.readouterr().err
+
+
+def test_no_traceback_from_the_real_command(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[run]\nyears = 0\n")
+    proc = subprocess.run([sys.executable, "-m", "simulator", "run", str(path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "run.years = 0" in proc.stderr and ">= 1" in proc.stderr
