@@ -57,6 +57,7 @@ from simulator.finance.uncertainty import (
     ModelRunner,
     MonteCarlo,
     active_levers,
+    appraise_results,
     appraise_runs,
     median_interval,
     monte_carlo,
@@ -69,7 +70,7 @@ from simulator.finance.uncertainty import (
 __all__ = [
     "BASES", "BUDGET_LINES", "COST_ITEMS", "DEMAND_LINES", "EFFECT_PARAMETERS", "INVESTMENT_LINES", "SHEETS",
     "Appraisal", "ModelRunner", "MonteCarlo", "PaybackReport", "activities", "active_levers", "appraise",
-    "appraise_runs", "breakeven_year", "cashflow_sheet", "cost_items", "costs_by_line", "discount_factors",
+    "appraise_results", "appraise_runs", "breakeven_year", "cashflow_sheet", "cost_items", "costs_by_line", "discount_factors",
     "format_payback", "median_interval", "monte_carlo", "npv", "payback_period", "payback_report",
     "plot_cumulative", "plot_tornado", "scale_effects", "scheme_grade", "switching_values", "tornado",
     "unit_cost_table", "uprating_factor", "write_outputs", "write_workbook",

@@ -197,6 +197,23 @@ def appraise_runs(
                     start_year=scenario.run.start_year)
 
 
+def appraise_results(scenario: Scenario, baseline: Scenario, scenario_results: Any,
+                     baseline_results: Any) -> Appraisal:
+    """Appraise two finished runs (same seed, same years), e.g. the app's last pair of runs.
+
+    Args:
+        scenario: the scheme (its ``costs`` and ``finance`` sections are used).
+        baseline: the counterfactual (used to find the levers and evidence grade).
+        scenario_results: :class:`simulator.results.Results` of the scheme.
+        baseline_results: :class:`simulator.results.Results` of the baseline.
+    """
+    table = unit_cost_table(scenario)
+    fin = scenario.finance
+    return appraise(costs_by_line(activities(baseline_results), table, fin),
+                    costs_by_line(activities(scenario_results), table, fin), fin,
+                    grade=scheme_grade(scenario, baseline), start_year=scenario.run.start_year)
+
+
 # -- Monte Carlo --------------------------------------------------------------------------------
 
 

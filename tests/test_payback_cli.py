@@ -1,0 +1,63 @@
+"""``python -m simulator payback``: the workbook, the charts, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from simulator.cli import main
+from simulator.finance import SHEETS
+
+ROOT = Path(__file__).resolve().parents[1]
+HUBS = str(ROOT / "scenarios" / "community_hubs.toml")
+BASE = str(ROOT / "scenarios" / "baseline.toml")
+
+
+def test_payback_command_writes_workbook_and_charts(tmp_path, capsys):
+    out = tmp_path / "hubs.xlsx"
+    rc = main(["payback", HUBS, "--baseline", BASE, "--years", "4", "--runs", "3", "--seed", "1",
+               "--central-seeds", "1", "--sample-fraction", "0.5", "--quiet", "--xlsx", str(out)])
+    assert rc == 0
+    assert (tmp_path / "hubs_cumulative.png").exists() and (tmp_path / "hubs_tornado.png").exists()
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == list(SHEETS)
+    prov = {r[0]: r[1] for r in wb["Provenance"].iter_rows(values_only=True) if r[0]}
+    assert prov["scenario file sha256"] == hashlib.sha256(Path(HUBS).read_bytes()).hexdigest()
+    assert prov["baseline file sha256"] == hashlib.sha256(Path(BASE).read_bytes()).hexdigest()
+    assert prov["master seed"] == 1 and prov["Monte Carlo runs"] == 3
+    cash = list(wb["Cashflow"].iter_rows(values_only=True))
+    header = cash[0]
+    hubs = header.index("scenario_hubs")
+    # four hubs: £500k capital each and £350k a year running while open (2024-25 prices);
+    # the run covers April 2024 - March 2028: two hubs open 30 months (from 2025-10), two 24 (2026-04)
+    assert cash[-1][hubs] == pytest.approx(4 * 500_000 + 350_000 * (2 * 30 + 2 * 24) / 12)
+    assert capsys.readouterr().out == ""
+
+
+def _error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    rc = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert rc == 2
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("extra, field", [
+    (["--discount-rate", "0.25"], "finance.discount_rate"),
+    (["--discount-rate", "-0.01"], "finance.discount_rate"),
+    (["--cashable", "placements=1.5"], "finance.cashable_share.placements"),
+    (["--cashable", "transport=0.5"], "unknown budget line 'transport'"),
+])
+def test_bad_input_gives_one_line_naming_the_field(extra, field, capsys):
+    err = _error(["payback", HUBS, "--baseline", BASE, "--years", "2", "--runs", "0", *extra], capsys)
+    assert field in err
+
+
+def test_negative_unit_cost_in_a_scenario_file(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'name = "bad"\nbase = "{HUBS}"\n[costs.childrens_home_week]\nvalue = -10\n')
+    err = _error(["payback", str(bad), "--baseline", BASE, "--years", "2", "--runs", "0"], capsys)
+    assert "costs.childrens_home_week.value = -10" in err
