@@ -77,6 +77,7 @@ SLIDER_EXTENT: dict[str, tuple[float, float, float]] = {
     "levers.community_hubs.capital_cost_per_hub": (0.0, 2_000_000.0, 50_000.0),
     "levers.community_hubs.running_cost_per_hub": (0.0, 1_000_000.0, 25_000.0),
     "levers.troubled_families.cost_per_family": (0.0, 40_000.0, 500.0),
+    "levers.community_hubs.catchment_families": (500.0, 10_000.0, 250.0),
 }
 #: Parameters whose slider extent scales with the area's children.
 SCALES_WITH_AREA = {"levers.prevention.spend_per_year", "levers.troubled_families.places_per_year",
@@ -294,6 +295,7 @@ def lever_spec(path: str, group: str = "", children: float | None = None) -> Lev
     hard_lo, hard_hi = lo, hi
     if path in SLIDER_EXTENT:
         e_lo, e_hi, step = SLIDER_EXTENT[path]
+        step = float(round(step)) if kind == "int" else step
         if path in SCALES_WITH_AREA and children:
             factor = max(children / TYPICAL_LA_CHILDREN, 0.05)
             e_hi = _round_sig(e_hi * factor)

@@ -171,17 +171,40 @@ def finance_view(scenario: Scenario, baseline: Any, result: Any,
 
 
 def _from_module(fin: Any, scenario: Scenario, baseline: Any, result: Any,
-                 baseline_scenario: Scenario | None) -> FinanceView:
-    """Read the finance module's figures (the module's API, adapted in one place)."""
-    raise NotImplementedError("finance module API not wired yet")
+                 baseline_scenario: Scenario | None, basis: str = "net") -> FinanceView:
+    """Read the finance module's figures (its API, adapted in this one place)."""
+    appraisal = fin.appraise_results(scenario, baseline_scenario or scenario, result, baseline)
+    cf = appraisal.cashflow.set_index("year")
+    lines = list(fin.BUDGET_LINES)
+    base = cf[[f"baseline_{x}" for x in lines]].set_axis(lines, axis=1)
+    scen = cf[[f"scenario_{x}" for x in lines]].set_axis(lines, axis=1)
+    start = appraisal.start_year
+    cash = appraisal.payback(basis)
+    disc = appraisal.payback(basis, discounted=True)
+    fin_s = scenario.finance
+    years = [int(y) for y in cf.index]
+    return FinanceView(
+        years=years, baseline=base, scenario=scen, net=cf[f"net_cost_{basis}"],
+        cumulative_net=cf[f"cumulative_net_cost_{basis}"],
+        break_even_year=fin.breakeven_year(cash, start) if cash > 0 else None,
+        payback_year=fin.breakeven_year(cash, start) if cash > 0 else None,
+        discounted_payback_year=fin.breakeven_year(disc, start) if disc > 0 else None,
+        npv=appraisal.npv(basis),
+        source=f"simulator.finance ({basis} view: evidence grade {appraisal.grade}, "
+               f"adjustment x{appraisal.adjustment:.2f})",
+        note=f"Real {fin_s.base_price_year} prices; Green Book discounting {fin_s.discount_rate:.1%} "
+             f"(years 0-30); payback {fin.format_payback(cash, appraisal.horizon, start)}.",
+        extra={"appraisal": appraisal},
+    )
 
 
-def workbook_bytes(scenario: Scenario, baseline: Any, result: Any, view: FinanceView) -> bytes:
+def workbook_bytes(scenario: Scenario, baseline: Any, result: Any, view: FinanceView,
+                   baseline_scenario: Scenario | None = None) -> bytes:
     """The finance workbook (Excel) as bytes: the finance module's writer, or a plain one."""
     fin = _finance_module()
-    if fin is not None:
+    if fin is not None and "appraisal" in view.extra:
         try:
-            return _workbook_from_module(fin, scenario, baseline, result)
+            return _workbook_from_module(fin, scenario, baseline, result, view, baseline_scenario)
         except Exception:  # noqa: BLE001 - fall back to the app's plain workbook
             pass
     buf = io.BytesIO()
@@ -202,5 +225,22 @@ def workbook_bytes(scenario: Scenario, baseline: Any, result: Any, view: Finance
     return buf.getvalue()
 
 
-def _workbook_from_module(fin: Any, scenario: Scenario, baseline: Any, result: Any) -> bytes:
-    raise NotImplementedError("finance module API not wired yet")
+def _workbook_from_module(fin: Any, scenario: Scenario, baseline: Any, result: Any,
+                          view: FinanceView, baseline_scenario: Scenario | None) -> bytes:
+    """The finance module's workbook for the pair of runs on screen (no Monte Carlo)."""
+    import tempfile
+    from pathlib import Path
+
+    appraisal = view.extra.get("appraisal") or fin.appraise_results(
+        scenario, baseline_scenario or scenario, result, baseline)
+    seed = int(result.meta.get("seed", scenario.run.seed))
+    report = fin.PaybackReport(
+        scenario=scenario, baseline=baseline_scenario or scenario, central=appraisal,
+        unit_costs=fin.unit_cost_table(scenario), monte_carlo=None, tornado=None, switching=None,
+        central_seeds=[seed], seed=seed, within_years=scenario.finance.payback_horizon_years,
+        provenance={"source": "workshop app: the pair of runs on screen (one seed, no Monte Carlo)",
+                    "scenario": scenario.name, "seed": seed,
+                    "version": str(result.meta.get("version", ""))})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = fin.write_workbook(report, Path(tmp) / "finance.xlsx")
+        return Path(path).read_bytes()

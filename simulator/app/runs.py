@@ -76,6 +76,18 @@ def simulate(data: Mapping[str, Any], seed: int) -> RunOutput:
                      time.perf_counter() - t0)
 
 
+def _watch_parent(parent: int) -> None:
+    """Worker initializer: exit when the server process is gone (no orphaned workers)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="csc-parent-watch").start()
+
+
 def _warm() -> int:
     """Import and compile the engine in a worker (a tiny run), so the first real run is fast."""
     from simulator.schema import Scenario
@@ -120,7 +132,8 @@ class Runner:
         with self._lock:
             if self._pool is None:
                 ctx = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                                 initializer=_watch_parent, initargs=(os.getpid(),))
                 atexit.register(self.shutdown)
             return self._pool
 
@@ -136,7 +149,11 @@ class Runner:
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
+            procs = list(getattr(pool, "_processes", {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:
+                if proc.is_alive():
+                    proc.terminate()
 
     # -- cache -------------------------------------------------------------------------------
 

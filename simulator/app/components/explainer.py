@@ -1,0 +1,65 @@
+"""Plain-language explainer of each state and lever, with its evidence (from the schema)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import solara
+
+from simulator.app.catalog import LeverSpec, Preset, field_info
+from simulator.schema import Levers
+
+#: What each state means, in a sentence (the model's states; see simulator/states.py).
+STATES = {
+    "Universal": "No targeted service: schools, health visitors and GPs only. Families here may still "
+                 "have high need that nobody has identified (counted as unmet or hidden need).",
+    "Early help": "Non-statutory family support agreed with the family (e.g. a family support worker), "
+                  "offered directly or after a referral is stepped down.",
+    "Child in need (CIN)": "A social work plan under section 17 of the Children Act 1989. The DfE's count "
+                           "of 'children in need at 31 March' also includes protection plans and care.",
+    "Protection plan (CP)": "A child protection plan after a section 47 enquiry and an initial conference "
+                            "found the child at risk of significant harm; reviewed at conferences.",
+    "Looked after (LAC)": "In the local authority's care: by agreement (section 20), by court order, or "
+                          "after an emergency; placed in foster care, a children's home or elsewhere; "
+                          "leaves by return home, adoption, special guardianship or turning 18.",
+    "Unmet high need": "Families at high or acute need who receive no service: a scenario that cuts care "
+                       "numbers by leaving need unmet shows here as harm, not success.",
+}
+
+
+def _lever_sections() -> list[tuple[str, str]]:
+    out = []
+    for name, info in Levers.model_fields.items():
+        model = info.annotation
+        out.append((name.replace("_", " ").capitalize(), (model.__doc__ or "").strip()))
+    return out
+
+
+@solara.component
+def Explainer(specs: Sequence[LeverSpec], presets: Sequence[Preset]) -> solara.Element:
+    """States, levers (mechanism, unit, default, source, evidence grade) and presets."""
+    with solara.Column(classes=["explainer"], style={"max-width": "1100px"}):
+        solara.Markdown("## The states children move through")
+        for title, text in STATES.items():
+            solara.Markdown(f"**{title}.** {text}")
+        solara.Markdown("## The levers")
+        for title, doc in _lever_sections():
+            solara.Markdown(f"**{title}.** {doc}")
+        solara.Markdown("Evidence grades: **H** high, **M** medium, **L** low (shared/calibration); "
+                        "*assumption* where no published figure exists.")
+        groups: dict[str, list[LeverSpec]] = {}
+        for spec in specs:
+            groups.setdefault(spec.group, []).append(spec)
+        for group, items in groups.items():
+            solara.Markdown(f"### {group}")
+            rows = ["| Parameter | What it does | Unit | Default | Evidence | Grade |", "|---|---|---|---|---|---|"]
+            for s in items:
+                default = field_info(s.path)[0].get_default(call_default_factory=True)
+                rows.append(f"| {s.label} | {s.description} | {s.unit} | {default} | {s.source} | {s.grade} |"
+                            .replace("\n", " "))
+            solara.Markdown("\n".join(rows))
+        solara.Markdown("## Presets")
+        for p in presets:
+            if p.path is None:
+                continue
+            solara.Markdown(f"**{p.label}** (`{p.path.name}`). {p.description}\n\n*Evidence:* {p.evidence}")

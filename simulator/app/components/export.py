@@ -1,0 +1,42 @@
+"""Downloads: the annual table (CSV) and the finance workbook (Excel)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import solara
+
+from simulator.app.finance_view import finance_view, workbook_bytes
+from simulator.app.state import Outcome
+
+
+def annual_csv(outcome: Outcome) -> str:
+    """Baseline and scenario annual tables in one CSV, with a ``run`` column first."""
+    frames = []
+    for name, out in (("baseline", outcome.baseline), ("scenario", outcome.scenario)):
+        df = out.annual.copy()
+        df.insert(0, "run", name)
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True).to_csv(index=False, float_format="%.6g")
+
+
+def finance_xlsx(outcome: Outcome) -> bytes:
+    """The finance workbook for the outcome on screen."""
+    view = finance_view(outcome.scenario_scenario, outcome.baseline, outcome.scenario,
+                        outcome.baseline_scenario)
+    return workbook_bytes(outcome.scenario_scenario, outcome.baseline, outcome.scenario, view,
+                          outcome.baseline_scenario)
+
+
+@solara.component
+def Downloads(outcome: Outcome | None) -> solara.Element:
+    """Buttons to download what is on screen (built when clicked)."""
+    if outcome is None:
+        return solara.Div()
+    name = outcome.scenario_scenario.name
+    seed = outcome.scenario.meta.get("seed")
+    with solara.Row(gap="8px", classes=["downloads"]):
+        solara.FileDownload(lambda: annual_csv(outcome), filename=f"annual_{name}_seed{seed}.csv",
+                            label="Annual table (CSV)", mime_type="text/csv")
+        solara.FileDownload(lambda: finance_xlsx(outcome), filename=f"finance_{name}_seed{seed}.xlsx",
+                            label="Finance workbook (Excel)",
+                            mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,127 @@
+"""The result views: baseline and scenario, overlaid or side by side."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import solara
+
+from simulator.app import charts
+from simulator.app.finance_view import FinanceView, finance_view
+from simulator.app.state import Bands, Outcome
+
+
+def _height(projector: bool, tall: bool = False) -> dict[str, str]:
+    h = (520 if tall else 440) if projector else (400 if tall else 330)
+    return {"style": f"height: {h}px; width: 100%;"}
+
+
+@solara.component
+def Chart(option: dict[str, Any], projector: bool, name: str, tall: bool = False) -> solara.Element:
+    """One ECharts figure (drawn in the browser; its JavaScript is served locally)."""
+    with solara.Div(classes=["chart", f"chart-{name}"]):
+        solara.FigureEcharts(option=option, attributes=_height(projector, tall), responsive=True)
+
+
+@solara.component
+def RunStamp(outcome: Outcome | None, status: str, runs_shown: int) -> solara.Element:
+    """What is on screen: run number, seed, engine time; and whether a newer run is on its way."""
+    if outcome is None:
+        text = "Running the first simulation..." if not status.startswith("error") else status
+        solara.Text(text, classes=["run-stamp", "run-stamp-empty"])
+        return
+    s = outcome.scenario
+    text = (f"Result {runs_shown} · {outcome.scenario_scenario.name} · seed {s.meta.get('seed')} · "
+            f"{len(s.annual)} years · engine {s.seconds:.2f} s")
+    with solara.Row(gap="12px", style={"align-items": "center"}):
+        solara.Text(text, classes=["run-stamp"])
+        if status == "running":
+            solara.Text("updating...", classes=["run-busy"], style={"color": "#D55E00", "font-weight": "bold"})
+        elif status.startswith("error"):
+            solara.Error(status, dense=True)
+
+
+@solara.component
+def Results(outcome: Outcome | None, bands: Bands | None, bands_status: str, overlay: bool,
+            projector: bool, sankey_year: int | None,
+            on_sankey_year: Callable[[int], Any]) -> solara.Element:
+    """Every chart for the outcome on screen (a progress bar until the first result)."""
+    if outcome is None:
+        solara.ProgressLinear(True)
+        return
+    ResultsBody(outcome, bands, bands_status, overlay, projector, sankey_year, on_sankey_year)
+
+
+@solara.component
+def ResultsBody(outcome: Outcome, bands: Bands | None, bands_status: str, overlay: bool,
+                projector: bool, sankey_year: int | None,
+                on_sankey_year: Callable[[int], Any]) -> solara.Element:
+    """The charts of one outcome."""
+    base, scen = outcome.baseline, outcome.scenario
+    key = (outcome.generation, id(outcome), projector, overlay)
+
+    def build() -> tuple[dict[str, dict[str, Any]], FinanceView]:
+        fin = finance_view(outcome.scenario_scenario, base, scen, outcome.baseline_scenario)
+        ba, sa = base.annual, scen.annual
+        opts = {
+            "entries": charts.pair_chart("Entries to care (children starting care a year)", "lac_starts",
+                                         ba, sa, projector),
+            "unmet": charts.pair_chart("Unmet high need at 31 March (families not served)",
+                                       "unmet_high_need_31_march", ba, sa, projector),
+            "costs": charts.costs_chart(fin, projector),
+            "cumulative": charts.cumulative_chart(fin, projector),
+            "equity": charts.equity_chart(base.equity, scen.equity, None, "lac", projector),
+            "equity_unmet": charts.equity_chart(base.equity, scen.equity, None, "unmet_high_need", projector),
+        }
+        if overlay:
+            opts["states"] = charts.state_chart(ba, sa, projector)
+        else:
+            opts["states_base"] = charts.state_chart(ba, sa, projector, only="baseline")
+            opts["states_scen"] = charts.state_chart(ba, sa, projector, only="scenario")
+            top = max(max(ba[c].max(), sa[c].max()) for c in charts.STATE_SERIES)
+            for k in ("states_base", "states_scen"):
+                opts[k]["yAxis"]["max"] = float(round(top * 1.05))
+        return opts, fin
+
+    opts, fin = solara.use_memo(build, dependencies=list(key))
+    years = base.annual["year"].tolist()
+    year = sankey_year if sankey_year in years else years[min(4, len(years) - 1)]
+    with solara.Column(gap="12px", classes=["results"]):
+        if overlay:
+            Chart(opts["states"], projector, "states", tall=True)
+        else:
+            with solara.Columns([1, 1]):
+                Chart(opts["states_base"], projector, "states-baseline", tall=True)
+                Chart(opts["states_scen"], projector, "states-scenario", tall=True)
+        with solara.Columns([1, 1]):
+            Chart(opts["entries"], projector, "entries")
+            Chart(opts["unmet"], projector, "unmet")
+        with solara.Columns([1, 1]):
+            Chart(opts["costs"], projector, "costs")
+            Chart(opts["cumulative"], projector, "cumulative")
+        pay = (f"Payback (cash): {fin.payback_year}" if fin.payback_year else "No payback within the run")
+        disc = (f" · discounted: {fin.discounted_payback_year}" if fin.discounted_payback_year else "")
+        solara.Text(f"{pay}{disc} · NPV of savings £{fin.npv / 1e6:,.2f}m · figures: {fin.source}. "
+                    f"{fin.note}", classes=["finance-note"], style={"font-size": "0.9em"})
+        with solara.Columns([1, 1]):
+            Chart(opts["equity"], projector, "equity")
+            Chart(opts["equity_unmet"], projector, "equity-unmet")
+        if bands is not None:
+            with solara.Columns([1, 1]):
+                Chart(charts.band_chart("Children looked after", "lac_31_march",
+                                        [b.annual for b in bands.baseline],
+                                        [s.annual for s in bands.scenario], projector), projector, "bands-lac")
+                Chart(charts.band_chart("Entries to care", "lac_starts",
+                                        [b.annual for b in bands.baseline],
+                                        [s.annual for s in bands.scenario], projector), projector,
+                      "bands-starts")
+        elif bands_status:
+            solara.Text(f"Uncertainty bands: {bands_status}...", classes=["bands-status"])
+        solara.SliderInt("Year of the movement diagram", value=year, min=years[0], max=years[-1],
+                         on_value=on_sankey_year, tick_labels=False, thumb_label="always")
+        with solara.Columns([1, 1]):
+            Chart(charts.sankey_chart(base.monthly, year, f"Baseline: movements in {year}", projector),
+                  projector, "sankey-baseline", tall=True)
+            Chart(charts.sankey_chart(scen.monthly, year, f"Scenario: movements in {year}", projector),
+                  projector, "sankey-scenario", tall=True)

@@ -1,0 +1,53 @@
+"""Routes and layout of the workshop app (``solara run simulator.app.main``).
+
+Start it with ``python -m simulator app``. The layout carries the projector mode
+(large type, high contrast) as a CSS class on the whole page.
+"""
+
+from __future__ import annotations
+
+import solara
+
+from simulator.app import state
+from simulator.app.pages import explainer, workshop
+
+CSS = """
+.csc-app { color: #1a1a1a; }
+.csc-app .lever-label { font-size: 0.95rem; }
+.csc-projector, .csc-projector .v-application { font-size: 22px !important; color: #000 !important; }
+.csc-projector .lever-label { font-size: 1.35rem !important; }
+.csc-projector .lever-unit { font-size: 1.0rem !important; color: #000 !important; }
+.csc-projector .v-label, .csc-projector .v-select__selection, .csc-projector input,
+.csc-projector .v-btn__content, .csc-projector .run-stamp, .csc-projector .finance-note,
+.csc-projector .v-expansion-panel-header, .csc-projector p, .csc-projector td, .csc-projector th
+  { font-size: 1.25rem !important; color: #000 !important; }
+.csc-projector .v-slider__track-fill { background-color: #000 !important; }
+.csc-projector .v-slider__thumb { width: 22px; height: 22px; background-color: #000 !important; }
+.csc-projector .v-toolbar { background: #000 !important; }
+.csc-projector .v-toolbar .v-toolbar__title { font-size: 1.8rem !important; }
+.run-stamp { font-family: monospace; }
+"""
+
+
+@solara.component
+def Layout(children: list = []) -> solara.Element:  # noqa: B006 - Solara's layout signature
+    """App bar with the page links and the projector switch, then the page."""
+    route_current, routes = solara.use_route()
+    cls = ["csc-app"] + (["csc-projector"] if state.projector.value else [])
+    solara.Style(CSS)
+    with solara.Column(classes=cls, style={"padding": "0", "min-height": "100vh", "background": "#fff"}):
+        with solara.AppBar():
+            solara.AppBarTitle("Children's social care: what if?")
+        with solara.Row(style={"padding": "4px 16px", "align-items": "center"}, gap="8px"):
+            for route in routes:
+                with solara.Link(solara.resolve_path(route)):
+                    solara.Button(route.label, text=True, color="primary" if route == route_current else None,
+                                  classes=[f"nav-{route.path or 'home'}"])
+        with solara.Column(style={"padding": "8px 16px"}):
+            solara.Column(children=children)
+
+
+routes = [
+    solara.Route(path="/", component=workshop.Page, label="Workshop", layout=Layout),
+    solara.Route(path="explainer", component=explainer.Page, label="Explainer"),
+]

@@ -1,0 +1,1 @@
+"""Pages of the workshop app; each module exports ``Page``."""

@@ -1,0 +1,50 @@
+"""``app``: start the workshop app (Solara) on this machine, offline.
+
+``python -m simulator app [--host 127.0.0.1] [--port 8765]`` serves the app on
+localhost by default. Solara's front-end files come from the ``solara-assets``
+package (no CDN); Solara's telemetry and version check are switched off so the
+server makes no request to the internet either. Worker processes for the runs
+are started (and the engine compiled in them) before the server answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of ``app``."""
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes for simulation runs (default: cores, at most 2)")
+    p.add_argument("--open", action="store_true", help="open a browser tab")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Start the server; returns when it stops."""
+    try:
+        from solara.__main__ import cli
+    except ImportError:
+        print("error: the app needs the 'app' extra: pip install 'csc-demand-simulator[app]'",
+              file=sys.stderr)
+        return 2
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    if args.workers is not None:
+        os.environ["CSC_APP_WORKERS"] = str(args.workers)
+    from simulator.app.runs import get_runner
+
+    get_runner().warm()
+    argv = ["run", "simulator.app.main", "--host", str(args.host), "--port", str(args.port),
+            "--production", "--no-check-version", "--open" if args.open else "--no-open"]
+    print(f"Workshop app: http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
+    try:
+        cli.main(args=argv, prog_name="solara", standalone_mode=False)
+    except SystemExit as exc:  # click may exit
+        return int(exc.code or 0)
+    finally:
+        get_runner().shutdown()
+    return 0

@@ -1,0 +1,171 @@
+"""Component tests of the workshop app (solara.render, no browser).
+
+Runs go through an inline runner (no worker processes) on a small population so
+the tests are quick; everything else is the app's own code.
+"""
+
+from __future__ import annotations
+
+import ipyvuetify as v
+import pytest
+
+solara = pytest.importorskip("solara")
+
+import solara.server.starlette  # noqa: E402,F401 - reactive values are per session only under the server
+from solara.server import kernel, kernel_context  # noqa: E402
+
+from simulator.app import catalog, runs, state  # noqa: E402
+from simulator.app.components import LeverPanel  # noqa: E402
+from simulator.app.pages import workshop  # noqa: E402
+from simulator.schema import Scenario  # noqa: E402
+
+SMALL = 3_000  # children: a 20-year run takes a fraction of a second
+
+
+@pytest.fixture(autouse=True)
+def inline_runner(monkeypatch):
+    """Run scenarios inline on a small population (the real engine, the app's own code)."""
+    real = runs.simulate
+
+    def small(data, seed):
+        data = dict(data)
+        data["population"] = {**data["population"], "children": SMALL}
+        return real(data, seed)
+
+    monkeypatch.setattr(runs, "simulate", small)
+    runs.set_runner(runs.Runner(workers=0))
+    yield
+    runs.set_runner(None)
+
+
+def new_session(name: str) -> kernel_context.VirtualKernelContext:
+    """A fresh virtual kernel: Solara's per-browser-session scope of reactive values."""
+    return kernel_context.VirtualKernelContext(id=name, kernel=kernel.Kernel(), session_id=name)
+
+
+def _sliders(rc) -> dict[str, v.Slider]:
+    return {w.attributes["data-path"]: w for w in rc.find(v.Slider, class_="lever-slider").widgets}
+
+
+def test_lever_panel_comes_from_the_schema():
+    specs = catalog.lever_panel()
+    paths = {s.path for s in specs}
+    assert "levers.prevention.spend_per_year" in paths
+    assert "levers.troubled_families.places_per_year" in paths
+    assert "risk_aversion.index" in paths and "run.years" in paths
+    for spec in specs:
+        info, _ = catalog.field_info(spec.path)
+        extra = info.json_schema_extra or {}
+        assert spec.description == info.description
+        if spec.control == "slider":
+            assert spec.unit == extra["unit"], spec.path
+            assert spec.source == extra["source"], spec.path
+            default = info.get_default(call_default_factory=True)
+            assert spec.default == float(default), spec.path
+        lo, hi, _ = catalog._bounds(info)
+        if lo is not None:
+            assert spec.minimum >= lo
+        if hi is not None:
+            assert spec.maximum <= hi
+        assert spec.minimum <= spec.default <= spec.maximum, spec.path
+    # the panel renders one slider per control, labelled from the schema
+    data = Scenario().model_dump()
+    seen = []
+    box, rc = solara.render(LeverPanel(specs, data, data, on_value=lambda p, x: seen.append((p, x)),
+                                       on_text=lambda p, t: None), handle_error=False)
+    sliders = rc.find(v.Slider, class_="lever-slider")
+    assert len(sliders.widgets) == len(specs)
+    risk = next(w for w in sliders.widgets if w.attributes["data-path"] == "risk_aversion.index")
+    assert risk.min == 0.3 and risk.max == 3.0 and risk.v_model == 1.0  # the schema's ge, le, default
+    risk.fire_event("change", 1.5)  # released on a new value: the event goes up with the path
+    assert seen == [("risk_aversion.index", 1.5)]
+
+
+def test_bad_input_shows_a_message_and_keeps_other_settings():
+    ctx = new_session("bad-input")
+    with ctx:
+        box, rc = solara.render(workshop.Page(), handle_error=False)
+        assert state.outcome.value is not None, "the first run shows results"
+        first = state.outcome.value
+        sliders = _sliders(rc)
+        sliders["risk_aversion.index"].fire_event("change", 1.4)
+        assert catalog.get_path(state.overrides.value, "risk_aversion.index") == 1.4
+        assert state.outcome.value is not first
+        before = (dict(state.overrides.value), state.seed.value, state.outcome.value)
+        seed_box = rc.find(v.TextField, label="Seed").widget
+        # text in a number box
+        seed_box.v_model = "forty-two"
+        seed_box.fire_event("keyup.enter", None)
+        assert state.messages.value and "run.seed" in state.messages.value[0]
+        assert (dict(state.overrides.value), state.seed.value, state.outcome.value) == before
+        rc.find(v.Alert).assert_not_empty()
+        # out of range in a lever's number box: the schema's own message
+        years_box = [w for w in rc.find(v.TextField, class_="lever-input").widgets]
+        paths = [s.path for s in catalog.lever_panel(61_300.0)]
+        box_years = years_box[paths.index("run.years")]
+        box_years.v_model = "500"
+        box_years.fire_event("keyup.enter", None)
+        assert any("run.years" in m and "50" in m for m in state.messages.value), state.messages.value
+        assert (dict(state.overrides.value), state.seed.value, state.outcome.value) == before
+        # a good seed is cast to int and re-runs
+        seed_box.v_model = " 7 "
+        seed_box.fire_event("keyup.enter", None)
+        assert state.seed.value == 7 and state.messages.value == []
+        assert state.outcome.value.scenario.meta["seed"] == 7
+        assert catalog.get_path(state.overrides.value, "risk_aversion.index") == 1.4
+        rc.close()
+
+
+def test_two_sessions_have_separate_state():
+    a, b = new_session("session-a"), new_session("session-b")
+    with a:
+        box_a, rc_a = solara.render(workshop.Page(), handle_error=False)
+    with b:
+        box_b, rc_b = solara.render(workshop.Page(), handle_error=False)
+        result_b = state.outcome.value
+    with a:
+        _sliders(rc_a)["risk_aversion.index"].fire_event("change", 2.0)
+        state.set_seed_text("11")
+        state.choose_preset("prevention_investment") if any(
+            p.key == "prevention_investment" for p in catalog.list_presets()) else None
+        a_seed, a_preset = state.seed.value, state.preset_key.value
+    with b:
+        assert state.overrides.value == {}
+        assert state.seed.value == state.DEFAULT_SEED
+        assert state.preset_key.value == "none"
+        assert state.outcome.value is result_b
+        assert _sliders(rc_b)["risk_aversion.index"].v_model == 1.0
+    with a:
+        assert state.seed.value == a_seed == 11
+        assert state.outcome.value is not result_b
+        assert state.outcome.value.scenario.meta["seed"] == 11
+        assert a_preset in ("prevention_investment", "none")
+    for ctx, rc in ((a, rc_a), (b, rc_b)):
+        with ctx:
+            rc.close()
+
+
+def test_stale_results_are_discarded():
+    ticket = runs.RunTicket()
+    done = []
+    data = Scenario().model_dump(mode="json")
+    first = ticket.generation + 1
+    from concurrent.futures import Future
+
+    class SlowRunner(runs.Runner):
+        def __init__(self):
+            super().__init__(workers=0)
+            self.futures: list[Future] = []
+
+        def submit(self, data, seed):
+            f: Future = Future()
+            f.set_running_or_notify_cancel()  # already started: cannot be cancelled
+            self.futures.append(f)
+            return f
+
+    runner = SlowRunner()
+    ticket.request({"s": (data, 1)}, lambda g, o, e: done.append(g), runner)
+    ticket.request({"s": (data, 2)}, lambda g, o, e: done.append(g), runner)
+    runner.futures[0].set_result("old")  # finishes late
+    runner.futures[1].set_result("new")
+    assert done == [first + 1]
