@@ -178,8 +178,8 @@ def initial_exit_kernel(PV: np.ndarray) -> np.ndarray:
                 idx = e[:, None] + np.arange(1, left)[None, :]
                 idx = np.minimum(idx, n - 1)
                 planned = (pmf[idx] * p[:, None]).sum(axis=0)  # x = 1..left-1
-                cum_to = np.array([pmf[: min(ee + left, n)].sum() for ee in e])
-                tail = ((1.0 - cum_to) * p).sum()
+                cs = np.cumsum(pmf)
+                tail = ((1.0 - cs[np.minimum(e + left - 1, n - 1)]) * p).sum()
                 if kind == 4:
                     acc[1:left, RH] += 0.5 * planned
                     acc[1:left, SG] += 0.5 * planned
@@ -238,20 +238,22 @@ def _enter_care(F2, flows, ENT, mass, s, n, d, w, h, route, emergency, PV, idx_b
         if pk <= 0.0:
             continue
         m = mass * pk
-        for b in range(5):
-            ENT[b, route, d] += m * (idx_b[h, b] + (k - 1) * sib_b[h, b])
-        flows[s, 4] += m * k
         rest = h - k
+        # origin of the family's need path while the child is away: no service (all children
+        # in care), or the service of the siblings still at home
+        o = 0
+        if rest > 0:
+            o = 2 if s == 3 else 1
+        for b in range(5):
+            ENT[b, route, d, n, o] += m * (idx_b[h, b] + (k - 1) * sib_b[h, b])
+        flows[s, 4] += m * k
         if rest > 0:
             s2 = s
             if emergency and s != 3:
                 s2 = 2
             if s2 != s:
                 flows[s, s2] += m * rest
-            ww = w
-            if s2 == 3:
-                ww = 3
-            F2[s2, n, d, 1, ww, rest] += m
+            F2[s2, n, d, 1, w, rest] += m
 
 
 @njit(cache=True)
@@ -294,7 +296,7 @@ def _section47(F2, OFF, flows, cnt, ENT, mass, s, n, d, p, w, h, PV, idx_b, sib_
 
 
 @njit(cache=True)
-def _month(F, F2, OFF, OFFB, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teen_share):
+def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teen_share):
     """Hazards and the front door for every group (into ``F2``); early help offers held apart."""
     base = kn.V_BASE
     two = PV[kn.P_TWO_LEVEL]
@@ -364,6 +366,7 @@ def _month(F, F2, OFF, OFFB, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teen_s
                                 if s == 0:
                                     OFF[1, n, d, p, w, h] += me
                                     OFFB[0, n, d, p, w, h] += me
+                                    offk[0] += me * h
                                 else:
                                     F2[s, n, d, p, w, h] += me
                                 F2[s, n, d, p, w, h] += ma * max(0.0, 1.0 - tot * sc)
@@ -372,6 +375,7 @@ def _month(F, F2, OFF, OFFB, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teen_s
                             if m > 0:
                                 OFF[1, n, d, p, w, h] += m
                                 OFFB[s, n, d, p, w, h] += m
+                                offk[s] += m * h
                             # case closes
                             m = k * rates[4]
                             if m > 0:
@@ -382,6 +386,7 @@ def _month(F, F2, OFF, OFFB, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teen_s
                                     st = PV[kn.P_CIN_STEPDOWN_EH]
                                     OFF[1, n, d, p, w, h] += m * st
                                     OFFB[0, n, d, p, 0, h] += m * st
+                                    offk[2] += m * st * h
                                     flows[2, 0] += m * (1.0 - st) * h
                                     F2[0, n, d, p, 0, h] += m * (1.0 - st)
                             # section 47 from a CIN plan
@@ -440,7 +445,68 @@ def _dues(F, flows, PV, age_p):
     return out
 
 
+def _return_home(F: np.ndarray, back: np.ndarray, after_rh: int) -> None:
+    """Children returning home (``back[decile, need, origin]``) rejoin their families (in place).
+
+    A child whose brothers and sisters all went into care (origin 0) comes back to a
+    family with no one else at home: it opens as CIN (kernel ``care_exit``). Otherwise
+    (origin 1 CIN, 2 CP) the child joins a family with children at home in that state,
+    one more child at home, its need raised to at least ``after_rh``.
+    """
+    new = back[:, :, 0]
+    F[2, after_rh, :, 1, W_OLD, 1] += new[:, :after_rh + 1].sum(axis=1)
+    F[2, after_rh + 1:, :, 1, W_OLD, 1] += new[:, after_rh + 1:].T
+    for o, s in ((1, 2), (2, 3)):
+        kids = back[:, :, o].sum(axis=1)  # by decile
+        for d in range(ND):
+            if kids[d] <= 0:
+                continue
+            pool = F[s, :, d, 1, :, 1:6]  # need, clock, h (room for one more)
+            total = pool.sum()
+            if total <= 0:
+                F[2, after_rh, d, 1, W_OLD, 1] += kids[d]
+                continue
+            frac = min(1.0, kids[d] / total)
+            moved = pool * frac
+            F[s, :, d, 1, :, 1:6] -= moved
+            low = moved[: after_rh + 1].sum(axis=0)
+            F[s, after_rh, d, 1, :, 2:7] += low
+            F[s, after_rh + 1:, d, 1, :, 2:7] += moved[after_rh + 1:]
+            if kids[d] > total:
+                F[2, after_rh, d, 1, W_OLD, 1] += kids[d] - total
+
+
 # -- set-up ----------------------------------------------------------------------------------
+
+
+def _need_drift(PV: np.ndarray, dep: np.ndarray, adv_mean: float, state: int = 0) -> np.ndarray:
+    """Need of a family with no child at home, ``x`` months on: ``Q[decile, x, from, to]``.
+
+    A family whose children are all in care meets no service (kernel ``exact_rates``
+    zeroes its referral and later hazards): its need moves only by adverse events and
+    recovery, as a universal family with earlier involvement (``state`` 0). A family with
+    children still at home recovers as under its service (``state`` 2 CIN, 3 CP).
+    """
+    Q = np.zeros((ND, HORIZON, NN, NN))
+    two = PV[kn.P_TWO_LEVEL]
+    for d in range(ND):
+        P = np.zeros((NN, NN))
+        for n in range(NN):
+            adv = PV[kn.V_BASE + n * 7 + kn.ADVERSE] * adv_mean * PV[kn.P_PRIOR_ADV] * dep[d] if n < 3 else 0.0
+            rec = PV[kn.V_BASE + (state * 4 + n) * 7 + kn.RECOVER]
+            tot = adv + rec
+            p_any = 1.0 - math.exp(-tot / 12.0) if tot > 0 else 0.0
+            P[n, n] += 1.0 - p_any
+            if tot > 0:
+                P[n, min(3, n + 1)] += p_any * adv / tot * (1 - two)
+                P[n, min(3, n + 2)] += p_any * adv / tot * two
+                if rec > 0:
+                    P[n, n - 1] += p_any * rec / tot
+        M = np.eye(NN)
+        for x in range(HORIZON):
+            Q[d, x] = M
+            M = M @ P
+    return Q
 
 
 def _thin_probs(weights: np.ndarray, totals: np.ndarray, want: float) -> np.ndarray:
@@ -521,10 +587,16 @@ def run_aggregate(
     T = burn + 12 * sc.run.years
     risk = _risk_path(sc, T, burn) if risk_index is None else np.asarray(risk_index, dtype=float)
     if early_help_places_factor is None:
-        change = series_values(sc.levers.prevention.baseline_capacity_change, sc.run.start_year, sc.run.years)
+        # the prevention lever's change to the existing early help budget, phased in as the
+        # lever phases it (exponential smoothing over months_to_effect)
+        prev = sc.levers.prevention
+        change = series_values(prev.baseline_capacity_change, sc.run.start_year, sc.run.years)
+        lag = max(prev.months_to_effect, 1)
         eh_factor = np.ones(T)
+        eff = 0.0
         for m in range(burn, T):
-            eh_factor[m] = 1.0 + change[min((m - burn) // 12, sc.run.years - 1)]
+            eff += (change[min((m - burn) // 12, sc.run.years - 1)] - eff) / lag
+            eh_factor[m] = max(0.0, 1.0 + eff)
     else:
         eh_factor = np.asarray(early_help_places_factor, dtype=float)
     uasc_path = series_values(pop.uasc_path, sc.run.start_year, sc.run.years)
@@ -579,7 +651,7 @@ def run_aggregate(
             if rest == 0:
                 continue
             if j > 0:  # a child admitted marks the family as known
-                F0[:, :, :, 1, :, rest] += moved.sum(axis=2)
+                F0[:, :, :, 1, :, rest] += moved.sum(axis=3)
             else:
                 F0[..., rest] += moved
     F = F0
@@ -590,9 +662,13 @@ def run_aggregate(
     PEND = np.zeros((T + HORIZON + 2, N_REASONS, ND, 5))  # exits due by month, reason, decile, placement row
     lac_bdn = qbn[:, :, None] * BAND_SHARE[:, None, None] * kids_nd[None, :, :]  # band, need, decile
     lac_bd = lac_bdn.sum(axis=1)
+    adv_mean = 1.0 + pop.care_leaver_parent_share * (sc.need.care_leaver_parent_multiplier - 1.0)
+    Q = np.stack([_need_drift(PV, sv.dep_mult, adv_mean, st) for st in (0, 2, 3)])
+    PEND_RH = np.zeros((T + HORIZON + 2, ND, NN, 3))  # returns home: month, decile, family need, origin
     for b in range(N_BANDS):
         sched = np.einsum("r,rxk->xk", route_sh, Rb[b])  # offset, reason
         PEND[:HORIZON, :, :, BAND_PROW[b]] += sched[:, :, None] * lac_bd[b][None, None, :]
+        PEND_RH[:HORIZON, :, :, 0] += np.einsum("x,nd,dxnm->xdm", sched[:, RH], lac_bdn[b], Q[0])
     # UASC in care at the start: aged 15y0m-17y11m, leaving at 18
     ages = 180 + np.arange(36)
     for a in ages:
@@ -612,10 +688,12 @@ def run_aggregate(
     capacity = statutory * sc.workforce.caseload_headroom
     caseload = statutory
 
+    start_stocks = {"UNIVERSAL": kids[0], "EARLY_HELP": kids[1], "CIN": kids[2], "CP": kids[3], "LAC": lac,
+                    "early_help_families": eh_fams0}
+
     # ---- constants of the month
     age_p = 1.0 / 216.0
     teen_share = 72.0 / 216.0
-    adv_mean = 1.0 + pop.care_leaver_parent_share * (sc.need.care_leaver_parent_multiplier - 1.0)
     init_need = np.asarray(sc.need.initial_need_shares, dtype=float)
     move_p = PV[kn.P_MOVE_P]
     existing_births = PV[kn.P_EXISTING_BIRTH_SHARE]
@@ -652,37 +730,37 @@ def run_aggregate(
         cnt[_C["returned_home"]] += n_ex[RH]
         flows[4, 6] += n_ex[AD] + n_ex[SG] + n_ex[T18]
         F = _dues(F, flows, PV, age_p)
-        back = ex[RH].sum(axis=1)  # by decile
-        F[2, after_rh, :, 1, W_OLD, 1] += back
-        flows[4, 2] += back.sum()
+        _return_home(F, PEND_RH[t], after_rh)
+        flows[4, 2] += ex[RH].sum()
         # 2. hazards and the front door
         F2 = np.zeros_like(F)
         OFF = np.zeros_like(F)
         OFFB = np.zeros_like(F)
-        ENT = np.zeros((N_BANDS, 3, ND))
-        _month(F, F2, OFF, OFFB, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teen_share)
+        ENT = np.zeros((N_BANDS, 3, ND, NN, 3))
+        offk = np.zeros(4)
+        _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teen_share)
         places = eh_places0 * eh_factor[t]
         offers = OFF.sum()
         room = places - F2[1].sum()
         alpha = 1.0 if offers <= 0 else float(np.clip(room / offers, 0.0, 1.0))
         taken = OFF * alpha
         F2 += taken + OFFB * (1.0 - alpha)
-        from_state = (OFF * sizes).sum(axis=(1, 2, 3, 4, 5))  # offers are all to early help
-        eh_in = (taken * sizes).sum()
-        src = (OFFB * sizes).sum(axis=(1, 2, 3, 4, 5)) * alpha  # which states the taken came from
-        for s_ in (0, 2):
-            flows[s_, 1] += src[s_]
-        cnt[_C["early_help_turned_away"]] += (from_state.sum() - eh_in)
-        # CIN step-downs turned away go to universal (already in OFFB with state 0)
+        flows[0, 1] += offk[0] * alpha
+        flows[2, 1] += offk[2] * alpha
+        flows[2, 0] += offk[2] * (1.0 - alpha)  # step-downs turned away close
+        cnt[_C["early_help_turned_away"]] += offk.sum() * (1.0 - alpha)
         F = F2
         # care entries this month: schedule their exits
         n_ent = ENT.sum()
         lac += n_ent
         ent_prow = np.zeros(5)
+        ent_rh = np.zeros((HORIZON, ND, NN, 3))
         for b in range(N_BANDS):
-            sched = np.einsum("rd,rxk->xkd", ENT[b], Kb[b])  # offset, reason, decile
+            sched = np.einsum("rdno,rxk->xkd", ENT[b], Kb[b])  # offset, reason, decile
             PEND[t:t + HORIZON, :, :, BAND_PROW[b]] += sched
             ent_prow[BAND_PROW[b]] += ENT[b].sum()
+            ent_rh += np.einsum("rdno,rx->xdno", ENT[b], Kb[b, :, :, RH])
+        PEND_RH[t:t + HORIZON] += np.einsum("xdno,odxnm->xdmo", ent_rh, Q)
         lac_prow += ent_prow
         # 3. families moving: as many move in as move away
         home_fams = F.sum()
@@ -766,7 +844,8 @@ def run_aggregate(
     monthly = monthly[monthly["month"] >= 0].reset_index(drop=True)
     monthly = monthly.astype({"month": int, "reporting_year": int, "calendar_month": int})
     annual = annual_from_monthly(monthly)
-    meta = {"scenario": sc.name, "view": "aggregate", "start_year": sc.run.start_year, "years": sc.run.years}
+    meta = {"scenario": sc.name, "view": "aggregate", "start_year": sc.run.start_year, "years": sc.run.years,
+            "start_stocks": start_stocks}
     for df in (annual, monthly):
         df["scenario"] = sc.name
         df["view"] = "aggregate"

@@ -1,0 +1,133 @@
+"""Each lever's effect, with a direction and a size; levers off give the baseline; bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator import CSCModel
+from simulator.schema import ScenarioError
+from tests.conftest import scenario
+
+NO_LOGS = {"record_episodes": False}
+
+
+def annual(sc, seed):
+    model = CSCModel(sc, seed=seed)
+    model.run()
+    return model, model.results().annual.set_index("year").select_dtypes("number")
+
+
+def test_troubled_families_treated_vs_matched_comparison():
+    """Children entering care within 24 months: 25-40% lower than a matched untreated group."""
+    sc = scenario(1_000_000, years=4, run=NO_LOGS,
+                  levers={"troubled_families": {"places_per_year": 6_000}})
+    model, _ = annual(sc, 3)
+    ev = model.policy("troubled_families").evaluation()
+    assert ev["treated_families"] > 5_000 and ev["comparison_families"] > 5_000
+    assert 0.25 <= ev["reduction"] <= 0.40
+
+
+def test_risk_aversion_shock_raises_then_fades():
+    """After a shock, s47 enquiries and care entries rise 20-50% in the year, near baseline in 5 years."""
+    base = scenario(1_000_000, years=7, run=NO_LOGS)
+    shock = scenario(1_000_000, years=7, run=NO_LOGS,
+                     levers={"risk_aversion": {"shocks": [{"date": "2025-04", "size": 0.4}]}})
+    _, a0 = annual(base, 5)
+    _, a1 = annual(shock, 5)
+    ratio = a1 / a0
+    for col in ("section47_enquiries", "lac_starts"):
+        assert 1.20 <= ratio.loc[2026, col] <= 1.50, (col, ratio[col].round(3).tolist())
+        assert abs(ratio.loc[2031, col] - 1) < 0.10  # five years on
+    assert ratio.loc[2025, "section47_enquiries"] == pytest.approx(1.0, abs=0.05)  # before the shock
+
+
+def test_prevention_spend_lagged_monotone_diminishing():
+    """CP and care entries fall with a lag, more with more spend, less per pound."""
+    def entries(spend):
+        total = 0
+        for seed in (1, 2):
+            sc = scenario(900_000, years=6, run=NO_LOGS,
+                          levers={"prevention": {"spend_per_year": spend}})
+            _, a = annual(sc, seed)
+            total = total + a["cp_starts"] + a["lac_starts"]
+        return total
+
+    e0, e1, e3 = entries(0.0), entries(100e6), entries(300e6)
+    cut1 = 1 - e1.loc[2028:].sum() / e0.loc[2028:].sum()
+    cut3 = 1 - e3.loc[2028:].sum() / e0.loc[2028:].sum()
+    assert 0.02 < cut1 < cut3  # monotone in spend
+    assert cut3 / 300 < cut1 / 100  # diminishing returns per pound
+    early3 = 1 - e3.loc[2025] / e0.loc[2025]
+    assert early3 < cut3 / 2  # little effect in the first year: a lag
+
+
+def test_community_hubs_build_over_three_years():
+    """Little effect in the first months, most of it by year three (trust builds)."""
+    hubs = {"opening_dates": ["2025-04"] * 30, "catchment_families": 3_000}
+    base = scenario(1_000_000, years=4, run=NO_LOGS)
+    with_hubs = scenario(1_000_000, years=4, run=NO_LOGS, levers={"community_hubs": hubs})
+    _, a0 = annual(base, 9)
+    model, a1 = annual(with_hubs, 9)
+    extra = (a1["early_help_starts"] - a0["early_help_starts"])
+    assert extra.loc[2028] > 0.1 * a0.loc[2028, "early_help_starts"]  # a real effect once trusted
+    assert extra.loc[2026] < 0.35 * extra.loc[2028]  # the first year after opening: little of it
+    trust = model.results().policy.groupby("reporting_year")["mean_trust"].last()
+    assert trust.loc[2026] < 0.5 < trust.loc[2028]
+
+
+def test_levers_switched_off_give_exactly_the_baseline():
+    base = scenario(20_000, years=3)
+    off = scenario(20_000, years=3, levers={
+        "prevention": {"spend_per_year": 0.0, "baseline_capacity_change": 0.0},
+        "risk_aversion": {"index_path": 1.0, "shocks": []},
+        "community_hubs": {"opening_dates": []},
+        "troubled_families": {"places_per_year": 0.0}})
+    _, a0 = annual(base, 4)
+    _, a1 = annual(off, 4)
+    assert a0.equals(a1)
+
+
+def test_less_risk_aversion_without_early_help_leaves_harm():
+    """Lowering risk aversion cuts statutory work but raises unmet high need."""
+    base = scenario(600_000, years=4, run=NO_LOGS)
+    lower = scenario(600_000, years=4, run=NO_LOGS, levers={"risk_aversion": {"index_path": 0.7}})
+    _, a0 = annual(base, 8)
+    _, a1 = annual(lower, 8)
+    assert a1.loc[2028, "section47_enquiries"] < 0.85 * a0.loc[2028, "section47_enquiries"]
+    assert a1.loc[2028, "unmet_high_need_31_march"] > 1.03 * a0.loc[2028, "unmet_high_need_31_march"]
+
+
+@pytest.mark.parametrize("levers,message", [
+    ({"free_childcare": {"spend": 1}}, "unknown key 'levers.free_childcare'"),
+    ({"prevention": {"spend_per_year": -1e6}}, "levers.prevention.spend_per_year = -1000000.0: must be >= 0"),
+    ({"community_hubs": {"opening_dates": ["2023-06"]}}, "cannot open before the run starts"),
+    ({"prevention": {"spend_per_year": [1e6, 2e6]}}, "has 2 values but run.years = 5"),
+    ({"risk_aversion": {"shocks": [{"date": "2026-13"}]}}, "a date must be 'YYYY-MM'"),
+])
+def test_bad_lever_input_is_named(levers, message):
+    with pytest.raises(ScenarioError) as err:
+        scenario(10_000, years=5, levers=levers)
+    assert any(message in line for line in err.value.problems), err.value.problems
+
+
+def test_troubled_families_places_above_eligible_families():
+    sc = scenario(10_000, years=2, levers={"troubled_families": {"places_per_year": 50_000}})
+    with pytest.raises(ScenarioError) as err:
+        CSCModel(sc, seed=1)
+    assert "levers.troubled_families.places_per_year = 50000" in str(err.value)
+    assert "eligible families" in str(err.value)
+
+
+def test_policy_outputs_carry_costs():
+    sc = scenario(61_300, years=3, run=NO_LOGS, levers={
+        "community_hubs": {"opening_dates": ["2025-04", "2026-04"]},
+        "troubled_families": {"places_per_year": 120}})
+    model, _ = annual(sc, 2)
+    pol = model.results().policy
+    hubs = pol[pol.policy == "community_hubs"].groupby("reporting_year")
+    assert hubs.capital_cost_gbp.sum().tolist() == [0.0, 500_000.0, 500_000.0]
+    assert hubs.running_cost_gbp.sum().tolist() == pytest.approx([0.0, 350_000.0, 700_000.0])
+    tf = pol[pol.policy == "troubled_families"]
+    assert tf.places.sum() == pytest.approx(360, abs=2)
+    assert np.isclose(tf.running_cost_gbp.sum(), tf.places.sum() * 12_500)
