@@ -26,6 +26,7 @@ CSS = """
 .csc-projector .v-toolbar { background: #000 !important; }
 .csc-projector .v-toolbar .v-toolbar__title { font-size: 1.8rem !important; }
 .run-stamp { font-family: monospace; }
+.csc-projector .app-title { font-size: 2rem !important; }
 """
 
 
@@ -36,9 +37,10 @@ def Layout(children: list = []) -> solara.Element:  # noqa: B006 - Solara's layo
     cls = ["csc-app"] + (["csc-projector"] if state.projector.value else [])
     solara.Style(CSS)
     with solara.Column(classes=cls, style={"padding": "0", "min-height": "100vh", "background": "#fff"}):
-        with solara.AppBar():
-            solara.AppBarTitle("Children's social care: what if?")
-        with solara.Row(style={"padding": "4px 16px", "align-items": "center"}, gap="8px"):
+        with solara.Row(style={"padding": "4px 16px", "align-items": "center", "border-bottom": "2px solid #0072B2"},
+                        gap="8px", classes=["app-header"]):
+            solara.Text("Children's social care: what if?", classes=["app-title"],
+                        style={"font-size": "1.4em", "font-weight": "bold", "margin-right": "24px"})
             for route in routes:
                 with solara.Link(solara.resolve_path(route)):
                     solara.Button(route.label, text=True, color="primary" if route == route_current else None,
