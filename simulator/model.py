@@ -169,6 +169,10 @@ class CSCModel(mesa.Model):
             take = np.flatnonzero(_thin(rng, group, (*need_w[state], 0.0), n_home, want[state]))
             free[take] = False
             kn.bulk_set_state(*sv.args, 0, rows[take], int(state), 0)
+            if state == State.CP:
+                # plans already running at the start are at any point of their review cycle
+                f.review[rows[take]] = rng.integers(1, sc.cp.review_interval_months + 1, size=take.size)
+                f.next_due[rows[take]] = np.minimum(f.next_due[rows[take]], f.review[rows[take]])
         # children in care at the start: from families with high need, older than entrants
         lac_want = start.lac_per_10k * per_child * resident
         r_i, s_i = np.nonzero(f.home_slots(rows))

@@ -97,7 +97,7 @@ class Run(Section):
     seed: int = param(42, ge=0, le=2**63 - 1, unit="integer", source="convention",
                       grade="H", description="Seed of the model's random generator.")
     burn_in_months: int = param(
-        24, ge=0, le=240, unit="months",
+        12, ge=0, le=240, unit="months",
         source="assumption: long enough for flows to settle from the initial stocks",
         description="Months simulated before the first reported year and discarded.",
     )
@@ -305,7 +305,7 @@ class FrontDoor(Section):
         description="Assessments that lead to a section 47 child protection enquiry.",
     )
     conference_given_s47: ProbByNeed = param(
-        (0.014, 0.07, 0.20, 0.37), unit="share of s47 enquiries, by need",
+        (0.013, 0.066, 0.19, 0.35), unit="share of s47 enquiries, by need",
         source="calibrated to [CIN] 2023: 74,380 initial conferences from 225,400 enquiries (33%)",
         grade="M",
         description="Section 47 enquiries that go to an initial child protection conference.",
@@ -364,7 +364,7 @@ class ChildInNeed(Section):
     """Child-in-need plans (section 17), not protection plans or care."""
 
     closure_rates_per_year: ByNeed = param(
-        (3.8, 1.8, 0.72, 0.33), unit="per year, by need",
+        (3.9, 1.85, 0.75, 0.34), unit="per year, by need",
         source="assumption (calibrated to [CIN] 2024 stock and 2017-18 starts/ends)",
         description="Rate at which CIN cases close or step down.",
     )
