@@ -11,6 +11,7 @@ HERE = Path(__file__).parent
 
 
 def notebook(cells):
+    """A notebook from cell sources; markdown cells start with 'md:'."""
     nb = nbf.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbf.v4.new_markdown_cell(c[3:]) if c.startswith("md:") else nbf.v4.new_code_cell(c)

@@ -23,7 +23,7 @@ import mesa
 import numpy as np
 
 from simulator.agents import kernel as kn
-from simulator.agents.families import AGE_18, MAX_CHILDREN, N_CODES, N_DECILES, N_NEED, FamilyTable
+from simulator.agents.families import N_CODES, N_DECILES, N_NEED, FamilyTable
 from simulator.agents.services import Services
 from simulator.recording import COUNTERS, FLOW_NAMES
 from simulator.schema import Scenario, series_values
@@ -154,7 +154,8 @@ class CSCModel(mesa.Model):
         need_w = {State.CP: (0.05, 0.3, 3.0, 12.0), State.CIN: (0.1, 1.0, 6.0, 6.0),
                   State.EARLY_HELP: (0.1, 3.0, 3.0, 1.0)}
         per_child = 1 / 10_000
-        cin_plans = (start.cin_per_10k - start.cp_per_10k - start.lac_per_10k - start.uasc_per_10k) * per_child
+        cin_plans = (start.cin_per_10k - start.cp_per_10k - start.lac_per_10k
+                     - start.uasc_per_10k) * per_child
         want = {
             State.CP: start.cp_per_10k * per_child * resident,
             State.CIN: max(cin_plans, 0.0) * resident,

@@ -88,7 +88,8 @@ N_P = 30
 VECTOR_SIZES = {
     "eh_out": 4, "cin_out": 4, "s47_out": 4, "conf": 4, "emerg": 4, "cp_end": 4, "adv_cum": 4,
     "sel_w": 5, "rh": 3, "med": 5, "place_cum": 30, "dep": 10, "base": 112, "bound": N_CODES + 1,
-    "lever": LEVER_CHANNELS * MAX_GROUPS * N_LEVER_EFFECTS, "decile_cum": 10, "need_cum": 4, "uasc_age_cum": 3,
+    "lever": LEVER_CHANNELS * MAX_GROUPS * N_LEVER_EFFECTS, "decile_cum": 10, "need_cum": 4,
+    "uasc_age_cum": 3,
 }
 VECTOR_OFFSETS = {}
 _off = N_P
@@ -232,7 +233,8 @@ def set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, new, reason):
             close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_EP], t, reason)
             CI[row, k, C_EP] = -1
             if new == CIN or new == CP:
-                CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_ID], fid, new, t,
+                CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_ID], fid,
+                                                new, t,
                                                t - CI[row, k, C_BIRTH], -1, -1)
     log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_STATE, new)
     FI[row, STATE] = new
@@ -324,7 +326,8 @@ def add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, birth, source):
             st = FI[row, STATE]
             M[FL + (source) * 7 + st] += 1
             if st == CIN or st == CP:
-                CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, cid, FI[row, FAM_ID], st, t, t - birth, -1, -1)
+                CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, cid, FI[row, FAM_ID], st,
+                                                t, t - birth, -1, -1)
             update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
             return k
     return -1
@@ -441,7 +444,8 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, from_outside, elap
     CI[row, k, C_EXIT_REASON] = reason
     fid = FI[row, FAM_ID]
     close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_EP], t, R_ESCALATED)
-    CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_ID], fid, LAC, t, age, place, route)
+    CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_ID], fid, LAC, t, age,
+                                    place, route)
     log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_ENTERED_CARE, k)
     update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
 
@@ -497,7 +501,8 @@ def care_exit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k):
         M[FL + (LAC) * 7 + st] += 1
         FI[row, N_HOME] += 1
         if st == CIN or st == CP:
-            CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_ID], FI[row, FAM_ID], st, t,
+            CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_ID],
+                                            FI[row, FAM_ID], st, t,
                                            t - CI[row, k, C_BIRTH], -1, -1)
         if FI[row, NEED] < PV[P_AFTER_RH_NEED]:
             FI[row, NEED] = int(PV[P_AFTER_RH_NEED])

@@ -40,7 +40,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.agents import kernel as kn
-from simulator.states import Placement
 
 if TYPE_CHECKING:
     from simulator.model import CSCModel

@@ -41,7 +41,8 @@ class TroubledFamiliesPolicy(Policy):
     channel = 1
     mechanism = ("Whole-family keyworker support for families with multiple needs: fewer entries to care "
                  "during and after the intervention; need falls faster.")
-    evidence = "MHCLG national evaluation 2019: children in care 32% lower than matched comparison at 19-24 months."
+    evidence = ("MHCLG national evaluation 2019: children in care 32% lower than matched comparison "
+                "at 19-24 months.")
     grade = "H"
 
     def __init__(self, model: CSCModel):
@@ -61,7 +62,8 @@ class TroubledFamiliesPolicy(Policy):
     @staticmethod
     def active(model: CSCModel) -> bool:
         """Whether any places are funded."""
-        return any(v > 0 for v in Policy(model).series(model.scenario.levers.troubled_families.places_per_year))
+        places = model.scenario.levers.troubled_families.places_per_year
+        return any(v > 0 for v in Policy(model).series(places))
 
     def eligible(self, model: CSCModel) -> np.ndarray:
         """Rows of families eligible now and never enrolled or used as comparison."""
