@@ -249,16 +249,14 @@ def set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, new, reason):
     update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
 
 
-@njit(cache=True)
-def release_row(FI, CI, LE, LJ, M, free, PV, rng, row):
-    """A family with no children left leaves the model; its row is recycled."""
-    if FI[row, STATE] == EH:
-        M[M_NEH] -= 1
-    FI[row, FAM_ID] = -1
-    FI[row, STATE] = 0
+@njit(cache=True, inline="always")
+def clear_row(FI, CI, row):
+    """Reset a family row to an empty family in universal services with no history."""
+    FI[row, STATE] = U
     FI[row, NEED] = 0
-    FI[row, CODE] = N_CODES
     FI[row, FLAGS] = 0
+    FI[row, CLOSED] = NO_MONTH
+    FI[row, LAST_REF] = NO_MONTH
     FI[row, N_KIDS] = 0
     FI[row, N_HOME] = 0
     FI[row, N_LAC] = 0
@@ -271,6 +269,16 @@ def release_row(FI, CI, LE, LJ, M, free, PV, rng, row):
         CI[row, k, C_ID] = -1
         CI[row, k, C_LAC] = False
         CI[row, k, C_EP] = -1
+
+
+@njit(cache=True)
+def release_row(FI, CI, LE, LJ, M, free, PV, rng, row):
+    """A family with no children left leaves the model; its row is recycled."""
+    if FI[row, STATE] == EH:
+        M[M_NEH] -= 1
+    clear_row(FI, CI, row)
+    FI[row, FAM_ID] = -1
+    FI[row, CODE] = N_CODES
     free[M[M_NFREE]] = row
     M[M_NFREE] += 1
 
@@ -285,25 +293,11 @@ def take_row(FI, CI, LE, LJ, M, free, PV, rng, t):
     row = free[M[M_NFREE]]
     FI[row, FAM_ID] = M[M_NEXT_FID]
     M[M_NEXT_FID] += 1
+    clear_row(FI, CI, row)
     FI[row, DECILE] = draw_cum(rng, PV, V_DECILE_CUM, 10)
     FI[row, NEED] = draw_cum(rng, PV, V_NEED_CUM, 4)
-    FI[row, STATE] = U
     FI[row, SINCE] = t
     FI[row, FLAGS] = FLAG_CLP if rng.random() < PV[P_CLP_SHARE] else 0
-    FI[row, CLOSED] = -(2**30)
-    FI[row, LAST_REF] = -(2**30)
-    FI[row, N_KIDS] = 0
-    FI[row, N_HOME] = 0
-    FI[row, N_LAC] = 0
-    FI[row, REVIEW] = FAR
-    FI[row, NEXT_DUE] = FAR
-    FI[row, CARE_ENTRIES] = 0
-    for c in range(LEVER_CHANNELS):
-        FI[row, LEVER0 + c] = 0
-    for k in range(K):
-        CI[row, k, C_ID] = -1
-        CI[row, k, C_LAC] = False
-        CI[row, k, C_EP] = -1
     recode(FI, CI, LE, LJ, M, free, PV, rng, row)
     return row
 
