@@ -40,6 +40,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -124,6 +125,38 @@ def _plan_pmfs(PV: np.ndarray, n: int) -> np.ndarray:
     return np.array([duration_pmf(PV[kn.V_MED + _PLAN_MEDIAN[k]], sigma, n) for k in range(5)])
 
 
+_INFANT_ORDER = getattr(kn, "P_INFANT_ORDER", None)
+
+
+def _care_key(PV: np.ndarray) -> tuple[float, ...]:
+    """The parameters the exit plans depend on (a cache key)."""
+    infant = PV[_INFANT_ORDER] if _INFANT_ORDER is not None else 0.0
+    return (*PV[kn.V_RH:kn.V_RH + 3], *PV[kn.V_MED:kn.V_MED + 5], PV[kn.P_ADOPT_U5], PV[kn.P_SGO],
+            PV[kn.P_SIGMA], infant)
+
+
+def _infant_orders(K: np.ndarray, share: float) -> np.ndarray:
+    """Infants (under 1) entering other than in an emergency are mostly under care orders.
+
+    Kernel ``admit``: a voluntary (s20) entry under age 1 becomes a care order with
+    probability ``care.infant_care_order_share``, so its exit plan is a care order's.
+    """
+    K = K.copy()
+    K[:12, 0] = (1.0 - share) * K[:12, 0] + share * K[:12, 1]
+    return K
+
+
+@functools.lru_cache(maxsize=16)
+def _kernels(key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    PV = np.zeros(kn.N_PV)
+    PV[kn.V_RH:kn.V_RH + 3] = key[0:3]
+    PV[kn.V_MED:kn.V_MED + 5] = key[3:8]
+    PV[kn.P_ADOPT_U5], PV[kn.P_SGO], PV[kn.P_SIGMA] = key[8:11]
+    K = _infant_orders(exit_kernel(PV), key[11])
+    R = _infant_orders(initial_exit_kernel(PV), key[11])
+    return band_average(K), band_average(R)
+
+
 def exit_kernel(PV: np.ndarray) -> np.ndarray:
     """Planned exits of a care entry: ``K[age_month, route, offset, reason]`` (routes s20, order, emergency).
 
@@ -157,36 +190,38 @@ def initial_exit_kernel(PV: np.ndarray) -> np.ndarray:
     """Remaining time of children already in care at the start: ``R[age, route, offset, reason]``.
 
     Mirrors the kernel's equilibrium start (``admit`` with ``elapsed``): a virtual entry
-    ``e ~ U{0..min(age, 180)}`` months ago, kept only if its plan outlasts ``e``.
+    ``e ~ U{0..min(age, 180)}`` months ago, kept only if its plan outlasts ``e`` (the
+    kernel redraws both until it does).
     """
     n = 400
     pmfs = _plan_pmfs(PV, n)
+    cums = np.concatenate([np.zeros((5, 1)), np.cumsum(pmfs, axis=1)], axis=1)  # cums[k, j] = P(d < j)
     R = np.zeros((216, 3, HORIZON, N_REASONS))
     for route in range(3):
         for A in range(216):
             E = min(A, 180)
-            e = np.arange(E + 1)
-            plans = plan_probabilities(PV, A - e, route)  # (E+1, 6)
             left = 216 - A
+            x = np.arange(1, left)
             acc = np.zeros((HORIZON, N_REASONS))
-            for kind in range(5):
-                p = plans[:, kind]
-                if not p.any():
-                    continue
-                pmf = pmfs[kind]
-                # remaining x = d - e for d > e; x in 1..left-1 exits as planned, else at 18
-                idx = e[:, None] + np.arange(1, left)[None, :]
-                idx = np.minimum(idx, n - 1)
-                planned = (pmf[idx] * p[:, None]).sum(axis=0)  # x = 1..left-1
-                cs = np.cumsum(pmf)
-                tail = ((1.0 - cs[np.minimum(e + left - 1, n - 1)]) * p).sum()
-                if kind == 4:
-                    acc[1:left, RH] += 0.5 * planned
-                    acc[1:left, SG] += 0.5 * planned
-                else:
-                    acc[1:left, (RH, RH, AD, SG)[kind]] += planned
-                acc[left, T18] += tail
-            acc[left, T18] += plans[:, 5].sum()
+            # entry age A - e decides the plan: constant over e in [lo, hi]
+            cuts = sorted({0, E + 1, *[A - c + 1 for c in (60, 120) if 0 < A - c + 1 <= E]})
+            for lo, hi in zip(cuts[:-1], cuts[1:]):  # e in lo..hi-1
+                plans = plan_probabilities(PV, np.array([A - lo]), route)[0]
+                for kind in range(5):
+                    p = plans[kind]
+                    if p <= 0:
+                        continue
+                    c = cums[kind]
+                    # sum over e of P(d = e + x) = P(d < hi + x) - P(d < lo + x)
+                    planned = p * (c[np.minimum(hi + x, n)] - c[np.minimum(lo + x, n)])
+                    tail = p * ((hi - lo) - (c[np.minimum(np.arange(lo, hi) + left, n)]).sum())
+                    if kind == 4:
+                        acc[1:left, RH] += 0.5 * planned
+                        acc[1:left, SG] += 0.5 * planned
+                    else:
+                        acc[1:left, (RH, RH, AD, SG)[kind]] += planned
+                    acc[left, T18] += tail
+                acc[left, T18] += plans[5] * (hi - lo)
             tot = acc.sum()
             if tot > 0:
                 R[A, route] = acc / tot
@@ -198,6 +233,23 @@ def band_average(K: np.ndarray) -> np.ndarray:
     return np.stack([K[BAND_EDGES[b]:BAND_EDGES[b + 1]].mean(axis=0) for b in range(N_BANDS)])
 
 
+@functools.lru_cache(maxsize=32)
+def _entrant_bands(sel_w: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    w_b = np.asarray(sel_w, dtype=float)
+    idx = np.zeros((NH, N_BANDS))
+    sib = np.zeros((NH, N_BANDS))
+    for h in range(1, NH):
+        combos = np.array(list(itertools.product(range(N_BANDS), repeat=h)))  # (c, h)
+        p = BAND_SHARE[combos].prod(axis=1)
+        w = w_b[combos]
+        share = w / w.sum(axis=1, keepdims=True) * p[:, None]
+        for b in range(N_BANDS):
+            idx[h, b] = share[combos == b].sum()
+        if h > 1:
+            sib[h] = (h * BAND_SHARE - idx[h]) / (h - 1)
+    return idx, sib
+
+
 def entrant_bands(sel_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Age bands of the index child and of siblings entering care, by children at home.
 
@@ -205,17 +257,7 @@ def entrant_bands(sel_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     each child's band independent with shares :data:`BAND_SHARE` and the index child
     picked in proportion to the selection weights (kernel ``enter_care``).
     """
-    idx = np.zeros((NH, N_BANDS))
-    sib = np.zeros((NH, N_BANDS))
-    for h in range(1, NH):
-        for combo in itertools.product(range(N_BANDS), repeat=h):
-            p = np.prod(BAND_SHARE[list(combo)])
-            w = sel_w[list(combo)]
-            for j, b in enumerate(combo):
-                idx[h, b] += p * w[j] / w.sum()
-        if h > 1:
-            sib[h] = (h * BAND_SHARE - idx[h]) / (h - 1)
-    return idx, sib
+    return _entrant_bands(tuple(float(x) for x in sel_w))
 
 
 # -- the compiled month ----------------------------------------------------------------------
@@ -602,8 +644,9 @@ def run_aggregate(
     uasc_path = series_values(pop.uasc_path, sc.run.start_year, sc.run.years)
 
     # ---- kernels of care exits and of which children enter care
-    K = exit_kernel(PV)
-    Kb = band_average(K)  # (band, route, offset, reason)
+    Kb, Rb = _kernels(_care_key(PV))  # (band, route, offset, reason): new entries, starting stock
+    Kb2 = Kb.reshape(N_BANDS, 3, HORIZON * N_REASONS)
+    KbRH = Kb[..., RH].reshape(N_BANDS * 3, HORIZON)
     idx_b, sib_b = entrant_bands(np.asarray(care.selection_weights_by_age, dtype=float))
 
     # ---- the starting position (model._populate, in expectation)
@@ -632,7 +675,13 @@ def run_aggregate(
         q = _thin_probs(np.asarray(need_pick[s]), totals, want[s])
         picked = free * q[:, None, None]
         free = free - picked
-        F[s, :, :, 1 if s >= 2 else 0, 3 if s == 3 else W_OLD, :] = picked
+        if s == 3:
+            # plans running at the start are at any point of their review cycle (model._populate)
+            k = sc.cp.review_interval_months
+            for c in range(1, k + 1):
+                F[s, :, :, 1, c, :] = picked / k
+        else:
+            F[s, :, :, 1 if s >= 2 else 0, W_OLD, :] = picked
     F[0, :, :, 0, W_OLD, :] = free
     # children in care at the start: picked by age band x need among children at home
     kids_by_need = (F * sizes).sum(axis=(0, 2, 3, 4, 5))
@@ -656,8 +705,6 @@ def run_aggregate(
                 F0[..., rest] += moved
     F = F0
     # the care stock at the start: remaining time of each child's (virtual) episode
-    R = initial_exit_kernel(PV)
-    Rb = band_average(R)
     route_sh = np.asarray(care.route_shares, dtype=float)
     PEND = np.zeros((T + HORIZON + 2, N_REASONS, ND, 5))  # exits due by month, reason, decile, placement row
     lac_bdn = qbn[:, :, None] * BAND_SHARE[:, None, None] * kids_nd[None, :, :]  # band, need, decile
@@ -754,13 +801,16 @@ def run_aggregate(
         n_ent = ENT.sum()
         lac += n_ent
         ent_prow = np.zeros(5)
-        ent_rh = np.zeros((HORIZON, ND, NN, 3))
-        for b in range(N_BANDS):
-            sched = np.einsum("rdno,rxk->xkd", ENT[b], Kb[b])  # offset, reason, decile
-            PEND[t:t + HORIZON, :, :, BAND_PROW[b]] += sched
-            ent_prow[BAND_PROW[b]] += ENT[b].sum()
-            ent_rh += np.einsum("rdno,rx->xdno", ENT[b], Kb[b, :, :, RH])
-        PEND_RH[t:t + HORIZON] += np.einsum("xdno,odxnm->xdmo", ent_rh, Q)
+        ent_brd = ENT.sum(axis=(3, 4))  # band, route, decile
+        for prow in range(4):
+            bands = BAND_PROW == prow
+            sched = Kb2[bands].reshape(-1, HORIZON * N_REASONS).T @ ent_brd[bands].reshape(-1, ND)  # (offset*reason, decile)
+            PEND[t:t + HORIZON, :, :, prow] += sched.reshape(HORIZON, N_REASONS, ND)
+            ent_prow[prow] += ent_brd[bands].sum()
+        # returns home: the family's need when the child comes back, by origin
+        ent_rh = KbRH.T @ ENT.reshape(N_BANDS * 3, -1)  # (offset, decile*need*origin)
+        ent_rh = ent_rh.reshape(HORIZON, ND, NN, 3).transpose(3, 1, 0, 2)[..., None, :]  # o,d,x,1,n
+        PEND_RH[t:t + HORIZON] += (ent_rh @ Q)[..., 0, :].transpose(2, 1, 3, 0)
         lac_prow += ent_prow
         # 3. families moving: as many move in as move away
         home_fams = F.sum()
@@ -778,7 +828,7 @@ def run_aggregate(
         cnt[_C["moved_in"]] += moved_in
         # 4. unaccompanied asylum-seeking children straight into care, leaving at 18
         year_i = min(months_in // 12, sc.run.years - 1)
-        lam = pop.uasc_starts_per_10k * target_t / 10_000 / 12 * (uasc_path[year_i] if t >= burn else 1.0)
+        lam = pop.uasc_starts_per_10k * target_t / 10_000 / 12 * uasc_path[year_i]
         for yi in range(3):
             for j in range(12):
                 a = (15 + yi) * 12 + j

@@ -1,0 +1,102 @@
+"""The aggregate expected-value view agrees with the agent-based mean (issue 7).
+
+The agent-based model is run for 20 years at ten times the typical LA (613,000 children,
+so the noise is small) with three seeds; its mean stocks by state at 31 March are
+compared, year by year, with the aggregate stock-flow view of the same scenario.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.aggregate import run_aggregate
+from simulator.model import CSCModel
+from simulator.schema import Scenario, with_overrides
+
+STOCKS = {
+    "universal": None,  # derived: child population less the others
+    "cin_plans_31_march": 0.02,
+    "cp_31_march": 0.02,
+    # Known shortfall (docs/MODEL.md, "Aggregate view"): the aggregate takes children's ages
+    # as independent of their family's need and each child's 18th birthday as a constant
+    # hazard, so families' life courses are memoryless; it admits slightly more infants (who
+    # stay longest) than the agent-based model. Early help and the care stock agree within
+    # 4% in years 5-15, not 2%.
+    "early_help_31_march": 0.04,
+    "lac_31_march": 0.04,
+}
+SEEDS = (11, 12, 13)
+
+
+@pytest.fixture(scope="module")
+def paired() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]:
+    sc = with_overrides(Scenario(), {"population": {"children": 613_000},
+                                     "run": {"years": 20, "record_episodes": False}})
+    agg = run_aggregate(sc).annual
+    runs = []
+    for seed in SEEDS:
+        model = CSCModel(sc, seed=seed)
+        model.run()
+        runs.append(model.results().annual)
+    out_mean, out_se, out_agg = {}, {}, {}
+    for col in [*STOCKS, "child_population"]:
+        if col == "universal":
+            values = np.array([r["child_population"] - r["early_help_31_march"] - r["cin_31_march"]
+                               for r in runs])
+            a = agg["child_population"] - agg["early_help_31_march"] - agg["cin_31_march"]
+        else:
+            values = np.array([r[col].to_numpy() for r in runs])
+            a = agg[col]
+        out_mean[col] = values.mean(axis=0)
+        out_se[col] = values.std(axis=0, ddof=1) / np.sqrt(len(runs))
+        out_agg[col] = np.asarray(a, dtype=float)
+    return out_mean, out_se, out_agg
+
+
+def test_same_columns_as_agent_based_results() -> None:
+    agg = run_aggregate(with_overrides(Scenario(), {"run": {"years": 2}}))
+    from simulator.results import ANNUAL_COLUMNS
+
+    assert set(ANNUAL_COLUMNS) <= set(agg.annual.columns)
+    assert list(agg.annual["year"]) == [2025, 2026]
+    assert len(agg.monthly) == 24
+
+
+def test_aggregate_is_deterministic_and_accounts() -> None:
+    sc = with_overrides(Scenario(), {"run": {"years": 3}})
+    a, b = run_aggregate(sc).monthly, run_aggregate(sc).monthly
+    cols = ["children_UNIVERSAL", "children_EARLY_HELP", "children_CIN", "children_CP", "children_LAC"]
+    np.testing.assert_array_equal(a[cols].to_numpy(), b[cols].to_numpy())
+    # the child population follows its path; no negative stocks
+    assert (a[cols].to_numpy() >= 0).all()
+    np.testing.assert_allclose(a["child_population"], 61_300, rtol=1e-6)
+    # care stock: last month's stock + starts - ceases
+    names = ["UNIVERSAL", "EARLY_HELP", "CIN", "CP", "IN"]
+    starts = sum(a[f"flow_{s}_LAC"] for s in names)
+    ceases = sum(a[f"flow_LAC_{s}"] for s in ["UNIVERSAL", "EARLY_HELP", "CIN", "CP", "OUT"])
+    change = a["children_LAC"].diff().iloc[1:]
+    np.testing.assert_allclose(change, (starts - ceases).iloc[1:], rtol=1e-9, atol=1e-6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stock", list(STOCKS))
+def test_agent_based_mean_matches_aggregate(paired, stock: str) -> None:
+    mean, se, agg = paired
+    tol = STOCKS[stock] if STOCKS[stock] is not None else 0.005
+    allowed = np.maximum(tol * agg[stock], 3.0 * se[stock])
+    gap = np.abs(mean[stock] - agg[stock])
+    worst = int(np.argmax(gap / allowed))
+    assert (gap <= allowed).all(), (
+        f"{stock}: year {2025 + worst} agent-based mean {mean[stock][worst]:.0f} vs aggregate "
+        f"{agg[stock][worst]:.0f} (allowed +-{allowed[worst]:.0f})")
+
+
+@pytest.mark.slow
+def test_aggregate_view_responds_like_the_model_to_a_lever() -> None:
+    """Risk aversion up 20%: more care entries in both views, by a similar share."""
+    base = with_overrides(Scenario(), {"run": {"years": 3}})
+    high = with_overrides(base, {"risk_aversion": {"index": 1.2}})
+    a0, a1 = run_aggregate(base).annual, run_aggregate(high).annual
+    rise = a1["lac_starts"].iloc[0] / a0["lac_starts"].iloc[0] - 1
+    assert 0.15 < rise < 0.45
