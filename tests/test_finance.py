@@ -21,6 +21,7 @@ from simulator.finance import (
     ModelRunner,
     activities,
     appraise,
+    appraise_runs,
     breakeven_year,
     cashflow_sheet,
     costs_by_line,
@@ -31,6 +32,8 @@ from simulator.finance import (
     payback_period,
     payback_report,
     scheme_grade,
+    switching_values,
+    tornado,
     unit_cost_table,
     uprating_factor,
     write_outputs,
@@ -47,7 +50,7 @@ def test_green_book_discount_factors():
     assert round(f[10], 4) == 0.7089  # Green Book table: year 10
     assert round(f[30], 4) == 0.3563  # Green Book table: year 30
     assert f[31] == pytest.approx(f[30] / 1.03, rel=1e-12)  # 3.0% from year 31
-    assert f[40] == pytest.approx(1.035 ** -30 * 1.03 ** -10, rel=1e-12)
+    assert f[40] == pytest.approx(1.035**-30 * 1.03**-10, rel=1e-12)
 
 
 # -- hand-computed cash flows ------------------------------------------------------------------
@@ -69,8 +72,11 @@ def test_payback_and_npv_of_hand_computed_flows():
 
 def _lines(**cols: list[float]) -> pd.DataFrame:
     n = len(next(iter(cols.values())))
-    df = pd.DataFrame({line: cols.get(line, [0.0] * n) for line in BUDGET_LINES},
-                      index=pd.Index(range(2025, 2025 + n), name="year"), dtype=float)
+    df = pd.DataFrame(
+        {line: cols.get(line, [0.0] * n) for line in BUDGET_LINES},
+        index=pd.Index(range(2025, 2025 + n), name="year"),
+        dtype=float,
+    )
     df["total"] = df.sum(axis=1)
     return df
 
@@ -78,8 +84,10 @@ def _lines(**cols: list[float]) -> pd.DataFrame:
 def test_appraise_matches_hand_computation_gross_net_cashable():
     base = _lines(placements=[0, 100, 100], social_work=[10, 10, 10])
     scen = _lines(placements=[0, 40, 40], social_work=[10, 10, 10], programmes=[100, 0, 0])
-    fin = with_overrides(Scenario(), {"finance": {"deadweight": 0.2, "optimism_bias": {"H": 0.1},
-                                                  "cashable_share": {"placements": 0.5}}}).finance
+    fin = with_overrides(
+        Scenario(),
+        {"finance": {"deadweight": 0.2, "optimism_bias": {"H": 0.1}, "cashable_share": {"placements": 0.5}}},
+    ).finance
     a = appraise(base, scen, fin, grade="H", start_year=2024)
     cf = a.cashflow
     assert cf["investment"].tolist() == [100, 0, 0]
@@ -94,6 +102,12 @@ def test_appraise_matches_hand_computation_gross_net_cashable():
     assert a.npv("net") == pytest.approx(-100 + net / 1.035 + net / 1.035**2)
     assert a.measures.loc["bcr", "gross"] == pytest.approx((60 / 1.035 + 60 / 1.035**2) / 100)
     assert a.measures.loc["roi", "gross"] == pytest.approx(a.measures.loc["bcr", "gross"] - 1)
+    # extra social work demand (-20 a year) is not shrunk by deadweight, bias or cashable share
+    scen2 = _lines(placements=[0, 40, 40], social_work=[10, 30, 30], programmes=[100, 0, 0])
+    a2 = appraise(base, scen2, fin, grade="H", start_year=2024)
+    assert a2.cashflow["benefit_gross"].tolist() == [0, 40, 40]
+    assert a2.cashflow["benefit_net"].tolist() == pytest.approx([0, 60 * adj - 20, 60 * adj - 20])
+    assert a2.cashflow["benefit_cashable"].tolist() == pytest.approx([0, 30 * adj - 20, 30 * adj - 20])
 
 
 def test_a_scheme_that_never_pays_back_says_so():
@@ -120,25 +134,49 @@ def test_a_scheme_that_never_pays_back_says_so():
 def _fake_results(years: int = 2, start: int = 2024, policy: pd.DataFrame | None = None) -> SimpleNamespace:
     """Run outputs built by hand: 10 child-months of each activity a year, 100 early help places."""
     acts = ["referrals", "assessments", "section47_enquiries", "cin_child_months", "cp_child_months"] + [
-        f"lac_{p}_child_months" for p in ("friends_family_foster", "in_house_foster",
-                                         "independent_fostering_agency", "childrens_home",
-                                         "supported_accommodation", "placed_with_parents")]
+        f"lac_{p}_child_months"
+        for p in (
+            "friends_family_foster",
+            "in_house_foster",
+            "independent_fostering_agency",
+            "childrens_home",
+            "supported_accommodation",
+            "placed_with_parents",
+        )
+    ]
     annual = pd.DataFrame({"year": range(start + 1, start + 1 + years), **{a: 10.0 for a in acts}})
-    monthly = pd.DataFrame({"month": range(12 * years),
-                            "reporting_year": [start + 1 + m // 12 for m in range(12 * years)],
-                            "early_help_places": 100.0})
-    return SimpleNamespace(annual=annual, monthly=monthly, policy=policy if policy is not None else pd.DataFrame(),
-                           meta={"start_year": start})
+    monthly = pd.DataFrame(
+        {
+            "month": range(12 * years),
+            "reporting_year": [start + 1 + m // 12 for m in range(12 * years)],
+            "early_help_places": 100.0,
+        }
+    )
+    return SimpleNamespace(
+        annual=annual,
+        monthly=monthly,
+        policy=policy if policy is not None else pd.DataFrame(),
+        meta={"start_year": start},
+    )
 
 
 def test_costs_by_line_from_hand_made_outputs_and_policy_table():
-    policy = pd.DataFrame({
-        "month": [0, 1, 12, 0, 13],
-        "policy": ["community_hubs", "community_hubs", "community_hubs", "troubled_families", "troubled_families"],
-        "families_served": 0.0, "places": 0.0,
-        "running_cost_gbp": [1000.0, 1000.0, 500.0, 200.0, 300.0],
-        "capital_cost_gbp": [50_000.0, 0.0, 0.0, 0.0, 0.0],
-    })
+    policy = pd.DataFrame(
+        {
+            "month": [0, 1, 12, 0, 13],
+            "policy": [
+                "community_hubs",
+                "community_hubs",
+                "community_hubs",
+                "troubled_families",
+                "troubled_families",
+            ],
+            "families_served": 0.0,
+            "places": 0.0,
+            "running_cost_gbp": [1000.0, 1000.0, 500.0, 200.0, 300.0],
+            "capital_cost_gbp": [50_000.0, 0.0, 0.0, 0.0, 0.0],
+        }
+    )
     res = _fake_results(policy=policy)
     sc = Scenario()
     table = unit_cost_table(sc)
@@ -146,13 +184,26 @@ def test_costs_by_line_from_hand_made_outputs_and_policy_table():
     c = sc.costs
     # early help: 100 places x 12 months x £165 (2010-11) x 1.35
     assert lines.loc[2025, "early_help"] == pytest.approx(1200 * 165 * 1.35)
-    weekly = sum(getattr(c, f"{p}_week").value * uprating_factor(getattr(c, f"{p}_week").price_year, sc.finance)
-                 for p in ("friends_family_foster", "in_house_foster", "independent_fostering_agency",
-                           "childrens_home", "supported_accommodation", "placed_with_parents"))
+    weekly = sum(
+        getattr(c, f"{p}_week").value * uprating_factor(getattr(c, f"{p}_week").price_year, sc.finance)
+        for p in (
+            "friends_family_foster",
+            "in_house_foster",
+            "independent_fostering_agency",
+            "childrens_home",
+            "supported_accommodation",
+            "placed_with_parents",
+        )
+    )
     assert lines.loc[2025, "placements"] == pytest.approx(10 * WEEKS_PER_MONTH * weekly)
     assert c.in_house_foster_week.price_year == "2013-14" and uprating_factor("2013-14", sc.finance) == 1.30
-    social = 10 * (c.referral.value * 1.35 + c.assessment.value * 1.35 + c.section47_enquiry.value * 1.35
-                   + c.cin_child_month.value * 1.35 + c.cp_child_month.value * 1.30)
+    social = 10 * (
+        c.referral.value * 1.35
+        + c.assessment.value * 1.35
+        + c.section47_enquiry.value * 1.35
+        + c.cin_child_month.value * 1.35
+        + c.cp_child_month.value * 1.30
+    )
     assert lines.loc[2025, "social_work"] == pytest.approx(social)
     assert lines.loc[2025, "hubs"] == 52_000.0 and lines.loc[2026, "hubs"] == 500.0
     assert lines.loc[2025, "programmes"] == 200.0 and lines.loc[2026, "programmes"] == 300.0
@@ -174,13 +225,16 @@ def test_unit_cost_table_has_source_and_price_year_for_every_cost():
 # -- bad input names the field -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("over, field", [
-    ({"costs": {"referral": {"value": -5.0}}}, "costs.referral.value"),
-    ({"finance": {"discount_rate": 0.25}}, "finance.discount_rate"),
-    ({"finance": {"discount_rate": -0.01}}, "finance.discount_rate"),
-    ({"finance": {"cashable_share": {"placements": 1.5}}}, "finance.cashable_share.placements"),
-    ({"finance": {"cashable_share": {"transport": 0.5}}}, "finance.cashable_share"),
-])
+@pytest.mark.parametrize(
+    "over, field",
+    [
+        ({"costs": {"referral": {"value": -5.0}}}, "costs.referral.value"),
+        ({"finance": {"discount_rate": 0.25}}, "finance.discount_rate"),
+        ({"finance": {"discount_rate": -0.01}}, "finance.discount_rate"),
+        ({"finance": {"cashable_share": {"placements": 1.5}}}, "finance.cashable_share.placements"),
+        ({"finance": {"cashable_share": {"transport": 0.5}}}, "finance.cashable_share"),
+    ],
+)
 def test_bad_finance_input_names_the_field(over, field):
     with pytest.raises(ScenarioError) as err:
         with_overrides(Scenario(), over)
@@ -200,8 +254,10 @@ def test_missing_uprating_year_names_the_field():
 
 
 def _hubs(base: Scenario, **lever: object) -> Scenario:
-    return with_overrides(base, {"name": "hubs", "levers": {"community_hubs": {
-        "opening_dates": ["2025-04", "2025-04"], **lever}}})
+    return with_overrides(
+        base,
+        {"name": "hubs", "levers": {"community_hubs": {"opening_dates": ["2025-04", "2025-04"], **lever}}},
+    )
 
 
 def _stand_in(scenario: Scenario, seed: int) -> pd.DataFrame:
@@ -260,6 +316,35 @@ def test_monte_carlo_is_reproducible_and_reports_percentiles():
     assert a.runs["effect_multiplier_community_hubs"].between(0.5, 1.5).all()
 
 
+def test_switching_values_and_tornado_on_a_known_scheme():
+    base = with_overrides(Scenario(), {"run": {"years": 10}})
+    scheme = _hubs(base)
+    runner = ModelRunner(_stand_in)
+    sw = switching_values(scheme, base, seeds=[1, 2], runner=runner, within_years=5, basis="net")
+    sw = sw.set_index("quantity")["switching_value"]
+    m = sw["effect-size multiplier for payback within N years"]
+    assert 0 < m < 1  # the stand-in scheme pays back within 5 years with room to spare
+
+    def payback_at(mult: float) -> float:
+        return appraise_runs(
+            scheme, base, [1, 2], runner, effect_multipliers={"community_hubs": mult}
+        ).payback("net")
+
+    assert payback_at(m) <= 5 < payback_at(m - 0.05)
+    central = appraise_runs(scheme, base, [1, 2], runner)
+    pv_b, pv_c = central.measures.loc["pv_benefits", "net"], central.measures.loc["pv_costs", "net"]
+    assert sw["deadweight for NPV = 0"] == pytest.approx(1 - pv_c / pv_b)
+    hub_x = sw["multiplier on programme and hub costs for NPV = 0"]
+    assert appraise_runs(scheme, base, [1, 2], runner, policy_cost_multiplier=hub_x).npv(
+        "net"
+    ) == pytest.approx(0.0, abs=1.0)
+    t = tornado(scheme, base, seeds=[1, 2], runner=runner)
+    assert t["swing"].is_monotonic_decreasing
+    eff = t.set_index("input").loc["effect size: community_hubs"]
+    assert eff["npv_high"] > eff["npv_low"]
+    assert t.attrs["npv_central"] == pytest.approx(central.npv("net"))
+
+
 # -- workbook ----------------------------------------------------------------------------------------
 
 
@@ -278,8 +363,15 @@ def test_workbook_reads_back_with_five_sheets_and_cashflow_totals(tmp_path):
     assert list(header) == list(cashflow_sheet(report).columns) == list(cf.columns)
     assert len(body) == len(cf) and total[0] == "Total"
     for j, col in enumerate(header):
-        if col in ("investment", "benefit_net", "net_cost_cashable", "scenario_hubs", "baseline_placements",
-                   "avoided_placements", "discounted_net_cost_net"):
+        if col in (
+            "investment",
+            "benefit_net",
+            "net_cost_cashable",
+            "scenario_hubs",
+            "baseline_placements",
+            "avoided_placements",
+            "discounted_net_cost_net",
+        ):
             sheet_values = [r[j] for r in body]
             assert sheet_values == pytest.approx(cf[col].tolist())
             assert total[j] == pytest.approx(cf[col].sum())
@@ -293,3 +385,26 @@ def test_workbook_reads_back_with_five_sheets_and_cashflow_totals(tmp_path):
     assert prov["master seed"] == 2 and prov["central seeds"] == "2, 3"
     summary = [c for row in wb["Summary"].iter_rows(values_only=True) for c in row if c is not None]
     assert "gross" in summary and "net" in summary
+
+
+# -- the finance notebook ---------------------------------------------------------------------------
+
+
+def test_payback_notebook_runs(tmp_path):
+    """Execute notebooks/03_payback_for_finance.ipynb with a short horizon and few runs."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    nb = nbformat.read(root / "notebooks" / "03_payback_for_finance.ipynb", as_version=4)
+    params = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(params) == 1
+    params[0].source = "YEARS = 8\nRUNS = 4\nCENTRAL_SEEDS = 1\nSEED = 7\nWITHIN = 5"
+    NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(root / "notebooks")}}
+    ).execute()
+    text = "\n".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
+    assert "['Summary', 'Assumptions', 'Cashflow', 'Sensitivity', 'Provenance']" in text
+    assert "Net payback:" in text

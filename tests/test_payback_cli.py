@@ -18,8 +18,27 @@ BASE = str(ROOT / "scenarios" / "baseline.toml")
 
 def test_payback_command_writes_workbook_and_charts(tmp_path, capsys):
     out = tmp_path / "hubs.xlsx"
-    rc = main(["payback", HUBS, "--baseline", BASE, "--years", "4", "--runs", "3", "--seed", "1",
-               "--central-seeds", "1", "--sample-fraction", "0.5", "--quiet", "--xlsx", str(out)])
+    rc = main(
+        [
+            "payback",
+            HUBS,
+            "--baseline",
+            BASE,
+            "--years",
+            "4",
+            "--runs",
+            "3",
+            "--seed",
+            "1",
+            "--central-seeds",
+            "1",
+            "--sample-fraction",
+            "0.5",
+            "--quiet",
+            "--xlsx",
+            str(out),
+        ]
+    )
     assert rc == 0
     assert (tmp_path / "hubs_cumulative.png").exists() and (tmp_path / "hubs_tornado.png").exists()
     wb = openpyxl.load_workbook(out)
@@ -45,12 +64,15 @@ def _error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     return err
 
 
-@pytest.mark.parametrize("extra, field", [
-    (["--discount-rate", "0.25"], "finance.discount_rate"),
-    (["--discount-rate", "-0.01"], "finance.discount_rate"),
-    (["--cashable", "placements=1.5"], "finance.cashable_share.placements"),
-    (["--cashable", "transport=0.5"], "unknown budget line 'transport'"),
-])
+@pytest.mark.parametrize(
+    "extra, field",
+    [
+        (["--discount-rate", "0.25"], "finance.discount_rate"),
+        (["--discount-rate", "-0.01"], "finance.discount_rate"),
+        (["--cashable", "placements=1.5"], "finance.cashable_share.placements"),
+        (["--cashable", "transport=0.5"], "unknown budget line 'transport'"),
+    ],
+)
 def test_bad_input_gives_one_line_naming_the_field(extra, field, capsys):
     err = _error(["payback", HUBS, "--baseline", BASE, "--years", "2", "--runs", "0", *extra], capsys)
     assert field in err

@@ -1,4 +1,4 @@
-"""``payback``: costs, payback and NPV of a scenario against a baseline; Excel workbook and charts.
+r"""``payback``: costs, payback and NPV of a scenario against a baseline; Excel workbook and charts.
 
 Example::
 
@@ -24,26 +24,60 @@ from simulator.schema import ScenarioError, with_overrides
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``payback``."""
     p.add_argument("scenario", help="scenario TOML file (the scheme), e.g. scenarios/community_hubs.toml")
-    p.add_argument("--baseline", default=None,
-                   help="baseline TOML file (default: the scenario's 'base' file)")
-    p.add_argument("--years", type=int, default=None, help="years appraised (default: the scenario's run.years)")
-    p.add_argument("--runs", type=int, default=20, help="Monte Carlo runs, each a paired baseline/scenario "
-                   "run (default 20; 0 = none)")
+    p.add_argument(
+        "--baseline", default=None, help="baseline TOML file (default: the scenario's 'base' file)"
+    )
+    p.add_argument(
+        "--years", type=int, default=None, help="years appraised (default: the scenario's run.years)"
+    )
+    p.add_argument(
+        "--runs",
+        type=int,
+        default=20,
+        help="Monte Carlo runs, each a paired baseline/scenario run (default 20; 0 = none)",
+    )
     p.add_argument("--seed", type=int, default=None, help="master seed (default: the scenario's run.seed)")
     p.add_argument("--xlsx", default=None, help="write the workbook here, with PNG charts beside it")
-    p.add_argument("--within", type=int, default=None,
-                   help="N in 'probability of paying back within N years' (default: finance.payback_horizon_years)")
-    p.add_argument("--central-seeds", type=int, default=3,
-                   help="seeds averaged for the central estimate, tornado and switching values (default 3)")
-    p.add_argument("--basis", choices=BASES, default="net",
-                   help="headline view for charts, tornado and switching values (default net)")
-    p.add_argument("--discount-rate", type=float, default=None,
-                   help="real discount rate for years 0-30 (default: Green Book 3.5%%, as 0.035)")
-    p.add_argument("--cashable", action="append", default=[], metavar="LINE=SHARE",
-                   help=f"cashable share of a budget line, repeatable ({', '.join(BUDGET_LINES)})")
-    p.add_argument("--deadweight", type=float, default=None, help="share of the effect that would happen anyway")
-    p.add_argument("--sample-fraction", type=float, default=None,
-                   help="simulate this share of families and scale up (quicker, noisier)")
+    p.add_argument(
+        "--within",
+        type=int,
+        default=None,
+        help="N in 'probability of paying back within N years' (default: finance.payback_horizon_years)",
+    )
+    p.add_argument(
+        "--central-seeds",
+        type=int,
+        default=3,
+        help="seeds averaged for the central estimate, tornado and switching values (default 3)",
+    )
+    p.add_argument(
+        "--basis",
+        choices=BASES,
+        default="net",
+        help="headline view for charts, tornado and switching values (default net)",
+    )
+    p.add_argument(
+        "--discount-rate",
+        type=float,
+        default=None,
+        help="real discount rate for years 0-30 (default: Green Book 3.5%%, as 0.035)",
+    )
+    p.add_argument(
+        "--cashable",
+        action="append",
+        default=[],
+        metavar="LINE=SHARE",
+        help=f"cashable share of a budget line, repeatable ({', '.join(BUDGET_LINES)})",
+    )
+    p.add_argument(
+        "--deadweight", type=float, default=None, help="share of the effect that would happen anyway"
+    )
+    p.add_argument(
+        "--sample-fraction",
+        type=float,
+        default=None,
+        help="simulate this share of families and scale up (quicker, noisier)",
+    )
     p.add_argument("--no-sensitivity", action="store_true", help="skip the tornado and switching values")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
@@ -61,12 +95,16 @@ def _finance_overrides(args: argparse.Namespace) -> dict[str, Any]:
         if not sep:
             raise UsageError(f"--cashable {item!r}: write LINE=SHARE, e.g. placements=0.9")
         if line not in BUDGET_LINES:
-            raise UsageError(f"--cashable: unknown budget line {line!r} (finance.cashable_share); allowed: "
-                             f"{', '.join(BUDGET_LINES)}")
+            raise UsageError(
+                f"--cashable: unknown budget line {line!r} (finance.cashable_share); allowed: "
+                f"{', '.join(BUDGET_LINES)}"
+            )
         try:
             shares[line] = float(value)
         except ValueError:
-            raise UsageError(f"--cashable {line}={value!r}: the share must be a number between 0 and 1") from None
+            raise UsageError(
+                f"--cashable {line}={value!r}: the share must be a number between 0 and 1"
+            ) from None
     if shares:
         fin["cashable_share"] = shares
     return fin
@@ -99,14 +137,31 @@ def main(args: argparse.Namespace) -> int:
     levers = active_levers(scenario, baseline)
     n_levers = sum(lv in ("prevention", "community_hubs", "troubled_families") for lv in levers)
     c = args.central_seeds
-    expected = 2 * c + 2 * args.runs + (0 if args.no_sensitivity else c * (2 * n_levers + (8 if n_levers else 0)))
-    with tqdm(total=expected, desc=f"payback {scenario.name}", unit="run", delay=1.0, disable=args.quiet,
-              file=sys.stderr) as bar:
+    expected = (
+        2 * c + 2 * args.runs + (0 if args.no_sensitivity else c * (2 * n_levers + (8 if n_levers else 0)))
+    )
+    with tqdm(
+        total=expected,
+        desc=f"payback {scenario.name}",
+        unit="run",
+        delay=1.0,
+        disable=args.quiet,
+        file=sys.stderr,
+    ) as bar:
         runner = ModelRunner(progress=bar.update)
         report = payback_report(
-            scenario, baseline, runs=args.runs, seed=seed, within_years=args.within, central_seeds=c,
-            sensitivity=not args.no_sensitivity, basis=args.basis, runner=runner,
-            scenario_path=args.scenario, baseline_path=base_path, command=["python -m simulator payback", *sys.argv[2:]],
+            scenario,
+            baseline,
+            runs=args.runs,
+            seed=seed,
+            within_years=args.within,
+            central_seeds=c,
+            sensitivity=not args.no_sensitivity,
+            basis=args.basis,
+            runner=runner,
+            scenario_path=args.scenario,
+            baseline_path=base_path,
+            command=["python -m simulator payback", *sys.argv[2:]],
         )
         bar.total = max(bar.n, 1)
         bar.refresh()
@@ -120,8 +175,10 @@ def main(args: argparse.Namespace) -> int:
 
 def _print_summary(report: Any) -> None:
     a, h = report.central, report.central.horizon
-    print(f"\n{report.scenario.name} against {report.baseline.name}: {h} years, "
-          f"{report.scenario.finance.base_price_year} prices, evidence grade {a.grade}")
+    print(
+        f"\n{report.scenario.name} against {report.baseline.name}: {h} years, "
+        f"{report.scenario.finance.base_price_year} prices, evidence grade {a.grade}"
+    )
     table = report.summary_table().set_index("measure")
     for col in table.columns:
         table[col] = [f"{v:,.2f}" if isinstance(v, float) else v for v in table[col]]
@@ -132,10 +189,12 @@ def _print_summary(report: Any) -> None:
         b = report.basis
         npv = s.loc[("npv", b)]
         pb = s.loc[("payback_years", b)]
-        print(f"Monte Carlo ({len(mc.runs)} runs, {b}): NPV P10/P50/P90 = {npv.p10:,.0f} / {npv.p50:,.0f} / "
-              f"{npv.p90:,.0f}; payback P10/P50/P90 = "
-              + " / ".join(format_payback(pb[q], h) for q in ("p10", "p50", "p90"))
-              + f"; P(payback within {mc.within_years} years) = {mc.p_payback_within(b):.0%}")
+        print(
+            f"Monte Carlo ({len(mc.runs)} runs, {b}): NPV P10/P50/P90 = {npv.p10:,.0f} / {npv.p50:,.0f} / "
+            f"{npv.p90:,.0f}; payback P10/P50/P90 = "
+            + " / ".join(format_payback(pb[q], h) for q in ("p10", "p50", "p90"))
+            + f"; P(payback within {mc.within_years} years) = {mc.p_payback_within(b):.0%}"
+        )
 
 
 __all__ = ["ScenarioError", "add_arguments", "main"]

@@ -11,7 +11,9 @@ partnerships, the "GMCA method"):
   costs in the demand lines: social work and placements.
 - Three views side by side: *gross* (avoided cost in full), *net* (after
   deadweight and optimism bias by evidence grade: ``x (1 - deadweight) x (1 - bias)``)
-  and *cashable* (net x the cashable share of each line).
+  and *cashable* (net x the cashable share of each line). The adjustments only
+  weaken the case: a demand line whose avoided cost over the horizon is negative
+  (the scheme adds demand there) is counted in full in every view.
 - Payback counts years from the start of year 0, with each year's flows spread
   evenly across it, so it is interpolated within the year. It is the time after
   which the cumulative net cost stays at or below zero to the end of the horizon;
@@ -183,8 +185,16 @@ def appraise(
         df[f"avoided_{line}"] = -df[f"change_{line}"]
     shares = finance.cashable_share
     df["benefit_gross"] = sum(df[f"avoided_{line}"] for line in DEMAND_LINES)
-    df["benefit_net"] = df["benefit_gross"] * adj
-    df["benefit_cashable"] = sum(df[f"avoided_{line}"] * shares.get(line, 1.0) for line in DEMAND_LINES) * adj
+    # the adjustments only ever weaken the case: a line whose avoided cost over the horizon is
+    # negative (the scheme adds demand) is counted in full, not shrunk by deadweight or bias
+    net, cash = {}, {}
+    for line in DEMAND_LINES:
+        avoided = df[f"avoided_{line}"]
+        saves = avoided.sum() >= 0
+        net[line] = avoided * (adj if saves else 1.0)
+        cash[line] = net[line] * (shares.get(line, 1.0) if saves else 1.0)
+    df["benefit_net"] = sum(net.values())
+    df["benefit_cashable"] = sum(cash.values())
     factors = discount_factors(n, finance.discount_rate, finance.discount_rate_long)
     df["discount_factor"] = factors
     rows: dict[str, dict[str, float]] = {}
@@ -212,9 +222,11 @@ def appraise(
         "costs": "change against the baseline in early help capacity, programmes and hubs (in full)",
         "benefits": "avoided social work and placement costs against the baseline (paired seeds)",
         "net": f"gross x (1 - deadweight {finance.deadweight:g}) x (1 - optimism bias "
-               f"{finance.optimism_bias[grade]:g} for evidence grade {grade})",
+        f"{finance.optimism_bias[grade]:g} for evidence grade {grade}); a line with extra demand "
+        "over the horizon is counted in full",
         "cashable": "net x cashable share of each line: "
-                    + ", ".join(f"{k} {shares.get(k, 1.0):g}" for k in DEMAND_LINES),
+        + ", ".join(f"{k} {shares.get(k, 1.0):g}" for k in DEMAND_LINES)
+        + "; extra demand is counted in full",
         "bcr": "PV(benefits) / PV(costs) (GBP returned per GBP 1)",
         "roi": "financial return on investment: (PV(benefits) - PV(costs)) / PV(costs)",
     }

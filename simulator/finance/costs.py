@@ -62,18 +62,26 @@ class CostItem:
 
 #: Every used unit cost of :class:`simulator.schema.Costs` and the activity it prices.
 COST_ITEMS: dict[str, CostItem] = {
-    "early_help_family_month": CostItem("early_help", "early_help_places", 1.0,
-                                        "early help place-months (capacity)"),
+    "early_help_family_month": CostItem(
+        "early_help", "early_help_places", 1.0, "early help place-months (capacity)"
+    ),
     "referral": CostItem("social_work", "referrals", 1.0, "referrals"),
     "assessment": CostItem("social_work", "assessments", 1.0, "assessments"),
     "section47_enquiry": CostItem("social_work", "section47_enquiries", 1.0, "section 47 enquiries"),
     "cin_child_month": CostItem("social_work", "cin_child_months", 1.0, "child-months on CIN plans"),
     "cp_child_month": CostItem("social_work", "cp_child_months", 1.0, "child-months on CP plans"),
     **{
-        f"{p}_week": CostItem("placements", f"lac_{p}_child_months", WEEKS_PER_MONTH,
-                              f"child-months in {p.replace('_', ' ')}")
-        for p in ("friends_family_foster", "in_house_foster", "independent_fostering_agency",
-                  "childrens_home", "supported_accommodation", "placed_with_parents")
+        f"{p}_week": CostItem(
+            "placements", f"lac_{p}_child_months", WEEKS_PER_MONTH, f"child-months in {p.replace('_', ' ')}"
+        )
+        for p in (
+            "friends_family_foster",
+            "in_house_foster",
+            "independent_fostering_agency",
+            "childrens_home",
+            "supported_accommodation",
+            "placed_with_parents",
+        )
     },
 }
 #: Unit costs in the schema that no activity of the run prices yet, and why.
@@ -82,13 +90,18 @@ UNUSED_COST_ITEMS = {
 }
 #: Where each default uprating factor comes from (shown in the Assumptions sheet).
 UPRATING_SOURCES = {
-    **{y: "[GMCA] v1.4 values x1.30-1.35 to 2024-25 (calibration sheet); top of the range"
-       for y in ("2005-06", "2008-09", "2009-10", "2010-11")},
+    **{
+        y: "[GMCA] v1.4 values x1.30-1.35 to 2024-25 (calibration sheet); top of the range"
+        for y in ("2005-06", "2008-09", "2009-10", "2010-11")
+    },
     "2011-12": "assumption: interpolated within the calibration sheet's GMCA range",
     "2012-13": "assumption: interpolated within the calibration sheet's GMCA range",
     "2013-14": "[GMCA] v1.4 values x1.30-1.35 to 2024-25 (calibration sheet); bottom of the range",
-    **{y: "assumption: approximate GDP-deflator growth to 2024-25 (replace with HM Treasury GDP "
-          "deflators, ONS L8GG)" for y in ("2014-15", "2016-17", "2020-21", "2023-24")},
+    **{
+        y: "assumption: approximate GDP-deflator growth to 2024-25 (replace with HM Treasury GDP "
+        "deflators, ONS L8GG)"
+        for y in ("2014-15", "2016-17", "2020-21", "2023-24")
+    },
     "2024-25": "base of the table",
 }
 
@@ -128,8 +141,13 @@ def uprating_factor(price_year: str, finance: Finance, field: str = "price_year"
     py, base = financial_year(price_year), finance.base_price_year
     for year, name in ((py, field), (base, "finance.base_price_year")):
         if year not in table:
-            raise ScenarioError([f"{name} = {year!r}: finance.uprating has no factor for it; add one "
-                                 f"(known years: {', '.join(sorted(table))})"], source="finance")
+            raise ScenarioError(
+                [
+                    f"{name} = {year!r}: finance.uprating has no factor for it; add one "
+                    f"(known years: {', '.join(sorted(table))})"
+                ],
+                source="finance",
+            )
     return table[py] / table[base]
 
 
@@ -162,23 +180,25 @@ def unit_cost_table(scenario: Scenario) -> pd.DataFrame:
         factor = uprating_factor(uc.price_year, fin, f"costs.{name}.price_year")
         item = COST_ITEMS.get(name)
         py = financial_year(uc.price_year)
-        rows.append({
-            "item": name,
-            "budget_line": item.line if item else "",
-            "value": uc.value,
-            "unit": uc.unit,
-            "price_year": uc.price_year,
-            "source": uc.source,
-            "grade": cost_grade(uc.source),
-            "uprating_factor": factor,
-            "uprating_source": f"finance.uprating[{py}] / [{fin.base_price_year}]: "
-                               + UPRATING_SOURCES.get(py, "user-set"),
-            "value_base_prices": uc.value * factor,
-            "cost_per_activity_unit": uc.value * factor * (item.units_per_activity if item else 1.0),
-            "activity": item.activity if item else "",
-            "activity_unit": item.activity_unit if item else UNUSED_COST_ITEMS.get(name, "not used"),
-            "used": item is not None,
-        })
+        rows.append(
+            {
+                "item": name,
+                "budget_line": item.line if item else "",
+                "value": uc.value,
+                "unit": uc.unit,
+                "price_year": uc.price_year,
+                "source": uc.source,
+                "grade": cost_grade(uc.source),
+                "uprating_factor": factor,
+                "uprating_source": f"finance.uprating[{py}] / [{fin.base_price_year}]: "
+                + UPRATING_SOURCES.get(py, "user-set"),
+                "value_base_prices": uc.value * factor,
+                "cost_per_activity_unit": uc.value * factor * (item.units_per_activity if item else 1.0),
+                "activity": item.activity if item else "",
+                "activity_unit": item.activity_unit if item else UNUSED_COST_ITEMS.get(name, "not used"),
+                "used": item is not None,
+            }
+        )
     return pd.DataFrame(rows).set_index("item")
 
 
@@ -242,8 +262,13 @@ def cost_items(
     mult = dict(cost_multipliers or {})
     unknown = set(mult) - set(unit_costs.index)
     if unknown:
-        raise ScenarioError([f"cost multiplier for unknown unit cost {sorted(unknown)[0]!r}; known: "
-                             f"{', '.join(unit_costs.index)}"], source="finance")
+        raise ScenarioError(
+            [
+                f"cost multiplier for unknown unit cost {sorted(unknown)[0]!r}; known: "
+                f"{', '.join(unit_costs.index)}"
+            ],
+            source="finance",
+        )
     out: dict[tuple[str, str], pd.Series] = {}
     for name, row in unit_costs[unit_costs["used"]].iterrows():
         per = row["cost_per_activity_unit"] * mult.get(str(name), 1.0)
@@ -279,9 +304,13 @@ def costs_by_line(
     Returns:
         Index ``year``; columns :data:`BUDGET_LINES` and ``total``.
     """
-    items = cost_items(act, unit_costs, finance, cost_multipliers=cost_multipliers,
-                       policy_cost_multiplier=policy_cost_multiplier)
-    lines = items.T.groupby(level="budget_line").sum().T.reindex(columns=list(BUDGET_LINES),
-                                                                  fill_value=0.0)
+    items = cost_items(
+        act,
+        unit_costs,
+        finance,
+        cost_multipliers=cost_multipliers,
+        policy_cost_multiplier=policy_cost_multiplier,
+    )
+    lines = items.T.groupby(level="budget_line").sum().T.reindex(columns=list(BUDGET_LINES), fill_value=0.0)
     lines["total"] = lines.sum(axis=1)
     return lines

@@ -1,5 +1,8 @@
-"""The invest-to-save report: central appraisal, Monte Carlo, tornado, switching values,
-an Excel workbook (Summary, Assumptions, Cashflow, Sensitivity, Provenance) and PNG charts."""
+"""The invest-to-save report and its Excel workbook and charts.
+
+The central appraisal, Monte Carlo, tornado and switching values; the workbook has the sheets
+Summary, Assumptions, Cashflow, Sensitivity and Provenance; PNG charts go beside it.
+"""
 
 from __future__ import annotations
 
@@ -34,8 +37,16 @@ from simulator.schema import Scenario
 #: The workbook's sheets, in order.
 SHEETS = ("Summary", "Assumptions", "Cashflow", "Sensitivity", "Provenance")
 #: Columns of the Cashflow sheet that are flows (their Total row is the sum over years).
-FLOW_PREFIXES = ("baseline_", "scenario_", "change_", "investment", "avoided_", "benefit_", "net_cost_",
-                 "discounted_net_cost_")
+FLOW_PREFIXES = (
+    "baseline_",
+    "scenario_",
+    "change_",
+    "investment",
+    "avoided_",
+    "benefit_",
+    "net_cost_",
+    "discounted_net_cost_",
+)
 
 
 @dataclass
@@ -76,15 +87,23 @@ class PaybackReport:
         h, start = self.central.horizon, self.central.start_year
         rows = []
         labels = {
-            "total_costs": "costs (undiscounted, GBP)", "total_benefits": "avoided costs (undiscounted, GBP)",
-            "pv_costs": "PV of costs (GBP)", "pv_benefits": "PV of avoided costs (GBP)",
-            "npv": "NPV (GBP)", "bcr": "benefit-cost ratio", "roi": "financial ROI",
+            "total_costs": "costs (undiscounted, GBP)",
+            "total_benefits": "avoided costs (undiscounted, GBP)",
+            "pv_costs": "PV of costs (GBP)",
+            "pv_benefits": "PV of avoided costs (GBP)",
+            "npv": "NPV (GBP)",
+            "bcr": "benefit-cost ratio",
+            "roi": "financial ROI",
         }
         for key, label in labels.items():
             rows.append({"measure": label, **{b: _num(m.loc[key, b]) for b in BASES}})
-        for key, label in (("payback_years", "payback (cash, undiscounted)"),
-                           ("discounted_payback_years", "payback (discounted)")):
-            rows.append({"measure": label, **{b: format_payback(float(m.loc[key, b]), h, start) for b in BASES}})
+        for key, label in (
+            ("payback_years", "payback (cash, undiscounted)"),
+            ("discounted_payback_years", "payback (discounted)"),
+        ):
+            rows.append(
+                {"measure": label, **{b: format_payback(float(m.loc[key, b]), h, start) for b in BASES}}
+            )
         return pd.DataFrame(rows)
 
 
@@ -120,8 +139,13 @@ def _base_of(path: Path) -> str | None:
 def _git_commit() -> str:
     try:
         root = Path(__file__).resolve().parents[2]
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True, timeout=5, check=False)
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
         return out.stdout.strip() or "unknown"
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -169,13 +193,17 @@ def payback_report(
     Returns:
         The :class:`PaybackReport`.
     """
-    for name, a, b in (("run.years", scenario.run.years, baseline.run.years),
-                       ("run.start_year", scenario.run.start_year, baseline.run.start_year)):
+    for name, a, b in (
+        ("run.years", scenario.run.years, baseline.run.years),
+        ("run.start_year", scenario.run.start_year, baseline.run.start_year),
+    ):
         if a != b:
             from simulator.schema import ScenarioError
 
-            raise ScenarioError([f"{name} differs: scenario {a}, baseline {b}; appraise them over the same years"],
-                                source="payback")
+            raise ScenarioError(
+                [f"{name} differs: scenario {a}, baseline {b}; appraise them over the same years"],
+                source="payback",
+            )
     runner = runner or ModelRunner()
     within = int(within_years if within_years is not None else scenario.finance.payback_horizon_years)
     seeds = [int(seed) + i for i in range(max(1, central_seeds))]
@@ -183,12 +211,17 @@ def payback_report(
 
     table = unit_cost_table(scenario)
     central = appraise_runs(scenario, baseline, seeds, runner, unit_costs=table)
-    mc = monte_carlo(scenario, baseline, runs=runs, seed=seed, runner=runner, within_years=within,
-                     basis=basis) if runs > 0 else None
+    mc = (
+        monte_carlo(scenario, baseline, runs=runs, seed=seed, runner=runner, within_years=within, basis=basis)
+        if runs > 0
+        else None
+    )
     tor = sw = None
     if sensitivity:
         tor = tornado(scenario, baseline, seeds=seeds, runner=runner, basis=basis)
-        sw = switching_values(scenario, baseline, seeds=seeds, runner=runner, within_years=within, basis=basis)
+        sw = switching_values(
+            scenario, baseline, seeds=seeds, runner=runner, within_years=within, basis=basis
+        )
     files = {}
     for label, path in (("scenario", scenario_path), ("baseline", baseline_path)):
         if path is not None:
@@ -217,7 +250,9 @@ def payback_report(
         "platform": sys.platform,
         "files": files,
     }
-    return PaybackReport(scenario, baseline, central, table, mc, tor, sw, seeds, int(seed), within, basis, prov)
+    return PaybackReport(
+        scenario, baseline, central, table, mc, tor, sw, seeds, int(seed), within, basis, prov
+    )
 
 
 # -- workbook -------------------------------------------------------------------------------------
@@ -234,8 +269,13 @@ def cashflow_sheet(report: PaybackReport) -> pd.DataFrame:
     return pd.concat([cf.astype({"year": object}), pd.DataFrame([total])], ignore_index=True)
 
 
-def _write_block(ws: Any, row: int, title: str, df: pd.DataFrame | None = None,
-                 pairs: Sequence[tuple[str, Any]] | None = None) -> int:
+def _write_block(
+    ws: Any,
+    row: int,
+    title: str,
+    df: pd.DataFrame | None = None,
+    pairs: Sequence[tuple[str, Any]] | None = None,
+) -> int:
     """Write a titled block (a table or key-value pairs) at ``row``; return the next free row."""
     from openpyxl.styles import Font
 
@@ -293,27 +333,55 @@ def write_workbook(report: PaybackReport, path: str | Path) -> Path:
     ws.title = "Summary"
     sc, fin, a = report.scenario, report.scenario.finance, report.central
     first, last = a.start_year + 1, a.start_year + a.horizon
-    row = _write_block(ws, 1, f"Invest-to-save appraisal: {sc.name} against {report.baseline.name}", pairs=[
-        ("years appraised", f"{a.horizon} (years ending 31 March {first}-{last}; year 0 = {first - 1}-{str(first)[2:]})"),
-        ("prices", f"real {fin.base_price_year} prices (unit costs uprated: see Assumptions)"),
-        ("discounting", f"HM Treasury Green Book: {fin.discount_rate:.1%} years 0-30, "
-                        f"{fin.discount_rate_long:.1%} from year 31; year 0 undiscounted"),
-        ("evidence grade (optimism bias)", f"{a.grade} ({fin.optimism_bias[a.grade]:.0%} off benefits in the net view)"),
-        ("deadweight", f"{fin.deadweight:.0%}"),
-        ("central estimate", f"mean of seeds {', '.join(map(str, report.central_seeds))}, paired with the baseline"),
-        ("headline view", report.basis),
-    ])
+    row = _write_block(
+        ws,
+        1,
+        f"Invest-to-save appraisal: {sc.name} against {report.baseline.name}",
+        pairs=[
+            (
+                "years appraised",
+                f"{a.horizon} (years ending 31 March {first}-{last}; year 0 = {first - 1}-{str(first)[2:]})",
+            ),
+            ("prices", f"real {fin.base_price_year} prices (unit costs uprated: see Assumptions)"),
+            (
+                "discounting",
+                f"HM Treasury Green Book: {fin.discount_rate:.1%} years 0-30, "
+                f"{fin.discount_rate_long:.1%} from year 31; year 0 undiscounted",
+            ),
+            (
+                "evidence grade (optimism bias)",
+                f"{a.grade} ({fin.optimism_bias[a.grade]:.0%} off benefits in the net view)",
+            ),
+            ("deadweight", f"{fin.deadweight:.0%}"),
+            (
+                "central estimate",
+                f"mean of seeds {', '.join(map(str, report.central_seeds))}, paired with the baseline",
+            ),
+            ("headline view", report.basis),
+        ],
+    )
     row = _write_block(ws, row, "Central estimate: gross and net side by side", report.summary_table())
-    row = _write_block(ws, row, "What the views mean",
-                       pairs=[(k, v) for k, v in a.notes.items()])
+    row = _write_block(ws, row, "What the views mean", pairs=[(k, v) for k, v in a.notes.items()])
     mc = report.monte_carlo
     if mc is not None:
         s = mc.summary.copy()
-        row = _write_block(ws, row, f"Monte Carlo: {len(mc.runs)} paired runs over seeds, effect sizes and unit "
-                           f"costs (payback 'does not pay back' = not within {a.horizon} years)", s)
-        row = _write_block(ws, row, f"Probability of paying back within {mc.within_years} years", pairs=[
-            (f"{b} ({'discounted' if d else 'cash'})", mc.p_payback_within(b, d)) for b in BASES for d in (False, True)
-        ])
+        row = _write_block(
+            ws,
+            row,
+            f"Monte Carlo: {len(mc.runs)} paired runs over seeds, effect sizes and unit "
+            f"costs (payback 'does not pay back' = not within {a.horizon} years)",
+            s,
+        )
+        row = _write_block(
+            ws,
+            row,
+            f"Probability of paying back within {mc.within_years} years",
+            pairs=[
+                (f"{b} ({'discounted' if d else 'cash'})", mc.p_payback_within(b, d))
+                for b in BASES
+                for d in (False, True)
+            ],
+        )
     ws.column_dimensions["A"].width = 48
     for col in "BCDEFGH":
         ws.column_dimensions[col].width = 22
@@ -321,22 +389,40 @@ def write_workbook(report: PaybackReport, path: str | Path) -> Path:
     ws = wb.create_sheet("Assumptions")
     ut = report.unit_costs.reset_index()
     row = _write_block(ws, 1, f"Unit costs (value at its price year; uprated to {fin.base_price_year})", ut)
-    row = _write_block(ws, row, "Uprating factors to 2024-25 prices (finance.uprating)",
-                       pd.DataFrame([{"price_year": k, "factor_to_2024_25": v,
-                                      "source": _uprating_source(k)} for k, v in sorted(fin.uprating.items())]))
-    row = _write_block(ws, row, "Finance settings", pairs=[
-        ("base price year", fin.base_price_year), ("discount rate years 0-30", fin.discount_rate),
-        ("discount rate from year 31", fin.discount_rate_long), ("deadweight", fin.deadweight),
-        ("payback within N years: N", report.within_years),
-        *[(f"cashable share: {k}", v) for k, v in fin.cashable_share.items()],
-        *[(f"optimism bias: grade {k}", v) for k, v in fin.optimism_bias.items()],
-        *[(f"effect-size spread: grade {k}", v) for k, v in fin.effect_uncertainty.items()],
-        *[(f"unit-cost spread: grade {k}", v) for k, v in fin.unit_cost_uncertainty.items()],
-        ("lever costs", "from results.policy (running and capital cost, 2024-25 prices); hubs to 'hubs', "
-                        "other levers to 'programmes'"),
-        ("placements", "weekly cost x 52.14 / 12 per child-month"),
-        ("early help", "capacity: early help places (families) in each month x cost per family-month"),
-    ])
+    row = _write_block(
+        ws,
+        row,
+        "Uprating factors to 2024-25 prices (finance.uprating)",
+        pd.DataFrame(
+            [
+                {"price_year": k, "factor_to_2024_25": v, "source": _uprating_source(k)}
+                for k, v in sorted(fin.uprating.items())
+            ]
+        ),
+    )
+    row = _write_block(
+        ws,
+        row,
+        "Finance settings",
+        pairs=[
+            ("base price year", fin.base_price_year),
+            ("discount rate years 0-30", fin.discount_rate),
+            ("discount rate from year 31", fin.discount_rate_long),
+            ("deadweight", fin.deadweight),
+            ("payback within N years: N", report.within_years),
+            *[(f"cashable share: {k}", v) for k, v in fin.cashable_share.items()],
+            *[(f"optimism bias: grade {k}", v) for k, v in fin.optimism_bias.items()],
+            *[(f"effect-size spread: grade {k}", v) for k, v in fin.effect_uncertainty.items()],
+            *[(f"unit-cost spread: grade {k}", v) for k, v in fin.unit_cost_uncertainty.items()],
+            (
+                "lever costs",
+                "from results.policy (running and capital cost, 2024-25 prices); hubs to 'hubs', "
+                "other levers to 'programmes'",
+            ),
+            ("placements", "weekly cost x 52.14 / 12 per child-month"),
+            ("early help", "capacity: early help places (families) in each month x cost per family-month"),
+        ],
+    )
     ws.column_dimensions["A"].width = 36
 
     ws = wb.create_sheet("Cashflow")
@@ -352,8 +438,13 @@ def write_workbook(report: PaybackReport, path: str | Path) -> Path:
     row = 1
     if report.tornado is not None:
         t = report.tornado
-        row = _write_block(ws, row, f"Tornado: NPV ({report.basis}) with one input at a time at its low and high "
-                           f"value; central NPV {t.attrs['npv_central']:,.0f}", t)
+        row = _write_block(
+            ws,
+            row,
+            f"Tornado: NPV ({report.basis}) with one input at a time at its low and high "
+            f"value; central NPV {t.attrs['npv_central']:,.0f}",
+            t,
+        )
     if report.switching is not None:
         row = _write_block(ws, row, "Switching values", report.switching)
     if mc is not None:
@@ -403,14 +494,24 @@ def plot_cumulative(report: PaybackReport, path: str | Path) -> Path:
         q = mc.curves.quantile([0.1, 0.5, 0.9], axis=1).T / 1e6
         ax.fill_between(x, q[0.1], q[0.9], alpha=0.2, color="tab:blue", label="Monte Carlo P10-P90")
     for basis, style in (("gross", ":"), ("net", "-"), ("cashable", "--")):
-        ax.plot(np.r_[0, x], np.r_[0, cf[f"cumulative_net_cost_{basis}"]] / 1e6, style,
-                lw=2 if basis == b else 1.2, label=f"cumulative net cost ({basis})")
+        ax.plot(
+            np.r_[0, x],
+            np.r_[0, cf[f"cumulative_net_cost_{basis}"]] / 1e6,
+            style,
+            lw=2 if basis == b else 1.2,
+            label=f"cumulative net cost ({basis})",
+        )
     ax.axhline(0, color="black", lw=0.8)
     pb = a.payback(b)
     if math.isfinite(pb):
         ax.axvline(pb, color="tab:green", lw=1)
-        ax.annotate(f"break-even ({b}): {pb:.1f} years", (pb, 0), textcoords="offset points", xytext=(5, 10),
-                    color="tab:green")
+        ax.annotate(
+            f"break-even ({b}): {pb:.1f} years",
+            (pb, 0),
+            textcoords="offset points",
+            xytext=(5, 10),
+            color="tab:green",
+        )
     else:
         ax.set_title(f"{b}: {format_payback(pb, a.horizon)}", fontsize=10)
     ax.set_xlabel(f"years from April {a.start_year} (year 0 = first simulated year)")
@@ -440,8 +541,11 @@ def plot_tornado(report: PaybackReport, path: str | Path, top: int = 12) -> Path
         ax.barh(y, t["npv_high"] / 1e6 - c, left=c, color="tab:blue", alpha=0.7, label="input high")
         ax.axvline(c, color="black", lw=1)
         ax.axvline(0, color="grey", lw=0.8, ls="--")
-        ax.set_yticks(y, [f"{i} ({lo} / {hi})" for i, lo, hi in zip(t["input"], t["low"], t["high"], strict=True)],
-                      fontsize=8)
+        ax.set_yticks(
+            y,
+            [f"{i} ({lo} / {hi})" for i, lo, hi in zip(t["input"], t["low"], t["high"], strict=True)],
+            fontsize=8,
+        )
         ax.legend(fontsize=8)
     ax.set_xlabel(f"NPV ({report.basis}), GBP million ({report.scenario.finance.base_price_year} prices)")
     fig.suptitle(f"{report.scenario.name}: sensitivity of NPV (one input at a time)")

@@ -89,8 +89,11 @@ class ModelRunner:
 
 def active_levers(scenario: Scenario, baseline: Scenario) -> list[str]:
     """Levers whose settings differ between the scenario and the baseline."""
-    return [name for name in Levers.model_fields
-            if getattr(scenario.levers, name).model_dump() != getattr(baseline.levers, name).model_dump()]
+    return [
+        name
+        for name in Levers.model_fields
+        if getattr(scenario.levers, name).model_dump() != getattr(baseline.levers, name).model_dump()
+    ]
 
 
 def _field_meta(model: type[BaseModel], name: str) -> tuple[float | None, float | None, str]:
@@ -113,11 +116,15 @@ def lever_grade(lever: str) -> str:
 
 
 def scheme_grade(scenario: Scenario, baseline: Scenario) -> str:
-    """Evidence grade for optimism bias: ``finance.evidence_grade`` if set, else the weakest
-    grade of the levers the scenario changes (``assumption`` if it changes none)."""
+    """Evidence grade for optimism bias.
+
+    ``finance.evidence_grade`` if set, else the weakest grade of the effect sizes of the
+    levers the scenario changes (``assumption`` if none).
+    """
     if scenario.finance.evidence_grade:
         return scenario.finance.evidence_grade
-    levers = active_levers(scenario, baseline)
+    # levers without effect sizes (risk aversion: the lever is the index itself) do not set the grade
+    levers = [lv for lv in active_levers(scenario, baseline) if lv in EFFECT_PARAMETERS]
     if not levers:
         return "assumption"
     return max((lever_grade(lv) for lv in levers), key=lambda g: _GRADE_ORDER.get(g, 3))
@@ -193,12 +200,18 @@ def appraise_runs(
     kw = {"cost_multipliers": cost_multipliers, "policy_cost_multiplier": policy_cost_multiplier}
     base_lines = costs_by_line(runner.mean(baseline, seeds), table, fin, **kw)
     scen_lines = costs_by_line(runner.mean(sc, seeds), table, fin, **kw)
-    return appraise(base_lines, scen_lines, fin, grade=scheme_grade(scenario, baseline),
-                    start_year=scenario.run.start_year)
+    return appraise(
+        base_lines,
+        scen_lines,
+        fin,
+        grade=scheme_grade(scenario, baseline),
+        start_year=scenario.run.start_year,
+    )
 
 
-def appraise_results(scenario: Scenario, baseline: Scenario, scenario_results: Any,
-                     baseline_results: Any) -> Appraisal:
+def appraise_results(
+    scenario: Scenario, baseline: Scenario, scenario_results: Any, baseline_results: Any
+) -> Appraisal:
     """Appraise two finished runs (same seed, same years), e.g. the app's last pair of runs.
 
     Args:
@@ -209,9 +222,13 @@ def appraise_results(scenario: Scenario, baseline: Scenario, scenario_results: A
     """
     table = unit_cost_table(scenario)
     fin = scenario.finance
-    return appraise(costs_by_line(activities(baseline_results), table, fin),
-                    costs_by_line(activities(scenario_results), table, fin), fin,
-                    grade=scheme_grade(scenario, baseline), start_year=scenario.run.start_year)
+    return appraise(
+        costs_by_line(activities(baseline_results), table, fin),
+        costs_by_line(activities(scenario_results), table, fin),
+        fin,
+        grade=scheme_grade(scenario, baseline),
+        start_year=scenario.run.start_year,
+    )
 
 
 # -- Monte Carlo --------------------------------------------------------------------------------
@@ -331,8 +348,16 @@ def monte_carlo(
                 costs[str(item)] = float(rng.triangular(1 - w, 1, 1 + w)) if w > 0 else 1.0
             w = fin.unit_cost_uncertainty[POLICY_COST_GRADE]
             pol = float(rng.triangular(1 - w, 1, 1 + w)) if w > 0 else 1.0
-        a = appraise_runs(scenario, baseline, [s], runner, effect_multipliers=eff, cost_multipliers=costs,
-                          policy_cost_multiplier=pol, unit_costs=table)
+        a = appraise_runs(
+            scenario,
+            baseline,
+            [s],
+            runner,
+            effect_multipliers=eff,
+            cost_multipliers=costs,
+            policy_cost_multiplier=pol,
+            unit_costs=table,
+        )
         row: dict[str, Any] = {"run": i, "seed": s, "policy_cost_multiplier": pol}
         row.update({f"effect_multiplier_{k}": v for k, v in eff.items()})
         for b in BASES:
@@ -345,8 +370,13 @@ def monte_carlo(
     for b in BASES:
         for m in ("npv", "bcr", "payback_years", "discounted_payback_years"):
             v = df[f"{m}_{b}"].to_numpy(dtype=float)
-            rec = {"measure": m, "basis": b, "p10": _percentile(v, 10), "p50": _percentile(v, 50),
-                   "p90": _percentile(v, 90)}
+            rec = {
+                "measure": m,
+                "basis": b,
+                "p10": _percentile(v, 10),
+                "p50": _percentile(v, 50),
+                "p90": _percentile(v, 90),
+            }
             if m.endswith("payback_years"):
                 rec["p_within_n_years"] = float(np.mean(v <= within))
                 rec["median_ci90_low"], rec["median_ci90_high"] = median_interval(v)
@@ -394,43 +424,96 @@ def tornado(
     for lv in active_levers(scenario, baseline):
         if lv in EFFECT_PARAMETERS:
             w = fin.effect_uncertainty[lever_grade(lv)]
-            variants.append((f"effect size: {lv}", f"x{1 - w:.2f}", f"x{1 + w:.2f}",
-                             {"effect_multipliers": {lv: 1 - w}}, {"effect_multipliers": {lv: 1 + w}}))
+            variants.append(
+                (
+                    f"effect size: {lv}",
+                    f"x{1 - w:.2f}",
+                    f"x{1 + w:.2f}",
+                    {"effect_multipliers": {lv: 1 - w}},
+                    {"effect_multipliers": {lv: 1 + w}},
+                )
+            )
     w = fin.unit_cost_uncertainty[POLICY_COST_GRADE]
-    variants.append(("programme and hub costs", f"x{1 - w:.2f}", f"x{1 + w:.2f}",
-                     {"policy_cost_multiplier": 1 - w}, {"policy_cost_multiplier": 1 + w}))
+    variants.append(
+        (
+            "programme and hub costs",
+            f"x{1 - w:.2f}",
+            f"x{1 + w:.2f}",
+            {"policy_cost_multiplier": 1 - w},
+            {"policy_cost_multiplier": 1 + w},
+        )
+    )
     for item, row in table[table["used"]].iterrows():
         w = fin.unit_cost_uncertainty[row["grade"]]
-        variants.append((f"unit cost: {item}", f"x{1 - w:.2f}", f"x{1 + w:.2f}",
-                         {"cost_multipliers": {item: 1 - w}}, {"cost_multipliers": {item: 1 + w}}))
+        variants.append(
+            (
+                f"unit cost: {item}",
+                f"x{1 - w:.2f}",
+                f"x{1 + w:.2f}",
+                {"cost_multipliers": {item: 1 - w}},
+                {"cost_multipliers": {item: 1 + w}},
+            )
+        )
     r = fin.discount_rate
     lo_r, hi_r = max(0.0, r - 0.015), min(0.2, r + 0.015)
-    variants.append(("discount rate (years 0-30)", f"{lo_r:.1%}", f"{hi_r:.1%}",
-                     {"finance_overrides": {"discount_rate": lo_r}},
-                     {"finance_overrides": {"discount_rate": hi_r}}))
+    variants.append(
+        (
+            "discount rate (years 0-30)",
+            f"{lo_r:.1%}",
+            f"{hi_r:.1%}",
+            {"finance_overrides": {"discount_rate": lo_r}},
+            {"finance_overrides": {"discount_rate": hi_r}},
+        )
+    )
     dw = fin.deadweight
-    variants.append(("deadweight", f"{dw:.0%}", f"{min(1.0, dw + 0.2):.0%}",
-                     {"finance_overrides": {"deadweight": dw}},
-                     {"finance_overrides": {"deadweight": min(1.0, dw + 0.2)}}))
+    variants.append(
+        (
+            "deadweight",
+            f"{dw:.0%}",
+            f"{min(1.0, dw + 0.2):.0%}",
+            {"finance_overrides": {"deadweight": dw}},
+            {"finance_overrides": {"deadweight": min(1.0, dw + 0.2)}},
+        )
+    )
     grade = scheme_grade(scenario, baseline)
     ob = fin.optimism_bias[grade]
-    variants.append((f"optimism bias (grade {grade})", f"{max(0.0, ob - 0.1):.0%}", f"{min(1.0, ob + 0.1):.0%}",
-                     {"finance_overrides": {"optimism_bias": {grade: max(0.0, ob - 0.1)}}},
-                     {"finance_overrides": {"optimism_bias": {grade: min(1.0, ob + 0.1)}}}))
+    variants.append(
+        (
+            f"optimism bias (grade {grade})",
+            f"{max(0.0, ob - 0.1):.0%}",
+            f"{min(1.0, ob + 0.1):.0%}",
+            {"finance_overrides": {"optimism_bias": {grade: max(0.0, ob - 0.1)}}},
+            {"finance_overrides": {"optimism_bias": {grade: min(1.0, ob + 0.1)}}},
+        )
+    )
     if basis == "cashable":
         for line, share in fin.cashable_share.items():
             if line in ("social_work", "placements"):
                 lo, hi = max(0.0, share - 0.2), min(1.0, share + 0.2)
-                variants.append((f"cashable share: {line}", f"{lo:.0%}", f"{hi:.0%}",
-                                 {"finance_overrides": {"cashable_share": {line: lo}}},
-                                 {"finance_overrides": {"cashable_share": {line: hi}}}))
+                variants.append(
+                    (
+                        f"cashable share: {line}",
+                        f"{lo:.0%}",
+                        f"{hi:.0%}",
+                        {"finance_overrides": {"cashable_share": {line: lo}}},
+                        {"finance_overrides": {"cashable_share": {line: hi}}},
+                    )
+                )
     rows = []
     for name, lo_label, hi_label, lo_kw, hi_kw in variants:
         a_lo = appraise_runs(scenario, baseline, seeds, runner, unit_costs=table, **lo_kw)
         a_hi = appraise_runs(scenario, baseline, seeds, runner, unit_costs=table, **hi_kw)
-        rows.append({"input": name, "low": lo_label, "high": hi_label,
-                     "npv_low": a_lo.npv(basis), "npv_high": a_hi.npv(basis),
-                     "payback_low": a_lo.payback(basis), "payback_high": a_hi.payback(basis)})
+        rows.append(
+            {
+                "input": name,
+                "low": lo_label,
+                "high": hi_label,
+                "npv_low": a_lo.npv(basis),
+                "npv_high": a_hi.npv(basis),
+                "payback_low": a_lo.payback(basis),
+                "payback_high": a_hi.payback(basis),
+            }
+        )
     out = pd.DataFrame(rows)
     out["swing"] = (out["npv_high"] - out["npv_low"]).abs()
     out = out.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
@@ -441,11 +524,19 @@ def tornado(
 
 
 def _linear_root(f0: float, f1: float) -> float:
-    """x where a line through (0, f0) and (1, f1) crosses zero (nan if flat or negative)."""
-    if f1 == f0:
+    """X where a line through (0, f0) and (1, f1) crosses zero (nan if flat or negative)."""
+    if math.isclose(f1, f0, rel_tol=1e-9, abs_tol=1e-6):
         return math.nan
     x = f0 / (f0 - f1)
     return x if x >= 0 else math.nan
+
+
+def _linear_meaning(label: str, f0: float, f1: float, x: float) -> str:
+    if math.isclose(f1, f0, rel_tol=1e-9, abs_tol=1e-6):
+        return f"n/a (NPV does not depend on {label})"
+    if math.isnan(x):
+        return f"no multiplier of 0 or more on {label} makes NPV zero"
+    return f"NPV crosses zero when {label} are x{x:.2f}"
 
 
 def switching_values(
@@ -496,8 +587,10 @@ def switching_values(
             return run(effect_multipliers=dict.fromkeys(levers, m)).payback(basis) <= within
 
         if not pays(top):
-            value, meaning = math.inf, (f"no effect size up to x{top:.2f} (the allowed range) pays back "
-                                        f"within {within} years")
+            value, meaning = (
+                math.inf,
+                (f"no effect size up to x{top:.2f} (the allowed range) pays back within {within} years"),
+            )
         else:
             lo, hi = 0.0, top
             if pays(1.0):
@@ -508,33 +601,57 @@ def switching_values(
                 mid = 0.5 * (lo + hi)
                 lo, hi = (lo, mid) if pays(mid) else (mid, hi)
             value = hi
-            meaning = (f"effect sizes of {', '.join(levers)} x{value:.2f} (within {hi - lo:.2f}) pay back "
-                       f"within {within} years")
-        rows.append({"quantity": "effect-size multiplier for payback within N years", "central": 1.0,
-                     "switching_value": value, "meaning": meaning})
+            meaning = (
+                f"effect sizes of {', '.join(levers)} x{value:.2f} (within {hi - lo:.2f}) pay back "
+                f"within {within} years"
+            )
+        rows.append(
+            {
+                "quantity": "effect-size multiplier for payback within N years",
+                "central": 1.0,
+                "switching_value": value,
+                "meaning": meaning,
+            }
+        )
     placements = [i for i in table.index[table["used"]] if table.loc[i, "budget_line"] == "placements"]
     social = [i for i in table.index[table["used"]] if table.loc[i, "budget_line"] == "social_work"]
     npv1 = central.npv(basis)
     for label, items in (("placement unit costs", placements), ("social work unit costs", social)):
         npv0 = run(cost_multipliers=dict.fromkeys(items, 0.0)).npv(basis)
         x = _linear_root(npv0, npv1)
-        rows.append({"quantity": f"multiplier on {label} for NPV = 0", "central": 1.0, "switching_value": x,
-                     "meaning": "n/a (NPV does not depend on them)" if math.isnan(x)
-                     else f"NPV crosses zero when {label} are x{x:.2f}"})
+        rows.append(
+            {
+                "quantity": f"multiplier on {label} for NPV = 0",
+                "central": 1.0,
+                "switching_value": x,
+                "meaning": _linear_meaning(label, npv0, npv1, x),
+            }
+        )
     npv0 = run(policy_cost_multiplier=0.0).npv(basis)
     x = _linear_root(npv0, npv1)
-    rows.append({"quantity": "multiplier on programme and hub costs for NPV = 0", "central": 1.0,
-                 "switching_value": x, "meaning": "n/a (no programme or hub costs)" if math.isnan(x)
-                 else f"NPV crosses zero when programme and hub costs are x{x:.2f}"})
+    rows.append(
+        {
+            "quantity": "multiplier on programme and hub costs for NPV = 0",
+            "central": 1.0,
+            "switching_value": x,
+            "meaning": _linear_meaning("programme and hub costs", npv0, npv1, x),
+        }
+    )
     if basis != "gross":
-        pv_b = float(central.measures.loc["pv_benefits", basis])
-        pv_c = float(central.measures.loc["pv_costs", basis])
-        keep = 1.0 - fin.deadweight
-        dw = 1.0 - keep * pv_c / pv_b if pv_b > 0 else math.nan
-        rows.append({"quantity": "deadweight for NPV = 0", "central": fin.deadweight,
-                     "switching_value": dw if 0 <= dw <= 1 else math.nan,
-                     "meaning": f"NPV is zero when {dw:.0%} of the effect would have happened anyway"
-                     if 0 <= dw <= 1 else "no deadweight in 0-100% makes NPV zero"})
+        d0 = run(finance_overrides={"deadweight": 0.0}).npv(basis)
+        d1 = run(finance_overrides={"deadweight": 1.0}).npv(basis)
+        dw = _linear_root(d0, d1)
+        ok = not math.isnan(dw) and dw <= 1.0
+        rows.append(
+            {
+                "quantity": "deadweight for NPV = 0",
+                "central": fin.deadweight,
+                "switching_value": dw if ok else math.nan,
+                "meaning": f"NPV is zero when {dw:.0%} of the effect would have happened anyway"
+                if ok
+                else "no deadweight in 0-100% makes NPV zero",
+            }
+        )
     cf = central.cashflow
     benefit = cf[f"benefit_{basis}"].to_numpy()
     cost = cf["investment"].to_numpy()
@@ -552,6 +669,12 @@ def switching_values(
         r_star, meaning = 0.5 * (lo + hi), f"NPV is zero at a discount rate of {0.5 * (lo + hi):.2%}"
     else:
         r_star, meaning = math.nan, "NPV keeps its sign for every discount rate from 0% to 20%"
-    rows.append({"quantity": "discount rate for NPV = 0", "central": fin.discount_rate,
-                 "switching_value": r_star, "meaning": meaning})
+    rows.append(
+        {
+            "quantity": "discount rate for NPV = 0",
+            "central": fin.discount_rate,
+            "switching_value": r_star,
+            "meaning": meaning,
+        }
+    )
     return pd.DataFrame(rows)
