@@ -1,0 +1,137 @@
+"""Validation: the 2006-2018 replay against the published series, and its summary.
+
+The replay (``scenarios/history_2006_2018.toml``) starts England from the 31 March 2006
+position and runs it forward with the recorded drivers only: child population growth,
+the Baby P shock (November 2008), the cut to early help from 2010 and the rise in
+unaccompanied asylum-seeking children from 2015. No rate is set for a particular year.
+The result is compared, year by year, with the DfE series in
+``shared/data/england_cla_time_series_1994_2018.csv`` (looked after at 31 March,
+starts, ceases).
+
+Run ``python -m simulator.validation`` to print the comparison (the docs' command).
+
+References:
+    Department for Education, *Children looked after in England including adoptions*
+    (time series 1994-2018), Open Government Licence.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulator.schema import Scenario, load_scenario
+
+DATA = Path(__file__).parent / "data"
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+HISTORY = SCENARIOS / "history_2006_2018.toml"
+MEASURES = {
+    "Children looked after at 31 March": "lac_31_march",
+    "Children starting to be looked after during the year": "lac_starts",
+    "Children ceasing to be looked after during the year": "lac_ceases",
+    "Children looked after at 31 March who were unaccompanied asylum-seeking children": "uasc_31_march",
+}
+#: Acceptance (issue 7): stock within this share every year 2008-2018 ...
+STOCK_TOLERANCE = 0.07
+#: ... and the 2008-2018 rise within this many percentage points.
+RISE_TOLERANCE_POINTS = 7.0
+
+
+def published_series(path: str | Path | None = None) -> pd.DataFrame:
+    """The DfE England series as one row per year (``year`` and the :data:`MEASURES` columns)."""
+    raw = pd.read_csv(path or DATA / "england_cla_time_series_1994_2018.csv")
+    raw = raw[raw["measure"].isin(MEASURES)]
+    raw = raw.assign(number=pd.to_numeric(raw["number"], errors="coerce"))
+    table = raw.pivot(index="year", columns="measure", values="number").rename(columns=MEASURES)
+    return table.reset_index()[["year", *MEASURES.values()]]
+
+
+def replay(
+    scenario: Scenario | str | Path = HISTORY,
+    *,
+    seeds: Sequence[int] = (1,),
+    sample_fraction: float | None = None,
+    view: str = "agent",
+) -> pd.DataFrame:
+    """Run the replay and compare it with the published series, year by year.
+
+    Args:
+        scenario: the replay scenario (a file or a validated :class:`Scenario`).
+        seeds: seeds of the agent-based runs (their mean is compared).
+        sample_fraction: override ``run.sample_fraction`` (e.g. 0.05 for speed).
+        view: ``"agent"`` (the agent-based model) or ``"aggregate"`` (the expected-value view).
+
+    Returns:
+        One row per reported year: the model's and the published looked after at
+        31 March, starts and ceases, and the model's error in % for each.
+    """
+    if not isinstance(scenario, Scenario):
+        over = {"run": {"sample_fraction": sample_fraction, "record_episodes": False}}
+        if sample_fraction is None:
+            del over["run"]["sample_fraction"]
+        scenario = load_scenario(scenario, over)
+    cols = ["lac_31_march", "lac_starts", "lac_ceases"]
+    if view == "aggregate":
+        from simulator.aggregate import run_aggregate
+
+        model_table = run_aggregate(scenario).annual[["year", *cols]]
+    elif view == "agent":
+        from simulator.model import CSCModel
+
+        runs = []
+        for seed in seeds:
+            m = CSCModel(scenario, seed=seed)
+            m.run()
+            runs.append(m.results().annual[["year", *cols]])
+        model_table = pd.concat(runs).groupby("year", as_index=False).mean()
+    else:
+        raise ValueError(f"view = {view!r}: use 'agent' or 'aggregate'")
+    pub = published_series()
+    out = model_table.merge(pub, on="year", suffixes=("_model", "_published"))
+    for c in cols:
+        out[f"{c}_error_pct"] = 100.0 * (out[f"{c}_model"] / out[f"{c}_published"] - 1.0)
+    order = ["year"] + [f"{c}_{k}" for c in cols for k in ("model", "published", "error_pct")]
+    return out[order]
+
+
+def summarise(table: pd.DataFrame, first: int = 2008, last: int = 2018) -> dict[str, float | bool]:
+    """The acceptance figures of a replay table: worst stock error and the rise over the period."""
+    t = table.set_index("year")
+    span = t.loc[first:last]
+    worst = float(span["lac_31_march_error_pct"].abs().max())
+    rise_model = 100.0 * (t.loc[last, "lac_31_march_model"] / t.loc[first, "lac_31_march_model"] - 1)
+    rise_pub = 100.0 * (t.loc[last, "lac_31_march_published"] / t.loc[first, "lac_31_march_published"] - 1)
+    return {
+        "worst_stock_error_pct": worst,
+        "worst_stock_error_year": int(span["lac_31_march_error_pct"].abs().idxmax()),
+        "rise_model_pct": float(rise_model),
+        "rise_published_pct": float(rise_pub),
+        "stock_within_tolerance": bool(worst <= 100 * STOCK_TOLERANCE),
+        "rise_within_tolerance": bool(abs(rise_model - rise_pub) <= RISE_TOLERANCE_POINTS),
+        "mean_abs_starts_error_pct": float(span["lac_starts_error_pct"].abs().mean()),
+        "mean_abs_ceases_error_pct": float(span["lac_ceases_error_pct"].abs().mean()),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the replay comparison and its summary."""
+    p = argparse.ArgumentParser(prog="python -m simulator.validation", description=__doc__.splitlines()[0])
+    p.add_argument("--scenario", default=str(HISTORY))
+    p.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--sample-fraction", type=float, default=0.05)
+    p.add_argument("--view", choices=["agent", "aggregate"], default="agent")
+    args = p.parse_args(argv)
+    table = replay(args.scenario, seeds=args.seeds, sample_fraction=args.sample_fraction, view=args.view)
+    with pd.option_context("display.width", 200):
+        print(table.round(1).to_string(index=False))
+    for key, value in summarise(table).items():
+        print(f"{key}: {np.round(value, 1) if isinstance(value, float) else value}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
