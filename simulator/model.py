@@ -23,7 +23,7 @@ import mesa
 import numpy as np
 
 from simulator.agents import kernel as kn
-from simulator.agents.families import N_CODES, N_DECILES, N_NEED, FamilyTable
+from simulator.agents.families import N_CELLS, N_DECILES, N_NEED, FamilyTable
 from simulator.agents.services import Services
 from simulator.recording import COUNTERS, FLOW_NAMES
 from simulator.schema import Scenario, series_values
@@ -236,8 +236,8 @@ class CSCModel(mesa.Model):
 
     def _record(self) -> None:
         sv = self.services
-        cube = sv.cube[:N_CODES].reshape(4, N_NEED, N_DECILES)
-        fam_cube = sv.fam_cube[:N_CODES].reshape(4, N_NEED, N_DECILES)
+        cube = sv.cube[:N_CELLS].reshape(4, N_NEED, N_DECILES)
+        fam_cube = sv.fam_cube[:N_CELLS].reshape(4, N_NEED, N_DECILES)
         stocks = sv.stocks()
         sv.caseload = stocks[State.CIN] + stocks[State.CP] + stocks[State.LAC]
         m = self.month - self.burn_in

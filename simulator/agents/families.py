@@ -25,7 +25,7 @@ MAX_CHILDREN = kn.K
 AGE_18 = kn.AGE_18
 FLAG_PRIOR, FLAG_CARE_LEAVER_PARENT, FLAG_UASC = kn.FLAG_PRIOR, kn.FLAG_CLP, kn.FLAG_UASC
 NO_MONTH = -(2**30)
-N_STATES, N_NEED, N_DECILES, N_CODES = 4, 4, 10, kn.N_CODES
+N_STATES, N_NEED, N_DECILES, N_CODES, N_CELLS = 4, 4, 10, kn.N_CODES, kn.N_CELLS
 
 _FAMILY = {name: i for i, name in enumerate(kn.FAMILY_COLUMNS)}
 _CHILD = {name: i for i, name in enumerate(kn.CHILD_COLUMNS)}
@@ -64,7 +64,10 @@ class FamilyTable:
 
     def recode(self, rows: np.ndarray) -> None:
         """Refresh the hazard code after changing ``state`` or ``need`` of rows."""
-        self.code[rows] = (self.state[rows] * N_NEED + self.need[rows]) * N_DECILES + self.decile[rows]
+        flags = self.flags[rows]
+        bits = (flags & 3) + np.where(flags & kn.FLAG_RECENT, 4, 0)
+        self.code[rows] = ((self.state[rows] * N_NEED + self.need[rows]) * N_DECILES
+                           + self.decile[rows]) * 8 + bits
 
     def home_slots(self, rows: np.ndarray) -> np.ndarray:
         """Mask (len(rows), MAX_CHILDREN) of children present and living at home."""

@@ -26,7 +26,7 @@ from numba import njit
 
 # -- family columns FI[row, X] ---------------------------------------------------------------
 FAMILY_COLUMNS = {
-    "fam_id": -1, "decile": 0, "need": 0, "state": 0, "code": 160, "since": 0, "flags": 0,
+    "fam_id": -1, "decile": 0, "need": 0, "state": 0, "code": 1280, "since": 0, "flags": 0,
     "closed_month": -(2**30), "last_referral": -(2**30), "n_kids": 0, "n_home": 0, "n_lac": 0,
     "review": 2**30, "next_due": 2**30, "care_entries": 0, "lever_0": 0, "lever_1": 0, "lever_2": 0,
 }
@@ -70,12 +70,16 @@ RT_S20, RT_ORDER, RT_EMERGENCY, RT_UASC = range(4)
 EV_ADVERSE, EV_RECOVERY, EV_REFERRAL, EV_ASSESSMENT, EV_NFA, EV_S47, EV_STATE, EV_ENTERED_CARE, \
     EV_LEFT_CARE, EV_MOVED_IN, EV_MOVED_AWAY, EV_BIRTH, EV_TURNED_18, EV_PROGRAMME = range(14)
 CONTEXTUAL_HARM = 4
-FLAG_PRIOR, FLAG_CLP, FLAG_UASC = 1, 2, 4
+FLAG_PRIOR, FLAG_CLP, FLAG_UASC, FLAG_RECENT = 1, 2, 4, 8
 K = 6
 AGE_18 = 216
 FAR = 2**30
 NO_MONTH = -(2**30)
-N_CODES = 160
+#: Stock cells: family state x need x decile (what the monthly tally counts).
+N_CELLS = 160
+#: Hazard codes: a cell x 8 history bits (earlier involvement, care-leaver parent, case closed in the
+#: last 12 months), so the stage-one bound is exact for history; free rows have code N_CODES.
+N_CODES = N_CELLS * 8
 ADVERSE, RECOVER, REFER, IDENTIFY, CLOSE, S47, CARE = range(7)
 
 # -- parameters PV[...]: scalars, then vectors -----------------------------------------------
@@ -195,8 +199,10 @@ def close_episode(FI, CI, LE, LJ, M, free, PV, rng, e, t, reason):
 
 @njit(cache=True, inline="always")
 def recode(FI, CI, LE, LJ, M, free, PV, rng, row):
-    """Refresh the (state, need, decile) hazard code of a family."""
-    FI[row, CODE] = (FI[row, STATE] * 4 + FI[row, NEED]) * 10 + FI[row, DECILE]
+    """Refresh the hazard code of a family: (state, need, decile) and its history bits."""
+    flags = FI[row, FLAGS]
+    bits = (flags & 3) + (4 if flags & FLAG_RECENT else 0)
+    FI[row, CODE] = ((FI[row, STATE] * 4 + FI[row, NEED]) * 10 + FI[row, DECILE]) * 8 + bits
 
 
 @njit(cache=True, inline="always")
@@ -243,6 +249,7 @@ def set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, new, reason):
         FI[row, FLAGS] |= FLAG_PRIOR
     if new == U:
         FI[row, CLOSED] = t
+        FI[row, FLAGS] |= FLAG_RECENT
     if new == CP:
         FI[row, REVIEW] = t + int(PV[P_CP_FIRST_REVIEW])
     recode(FI, CI, LE, LJ, M, free, PV, rng, row)
@@ -652,6 +659,9 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates):
     rates[ADVERSE] = (adv + PV[P_CH_RATE] * teens) * dep if need < 3 else 0.0
     ref = PV[P_RA_REF]
     recent = t - FI[row, CLOSED] < 12
+    if not recent and flags & FLAG_RECENT:
+        FI[row, FLAGS] = flags & ~FLAG_RECENT  # the bound may stay looser until now: still a bound
+        recode(FI, CI, LE, LJ, M, free, PV, rng, row)
     if recent:
         ref *= PV[P_REREF_MULT]
     if flags & FLAG_PRIOR:
@@ -876,7 +886,7 @@ def tally(FI, CI, LE, LJ, M, free, PV, rng, cube, fam_cube, lac_dec, uasc_lac_de
     for row in range(FI.shape[0]):
         if FI[row, FAM_ID] < 0:
             continue
-        c = FI[row, CODE]
+        c = FI[row, CODE] >> 3
         nh = FI[row, N_HOME]
         n_kids_total += FI[row, N_KIDS]
         cube[c] += nh

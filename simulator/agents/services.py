@@ -94,8 +94,8 @@ class Services:
         self.LE = np.zeros((log_cap, len(kn.EPISODE_COLUMNS)), dtype=np.int32)
         self.LJ = np.zeros((log_cap * 4, len(kn.JOURNEY_COLUMNS)), dtype=np.int32)
         self.PV = np.zeros(kn.N_PV)
-        self.cube = np.zeros(kn.N_CODES + 1)
-        self.fam_cube = np.zeros(kn.N_CODES + 1)
+        self.cube = np.zeros(kn.N_CELLS)
+        self.fam_cube = np.zeros(kn.N_CELLS)
         self.lac_dec = np.zeros(10)
         self.uasc_lac_dec = np.zeros(10)
         self.n_children = 0
@@ -226,12 +226,16 @@ class Services:
             return
         self._bound_key = key
         codes = np.arange(kn.N_CODES)
-        st, nd, dc = codes // 40, (codes // 10) % 4, codes % 10
+        cell, bits = codes // 8, codes % 8
+        st, nd, dc = cell // 40, (cell // 10) % 4, cell % 10
+        prior, clp, recent = bits & 1, bits & 2, bits & 4
         r = self.base_rates[st, nd].copy()
         dep = self.dep_mult[dc]
-        flag_max = sc.need.care_leaver_parent_multiplier * sc.need.prior_involvement_multiplier
-        r[:, kn.ADVERSE] = (r[:, kn.ADVERSE] * flag_max + P[kn.P_CH_RATE] * kn.K) * dep * (nd < 3)
-        r[:, kn.REFER] *= P[kn.P_RA_REF] * P[kn.P_REREF_MULT] * P[kn.P_PRIOR_REF]
+        adverse = np.where(clp, sc.need.care_leaver_parent_multiplier, 1.0) * np.where(
+            prior, sc.need.prior_involvement_multiplier, 1.0)
+        r[:, kn.ADVERSE] = (r[:, kn.ADVERSE] * adverse + P[kn.P_CH_RATE] * kn.K) * dep * (nd < 3)
+        r[:, kn.REFER] *= P[kn.P_RA_REF] * np.where(recent, P[kn.P_REREF_MULT], 1.0) * np.where(
+            prior, P[kn.P_PRIOR_REF], 1.0)
         r[:, kn.S47] *= P[kn.P_RA_S47]
         r[:, kn.CARE] *= P[kn.P_RA_CARE]
         r *= lever_max[None, :]
@@ -301,7 +305,7 @@ class Services:
 
     def stocks(self) -> np.ndarray:
         """Children by State (UNIVERSAL..LAC) now, from the last tally."""
-        cube = self.cube[: kn.N_CODES].reshape(4, 4, 10)
+        cube = self.cube.reshape(4, 4, 10)
         return np.append(cube.sum(axis=(1, 2)), self.lac_place.sum())
 
     @property
