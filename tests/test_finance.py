@@ -385,6 +385,10 @@ def test_workbook_reads_back_with_five_sheets_and_cashflow_totals(tmp_path):
     assert prov["master seed"] == 2 and prov["central seeds"] == "2, 3"
     summary = [c for row in wb["Summary"].iter_rows(values_only=True) for c in row if c is not None]
     assert "gross" in summary and "net" in summary
+    assert any(str(c).startswith("Central estimate seed by seed") for c in summary)
+    by_seed = report.central_by_seed
+    assert by_seed["seed"].tolist() == [2, 3]
+    assert by_seed.attrs["npv_se"] == pytest.approx(by_seed["npv_net"].std(ddof=1) / np.sqrt(2))
 
 
 # -- the finance notebook ---------------------------------------------------------------------------

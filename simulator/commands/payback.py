@@ -183,6 +183,12 @@ def _print_summary(report: Any) -> None:
     for col in table.columns:
         table[col] = [f"{v:,.2f}" if isinstance(v, float) else v for v in table[col]]
     print(table.to_string())
+    bs = report.central_by_seed
+    if bs is not None and len(bs) > 1:
+        print(
+            f"Central estimate: mean of {len(bs)} paired seeds; standard error of the mean NPV "
+            f"({report.basis}) = {bs.attrs['npv_se']:,.0f}"
+        )
     mc = report.monte_carlo
     if mc is not None:
         s = mc.summary.set_index(["measure", "basis"])

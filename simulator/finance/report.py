@@ -66,6 +66,8 @@ class PaybackReport:
         within_years: N of "payback within N years".
         basis: headline view (``net`` by default).
         provenance: version, seeds, file hashes, command.
+        central_by_seed: NPV and payback of each central seed alone (how far chance moves
+            the central estimate), with ``attrs["npv_se"]`` the standard error of the mean NPV.
     """
 
     scenario: Scenario
@@ -80,6 +82,7 @@ class PaybackReport:
     within_years: int
     basis: str = "net"
     provenance: dict[str, Any] = field(default_factory=dict)
+    central_by_seed: pd.DataFrame | None = None
 
     def summary_table(self) -> pd.DataFrame:
         """Measures by view (gross, net, cashable) with payback in words."""
@@ -211,6 +214,7 @@ def payback_report(
 
     table = unit_cost_table(scenario)
     central = appraise_runs(scenario, baseline, seeds, runner, unit_costs=table)
+    by_seed = seed_table(scenario, baseline, seeds, runner, table, basis)
     mc = (
         monte_carlo(scenario, baseline, runs=runs, seed=seed, runner=runner, within_years=within, basis=basis)
         if runs > 0
@@ -251,8 +255,48 @@ def payback_report(
         "files": files,
     }
     return PaybackReport(
-        scenario, baseline, central, table, mc, tor, sw, seeds, int(seed), within, basis, prov
+        scenario, baseline, central, table, mc, tor, sw, seeds, int(seed), within, basis, prov, by_seed
     )
+
+
+def seed_table(
+    scenario: Scenario,
+    baseline: Scenario,
+    seeds: Sequence[int],
+    runner: ModelRunner,
+    unit_costs: pd.DataFrame,
+    basis: str = "net",
+) -> pd.DataFrame:
+    """NPV and payback of each paired seed alone, and the standard error of the mean NPV.
+
+    Args:
+        scenario: the scheme.
+        baseline: the counterfactual.
+        seeds: the central seeds (their runs are cached, so this costs no new model runs).
+        runner: the caching :class:`ModelRunner`.
+        unit_costs: the unit-cost table.
+        basis: the view whose standard error is stored in ``attrs["npv_se"]``.
+
+    Returns:
+        One row per seed: ``seed``, ``npv_<view>`` and ``payback_years_<view>`` for each view.
+    """
+    from simulator.finance.uncertainty import appraise_runs
+
+    rows = []
+    for s in seeds:
+        a = appraise_runs(scenario, baseline, [s], runner, unit_costs=unit_costs)
+        rows.append(
+            {
+                "seed": int(s),
+                **{f"npv_{b}": a.npv(b) for b in BASES},
+                **{f"payback_years_{b}": a.payback(b) for b in BASES},
+            }
+        )
+    df = pd.DataFrame(rows)
+    v = df[f"npv_{basis}"].to_numpy(dtype=float)
+    df.attrs["npv_se"] = float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else math.nan
+    df.attrs["basis"] = basis
+    return df
 
 
 # -- workbook -------------------------------------------------------------------------------------
@@ -284,7 +328,7 @@ def _write_block(
     if pairs is not None:
         for k, v in pairs:
             ws.cell(row=row, column=1, value=k)
-            ws.cell(row=row, column=2, value=_cell(v))
+            _put(ws, row, 2, v)
             row += 1
     if df is not None:
         for j, col in enumerate(df.columns, start=1):
@@ -292,9 +336,17 @@ def _write_block(
         row += 1
         for rec in df.itertuples(index=False):
             for j, v in enumerate(rec, start=1):
-                ws.cell(row=row, column=j, value=_cell(v))
+                _put(ws, row, j, v)
             row += 1
     return row + 1
+
+
+def _put(ws: Any, row: int, col: int, v: Any) -> None:
+    """Write a value with a readable number format (money to the pound, ratios to 4 places)."""
+    value = None if v is None else _cell(v)
+    cell = ws.cell(row=row, column=col, value=value)
+    if isinstance(value, float):
+        cell.number_format = "#,##0" if abs(value) >= 100 else "0.0000"
 
 
 def _cell(v: Any) -> Any:
@@ -362,6 +414,16 @@ def write_workbook(report: PaybackReport, path: str | Path) -> Path:
     )
     row = _write_block(ws, row, "Central estimate: gross and net side by side", report.summary_table())
     row = _write_block(ws, row, "What the views mean", pairs=[(k, v) for k, v in a.notes.items()])
+    bs = report.central_by_seed
+    if bs is not None and len(bs) > 1:
+        se = bs.attrs.get("npv_se", math.nan)
+        row = _write_block(
+            ws,
+            row,
+            f"Central estimate seed by seed (standard error of the mean NPV ({report.basis}): "
+            f"{se:,.0f}; add seeds with --central-seeds if it is large against the NPV)",
+            bs,
+        )
     mc = report.monte_carlo
     if mc is not None:
         s = mc.summary.copy()
@@ -431,7 +493,7 @@ def write_workbook(report: PaybackReport, path: str | Path) -> Path:
         ws.cell(row=1, column=j, value=col)
     for i, rec in enumerate(cf.itertuples(index=False), start=2):
         for j, v in enumerate(rec, start=1):
-            ws.cell(row=i, column=j, value=None if v is None else _cell(v))
+            _put(ws, i, j, v)
     ws.freeze_panes = "B2"
 
     ws = wb.create_sheet("Sensitivity")

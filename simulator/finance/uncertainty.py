@@ -588,7 +588,7 @@ def switching_values(
 
         if not pays(top):
             value, meaning = (
-                math.inf,
+                math.nan,
                 (f"no effect size up to x{top:.2f} (the allowed range) pays back within {within} years"),
             )
         else:
