@@ -566,13 +566,14 @@ def plot_cumulative(report: PaybackReport, path: str | Path) -> Path:
     ax.axhline(0, color="black", lw=0.8)
     pb = a.payback(b)
     if math.isfinite(pb):
-        ax.axvline(pb, color="tab:green", lw=1)
+        ax.axvline(pb, color="tab:red", lw=1, ls="--")
+        ax.plot([pb], [0], "o", color="tab:red")
         ax.annotate(
             f"break-even ({b}): {pb:.1f} years",
             (pb, 0),
             textcoords="offset points",
             xytext=(5, 10),
-            color="tab:green",
+            color="tab:red",
         )
     else:
         ax.set_title(f"{b}: {format_payback(pb, a.horizon)}", fontsize=10)
