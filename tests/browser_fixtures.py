@@ -60,12 +60,13 @@ class AppServer:
                 self.process.wait(10)
 
 
-def start_app(log_dir: Path, port: int | None = None, timeout: float = 240.0) -> AppServer:
+def start_app(log_dir: Path, port: int | None = None, timeout: float = 240.0,
+              env: dict[str, str] | None = None) -> AppServer:
     """Start ``python -m simulator app`` on 127.0.0.1 and wait until the page answers."""
     port = port or free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     err, out = log_dir / "server.stderr.log", log_dir / "server.stdout.log"
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
     proc = subprocess.Popen([sys.executable, "-m", "simulator", "app", "--host", "127.0.0.1",
                              "--port", str(port)], cwd=ROOT, env=env,
                             stdout=out.open("w"), stderr=err.open("w"))

@@ -14,6 +14,7 @@ area, so "prevention investment" can be tried in England or a calibrated LA.
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import re
@@ -113,8 +114,8 @@ class Area:
     sample_fraction: float | None = None  # None: the file's own
 
     def data(self) -> dict[str, Any]:
-        """The area's scenario dict (file chain merged, unvalidated)."""
-        return read_scenario_dict(self.path)
+        """The area's scenario dict (file chain merged, unvalidated; cached while the file is unchanged)."""
+        return copy.deepcopy(_read_cached(str(self.path), _mtime(self.path)))
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,24 @@ class Preset:
     overrides: Mapping[str, Any]
 
 
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+@functools.lru_cache(maxsize=256)
+def _read_cached(path: str, _mtime_ns: int) -> dict[str, Any]:
+    return read_scenario_dict(path)
+
+
+def _signature(folder: Path) -> tuple[tuple[str, int], ...]:
+    """File names and modification times of the scenario files (to notice new presets)."""
+    files = list(folder.glob("*.toml")) + list((folder / "la").glob("*.toml"))
+    return tuple(sorted((str(p), _mtime(p)) for p in files))
+
+
 def _title(stem: str) -> str:
     return stem.replace("_", " ").replace("-", " ").strip().capitalize()
 
@@ -136,6 +155,11 @@ def _title(stem: str) -> str:
 def list_areas(folder: Path | None = None) -> list[Area]:
     """Typical LA, England (sampled) and each calibrated LA under ``scenarios/la/``."""
     folder = folder or scenarios_dir()
+    return list(_areas(folder, _signature(folder)))
+
+
+@functools.lru_cache(maxsize=8)
+def _areas(folder: Path, _sig: tuple) -> tuple[Area, ...]:
     areas = [Area("baseline", "Typical local authority", folder / "baseline.toml")]
     if (folder / "england.toml").exists():
         areas.append(Area("england", "England (sampled)", folder / "england.toml",
@@ -144,7 +168,7 @@ def list_areas(folder: Path | None = None) -> list[Area]:
     if la.is_dir():
         for path in sorted(la.glob("*.toml")):
             areas.append(Area(f"la/{path.stem}", _title(path.stem), path))
-    return areas
+    return tuple(areas)
 
 
 def diff(data: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, Any]:
@@ -163,6 +187,11 @@ def diff(data: Mapping[str, Any], base: Mapping[str, Any]) -> dict[str, Any]:
 def list_presets(folder: Path | None = None) -> list[Preset]:
     """``None`` (the area as it is) plus every scenario file that is not an area."""
     folder = folder or scenarios_dir()
+    return list(_presets(folder, _signature(folder)))
+
+
+@functools.lru_cache(maxsize=8)
+def _presets(folder: Path, _sig: tuple) -> tuple[Preset, ...]:
     base = read_scenario_dict(folder / "baseline.toml")
     presets = [Preset("none", "No change (the area as it is)", None,
                       "The chosen area with today's practice and no levers.", "", {})]
@@ -180,7 +209,7 @@ def list_presets(folder: Path | None = None) -> list[Preset]:
         presets.append(Preset(path.stem, _title(str(text.get("name", path.stem))), path,
                               str(data.get("description", "")).strip(),
                               str(data.get("evidence", "")).strip(), overrides))
-    return presets
+    return tuple(presets)
 
 
 # -- the lever panel from the schema ---------------------------------------------------------------

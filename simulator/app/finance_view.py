@@ -145,6 +145,32 @@ def _estimate(scenario: Scenario, baseline_annual: pd.DataFrame, scenario_annual
 # -- the adapter ---------------------------------------------------------------------------------
 
 
+def run_cost_lines(scenario: Scenario, results: Any) -> tuple[str, pd.DataFrame] | None:
+    """One run's cost by budget line, computed where the run was (a worker process).
+
+    Returns:
+        ``(unit-cost digest, costs by line)``, or None without the finance module. The
+        digest says which unit costs and finance settings the lines were priced with.
+    """
+    fin = _finance_module()
+    if fin is None:
+        return None
+    try:
+        digest = _cost_digest(scenario)
+        lines = fin.costs_by_line(fin.activities(results), fin.unit_cost_table(scenario), scenario.finance)
+        return digest, lines
+    except Exception:  # noqa: BLE001 - the view recomputes (and reports) in the server
+        return None
+
+
+def _cost_digest(scenario: Scenario) -> str:
+    import hashlib
+    import json
+
+    data = {"costs": scenario.costs.model_dump(mode="json"), "finance": scenario.finance.model_dump(mode="json")}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def finance_view(scenario: Scenario, baseline: Any, result: Any,
                  baseline_scenario: Scenario | None = None) -> FinanceView:
     """Costs by budget line, cumulative net cost, break-even, payback and NPV.
@@ -173,7 +199,16 @@ def finance_view(scenario: Scenario, baseline: Any, result: Any,
 def _from_module(fin: Any, scenario: Scenario, baseline: Any, result: Any,
                  baseline_scenario: Scenario | None, basis: str = "net") -> FinanceView:
     """Read the finance module's figures (its API, adapted in this one place)."""
-    appraisal = fin.appraise_results(scenario, baseline_scenario or scenario, result, baseline)
+    pre_b, pre_s = getattr(baseline, "cost_lines", None), getattr(result, "cost_lines", None)
+    if pre_b and pre_s and pre_b[0] == pre_s[0] == _cost_digest(scenario):
+        # both runs were priced in their workers with the scheme's unit costs: appraise only
+        from simulator.finance.uncertainty import scheme_grade
+
+        appraisal = fin.appraise(pre_b[1], pre_s[1], scenario.finance,
+                                 grade=scheme_grade(scenario, baseline_scenario or scenario),
+                                 start_year=scenario.run.start_year)
+    else:
+        appraisal = fin.appraise_results(scenario, baseline_scenario or scenario, result, baseline)
     cf = appraisal.cashflow.set_index("year")
     lines = list(fin.BUDGET_LINES)
     base = cf[[f"baseline_{x}" for x in lines]].set_axis(lines, axis=1)

@@ -35,7 +35,7 @@ _MONTHLY_KEEP = ("month", "reporting_year", "unmet_high_need", "hidden_high_need
                  "caseload_pressure", "early_help_places")
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity (the UI compares arguments on every render)
 class RunOutput:
     """The tables of one run that the app shows (no model object: it crosses processes)."""
 
@@ -45,6 +45,7 @@ class RunOutput:
     policy: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    cost_lines: tuple[str, pd.DataFrame] | None = None
 
 
 def scenario_key(data: Mapping[str, Any], seed: int) -> str:
@@ -72,8 +73,11 @@ def simulate(data: Mapping[str, Any], seed: int) -> RunOutput:
     keep = [c for c in res.monthly.columns
             if c in _MONTHLY_KEEP or c.startswith(("children_", "flow_", "lac_"))]
     meta = {k: v for k, v in res.meta.items() if not k.startswith("_")}
-    return RunOutput(res.annual, res.monthly[keep].copy(), res.equity, res.policy, meta,
-                     time.perf_counter() - t0)
+    seconds = time.perf_counter() - t0
+    from simulator.app.finance_view import run_cost_lines
+
+    return RunOutput(res.annual, res.monthly[keep].copy(), res.equity, res.policy, meta, seconds,
+                     run_cost_lines(scenario, res))
 
 
 def _watch_parent(parent: int) -> None:
@@ -122,6 +126,7 @@ class Runner:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._inflight: dict[str, Future] = {}
+        self.prefetch_enabled = os.environ.get("CSC_APP_PREFETCH", "1") not in ("0", "false", "no")
 
     # -- pool --------------------------------------------------------------------------------
 
@@ -174,6 +179,31 @@ class Runner:
             self._inflight.pop(key, None)
 
     # -- submitting --------------------------------------------------------------------------
+
+    def busy(self) -> int:
+        """Runs submitted and not finished."""
+        with self._lock:
+            return sum(1 for f in self._inflight.values() if not f.done())
+
+    def prefetch(self, data: Mapping[str, Any], seed: int) -> bool:
+        """Run a scenario the user is likely to ask for next, only if a worker is idle.
+
+        A prefetch never queues behind or ahead of a user's run: it starts only while
+        fewer runs are in flight than there are workers. Its result goes to the cache.
+
+        Returns:
+            True if a run was started.
+        """
+        if not self.prefetch_enabled or self.workers <= 0:
+            return False
+        key = scenario_key(data, seed)
+        with self._lock:
+            if key in self._cache or key in self._inflight:
+                return False
+        if self.busy() >= self.workers:
+            return False
+        self.submit(data, seed)
+        return True
 
     def submit(self, data: Mapping[str, Any], seed: int) -> Future:
         """A future of the run's :class:`RunOutput` (already done if cached or in flight)."""

@@ -15,7 +15,10 @@ ones only if no newer change was made meanwhile.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
+from collections.abc import Iterator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -23,17 +26,19 @@ from typing import Any, cast
 import solara
 
 from simulator.app import catalog
-from simulator.app.runs import RunOutput, RunTicket
+from simulator.app.runs import RunOutput, RunTicket, get_runner
 from simulator.schema import Scenario, ScenarioError, build_scenario, deep_merge
 
 SEED_FIELD = catalog.field_info("run.seed")[0]
 DEFAULT_SEED = int(SEED_FIELD.get_default())
 SEED_MAX = 2**63 - 1
+#: Print where the time goes between a lever move and the redraw (``CSC_APP_TIMING=1``).
+TIMING = os.environ.get("CSC_APP_TIMING", "") not in ("", "0")
 #: Seeds run for the uncertainty bands.
 BAND_SEEDS = 5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: never cell by cell
 class Outcome:
     """Results on screen: a baseline and a scenario run with the same seed."""
 
@@ -43,10 +48,11 @@ class Outcome:
     scenario_scenario: Scenario
     generation: int
     requested_at: float
+    number: int = 0
     shown_at: float = field(default_factory=time.perf_counter)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Bands:
     """Runs over several seeds for the uncertainty bands."""
 
@@ -71,26 +77,29 @@ status = solara.reactive("starting")
 outcome: solara.Reactive[Outcome | None] = solara.reactive(cast(Outcome | None, None))
 bands: solara.Reactive[Bands | None] = solara.reactive(cast(Bands | None, None))
 bands_status = solara.reactive("")
-runs_shown = solara.reactive(0)
 _ticket: solara.Reactive[RunTicket | None] = solara.reactive(cast(RunTicket | None, None))
 _band_ticket: solara.Reactive[RunTicket | None] = solara.reactive(cast(RunTicket | None, None))
+#: The lever moved last (its neighbouring values are run ahead while the room talks).
+last_lever: solara.Reactive[str | None] = solara.reactive(cast(str | None, None))
 
 
 # -- composing scenarios -----------------------------------------------------------------------------
 
 
-def area() -> catalog.Area:
-    """The chosen area."""
+def area(peek: bool = False) -> catalog.Area:
+    """The chosen area (``peek``: read without subscribing the calling component)."""
+    key = area_key.peek() if peek else area_key.value
     for a in catalog.list_areas():
-        if a.key == area_key.value:
+        if a.key == key:
             return a
     return catalog.list_areas()[0]
 
 
-def preset() -> catalog.Preset:
-    """The chosen preset."""
+def preset(peek: bool = False) -> catalog.Preset:
+    """The chosen preset (``peek``: read without subscribing the calling component)."""
+    key = preset_key.peek() if peek else preset_key.value
     for p in catalog.list_presets():
-        if p.key == preset_key.value:
+        if p.key == key:
             return p
     return catalog.list_presets()[0]
 
@@ -107,10 +116,11 @@ def compose(area_: catalog.Area | None = None, preset_: catalog.Preset | None = 
     Raises:
         ScenarioError: a setting the schema does not allow (one line per problem).
     """
-    area_ = area_ or area()
-    preset_ = preset_ or preset()
-    user = overrides.value if user is None else user
-    seed_ = seed.value if seed_ is None else seed_
+    # actions run from effects and callbacks too: peek, so no component subscribes here
+    area_ = area_ or area(peek=True)
+    preset_ = preset_ or preset(peek=True)
+    user = overrides.peek() if user is None else user
+    seed_ = seed.peek() if seed_ is None else seed_
     data = area_.data()
     for key in ("name", "description", "evidence", "base"):
         data.pop(key, None)
@@ -118,7 +128,7 @@ def compose(area_: catalog.Area | None = None, preset_: catalog.Preset | None = 
     run: dict[str, Any] = dict(scen.get("run", {}))
     run.update({"seed": seed_, "record_episodes": False})
     if area_.sample_fraction is not None:
-        run["sample_fraction"] = england_fraction.value if fraction is None else fraction
+        run["sample_fraction"] = england_fraction.peek() if fraction is None else fraction
     scen["run"] = run
     scen["name"] = f"{area_.key}-{preset_.key}" + ("-custom" if user else "")
     base = deep_merge(data, {"run": run, "name": f"{area_.key}-baseline"})
@@ -153,23 +163,29 @@ def _in_context(ctx: Any, fn: Any) -> None:
 
 
 def _ticket_for(which: solara.Reactive[RunTicket | None]) -> RunTicket:
-    ticket = which.value
+    ticket = which.peek()
     if ticket is None:
         ticket = RunTicket()
         which.set(ticket)
     return ticket
 
 
-def request_runs() -> None:
-    """Run the baseline (cached) and the scenario for the current settings, off the UI thread."""
+def request_runs(user: Mapping[str, Any] | None = None, seed_: int | None = None) -> None:
+    """Run the baseline (cached) and the scenario for the current settings, off the UI thread.
+
+    Args:
+        user: the user's changes to run (default: those in force); passed by the actions
+            so the runs start before the lever panel redraws.
+        seed_: the seed to run (default: the one in force).
+    """
     try:
-        baseline, scenario = compose()
+        baseline, scenario = compose(user=user, seed_=seed_)
     except ScenarioError as err:  # settings were validated before they were stored
         messages.set(list(err.problems))
         return
     ctx = _context()
     requested = time.perf_counter()
-    s = int(seed.value)
+    s = int(seed.peek() if seed_ is None else seed_)
     jobs = {"baseline": (baseline.model_dump(mode="json"), s),
             "scenario": (scenario.model_dump(mode="json"), s)}
     status.set("running")
@@ -179,24 +195,69 @@ def request_runs() -> None:
             if error is not None or outs is None:
                 status.set(f"error: {type(error).__name__}: {error}")
                 return
-            outcome.set(Outcome(outs["baseline"], outs["scenario"], baseline, scenario, gen, requested))
-            runs_shown.set(runs_shown.value + 1)
+            t_arrived = time.perf_counter()
+            number = (outcome.peek().number if outcome.peek() else 0) + 1
+            outcome.set(Outcome(outs["baseline"], outs["scenario"], baseline, scenario, gen, requested, number))
+            t_drawn = time.perf_counter()
             status.set("ready")
+            if TIMING:
+                print(f"[app timing] run {gen}: engine {outs['scenario'].seconds:.3f} s, results after "
+                      f"{t_arrived - requested:.3f} s, charts built in {t_drawn - t_arrived:.3f} s, "
+                      f"stamp at {time.perf_counter() - requested:.3f} s", flush=True)
+            prefetch_neighbours(user, seed_)
         _in_context(ctx, apply)
 
     _ticket_for(_ticket).request(jobs, on_done)
-    if uncertainty.value:
-        request_bands(baseline, scenario)
+    if uncertainty.peek():
+        request_bands(baseline, scenario, s)
     else:
         bands.set(None)
 
 
-def request_bands(baseline: Scenario | None = None, scenario: Scenario | None = None) -> None:
+def prefetch_neighbours(user: Mapping[str, Any] | None = None, seed_: int | None = None) -> int:
+    """Run the last-moved lever's next step up and down ahead of time, if workers are idle.
+
+    A facilitator usually nudges the same lever again; when they do, the result is
+    already in the cache and the charts redraw at once. Prefetches never delay a
+    requested run (see :meth:`simulator.app.runs.Runner.prefetch`).
+
+    Returns:
+        The number of runs started.
+    """
+    path = last_lever.peek()
+    if path is None:
+        return 0
+    user = overrides.peek() if user is None else user
+    s = int(seed.peek() if seed_ is None else seed_)
+    area_ = area(peek=True)
+    children = float(catalog.get_path(area_.data(), "population.children", catalog.TYPICAL_LA_CHILDREN))
+    spec = next((x for x in catalog.lever_panel(children) if x.path == path), None)
+    if spec is None:
+        return 0
+    now = catalog.control_value(spec, shown_values_for(user, peek=True))
+    started = 0
+    runner = get_runner()
+    for value in (now + spec.step, now - spec.step):
+        if not spec.minimum - 1e-9 <= value <= spec.maximum + 1e-9:
+            continue
+        value = round(value, 10)
+        candidate = catalog.set_path(user, path, catalog.override_for(spec, value, current_run_start()))
+        try:
+            _, scenario = compose(user=candidate, seed_=s)
+        except ScenarioError:
+            continue
+        started += runner.prefetch(scenario.model_dump(mode="json"), s)
+    return started
+
+
+def request_bands(baseline: Scenario | None = None, scenario: Scenario | None = None,
+                  seed_: int | None = None) -> None:
     """Run :data:`BAND_SEEDS` seeds of baseline and scenario for the uncertainty bands."""
     if baseline is None or scenario is None:
         baseline, scenario = compose()
     ctx = _context()
-    seeds = tuple(int(seed.value) + i for i in range(BAND_SEEDS))
+    first = int(seed.peek() if seed_ is None else seed_)
+    seeds = tuple(first + i for i in range(BAND_SEEDS))
     b, s = baseline.model_dump(mode="json"), scenario.model_dump(mode="json")
     jobs = {f"b{x}": (b, x) for x in seeds} | {f"s{x}": (s, x) for x in seeds}
     bands_status.set(f"running {len(jobs)} runs for the bands")
@@ -238,11 +299,12 @@ def set_lever(path: str, value: Any) -> bool:
     spec = next((s for s in catalog.lever_panel() if s.path == path), None)
     if spec is not None and not isinstance(value, list | dict):
         value = catalog.override_for(spec, float(value), int(current_run_start()))
-    user = catalog.set_path(overrides.value, path, value)
+    user = catalog.set_path(overrides.peek(), path, value)
     if not _try(user=user):
         return False
+    last_lever.set(path)
+    request_runs(user=user)  # the runs start first; the panel redraws while they work
     overrides.set(user)
-    request_runs()
     return True
 
 
@@ -276,8 +338,8 @@ def set_seed_text(text: str) -> bool:
         return False
     if not _try(seed_=value):
         return False
+    request_runs(seed_=value)
     seed.set(value)
-    request_runs()
     return True
 
 
@@ -361,19 +423,43 @@ def dismiss_messages() -> None:
     messages.set([])
 
 
+@contextlib.contextmanager
+def _unwatched() -> Iterator[None]:
+    """Read and set values without subscribing the component whose effect is running.
+
+    A first run whose results are already cached finishes inside the page's start-up
+    effect; the charts it redraws would otherwise subscribe the whole page to them,
+    and every later result would redraw the lever panel too.
+    """
+    from solara import toestand
+
+    local = toestand.thread_local
+    used, watch = getattr(local, "reactive_used", None), getattr(local, "reactive_watch", None)
+    local.reactive_used, local.reactive_watch = None, None
+    try:
+        yield
+    finally:
+        local.reactive_used, local.reactive_watch = used, watch
+
+
 def start() -> None:
-    """First run of a new session."""
-    if outcome.value is None and status.value in ("starting", "ready"):
-        request_runs()
+    """First run of a new session (called from the page's start-up effect)."""
+    with _unwatched():
+        if outcome.peek() is None and status.peek() in ("starting", "ready"):
+            request_runs()
 
 
 def current_run_start() -> int:
     """The start year of the current scenario (for hubs' opening dates)."""
-    data = deep_merge(deep_merge(area().data(), preset().overrides), overrides.value)
+    data = deep_merge(deep_merge(area(peek=True).data(), preset(peek=True).overrides), overrides.peek())
     return int(catalog.get_path(data, "run.start_year", catalog.field_info("run.start_year")[0].get_default()))
 
 
 def shown_values() -> dict[str, Any]:
     """The scenario dict the lever panel shows (area, preset, then the user's changes)."""
-    data = area().data()
-    return deep_merge(deep_merge(data, preset().overrides), overrides.value)
+    return shown_values_for(overrides.value)
+
+
+def shown_values_for(user: Mapping[str, Any], peek: bool = False) -> dict[str, Any]:
+    """The scenario dict for the chosen area and preset with the given user changes."""
+    return deep_merge(deep_merge(area(peek).data(), preset(peek).overrides), user)

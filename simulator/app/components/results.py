@@ -8,31 +8,32 @@ from typing import Any
 import solara
 
 from simulator.app import charts
+from simulator.app.components.echarts import FigureEchartsJson, option_json
 from simulator.app.finance_view import FinanceView, finance_view
 from simulator.app.state import Bands, Outcome
 
 
-def _height(projector: bool, tall: bool = False) -> dict[str, str]:
-    h = (520 if tall else 440) if projector else (400 if tall else 330)
-    return {"style": f"height: {h}px; width: 100%;"}
+def _height(projector: bool, tall: bool = False) -> str:
+    return f"{(520 if tall else 440) if projector else (400 if tall else 330)}px"
 
 
 @solara.component
-def Chart(option: dict[str, Any], projector: bool, name: str, tall: bool = False) -> solara.Element:
+def Chart(option: dict[str, Any] | str, projector: bool, name: str, tall: bool = False) -> solara.Element:
     """One ECharts figure (drawn in the browser; its JavaScript is served locally)."""
+    text = option if isinstance(option, str) else option_json(option)
     with solara.Div(classes=["chart", f"chart-{name}"]):
-        solara.FigureEcharts(option=option, attributes=_height(projector, tall), responsive=True)
+        FigureEchartsJson(text, _height(projector, tall))
 
 
 @solara.component
-def RunStamp(outcome: Outcome | None, status: str, runs_shown: int) -> solara.Element:
+def RunStamp(outcome: Outcome | None, status: str) -> solara.Element:
     """What is on screen: run number, seed, engine time; and whether a newer run is on its way."""
     if outcome is None:
         text = "Running the first simulation..." if not status.startswith("error") else status
         solara.Text(text, classes=["run-stamp", "run-stamp-empty"])
         return
     s = outcome.scenario
-    text = (f"Result {runs_shown} · {outcome.scenario_scenario.name} · seed {s.meta.get('seed')} · "
+    text = (f"Result {outcome.number} · {outcome.scenario_scenario.name} · seed {s.meta.get('seed')} · "
             f"{len(s.annual)} years · engine {s.seconds:.2f} s")
     with solara.Row(gap="12px", style={"align-items": "center"}):
         solara.Text(text, classes=["run-stamp"])
@@ -82,7 +83,7 @@ def ResultsBody(outcome: Outcome, bands: Bands | None, bands_status: str, overla
             top = max(max(ba[c].max(), sa[c].max()) for c in charts.STATE_SERIES)
             for k in ("states_base", "states_scen"):
                 opts[k]["yAxis"]["max"] = float(round(top * 1.05))
-        return opts, fin
+        return {k: option_json(o) for k, o in opts.items()}, fin
 
     opts, fin = solara.use_memo(build, dependencies=list(key))
     years = base.annual["year"].tolist()
