@@ -1,0 +1,75 @@
+"""``calibrate``: fit the model to a named local authority, or to every authority (batch).
+
+Examples::
+
+    python -m simulator calibrate --la "Kent" --out scenarios/la/kent.toml
+    python -m simulator calibrate --la "Leeds" --figures my_leeds.toml --check-agent 3
+    python -m simulator calibrate --all --table calibration_fit.csv
+
+``--figures`` names a small TOML (or ``measure,value`` CSV) of the authority's own figures:
+``cin_31_march``, ``cp_31_march``, ``referrals`` and ``[costs.NAME] value = ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import pandas as pd
+from tqdm import tqdm
+
+from simulator.calibrate import BASELINE, TOLERANCE, calibrate_all, calibrate_la, la_table, read_user_figures
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of ``calibrate``."""
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--la", help='local authority name or code as published, e.g. "Kent" or E10000016')
+    who.add_argument("--all", action="store_true", help="calibrate every authority with data (batch)")
+    p.add_argument("--out", default=None, help="write the calibrated scenario here (with --la)")
+    p.add_argument("--table", default=None, help="write the table of fit errors here (CSV; with --all)")
+    p.add_argument("--figures", default=None,
+                   help="the authority's own figures: CIN, CP, referrals, unit costs (TOML or CSV)")
+    p.add_argument("--base", default=str(BASELINE), help="scenario the fit overrides (default: the baseline)")
+    p.add_argument("--check-agent", type=int, default=1, metavar="SEEDS",
+                   help="seeds of the agent-based check (0 to skip; with --la)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or report")
+
+
+def main(args: argparse.Namespace) -> int:
+    """Fit, report the fit per target, and write the scenario (or the batch table)."""
+    if args.all:
+        table = la_table()
+        with tqdm(total=len(table), desc="calibrating", unit="LA", disable=args.quiet, file=sys.stderr,
+                  delay=1.0) as bar:
+            df = calibrate_all(base=args.base, progress=bar.update)
+        if args.table:
+            df.to_csv(args.table, index=False, float_format="%.4g")
+        with_data = df[df["has_data"]]
+        ok = int(with_data["ok"].sum())
+        if not args.quiet:
+            print(f"{ok} of {len(with_data)} authorities with data fitted within ±{TOLERANCE:.0%} "
+                  f"(looked after at 31 March, starts, ceases; aggregate view)"
+                  + (f"; table: {args.table}" if args.table else ""))
+            rest = df[~df["ok"]]
+            if len(rest):
+                print("not fitted:")
+                for _, r in rest.iterrows():
+                    print(f"  {r['la_name']}: {r['reason']}")
+        return 0
+    user = read_user_figures(args.figures) if args.figures else None
+    seeds = tuple(range(1, args.check_agent + 1))
+    fit = calibrate_la(args.la, base=args.base, user=user, agent_seeds=seeds)
+    if not args.quiet:
+        print(f"{fit.la} ({fit.la_code}, {fit.region}): first simulated year vs published 2024")
+        with pd.option_context("display.width", 160):
+            print(fit.report().round(1).to_string(index=False))
+        if fit.parameters:
+            print("fitted: " + ", ".join(f"{k} {v:.3f}" for k, v in fit.parameters.items()))
+        if fit.reason:
+            print(f"not within ±{TOLERANCE:.0%}: {fit.reason}")
+    if args.out and fit.overrides:
+        path = fit.write(args.out, base=args.base)
+        if not args.quiet:
+            print(f"wrote {path}")
+    return 0 if fit.overrides else 1
