@@ -17,7 +17,7 @@ from tqdm import tqdm
 from simulator.cli import UsageError
 from simulator.commands import scenario_from_args
 from simulator.finance import BASES, BUDGET_LINES, ModelRunner, active_levers, format_payback, payback_report
-from simulator.finance.report import write_outputs
+from simulator.finance.report import settled, write_outputs
 from simulator.schema import ScenarioError, with_overrides
 
 
@@ -47,8 +47,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--central-seeds",
         type=int,
-        default=3,
-        help="seeds averaged for the central estimate, tornado and switching values (default 3)",
+        default=8,
+        help="seeds averaged for the central estimate, tornado and switching values (default 8)",
     )
     p.add_argument(
         "--basis",
@@ -138,7 +138,7 @@ def main(args: argparse.Namespace) -> int:
     n_levers = sum(lv in ("prevention", "community_hubs", "troubled_families") for lv in levers)
     c = args.central_seeds
     expected = (
-        2 * c + 2 * args.runs + (0 if args.no_sensitivity else c * (2 * n_levers + (8 if n_levers else 0)))
+        2 * c + 2 * args.runs + (0 if args.no_sensitivity else c * (2 * n_levers + (7 if n_levers else 0)))
     )
     with tqdm(
         total=expected,
@@ -189,6 +189,10 @@ def _print_summary(report: Any) -> None:
             f"Central estimate: mean of {len(bs)} paired seeds; standard error of the mean NPV "
             f"({report.basis}) = {bs.attrs['npv_se']:,.0f}"
         )
+        if not settled(report):
+            print(
+                "Caution: the central NPV is within two standard errors of zero; add seeds (--central-seeds)."
+            )
     mc = report.monte_carlo
     if mc is not None:
         s = mc.summary.set_index(["measure", "basis"])

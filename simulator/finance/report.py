@@ -169,7 +169,7 @@ def payback_report(
     runs: int = 20,
     seed: int = 42,
     within_years: int | None = None,
-    central_seeds: int = 3,
+    central_seeds: int = 8,
     sensitivity: bool = True,
     basis: str = "net",
     runner: ModelRunner | None = None,
@@ -185,7 +185,8 @@ def payback_report(
         runs: Monte Carlo runs (0 = none); each runs the model twice.
         seed: master seed: central seeds are ``seed, seed+1, ...``; Monte Carlo seeds are drawn from it.
         within_years: N in "payback within N years" (default ``finance.payback_horizon_years``).
-        central_seeds: seeds averaged for the central estimate, tornado and switching values.
+        central_seeds: seeds averaged for the central estimate, tornado and switching values
+            (paired runs drift apart, so one seed's NPV is noisy: see ``central_by_seed``).
         sensitivity: run the tornado and switching values.
         basis: headline view for the charts, tornado and switching values.
         runner: a :class:`ModelRunner` (e.g. with a progress callback).
@@ -257,6 +258,15 @@ def payback_report(
     return PaybackReport(
         scenario, baseline, central, table, mc, tor, sw, seeds, int(seed), within, basis, prov, by_seed
     )
+
+
+def settled(report: PaybackReport) -> bool:
+    """Whether the central NPV is at least two standard errors (over the central seeds) from zero."""
+    bs = report.central_by_seed
+    if bs is None or len(bs) < 2:
+        return True
+    se = float(bs.attrs.get("npv_se", math.nan))
+    return not math.isfinite(se) or abs(report.central.npv(report.basis)) >= 2 * se
 
 
 def seed_table(
@@ -424,6 +434,16 @@ def write_workbook(report: PaybackReport, path: str | Path) -> Path:
             f"{se:,.0f}; add seeds with --central-seeds if it is large against the NPV)",
             bs,
         )
+    if not settled(report):
+        ws.cell(
+            row=row,
+            column=1,
+            value=(
+                f"Caution: the central NPV ({report.basis}) is within two standard errors of zero: these "
+                f"{len(report.central_seeds)} seeds do not settle its sign; add seeds (--central-seeds)."
+            ),
+        )
+        row += 2
     mc = report.monte_carlo
     if mc is not None:
         s = mc.summary.copy()

@@ -547,7 +547,7 @@ def switching_values(
     runner: ModelRunner | None = None,
     within_years: int | None = None,
     basis: str = "net",
-    iterations: int = 6,
+    iterations: int = 5,
 ) -> pd.DataFrame:
     """Values of single inputs at which the decision switches (Green Book switching values).
 
