@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from browser_fixtures import app_server, chromium, result_number, slider, wait_for_result  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -109,6 +108,7 @@ def test_lever_preset_and_csv_download(app_server, chromium, shots, tmp_path):  
     page.screenshot(path=str(shots / "05_projector.png"), full_page=False)
     page.locator(".nav-explainer").first.click()
     page.get_by_text("The states children move through").wait_for()
+    page.get_by_text("Evidence grades").wait_for()
     page.screenshot(path=str(shots / "06_explainer.png"), full_page=False)
 
     assert _external(requests) == [], "the page asked for something outside 127.0.0.1"
@@ -144,5 +144,5 @@ def test_two_sessions_do_not_share_levers_or_results(app_server, chromium, shots
 def test_no_unhandled_exception_in_server_log(app_server):  # noqa: F811
     log = app_server.stderr()
     bad = [line for line in log.splitlines()
-           if re.search(r"Traceback|Exception|^ERROR|raised exception", line)]
+           if re.search(r"Traceback|Exception|^ERROR|raised exception|Could not load URL", line)]
     assert bad == [], "\n".join(bad[:20])

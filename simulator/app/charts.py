@@ -163,7 +163,8 @@ def cumulative_chart(view: FinanceView, projector: bool = False) -> dict[str, An
     data = _round(view.cumulative_net / 1e6, 3)
     marks: list[dict[str, Any]] = [{"yAxis": 0, "name": "break-even line",
                                     "lineStyle": {"color": "#000", "type": "solid", "width": 1.5},
-                                    "label": {"formatter": "break-even", "fontSize": 16 if projector else 11}}]
+                                    "label": {"formatter": "break-even",
+                                              "fontSize": 16 if projector else 11}}]
     points = []
     if view.payback_year is not None:
         marks.append({"xAxis": str(view.payback_year), "name": "payback",

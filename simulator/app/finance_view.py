@@ -167,7 +167,8 @@ def _cost_digest(scenario: Scenario) -> str:
     import hashlib
     import json
 
-    data = {"costs": scenario.costs.model_dump(mode="json"), "finance": scenario.finance.model_dump(mode="json")}
+    data = {"costs": scenario.costs.model_dump(mode="json"),
+            "finance": scenario.finance.model_dump(mode="json")}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -26,6 +26,9 @@ CSS = """
 .csc-projector .v-toolbar { background: #000 !important; }
 .csc-projector .v-toolbar .v-toolbar__title { font-size: 1.8rem !important; }
 .run-stamp { font-family: monospace; }
+.explainer-text strong { font-weight: 700 !important; }
+.explainer-text table { border-collapse: collapse; }
+.explainer-text td, .explainer-text th { border: 1px solid #999; padding: 4px 6px; vertical-align: top; }
 .csc-projector .app-title { font-size: 2rem !important; }
 """
 
@@ -37,7 +40,8 @@ def Layout(children: list = []) -> solara.Element:  # noqa: B006 - Solara's layo
     cls = ["csc-app"] + (["csc-projector"] if state.projector.value else [])
     solara.Style(CSS)
     with solara.Column(classes=cls, style={"padding": "0", "min-height": "100vh", "background": "#fff"}):
-        with solara.Row(style={"padding": "4px 16px", "align-items": "center", "border-bottom": "2px solid #0072B2"},
+        with solara.Row(style={"padding": "4px 16px", "align-items": "center",
+                               "border-bottom": "2px solid #0072B2"},
                         gap="8px", classes=["app-header"]):
             solara.Text("Children's social care: what if?", classes=["app-title"],
                         style={"font-size": "1.4em", "font-weight": "bold", "margin-right": "24px"})

@@ -18,8 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterator
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -197,7 +196,8 @@ def request_runs(user: Mapping[str, Any] | None = None, seed_: int | None = None
                 return
             t_arrived = time.perf_counter()
             number = (outcome.peek().number if outcome.peek() else 0) + 1
-            outcome.set(Outcome(outs["baseline"], outs["scenario"], baseline, scenario, gen, requested, number))
+            outcome.set(Outcome(outs["baseline"], outs["scenario"], baseline, scenario, gen, requested,
+                                number))
             t_drawn = time.perf_counter()
             status.set("ready")
             if TIMING:
@@ -452,7 +452,8 @@ def start() -> None:
 def current_run_start() -> int:
     """The start year of the current scenario (for hubs' opening dates)."""
     data = deep_merge(deep_merge(area(peek=True).data(), preset(peek=True).overrides), overrides.peek())
-    return int(catalog.get_path(data, "run.start_year", catalog.field_info("run.start_year")[0].get_default()))
+    default = catalog.field_info("run.start_year")[0].get_default()
+    return int(catalog.get_path(data, "run.start_year", default))
 
 
 def shown_values() -> dict[str, Any]:

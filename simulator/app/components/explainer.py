@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import markdown
 import solara
 
 from simulator.app.catalog import LeverSpec, Preset, field_info
@@ -27,11 +28,29 @@ STATES = {
 }
 
 
+def Text(md: str) -> solara.Element:
+    """Markdown rendered on the server to HTML (``solara.Markdown`` would fetch KaTeX from a CDN)."""
+    return solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(md, extensions=["tables"]),
+                       classes=["explainer-text"])
+
+
 def _lever_sections() -> list[tuple[str, str]]:
+    """Each lever's summary (schema), mechanism and evidence (its policy class)."""
+    try:
+        from simulator.policies import LEVERS
+        policies = {cls.name: cls for cls in LEVERS}
+    except ImportError:  # levers not built yet
+        policies = {}
     out = []
     for name, info in Levers.model_fields.items():
         model = info.annotation
-        out.append((name.replace("_", " ").capitalize(), (model.__doc__ or "").strip()))
+        text = (model.__doc__ or "").strip()
+        cls = policies.get(name)
+        if cls is not None and cls.mechanism:
+            text += f" *How it works:* {cls.mechanism}"
+        if cls is not None and cls.evidence:
+            text += f" *Evidence:* {cls.evidence}"
+        out.append((name.replace("_", " ").capitalize(), text))
     return out
 
 
@@ -39,27 +58,28 @@ def _lever_sections() -> list[tuple[str, str]]:
 def Explainer(specs: Sequence[LeverSpec], presets: Sequence[Preset]) -> solara.Element:
     """States, levers (mechanism, unit, default, source, evidence grade) and presets."""
     with solara.Column(classes=["explainer"], style={"max-width": "1100px"}):
-        solara.Markdown("## The states children move through")
+        Text("## The states children move through")
         for title, text in STATES.items():
-            solara.Markdown(f"**{title}.** {text}")
-        solara.Markdown("## The levers")
+            Text(f"**{title}.** {text}")
+        Text("## The levers")
         for title, doc in _lever_sections():
-            solara.Markdown(f"**{title}.** {doc}")
-        solara.Markdown("Evidence grades: **H** high, **M** medium, **L** low (shared/calibration); "
+            Text(f"**{title}.** {doc}")
+        Text("Evidence grades: **H** high, **M** medium, **L** low (shared/calibration); "
                         "*assumption* where no published figure exists.")
         groups: dict[str, list[LeverSpec]] = {}
         for spec in specs:
             groups.setdefault(spec.group, []).append(spec)
         for group, items in groups.items():
-            solara.Markdown(f"### {group}")
-            rows = ["| Parameter | What it does | Unit | Default | Evidence | Grade |", "|---|---|---|---|---|---|"]
+            Text(f"### {group}")
+            rows = ["| Parameter | What it does | Unit | Default | Evidence | Grade |",
+                    "|---|---|---|---|---|---|"]
             for s in items:
                 default = field_info(s.path)[0].get_default(call_default_factory=True)
                 rows.append(f"| {s.label} | {s.description} | {s.unit} | {default} | {s.source} | {s.grade} |"
                             .replace("\n", " "))
-            solara.Markdown("\n".join(rows))
-        solara.Markdown("## Presets")
+            Text("\n".join(rows))
+        Text("## Presets")
         for p in presets:
             if p.path is None:
                 continue
-            solara.Markdown(f"**{p.label}** (`{p.path.name}`). {p.description}\n\n*Evidence:* {p.evidence}")
+            Text(f"**{p.label}** (`{p.path.name}`). {p.description}\n\n*Evidence:* {p.evidence}")

@@ -38,7 +38,8 @@ def RunStamp(outcome: Outcome | None, status: str) -> solara.Element:
     with solara.Row(gap="12px", style={"align-items": "center"}):
         solara.Text(text, classes=["run-stamp"])
         if status == "running":
-            solara.Text("updating...", classes=["run-busy"], style={"color": "#D55E00", "font-weight": "bold"})
+            solara.Text("updating...", classes=["run-busy"],
+                        style={"color": "#D55E00", "font-weight": "bold"})
         elif status.startswith("error"):
             solara.Error(status, dense=True)
 
@@ -112,7 +113,8 @@ def ResultsBody(outcome: Outcome, bands: Bands | None, bands_status: str, overla
             with solara.Columns([1, 1]):
                 Chart(charts.band_chart("Children looked after", "lac_31_march",
                                         [b.annual for b in bands.baseline],
-                                        [s.annual for s in bands.scenario], projector), projector, "bands-lac")
+                                        [s.annual for s in bands.scenario], projector),
+                      projector, "bands-lac")
                 Chart(charts.band_chart("Entries to care", "lac_starts",
                                         [b.annual for b in bands.baseline],
                                         [s.annual for s in bands.scenario], projector), projector,

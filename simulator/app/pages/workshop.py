@@ -10,8 +10,17 @@ from __future__ import annotations
 import solara
 
 from simulator.app import catalog, state
-from simulator.app.components import (AreaPicker, Downloads, LeverPanel, Messages, PresetPicker, Results,
-                                      RunStamp, SeedBox, ViewOptions)
+from simulator.app.components import (
+    AreaPicker,
+    Downloads,
+    LeverPanel,
+    Messages,
+    PresetPicker,
+    Results,
+    RunStamp,
+    SeedBox,
+    ViewOptions,
+)
 
 
 @solara.component
