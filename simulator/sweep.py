@@ -432,7 +432,13 @@ def _run_dask(tasks: Sequence[RunTask], bar: Any, workers: int,
                          "'csc-demand-simulator[distributed]'") from None
     cluster = None
     if scheduler:
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout="15s")
+        except (OSError, TimeoutError) as exc:
+            from simulator.cli import UsageError
+
+            raise UsageError(f"--scheduler {scheduler}: cannot reach the Dask scheduler "
+                             f"({type(exc).__name__}: {exc})") from None
     else:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)

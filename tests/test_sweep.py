@@ -60,6 +60,18 @@ def test_dask_local_cluster_and_process_pool_give_identical_tables(sweep, inproc
     pd.testing.assert_frame_equal(pool, inprocess_table)
 
 
+def test_dask_scheduler_address_runs_the_same_tasks(sweep, inprocess_table):
+    from dask.distributed import LocalCluster
+
+    subset = [t for t in sweep.tasks() if t.point == 1]
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        df = run_sweep(sweep, engine="dask", scheduler=cluster.scheduler_address, progress=False,
+                       tasks=subset)
+    want = inprocess_table[inprocess_table["point"] == 1].reset_index(drop=True)
+    pd.testing.assert_frame_equal(df, want)
+
+
 def test_seeds_are_independent_and_reproducible(sweep, inprocess_table):
     again = parse_sweep(small(), base_dir=SCENARIOS, source="small")
     assert again.seeds == sweep.seeds
