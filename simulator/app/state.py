@@ -17,8 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
+import threading
 import time
+import traceback
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -153,12 +157,35 @@ def _context() -> Any:
         return None
 
 
-def _in_context(ctx: Any, fn: Any) -> None:
-    if ctx is None:
+#: Results are put on screen from these threads, not from the worker pool's own thread (which
+#: must stay free to collect other sessions' results).
+_APPLY = ThreadPoolExecutor(max_workers=2, thread_name_prefix="csc-app-apply")
+
+
+def _apply_in(ctx: Any, fn: Any) -> None:
+    closed = getattr(ctx, "closed_event", None)
+    if closed is not None and closed.is_set():
+        return  # the browser tab has gone
+    with ctx:
+        fn()
+
+
+def _report(fut: Future) -> None:
+    err = fut.exception()
+    if err is not None:
+        traceback.print_exception(err, file=sys.stderr)
+
+
+def _in_context(ctx: Any, fn: Any, origin: int | None = None) -> None:
+    """Run ``fn`` in a session's context.
+
+    Inline if there is no server context or if the results came back at once, in the
+    thread that asked (cached results, the inline runner); otherwise on an apply thread.
+    """
+    if ctx is None or origin == threading.get_ident():
         fn()
     else:
-        with ctx:
-            fn()
+        _APPLY.submit(_apply_in, ctx, fn).add_done_callback(_report)
 
 
 def _ticket_for(which: solara.Reactive[RunTicket | None]) -> RunTicket:
@@ -205,8 +232,9 @@ def request_runs(user: Mapping[str, Any] | None = None, seed_: int | None = None
                       f"{t_arrived - requested:.3f} s, charts built in {t_drawn - t_arrived:.3f} s, "
                       f"stamp at {time.perf_counter() - requested:.3f} s", flush=True)
             prefetch_neighbours(user, seed_)
-        _in_context(ctx, apply)
+        _in_context(ctx, apply, origin)
 
+    origin = threading.get_ident()
     _ticket_for(_ticket).request(jobs, on_done)
     if uncertainty.peek():
         request_bands(baseline, scenario, s)
@@ -269,8 +297,9 @@ def request_bands(baseline: Scenario | None = None, scenario: Scenario | None = 
                 return
             bands.set(Bands(seeds, tuple(outs[f"b{x}"] for x in seeds), tuple(outs[f"s{x}"] for x in seeds)))
             bands_status.set("")
-        _in_context(ctx, apply)
+        _in_context(ctx, apply, origin)
 
+    origin = threading.get_ident()
     _ticket_for(_band_ticket).request(jobs, on_done)
 
 
