@@ -291,7 +291,7 @@ def _nice_step(span: float, kind: str) -> float:
 
 def label_of(path: str) -> str:
     """A readable label from the field name (``spend_per_year`` -> ``Spend per year``)."""
-    special = {"levers.community_hubs.opening_dates": "Hubs opening in the first year",
+    special = {"levers.community_hubs.opening_dates": "Community hubs (opening at the start)",
                "levers.risk_aversion.index_path": "Change in risk aversion",
                "risk_aversion.index": "Risk aversion (starting index)"}
     if path in special:
@@ -309,7 +309,7 @@ def lever_spec(path: str, group: str = "", children: float | None = None) -> Lev
     control: Literal["slider", "hubs"] = "slider"
     if path == "levers.community_hubs.opening_dates":
         control, default, kind = "hubs", 0, "int"
-        unit = "hubs opening in April of the first reported year"
+        unit = "hubs, each opening in the run's first month (dates in a preset are kept in its file)"
         description = info.description or ""
         source = str(field_info("levers.community_hubs.months_to_half_trust")[0]
                      .json_schema_extra.get("source", ""))
@@ -405,6 +405,15 @@ def drop_path(data: Mapping[str, Any], path: str) -> dict[str, Any]:
     return out
 
 
+def is_path(spec: LeverSpec, data: Mapping[str, Any]) -> bool:
+    """True if the value in force changes over the years (a list or dated steps)."""
+    value = get_path(data, spec.path)
+    if spec.control == "hubs":
+        return len(set(map(str, value or []))) > 1
+    return isinstance(value, list | Mapping) and len({float(v) for v in (
+        value.values() if isinstance(value, Mapping) else value)}) > 1
+
+
 def control_value(spec: LeverSpec, data: Mapping[str, Any]) -> float:
     """The number a control shows for a scenario dict (a lever series shows its first value)."""
     value = get_path(data, spec.path)
@@ -422,5 +431,5 @@ def control_value(spec: LeverSpec, data: Mapping[str, Any]) -> float:
 def override_for(spec: LeverSpec, value: float, start_year: int) -> Any:
     """The scenario value a control sets (a count of hubs becomes their opening dates)."""
     if spec.control == "hubs":
-        return [f"{start_year + 1}-04"] * int(round(value))
+        return [f"{start_year}-04"] * int(round(value))  # April start_year: the run's first month
     return int(round(value)) if spec.kind == "int" else float(value)

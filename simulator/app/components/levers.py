@@ -8,7 +8,7 @@ from typing import Any
 import reacton.ipyvuetify as rv
 import solara
 
-from simulator.app.catalog import LeverSpec, control_value
+from simulator.app.catalog import LeverSpec, control_value, is_path
 
 
 def format_value(spec: LeverSpec, value: float) -> str:
@@ -27,7 +27,7 @@ def short_unit(unit: str) -> str:
 
 @solara.component
 def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[float], Any],
-                 on_text: Callable[[str], Any], changed: bool = False) -> solara.Element:
+                 on_text: Callable[[str], Any], changed: bool = False, path: bool = False) -> solara.Element:
     """A slider that reports on release, and a box to type an exact value.
 
     Args:
@@ -36,6 +36,8 @@ def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[float], Any]
         on_value: called with the new number when the slider is released (or a key moves it).
         on_text: called with the typed text (validated by the caller).
         changed: the value differs from the area's default (shown in bold).
+        path: the value in force changes over the years (a preset's path); moving the
+            control replaces it with one value for every year.
     """
     draft, set_draft = solara.use_state(value, key=f"draft-{spec.path}")
 
@@ -63,6 +65,10 @@ def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[float], Any]
                              hide_details=True)
         solara.Text(short_unit(spec.unit), classes=["lever-unit"],
                     style={"font-size": "0.8em", "color": "#444"})
+        if path:
+            solara.Text("A yearly path is in force (from the preset); moving this sets one value "
+                        "for every year.", classes=["lever-path-note"],
+                        style={"font-size": "0.8em", "color": "#D55E00"})
 
 
 @solara.component
@@ -88,4 +94,5 @@ def LeverPanel(specs: Sequence[LeverSpec], values: Mapping[str, Any], defaults: 
                     LeverControl(spec, v,
                                  on_value=lambda x, p=spec.path: on_value(p, x),
                                  on_text=lambda t, p=spec.path: on_text(p, t),
-                                 changed=abs(v - control_value(spec, defaults)) > 1e-12).key(spec.path)
+                                 changed=abs(v - control_value(spec, defaults)) > 1e-12,
+                                 path=is_path(spec, values)).key(spec.path)
