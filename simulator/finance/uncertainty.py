@@ -253,11 +253,10 @@ def median_interval(values: np.ndarray, confidence: float = 0.9) -> tuple[float,
     n = v.size
     if n == 0:
         return math.nan, math.nan
-    from scipy.stats import binom
-
     alpha = 1.0 - confidence
-    lo = int(binom.ppf(alpha / 2, n, 0.5))  # number of observations below the lower bound
-    hi = int(binom.isf(alpha / 2, n, 0.5))
+    cdf = np.cumsum([math.comb(n, k) for k in range(n + 1)]) / 2.0**n  # Binomial(n, 1/2)
+    lo = int(np.searchsorted(cdf, alpha / 2 - 1e-12))  # smallest k with P(X <= k) >= alpha/2
+    hi = int(np.searchsorted(cdf, 1 - alpha / 2 - 1e-12))  # smallest k with P(X > k) <= alpha/2
     lo = min(max(lo - 1, 0), n - 1)
     hi = min(max(hi, 0), n - 1)
     return float(v[lo]), float(v[hi])
