@@ -745,8 +745,9 @@ class TroubledFamilies(Section):
         description="How much faster need falls while in the programme.",
     )
     cost_per_family: float = param(
-        12_500.0, ge=0.0, unit="GBP per family (2024-25)",
-        source="DCLG: ~£10,000 per family (2012 prices, grade L) x1.25 to 2024-25; change it here",
+        13_200.0, ge=0.0, unit="GBP per family (2024-25)",
+        source="DCLG: ~£10,000 per family (2012-13 prices, grade L) x1.32 (finance.uprating 2012-13) "
+        "to 2024-25; change it here",
         grade="L", description="Cost of one family's intervention.",
     )
 

@@ -130,4 +130,4 @@ def test_policy_outputs_carry_costs():
     assert hubs.running_cost_gbp.sum().tolist() == pytest.approx([0.0, 350_000.0, 700_000.0])
     tf = pol[pol.policy == "troubled_families"]
     assert tf.places.sum() == pytest.approx(360, abs=2)
-    assert np.isclose(tf.running_cost_gbp.sum(), tf.places.sum() * 12_500)
+    assert np.isclose(tf.running_cost_gbp.sum(), tf.places.sum() * 13_200)
