@@ -337,6 +337,12 @@ def set_lever(path: str, value: Any) -> bool:
     return True
 
 
+def focus_lever(path: str) -> None:
+    """A lever got the focus: run its next step up and down ahead of time (if workers are idle)."""
+    last_lever.set(path)
+    prefetch_neighbours()
+
+
 def set_lever_text(path: str, text: str) -> bool:
     """Set a parameter from typed text: not a number, or out of range, shows a message."""
     spec = next((s for s in catalog.lever_panel() if s.path == path), None)

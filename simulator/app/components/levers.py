@@ -27,7 +27,8 @@ def short_unit(unit: str) -> str:
 
 @solara.component
 def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[float], Any],
-                 on_text: Callable[[str], Any], changed: bool = False, path: bool = False) -> solara.Element:
+                 on_text: Callable[[str], Any], changed: bool = False, path: bool = False,
+                 on_focus: Callable[[], Any] | None = None) -> solara.Element:
     """A slider that reports on release, and a box to type an exact value.
 
     Args:
@@ -38,6 +39,7 @@ def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[float], Any]
         changed: the value differs from the area's default (shown in bold).
         path: the value in force changes over the years (a preset's path); moving the
             control replaces it with one value for every year.
+        on_focus: called when the slider gets the focus (the app runs its next steps ahead).
     """
     draft, set_draft = solara.use_state(value, key=f"draft-{spec.path}")
 
@@ -60,6 +62,12 @@ def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[float], Any]
                 on_value(float(data))
 
             rv.use_event(slider, "change", on_change)
+
+            def on_focus_event(_widget: Any, _event: str, _data: Any) -> None:
+                if on_focus is not None:
+                    on_focus()
+
+            rv.use_event(slider, "focus", on_focus_event)
             solara.InputText("", value=format_value(spec, value), on_value=on_text, dense=True,
                              classes=["lever-input"], style={"max-width": "130px"},
                              hide_details=True)
@@ -73,7 +81,8 @@ def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[float], Any]
 
 @solara.component
 def LeverPanel(specs: Sequence[LeverSpec], values: Mapping[str, Any], defaults: Mapping[str, Any],
-               on_value: Callable[[str, float], Any], on_text: Callable[[str, str], Any]) -> solara.Element:
+               on_value: Callable[[str, float], Any], on_text: Callable[[str, str], Any],
+               on_focus: Callable[[str], Any] | None = None) -> solara.Element:
     """Every lever, grouped as in :data:`simulator.app.catalog.PANEL`.
 
     Args:
@@ -82,6 +91,7 @@ def LeverPanel(specs: Sequence[LeverSpec], values: Mapping[str, Any], defaults: 
         defaults: the area's scenario dict (to mark changed controls).
         on_value: ``on_value(path, number)`` when a slider is released.
         on_text: ``on_text(path, text)`` when a value is typed.
+        on_focus: ``on_focus(path)`` when a slider gets the focus.
     """
     groups: dict[str, list[LeverSpec]] = {}
     for spec in specs:
@@ -95,4 +105,6 @@ def LeverPanel(specs: Sequence[LeverSpec], values: Mapping[str, Any], defaults: 
                                  on_value=lambda x, p=spec.path: on_value(p, x),
                                  on_text=lambda t, p=spec.path: on_text(p, t),
                                  changed=abs(v - control_value(spec, defaults)) > 1e-12,
-                                 path=is_path(spec, values)).key(spec.path)
+                                 path=is_path(spec, values),
+                                 on_focus=(lambda p=spec.path: on_focus(p)) if on_focus else None
+                                 ).key(spec.path)

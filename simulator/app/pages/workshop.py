@@ -43,7 +43,7 @@ def Levers() -> solara.Element:
     defaults = area.data()
     children = float(catalog.get_path(defaults, "population.children", catalog.TYPICAL_LA_CHILDREN))
     LeverPanel(catalog.lever_panel(children), state.shown_values(), defaults, state.set_lever,
-               state.set_lever_text)
+               state.set_lever_text, state.focus_lever)
 
 
 @solara.component
