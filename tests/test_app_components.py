@@ -9,8 +9,9 @@ from __future__ import annotations
 import ipyvuetify as v
 import pytest
 
-solara = pytest.importorskip("solara")
+pytest.importorskip("solara")
 
+import solara  # noqa: E402
 import solara.server.starlette  # noqa: E402,F401 - reactive values are per session only under the server
 from solara.server import kernel, kernel_context  # noqa: E402
 
@@ -169,3 +170,35 @@ def test_stale_results_are_discarded():
     runner.futures[0].set_result("old")  # finishes late
     runner.futures[1].set_result("new")
     assert done == [first + 1]
+
+
+def test_prefetch_never_queues_behind_or_ahead_of_a_users_run():
+    runner = runs.Runner(workers=2)
+    started = []
+    runner.submit = lambda data, seed: started.append(seed)
+    data = Scenario().model_dump(mode="json")
+    runner.busy = lambda: 2  # both workers on users' runs
+    assert runner.prefetch(data, 1) is False and started == []
+    runner.busy = lambda: 1
+    assert runner.prefetch(data, 1) is True and started == [1]
+    runner.prefetch_enabled = False
+    assert runner.prefetch(data, 2) is False
+
+
+def test_finance_view_from_worker_priced_runs_matches_the_finance_module():
+    fin = pytest.importorskip("simulator.finance")
+    from simulator.app.finance_view import finance_view
+
+    presets = {p.key: p for p in catalog.list_presets()}
+    if "prevention_investment" not in presets:
+        pytest.skip("no prevention preset")
+    baseline, scenario = state.compose(catalog.list_areas()[0], presets["prevention_investment"], {}, 3)
+    b = runs.simulate(baseline.model_dump(mode="json"), 3)  # small population (fixture)
+    s = runs.simulate(scenario.model_dump(mode="json"), 3)
+    assert b.cost_lines is not None and s.cost_lines is not None
+    view = finance_view(scenario, b, s, baseline)
+    direct = fin.appraise_results(scenario, baseline, s, b)
+    cf = direct.cashflow.set_index("year")
+    assert view.source.startswith("simulator.finance")
+    assert view.cumulative_net.round(2).tolist() == cf["cumulative_net_cost_net"].round(2).tolist()
+    assert view.npv == pytest.approx(direct.npv("net"))
