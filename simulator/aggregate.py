@@ -146,7 +146,7 @@ def _infant_orders(K: np.ndarray, share: float) -> np.ndarray:
     return K
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=256)
 def _kernels(key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
     PV = np.zeros(kn.N_PV)
     PV[kn.V_RH:kn.V_RH + 3] = key[0:3]
@@ -606,6 +606,7 @@ def run_aggregate(
     *,
     risk_index: np.ndarray | None = None,
     early_help_places_factor: np.ndarray | None = None,
+    annual: bool = True,
 ) -> AggregateResults:
     """Compute the expected run of a scenario (no randomness).
 
@@ -615,7 +616,8 @@ def run_aggregate(
             default: ``risk_aversion.index`` with ``levers.risk_aversion`` path and shocks.
         early_help_places_factor: optional multiplier on the starting early help places
             per month (burn-in included); default: 1 plus
-            ``levers.prevention.baseline_capacity_change`` by year.
+            ``levers.prevention.baseline_capacity_change`` by year, phased in as the lever does.
+        annual: also build the annual table (skip for speed when only months are needed).
 
     Returns:
         :class:`AggregateResults` with ``annual`` and ``monthly`` tables (counts at the
@@ -754,6 +756,8 @@ def run_aggregate(
     ci = {c: i for i, c in enumerate(cols)}
     fl_cols = [[ci[f"flow_{a}_{b}"] for b in _FLOW] for a in _FLOW]
     shells = 0.0
+    entries_log = np.zeros((T, N_BANDS, 3))  # care entries (not UASC) by month, age band, route
+    uasc_log = np.zeros(T)
     for t in range(T):
         flows = np.zeros((7, 7))
         cnt = np.zeros(len(COUNTERS))
@@ -798,6 +802,7 @@ def run_aggregate(
         cnt[_C["early_help_turned_away"]] += offk.sum() * (1.0 - alpha)
         F = F2
         # care entries this month: schedule their exits
+        entries_log[t] = ENT.sum(axis=(3, 4)).sum(axis=2)
         n_ent = ENT.sum()
         lac += n_ent
         ent_prow = np.zeros(5)
@@ -834,6 +839,7 @@ def run_aggregate(
                 a = (15 + yi) * 12 + j
                 PEND[t + 216 - a, T18, :, 4] += lam * uasc_age[yi] / 12 * dec_sh
         lac += lam
+        uasc_log[t] = lam
         lac_prow[4] += lam
         uasc_in_care += lam
         cnt[_C["uasc_starts"]] += lam
@@ -893,13 +899,16 @@ def run_aggregate(
     monthly = pd.DataFrame(rows, columns=cols)
     monthly = monthly[monthly["month"] >= 0].reset_index(drop=True)
     monthly = monthly.astype({"month": int, "reporting_year": int, "calendar_month": int})
-    annual = annual_from_monthly(monthly)
+    annual_t = annual_from_monthly(monthly) if annual else pd.DataFrame()
     meta = {"scenario": sc.name, "view": "aggregate", "start_year": sc.run.start_year, "years": sc.run.years,
-            "start_stocks": start_stocks}
-    for df in (annual, monthly):
-        df["scenario"] = sc.name
-        df["view"] = "aggregate"
-    return AggregateResults(annual, monthly, meta)
+            "start_stocks": start_stocks, "care_entries": entries_log, "uasc_entries": uasc_log,
+            "start_lac_by_band": lac_bd.sum(axis=1), "start_uasc": uasc_stock,
+            "route_shares": route_sh}
+    for df in (annual_t, monthly):
+        if not df.empty:
+            df["scenario"] = sc.name
+            df["view"] = "aggregate"
+    return AggregateResults(annual_t, monthly, meta)
 
 
 _FLOW = [s.name for s in State] + ["IN", "OUT"]
