@@ -147,7 +147,7 @@ def read_user_figures(path: str | Path) -> dict[str, Any]:
             problems.append(f"{key} = {value!r}: must be a number >= 0")
     costs = data.get("costs", {})
     if costs:
-        known = set(Scenario().costs.model_fields)
+        known = set(type(Scenario().costs).model_fields)
         for name, entry in costs.items():
             if name not in known:
                 problems.append(f"unknown unit cost 'costs.{name}'; allowed: {', '.join(sorted(known))}")
@@ -421,27 +421,38 @@ def calibrate_la(
         ref = with_overrides(base_sc, _overrides(base_sc, n, S, 1.0, 1.0, user))
         reference = reference_entries(ref)
     meta, PV, burn = reference["meta"], reference["PV"], reference["burn"]
-    best = None
+    best: tuple | None = None
     # UASC arrivals are not published by LA: England's share of starts first (UASC scale =
     # entry scale), then England's rate per child, then none; the first that fits is kept
+    def solve(mode: str, d: float) -> tuple[float, float, float, float, float] | None:
+        b = _care_block(meta, PV, d, burn)
+        if mode == "share":
+            x_e = A / (b["starts"][0] + b["starts"][1])
+            x_u = x_e
+        else:
+            x_u = 1.0 if mode == "england" else 0.0
+            x_e = (A - x_u * b["starts"][1]) / b["starts"][0]
+        if x_e <= 0:
+            return None
+        s0 = (S - x_e * b["stock"][0] - x_u * b["stock"][1]) / b["stock"][2]
+        if s0 <= 0:
+            return None
+        c = x_e * b["ceases"][0] + x_u * b["ceases"][1] + s0 * b["ceases"][2]
+        return abs(math.log(c / C)), d, x_e, x_u, s0
+
     for mode in ("share", "england", "none"):
-        for d in DURATION_GRID:
-            b = _care_block(meta, PV, float(d), burn)
-            if mode == "share":
-                x_e = A / (b["starts"][0] + b["starts"][1])
-                x_u = x_e
-            else:
-                x_u = 1.0 if mode == "england" else 0.0
-                x_e = (A - x_u * b["starts"][1]) / b["starts"][0]
-            if x_e <= 0:
-                continue
-            s0 = (S - x_e * b["stock"][0] - x_u * b["stock"][1]) / b["stock"][2]
-            if s0 <= 0:
-                continue
-            c = x_e * b["ceases"][0] + x_u * b["ceases"][1] + s0 * b["ceases"][2]
-            score = abs(math.log(c / C))
-            if best is None or score < best[0]:
-                best = (score, float(d), x_e, x_u, s0, mode)
+        # coarse to fine: every fourth duration scale, then the neighbours of the best
+        coarse = list(range(0, len(DURATION_GRID), 4))
+        tried: dict[int, Any] = {i: solve(mode, float(DURATION_GRID[i])) for i in coarse}
+        ok = [i for i, v in tried.items() if v is not None]
+        if ok:
+            i0 = min(ok, key=lambda i: tried[i][0])
+            for i in range(max(i0 - 3, 0), min(i0 + 4, len(DURATION_GRID))):
+                if i not in tried:
+                    tried[i] = solve(mode, float(DURATION_GRID[i]))
+        for v in tried.values():
+            if v is not None and (best is None or v[0] < best[0]):
+                best = (*v, mode)
         if best is not None and best[0] < 0.05:
             break
     if best is None:
