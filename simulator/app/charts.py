@@ -163,13 +163,13 @@ def cumulative_chart(view: FinanceView, projector: bool = False) -> dict[str, An
     data = _round(view.cumulative_net / 1e6, 3)
     marks: list[dict[str, Any]] = [{"yAxis": 0, "name": "break-even line",
                                     "lineStyle": {"color": "#000", "type": "solid", "width": 1.5},
-                                    "label": {"formatter": "break-even",
+                                    "label": {"formatter": "break-even", "position": "insideStartTop",
                                               "fontSize": 16 if projector else 11}}]
     points = []
     if view.payback_year is not None:
         marks.append({"xAxis": str(view.payback_year), "name": "payback",
                       "lineStyle": {"color": PALETTE[2], "type": "dashed", "width": 2},
-                      "label": {"formatter": f"payback {view.payback_year}",
+                      "label": {"formatter": f"payback {view.payback_year}", "position": "insideEndTop",
                                 "fontSize": 16 if projector else 11}})
         i = view.years.index(view.payback_year)
         points.append({"coord": [str(view.payback_year), data[i]], "value": "breaks even",
