@@ -202,3 +202,20 @@ def test_finance_view_from_worker_priced_runs_matches_the_finance_module():
     assert view.source.startswith("simulator.finance")
     assert view.cumulative_net.round(2).tolist() == cf["cumulative_net_cost_net"].round(2).tolist()
     assert view.npv == pytest.approx(direct.npv("net"))
+
+
+def test_cumulative_chart_marks_break_even_and_payback():
+    import pandas as pd
+
+    from simulator.app import charts
+    from simulator.app.finance_view import LINES, FinanceView
+
+    years = [2025, 2026, 2027, 2028]
+    net = pd.Series([3e6, 1e6, -2e6, -3e6], index=years)
+    zeros = pd.DataFrame(0.0, index=years, columns=LINES)
+    view = FinanceView(years, zeros, zeros, net, net.cumsum(), 2027, 2027, 2028, 1e6, "test", "")
+    opt = charts.cumulative_chart(view)
+    marks = opt["series"][0]["markLine"]["data"]
+    assert marks[0]["yAxis"] == 0  # the break-even line
+    assert marks[1]["xAxis"] == "2027" and "payback 2027" in marks[1]["label"]["formatter"]
+    assert opt["series"][0]["data"] == [3.0, 4.0, 2.0, -1.0]
