@@ -14,7 +14,13 @@ The app is a package in Solara's portal layout (STYLE.md):
   cache of results (the baseline is computed once per area, seed and horizon);
 - :mod:`simulator.app.finance_view` the one adapter to :mod:`simulator.finance`;
 - :mod:`simulator.app.charts` ECharts options built from the results (the chart library's
-  JavaScript ships with ``solara-assets``, so the page works with no internet).
+  JavaScript ships with ``solara-assets``, so the page works with no internet), drawn by
+  :mod:`simulator.app.components.echarts` (the option travels as JSON text: fast redraws).
+
+Latency: a lever move re-runs only the scenario (the baseline is cached); the lever's
+next step up and down are run ahead of time while workers are idle (``CSC_APP_PREFETCH=0``
+turns this off); ``CSC_APP_TIMING=1`` prints where the time goes. See
+``benchmarks/bench_app_latency.py``.
 
 The model never imports this package; this package imports the model. Importing
 ``simulator.app`` itself is cheap: Solara is imported only by the UI modules.
