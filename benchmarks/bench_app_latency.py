@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browser_fixtures import launch_chromium, result_number, slider, start_app, wait_for_result  # noqa: E402
+from browser_fixtures import launch_chromium, slider, start_app, wait_for_result  # noqa: E402
 
 LEVER = "levers.prevention.spend_per_year"
 PAINT = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
