@@ -968,13 +968,20 @@ class Scenario(Section):
     def _levers_fit_the_run(self) -> Scenario:
         """Time series have one value per year; dates fall inside the run."""
         run, lv = self.run, self.levers
-        series = {
-            "population.uasc_path": self.population.uasc_path,
-            "levers.prevention.spend_per_year": lv.prevention.spend_per_year,
-            "levers.prevention.baseline_capacity_change": lv.prevention.baseline_capacity_change,
-            "levers.risk_aversion.index_path": lv.risk_aversion.index_path,
-            "levers.troubled_families.places_per_year": lv.troubled_families.places_per_year,
+        # (owner, field, neutral value): before a series' first dated step the lever is neutral
+        fields = {
+            "population.uasc_path": (self.population, "uasc_path", 1.0),
+            "levers.prevention.spend_per_year": (lv.prevention, "spend_per_year", 0.0),
+            "levers.prevention.baseline_capacity_change": (lv.prevention, "baseline_capacity_change", 0.0),
+            "levers.risk_aversion.index_path": (lv.risk_aversion, "index_path", 1.0),
+            "levers.troubled_families.places_per_year": (lv.troubled_families, "places_per_year", 0.0),
         }
+        first = str(run.start_year + 1)
+        for owner, attr, neutral in fields.values():
+            value = getattr(owner, attr)
+            if isinstance(value, dict) and value and first not in {str(k) for k in value}:
+                setattr(owner, attr, {first: neutral, **{str(k): v for k, v in value.items()}})
+        series = {name: getattr(owner, attr) for name, (owner, attr, _) in fields.items()}
         for name, value in series.items():
             if isinstance(value, list) and len(value) != run.years:
                 raise ValueError(f"{name} has {len(value)} values but run.years = {run.years}: give one "

@@ -131,3 +131,14 @@ def test_policy_outputs_carry_costs():
     tf = pol[pol.policy == "troubled_families"]
     assert tf.places.sum() == pytest.approx(360, abs=2)
     assert np.isclose(tf.running_cost_gbp.sum(), tf.places.sum() * 13_200)
+
+
+def test_dated_steps_start_from_the_neutral_value():
+    """A step from 2026 leaves 2025 at the lever's neutral value (1 for a multiplier, 0 for spend)."""
+    from simulator.schema import series_values
+
+    sc = scenario(10_000, years=3, levers={"risk_aversion": {"index_path": {"2026": 0.95}},
+                                           "prevention": {"spend_per_year": {"2027": 1e6}}})
+    run = sc.run
+    assert series_values(sc.levers.risk_aversion.index_path, run.start_year, 3) == [1.0, 0.95, 0.95]
+    assert series_values(sc.levers.prevention.spend_per_year, run.start_year, 3) == [0.0, 0.0, 1e6]
