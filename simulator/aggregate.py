@@ -205,7 +205,7 @@ def initial_exit_kernel(PV: np.ndarray) -> np.ndarray:
             acc = np.zeros((HORIZON, N_REASONS))
             # entry age A - e decides the plan: constant over e in [lo, hi]
             cuts = sorted({0, E + 1, *[A - c + 1 for c in (60, 120) if 0 < A - c + 1 <= E]})
-            for lo, hi in zip(cuts[:-1], cuts[1:]):  # e in lo..hi-1
+            for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):  # e in lo..hi-1
                 plans = plan_probabilities(PV, np.array([A - lo]), route)[0]
                 for kind in range(5):
                     p = plans[kind]
@@ -534,7 +534,8 @@ def _need_drift(PV: np.ndarray, dep: np.ndarray, adv_mean: float, state: int = 0
     for d in range(ND):
         P = np.zeros((NN, NN))
         for n in range(NN):
-            adv = PV[kn.V_BASE + n * 7 + kn.ADVERSE] * adv_mean * PV[kn.P_PRIOR_ADV] * dep[d] if n < 3 else 0.0
+            adv = PV[kn.V_BASE + n * 7 + kn.ADVERSE] * adv_mean * PV[kn.P_PRIOR_ADV] * dep[d]
+            adv = adv if n < 3 else 0.0
             rec = PV[kn.V_BASE + (state * 4 + n) * 7 + kn.RECOVER]
             tot = adv + rec
             p_any = 1.0 - math.exp(-tot / 12.0) if tot > 0 else 0.0
@@ -552,7 +553,7 @@ def _need_drift(PV: np.ndarray, dep: np.ndarray, adv_mean: float, state: int = 0
 
 
 def _thin_probs(weights: np.ndarray, totals: np.ndarray, want: float) -> np.ndarray:
-    """Pick probabilities ``min(1, c * w)`` with c such that the picked total is ``want`` (model ``_thin``)."""
+    """Pick probabilities ``min(1, c * w)``, c such that the picked total is ``want`` (model ``_thin``)."""
     weights = np.asarray(weights, dtype=float)
     if want <= 0 or np.dot(weights, totals) <= 0:
         return np.zeros_like(weights)
@@ -809,7 +810,8 @@ def run_aggregate(
         ent_brd = ENT.sum(axis=(3, 4))  # band, route, decile
         for prow in range(4):
             bands = BAND_PROW == prow
-            sched = Kb2[bands].reshape(-1, HORIZON * N_REASONS).T @ ent_brd[bands].reshape(-1, ND)  # (offset*reason, decile)
+            # (offset * reason, decile)
+            sched = Kb2[bands].reshape(-1, HORIZON * N_REASONS).T @ ent_brd[bands].reshape(-1, ND)
             PEND[t:t + HORIZON, :, :, prow] += sched.reshape(HORIZON, N_REASONS, ND)
             ent_prow[prow] += ent_brd[bands].sum()
         # returns home: the family's need when the child comes back, by origin

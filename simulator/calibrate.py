@@ -102,7 +102,7 @@ def find_la(name: str, table: pd.DataFrame | None = None) -> pd.Series:
     table = la_table() if table is None else table
     key = " ".join(name.lower().split())
     names = {" ".join(n.lower().split()): n for n in table["la_name"]}
-    codes = {c.lower(): n for c, n in zip(table["la_code"], table["la_name"])}
+    codes = {c.lower(): n for c, n in zip(table["la_code"], table["la_name"], strict=True)}
     hit = names.get(key) or codes.get(key)
     if hit is None:
         close = difflib.get_close_matches(key, list(names), n=4, cutoff=0.5)
@@ -127,7 +127,7 @@ def read_user_figures(path: str | Path) -> dict[str, Any]:
         if not {"measure", "value"} <= set(df.columns):
             raise ScenarioError(["a CSV of figures needs the columns measure,value"], source=str(path))
         data: dict[str, Any] = {}
-        for m, v in zip(df["measure"], df["value"]):
+        for m, v in zip(df["measure"], df["value"], strict=True):
             if str(m).startswith("costs."):
                 data.setdefault("costs", {})[str(m)[6:]] = {"value": float(v)}
             else:
@@ -264,11 +264,13 @@ class Fit:
         errs = self.errors()
         lines = [
             f"# {self.la} ({self.la_code}, {self.region}): calibrated by `python -m simulator calibrate`.",
-            "# Overrides of the baseline only; every other rate is the England default (simulator/schema.py).",
+            "# Overrides of the baseline only; every other rate is the England default",
+            "# (simulator/schema.py).",
             f'name = "{_slug(self.la)}"',
             f'base = "{rel}"',
             f'description = """{self.la}: the typical-LA baseline fitted to the authority\'s published 2024',
-            'figures (children looked after at 31 March, starts and ceases in the year, child population)."""',
+            'figures (children looked after at 31 March, starts and ceases in the year, child',
+            'population)."""',
             'evidence = """Targets: shared/data/la_cla_rates_2024.csv [CLA] 2024 for ' + self.la + ":",
             ", ".join(f"{k} {self.targets[k]:,.0f}" for k in self.targets) + ".",
             "Fit (aggregate view, first simulated year): "
@@ -342,8 +344,10 @@ def _overrides(base: Scenario, n: float, lac_stock_per_10k: float, entry: float,
                        "uasc_starts_per_10k": round(pop.uasc_starts_per_10k
                                                     * (entry if uasc_scale is None else uasc_scale), 4)},
         "start": st,
-        "cin": {"care_entry_rates_per_year": [round(v, 6) for v in _scaled(cin.care_entry_rates_per_year, entry, 50)]},
-        "cp": {"care_entry_rates_per_year": [round(v, 6) for v in _scaled(cp.care_entry_rates_per_year, entry, 50)]},
+        "cin": {"care_entry_rates_per_year":
+                [round(v, 6) for v in _scaled(cin.care_entry_rates_per_year, entry, 50)]},
+        "cp": {"care_entry_rates_per_year":
+               [round(v, 6) for v in _scaled(cp.care_entry_rates_per_year, entry, 50)]},
         "front_door": {"emergency_care_given_s47":
                        [round(v, 6) for v in _scaled(fd.emergency_care_given_s47, entry, 1.0)]},
         "care": {"median_months": [round(v, 4) for v in _scaled(care.median_months, duration)]},

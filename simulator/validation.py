@@ -148,8 +148,8 @@ def aggregate_vs_agent(
     rows = []
     for year in agg.index:
         for c in cols:
-            rows.append({"year": year, "stock": c, "agent_mean": mean.loc[year, c], "agent_se": se.loc[year, c],
-                         "aggregate": agg.loc[year, c],
+            rows.append({"year": year, "stock": c, "agent_mean": mean.loc[year, c],
+                         "agent_se": se.loc[year, c], "aggregate": agg.loc[year, c],
                          "difference_pct": 100 * (mean.loc[year, c] / agg.loc[year, c] - 1)})
     return pd.DataFrame(rows)
 
