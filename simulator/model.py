@@ -149,6 +149,10 @@ class CSCModel(mesa.Model):
         size_cum = np.cumsum(pop.children_per_family_shares) / np.sum(pop.children_per_family_shares)
         kn.populate(*sv.args, 0, resident_target, size_cum, need_cum)
         rows = np.flatnonzero(f.fam_id >= 0)
+        # history: earlier statutory involvement at its long-run prevalence for each need level
+        prior = rng.random(rows.size) < np.asarray(sc.need.initial_prior_share_by_need)[f.need[rows]]
+        f.flags[rows[prior]] |= kn.FLAG_PRIOR
+        f.recode(rows[prior])
         # starting stocks: families picked by need for CP, CIN and early help
         resident = int(f.n_kids[rows].sum())
         need_w = {State.CP: (0.05, 0.3, 3.0, 12.0), State.CIN: (0.1, 1.0, 6.0, 6.0),

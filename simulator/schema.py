@@ -142,6 +142,12 @@ class Population(Section):
         source="assumption: children are over-represented in deprived neighbourhoods (IMD 2019)",
         description="Distribution of families over national deprivation deciles.",
     )
+    births_to_existing_families: float = param(
+        0.65, ge=0.0, le=1.0, unit="share of births",
+        source="assumption: second and later births; set so the number of children per family stays "
+        "about steady (~1.75) over 20 years",
+        description="Births to families that already have children (the rest start a family).",
+    )
     care_leaver_parent_share: float = param(
         0.01, ge=0.0, le=0.2, unit="share of families",
         source="assumption: about 1% of parents are care leavers",
@@ -252,6 +258,12 @@ class Need(Section):
         source="assumption: families known before are likelier to return (seeds: circular demand)",
         description="Adverse events are this much likelier after earlier CIN, CP or care.",
     )
+    initial_prior_share_by_need: ProbByNeed = param(
+        (0.10, 0.19, 0.33, 0.53), unit="share of families at need 0, 1, 2, 3",
+        source="the model's own long-run prevalence of earlier CIN/CP/care (measured after 20 years "
+        "of a baseline run); starting lower made demand drift up as history accumulated",
+        description="Families with earlier statutory involvement at the start, by need.",
+    )
     initial_need_shares: tuple[Prob, Prob, Prob, Prob] = param(
         (0.77, 0.125, 0.074, 0.031), unit="share of families at need 0, 1, 2, 3",
         source="the model's own long-run distribution (measured over a 15-year baseline run)",
@@ -266,7 +278,7 @@ class FrontDoor(Section):
     """Referral, assessment, section 47 and their outcomes."""
 
     referral_rates_per_year: ByNeed = param(
-        (0.0087, 0.05, 0.235, 0.66), unit="referrals per family per year, by need",
+        (0.0079, 0.0455, 0.214, 0.60), unit="referrals per family per year, by need",
         source="calibrated to [CIN] 2024: 621,880 referrals (5.2 per 100 children)",
         grade="M",
         description="How often a family in universal services is referred to children's social care.",
@@ -299,7 +311,7 @@ class FrontDoor(Section):
         description="Assessments that open a child-in-need plan.",
     )
     section47_outcome: ProbByNeed = param(
-        (0.013, 0.041, 0.17, 0.43), unit="share of assessments, by need",
+        (0.0125, 0.039, 0.163, 0.41), unit="share of assessments, by need",
         source="calibrated to [CIN] 2023: 225,400 section 47 enquiries (191.6 per 10k)",
         grade="M",
         description="Assessments that lead to a section 47 child protection enquiry.",
@@ -364,7 +376,7 @@ class ChildInNeed(Section):
     """Child-in-need plans (section 17), not protection plans or care."""
 
     closure_rates_per_year: ByNeed = param(
-        (3.9, 1.85, 0.75, 0.34), unit="per year, by need",
+        (4.0, 1.9, 0.77, 0.35), unit="per year, by need",
         source="assumption (calibrated to [CIN] 2024 stock and 2017-18 starts/ends)",
         description="Rate at which CIN cases close or step down.",
     )
@@ -378,7 +390,7 @@ class ChildInNeed(Section):
         description="Open CIN cases escalated to a section 47 enquiry.",
     )
     care_entry_rates_per_year: ByNeed = param(
-        (0.0, 0.0031, 0.025, 0.108), unit="per family per year, by need",
+        (0.0, 0.0030, 0.024, 0.104), unit="per family per year, by need",
         source="assumption (calibrated to [CLA] 2024: 33,050 starts)",
         description="Open CIN cases where a child enters care.",
     )
@@ -412,7 +424,7 @@ class ChildProtection(Section):
         description="Plans that end with a step down to a child-in-need plan.",
     )
     care_entry_rates_per_year: ByNeed = param(
-        (0.0, 0.019, 0.069, 0.29), unit="per family per year, by need",
+        (0.0, 0.0183, 0.066, 0.28), unit="per family per year, by need",
         source="assumption (calibrated to [CLA] 2024 starts)",
         description="Families on a plan where a child enters care.",
     )

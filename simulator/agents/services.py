@@ -57,9 +57,8 @@ def monthly(rate_per_year):
 
 def _filled(shape: tuple[int, ...], defaults: dict[str, int]) -> np.ndarray:
     """An int32 array whose last axis holds each column's default value."""
-    arr = np.empty(shape, dtype=np.int32)
-    arr[...] = np.array(list(defaults.values()), dtype=np.int32)
-    return arr
+    row = np.array(list(defaults.values()), dtype=np.int32)
+    return np.tile(row, int(np.prod(shape[:-1]))).reshape(shape)  # much faster than a broadcast fill
 
 
 def _cum(shares) -> np.ndarray:
@@ -194,7 +193,7 @@ class Services:
         P[kn.P_SIGMA] = care.duration_spread
         P[kn.P_AFTER_RH_NEED] = care.after_return_home_need
         P[kn.P_S20_SHARE] = care.route_shares[0] / (care.route_shares[0] + care.route_shares[1])
-        P[kn.P_EXISTING_BIRTH_SHARE] = 0.55  # assumption: a little over half of births are not first births
+        P[kn.P_EXISTING_BIRTH_SHARE] = pop.births_to_existing_families
         P[kn.P_CLP_SHARE] = pop.care_leaver_parent_share
         P[kn.P_INFANT_ORDER] = care.infant_care_order_share
         P[kn.P_MOVE_P] = monthly(pop.move_rate_per_year)
