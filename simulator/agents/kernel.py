@@ -826,8 +826,12 @@ def add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth):
 
 
 @njit(cache=True)
-def step_month(FI, CI, LE, LJ, M, free, PV, rng, t, target_children):
-    """One month for every family: scheduled events, hazards, front door; then demography."""
+def step_month(FI, CI, LE, LJ, M, free, PV, rng, t, target_children, cube, fam_cube, lac_dec,
+               uasc_lac_dec):
+    """One month for every family: scheduled events, hazards, front door; then demography.
+
+    Returns the month-end :func:`tally` (stocks are written into the cube arrays).
+    """
     cap = FI.shape[0]
     rates = np.zeros(7)
     cum = np.zeros(7)
@@ -871,6 +875,7 @@ def step_month(FI, CI, LE, LJ, M, free, PV, rng, t, target_children):
     # births keep the child population on its projected path, after this month's departures
     gap = target_children - M[M_NKIDS]
     births(FI, CI, LE, LJ, M, free, PV, rng, t, rng.poisson(gap) if gap > 0 else 0)
+    return tally(FI, CI, LE, LJ, M, free, PV, rng, cube, fam_cube, lac_dec, uasc_lac_dec, t)
 
 
 @njit(cache=True)

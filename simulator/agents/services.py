@@ -291,10 +291,11 @@ class Services:
         self.ensure_capacity(int(births * 1.5) + int(families * P[kn.P_MOVE_P] * 2) + 64
                              + int(P[kn.P_UASC_LAMBDA] * 4) + 16)
         self.refresh_bound()
-        kn.step_month(*self.args, t, float(target_children))
+        n, hidden, with_lac = kn.step_month(*self.args, t, float(target_children), self.cube,
+                                            self.fam_cube, self.lac_dec, self.uasc_lac_dec)
         if self.M[kn.M_OVERFLOW]:
             raise RuntimeError("internal: family table or log ran out of room in a month")
-        self.tally(t)
+        self.n_children, self.hidden, self.families_with_lac = int(n), float(hidden), int(with_lac)
 
     def tally(self, t: int) -> None:
         """Refresh stocks (children at home by code, families, care by decile)."""
