@@ -671,6 +671,8 @@ def run_aggregate(
             1: sc.early_help.initial_share_of_social_care * start.cin_per_10k * per * resident}
     need_pick = {3: (0.05, 0.3, 3.0, 12.0), 2: (0.1, 1.0, 6.0, 6.0), 1: (0.1, 3.0, 3.0, 1.0)}
     sizes = np.arange(NH)
+    # earlier statutory involvement at its long-run prevalence by need (model._populate)
+    prior_share = np.asarray(getattr(sc.need, "initial_prior_share_by_need", (0.0,) * NN), dtype=float)
     free = G.copy()
     F = np.zeros((NS, NN, ND, NP, NW, NH))
     for s in (3, 2, 1):
@@ -683,9 +685,13 @@ def run_aggregate(
             k = sc.cp.review_interval_months
             for c in range(1, k + 1):
                 F[s, :, :, 1, c, :] = picked / k
+        elif s == 2:
+            F[s, :, :, 1, W_OLD, :] = picked
         else:
-            F[s, :, :, 1 if s >= 2 else 0, W_OLD, :] = picked
-    F[0, :, :, 0, W_OLD, :] = free
+            F[s, :, :, 1, W_OLD, :] = picked * prior_share[:, None, None]
+            F[s, :, :, 0, W_OLD, :] = picked * (1.0 - prior_share[:, None, None])
+    F[0, :, :, 1, W_OLD, :] = free * prior_share[:, None, None]
+    F[0, :, :, 0, W_OLD, :] = free * (1.0 - prior_share[:, None, None])
     # children in care at the start: picked by age band x need among children at home
     kids_by_need = (F * sizes).sum(axis=(0, 2, 3, 4, 5))
     totals_bn = np.outer(BAND_SHARE, kids_by_need).ravel()
