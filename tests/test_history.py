@@ -3,9 +3,9 @@
 ``scenarios/history_2006_2018.toml`` starts from the 31 March 2006 position with the
 recorded drivers only (no rate set for a particular year). The acceptance in issue 7 is
 the looked-after stock within +-7% every year 2008-2018 and the 2008-2018 rise (+27%
-published) within +-7 points. The model does not meet it yet: its care durations,
-calibrated to 2024, leave ceases 4-11% below the published figures in 2013-2016, so the
-stock overshoots (docs/MODEL.md, "Validation"). That test is a strict expected failure:
+published) within +-7 points. The model meets the rise (+29.8%) but not the stock: its
+care durations, calibrated to 2024, leave ceases about 10% below the published figures in
+2014-2016, so the stock runs up to ~15% high (docs/MODEL.md, "Validation"). That test is a strict expected failure:
 it turns into a failure the day the model meets the acceptance, so the marker is removed.
 """
 
@@ -45,9 +45,9 @@ def test_replay_reproduces_the_shape_of_history(table) -> None:
     """What the replay does reproduce: starts every year, the direction and timing of the rise."""
     t = table.set_index("year")
     span = t.loc[2008:2018]
-    # starts: within 20% every year (the model overreacts to Baby P in 2008-09), within 5% from 2012
-    assert (span["lac_starts_error_pct"].abs() <= 20).all(), span["lac_starts_error_pct"].round(1).to_dict()
-    assert (t.loc[2012:2018, "lac_starts_error_pct"].abs() <= 5).all()
+    # starts: within 15% every year (the model overreacts to Baby P in 2009-11)
+    assert (span["lac_starts_error_pct"].abs() <= 15).all(), span["lac_starts_error_pct"].round(1).to_dict()
+    assert span["lac_starts_error_pct"].abs().mean() <= 8
     assert (span["lac_ceases_error_pct"].abs() <= 15).all(), span["lac_ceases_error_pct"].round(1).to_dict()
     # the stock rises after Baby P and keeps rising to 2018, as published
     assert t.loc[2010, "lac_31_march_model"] > t.loc[2008, "lac_31_march_model"] * 1.05
@@ -57,7 +57,7 @@ def test_replay_reproduces_the_shape_of_history(table) -> None:
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="care durations calibrated to 2024 leave ceases too low in "
-                   "2013-2016; the stock overshoots by up to ~18% (docs/MODEL.md, Validation)")
+                   "2014-2016; the stock overshoots by up to ~15% (docs/MODEL.md, Validation)")
 def test_replay_meets_the_acceptance(table) -> None:
     s = summarise(table)
     assert s["stock_within_tolerance"], s
