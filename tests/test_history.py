@@ -5,8 +5,9 @@ recorded drivers only (no rate set for a particular year). The acceptance in iss
 the looked-after stock within +-7% every year 2008-2018 and the 2008-2018 rise (+27%
 published) within +-7 points. The model meets the rise (+29.8%) but not the stock: its
 care durations, calibrated to 2024, leave ceases about 10% below the published figures in
-2014-2016, so the stock runs up to ~15% high (docs/MODEL.md, "Validation"). That test is a strict expected failure:
-it turns into a failure the day the model meets the acceptance, so the marker is removed.
+2014-2016, so the stock runs up to ~15% high (docs/MODEL.md, "Validation"). That test is a
+strict expected failure: it turns into a failure the day the model meets the acceptance, so
+the marker is removed.
 """
 
 from __future__ import annotations
