@@ -25,6 +25,11 @@ children arriving, and births that keep the child population on its path.
 Capacity feedbacks (early help places, social work caseload pressure) and the
 risk-aversion index act as in the agent-based model, with their mean-field values.
 
+Levers that act on chosen families (community hubs, Troubled Families, the reach of extra
+prevention spend) are not in this view; ``meta["levers_not_modelled"]`` lists any that a
+scenario switches on. The risk-aversion index path and shocks, the change to the existing
+early help budget and the UASC path are.
+
 Approximations (the agent-based model is the reference): children's ages within a
 family are taken as independent and uniform over 0-17 (for 18th birthdays,
 adolescents' contextual harm and which child enters care); the care-leaver-parent
@@ -576,6 +581,24 @@ class AggregateResults:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+def levers_not_modelled(scenario: Scenario) -> list[str]:
+    """Levers switched on in ``scenario`` that the aggregate view leaves out.
+
+    They act on chosen families: community hubs, Troubled Families, and the reach and extra
+    places of prevention spend.
+    """
+    lv = scenario.levers
+    out = []
+    y0, n = scenario.run.start_year, scenario.run.years
+    if any(v != 0 for v in series_values(lv.prevention.spend_per_year, y0, n)):
+        out.append("levers.prevention.spend_per_year")
+    if lv.community_hubs.opening_dates:
+        out.append("levers.community_hubs")
+    if any(v != 0 for v in series_values(lv.troubled_families.places_per_year, y0, n)):
+        out.append("levers.troubled_families")
+    return out
+
+
 def _packing(scenario: Scenario) -> Services:
     """The agent-based model's own parameter packing, for this scenario (read-only use)."""
     stub = SimpleNamespace(scenario=scenario, rng=np.random.default_rng(0))
@@ -909,6 +932,7 @@ def run_aggregate(
     monthly = monthly.astype({"month": int, "reporting_year": int, "calendar_month": int})
     annual_t = annual_from_monthly(monthly) if annual else pd.DataFrame()
     meta = {"scenario": sc.name, "view": "aggregate", "start_year": sc.run.start_year, "years": sc.run.years,
+            "levers_not_modelled": levers_not_modelled(sc),
             "start_stocks": start_stocks, "care_entries": entries_log, "uasc_entries": uasc_log,
             "start_lac_by_band": lac_bd.sum(axis=1), "start_uasc": uasc_stock,
             "route_shares": route_sh}

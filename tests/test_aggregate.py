@@ -102,3 +102,11 @@ def test_aggregate_view_responds_like_the_model_to_a_lever() -> None:
     a0, a1 = run_aggregate(base).annual, run_aggregate(high).annual
     rise = a1["lac_starts"].iloc[0] / a0["lac_starts"].iloc[0] - 1
     assert 0.15 < rise < 0.45
+
+
+def test_aggregate_names_the_levers_it_leaves_out() -> None:
+    sc = with_overrides(Scenario(), {"run": {"years": 2},
+                                     "levers": {"troubled_families": {"places_per_year": 50.0},
+                                                "risk_aversion": {"shocks": [{"date": "2025-11"}]}}})
+    assert run_aggregate(sc).meta["levers_not_modelled"] == ["levers.troubled_families"]
+    assert run_aggregate(with_overrides(Scenario(), {"run": {"years": 2}})).meta["levers_not_modelled"] == []
