@@ -92,6 +92,7 @@ class Services:
         log_cap = 4096 if sc.run.record_episodes else 1
         self.LE = np.zeros((log_cap, len(kn.EPISODE_COLUMNS)), dtype=np.int32)
         self.LJ = np.zeros((log_cap * 4, len(kn.JOURNEY_COLUMNS)), dtype=np.int32)
+        self._log_used: dict[str, int] = {}
         self.PV = np.zeros(kn.N_PV)
         self.cube = np.zeros(kn.N_CELLS)
         self.fam_cube = np.zeros(kn.N_CELLS)
@@ -266,12 +267,16 @@ class Services:
             self.free = free
             self.M[kn.M_NFREE] = n_free + new - old
         if self.M[kn.M_LOGS]:
-            margin = max(8 * new_rows, 4096)
+            # room for several months like the last one (events per month vary little; a month
+            # that still runs out stops with an error rather than losing entries)
             for name, used in (("LE", kn.M_NEP), ("LJ", kn.M_NJ)):
                 log = getattr(self, name)
-                want = int(self.M[used]) + margin
-                if want > log.shape[0] // 2:
-                    grown = np.zeros((max(2 * log.shape[0], 2 * want), log.shape[1]), dtype=log.dtype)
+                n = int(self.M[used])
+                last = self._log_used.get(name, n)
+                self._log_used[name] = n
+                want = n + max(8192, 6 * (n - last), new_rows // 2)
+                if want > log.shape[0]:
+                    grown = np.zeros((max(2 * log.shape[0], want), log.shape[1]), dtype=log.dtype)
                     grown[: log.shape[0]] = log
                     setattr(self, name, grown)
 
