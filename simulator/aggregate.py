@@ -58,6 +58,7 @@ from numba import njit
 
 from simulator.agents import kernel as kn
 from simulator.agents.services import Services
+from simulator.model import thin_probabilities
 from simulator.recording import COUNTERS
 from simulator.results import annual_from_monthly
 from simulator.schema import Scenario, series_values
@@ -557,21 +558,6 @@ def _need_drift(PV: np.ndarray, dep: np.ndarray, adv_mean: float, state: int = 0
     return Q
 
 
-def _thin_probs(weights: np.ndarray, totals: np.ndarray, want: float) -> np.ndarray:
-    """Pick probabilities ``min(1, c * w)``, c such that the picked total is ``want`` (model ``_thin``)."""
-    weights = np.asarray(weights, dtype=float)
-    if want <= 0 or np.dot(weights, totals) <= 0:
-        return np.zeros_like(weights)
-    lo, hi = 0.0, 1.0 / max(float(weights[weights > 0].min()), 1e-12)
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        if np.dot(np.minimum(1.0, mid * weights), totals) < want:
-            lo = mid
-        else:
-            hi = mid
-    return np.minimum(1.0, hi * weights)
-
-
 @dataclass
 class AggregateResults:
     """Expected annual and monthly tables (column names as in :class:`simulator.results.Results`)."""
@@ -700,7 +686,7 @@ def run_aggregate(
     F = np.zeros((NS, NN, ND, NP, NW, NH))
     for s in (3, 2, 1):
         totals = (free * sizes).sum(axis=(1, 2))
-        q = _thin_probs(np.asarray(need_pick[s]), totals, want[s])
+        q = thin_probabilities(np.asarray(need_pick[s]), totals, want[s])
         picked = free * q[:, None, None]
         free = free - picked
         if s == 3:
@@ -719,7 +705,7 @@ def run_aggregate(
     kids_by_need = (F * sizes).sum(axis=(0, 2, 3, 4, 5))
     totals_bn = np.outer(BAND_SHARE, kids_by_need).ravel()
     lac_w = np.outer([0.6, 0.9, 0.9, 1.5, 2.2], [0.02, 0.3, 3.0, 6.0]).ravel()
-    qbn = _thin_probs(lac_w, totals_bn, start.lac_per_10k * per * resident).reshape(N_BANDS, 4)
+    qbn = thin_probabilities(lac_w, totals_bn, start.lac_per_10k * per * resident).reshape(N_BANDS, 4)
     q_need = (BAND_SHARE[:, None] * qbn).sum(axis=0)  # chance a child at home is picked, by need
     kids_nd = (F * sizes).sum(axis=(0, 3, 4, 5))  # by need, decile
     # binomial thinning of each family's children; emptied families leave the home stocks

@@ -46,18 +46,27 @@ def _thin(rng: np.random.Generator, group: np.ndarray, weights: np.ndarray, size
     O(n) weighted sample. Items fall into a few groups (need level, age band), so the search
     for ``c`` runs on the group totals.
     """
+    totals = np.bincount(group, weights=size, minlength=len(weights))
+    return rng.random(group.size) < thin_probabilities(weights, totals, want)[group]
+
+
+def thin_probabilities(weights, totals: np.ndarray, want: float) -> np.ndarray:
+    """Per-group pick probabilities ``min(1, c * weight)``, ``c`` set so ``sum(p * totals) = want``.
+
+    Shared by the model's start (:func:`_thin`) and the aggregate view, so both pick the
+    same starting stocks.
+    """
     weights = np.asarray(weights, dtype=float)
-    totals = np.bincount(group, weights=size, minlength=weights.size)
     if want <= 0 or np.dot(weights, totals) <= 0:
-        return np.zeros(group.size, dtype=bool)
+        return np.zeros_like(weights)
     lo, hi = 0.0, 1.0 / max(float(weights[weights > 0].min()), 1e-12)
-    for _ in range(60):
+    for _ in range(60):  # bisection: some probabilities saturate at 1
         mid = 0.5 * (lo + hi)
         if np.dot(np.minimum(1.0, mid * weights), totals) < want:
             lo = mid
         else:
             hi = mid
-    return rng.random(group.size) < np.minimum(1.0, hi * weights)[group]
+    return np.minimum(1.0, hi * weights)
 
 
 class CSCModel(mesa.Model):
