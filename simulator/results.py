@@ -57,18 +57,19 @@ def _flow(monthly: pd.DataFrame, src: str | list[str], dst: str | list[str]) -> 
 def annual_from_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
     """Aggregate a (scaled) monthly table into reporting years ending 31 March."""
     states = [s.name for s in State]
-    m = monthly.copy()
-    m["cp_in"] = _flow(m, [*states, "IN"], "CP")
-    m["cp_out"] = _flow(m, "CP", [*states, "OUT"])
-    m["lac_in"] = _flow(m, [*states, "IN"], "LAC")
-    m["lac_out"] = _flow(m, "LAC", [*states, "OUT"])
-    m["eh_in"] = _flow(m, ["UNIVERSAL", "IN"], "EARLY_HELP")
-    m["cin_in"] = _flow(m, ["UNIVERSAL", "EARLY_HELP", "IN"], ["CIN", "CP", "LAC"])
+    m = monthly.assign(
+        cp_in=_flow(monthly, [*states, "IN"], "CP"),
+        cp_out=_flow(monthly, "CP", [*states, "OUT"]),
+        lac_in=_flow(monthly, [*states, "IN"], "LAC"),
+        lac_out=_flow(monthly, "LAC", [*states, "OUT"]),
+        eh_in=_flow(monthly, ["UNIVERSAL", "IN"], "EARLY_HELP"),
+        cin_in=_flow(monthly, ["UNIVERSAL", "EARLY_HELP", "IN"], ["CIN", "CP", "LAC"]),
+    )
     g = m.groupby("reporting_year", sort=True)
     last = g.last()
     total = g.sum(numeric_only=True)
-    out = pd.DataFrame(index=last.index)
-    out["year"] = last.index.astype(int)
+    out: dict[str, pd.Series] = {}  # columns gathered first: one DataFrame build, not ~70 inserts
+    out["year"] = pd.Series(last.index.astype(int), index=last.index)
     out["child_population"] = last["child_population"]
     for col in ("referrals", "re_referrals_within_12_months", "assessments", "section47_enquiries",
                 "initial_cp_conferences", "uasc_starts", "adoptions", "special_guardianship",
@@ -111,7 +112,7 @@ def annual_from_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
     out["lac_ceases_per_10k"] = out["lac_ceases"] * per10k
     out["re_referral_rate"] = out["re_referrals_within_12_months"] / out["referrals"].where(
         out["referrals"] > 0)
-    return out[ANNUAL_COLUMNS].reset_index(drop=True)
+    return pd.DataFrame(out, index=last.index)[ANNUAL_COLUMNS].reset_index(drop=True)
 
 
 def episodes_frame(model: CSCModel) -> pd.DataFrame:
@@ -159,11 +160,11 @@ class Results:
     @classmethod
     def from_model(cls, model: CSCModel) -> Results:
         """Collect the tables from a model that has been run."""
-        raw = pd.DataFrame(model.monthly_table(), columns=model.monthly_columns())
-        monthly = raw[raw["month"] >= 0].reset_index(drop=True)
+        columns = model.monthly_columns()
+        table = model.monthly_table()
         keep = {"month", "reporting_year", "calendar_month", "risk_index", "caseload_pressure"}
-        scaled = [c for c in monthly.columns if c not in keep]
-        monthly[scaled] = monthly[scaled] * model.scale
+        factor = np.array([1.0 if c in keep else model.scale for c in columns])
+        monthly = pd.DataFrame(table[table[:, 0] >= 0] * factor, columns=columns)
         monthly = monthly.astype({"month": int, "reporting_year": int, "calendar_month": int})
         annual = annual_from_monthly(monthly)
         # only complete years are reported
