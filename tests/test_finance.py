@@ -38,7 +38,7 @@ from simulator.finance import (
     uprating_factor,
     write_outputs,
 )
-from simulator.finance.costs import WEEKS_PER_MONTH
+from simulator.finance.costs import PLACEMENT_NAMES, WEEKS_PER_MONTH
 from simulator.schema import Scenario, ScenarioError, with_overrides
 
 # -- Green Book discounting --------------------------------------------------------------------
@@ -135,14 +135,7 @@ def _fake_results(years: int = 2, start: int = 2024, policy: pd.DataFrame | None
     """Run outputs built by hand: 10 child-months of each activity a year, 100 early help places."""
     acts = ["referrals", "assessments", "section47_enquiries", "cin_child_months", "cp_child_months"] + [
         f"lac_{p}_child_months"
-        for p in (
-            "friends_family_foster",
-            "in_house_foster",
-            "independent_fostering_agency",
-            "childrens_home",
-            "supported_accommodation",
-            "placed_with_parents",
-        )
+        for p in PLACEMENT_NAMES
     ]
     annual = pd.DataFrame({"year": range(start + 1, start + 1 + years), **{a: 10.0 for a in acts}})
     monthly = pd.DataFrame(
@@ -186,14 +179,7 @@ def test_costs_by_line_from_hand_made_outputs_and_policy_table():
     assert lines.loc[2025, "early_help"] == pytest.approx(1200 * 165 * 1.35)
     weekly = sum(
         getattr(c, f"{p}_week").value * uprating_factor(getattr(c, f"{p}_week").price_year, sc.finance)
-        for p in (
-            "friends_family_foster",
-            "in_house_foster",
-            "independent_fostering_agency",
-            "childrens_home",
-            "supported_accommodation",
-            "placed_with_parents",
-        )
+        for p in PLACEMENT_NAMES
     )
     assert lines.loc[2025, "placements"] == pytest.approx(10 * WEEKS_PER_MONTH * weekly)
     assert c.in_house_foster_week.price_year == "2013-14" and uprating_factor("2013-14", sc.finance) == 1.30

@@ -28,6 +28,10 @@ from typing import Any, Protocol
 import pandas as pd
 
 from simulator.schema import Costs, Finance, Scenario, ScenarioError
+from simulator.states import Placement
+
+#: Placement types as they appear in the annual table's column names (from the State vocabulary).
+PLACEMENT_NAMES = tuple(p.name.lower() for p in Placement if p != Placement.NONE)
 
 #: Weeks in a month (52.14 weeks a year / 12): converts weekly placement costs per child-month.
 WEEKS_PER_MONTH = 52.14 / 12
@@ -74,14 +78,7 @@ COST_ITEMS: dict[str, CostItem] = {
         f"{p}_week": CostItem(
             "placements", f"lac_{p}_child_months", WEEKS_PER_MONTH, f"child-months in {p.replace('_', ' ')}"
         )
-        for p in (
-            "friends_family_foster",
-            "in_house_foster",
-            "independent_fostering_agency",
-            "childrens_home",
-            "supported_accommodation",
-            "placed_with_parents",
-        )
+        for p in PLACEMENT_NAMES
     },
 }
 #: Unit costs in the schema that no activity of the run prices yet, and why.
