@@ -24,9 +24,6 @@ class State(IntEnum):
     LAC = 4
 
 
-#: States with a statutory episode recorded in ``episodes.csv``.
-EPISODE_STATES = (State.CIN, State.CP, State.LAC)
-
 
 class EndReason(IntEnum):
     """Why an episode of CIN, CP or care ended (``episodes.csv: end_reason``)."""

@@ -25,7 +25,7 @@ MAX_CHILDREN = kn.K
 AGE_18 = kn.AGE_18
 FLAG_PRIOR, FLAG_CARE_LEAVER_PARENT, FLAG_UASC = kn.FLAG_PRIOR, kn.FLAG_CLP, kn.FLAG_UASC
 NO_MONTH = -(2**30)
-N_STATES, N_NEED, N_DECILES, N_CODES, N_CELLS = 4, 4, 10, kn.N_CODES, kn.N_CELLS
+N_NEED, N_DECILES, N_CODES, N_CELLS = 4, 10, kn.N_CODES, kn.N_CELLS
 
 _FAMILY = {name: i for i, name in enumerate(kn.FAMILY_COLUMNS)}
 _CHILD = {name: i for i, name in enumerate(kn.CHILD_COLUMNS)}

@@ -45,9 +45,6 @@ if TYPE_CHECKING:
     from simulator.model import CSCModel
 
 N_EVENTS = 7
-HAZARD_NAMES = ("adverse", "recover", "refer", "identify", "close", "section47", "care")
-#: Lever groups per channel (see :mod:`simulator.policies.base`).
-MAX_LEVER_GROUPS = 64
 
 
 def monthly(rate_per_year):
