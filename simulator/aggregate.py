@@ -64,6 +64,8 @@ from simulator.results import annual_from_monthly
 from simulator.schema import Scenario, series_values
 from simulator.states import Placement, State
 
+kn.guard_dependent_cache(__file__)  # compiled code below reads the kernel's layout constants
+
 # -- group dimensions ------------------------------------------------------------------------
 NS, NN, ND, NP, NW, NH = 4, 4, 10, 2, 13, 7  # state, need, decile, prior, clock, children at home
 W_OLD = 12  # clock value: closed 12 or more months ago (no re-referral boost)

@@ -19,7 +19,9 @@ as drawing every hazard for every family).
 
 from __future__ import annotations
 
+import hashlib
 import math
+from pathlib import Path
 
 import numpy as np
 from numba import njit
@@ -996,3 +998,25 @@ def populate(FI, CI, LE, LJ, M, free, PV, rng, t, n_children, size_cum, need_cum
             if made >= n_children:
                 break
     return made
+
+
+def guard_dependent_cache(module_file: str) -> None:
+    """Drop a dependent module's numba cache when this kernel's source has changed.
+
+    numba keys a module's on-disk cache on that module's own source only, so compiled code in
+    another module that reads this kernel's layout constants (e.g. :mod:`simulator.aggregate`)
+    would otherwise keep stale indices after the kernel changes.
+    """
+    stamp = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    module = Path(module_file)
+    cache = module.parent / "__pycache__"
+    marker = cache / f"{module.stem}.kernel-stamp"
+    try:
+        if marker.exists() and marker.read_text() == stamp:
+            return
+        for f in cache.glob(f"{module.stem}.*.nb[ic]"):
+            f.unlink()
+        cache.mkdir(exist_ok=True)
+        marker.write_text(stamp)
+    except OSError:  # a read-only install: numba then compiles in memory anyway
+        pass
