@@ -105,6 +105,8 @@ class CSCModel(mesa.Model):
         self.families = FamilyTable(self.services)
         self._uasc_path = series_values(scenario.population.uasc_path, scenario.run.start_year,
                                         scenario.run.years)
+        self._adoption_path = series_values(scenario.care.adoption_path, scenario.run.start_year,
+                                            scenario.run.years)
         self.equity_rows: list[dict[str, Any]] = []
         self.policy_rows: list[dict[str, Any]] = []
         columns = self.monthly_columns()
@@ -231,7 +233,9 @@ class CSCModel(mesa.Model):
             policy.start_month(self)
         months_in = max(self.month - self.burn_in, 0)
         target = self.target_children * (1.0 + sc.population.growth_per_year) ** (months_in / 12)
-        sv.uasc_multiplier = self._uasc_path[min(months_in // 12, len(self._uasc_path) - 1)]
+        year_i = min(months_in // 12, sc.run.years - 1)
+        sv.uasc_multiplier = self._uasc_path[year_i]
+        sv.PV[kn.P_ADOPT_U5] = sc.care.adoption_share_under5 * self._adoption_path[year_i]
         sv.step(self.month, target)
         for policy in self.policies:
             policy.end_month(self)

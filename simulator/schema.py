@@ -469,6 +469,12 @@ class Care(Section):
         source="calibrated to [CLA] 2024: 2,980 adoptions", grade="M",
         description="Care episodes of children under 5 that end in adoption (via a placement order).",
     )
+    adoption_path: TimeSeries = param(
+        1.0, unit="multiplier on adoption_share_under5 by year care starts; a number, one per year, or "
+        "dated steps",
+        source="the driver itself (e.g. the adoption drive of 2012-15, [CLA] adoptions by year)", grade="H",
+        description="Change in adoption practice over time (plans made when care starts).",
+    )
     special_guardianship_share: float = param(
         0.14, ge=0.0, le=1.0, unit="share of episodes",
         source="assumption: SGO/CAO about an eighth of ceases ([CLA] not in sheet)",
@@ -923,7 +929,8 @@ class Finance(Section):
 
         for k, x in v.items():
             if not re.fullmatch(r"\d{4}-\d{2}", k):
-                raise ValueError(f"finance.uprating key {k!r}: price years are written 'YYYY-YY' (e.g. 2013-14)")
+                raise ValueError(f"finance.uprating key {k!r}: price years are written 'YYYY-YY' "
+                                 "(e.g. 2013-14)")
             if not 0.0 < x <= 10.0:
                 raise ValueError(f"finance.uprating.{k} = {x!r}: must be above 0 and at most 10")
         return v
@@ -983,6 +990,7 @@ class Scenario(Section):
         # (owner, field, neutral value): before a series' first dated step the lever is neutral
         fields = {
             "population.uasc_path": (self.population, "uasc_path", 1.0),
+            "care.adoption_path": (self.care, "adoption_path", 1.0),
             "levers.prevention.spend_per_year": (lv.prevention, "spend_per_year", 0.0),
             "levers.prevention.baseline_capacity_change": (lv.prevention, "baseline_capacity_change", 0.0),
             "levers.risk_aversion.index_path": (lv.risk_aversion, "index_path", 1.0),
