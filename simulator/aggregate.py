@@ -30,9 +30,18 @@ prevention spend) are not in this view; ``meta["levers_not_modelled"]`` lists an
 scenario switches on. The risk-aversion index path and shocks, the change to the existing
 early help budget and the UASC path are.
 
-Approximations (the agent-based model is the reference): children's ages within a
-family are taken as independent and uniform over 0-17 (for 18th birthdays,
-adolescents' contextual harm and which child enters care); the care-leaver-parent
+Families' life courses follow the engine's demography (families by number of children and the
+ages of the youngest and the oldest, from the start's family build, births and 18th birthdays):
+a family leaves when its youngest turns 18, so the number of families, on which the family-level
+hazards act, follows the agent-based model (a constant ageing-out hazard misses the transient of
+years 3-15, when the families present at the start age out: up to 7% more families than the
+agent-based model, 3-4% more children in care). The chance that a family of h children loses
+children to 18th birthdays, and its expected teenagers (contextual harm), are read from that
+demography each month and applied to every service group of that size.
+
+Approximations (the agent-based model is the reference): children between the youngest and the
+oldest are uniform over the ages in between; a family's ages are independent of its service
+history; children's ages are uniform over 0-17 for which child enters care; the care-leaver-parent
 flag is folded into an average multiplier; a child returning home rejoins a family
 on a child-in-need plan. ``tests/test_aggregate.py`` asserts how close the two
 views are.
@@ -346,7 +355,7 @@ def _section47(F2, OFF, flows, cnt, ENT, mass, s, n, d, p, w, h, PV, idx_b, sib_
 
 
 @njit(cache=True)
-def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teen_share):
+def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teens):
     """Hazards and the front door for every group (into ``F2``); early help offers held apart."""
     base = kn.V_BASE
     two = PV[kn.P_TWO_LEVEL]
@@ -366,7 +375,7 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, 
                             adv = rates[0] * adv_mean
                             if p == 1:
                                 adv *= PV[kn.P_PRIOR_ADV]
-                            rates[0] = (adv + PV[kn.P_CH_RATE] * teen_share * h) * dep if n < 3 else 0.0
+                            rates[0] = (adv + PV[kn.P_CH_RATE] * teens[h]) * dep if n < 3 else 0.0
                             ref = PV[kn.P_RA_REF]
                             if s <= 2 and w < 12:
                                 ref *= PV[kn.P_REREF_MULT]
@@ -454,8 +463,8 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, 
 
 
 @njit(cache=True)
-def _dues(F, flows, PV, age_p):
-    """Children at home turning 18 and protection plan reviews (in place)."""
+def _dues(F, flows, PV, Q):
+    """Children at home turning 18 (``Q[h, h']``: a family of h keeps h') and plan reviews (in place)."""
     out = np.zeros_like(F)
     for s in range(4):
         for n in range(4):
@@ -466,13 +475,12 @@ def _dues(F, flows, PV, age_p):
                             mass = F[s, n, d, p, w, h]
                             if mass <= 0.0:
                                 continue
-                            for j in range(h + 1):  # j children turn 18
-                                pj = _binom_pmf(h, j, age_p)
+                            for rest in range(h + 1):
+                                pj = Q[h, rest]
                                 if pj <= 0.0:
                                     continue
                                 m = mass * pj
-                                flows[s, 6] += m * j
-                                rest = h - j
+                                flows[s, 6] += m * (h - rest)
                                 if rest == 0:
                                     continue  # the family leaves (or stays only for a child in care)
                                 out[s, n, d, p, w, rest] += m
@@ -524,6 +532,154 @@ def _return_home(F: np.ndarray, back: np.ndarray, after_rh: int) -> None:
             F[s, after_rh + 1:, d, 1, :, 2:7] += moved[after_rh + 1:]
             if kids[d] > total:
                 F[2, after_rh, d, 1, W_OLD, 1] += kids[d] - total
+
+
+
+# -- family demography -----------------------------------------------------------------------
+# Families by children (h = 1..6) and the ages in months of the youngest (y) and the oldest (o)
+# at the month's 18th-birthday check (0..216). A family leaves when its youngest turns 18 and
+# shrinks when its oldest does, so family numbers and sizes follow the agent-based model's life
+# courses rather than a constant hazard. Children between the youngest and the oldest are taken
+# as uniform over the ages in between (exact for the order statistics of a steady birth process).
+AGE_18 = 216
+TEEN = 144
+MAX_START = 4  # population.children_per_family_shares: families of 1-4 children at the start
+
+
+@njit(cache=True)
+def _walk_extremes(max_size):
+    """P(youngest y, oldest o | h) of the families built at the start, by enumeration.
+
+    Kernel ``populate``: the first child's age is uniform over 0..215 months; each next child is
+    12-48 months older or younger than the last (the walk continues unfolded), its age folded
+    back into 0..215.
+    """
+    out = np.zeros((max_size + 1, AGE_18 + 1, AGE_18 + 1))
+    n_steps = 74
+    for h in range(1, max_size + 1):
+        w = 1.0 / AGE_18 / n_steps ** (h - 1)
+        total = n_steps ** (h - 1)
+        for a0 in range(AGE_18):
+            for code in range(total):
+                x = a0
+                lo = a0
+                hi = a0
+                c = code
+                for _j in range(h - 1):
+                    k = c % n_steps
+                    c //= n_steps
+                    step = 12 + k // 2
+                    x += step if k % 2 == 0 else -step
+                    a = abs(x) % (2 * AGE_18)
+                    if a >= AGE_18:
+                        a = 2 * AGE_18 - 1 - a
+                    lo = min(lo, a)
+                    hi = max(hi, a)
+                out[h, lo, hi] += w
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _start_extremes() -> np.ndarray:
+    return _walk_extremes(MAX_START)
+
+
+def start_demography(shares: np.ndarray) -> np.ndarray:
+    """Families at the start by children, youngest's and oldest's age: ``D[h, y, o]`` (sums to 1)."""
+    shares = np.asarray(shares, dtype=float)
+    P = _start_extremes()
+    D = np.zeros((NH, AGE_18 + 1, AGE_18 + 1))
+    D[1:MAX_START + 1] = P[1:] * (shares / shares.sum())[:, None, None]
+    return D
+
+
+@njit(cache=True)
+def _demography_dues(D, Q, teens):
+    """18th birthdays this month (in place) and what they mean for a family of h children.
+
+    Writes ``Q[h, h']`` (a family of h keeps h' children at home) and ``teens[h]`` (expected
+    children aged 12-17 in a family of h after the birthdays).
+    """
+    Q[:] = 0.0
+    teens[:] = 0.0
+    tot = np.zeros(NH)
+    left = np.zeros(NH)
+    for h in range(1, NH):
+        for y in range(AGE_18 + 1):
+            o0 = y if h == 1 else y
+            for o in range(o0, AGE_18 + 1 if h > 1 else y + 1):
+                m = D[h, y, o]
+                if m <= 0.0:
+                    continue
+                tot[h] += m
+                if y >= AGE_18:  # the youngest turns 18: the family's last child
+                    Q[h, 0] += m
+                    D[h, y, o] = 0.0
+                    continue
+                if o >= AGE_18:  # the oldest turns 18
+                    D[h, y, o] = 0.0
+                    r = h - 1
+                    Q[h, r] += m
+                    if r == 1 or y >= AGE_18 - 2:
+                        D[r, y, y if r == 1 else AGE_18 - 1] += m
+                    else:
+                        # new oldest: the eldest of r - 1 children uniform over y+1..215
+                        span = AGE_18 - 1 - y
+                        prev = 0.0
+                        for k in range(y + 1, AGE_18):
+                            c = ((k - y) / span) ** (r - 1)
+                            D[r, y, k] += m * (c - prev)
+                            prev = c
+                    continue
+                Q[h, h] += m
+    # teenagers among the children left at home
+    for h in range(1, NH):
+        for y in range(AGE_18):
+            for o in range(y, AGE_18 if h > 1 else y + 1):
+                m = D[h, y, o]
+                if m <= 0.0:
+                    continue
+                left[h] += m
+                t = 1.0 if y >= TEEN else 0.0
+                if h > 1:
+                    t += 1.0 if o >= TEEN else 0.0
+                    if h > 2:
+                        if y >= TEEN:
+                            t += h - 2
+                        elif o > TEEN:  # middle children uniform over y+1..o-1
+                            t += (h - 2) * (o - TEEN) / max(o - 1 - y, 1)
+                teens[h] += m * t
+    for h in range(1, NH):
+        if tot[h] > 0.0:
+            for r in range(h + 1):
+                Q[h, r] /= tot[h]
+        else:
+            Q[h, h] = 1.0
+        teens[h] = teens[h] / left[h] if left[h] > 0.0 else h * (AGE_18 - TEEN) / AGE_18
+
+
+@njit(cache=True)
+def _demography_births(D, frac, new):
+    """Births (in place): a share ``frac`` of families with room gain a newborn; ``new`` families start."""
+    for h in range(NH - 2, 0, -1):
+        for y in range(AGE_18):
+            for o in range(y, AGE_18 if h > 1 else y + 1):
+                g = D[h, y, o] * frac
+                if g > 0.0:
+                    D[h, y, o] -= g
+                    D[h + 1, 0, o] += g
+    D[1, 0, 0] += new
+
+
+@njit(cache=True)
+def _demography_age(D):
+    """A month older (in place)."""
+    for h in range(1, NH):
+        for y in range(AGE_18, 0, -1):
+            for o in range(AGE_18, y - 1, -1):
+                D[h, y, o] = D[h, y - 1, o - 1]
+        for o in range(AGE_18 + 1):
+            D[h, 0, o] = 0.0
 
 
 # -- set-up ----------------------------------------------------------------------------------
@@ -759,8 +915,9 @@ def run_aggregate(
                     "early_help_families": eh_fams0}
 
     # ---- constants of the month
-    age_p = 1.0 / 216.0
-    teen_share = 72.0 / 216.0
+    D = start_demography(shares) * n_fam  # families by children, youngest's and oldest's age
+    keep = np.zeros((NH, NH))
+    teens = np.zeros(NH)
     init_need = np.asarray(sc.need.initial_need_shares, dtype=float)
     move_p = PV[kn.P_MOVE_P]
     existing_births = PV[kn.P_EXISTING_BIRTH_SHARE]
@@ -798,7 +955,8 @@ def run_aggregate(
         cnt[_C["care_leavers"]] += n_ex[T18]
         cnt[_C["returned_home"]] += n_ex[RH]
         flows[4, 6] += n_ex[AD] + n_ex[SG] + n_ex[T18]
-        F = _dues(F, flows, PV, age_p)
+        _demography_dues(D, keep, teens)
+        F = _dues(F, flows, PV, keep)
         _return_home(F, PEND_RH[t], after_rh)
         flows[4, 2] += ex[RH].sum()
         # 2. hazards and the front door
@@ -807,7 +965,7 @@ def run_aggregate(
         OFFB = np.zeros_like(F)
         ENT = np.zeros((N_BANDS, 3, ND, NN, 3))
         offk = np.zeros(4)
-        _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teen_share)
+        _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teens)
         places = eh_places0 * eh_factor[t]
         offers = OFF.sum()
         room = places - F2[1].sum()
@@ -876,6 +1034,9 @@ def run_aggregate(
             F[..., 2:7] += grow
             flows[5, :4] += grow.sum(axis=(1, 2, 3, 4, 5))
             new = born - grow.sum()
+            d_elig = D[1:NH - 1].sum()  # families with room for another child
+            d_frac = min(1.0, existing_births * born / max(d_elig, 1e-9))
+            _demography_births(D, d_frac, born - d_frac * d_elig)
             F[0, :, :, 0, W_OLD, 1] += new * init_need[:, None] * dec_sh[None, :]
             flows[5, 0] += new
         # 6. clocks: months since closure (cap 12); months to the next CP review
@@ -885,6 +1046,7 @@ def run_aggregate(
         F[[0, 1, 2], :, :, :, 0, :] = 0.0
         F[3, :, :, :, 0:W_OLD, :] = F[3, :, :, :, 1:W_OLD + 1, :]
         F[3, :, :, :, W_OLD, :] = 0.0
+        _demography_age(D)
         # 7. record
         kids = (F * sizes).sum(axis=(1, 2, 3, 4, 5))
         caseload = kids[2] + kids[3] + lac
