@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 from numba import njit
+from numba.np.random.generator_core import next_uint32
+from numba.np.random.random_methods import bounded_lemire_uint64, buffered_bounded_lemire_uint32
 
 # -- family columns FI[row, X] ---------------------------------------------------------------
 FAMILY_COLUMNS = {
@@ -48,6 +50,24 @@ CHILD_COLUMNS = {"c_id": -1, "c_birth": 0, "c_lac": 0, "c_ep": -1, "c_place": -1
                  "c_exit": 2**30, "c_exit_reason": 0, "c_route": -1}
 C_ID, C_BIRTH, C_LAC, C_EP, C_PLACE, C_EXIT, C_EXIT_REASON, C_ROUTE = range(8)
 N_CI = len(CHILD_COLUMNS)
+
+@njit(cache=True, inline="always", _nrt=False)
+def randint(rng, low, high):
+    """``rng.integers(low, high)`` without the one-element array numba's version allocates.
+
+    The same draws (Lemire's bounded method on the shared bit generator), so rules using it
+    compile without reference counting.
+    """
+    r = np.int64(high) - np.int64(1) - np.int64(low)
+    if r == 0:
+        return np.int64(low)
+    bg = rng.bit_generator
+    if r < 0xFFFFFFFF:
+        return np.int64(low) + np.int64(buffered_bounded_lemire_uint32(bg, r))
+    if r == 0xFFFFFFFF:
+        return np.int64(low) + np.int64(next_uint32(bg))
+    return np.int64(low) + np.int64(bounded_lemire_uint64(bg, r))
+
 
 # -- logs ------------------------------------------------------------------------------------
 EPISODE_COLUMNS = ("child_id", "family_id", "state", "start_month", "end_month", "end_reason",
@@ -83,6 +103,8 @@ N_CELLS = 160
 #: last 12 months), so the stage-one bound is exact for history; free rows have code N_CODES.
 N_CODES = N_CELLS * 8
 ADVERSE, RECOVER, REFER, IDENTIFY, CLOSE, S47, CARE = range(7)
+#: Length of :func:`step_month`'s float64 work room (rates, their running sums, K birth months).
+N_SCRATCH = 14 + K
 
 # -- parameters PV[...]: scalars, then vectors -----------------------------------------------
 (P_TWO_LEVEL, P_CH_RATE, P_CLP_MULT, P_PRIOR_ADV, P_REREF_MULT, P_PRIOR_REF, P_ASSESSED,
@@ -123,7 +145,7 @@ V_NEED_CUM = VECTOR_OFFSETS["need_cum"]
 V_UASC_AGE_CUM = VECTOR_OFFSETS["uasc_age_cum"]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def age_band(age):
     """0 <1, 1 1-4, 2 5-9, 3 10-15, 4 16-17 (age in months)."""
     if age < 12:
@@ -137,7 +159,7 @@ def age_band(age):
     return 4
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def draw_cum(rng, PV, off, n):
     """Index drawn from a cumulative distribution (last entry 1)."""
     u = rng.random()
@@ -150,7 +172,7 @@ def draw_cum(rng, PV, off, n):
 # -- logs ------------------------------------------------------------------------------------
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, ev, detail):
     """Append to the journey log (if kept and not full)."""
     if M[M_LOGS] == 0:
@@ -166,7 +188,7 @@ def log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, ev, detail):
     M[M_NJ] = j + 1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def open_episode(FI, CI, LE, LJ, M, free, PV, rng, cid, fid, state, t, age, place, route):
     """Start a child episode; returns its index (-1 when logs are off or full)."""
     if M[M_LOGS] == 0:
@@ -188,7 +210,7 @@ def open_episode(FI, CI, LE, LJ, M, free, PV, rng, cid, fid, state, t, age, plac
     return e
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def close_episode(FI, CI, LE, LJ, M, free, PV, rng, e, t, reason):
     """End a child episode (no-op for -1)."""
     if e >= 0:
@@ -199,7 +221,7 @@ def close_episode(FI, CI, LE, LJ, M, free, PV, rng, e, t, reason):
 # -- family book-keeping ---------------------------------------------------------------------
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def recode(FI, CI, LE, LJ, M, free, PV, rng, row):
     """Refresh the hazard code of a family: (state, need, decile) and its history bits."""
     flags = FI[row, FLAGS]
@@ -207,7 +229,7 @@ def recode(FI, CI, LE, LJ, M, free, PV, rng, row):
     FI[row, CODE] = ((FI[row, STATE] * 4 + FI[row, NEED]) * 10 + FI[row, DECILE]) * 8 + bits
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row):
     """Earliest scheduled event of the family: a plan review, a care exit, an 18th birthday."""
     nxt = FAR
@@ -224,7 +246,7 @@ def update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row):
     FI[row, NEXT_DUE] = nxt
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, new, reason):
     """Move a family's children at home to ``new`` (a family-level state)."""
     old = FI[row, STATE]
@@ -258,7 +280,7 @@ def set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, new, reason):
     update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def clear_row(FI, CI, row):
     """Reset a family row to an empty family in universal services with no history."""
     FI[row, STATE] = U
@@ -280,7 +302,7 @@ def clear_row(FI, CI, row):
         CI[row, k, C_EP] = -1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def release_row(FI, CI, LE, LJ, M, free, PV, rng, row):
     """A family with no children left leaves the model; its row is recycled."""
     if FI[row, STATE] == EH:
@@ -292,7 +314,7 @@ def release_row(FI, CI, LE, LJ, M, free, PV, rng, row):
     M[M_NFREE] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def take_row(FI, CI, LE, LJ, M, free, PV, rng, t):
     """A new family in universal services (decile, need, flags drawn); -1 if no free row."""
     if M[M_NFREE] == 0:
@@ -311,7 +333,7 @@ def take_row(FI, CI, LE, LJ, M, free, PV, rng, t):
     return row
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, birth, source):
     """A child joins a family at home (born or moving in); returns the slot or -1 if full."""
     for k in range(K):
@@ -336,7 +358,7 @@ def add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, birth, source):
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, from_state):
     """A child leaves the area's children (adopted, SGO, 18, moved away)."""
     M[FL + (from_state) * 7 + OUT] += 1
@@ -354,7 +376,7 @@ def remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, from_state):
 # -- care ------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def plan_exit(PV, rng, age, route):
     """How and when a care episode starting at ``age`` (months) will end: (reason, months).
 
@@ -392,7 +414,7 @@ def plan_exit(PV, rng, age, route):
     return reason, months
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, from_outside, elapsed=0):
     """Child (row, k) starts to be looked after: placement and exit plan decided now."""
     age = t - CI[row, k, C_BIRTH]
@@ -431,7 +453,7 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, from_outside, elap
         for _try in range(50):
             if reason == R_TURNED_18 or months > elapsed:
                 break
-            elapsed = rng.integers(0, min(age, 180) + 1)
+            elapsed = randint(rng, 0, min(age, 180) + 1)
             reason, months = plan_exit(PV, rng, max(age - elapsed, 0), route)
         months = months - elapsed if reason != R_TURNED_18 and months > elapsed else months
     if reason == R_TURNED_18:
@@ -453,7 +475,7 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, from_outside, elap
     update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def enter_care(FI, CI, LE, LJ, M, free, PV, rng, t, row, route):
     """An index child (by age) and perhaps siblings of a family enter care."""
     if FI[row, N_HOME] == 0:
@@ -479,7 +501,7 @@ def enter_care(FI, CI, LE, LJ, M, free, PV, rng, t, row, route):
         set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, U, R_ESCALATED)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def care_exit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k):
     """A care episode ends as planned at entry."""
     reason = CI[row, k, C_EXIT_REASON]
@@ -517,7 +539,7 @@ def care_exit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k):
         remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, LAC)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def age_out(FI, CI, LE, LJ, M, free, PV, rng, t, row, k):
     """A child at home turns 18 and leaves children's services."""
     close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_EP], t, R_TURNED_18)
@@ -530,7 +552,7 @@ def age_out(FI, CI, LE, LJ, M, free, PV, rng, t, row, k):
     remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, st)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, t, row, reason, fallback):
     """Early help while places last; otherwise turned away (to ``fallback`` if >= 0)."""
     if FI[row, N_HOME] == 0:
@@ -543,7 +565,7 @@ def offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, t, row, reason, fallback)
             set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, fallback, R_CLOSED)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def section47(FI, CI, LE, LJ, M, free, PV, rng, t, row):
     """Enquiry: emergency removal, conference and plan, continued CIN, or no further action."""
     n = FI[row, N_HOME]
@@ -570,7 +592,7 @@ def section47(FI, CI, LE, LJ, M, free, PV, rng, t, row):
         set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CIN, R_CLOSED)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def front_door(FI, CI, LE, LJ, M, free, PV, rng, t, row):
     """A referral: counted, assessed, and an outcome decided."""
     n = FI[row, N_HOME]
@@ -604,7 +626,7 @@ def front_door(FI, CI, LE, LJ, M, free, PV, rng, t, row):
         log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_NFA, 0)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def cp_review(FI, CI, LE, LJ, M, free, PV, rng, t, row):
     """A review conference: the plan ends (step down to CIN, or close) or continues."""
     if rng.random() < PV[V_CP_END + FI[row, NEED]]:
@@ -617,7 +639,7 @@ def cp_review(FI, CI, LE, LJ, M, free, PV, rng, t, row):
         update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def process_due(FI, CI, LE, LJ, M, free, PV, rng, t, row):
     """Scheduled events of one family this month: care exits, 18th birthdays, plan review."""
     for k in range(K):
@@ -640,7 +662,7 @@ def process_due(FI, CI, LE, LJ, M, free, PV, rng, t, row):
 # -- hazards ---------------------------------------------------------------------------------
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates):
     """Annual rates of each hazard for one family (written into ``rates``)."""
     st = FI[row, STATE]
@@ -685,7 +707,7 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates):
     return teens
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", _nrt=False)
 def hazard_event(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates, event, teens, u2):
     """Carry out one family's hazard event."""
     fid = FI[row, FAM_ID]
@@ -727,7 +749,7 @@ def hazard_event(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates, event, teens, 
 # -- demography ------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def births(FI, CI, LE, LJ, M, free, PV, rng, t, n):
     """``n`` births: about half to families with children at home, the rest start families."""
     cap = FI.shape[0]
@@ -735,7 +757,7 @@ def births(FI, CI, LE, LJ, M, free, PV, rng, t, n):
         row = -1
         if rng.random() < PV[P_EXISTING_BIRTH_SHARE]:
             for _try in range(8):
-                r = rng.integers(0, cap)
+                r = randint(rng, 0, cap)
                 if FI[r, FAM_ID] >= 0 and FI[r, N_HOME] > 0 and FI[r, N_KIDS] < K \
                         and (FI[r, FLAGS] & FLAG_UASC) == 0:
                     row = r
@@ -749,22 +771,24 @@ def births(FI, CI, LE, LJ, M, free, PV, rng, t, n):
         log_event(FI, CI, LE, LJ, M, free, PV, rng, t, FI[row, FAM_ID], EV_BIRTH, 0)
 
 
-@njit(cache=True)
-def migration(FI, CI, LE, LJ, M, free, PV, rng, t, n):
-    """``n`` families move away (cases close) and as many like other families move in."""
+@njit(cache=True, _nrt=False)
+def migration(FI, CI, LE, LJ, M, free, PV, rng, t, n, births_buf):
+    """``n`` families move away (cases close) and as many like other families move in.
+
+    ``births_buf`` is scratch room for ``K`` birth months.
+    """
     cap = FI.shape[0]
-    births_buf = np.empty(K, np.int32)
     for _ in range(n):
         mover = -1
         for _try in range(16):
-            r = rng.integers(0, cap)
+            r = randint(rng, 0, cap)
             if FI[r, FAM_ID] >= 0 and FI[r, N_LAC] == 0 and FI[r, N_HOME] > 0 \
                     and (FI[r, FLAGS] & FLAG_UASC) == 0:
                 mover = r
                 break
         template = -1
         for _try in range(16):
-            r = rng.integers(0, cap)
+            r = randint(rng, 0, cap)
             if r != mover and FI[r, FAM_ID] >= 0 and FI[r, N_HOME] > 0 \
                     and (FI[r, FLAGS] & FLAG_UASC) == 0:
                 template = r
@@ -799,14 +823,15 @@ def migration(FI, CI, LE, LJ, M, free, PV, rng, t, n):
         recode(FI, CI, LE, LJ, M, free, PV, rng, row)
         log_event(FI, CI, LE, LJ, M, free, PV, rng, t, FI[row, FAM_ID], EV_MOVED_IN, 0)
         for i in range(nb):
-            if births_buf[i] + AGE_18 > t:
-                add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, births_buf[i], IN)
+            b = int(births_buf[i])
+            if b + AGE_18 > t:
+                add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, b, IN)
                 M[CN + C_MOVED_IN] += 1
         if FI[row, N_KIDS] == 0:
             release_row(FI, CI, LE, LJ, M, free, PV, rng, row)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth):
     """An unaccompanied child, a one-child 'family', straight into care."""
     row = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
@@ -829,15 +854,33 @@ def add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth):
 
 @njit(cache=True)
 def step_month(FI, CI, LE, LJ, M, free, PV, rng, t, target_children, cube, fam_cube, lac_dec,
-               uasc_lac_dec):
+               uasc_lac_dec, scratch):
     """One month for every family: scheduled events, hazards, front door; then demography.
 
-    Returns the month-end :func:`tally` (stocks are written into the cube arrays).
+    Returns the month-end :func:`tally` (stocks are written into the cube arrays). ``scratch``
+    is work room (float64, at least :data:`N_SCRATCH`). The rules it calls allocate nothing, so
+    they are compiled without numba's reference counting (``_nrt=False``: about a third
+    faster); only this function keeps it, for ``rng.poisson``.
     """
     cap = FI.shape[0]
-    rates = np.zeros(7)
-    cum = np.zeros(7)
-    offset = rng.integers(0, cap)  # rotate the order so no family is always first in line
+    offset = randint(rng, 0, cap)  # rotate the order so no family is always first in line
+    family_pass(FI, CI, LE, LJ, M, free, PV, rng, t, offset, scratch)
+    n_move = rng.binomial(max(cap - M[M_NFREE], 0), PV[P_MOVE_P])
+    migration(FI, CI, LE, LJ, M, free, PV, rng, t, n_move, scratch[14:14 + K])
+    n_uasc = rng.poisson(PV[P_UASC_LAMBDA])
+    uasc_arrivals(FI, CI, LE, LJ, M, free, PV, rng, t, n_uasc)
+    # births keep the child population on its projected path, after this month's departures
+    gap = target_children - M[M_NKIDS]
+    births(FI, CI, LE, LJ, M, free, PV, rng, t, rng.poisson(gap) if gap > 0 else 0)
+    return tally(FI, CI, LE, LJ, M, free, PV, rng, cube, fam_cube, lac_dec, uasc_lac_dec, t)
+
+
+@njit(cache=True, _nrt=False)
+def family_pass(FI, CI, LE, LJ, M, free, PV, rng, t, offset, scratch):
+    """Every family's month, starting at row ``offset``: scheduled events, then hazards."""
+    cap = FI.shape[0]
+    rates = scratch[0:7]
+    cum = scratch[7:14]
     for i in range(cap):
         row = i + offset
         if row >= cap:
@@ -866,21 +909,19 @@ def step_month(FI, CI, LE, LJ, M, free, PV, rng, t, target_children, cube, fam_c
                 break
         hazard_event(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates, event, teens,
                      rng.random())
-    n_move = rng.binomial(max(cap - M[M_NFREE], 0), PV[P_MOVE_P])
-    migration(FI, CI, LE, LJ, M, free, PV, rng, t, n_move)
-    n_uasc = rng.poisson(PV[P_UASC_LAMBDA])
-    for _ in range(n_uasc):
+
+
+@njit(cache=True, _nrt=False)
+def uasc_arrivals(FI, CI, LE, LJ, M, free, PV, rng, t, n):
+    """``n`` unaccompanied children arrive (ages 15-17)."""
+    for _ in range(n):
         years = 15 + draw_cum(rng, PV, V_UASC_AGE_CUM, 3)
-        birth = t - years * 12 - rng.integers(0, 12)
+        birth = t - years * 12 - randint(rng, 0, 12)
         add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth)
-    M[CN + C_UASC] += n_uasc
-    # births keep the child population on its projected path, after this month's departures
-    gap = target_children - M[M_NKIDS]
-    births(FI, CI, LE, LJ, M, free, PV, rng, t, rng.poisson(gap) if gap > 0 else 0)
-    return tally(FI, CI, LE, LJ, M, free, PV, rng, cube, fam_cube, lac_dec, uasc_lac_dec, t)
+    M[CN + C_UASC] += n
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def tally(FI, CI, LE, LJ, M, free, PV, rng, cube, fam_cube, lac_dec, uasc_lac_dec, t):
     """Children at home by code, families by code, children in care by decile; hidden need."""
     cube[:] = 0.0
@@ -914,50 +955,41 @@ def tally(FI, CI, LE, LJ, M, free, PV, rng, cube, fam_cube, lac_dec, uasc_lac_de
 # -- bulk entry points for set-up (called from Python with arrays) ----------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def bulk_set_state(FI, CI, LE, LJ, M, free, PV, rng, t, rows, new, reason):
     """:func:`set_state` for many families."""
     for i in range(rows.shape[0]):
         set_state(FI, CI, LE, LJ, M, free, PV, rng, t, rows[i], new, reason)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def bulk_add_children(FI, CI, LE, LJ, M, free, PV, rng, t, rows, birth):
     """:func:`add_child` for many (row, birth) pairs."""
     for i in range(rows.shape[0]):
         add_child(FI, CI, LE, LJ, M, free, PV, rng, t, rows[i], birth[i], IN)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def bulk_admit(FI, CI, LE, LJ, M, free, PV, rng, t, rows, slots, routes, in_equilibrium):
     """:func:`admit` for many children at home (``in_equilibrium``: already in care at the start)."""
     for i in range(rows.shape[0]):
         elapsed = 0
         if in_equilibrium:
             age = t - CI[rows[i], slots[i], C_BIRTH]
-            elapsed = rng.integers(0, min(age, 180) + 1)
+            elapsed = randint(rng, 0, min(age, 180) + 1)
         admit(FI, CI, LE, LJ, M, free, PV, rng, t, rows[i], slots[i], routes[i], False, elapsed)
         if FI[rows[i], N_HOME] == 0:
             set_state(FI, CI, LE, LJ, M, free, PV, rng, t, rows[i], U, R_ESCALATED)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def bulk_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth):
     """:func:`add_uasc` for many children."""
     for i in range(birth.shape[0]):
         add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth[i])
 
 
-@njit(cache=True)
-def bulk_take_rows(FI, CI, LE, LJ, M, free, PV, rng, t, n):
-    """:func:`take_row` ``n`` times."""
-    out = np.empty(n, np.int64)
-    for i in range(n):
-        out[i] = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
-    return out
-
-
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def populate(FI, CI, LE, LJ, M, free, PV, rng, t, n_children, size_cum, need_cum_by_decile):
     """Families at the start until ``n_children`` children live in the area.
 
@@ -985,10 +1017,10 @@ def populate(FI, CI, LE, LJ, M, free, PV, rng, t, n_children, size_cum, need_cum
             if u < size_cum[j]:
                 size = j + 1
                 break
-        age = rng.integers(0, AGE_18)
+        age = randint(rng, 0, AGE_18)
         for j in range(min(size, K)):
             if j > 0:
-                step = 12 + rng.integers(0, 37)
+                step = 12 + randint(rng, 0, 37)
                 age += step if rng.random() < 0.5 else -step
             a = abs(age) % (2 * AGE_18)
             if a >= AGE_18:

@@ -96,6 +96,7 @@ class Services:
         self.fam_cube = np.zeros(kn.N_CELLS)
         self.lac_dec = np.zeros(10)
         self.uasc_lac_dec = np.zeros(10)
+        self.scratch = np.zeros(kn.N_SCRATCH)  # work room of the compiled month
         self.n_children = 0
         self.hidden = 0.0
         self.families_with_lac = 0
@@ -295,7 +296,8 @@ class Services:
                              + int(P[kn.P_UASC_LAMBDA] * 4) + 16)
         self.refresh_bound()
         n, hidden, with_lac = kn.step_month(*self.args, t, float(target_children), self.cube,
-                                            self.fam_cube, self.lac_dec, self.uasc_lac_dec)
+                                            self.fam_cube, self.lac_dec, self.uasc_lac_dec,
+                                            self.scratch)
         if self.M[kn.M_OVERFLOW]:
             raise RuntimeError("internal: family table or log ran out of room in a month")
         self.n_children, self.hidden, self.families_with_lac = int(n), float(hidden), int(with_lac)
