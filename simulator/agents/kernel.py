@@ -33,9 +33,14 @@ FAMILY_COLUMNS = {
     "fam_id": -1, "decile": 0, "need": 0, "state": 0, "code": 1280, "since": 0, "flags": 0,
     "closed_month": -(2**30), "last_referral": -(2**30), "n_kids": 0, "n_home": 0, "n_lac": 0,
     "review": 2**30, "next_due": 2**30, "care_entries": 0, "lever_0": 0, "lever_1": 0, "lever_2": 0,
+    "n_teens": 0, "teen_due": 2**30, "child_due": 2**30,
 }
 (FAM_ID, DECILE, NEED, STATE, CODE, SINCE, FLAGS, CLOSED, LAST_REF, N_KIDS, N_HOME, N_LAC,
  REVIEW, NEXT_DUE, CARE_ENTRIES, LEVER0) = range(16)
+#: A summary of the children kept on the family row (:func:`child_summary`) so that the monthly
+#: hazards and the schedule need not read the child slots: children at home aged 12 or more, the
+#: month the next one turns 12, and the earliest care exit or 18th birthday.
+N_TEENS, TEEN_DUE, CHILD_DUE = 18, 19, 20
 N_FI = len(FAMILY_COLUMNS)
 #: Lever channels (one per lever that acts on families): 0 hubs, 1 Troubled Families,
 #: 2 prevention reach. A family's group in a channel picks a row of multipliers.
@@ -232,18 +237,38 @@ def recode(FI, CI, LE, LJ, M, free, PV, rng, row):
 @njit(cache=True, inline="always", _nrt=False)
 def update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row):
     """Earliest scheduled event of the family: a plan review, a care exit, an 18th birthday."""
-    nxt = FAR
-    if FI[row, STATE] == CP:
+    nxt = FI[row, CHILD_DUE]
+    if FI[row, STATE] == CP and FI[row, REVIEW] < nxt:
         nxt = FI[row, REVIEW]
+    FI[row, NEXT_DUE] = nxt
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def child_summary(FI, CI, row, t):
+    """Refresh the family's child summary (``N_TEENS``, ``TEEN_DUE``, ``CHILD_DUE``) at month ``t``.
+
+    Called whenever a child joins, leaves, enters or leaves care. The teen count stays right
+    until ``TEEN_DUE`` (the next child at home to turn 12), when :func:`exact_rates` refreshes it.
+    """
+    teens = 0
+    teen_due = FAR
+    due = FAR
     for k in range(K):
         if CI[row, k, C_ID] >= 0:
             if CI[row, k, C_LAC]:
                 d = CI[row, k, C_EXIT]
             else:
-                d = CI[row, k, C_BIRTH] + AGE_18
-            if d < nxt:
-                nxt = d
-    FI[row, NEXT_DUE] = nxt
+                b = CI[row, k, C_BIRTH]
+                d = b + AGE_18
+                if t - b >= 144:
+                    teens += 1
+                elif b + 144 < teen_due:
+                    teen_due = b + 144
+            if d < due:
+                due = d
+    FI[row, N_TEENS] = teens
+    FI[row, TEEN_DUE] = teen_due
+    FI[row, CHILD_DUE] = due
 
 
 @njit(cache=True, _nrt=False)
@@ -258,7 +283,7 @@ def set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, new, reason):
     if old == EH:
         M[M_NEH] -= 1
     fid = FI[row, FAM_ID]
-    for k in range(K):
+    for k in range(K if M[M_LOGS] else 0):  # episodes only: without logs every C_EP stays -1
         if CI[row, k, C_ID] >= 0 and not CI[row, k, C_LAC]:
             close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_EP], t, reason)
             CI[row, k, C_EP] = -1
@@ -294,6 +319,9 @@ def clear_row(FI, CI, row):
     FI[row, NEXT_DUE] = FAR
     FI[row, REVIEW] = FAR
     FI[row, CARE_ENTRIES] = 0
+    FI[row, N_TEENS] = 0
+    FI[row, TEEN_DUE] = FAR
+    FI[row, CHILD_DUE] = FAR
     for c in range(LEVER_CHANNELS):
         FI[row, LEVER0 + c] = 0
     for k in range(K):
@@ -353,6 +381,7 @@ def add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, birth, source):
             if st == CIN or st == CP:
                 CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, cid, FI[row, FAM_ID], st,
                                                 t, t - birth, -1, -1)
+            child_summary(FI, CI, row, t)
             update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
             return k
     return -1
@@ -370,6 +399,7 @@ def remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, from_state):
     if FI[row, N_KIDS] == 0:
         release_row(FI, CI, LE, LJ, M, free, PV, rng, row)
     else:
+        child_summary(FI, CI, row, t)
         update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
 
 
@@ -472,6 +502,7 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, from_outside, elap
     CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_ID], fid, LAC, t, age,
                                     place, route)
     log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_ENTERED_CARE, k)
+    child_summary(FI, CI, row, t)
     update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
 
 
@@ -525,6 +556,7 @@ def care_exit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k):
         st = FI[row, STATE]
         M[FL + (LAC) * 7 + st] += 1
         FI[row, N_HOME] += 1
+        child_summary(FI, CI, row, t)
         if st == CIN or st == CP:
             CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_ID],
                                             FI[row, FAM_ID], st, t,
@@ -670,10 +702,9 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates):
     for e in range(7):
         rates[e] = PV[V_BASE + (st * 4 + need) * 7 + e]
     flags = FI[row, FLAGS]
-    teens = 0
-    for k in range(K):
-        if CI[row, k, C_ID] >= 0 and not CI[row, k, C_LAC] and t - CI[row, k, C_BIRTH] >= 144:
-            teens += 1
+    if FI[row, TEEN_DUE] <= t:  # a child at home has turned 12 since the count
+        child_summary(FI, CI, row, t)
+    teens = FI[row, N_TEENS]
     dep = PV[V_DEP + FI[row, DECILE]]
     adv = rates[ADVERSE]
     if flags & FLAG_CLP:
