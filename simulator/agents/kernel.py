@@ -110,6 +110,12 @@ N_CODES = N_CELLS * 8
 ADVERSE, RECOVER, REFER, IDENTIFY, CLOSE, S47, CARE = range(7)
 #: Length of :func:`step_month`'s float64 work room (rates, their running sums, K birth months).
 N_SCRATCH = 14 + K
+#: The month-end tally ``TL`` (float64): children at home and families with children at home by
+#: cell, children in care and UASC in care by decile, then children, hidden need, families with a
+#: child in care.
+T_CUBE, T_FAM, T_LAC, T_ULAC, T_KIDS, T_HIDDEN, T_WITH_LAC = 0, N_CELLS, 2 * N_CELLS, 2 * N_CELLS + 10, \
+    2 * N_CELLS + 20, 2 * N_CELLS + 21, 2 * N_CELLS + 22
+N_TALLY = 2 * N_CELLS + 23
 
 # -- parameters PV[...]: scalars, then vectors -----------------------------------------------
 (P_TWO_LEVEL, P_CH_RATE, P_CLP_MULT, P_PRIOR_ADV, P_REREF_MULT, P_PRIOR_REF, P_ASSESSED,
@@ -422,6 +428,9 @@ def plan_exit(PV, rng, age, route):
         p_rh = PV[V_RH + min(route, 2)]
         if age < 60:
             p_ad = PV[P_ADOPT_U5]
+            # when adoption practice is raised (care.adoption_path), adoption plans replace plans
+            # to return home (a no-op at the default shares, whose sum stays below 1)
+            p_rh = min(p_rh, 1.0 - p_ad)
         p_sgo = PV[P_SGO]
     reason = R_TURNED_18
     m = 0.0
@@ -781,8 +790,11 @@ def hazard_event(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates, event, teens, 
 
 
 @njit(cache=True, _nrt=False)
-def births(FI, CI, LE, LJ, M, free, PV, rng, t, n):
-    """``n`` births: about half to families with children at home, the rest start families."""
+def births(FI, CI, LE, LJ, M, free, PV, rng, t, n, TL):
+    """``n`` births: about half to families with children at home, the rest start families.
+
+    Families changed here are taken out of the tally ``TL`` before and counted again after.
+    """
     cap = FI.shape[0]
     for _ in range(n):
         row = -1
@@ -797,16 +809,19 @@ def births(FI, CI, LE, LJ, M, free, PV, rng, t, n):
             row = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
             if row < 0:
                 return
+        else:
+            count_row(FI, TL, row, -1.0)
         add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, t, IN)
         M[CN + C_BIRTHS] += 1
         log_event(FI, CI, LE, LJ, M, free, PV, rng, t, FI[row, FAM_ID], EV_BIRTH, 0)
+        count_row(FI, TL, row, 1.0)
 
 
 @njit(cache=True, _nrt=False)
-def migration(FI, CI, LE, LJ, M, free, PV, rng, t, n, births_buf):
+def migration(FI, CI, LE, LJ, M, free, PV, rng, t, n, births_buf, TL):
     """``n`` families move away (cases close) and as many like other families move in.
 
-    ``births_buf`` is scratch room for ``K`` birth months.
+    ``births_buf`` is scratch room for ``K`` birth months; the tally ``TL`` is kept up to date.
     """
     cap = FI.shape[0]
     for _ in range(n):
@@ -833,6 +848,7 @@ def migration(FI, CI, LE, LJ, M, free, PV, rng, t, n, births_buf):
                 births_buf[nb] = CI[template, k, C_BIRTH]
                 nb += 1
         decile = FI[template, DECILE]
+        count_row(FI, TL, mover, -1.0)
         fid = FI[mover, FAM_ID]
         M[CN + C_MOVED_AWAY] += FI[mover, N_HOME]
         log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_MOVED_AWAY, 0)
@@ -847,6 +863,7 @@ def migration(FI, CI, LE, LJ, M, free, PV, rng, t, n, births_buf):
                 close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[mover, k, C_EP], t, R_MOVED_AWAY)
                 FI[mover, N_HOME] -= 1
                 remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, mover, k, st)
+        count_row(FI, TL, mover, 1.0)  # nothing once its row is released
         row = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
         if row < 0:
             return
@@ -860,14 +877,15 @@ def migration(FI, CI, LE, LJ, M, free, PV, rng, t, n, births_buf):
                 M[CN + C_MOVED_IN] += 1
         if FI[row, N_KIDS] == 0:
             release_row(FI, CI, LE, LJ, M, free, PV, rng, row)
+        count_row(FI, TL, row, 1.0)
 
 
 @njit(cache=True, _nrt=False)
 def add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth):
-    """An unaccompanied child, a one-child 'family', straight into care."""
+    """An unaccompanied child, a one-child 'family', straight into care; returns its row (or -1)."""
     row = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
     if row < 0:
-        return
+        return row
     FI[row, FLAGS] |= FLAG_UASC
     FI[row, NEED] = 0
     recode(FI, CI, LE, LJ, M, free, PV, rng, row)
@@ -878,37 +896,42 @@ def add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth):
     FI[row, N_KIDS] = 1
     M[M_NKIDS] += 1
     admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, 0, RT_UASC, True)
+    return row
 
 
 # -- the month -------------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def step_month(FI, CI, LE, LJ, M, free, PV, rng, t, target_children, cube, fam_cube, lac_dec,
-               uasc_lac_dec, scratch):
+def step_month(FI, CI, LE, LJ, M, free, PV, rng, t, target_children, TL, scratch):
     """One month for every family: scheduled events, hazards, front door; then demography.
 
-    Returns the month-end :func:`tally` (stocks are written into the cube arrays). ``scratch``
-    is work room (float64, at least :data:`N_SCRATCH`). The rules it calls allocate nothing, so
-    they are compiled without numba's reference counting (``_nrt=False``: about a third
-    faster); only this function keeps it, for ``rng.poisson``.
+    Returns the month-end :func:`tally` (counts are written into ``TL``), kept up to date as
+    the month goes rather than recounted. ``scratch`` is work room (float64, at least
+    :data:`N_SCRATCH`). The rules it calls allocate nothing, so they are compiled without
+    numba's reference counting (``_nrt=False``: about a third faster); only this function
+    keeps it, for ``rng.poisson``.
     """
     cap = FI.shape[0]
+    TL[:] = 0.0
     offset = randint(rng, 0, cap)  # rotate the order so no family is always first in line
-    family_pass(FI, CI, LE, LJ, M, free, PV, rng, t, offset, scratch)
+    family_pass(FI, CI, LE, LJ, M, free, PV, rng, t, offset, scratch, TL)
     n_move = rng.binomial(max(cap - M[M_NFREE], 0), PV[P_MOVE_P])
-    migration(FI, CI, LE, LJ, M, free, PV, rng, t, n_move, scratch[14:14 + K])
+    migration(FI, CI, LE, LJ, M, free, PV, rng, t, n_move, scratch[14:14 + K], TL)
     n_uasc = rng.poisson(PV[P_UASC_LAMBDA])
-    uasc_arrivals(FI, CI, LE, LJ, M, free, PV, rng, t, n_uasc)
+    uasc_arrivals(FI, CI, LE, LJ, M, free, PV, rng, t, n_uasc, TL)
     # births keep the child population on its projected path, after this month's departures
     gap = target_children - M[M_NKIDS]
-    births(FI, CI, LE, LJ, M, free, PV, rng, t, rng.poisson(gap) if gap > 0 else 0)
-    return tally(FI, CI, LE, LJ, M, free, PV, rng, cube, fam_cube, lac_dec, uasc_lac_dec, t)
+    births(FI, CI, LE, LJ, M, free, PV, rng, t, rng.poisson(gap) if gap > 0 else 0, TL)
+    return int(TL[T_KIDS]), TL[T_HIDDEN], int(TL[T_WITH_LAC])
 
 
 @njit(cache=True, _nrt=False)
-def family_pass(FI, CI, LE, LJ, M, free, PV, rng, t, offset, scratch):
-    """Every family's month, starting at row ``offset``: scheduled events, then hazards."""
+def family_pass(FI, CI, LE, LJ, M, free, PV, rng, t, offset, scratch, TL):
+    """Every family's month, starting at row ``offset``: scheduled events, then hazards.
+
+    Each family is counted into the tally ``TL`` once its month is done.
+    """
     cap = FI.shape[0]
     rates = scratch[0:7]
     cum = scratch[7:14]
@@ -923,64 +946,71 @@ def family_pass(FI, CI, LE, LJ, M, free, PV, rng, t, offset, scratch):
             process_due(FI, CI, LE, LJ, M, free, PV, rng, t, row)
             if FI[row, FAM_ID] < 0:
                 continue
-        if u >= PV[V_BOUND + FI[row, CODE]]:
-            continue
-        teens = exact_rates(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates)
-        total = 0.0
-        for e in range(7):
-            total += rates[e]
-            cum[e] = total
-        if u >= 1.0 - math.exp(-total / 12.0):
-            continue
-        x = rng.random() * total
-        event = 6
-        for e in range(7):
-            if x < cum[e]:
-                event = e
-                break
-        hazard_event(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates, event, teens,
-                     rng.random())
+        if u < PV[V_BOUND + FI[row, CODE]]:
+            family_hazards(FI, CI, LE, LJ, M, free, PV, rng, t, row, u, rates, cum)
+        count_row(FI, TL, row, 1.0)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, t, row, u, rates, cum):
+    """Stage two for a family that passed the bound: exact rates; the same ``u`` decides."""
+    teens = exact_rates(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates)
+    total = 0.0
+    for e in range(7):
+        total += rates[e]
+        cum[e] = total
+    if u >= 1.0 - math.exp(-total / 12.0):
+        return
+    x = rng.random() * total
+    event = 6
+    for e in range(7):
+        if x < cum[e]:
+            event = e
+            break
+    hazard_event(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates, event, teens, rng.random())
 
 
 @njit(cache=True, _nrt=False)
-def uasc_arrivals(FI, CI, LE, LJ, M, free, PV, rng, t, n):
+def uasc_arrivals(FI, CI, LE, LJ, M, free, PV, rng, t, n, TL):
     """``n`` unaccompanied children arrive (ages 15-17)."""
     for _ in range(n):
         years = 15 + draw_cum(rng, PV, V_UASC_AGE_CUM, 3)
         birth = t - years * 12 - randint(rng, 0, 12)
-        add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth)
+        row = add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth)
+        if row >= 0:
+            count_row(FI, TL, row, 1.0)
     M[CN + C_UASC] += n
 
 
+@njit(cache=True, inline="always", _nrt=False)
+def count_row(FI, TL, row, sign):
+    """Add (``sign`` 1) or take out (-1) one family's counts in the tally ``TL``."""
+    if FI[row, FAM_ID] < 0:
+        return
+    c = FI[row, CODE] >> 3
+    nh = FI[row, N_HOME]
+    TL[T_KIDS] += sign * FI[row, N_KIDS]
+    TL[T_CUBE + c] += sign * nh
+    if nh > 0:
+        TL[T_FAM + c] += sign
+    nl = FI[row, N_LAC]
+    if nl > 0:
+        TL[T_WITH_LAC] += sign
+        d = FI[row, DECILE]
+        TL[T_LAC + d] += sign * nl
+        if FI[row, FLAGS] & FLAG_UASC:
+            TL[T_ULAC + d] += sign * nl
+    if FI[row, STATE] == U and FI[row, NEED] >= 2 and FI[row, LAST_REF] < -(2**29):
+        TL[T_HIDDEN] += sign * nh
+
+
 @njit(cache=True, _nrt=False)
-def tally(FI, CI, LE, LJ, M, free, PV, rng, cube, fam_cube, lac_dec, uasc_lac_dec, t):
+def tally(FI, CI, LE, LJ, M, free, PV, rng, TL, t):
     """Children at home by code, families by code, children in care by decile; hidden need."""
-    cube[:] = 0.0
-    fam_cube[:] = 0.0
-    lac_dec[:] = 0.0
-    uasc_lac_dec[:] = 0.0
-    n_kids_total = 0
-    hidden = 0.0
-    with_lac = 0
+    TL[:] = 0.0
     for row in range(FI.shape[0]):
-        if FI[row, FAM_ID] < 0:
-            continue
-        c = FI[row, CODE] >> 3
-        nh = FI[row, N_HOME]
-        n_kids_total += FI[row, N_KIDS]
-        cube[c] += nh
-        if nh > 0:
-            fam_cube[c] += 1
-        nl = FI[row, N_LAC]
-        if nl > 0:
-            with_lac += 1
-            d = FI[row, DECILE]
-            lac_dec[d] += nl
-            if FI[row, FLAGS] & FLAG_UASC:
-                uasc_lac_dec[d] += nl
-        if FI[row, STATE] == U and FI[row, NEED] >= 2 and FI[row, LAST_REF] < -(2**29):
-            hidden += nh
-    return n_kids_total, hidden, with_lac
+        count_row(FI, TL, row, 1.0)
+    return int(TL[T_KIDS]), TL[T_HIDDEN], int(TL[T_WITH_LAC])
 
 
 # -- bulk entry points for set-up (called from Python with arrays) ----------------------------
