@@ -2,8 +2,10 @@
 
 The replay (``scenarios/history_2006_2018.toml``) starts England from the 31 March 2006
 position and runs it forward with the recorded drivers only: child population growth,
-the Baby P shock (November 2008), the cut to early help from 2010 and the rise in
-unaccompanied asylum-seeking children from 2015. No rate is set for a particular year.
+the Baby P shock (November 2008), the cut to early help from 2010, the adoption drive of
+2012-15 and the rise in unaccompanied asylum-seeking children from 2015. Practice at the
+start is fitted to the two years before Baby P (:func:`fit_pre_shock`). No rate is set for
+a particular year.
 The result is compared, year by year, with the DfE series in
 ``shared/data/england_cla_time_series_1994_2018.csv`` (looked after at 31 March,
 starts, ceases).
