@@ -92,10 +92,12 @@ class Services:
         self.LJ = np.zeros((log_cap * 4, len(kn.JOURNEY_COLUMNS)), dtype=np.int32)
         self._log_used: dict[str, int] = {}
         self.PV = np.zeros(kn.N_PV)
-        self.cube = np.zeros(kn.N_CELLS)
-        self.fam_cube = np.zeros(kn.N_CELLS)
-        self.lac_dec = np.zeros(10)
-        self.uasc_lac_dec = np.zeros(10)
+        #: The month-end tally (layout ``kernel.T_*``) and named views of it.
+        self.tallies = np.zeros(kn.N_TALLY)
+        self.cube = self.tallies[kn.T_CUBE : kn.T_CUBE + kn.N_CELLS]
+        self.fam_cube = self.tallies[kn.T_FAM : kn.T_FAM + kn.N_CELLS]
+        self.lac_dec = self.tallies[kn.T_LAC : kn.T_LAC + 10]
+        self.uasc_lac_dec = self.tallies[kn.T_ULAC : kn.T_ULAC + 10]
         self.scratch = np.zeros(kn.N_SCRATCH)  # work room of the compiled month
         self.n_children = 0
         self.hidden = 0.0
@@ -295,8 +297,7 @@ class Services:
         self.ensure_capacity(int(births * 1.5) + int(families * P[kn.P_MOVE_P] * 2) + 64
                              + int(P[kn.P_UASC_LAMBDA] * 4) + 16)
         self.refresh_bound()
-        n, hidden, with_lac = kn.step_month(*self.args, t, float(target_children), self.cube,
-                                            self.fam_cube, self.lac_dec, self.uasc_lac_dec,
+        n, hidden, with_lac = kn.step_month(*self.args, t, float(target_children), self.tallies,
                                             self.scratch)
         if self.M[kn.M_OVERFLOW]:
             raise RuntimeError("internal: family table or log ran out of room in a month")
@@ -304,8 +305,7 @@ class Services:
 
     def tally(self, t: int) -> None:
         """Refresh stocks (children at home by code, families, care by decile)."""
-        n, hidden, with_lac = kn.tally(*self.args, self.cube, self.fam_cube, self.lac_dec,
-                                       self.uasc_lac_dec, t)
+        n, hidden, with_lac = kn.tally(*self.args, self.tallies, t)
         self.n_children, self.hidden, self.families_with_lac = int(n), float(hidden), int(with_lac)
 
     def stocks(self) -> np.ndarray:
