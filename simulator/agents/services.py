@@ -91,6 +91,9 @@ class Services:
         self.LE = np.zeros((log_cap, len(kn.EPISODE_COLUMNS)), dtype=np.int32)
         self.LJ = np.zeros((log_cap * 4, len(kn.JOURNEY_COLUMNS)), dtype=np.int32)
         self._log_used: dict[str, int] = {}
+        #: Full journey log chunks (the kernel appends to ``LJ``; a new chunk starts rather than
+        #: copying when it runs short: journeys are never rewritten, unlike episodes).
+        self._lj_done: list[np.ndarray] = []
         self.PV = np.zeros(kn.N_PV)
         #: The month-end tally (layout ``kernel.T_*``) and named views of it.
         self.tallies = np.zeros(kn.N_TALLY)
@@ -273,12 +276,17 @@ class Services:
             for name, used in (("LE", kn.M_NEP), ("LJ", kn.M_NJ)):
                 log = getattr(self, name)
                 n = int(self.M[used])
-                last = self._log_used.get(name, n)
+                last = min(self._log_used.get(name, n), n)  # a new journey chunk restarts at 0
                 self._log_used[name] = n
-                want = n + max(8192, 6 * (n - last), new_rows // 2)
-                if want > log.shape[0]:
-                    grown = np.zeros((max(2 * log.shape[0], want), log.shape[1]), dtype=log.dtype)
-                    grown[: log.shape[0]] = log
+                room = max(8192, 6 * (n - last), new_rows // 2)
+                if n + room > log.shape[0]:
+                    grown = np.zeros((max(2 * log.shape[0], n + room), log.shape[1]), dtype=log.dtype)
+                    if name == "LJ":
+                        self._lj_done.append(log[:n])
+                        self.M[used] = 0
+                        self._log_used[name] = 0
+                    else:
+                        grown[:n] = log[:n]
                     setattr(self, name, grown)
 
     # ------------------------------------------------------------------ the month
@@ -331,4 +339,5 @@ class Services:
     def journeys(self) -> dict[str, np.ndarray]:
         """The family journey log so far, as columns."""
         n = int(self.M[kn.M_NJ])
-        return {k: self.LJ[:n, i] for i, k in enumerate(kn.JOURNEY_COLUMNS)}
+        log = np.concatenate([*self._lj_done, self.LJ[:n]]) if self._lj_done else self.LJ[:n]
+        return {k: log[:, i] for i, k in enumerate(kn.JOURNEY_COLUMNS)}
