@@ -8,10 +8,11 @@ and the scalar parameters; this module reads them). Heterogeneity is kept as
 groups rather than individuals:
 
 - families at home by service state (universal, early help, CIN, CP) x latent need
-  (0-3) x deprivation decile x earlier involvement (yes/no) x a clock x children at
-  home (1-6). The clock is, for universal/early help/CIN families, the months since
-  the case last closed (re-referral within 12 months is likelier) and, for CP
-  families, the months to the next review conference (plans end at reviews);
+  (0-3) x deprivation decile x earlier involvement (yes/no) x a clock x composition: children
+  at home (1-6) and the oldest's age band (under 12, 12-17). The clock is, for
+  universal/early help/CIN families, the months since the case last closed (re-referral
+  within 12 months is likelier) and, for CP families, the months to the next review
+  conference (plans end at reviews);
 - children in care as cohorts by entry month, age band at entry, legal route and
   decile, each with its planned exit (return home, adoption, special
   guardianship, turning 18) drawn from the same log-normal durations as the
@@ -30,21 +31,24 @@ prevention spend) are not in this view; ``meta["levers_not_modelled"]`` lists an
 scenario switches on. The risk-aversion index path and shocks, the change to the existing
 early help budget and the UASC path are.
 
-Families' life courses follow the engine's demography (families by number of children and the
-ages of the youngest and the oldest, from the start's family build, births and 18th birthdays):
-a family leaves when its youngest turns 18, so the number of families, on which the family-level
-hazards act, follows the agent-based model (a constant ageing-out hazard misses the transient of
-years 3-15, when the families present at the start age out: up to 7% more families than the
-agent-based model, 3-4% more children in care). The chance that a family of h children loses
-children to 18th birthdays, and its expected teenagers (contextual harm), are read from that
-demography each month and applied to every service group of that size.
+Families' life courses follow the engine's demography: a separate table holds families as chains
+of their children's ages (for each number of children, the joint ages of each pair of
+next-in-age siblings, by birth month), built from the start's family walk and moved on by births
+and 18th birthdays exactly as the engine does, taking a child's younger siblings as independent of
+its older ones given its age (exact for births that arrive at random; the number of families
+and 18th birthdays then agree with a simulation of the engine's demography within 0.1-0.3%).
+Each month it gives every composition's chance of losing its oldest to an 18th birthday (and
+the band of the next oldest), of its oldest turning 12, and its expected teenagers (contextual
+harm). Keeping the oldest's band in the groups keeps the link between a family's history
+(earlier involvement, need raised by teenagers' contextual harm) and its leaving: older
+families leave sooner (without it the aggregate kept 1-2% more high-need, previously known
+families after 10-20 years).
 
-Approximations (the agent-based model is the reference): children between the youngest and the
-oldest are uniform over the ages in between; a family's ages are independent of its service
-history; children's ages are uniform over 0-17 for which child enters care; the care-leaver-parent
-flag is folded into an average multiplier; a child returning home rejoins a family
-on a child-in-need plan. ``tests/test_aggregate.py`` asserts how close the two
-views are.
+Approximations (the agent-based model is the reference): within a composition a family's ages are
+independent of its service history; children's ages are uniform over 0-17 for which child enters
+care (and a child entering care leaves the family's band as it was); the care-leaver-parent flag
+is folded into an average multiplier; a child returning home rejoins a family on a child-in-need
+plan. ``tests/test_aggregate.py`` asserts how close the two views are.
 
 Example:
     >>> from simulator.aggregate import run_aggregate
@@ -77,6 +81,12 @@ kn.guard_dependent_cache(__file__)  # compiled code below reads the kernel's lay
 
 # -- group dimensions ------------------------------------------------------------------------
 NS, NN, ND, NP, NW, NH = 4, 4, 10, 2, 13, 7  # state, need, decile, prior, clock, children at home
+J_EDGES = (144,)  # bands of the oldest child's age at home (months): under 12, 12-17
+NJ = len(J_EDGES) + 1
+NC = NH * NJ  # family composition: children at home h and the oldest's band j, index j * NH + h
+HSZ = np.tile(np.arange(NH), NJ)  # children at home by composition
+ROOM = np.array([j * NH + h for j in range(NJ) for h in range(1, NH - 1)])  # room for one more child
+J_OF_AGE = np.searchsorted(np.asarray(J_EDGES), np.arange(217), side="right")  # band of an age (months)
 W_OLD = 12  # clock value: closed 12 or more months ago (no re-referral boost)
 N_BANDS = 5  # <1, 1-4, 5-9, 10-15, 16-17
 BAND_EDGES = np.array([0, 12, 60, 120, 192, 216])
@@ -289,9 +299,10 @@ def _binom_pmf(n, k, p):
 
 
 @njit(cache=True)
-def _enter_care(F2, flows, ENT, mass, s, n, d, w, h, route, emergency, PV, idx_b, sib_b):
+def _enter_care(F2, flows, ENT, mass, s, n, d, w, c, route, emergency, PV, idx_b, sib_b):
     """Expected entry to care of a family group's children; the rest stay (or go on CIN)."""
     sib = PV[kn.P_SIB_JOIN]
+    h = c % NH
     for k in range(1, h + 1):
         pk = _binom_pmf(h - 1, k - 1, sib)
         if pk <= 0.0:
@@ -312,12 +323,13 @@ def _enter_care(F2, flows, ENT, mass, s, n, d, w, h, route, emergency, PV, idx_b
                 s2 = 2
             if s2 != s:
                 flows[s, s2] += m * rest
-            F2[s2, n, d, 1, w, rest] += m
+            F2[s2, n, d, 1, w, c - k] += m
 
 
 @njit(cache=True)
-def _section47(F2, OFF, flows, cnt, ENT, mass, s, n, d, p, w, h, PV, idx_b, sib_b):
+def _section47(F2, OFF, flows, cnt, ENT, mass, s, n, d, p, w, c, PV, idx_b, sib_b):
     """Expected outcomes of section 47 enquiries for a group (kernel ``section47``)."""
+    h = c % NH
     cnt[3] += mass * h
     p_em = PV[kn.V_EMERG + n] * PV[kn.P_RA_CARE]
     p_conf = PV[kn.V_CONF + n] * PV[kn.P_PRESSURE]
@@ -328,30 +340,32 @@ def _section47(F2, OFF, flows, cnt, ENT, mass, s, n, d, p, w, h, PV, idx_b, sib_
     m_em = mass * p_em
     if m_em > 0:
         cnt[5] += m_em
-        _enter_care(F2, flows, ENT, m_em, s, n, d, w, h, 2, True, PV, idx_b, sib_b)
+        _enter_care(F2, flows, ENT, m_em, s, n, d, w, c, 2, True, PV, idx_b, sib_b)
     m_conf = mass * p_conf
     cnt[4] += m_conf * h
     plan = PV[kn.P_PLAN_GIVEN_CONF]
-    # plan: to CP with a review due in 3 months
+    # plan: to CP with the first review due (a family already on a plan keeps its review date)
     if s != 3:
         flows[s, 3] += m_conf * plan * h
-    F2[3, n, d, 1, 3, h] += m_conf * plan
+        F2[3, n, d, 1, int(PV[kn.P_CP_FIRST_REVIEW]), c] += m_conf * plan
+    else:
+        F2[3, n, d, p, w, c] += m_conf * plan
     # conference without a plan: continue as CIN (unless already CP)
     m = m_conf * (1.0 - plan)
     if s == 3:
-        F2[3, n, d, p, w, h] += m
+        F2[3, n, d, p, w, c] += m
     else:
         if s != 2:
             flows[s, 2] += m * h
-        F2[2, n, d, 1, w, h] += m
+        F2[2, n, d, 1, w, c] += m
     m_rest = mass * (1.0 - p_em - p_conf)
     if s <= 1:
-        c = PV[kn.P_CIN_AFTER_S47]
-        flows[s, 2] += m_rest * c * h
-        F2[2, n, d, 1, w, h] += m_rest * c
-        F2[s, n, d, p, w, h] += m_rest * (1.0 - c)
+        q = PV[kn.P_CIN_AFTER_S47]
+        flows[s, 2] += m_rest * q * h
+        F2[2, n, d, 1, w, c] += m_rest * q
+        F2[s, n, d, p, w, c] += m_rest * (1.0 - q)
     else:
-        F2[s, n, d, p, w, h] += m_rest
+        F2[s, n, d, p, w, c] += m_rest
 
 
 @njit(cache=True)
@@ -366,8 +380,11 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, 
                 dep = PV[kn.V_DEP + d]
                 for p in range(2):
                     for w in range(13):
-                        for h in range(1, 7):
-                            mass = F[s, n, d, p, w, h]
+                        for c in range(NC):
+                            h = c % NH
+                            if h == 0:
+                                continue
+                            mass = F[s, n, d, p, w, c]
                             if mass <= 0.0:
                                 continue
                             for e in range(7):
@@ -375,7 +392,8 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, 
                             adv = rates[0] * adv_mean
                             if p == 1:
                                 adv *= PV[kn.P_PRIOR_ADV]
-                            rates[0] = (adv + PV[kn.P_CH_RATE] * teens[h]) * dep if n < 3 else 0.0
+                            rates[0] = (adv + PV[kn.P_CH_RATE] * teens[c]) * dep if n < 3 else 0.0
+                            wc = w if s <= 2 else W_OLD  # months since closure (CP: none recent)
                             ref = PV[kn.P_RA_REF]
                             if s <= 2 and w < 12:
                                 ref *= PV[kn.P_REREF_MULT]
@@ -388,27 +406,27 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, 
                             for e in range(7):
                                 total += rates[e]
                             if total <= 0.0:
-                                F2[s, n, d, p, w, h] += mass
+                                F2[s, n, d, p, w, c] += mass
                                 continue
                             p_any = 1.0 - math.exp(-total / 12.0)
-                            F2[s, n, d, p, w, h] += mass * (1.0 - p_any)
+                            F2[s, n, d, p, w, c] += mass * (1.0 - p_any)
                             k = mass * p_any / total
                             # adverse event: need rises one or two levels
                             m = k * rates[0]
                             if m > 0:
                                 cnt[6] += m
-                                F2[s, min(3, n + 1), d, p, w, h] += m * (1.0 - two)
-                                F2[s, min(3, n + 2), d, p, w, h] += m * two
+                                F2[s, min(3, n + 1), d, p, w, c] += m * (1.0 - two)
+                                F2[s, min(3, n + 2), d, p, w, c] += m * two
                             # recovery
                             m = k * rates[1]
                             if m > 0:
-                                F2[s, n - 1, d, p, w, h] += m
+                                F2[s, n - 1, d, p, w, c] += m
                             # referral (or escalation from early help): the front door
                             m = k * rates[2]
                             if m > 0:
                                 cnt[0] += m * h
                                 a = PV[kn.P_ASSESSED]
-                                F2[s, n, d, p, w, h] += m * (1.0 - a)
+                                F2[s, n, d, p, w, c] += m * (1.0 - a)
                                 ma = m * a
                                 cnt[2] += ma * h
                                 p_eh = PV[kn.V_EH_OUT + n]
@@ -416,156 +434,181 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, 
                                 p_s47 = PV[kn.V_S47_OUT + n] * PV[kn.P_RA_S47]
                                 tot = p_eh + p_cin + p_s47
                                 sc = 1.0 / tot if tot > 1.0 else 1.0
-                                _section47(F2, OFF, flows, cnt, ENT, ma * p_s47 * sc, s, n, d, p, w, h,
+                                _section47(F2, OFF, flows, cnt, ENT, ma * p_s47 * sc, s, n, d, p, w, c,
                                            PV, idx_b, sib_b)
                                 mc = ma * p_cin * sc
                                 flows[s, 2] += mc * h
-                                F2[2, n, d, 1, w, h] += mc
+                                F2[2, n, d, 1, wc, c] += mc
                                 me = ma * p_eh * sc
                                 if s == 0:
-                                    OFF[1, n, d, p, w, h] += me
-                                    OFFB[0, n, d, p, w, h] += me
+                                    OFF[1, n, d, p, w, c] += me
+                                    OFFB[0, n, d, p, w, c] += me
                                     offk[0] += me * h
                                 else:
-                                    F2[s, n, d, p, w, h] += me
-                                F2[s, n, d, p, w, h] += ma * max(0.0, 1.0 - tot * sc)
+                                    F2[s, n, d, p, w, c] += me
+                                F2[s, n, d, p, w, c] += ma * max(0.0, 1.0 - tot * sc)
                             # identified for early help directly
                             m = k * rates[3]
                             if m > 0:
-                                OFF[1, n, d, p, w, h] += m
-                                OFFB[s, n, d, p, w, h] += m
+                                OFF[1, n, d, p, wc, c] += m
+                                OFFB[s, n, d, p, w, c] += m
                                 offk[s] += m * h
                             # case closes
                             m = k * rates[4]
                             if m > 0:
                                 if s == 1:
                                     flows[1, 0] += m * h
-                                    F2[0, n, d, p, 0, h] += m
+                                    F2[0, n, d, p, 0, c] += m
                                 elif s == 2:
                                     st = PV[kn.P_CIN_STEPDOWN_EH]
-                                    OFF[1, n, d, p, w, h] += m * st
-                                    OFFB[0, n, d, p, 0, h] += m * st
+                                    OFF[1, n, d, p, w, c] += m * st
+                                    OFFB[0, n, d, p, 0, c] += m * st
                                     offk[2] += m * st * h
                                     flows[2, 0] += m * (1.0 - st) * h
-                                    F2[0, n, d, p, 0, h] += m * (1.0 - st)
+                                    F2[0, n, d, p, 0, c] += m * (1.0 - st)
                             # section 47 from a CIN plan
                             m = k * rates[5]
                             if m > 0:
-                                _section47(F2, OFF, flows, cnt, ENT, m, s, n, d, p, w, h, PV, idx_b, sib_b)
+                                _section47(F2, OFF, flows, cnt, ENT, m, s, n, d, p, w, c, PV, idx_b, sib_b)
                             # a child enters care
                             m = k * rates[6]
                             if m > 0:
                                 s20 = PV[kn.P_S20_SHARE]
-                                _enter_care(F2, flows, ENT, m * s20, s, n, d, w, h, 0, False, PV,
+                                _enter_care(F2, flows, ENT, m * s20, s, n, d, w, c, 0, False, PV,
                                             idx_b, sib_b)
-                                _enter_care(F2, flows, ENT, m * (1.0 - s20), s, n, d, w, h, 1, False, PV,
+                                _enter_care(F2, flows, ENT, m * (1.0 - s20), s, n, d, w, c, 1, False, PV,
                                             idx_b, sib_b)
 
 
 @njit(cache=True)
 def _dues(F, flows, PV, Q):
-    """Children at home turning 18 (``Q[h, h']``: a family of h keeps h') and plan reviews (in place)."""
+    """Birthdays (``Q[c, c']``: a family of composition c becomes c') and plan reviews (in place).
+
+    Compositions (children at home, the oldest's band) change as the oldest turns 12 or 18;
+    a family whose last child at home turns 18 leaves (``c'`` with no children).
+    """
     out = np.zeros_like(F)
     for s in range(4):
         for n in range(4):
             for d in range(10):
                 for p in range(2):
                     for w in range(13):
-                        for h in range(1, 7):
-                            mass = F[s, n, d, p, w, h]
-                            if mass <= 0.0:
+                        for c in range(NC):
+                            h = c % NH
+                            mass = F[s, n, d, p, w, c]
+                            if h == 0 or mass <= 0.0:
                                 continue
-                            for rest in range(h + 1):
-                                pj = Q[h, rest]
+                            for c2 in range(NC):
+                                pj = Q[c, c2]
                                 if pj <= 0.0:
                                     continue
                                 m = mass * pj
-                                flows[s, 6] += m * (h - rest)
-                                if rest == 0:
+                                h2 = c2 % NH
+                                flows[s, 6] += m * (h - h2)
+                                if h2 == 0:
                                     continue  # the family leaves (or stays only for a child in care)
-                                out[s, n, d, p, w, rest] += m
+                                out[s, n, d, p, w, c2] += m
     # protection plans reviewed this month
+    interval = int(PV[kn.P_CP_INTERVAL])
     for n in range(4):
         pe = PV[kn.V_CP_END + n]
         st = PV[kn.P_CP_STEPDOWN]
         for d in range(10):
             for p in range(2):
-                for h in range(1, 7):
-                    m = out[3, n, d, p, 0, h]
-                    if m <= 0.0:
+                for c in range(NC):
+                    h = c % NH
+                    m = out[3, n, d, p, 0, c]
+                    if h == 0 or m <= 0.0:
                         continue
-                    out[3, n, d, p, 0, h] = 0.0
-                    out[3, n, d, p, 6, h] += m * (1.0 - pe)
-                    out[2, n, d, p, W_OLD, h] += m * pe * st
-                    out[0, n, d, p, 0, h] += m * pe * (1.0 - st)
+                    out[3, n, d, p, 0, c] = 0.0
+                    out[3, n, d, p, interval, c] += m * (1.0 - pe)
+                    out[2, n, d, p, W_OLD, c] += m * pe * st
+                    out[0, n, d, p, 0, c] += m * pe * (1.0 - st)
                     flows[3, 2] += m * pe * st * h
                     flows[3, 0] += m * pe * (1.0 - st) * h
     return out
 
 
-def _return_home(F: np.ndarray, back: np.ndarray, after_rh: int) -> None:
+def _return_home(F: np.ndarray, back: np.ndarray, after_rh: int, band1: np.ndarray) -> None:
     """Children returning home (``back[decile, need, origin]``) rejoin their families (in place).
 
     A child whose brothers and sisters all went into care (origin 0) comes back to a
-    family with no one else at home: it opens as CIN (kernel ``care_exit``). Otherwise
-    (origin 1 CIN, 2 CP) the child joins a family with children at home in that state,
-    one more child at home, its need raised to at least ``after_rh``.
+    family with no one else at home: it opens as CIN (kernel ``care_exit``), its age band as
+    a one-child family's (``band1``). Otherwise (origin 1 CIN, 2 CP) the child joins a family with children at
+    home in that state, one more child at home, its need raised to at least ``after_rh``.
     """
     new = back[:, :, 0]
-    F[2, after_rh, :, 1, W_OLD, 1] += new[:, :after_rh + 1].sum(axis=1)
-    F[2, after_rh + 1:, :, 1, W_OLD, 1] += new[:, after_rh + 1:].T
+    for j in range(NJ):
+        c, share = j * NH + 1, band1[j]
+        F[2, after_rh, :, 1, W_OLD, c] += new[:, :after_rh + 1].sum(axis=1) * share
+        F[2, after_rh + 1:, :, 1, W_OLD, c] += new[:, after_rh + 1:].T * share
     for o, s in ((1, 2), (2, 3)):
         kids = back[:, :, o].sum(axis=1)  # by decile
         for d in range(ND):
             if kids[d] <= 0:
                 continue
-            pool = F[s, :, d, 1, :, 1:6]  # need, clock, h (room for one more)
+            G = F[s, :, d, 1]  # a view: need, clock, composition
+            pool = G[:, :, ROOM]  # compositions with room for one more
             total = pool.sum()
             if total <= 0:
                 F[2, after_rh, d, 1, W_OLD, 1] += kids[d]
                 continue
             frac = min(1.0, kids[d] / total)
             moved = pool * frac
-            F[s, :, d, 1, :, 1:6] -= moved
-            low = moved[: after_rh + 1].sum(axis=0)
-            F[s, after_rh, d, 1, :, 2:7] += low
-            F[s, after_rh + 1:, d, 1, :, 2:7] += moved[after_rh + 1:]
+            G[:, :, ROOM] -= moved
+            G[after_rh][:, ROOM + 1] += moved[: after_rh + 1].sum(axis=0)
+            G[after_rh + 1:, :, ROOM + 1] += moved[after_rh + 1:]
             if kids[d] > total:
                 F[2, after_rh, d, 1, W_OLD, 1] += kids[d] - total
 
 
-
 # -- family demography -----------------------------------------------------------------------
-# Families by children (h = 1..6) and the ages in months of the youngest (y) and the oldest (o)
-# at the month's 18th-birthday check (0..216). A family leaves when its youngest turns 18 and
-# shrinks when its oldest does, so family numbers and sizes follow the agent-based model's life
-# courses rather than a constant hazard. Children between the youngest and the oldest are taken
-# as uniform over the ages in between (exact for the order statistics of a steady birth process).
+# Families by children at home (h = 1..6) as chains of their children's ages, oldest first: for
+# each h and rank r the joint distribution of the ages of the r-th and (r+1)-th oldest
+# (``P[pair(h, r), row, gap]``: the older child's birth month modulo 217 and the gap in months to
+# the next younger), the age of the youngest (``Y[h]``) and one-child families (``V1``). Given a
+# child's age, the younger children are taken as independent of the older ones (a Markov chain:
+# exact for births that arrive at random, as the engine's births to existing families do; close
+# for the start's families). A family leaves when its youngest turns 18 and shrinks when its
+# oldest does, the next oldest taking its place with its own younger siblings; births add a
+# newborn below the youngest. Indexing by birth month makes ageing free.
 AGE_18 = 216
+NA = AGE_18 + 1  # ages 0..216 (216: the 18th birthday this month)
 TEEN = 144
 MAX_START = 4  # population.children_per_family_shares: families of 1-4 children at the start
+PAIR = -np.ones((NH, NH), dtype=np.int64)  # (children, rank) -> pair slot
+_k = 0
+for _h in range(2, NH):
+    for _r in range(_h - 1):
+        PAIR[_h, _r] = _k
+        _k += 1
+N_PAIRS = _k
 
 
 @njit(cache=True)
-def _walk_extremes(max_size):
-    """P(youngest y, oldest o | h) of the families built at the start, by enumeration.
+def _walk_pairs(max_size, pair):
+    """Families built at the start, by enumeration: adjacent pairs of their sorted ages.
 
     Kernel ``populate``: the first child's age is uniform over 0..215 months; each next child is
     12-48 months older or younger than the last (the walk continues unfolded), its age folded
-    back into 0..215.
+    back into 0..215. Returns ``(P, V1)`` at month 0 (rows are birth months modulo 217), each
+    family size with total mass 1.
     """
-    out = np.zeros((max_size + 1, AGE_18 + 1, AGE_18 + 1))
+    P = np.zeros((N_PAIRS, NA, NA))
+    V1 = np.zeros(NA)
     n_steps = 74
-    for h in range(1, max_size + 1):
-        w = 1.0 / AGE_18 / n_steps ** (h - 1)
+    ages = np.zeros(max_size, np.int64)
+    for a0 in range(AGE_18):
+        V1[(NA - a0) % NA] += 1.0 / AGE_18
+    for h in range(2, max_size + 1):
         total = n_steps ** (h - 1)
+        w = 1.0 / AGE_18 / total
         for a0 in range(AGE_18):
             for code in range(total):
                 x = a0
-                lo = a0
-                hi = a0
+                ages[0] = a0
                 c = code
-                for _j in range(h - 1):
+                for j in range(1, h):
                     k = c % n_steps
                     c //= n_steps
                     step = 12 + k // 2
@@ -573,113 +616,205 @@ def _walk_extremes(max_size):
                     a = abs(x) % (2 * AGE_18)
                     if a >= AGE_18:
                         a = 2 * AGE_18 - 1 - a
-                    lo = min(lo, a)
-                    hi = max(hi, a)
-                out[h, lo, hi] += w
-    return out
+                    # insert, keeping ages[0..j] sorted oldest first
+                    i = j
+                    while i > 0 and ages[i - 1] < a:
+                        ages[i] = ages[i - 1]
+                        i -= 1
+                    ages[i] = a
+                for r in range(h - 1):
+                    P[pair[h, r], (NA - ages[r]) % NA, ages[r] - ages[r + 1]] += w
+    return P, V1
 
 
 @functools.lru_cache(maxsize=1)
-def _start_extremes() -> np.ndarray:
-    return _walk_extremes(MAX_START)
+def _start_pairs() -> tuple[np.ndarray, np.ndarray]:
+    return _walk_pairs(MAX_START, PAIR)
 
 
-def start_demography(shares: np.ndarray) -> np.ndarray:
-    """Families at the start by children, youngest's and oldest's age: ``D[h, y, o]`` (sums to 1)."""
+def start_demography(shares: np.ndarray, n_fam: float) -> tuple[np.ndarray, ...]:
+    """The start's families (``n_fam`` of them, sizes by ``shares``) as age chains at month 0.
+
+    Returns ``(P, R, Y, V1)``: pair tables, their row sums (the older child's age), the youngest's
+    age by family size, and one-child families; rows are birth months modulo 217.
+    """
     shares = np.asarray(shares, dtype=float)
-    P = _start_extremes()
-    D = np.zeros((NH, AGE_18 + 1, AGE_18 + 1))
-    D[1:MAX_START + 1] = P[1:] * (shares / shares.sum())[:, None, None]
-    return D
+    shares = shares / shares.sum() * n_fam
+    P0, V0 = _start_pairs()
+    P = np.zeros_like(P0)
+    for h in range(2, MAX_START + 1):
+        for r in range(h - 1):
+            P[PAIR[h, r]] = P0[PAIR[h, r]] * shares[h - 1]
+    V1 = V0 * shares[0]
+    R = P.sum(axis=2)
+    Y = np.zeros((NH, NA))
+    Y[1] = V1
+    for h in range(2, NH):
+        last = P[PAIR[h, h - 2]]
+        for g in range(NA):  # the younger child's row is the older's row + gap
+            Y[h] += np.roll(last[:, g], g)
+    return P, R, Y, V1
 
 
 @njit(cache=True)
-def _demography_dues(D, Q, teens):
-    """18th birthdays this month (in place) and what they mean for a family of h children.
+def _oldest(R, Y, t, h, pair, lo, hi):
+    """Families of h children whose oldest is aged ``lo``..``hi`` months at month ``t``."""
+    x = 0.0
+    for a in range(lo, hi + 1):
+        ia = (t - a) % NA
+        x += Y[1, ia] if h == 1 else R[pair[h, 0], ia]
+    return x
 
-    Writes ``Q[h, h']`` (a family of h keeps h' children at home) and ``teens[h]`` (expected
-    children aged 12-17 in a family of h after the birthdays).
+
+@njit(cache=True)
+def _demography_dues(P, R, Y, t, Q, teens, band1, pair):
+    """Birthdays at month ``t`` (in place) and what they mean for a family of each composition.
+
+    Writes ``Q[c, c']`` (a family of composition c, children at home and the oldest's band, becomes
+    c': the oldest turns 12, or turns 18 and leaves) and ``teens[c]`` (expected children aged
+    12-17 at home after the birthdays). ``Y[1]`` holds one-child families.
+    Writes ``band1[j]``: one-child families by their child's band.
     """
     Q[:] = 0.0
-    teens[:] = 0.0
-    tot = np.zeros(NH)
-    left = np.zeros(NH)
+    nj = np.zeros((NH, NJ))  # families by the oldest's band last month
+    up = np.zeros((NH, NJ))  # ... whose oldest reaches the next band this month
     for h in range(1, NH):
-        for y in range(AGE_18 + 1):
-            o0 = y if h == 1 else y
-            for o in range(o0, AGE_18 + 1 if h > 1 else y + 1):
-                m = D[h, y, o]
+        for j in range(NJ):
+            lo = J_EDGES[j - 1] + 1 if j > 0 else 0
+            hi = J_EDGES[j] if j < NJ - 1 else AGE_18
+            nj[h, j] = _oldest(R, Y, t, h, pair, lo, hi)
+            if j < NJ - 1:
+                up[h, j] = _oldest(R, Y, t, h, pair, hi, hi)
+    shrink = np.zeros((NH, NJ))  # families that lost their oldest, by the new oldest's band
+    c = np.zeros(NA)
+    c2 = np.zeros(NA)
+    row18 = (t - AGE_18) % NA
+    for h in range(NH - 1, 1, -1):
+        k0 = pair[h, 0]
+        c[:] = 0.0
+        tot = 0.0
+        for g in range(NA):
+            x = P[k0, row18, g]
+            if x > 0.0:
+                c[AGE_18 - g] = x
+                tot += x
+                shrink[h, J_OF_AGE[AGE_18 - g]] += x
+            P[k0, row18, g] = 0.0
+        R[k0, row18] = 0.0
+        if tot <= 0.0:
+            continue
+        # the families' other children move up one rank, with their younger siblings
+        for r in range(1, h - 1):
+            kr = pair[h, r]
+            kn = pair[h - 1, r - 1]
+            c2[:] = 0.0
+            for a in range(NA):
+                if c[a] <= 0.0:
+                    continue
+                ia = (t - a) % NA
+                m = R[kr, ia]
                 if m <= 0.0:
                     continue
-                tot[h] += m
-                if y >= AGE_18:  # the youngest turns 18: the family's last child
-                    Q[h, 0] += m
-                    D[h, y, o] = 0.0
-                    continue
-                if o >= AGE_18:  # the oldest turns 18
-                    D[h, y, o] = 0.0
-                    r = h - 1
-                    Q[h, r] += m
-                    if r == 1 or y >= AGE_18 - 2:
-                        D[r, y, y if r == 1 else AGE_18 - 1] += m
-                    else:
-                        # new oldest: the eldest of r - 1 children uniform over y+1..215
-                        span = AGE_18 - 1 - y
-                        prev = 0.0
-                        for k in range(y + 1, AGE_18):
-                            c = ((k - y) / span) ** (r - 1)
-                            D[r, y, k] += m * (c - prev)
-                            prev = c
-                    continue
-                Q[h, h] += m
-    # teenagers among the children left at home
+                f = min(1.0, c[a] / m)
+                for g in range(a + 1):
+                    x = P[kr, ia, g] * f
+                    if x > 0.0:
+                        P[kr, ia, g] -= x
+                        P[kn, ia, g] += x
+                        c2[a - g] += x
+                R[kr, ia] -= f * m
+                R[kn, ia] += f * m
+            c[:] = c2
+        # c: the youngest's age in the families that shrank
+        for a in range(NA):
+            if c[a] > 0.0:
+                ia = (t - a) % NA
+                Y[h, ia] = max(Y[h, ia] - c[a], 0.0)
+                Y[h - 1, ia] += c[a]
+    left1 = Y[1, row18]
+    # any mass left at 18 (children born the same month) leaves with its family
     for h in range(1, NH):
-        for y in range(AGE_18):
-            for o in range(y, AGE_18 if h > 1 else y + 1):
-                m = D[h, y, o]
-                if m <= 0.0:
-                    continue
-                left[h] += m
-                t = 1.0 if y >= TEEN else 0.0
-                if h > 1:
-                    t += 1.0 if o >= TEEN else 0.0
-                    if h > 2:
-                        if y >= TEEN:
-                            t += h - 2
-                        elif o > TEEN:  # middle children uniform over y+1..o-1
-                            t += (h - 2) * (o - TEEN) / max(o - 1 - y, 1)
-                teens[h] += m * t
+        Y[h, row18] = 0.0
+    for k in range(P.shape[0]):
+        R[k, row18] = 0.0
+        for g in range(NA):
+            P[k, row18, g] = 0.0
     for h in range(1, NH):
-        if tot[h] > 0.0:
-            for r in range(h + 1):
-                Q[h, r] /= tot[h]
-        else:
-            Q[h, h] = 1.0
-        teens[h] = teens[h] / left[h] if left[h] > 0.0 else h * (AGE_18 - TEEN) / AGE_18
+        for j in range(NJ - 1):
+            c0 = j * NH + h
+            Q[c0, c0] = 1.0
+            if nj[h, j] > 0.0:
+                q = up[h, j] / nj[h, j]
+                Q[c0, c0 + NH] = q
+                Q[c0, c0] = 1.0 - q
+        c1 = (NJ - 1) * NH + h  # only the top band turns 18
+        n1 = nj[h, NJ - 1]
+        Q[c1, c1] = 1.0
+        if n1 > 0.0:
+            if h == 1:
+                q = min(left1 / n1, 1.0)
+                Q[c1, 0] = q
+                Q[c1, c1] = 1.0 - q
+            else:
+                rest = 1.0
+                for j in range(NJ):
+                    q = shrink[h, j] / n1
+                    Q[c1, j * NH + h - 1] = q
+                    rest -= q
+                Q[c1, c1] = max(rest, 0.0)
+    # teenagers at home: only in families whose oldest is one
+    for h in range(1, NH):
+        x = 0.0
+        for a in range(TEEN, AGE_18):
+            ia = (t - a) % NA
+            x += Y[h, ia]
+            for r in range(h - 1):
+                x += R[pair[h, r], ia]
+        n = _oldest(R, Y, t, h, pair, TEEN, AGE_18)
+        for j in range(NJ - 1):
+            teens[j * NH + h] = 0.0
+        teens[(NJ - 1) * NH + h] = x / n if n > 0.0 else 1.0
+    n = Y[1].sum()
+    for j in range(NJ):
+        lo = J_EDGES[j - 1] if j > 0 else 0
+        hi = J_EDGES[j] - 1 if j < NJ - 1 else AGE_18
+        band1[j] = _oldest(R, Y, t, 1, pair, lo, hi) / n if n > 0.0 else 1.0 / NJ
 
 
 @njit(cache=True)
-def _demography_births(D, frac, new):
-    """Births (in place): a share ``frac`` of families with room gain a newborn; ``new`` families start."""
+def _demography_births(P, R, Y, t, frac, new, pair):
+    """Births at month ``t`` (in place).
+
+    A share ``frac`` of families of 1-5 children gain a newborn (its row is ``t`` modulo 217);
+    ``new`` families start.
+    """
+    row0 = t % NA
     for h in range(NH - 2, 0, -1):
-        for y in range(AGE_18):
-            for o in range(y, AGE_18 if h > 1 else y + 1):
-                g = D[h, y, o] * frac
-                if g > 0.0:
-                    D[h, y, o] -= g
-                    D[h + 1, 0, o] += g
-    D[1, 0, 0] += new
-
-
-@njit(cache=True)
-def _demography_age(D):
-    """A month older (in place)."""
-    for h in range(1, NH):
-        for y in range(AGE_18, 0, -1):
-            for o in range(AGE_18, y - 1, -1):
-                D[h, y, o] = D[h, y - 1, o - 1]
-        for o in range(AGE_18 + 1):
-            D[h, 0, o] = 0.0
+        nxt = pair[h + 1, h - 1]  # the new pair: the former youngest and the newborn
+        moved = 0.0
+        for a in range(AGE_18):
+            ia = (t - a) % NA
+            x = Y[h, ia] * frac
+            if x > 0.0:
+                P[nxt, ia, a] += x
+                R[nxt, ia] += x
+                Y[h, ia] -= x
+                moved += x
+        Y[h + 1, row0] += moved
+        for r in range(h - 1):
+            k = pair[h, r]
+            k2 = pair[h + 1, r]
+            for ia in range(NA):
+                if R[k, ia] <= 0.0:
+                    continue
+                R[k2, ia] += R[k, ia] * frac
+                R[k, ia] *= 1.0 - frac
+                for g in range(NA):
+                    x = P[k, ia, g]
+                    if x > 0.0:
+                        P[k2, ia, g] += x * frac
+                        P[k, ia, g] = x * (1.0 - frac)
+    Y[1, row0] += new
 
 
 # -- set-up ----------------------------------------------------------------------------------
@@ -830,18 +965,24 @@ def run_aggregate(
     dec_sh = np.asarray(pop.decile_shares, dtype=float)
     need_w = np.asarray(sc.need.initial_need_shares)[None, :] * sv.dep_mult[:, None] ** np.arange(4)
     need_given_dec = need_w / need_w.sum(axis=1, keepdims=True)
-    G = np.zeros((4, 10, NH))  # families by need, decile, size (universal)
-    G[:, :, 1:5] = n_fam * (need_given_dec.T[:, :, None] * dec_sh[None, :, None] * shares[None, None, :])
+    DP, DR, DY, _ = start_demography(shares, n_fam)  # families as chains of their children's ages
+    G = np.zeros((4, 10, NC))  # families by need, decile, composition (universal)
+    for h in range(1, MAX_START + 1):
+        for j in range(NJ):  # the oldest's band (at month -1)
+            lo = J_EDGES[j - 1] + 1 if j > 0 else 0
+            hi = J_EDGES[j] if j < NJ - 1 else AGE_18
+            sh = _oldest(DR, DY, 0, h, PAIR, lo, hi) / DY[h].sum()
+            G[:, :, j * NH + h] = n_fam * shares[h - 1] * sh * need_given_dec.T * dec_sh[None, :]
     per = 1 / 10_000
     cin_plans = max(start.cin_per_10k - start.cp_per_10k - start.lac_per_10k - start.uasc_per_10k, 0.0)
     want = {3: start.cp_per_10k * per * resident, 2: cin_plans * per * resident,
             1: sc.early_help.initial_share_of_social_care * start.cin_per_10k * per * resident}
     need_pick = {3: (0.05, 0.3, 3.0, 12.0), 2: (0.1, 1.0, 6.0, 6.0), 1: (0.1, 3.0, 3.0, 1.0)}
-    sizes = np.arange(NH)
+    sizes = HSZ
     # earlier statutory involvement at its long-run prevalence by need (model._populate)
     prior_share = np.asarray(getattr(sc.need, "initial_prior_share_by_need", (0.0,) * NN), dtype=float)
     free = G.copy()
-    F = np.zeros((NS, NN, ND, NP, NW, NH))
+    F = np.zeros((NS, NN, ND, NP, NW, NC))
     for s in (3, 2, 1):
         totals = (free * sizes).sum(axis=(1, 2))
         q = thin_probabilities(np.asarray(need_pick[s]), totals, want[s])
@@ -868,17 +1009,17 @@ def run_aggregate(
     kids_nd = (F * sizes).sum(axis=(0, 3, 4, 5))  # by need, decile
     # binomial thinning of each family's children; emptied families leave the home stocks
     F0 = np.zeros_like(F)
-    for h in range(1, NH):
+    for c in range(NC):
+        h = HSZ[c]
         for j in range(h + 1):
             pj = np.array([math.comb(h, j) * q**j * (1 - q) ** (h - j) for q in q_need])  # by need
-            moved = F[..., h] * pj[None, :, None, None, None]
-            rest = h - j
-            if rest == 0:
+            moved = F[..., c] * pj[None, :, None, None, None]
+            if h == j:
                 continue
             if j > 0:  # a child admitted marks the family as known
-                F0[:, :, :, 1, :, rest] += moved.sum(axis=3)
+                F0[:, :, :, 1, :, c - j] += moved.sum(axis=3)
             else:
-                F0[..., rest] += moved
+                F0[..., c] += moved
     F = F0
     # the care stock at the start: remaining time of each child's (virtual) episode
     route_sh = np.asarray(care.route_shares, dtype=float)
@@ -915,9 +1056,9 @@ def run_aggregate(
                     "early_help_families": eh_fams0}
 
     # ---- constants of the month
-    D = start_demography(shares) * n_fam  # families by children, youngest's and oldest's age
-    keep = np.zeros((NH, NH))
-    teens = np.zeros(NH)
+    keep = np.zeros((NC, NC))
+    teens = np.zeros(NC)
+    band1 = np.zeros(NJ)
     init_need = np.asarray(sc.need.initial_need_shares, dtype=float)
     move_p = PV[kn.P_MOVE_P]
     existing_births = PV[kn.P_EXISTING_BIRTH_SHARE]
@@ -955,9 +1096,9 @@ def run_aggregate(
         cnt[_C["care_leavers"]] += n_ex[T18]
         cnt[_C["returned_home"]] += n_ex[RH]
         flows[4, 6] += n_ex[AD] + n_ex[SG] + n_ex[T18]
-        _demography_dues(D, keep, teens)
+        _demography_dues(DP, DR, DY, t, keep, teens, band1, PAIR)
         F = _dues(F, flows, PV, keep)
-        _return_home(F, PEND_RH[t], after_rh)
+        _return_home(F, PEND_RH[t], after_rh, band1)
         flows[4, 2] += ex[RH].sum()
         # 2. hazards and the front door
         F2 = np.zeros_like(F)
@@ -1027,16 +1168,16 @@ def run_aggregate(
         born = max(gap, 0.0)
         cnt[_C["births"]] += born
         if born > 0:
-            elig = F[..., 1:6].sum()
+            elig = F[..., ROOM].sum()
             frac = min(1.0, existing_births * born / max(elig, 1e-9))
-            grow = F[..., 1:6] * frac
-            F[..., 1:6] -= grow
-            F[..., 2:7] += grow
+            grow = F[..., ROOM] * frac
+            F[..., ROOM] -= grow
+            F[..., ROOM + 1] += grow
             flows[5, :4] += grow.sum(axis=(1, 2, 3, 4, 5))
             new = born - grow.sum()
-            d_elig = D[1:NH - 1].sum()  # families with room for another child
+            d_elig = DY[1:NH - 1].sum()  # families with room for another child
             d_frac = min(1.0, existing_births * born / max(d_elig, 1e-9))
-            _demography_births(D, d_frac, born - d_frac * d_elig)
+            _demography_births(DP, DR, DY, t, d_frac, born - d_frac * d_elig, PAIR)
             F[0, :, :, 0, W_OLD, 1] += new * init_need[:, None] * dec_sh[None, :]
             flows[5, 0] += new
         # 6. clocks: months since closure (cap 12); months to the next CP review
@@ -1046,7 +1187,6 @@ def run_aggregate(
         F[[0, 1, 2], :, :, :, 0, :] = 0.0
         F[3, :, :, :, 0:W_OLD, :] = F[3, :, :, :, 1:W_OLD + 1, :]
         F[3, :, :, :, W_OLD, :] = 0.0
-        _demography_age(D)
         # 7. record
         kids = (F * sizes).sum(axis=(1, 2, 3, 4, 5))
         caseload = kids[2] + kids[3] + lac

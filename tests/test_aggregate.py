@@ -1,7 +1,7 @@
 """The aggregate expected-value view agrees with the agent-based mean (issue 7).
 
 The agent-based model is run for 20 years at ten times the typical LA (613,000 children,
-so the noise is small) with five seeds; its mean stocks by state at 31 March are
+so the noise is small) with ten seeds; its mean stocks by state at 31 March are
 compared, year by year, with the aggregate stock-flow view of the same scenario.
 """
 
@@ -19,18 +19,16 @@ from simulator.schema import Scenario, with_overrides
 TOLERANCE = 0.02
 STOCKS = ["universal",  # derived: child population less the others
           "early_help_31_march", "cin_plans_31_march", "cp_31_march", "lac_31_march"]
-# Measured (30 seeds, 613,000 children, after the aggregate's families got the engine's life
-# courses: youngest's and oldest's ages): largest gaps over 20 years universal 0.1%, looked after
-# 1.1% (was 4-5% with memoryless ageing-out), early help 2.1%, CIN plans 2.6%, CP 3.2% (CP's
-# noise is 1.6% a year with five seeds). Early help, CIN plans and CP miss the acceptance in the
-# last years (agent-based mean 1.5-2.6% below): the agent-based model then has about 2% more
-# families than the aggregate (18th birthdays 5% fewer in the aggregate in years 4-11, because
-# children between the youngest and the oldest are taken as uniform in between, e.g. after a
-# birth), so its families are smaller and so are its service stocks. Those three are held to
-# their measured gaps below and their acceptance check is an expected failure (strict: it must
-# be fixed or this marker removed).
-MEASURED_GAP = {"early_help_31_march": 0.025, "cin_plans_31_march": 0.03, "cp_31_march": 0.035}
-SEEDS = (11, 12, 13, 14, 15)
+# Measured (agent-based mean of 30 seeds, 11-40, 613,000 children, after the aggregate's families
+# became chains of their children's ages and were grouped by the oldest's band): largest gaps over
+# 20 years universal 0.06%, early help 1.1%, CIN plans 1.4%, CP 2.3%, looked after 0.8%; with
+# these ten seeds 0.06%, 1.35%, 1.5%, 2.2%, 1.1% (docs/MODEL.md, "Agent-based mean vs the
+# aggregate view"). CP misses: the aggregate is about 1.5% above the agent-based mean in the last
+# years (and about 1.5% below in the first two), one year over 2% and over 3 standard errors
+# (4.0 SE with 30 seeds). Its acceptance check is an expected failure (strict: it must be fixed
+# or this marker removed) and it is held to its measured gap.
+MEASURED_GAP = {"cp_31_march": 0.03}
+SEEDS = tuple(range(11, 21))
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +91,7 @@ def _check(paired, stock: str, tol: float) -> None:
         f"{agg[stock][worst]:.0f} (allowed +-{allowed[worst]:.0f}: {tol:.1%} or 3 SE)")
 
 
-_SHORT = pytest.mark.xfail(strict=True, reason="measured gap above 2% in the last years (see MEASURED_GAP)")
+_SHORT = pytest.mark.xfail(strict=True, reason="CP: gap above 2% and 3 SE in a year (see MEASURED_GAP)")
 
 
 @pytest.mark.slow
