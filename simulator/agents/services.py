@@ -222,13 +222,14 @@ class Services:
     def refresh_bound(self) -> None:
         """Upper bound on each code's monthly event probability (stage one of the draw)."""
         sc, P = self.sc, self.PV
-        lever_max = self.lever_table.max(axis=1).prod(axis=0)
-        lever_max = lever_max[:N_EVENTS] * np.r_[np.ones(2), max(1.0, lever_max[kn.REREFERRAL]),
-                                                 np.ones(4)]
-        key = (P[kn.P_RA_REF], P[kn.P_RA_S47], P[kn.P_RA_CARE], lever_max.tobytes())
+        # levers and the risk index change rarely: skip the work when nothing it reads has moved
+        key = (P[kn.P_RA_REF], P[kn.P_RA_S47], P[kn.P_RA_CARE], self.lever_table.tobytes())
         if key == getattr(self, "_bound_key", None):
             return
         self._bound_key = key
+        lever_max = self.lever_table.max(axis=1).prod(axis=0)
+        lever_max = lever_max[:N_EVENTS] * np.r_[np.ones(2), max(1.0, lever_max[kn.REREFERRAL]),
+                                                 np.ones(4)]
         codes = np.arange(kn.N_CODES)
         cell, bits = codes // 8, codes % 8
         st, nd, dc = cell // 40, (cell // 10) % 4, cell % 10
