@@ -59,7 +59,6 @@ Example:
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -127,17 +126,22 @@ def plan_probabilities(PV: np.ndarray, age: np.ndarray, route: int) -> np.ndarra
     """Share of plans by kind for entrants aged ``age`` months (kernel ``plan_exit``).
 
     Returns an array (ages, 6): return home (short), return home (order),
-    adoption, special guardianship, long-run return/SGO (under 10), stay to 18.
+    adoption, special guardianship, long-run return/SGO (under 10), stay to 18. As in the
+    kernel, under 5 adoption comes before a return home (``p_rh <= 1 - p_ad``), and the
+    kinds are drawn in order from one uniform number, so shares past 1 are cut.
     """
     age = np.asarray(age)
     out = np.zeros((age.size, 6))
-    p_rh = PV[kn.V_RH + min(route, 2)]
     p_ad = np.where(age < 60, PV[kn.P_ADOPT_U5], 0.0)
-    p_sgo = PV[kn.P_SGO]
-    out[:, 1 if route == kn.RT_ORDER else 0] = p_rh
-    out[:, 2] = p_ad
-    out[:, 3] = p_sgo
-    rest = np.clip(1.0 - p_rh - p_ad - p_sgo, 0.0, 1.0)
+    rh = PV[kn.V_RH + min(route, 2)]
+    p_rh = np.where(age < 60, np.minimum(rh, 1.0 - p_ad), rh)
+    c1 = np.clip(p_rh, 0.0, 1.0)
+    c2 = np.clip(p_rh + p_ad, 0.0, 1.0)
+    c3 = np.clip(p_rh + p_ad + PV[kn.P_SGO], 0.0, 1.0)
+    out[:, 1 if route == kn.RT_ORDER else 0] = c1
+    out[:, 2] = c2 - c1
+    out[:, 3] = c3 - c2
+    rest = 1.0 - c3
     out[:, 4] = np.where(age < 120, rest, 0.0)
     out[:, 5] = np.where(age < 120, 0.0, rest)
     return out
@@ -174,14 +178,28 @@ def _infant_orders(K: np.ndarray, share: float) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=256)
+def _entry_kernel(key: tuple[float, ...]) -> np.ndarray:
+    """Band-averaged exits of new entries (:func:`exit_kernel`) for a :func:`_care_key`."""
+    return band_average(_infant_orders(exit_kernel(_key_pv(key)), key[11]))
+
+
+@functools.lru_cache(maxsize=32)
+def _start_kernel(key: tuple[float, ...]) -> np.ndarray:
+    """Band-averaged exits of the starting stock (:func:`initial_exit_kernel`) for a :func:`_care_key`."""
+    return band_average(_infant_orders(initial_exit_kernel(_key_pv(key)), key[11]))
+
+
 def _kernels(key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Both: exits of new entries and of the starting stock (used by ``simulator.calibrate``)."""
+    return _entry_kernel(key), _start_kernel(key)
+
+
+def _key_pv(key: tuple[float, ...]) -> np.ndarray:
     PV = np.zeros(kn.N_PV)
     PV[kn.V_RH:kn.V_RH + 3] = key[0:3]
     PV[kn.V_MED:kn.V_MED + 5] = key[3:8]
     PV[kn.P_ADOPT_U5], PV[kn.P_SGO], PV[kn.P_SIGMA] = key[8:11]
-    K = _infant_orders(exit_kernel(PV), key[11])
-    R = _infant_orders(initial_exit_kernel(PV), key[11])
-    return band_average(K), band_average(R)
+    return PV
 
 
 def exit_kernel(PV: np.ndarray) -> np.ndarray:
@@ -260,74 +278,154 @@ def band_average(K: np.ndarray) -> np.ndarray:
     return np.stack([K[BAND_EDGES[b]:BAND_EDGES[b + 1]].mean(axis=0) for b in range(N_BANDS)])
 
 
-@functools.lru_cache(maxsize=32)
-def _entrant_bands(sel_w: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
-    w_b = np.asarray(sel_w, dtype=float)
-    idx = np.zeros((NH, N_BANDS))
-    sib = np.zeros((NH, N_BANDS))
-    for h in range(1, NH):
-        combos = np.array(list(itertools.product(range(N_BANDS), repeat=h)))  # (c, h)
-        p = BAND_SHARE[combos].prod(axis=1)
-        w = w_b[combos]
-        share = w / w.sum(axis=1, keepdims=True) * p[:, None]
-        for b in range(N_BANDS):
-            idx[h, b] = share[combos == b].sum()
+@njit(cache=True)
+def entrant_bands_by_composition(sel_w, p_old, p_oth):
+    """Age bands of the index child and of siblings entering care, by composition.
+
+    ``p_old[c]``, ``p_oth[c]``: age bands of a family's oldest child at home and of its other
+    children (taken as independent). The index child is picked in proportion to the selection
+    weights (kernel ``enter_care``). Returns ``(index[c, band], sibling[c, band])``.
+    """
+    idx = np.zeros((NC, N_BANDS))
+    sib = np.zeros((NC, N_BANDS))
+    bands = np.zeros(NH, np.int64)
+    for c in range(NC):
+        h = c % NH
+        if h == 0:
+            continue
+        for code in range(N_BANDS ** h):
+            x = code
+            wgt = 1.0
+            tot_w = 0.0
+            for i in range(h):
+                bands[i] = x % N_BANDS
+                x //= N_BANDS
+                wgt *= p_old[c, bands[i]] if i == 0 else p_oth[c, bands[i]]
+                tot_w += sel_w[bands[i]]
+            if wgt <= 0.0 or tot_w <= 0.0:
+                continue
+            for i in range(h):
+                idx[c, bands[i]] += wgt * sel_w[bands[i]] / tot_w
         if h > 1:
-            sib[h] = (h * BAND_SHARE - idx[h]) / (h - 1)
+            for b in range(N_BANDS):
+                sib[c, b] = (p_old[c, b] + (h - 1) * p_oth[c, b] - idx[c, b]) / (h - 1)
     return idx, sib
 
 
-def entrant_bands(sel_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Age bands of the index child and of siblings entering care, by children at home.
+@njit(cache=True)
+def _child_bands(P, R, Y, t, pair, p_old, p_oth):
+    """Age bands of the oldest child at home and of the others, by composition, at month ``t``.
 
-    Returns ``(index[h, band], sibling[h, band])`` for h = 0..6 children at home, with
-    each child's band independent with shares :data:`BAND_SHARE` and the index child
-    picked in proportion to the selection weights (kernel ``enter_care``).
+    From the demography's chains: the oldest's age within its band, then each next younger
+    child's age given the one before (the pair tables). Writes ``p_old[c]`` and ``p_oth[c]``.
     """
-    return _entrant_bands(tuple(float(x) for x in sel_w))
+    band_of = np.zeros(NA, np.int64)
+    for a in range(NA):
+        for b in range(N_BANDS):
+            if a >= BAND_EDGES[b]:
+                band_of[a] = b
+    cur = np.zeros(NA)
+    nxt = np.zeros(NA)
+    p_old[:] = 0.0
+    p_oth[:] = 0.0
+    for h in range(1, NH):
+        for j in range(NJ):
+            c = j * NH + h
+            lo = J_EDGES[j - 1] + 1 if j > 0 else 0
+            hi = J_EDGES[j] if j < NJ - 1 else AGE_18 - 1
+            cur[:] = 0.0
+            tot = 0.0
+            for a in range(lo, hi + 1):
+                ia = (t - a) % NA
+                x = Y[1, ia] if h == 1 else R[pair[h, 0], ia]
+                cur[a] = x
+                p_old[c, band_of[a]] += x
+                tot += x
+            if tot <= 0.0:
+                p_old[c, N_BANDS - 1 if j == NJ - 1 else 0] = 1.0
+                p_oth[c, 0] = 1.0
+                continue
+            p_old[c] /= tot
+            for r in range(h - 1):
+                k = pair[h, r]
+                nxt[:] = 0.0
+                for a in range(NA):
+                    if cur[a] <= 0.0:
+                        continue
+                    ia = (t - a) % NA
+                    m = R[k, ia]
+                    if m <= 0.0:
+                        continue
+                    f = cur[a] / m
+                    for g in range(a + 1):
+                        x = P[k, ia, g]
+                        if x > 0.0:
+                            nxt[a - g] += x * f
+                for a in range(AGE_18):
+                    p_oth[c, band_of[a]] += nxt[a]
+                cur[:] = nxt
+            tot = p_oth[c].sum()
+            if tot > 0.0:
+                p_oth[c] /= tot
+            else:
+                p_oth[c, 0] = 1.0
 
 
 # -- the compiled month ----------------------------------------------------------------------
 
 
-@njit(cache=True)
-def _binom_pmf(n, k, p):
-    c = 1.0
-    for i in range(k):
-        c = c * (n - i) / (i + 1)
-    return c * p**k * (1.0 - p) ** (n - k)
+def care_tables(sib: float, idx_b: np.ndarray, sib_b: np.ndarray) -> np.ndarray:
+    """Expected children entering care when a family of h children at home has an entry.
+
+    Kernel ``enter_care``: an index child, and each other child at home with chance ``sib``.
+    ``idx_b[c]``, ``sib_b[c]``: age bands of the index child and of a sibling, by composition.
+    Returns ``CT[c, :]``: P(k enter) for k = 0..6, then entrants by age band when the family
+    is emptied (5) and when children stay at home (5), the expected entrants, and the expected
+    children left at home.
+    """
+    CT = np.zeros((NC, CT_WIDTH))
+    for c in range(NC):
+        h = c % NH
+        for k in range(1, h + 1):
+            pk = math.comb(h - 1, k - 1) * sib ** (k - 1) * (1.0 - sib) ** (h - k)
+            CT[c, k] = pk
+            bands = pk * (idx_b[c] + (k - 1) * sib_b[c])
+            if k == h:
+                CT[c, CT_EMPTY:CT_EMPTY + N_BANDS] += bands
+            else:
+                CT[c, CT_STAY:CT_STAY + N_BANDS] += bands
+            CT[c, CT_KIDS] += pk * k
+            CT[c, CT_REST] += pk * (h - k)
+    return CT
+
+
+CT_EMPTY = NH
+CT_STAY = CT_EMPTY + N_BANDS
+CT_KIDS = CT_STAY + N_BANDS
+CT_REST = CT_KIDS + 1
+CT_WIDTH = CT_REST + 1
 
 
 @njit(cache=True)
-def _enter_care(F2, flows, ENT, mass, s, n, d, w, c, route, emergency, PV, idx_b, sib_b):
+def _enter_care(F2, flows, ENT, mass, s, n, d, w, c, route, emergency, CT):
     """Expected entry to care of a family group's children; the rest stay (or go on CIN)."""
-    sib = PV[kn.P_SIB_JOIN]
     h = c % NH
-    for k in range(1, h + 1):
-        pk = _binom_pmf(h - 1, k - 1, sib)
-        if pk <= 0.0:
-            continue
-        m = mass * pk
-        rest = h - k
-        # origin of the family's need path while the child is away: no service (all children
-        # in care), or the service of the siblings still at home
-        o = 0
-        if rest > 0:
-            o = 2 if s == 3 else 1
-        for b in range(5):
-            ENT[b, route, d, n, o] += m * (idx_b[h, b] + (k - 1) * sib_b[h, b])
-        flows[s, 4] += m * k
-        if rest > 0:
-            s2 = s
-            if emergency and s != 3:
-                s2 = 2
-            if s2 != s:
-                flows[s, s2] += m * rest
-            F2[s2, n, d, 1, w, c - k] += m
+    # origin of the family's need path while the child is away: no service (all children
+    # in care), or the service of the siblings still at home
+    o = 2 if s == 3 else 1
+    for b in range(N_BANDS):
+        ENT[b, route, d, n, 0] += mass * CT[c, CT_EMPTY + b]
+        ENT[b, route, d, n, o] += mass * CT[c, CT_STAY + b]
+    flows[s, 4] += mass * CT[c, CT_KIDS]
+    s2 = 2 if emergency and s != 3 else s
+    if s2 != s:
+        flows[s, s2] += mass * CT[c, CT_REST]
+    for k in range(1, h):
+        F2[s2, n, d, 1, w, c - k] += mass * CT[c, k]
 
 
 @njit(cache=True)
-def _section47(F2, OFF, flows, cnt, ENT, mass, s, n, d, p, w, c, PV, idx_b, sib_b):
+def _section47(F2, OFF, flows, cnt, ENT, mass, s, n, d, p, w, c, PV, CT):
     """Expected outcomes of section 47 enquiries for a group (kernel ``section47``)."""
     h = c % NH
     cnt[3] += mass * h
@@ -340,7 +438,7 @@ def _section47(F2, OFF, flows, cnt, ENT, mass, s, n, d, p, w, c, PV, idx_b, sib_
     m_em = mass * p_em
     if m_em > 0:
         cnt[5] += m_em
-        _enter_care(F2, flows, ENT, m_em, s, n, d, w, c, 2, True, PV, idx_b, sib_b)
+        _enter_care(F2, flows, ENT, m_em, s, n, d, w, c, 2, True, CT)
     m_conf = mass * p_conf
     cnt[4] += m_conf * h
     plan = PV[kn.P_PLAN_GIVEN_CONF]
@@ -369,73 +467,94 @@ def _section47(F2, OFF, flows, cnt, ENT, mass, s, n, d, p, w, c, PV, idx_b, sib_
 
 
 @njit(cache=True)
-def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teens):
-    """Hazards and the front door for every group (into ``F2``); early help offers held apart."""
+def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens):
+    """Hazards and the front door for every group (into ``F2``); early help offers held apart.
+
+    The rates of a group depend on its clock only through a recent closure, so they are worked
+    out once for each (state, need, decile, earlier involvement, composition) and recency.
+    """
     base = kn.V_BASE
     two = PV[kn.P_TWO_LEVEL]
-    rates = np.zeros(7)
+    a_ref = PV[kn.P_ASSESSED]
+    s20 = PV[kn.P_S20_SHARE]
+    rates = np.zeros((2, 7))
+    stay = np.zeros(2)
     for s in range(4):
         for n in range(4):
+            # front door outcomes by need (kernel ``front_door``)
+            p_eh = PV[kn.V_EH_OUT + n]
+            p_cin = PV[kn.V_CIN_OUT + n] * PV[kn.P_PRESSURE]
+            p_s47 = PV[kn.V_S47_OUT + n] * PV[kn.P_RA_S47]
+            tot = p_eh + p_cin + p_s47
+            sc = 1.0 / tot if tot > 1.0 else 1.0
             for d in range(10):
                 dep = PV[kn.V_DEP + d]
                 for p in range(2):
-                    for w in range(13):
-                        for c in range(NC):
-                            h = c % NH
-                            if h == 0:
-                                continue
-                            mass = F[s, n, d, p, w, c]
-                            if mass <= 0.0:
-                                continue
+                    for c in range(NC):
+                        h = c % NH
+                        if h == 0:
+                            continue
+                        # rates without (0) and with (1) a closure in the last 12 months
+                        any_mass = False
+                        for w in range(13):
+                            if F[s, n, d, p, w, c] > 0.0:
+                                any_mass = True
+                                break
+                        if not any_mass:
+                            continue
+                        for r in range(2):
                             for e in range(7):
-                                rates[e] = PV[base + (s * 4 + n) * 7 + e]
-                            adv = rates[0] * adv_mean
+                                rates[r, e] = PV[base + (s * 4 + n) * 7 + e]
+                            adv = rates[r, 0] * adv_mean
                             if p == 1:
                                 adv *= PV[kn.P_PRIOR_ADV]
-                            rates[0] = (adv + PV[kn.P_CH_RATE] * teens[c]) * dep if n < 3 else 0.0
-                            wc = w if s <= 2 else W_OLD  # months since closure (CP: none recent)
+                            rates[r, 0] = (adv + PV[kn.P_CH_RATE] * teens[c]) * dep if n < 3 else 0.0
                             ref = PV[kn.P_RA_REF]
-                            if s <= 2 and w < 12:
+                            if r == 1:
                                 ref *= PV[kn.P_REREF_MULT]
                             if p == 1:
                                 ref *= PV[kn.P_PRIOR_REF]
-                            rates[2] *= ref
-                            rates[5] *= PV[kn.P_RA_S47]
-                            rates[6] *= PV[kn.P_RA_CARE]
+                            rates[r, 2] *= ref
+                            rates[r, 5] *= PV[kn.P_RA_S47]
+                            rates[r, 6] *= PV[kn.P_RA_CARE]
                             total = 0.0
                             for e in range(7):
-                                total += rates[e]
+                                total += rates[r, e]
                             if total <= 0.0:
-                                F2[s, n, d, p, w, c] += mass
+                                stay[r] = 1.0
+                                for e in range(7):
+                                    rates[r, e] = 0.0
+                            else:
+                                p_any = 1.0 - math.exp(-total / 12.0)
+                                stay[r] = 1.0 - p_any
+                                for e in range(7):
+                                    rates[r, e] *= p_any / total  # chance of each event this month
+                        for w in range(13):
+                            mass = F[s, n, d, p, w, c]
+                            if mass <= 0.0:
                                 continue
-                            p_any = 1.0 - math.exp(-total / 12.0)
-                            F2[s, n, d, p, w, c] += mass * (1.0 - p_any)
-                            k = mass * p_any / total
+                            r = 1 if s <= 2 and w < 12 else 0
+                            wc = w if s <= 2 else W_OLD  # months since closure (CP: none recent)
+                            F2[s, n, d, p, w, c] += mass * stay[r]
                             # adverse event: need rises one or two levels
-                            m = k * rates[0]
+                            m = mass * rates[r, 0]
                             if m > 0:
                                 cnt[6] += m
                                 F2[s, min(3, n + 1), d, p, w, c] += m * (1.0 - two)
                                 F2[s, min(3, n + 2), d, p, w, c] += m * two
                             # recovery
-                            m = k * rates[1]
+                            m = mass * rates[r, 1]
                             if m > 0:
                                 F2[s, n - 1, d, p, w, c] += m
                             # referral (or escalation from early help): the front door
-                            m = k * rates[2]
+                            m = mass * rates[r, 2]
                             if m > 0:
                                 cnt[0] += m * h
-                                a = PV[kn.P_ASSESSED]
-                                F2[s, n, d, p, w, c] += m * (1.0 - a)
-                                ma = m * a
+                                F2[s, n, d, p, w, c] += m * (1.0 - a_ref)
+                                ma = m * a_ref
                                 cnt[2] += ma * h
-                                p_eh = PV[kn.V_EH_OUT + n]
-                                p_cin = PV[kn.V_CIN_OUT + n] * PV[kn.P_PRESSURE]
-                                p_s47 = PV[kn.V_S47_OUT + n] * PV[kn.P_RA_S47]
-                                tot = p_eh + p_cin + p_s47
-                                sc = 1.0 / tot if tot > 1.0 else 1.0
                                 _section47(F2, OFF, flows, cnt, ENT, ma * p_s47 * sc, s, n, d, p, w, c,
-                                           PV, idx_b, sib_b)
+                                           PV, CT)
                                 mc = ma * p_cin * sc
                                 flows[s, 2] += mc * h
                                 F2[2, n, d, 1, wc, c] += mc
@@ -448,13 +567,13 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, 
                                     F2[s, n, d, p, w, c] += me
                                 F2[s, n, d, p, w, c] += ma * max(0.0, 1.0 - tot * sc)
                             # identified for early help directly
-                            m = k * rates[3]
+                            m = mass * rates[r, 3]
                             if m > 0:
                                 OFF[1, n, d, p, wc, c] += m
                                 OFFB[s, n, d, p, w, c] += m
                                 offk[s] += m * h
                             # case closes
-                            m = k * rates[4]
+                            m = mass * rates[r, 4]
                             if m > 0:
                                 if s == 1:
                                     flows[1, 0] += m * h
@@ -467,17 +586,14 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, 
                                     flows[2, 0] += m * (1.0 - st) * h
                                     F2[0, n, d, p, 0, c] += m * (1.0 - st)
                             # section 47 from a CIN plan
-                            m = k * rates[5]
+                            m = mass * rates[r, 5]
                             if m > 0:
-                                _section47(F2, OFF, flows, cnt, ENT, m, s, n, d, p, w, c, PV, idx_b, sib_b)
+                                _section47(F2, OFF, flows, cnt, ENT, m, s, n, d, p, w, c, PV, CT)
                             # a child enters care
-                            m = k * rates[6]
+                            m = mass * rates[r, 6]
                             if m > 0:
-                                s20 = PV[kn.P_S20_SHARE]
-                                _enter_care(F2, flows, ENT, m * s20, s, n, d, w, c, 0, False, PV,
-                                            idx_b, sib_b)
-                                _enter_care(F2, flows, ENT, m * (1.0 - s20), s, n, d, w, c, 1, False, PV,
-                                            idx_b, sib_b)
+                                _enter_care(F2, flows, ENT, m * s20, s, n, d, w, c, 0, False, CT)
+                                _enter_care(F2, flows, ENT, m * (1.0 - s20), s, n, d, w, c, 1, False, CT)
 
 
 @njit(cache=True)
@@ -949,10 +1065,19 @@ def run_aggregate(
     uasc_path = series_values(pop.uasc_path, sc.run.start_year, sc.run.years)
 
     # ---- kernels of care exits and of which children enter care
-    Kb, Rb = _kernels(_care_key(PV))  # (band, route, offset, reason): new entries, starting stock
-    Kb2 = Kb.reshape(N_BANDS, 3, HORIZON * N_REASONS)
-    KbRH = Kb[..., RH].reshape(N_BANDS * 3, HORIZON)
-    idx_b, sib_b = entrant_bands(np.asarray(care.selection_weights_by_age, dtype=float))
+    Rb = _start_kernel(_care_key(PV))  # (band, route, offset, reason): the starting stock's exits
+    # exit plans drawn at entry follow the year's adoption share (care.adoption_path; model.step)
+    adopt_path = series_values(care.adoption_path, sc.run.start_year, sc.run.years)
+    Kb2_y, KbRH_y = [], []
+    for y in range(sc.run.years):
+        PVy = PV.copy()
+        PVy[kn.P_ADOPT_U5] = care.adoption_share_under5 * adopt_path[y]
+        Kb = _entry_kernel(_care_key(PVy))
+        Kb2_y.append(Kb.reshape(N_BANDS, 3, HORIZON * N_REASONS))
+        KbRH_y.append(Kb[..., RH].reshape(N_BANDS * 3, HORIZON))
+    sel_w = np.asarray(care.selection_weights_by_age, dtype=float)
+    p_old = np.zeros((NC, N_BANDS))  # age bands of the oldest child at home and of the others
+    p_oth = np.zeros((NC, N_BANDS))
 
     # ---- the starting position (model._populate, in expectation)
     target = float(pop.children)
@@ -1084,6 +1209,7 @@ def run_aggregate(
         over = max(0.0, caseload / capacity - 1.0)
         PV[kn.P_PRESSURE] = 1.0 / (1.0 + sc.workforce.threshold_elasticity * over)
         months_in = max(t - burn, 0)
+        year_i = min(months_in // 12, sc.run.years - 1)
         target_t = target * (1.0 + pop.growth_per_year) ** (months_in / 12)
         # 1. scheduled events: care exits, 18th birthdays, plan reviews
         ex = PEND[t]  # reason, decile, prow
@@ -1097,6 +1223,9 @@ def run_aggregate(
         cnt[_C["returned_home"]] += n_ex[RH]
         flows[4, 6] += n_ex[AD] + n_ex[SG] + n_ex[T18]
         _demography_dues(DP, DR, DY, t, keep, teens, band1, PAIR)
+        if t % 12 == 0:  # which children enter care: their ages by composition, once a year
+            _child_bands(DP, DR, DY, t, PAIR, p_old, p_oth)
+            CT = care_tables(float(PV[kn.P_SIB_JOIN]), *entrant_bands_by_composition(sel_w, p_old, p_oth))
         F = _dues(F, flows, PV, keep)
         _return_home(F, PEND_RH[t], after_rh, band1)
         flows[4, 2] += ex[RH].sum()
@@ -1106,7 +1235,7 @@ def run_aggregate(
         OFFB = np.zeros_like(F)
         ENT = np.zeros((N_BANDS, 3, ND, NN, 3))
         offk = np.zeros(4)
-        _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, idx_b, sib_b, adv_mean, teens)
+        _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens)
         places = eh_places0 * eh_factor[t]
         offers = OFF.sum()
         room = places - F2[1].sum()
@@ -1127,11 +1256,11 @@ def run_aggregate(
         for prow in range(4):
             bands = BAND_PROW == prow
             # (offset * reason, decile)
-            sched = Kb2[bands].reshape(-1, HORIZON * N_REASONS).T @ ent_brd[bands].reshape(-1, ND)
+            sched = Kb2_y[year_i][bands].reshape(-1, HORIZON * N_REASONS).T @ ent_brd[bands].reshape(-1, ND)
             PEND[t:t + HORIZON, :, :, prow] += sched.reshape(HORIZON, N_REASONS, ND)
             ent_prow[prow] += ent_brd[bands].sum()
         # returns home: the family's need when the child comes back, by origin
-        ent_rh = KbRH.T @ ENT.reshape(N_BANDS * 3, -1)  # (offset, decile*need*origin)
+        ent_rh = KbRH_y[year_i].T @ ENT.reshape(N_BANDS * 3, -1)  # (offset, decile*need*origin)
         ent_rh = ent_rh.reshape(HORIZON, ND, NN, 3).transpose(3, 1, 0, 2)[..., None, :]  # o,d,x,1,n
         PEND_RH[t:t + HORIZON] += (ent_rh @ Q)[..., 0, :].transpose(2, 1, 3, 0)
         lac_prow += ent_prow
@@ -1150,7 +1279,6 @@ def run_aggregate(
         flows[5, 0] += moved_in
         cnt[_C["moved_in"]] += moved_in
         # 4. unaccompanied asylum-seeking children straight into care, leaving at 18
-        year_i = min(months_in // 12, sc.run.years - 1)
         lam = pop.uasc_starts_per_10k * target_t / 10_000 / 12 * uasc_path[year_i]
         for yi in range(3):
             for j in range(12):
