@@ -406,26 +406,56 @@ CT_REST = CT_KIDS + 1
 CT_WIDTH = CT_REST + 1
 
 
-@njit(cache=True)
-def _enter_care(F2, flows, ENT, mass, s, n, d, w, c, route, emergency, CT):
-    """Expected entry to care of a family group's children; the rest stay (or go on CIN)."""
-    h = c % NH
-    # origin of the family's need path while the child is away: no service (all children
-    # in care), or the service of the siblings still at home
-    o = 2 if s == 3 else 1
-    for b in range(N_BANDS):
-        ENT[b, route, d, n, 0] += mass * CT[c, CT_EMPTY + b]
-        ENT[b, route, d, n, o] += mass * CT[c, CT_STAY + b]
+@njit(cache=True, inline="always")
+def _enter_care(AE, AH, flows, mass, s, n, d, w, c, route, emergency, CT):
+    """Expected entry to care of a family group's children; the rest stay (or go on CIN).
+
+    The entries are gathered by route, decile, need, origin and composition (``AE``) and the
+    families with children left at home by state, need, decile, clock and composition (``AH``);
+    :func:`_expand_care` spreads them over age bands and family sizes once a month.
+    """
+    AE[route, d, n, 1 if s == 3 else 0, c] += mass
     flows[s, 4] += mass * CT[c, CT_KIDS]
     s2 = 2 if emergency and s != 3 else s
     if s2 != s:
         flows[s, s2] += mass * CT[c, CT_REST]
-    for k in range(1, h):
-        F2[s2, n, d, 1, w, c - k] += mass * CT[c, k]
+    AH[s2, n, d, w, c] += mass
 
 
 @njit(cache=True)
-def _section47(F2, OFF, flows, cnt, ENT, mass, s, n, d, p, w, c, PV, CT):
+def _expand_care(F2, ENT, AE, AH, CT):
+    """Spread the care entries gathered by :func:`_enter_care` (in place).
+
+    Entrants by age band go to ``ENT``; the families left at home, with fewer children, to ``F2``.
+    """
+    for route in range(3):
+        for d in range(ND):
+            for n in range(NN):
+                for oi in range(2):
+                    # origin of the family's need path while the child is away: no service (all
+                    # children in care), or the service of the siblings still at home
+                    o = 2 if oi == 1 else 1
+                    for c in range(NC):
+                        x = AE[route, d, n, oi, c]
+                        if x == 0.0:
+                            continue
+                        for b in range(N_BANDS):
+                            ENT[b, route, d, n, 0] += x * CT[c, CT_EMPTY + b]
+                            ENT[b, route, d, n, o] += x * CT[c, CT_STAY + b]
+    for s in range(NS):
+        for n in range(NN):
+            for d in range(ND):
+                for w in range(NW):
+                    for c in range(NC):
+                        x = AH[s, n, d, w, c]
+                        if x == 0.0:
+                            continue
+                        for k in range(1, c % NH):
+                            F2[s, n, d, 1, w, c - k] += x * CT[c, k]
+
+
+@njit(cache=True, inline="always")
+def _section47(F2, OFF, flows, cnt, AE, AH, mass, s, n, d, p, w, c, PV, CT):
     """Expected outcomes of section 47 enquiries for a group (kernel ``section47``)."""
     h = c % NH
     cnt[3] += mass * h
@@ -438,7 +468,7 @@ def _section47(F2, OFF, flows, cnt, ENT, mass, s, n, d, p, w, c, PV, CT):
     m_em = mass * p_em
     if m_em > 0:
         cnt[5] += m_em
-        _enter_care(F2, flows, ENT, m_em, s, n, d, w, c, 2, True, CT)
+        _enter_care(AE, AH, flows, m_em, s, n, d, w, c, 2, True, CT)
     m_conf = mass * p_conf
     cnt[4] += m_conf * h
     plan = PV[kn.P_PLAN_GIVEN_CONF]
@@ -467,7 +497,7 @@ def _section47(F2, OFF, flows, cnt, ENT, mass, s, n, d, p, w, c, PV, CT):
 
 
 @njit(cache=True)
-def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens):
+def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE, AH):
     """Hazards and the front door for every group (into ``F2``); early help offers held apart.
 
     The rates of a group depend on its clock only through a recent closure, so they are worked
@@ -553,7 +583,7 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens):
                                 F2[s, n, d, p, w, c] += m * (1.0 - a_ref)
                                 ma = m * a_ref
                                 cnt[2] += ma * h
-                                _section47(F2, OFF, flows, cnt, ENT, ma * p_s47 * sc, s, n, d, p, w, c,
+                                _section47(F2, OFF, flows, cnt, AE, AH, ma * p_s47 * sc, s, n, d, p, w, c,
                                            PV, CT)
                                 mc = ma * p_cin * sc
                                 flows[s, 2] += mc * h
@@ -588,12 +618,13 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens):
                             # section 47 from a CIN plan
                             m = mass * rates[r, 5]
                             if m > 0:
-                                _section47(F2, OFF, flows, cnt, ENT, m, s, n, d, p, w, c, PV, CT)
+                                _section47(F2, OFF, flows, cnt, AE, AH, m, s, n, d, p, w, c, PV, CT)
                             # a child enters care
                             m = mass * rates[r, 6]
                             if m > 0:
-                                _enter_care(F2, flows, ENT, m * s20, s, n, d, w, c, 0, False, CT)
-                                _enter_care(F2, flows, ENT, m * (1.0 - s20), s, n, d, w, c, 1, False, CT)
+                                _enter_care(AE, AH, flows, m * s20, s, n, d, w, c, 0, False, CT)
+                                _enter_care(AE, AH, flows, m * (1.0 - s20), s, n, d, w, c, 1, False, CT)
+    _expand_care(F2, ENT, AE, AH, CT)
 
 
 @njit(cache=True)
@@ -604,6 +635,13 @@ def _dues(F, flows, PV, Q):
     a family whose last child at home turns 18 leaves (``c'`` with no children).
     """
     out = np.zeros_like(F)
+    to = np.zeros((NC, NC), np.int64)  # the compositions a family can become this month
+    nto = np.zeros(NC, np.int64)
+    for c in range(NC):
+        for c2 in range(NC):
+            if Q[c, c2] > 0.0:
+                to[c, nto[c]] = c2
+                nto[c] += 1
     for s in range(4):
         for n in range(4):
             for d in range(10):
@@ -614,11 +652,9 @@ def _dues(F, flows, PV, Q):
                             mass = F[s, n, d, p, w, c]
                             if h == 0 or mass <= 0.0:
                                 continue
-                            for c2 in range(NC):
-                                pj = Q[c, c2]
-                                if pj <= 0.0:
-                                    continue
-                                m = mass * pj
+                            for i in range(nto[c]):
+                                c2 = to[c, i]
+                                m = mass * Q[c, c2]
                                 h2 = c2 % NH
                                 flows[s, 6] += m * (h - h2)
                                 if h2 == 0:
@@ -645,37 +681,179 @@ def _dues(F, flows, PV, Q):
     return out
 
 
-def _return_home(F: np.ndarray, back: np.ndarray, after_rh: int, band1: np.ndarray) -> None:
+@njit(cache=True)
+def _return_home(F, back, after_rh, band1):
     """Children returning home (``back[decile, need, origin]``) rejoin their families (in place).
 
     A child whose brothers and sisters all went into care (origin 0) comes back to a
     family with no one else at home: it opens as CIN (kernel ``care_exit``), its age band as
-    a one-child family's (``band1``). Otherwise (origin 1 CIN, 2 CP) the child joins a family with children at
-    home in that state, one more child at home, its need raised to at least ``after_rh``.
+    a one-child family's (``band1``). Otherwise (origin 1 CIN, 2 CP) the child joins a family
+    with children at home in that state, one more child at home, its need raised to at least
+    ``after_rh``.
     """
-    new = back[:, :, 0]
-    for j in range(NJ):
-        c, share = j * NH + 1, band1[j]
-        F[2, after_rh, :, 1, W_OLD, c] += new[:, :after_rh + 1].sum(axis=1) * share
-        F[2, after_rh + 1:, :, 1, W_OLD, c] += new[:, after_rh + 1:].T * share
-    for o, s in ((1, 2), (2, 3)):
-        kids = back[:, :, o].sum(axis=1)  # by decile
+    for d in range(ND):
+        for n in range(NN):
+            x = back[d, n, 0]
+            if x <= 0.0:
+                continue
+            for j in range(NJ):
+                F[2, max(n, after_rh), d, 1, W_OLD, j * NH + 1] += x * band1[j]
+    for o in range(1, 3):
+        s = 2 if o == 1 else 3
         for d in range(ND):
-            if kids[d] <= 0:
+            kids = 0.0
+            for n in range(NN):
+                kids += back[d, n, o]
+            if kids <= 0.0:
                 continue
-            G = F[s, :, d, 1]  # a view: need, clock, composition
-            pool = G[:, :, ROOM]  # compositions with room for one more
-            total = pool.sum()
-            if total <= 0:
-                F[2, after_rh, d, 1, W_OLD, 1] += kids[d]
+            total = 0.0
+            for n in range(NN):
+                for w in range(NW):
+                    for c in range(NC):
+                        if 1 <= c % NH <= NH - 2:
+                            total += F[s, n, d, 1, w, c]
+            if total <= 0.0:
+                F[2, after_rh, d, 1, W_OLD, 1] += kids
                 continue
-            frac = min(1.0, kids[d] / total)
-            moved = pool * frac
-            G[:, :, ROOM] -= moved
-            G[after_rh][:, ROOM + 1] += moved[: after_rh + 1].sum(axis=0)
-            G[after_rh + 1:, :, ROOM + 1] += moved[after_rh + 1:]
-            if kids[d] > total:
-                F[2, after_rh, d, 1, W_OLD, 1] += kids[d] - total
+            frac = min(1.0, kids / total)
+            for n in range(NN - 1, -1, -1):  # downwards: a family moved is not moved again
+                n2 = max(n, after_rh)
+                for w in range(NW):
+                    for c in range(NC - 1, -1, -1):
+                        if 1 <= c % NH <= NH - 2:
+                            m = F[s, n, d, 1, w, c] * frac
+                            F[s, n, d, 1, w, c] -= m
+                            F[s, n2, d, 1, w, c + 1] += m
+            if kids > total:
+                F[2, after_rh, d, 1, W_OLD, 1] += kids - total
+
+
+@njit(cache=True)
+def _ration_early_help(F2, OFF, OFFB, places):
+    """Early help offers taken while places last (the same share of every offer); returns it."""
+    offers = OFF.sum()
+    room = places - F2[1].sum()
+    alpha = 1.0 if offers <= 0.0 else min(max(room / offers, 0.0), 1.0)
+    f2 = F2.reshape(-1)
+    off = OFF.reshape(-1)
+    offb = OFFB.reshape(-1)
+    for i in range(f2.size):
+        if off[i] != 0.0 or offb[i] != 0.0:
+            f2[i] += off[i] * alpha + offb[i] * (1.0 - alpha)
+    return alpha
+
+
+@njit(cache=True)
+def _tally(F, out):
+    """Counts of families at home (in ``out``).
+
+    Children (``out[0:4]``) and families (``out[4:8]``) by state; children in universal services
+    with need 2-3 (``out[8]``); families with room for another child (``out[9]``).
+    """
+    out[:] = 0.0
+    for s in range(NS):
+        for n in range(NN):
+            for d in range(ND):
+                for p in range(NP):
+                    for w in range(NW):
+                        for c in range(NC):
+                            x = F[s, n, d, p, w, c]
+                            if x == 0.0:
+                                continue
+                            h = c % NH
+                            out[s] += x * h
+                            out[4 + s] += x
+                            if s == 0 and n >= 2:
+                                out[8] += x * h
+                            if 1 <= h <= NH - 2:
+                                out[9] += x
+
+
+@njit(cache=True)
+def _moves(F, flows, share, init_need):
+    """A share of families move away; as many like them move in (in place). Returns children in."""
+    by_dc = np.zeros((ND, NC))
+    for s in range(NS):
+        for n in range(NN):
+            for d in range(ND):
+                for p in range(NP):
+                    for w in range(NW):
+                        for c in range(NC):
+                            x = F[s, n, d, p, w, c]
+                            if x == 0.0:
+                                continue
+                            out = x * share
+                            by_dc[d, c] += out
+                            flows[s, 6] += out * (c % NH)
+                            F[s, n, d, p, w, c] = x - out
+    moved_in = 0.0
+    for d in range(ND):
+        for c in range(NC):
+            x = by_dc[d, c]
+            if x == 0.0:
+                continue
+            for n in range(NN):
+                F[0, n, d, 0, W_OLD, c] += init_need[n] * x
+            moved_in += x * (c % NH)
+    flows[5, 0] += moved_in
+    return moved_in
+
+
+@njit(cache=True)
+def _births(F, flows, frac):
+    """A share ``frac`` of families with room gain a newborn (in place); returns the births."""
+    born = 0.0
+    for s in range(NS):
+        for n in range(NN):
+            for d in range(ND):
+                for p in range(NP):
+                    for w in range(NW):
+                        for c in range(NC - 1, -1, -1):  # downwards: a family grown is not grown again
+                            if not 1 <= c % NH <= NH - 2:
+                                continue
+                            g = F[s, n, d, p, w, c] * frac
+                            if g > 0.0:
+                                F[s, n, d, p, w, c] -= g
+                                F[s, n, d, p, w, c + 1] += g
+                                flows[5, s] += g
+                                born += g
+    return born
+
+
+@njit(cache=True)
+def _clocks(F):
+    """A month on (in place): months since closure (cap 12) and months to the next CP review."""
+    for s in range(NS):
+        for n in range(NN):
+            for d in range(ND):
+                for p in range(NP):
+                    for c in range(NC):
+                        if s < 3:
+                            F[s, n, d, p, W_OLD, c] += F[s, n, d, p, W_OLD - 1, c]
+                            for w in range(W_OLD - 1, 0, -1):
+                                F[s, n, d, p, w, c] = F[s, n, d, p, w - 1, c]
+                            F[s, n, d, p, 0, c] = 0.0
+                        else:
+                            for w in range(W_OLD):
+                                F[s, n, d, p, w, c] = F[s, n, d, p, w + 1, c]
+                            F[s, n, d, p, W_OLD, c] = 0.0
+
+
+@njit(cache=True)
+def _schedule_returns(PEND_RH, t, ent_rh, Q):
+    """Returns home due ``x`` months on (``ent_rh[x, decile, need, origin]``), into ``PEND_RH[t + x]``.
+
+    They are booked by the family's need then (``Q[origin, decile, x]``: its need path meanwhile).
+    """
+    for x in range(ent_rh.shape[0]):
+        for d in range(ND):
+            for n in range(NN):
+                for o in range(3):
+                    v = ent_rh[x, d, n, o]
+                    if v == 0.0:
+                        continue
+                    for m in range(NN):
+                        PEND_RH[t + x, d, m, o] += v * Q[o, d, x, n, m]
 
 
 # -- family demography -----------------------------------------------------------------------
@@ -1184,6 +1362,7 @@ def run_aggregate(
     keep = np.zeros((NC, NC))
     teens = np.zeros(NC)
     band1 = np.zeros(NJ)
+    tl = np.zeros(10)
     init_need = np.asarray(sc.need.initial_need_shares, dtype=float)
     move_p = PV[kn.P_MOVE_P]
     existing_births = PV[kn.P_EXISTING_BIRTH_SHARE]
@@ -1235,13 +1414,10 @@ def run_aggregate(
         OFFB = np.zeros_like(F)
         ENT = np.zeros((N_BANDS, 3, ND, NN, 3))
         offk = np.zeros(4)
-        _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens)
+        _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens,
+               np.zeros((3, ND, NN, 2, NC)), np.zeros((NS, NN, ND, NW, NC)))
         places = eh_places0 * eh_factor[t]
-        offers = OFF.sum()
-        room = places - F2[1].sum()
-        alpha = 1.0 if offers <= 0 else float(np.clip(room / offers, 0.0, 1.0))
-        taken = OFF * alpha
-        F2 += taken + OFFB * (1.0 - alpha)
+        alpha = _ration_early_help(F2, OFF, OFFB, places)
         flows[0, 1] += offk[0] * alpha
         flows[2, 1] += offk[2] * alpha
         flows[2, 0] += offk[2] * (1.0 - alpha)  # step-downs turned away close
@@ -1261,22 +1437,16 @@ def run_aggregate(
             ent_prow[prow] += ent_brd[bands].sum()
         # returns home: the family's need when the child comes back, by origin
         ent_rh = KbRH_y[year_i].T @ ENT.reshape(N_BANDS * 3, -1)  # (offset, decile*need*origin)
-        ent_rh = ent_rh.reshape(HORIZON, ND, NN, 3).transpose(3, 1, 0, 2)[..., None, :]  # o,d,x,1,n
-        PEND_RH[t:t + HORIZON] += (ent_rh @ Q)[..., 0, :].transpose(2, 1, 3, 0)
+        _schedule_returns(PEND_RH, t, ent_rh.reshape(HORIZON, ND, NN, 3), Q)
         lac_prow += ent_prow
         # 3. families moving: as many move in as move away
-        home_fams = F.sum()
+        _tally(F, tl)
+        home_fams = tl[4:8].sum()
         n_move = move_p * (home_fams + shells + uasc_in_care)
         share = min(1.0, n_move / max(home_fams, 1e-9))
-        size_dist = F.sum(axis=(0, 1, 3, 4))  # decile, size
-        kids_out = (F * sizes).sum(axis=(1, 2, 3, 4, 5)) * share
-        flows[:4, 6] += kids_out
-        cnt[_C["moved_away"]] += kids_out.sum()
-        F = F * (1.0 - share)
-        newcomers = size_dist / max(size_dist.sum(), 1e-12) * (share * home_fams)
-        F[0, :, :, 0, W_OLD, :] += init_need[:, None, None] * newcomers[None, :, :]
-        moved_in = (newcomers * sizes).sum()
-        flows[5, 0] += moved_in
+        out0 = flows[:4, 6].sum()
+        moved_in = _moves(F, flows, share, init_need)
+        cnt[_C["moved_away"]] += flows[:4, 6].sum() - out0
         cnt[_C["moved_in"]] += moved_in
         # 4. unaccompanied asylum-seeking children straight into care, leaving at 18
         lam = pop.uasc_starts_per_10k * target_t / 10_000 / 12 * uasc_path[year_i]
@@ -1291,32 +1461,24 @@ def run_aggregate(
         cnt[_C["uasc_starts"]] += lam
         flows[5, 4] += lam
         # 5. births keep the child population on its path
-        kids = (F * sizes).sum(axis=(1, 2, 3, 4, 5))
-        gap = target_t - (kids.sum() + lac)
+        # (moves keep the children at home and the families with room: the tally still holds)
+        gap = target_t - (tl[0:4].sum() + lac)
         born = max(gap, 0.0)
         cnt[_C["births"]] += born
         if born > 0:
-            elig = F[..., ROOM].sum()
+            elig = tl[9]
             frac = min(1.0, existing_births * born / max(elig, 1e-9))
-            grow = F[..., ROOM] * frac
-            F[..., ROOM] -= grow
-            F[..., ROOM + 1] += grow
-            flows[5, :4] += grow.sum(axis=(1, 2, 3, 4, 5))
-            new = born - grow.sum()
+            new = born - _births(F, flows, frac)
             d_elig = DY[1:NH - 1].sum()  # families with room for another child
             d_frac = min(1.0, existing_births * born / max(d_elig, 1e-9))
             _demography_births(DP, DR, DY, t, d_frac, born - d_frac * d_elig, PAIR)
             F[0, :, :, 0, W_OLD, 1] += new * init_need[:, None] * dec_sh[None, :]
             flows[5, 0] += new
         # 6. clocks: months since closure (cap 12); months to the next CP review
-        F[[0, 1, 2], :, :, :, 1:W_OLD + 1, :] = np.concatenate(
-            [F[[0, 1, 2], :, :, :, 0:W_OLD - 1, :],
-             F[[0, 1, 2], :, :, :, W_OLD - 1:W_OLD + 1, :].sum(axis=4, keepdims=True)], axis=4)
-        F[[0, 1, 2], :, :, :, 0, :] = 0.0
-        F[3, :, :, :, 0:W_OLD, :] = F[3, :, :, :, 1:W_OLD + 1, :]
-        F[3, :, :, :, W_OLD, :] = 0.0
+        _clocks(F)
         # 7. record
-        kids = (F * sizes).sum(axis=(1, 2, 3, 4, 5))
+        _tally(F, tl)
+        kids = tl[0:4]
         caseload = kids[2] + kids[3] + lac
         m = t - burn
         row = rows[t]
@@ -1324,13 +1486,13 @@ def run_aggregate(
         row[ci["reporting_year"]] = sc.run.start_year + 1 + m // 12 if m >= 0 else -1
         row[ci["calendar_month"]] = (3 + m) % 12 + 1
         row[ci["child_population"]] = kids.sum() + lac
-        fams = F.sum(axis=(1, 2, 3, 4, 5))
+        fams = tl[4:8]
         row[ci["families"]] = fams.sum()
         for s_ in State:
             row[ci[f"children_{s_.name}"]] = lac if s_ == State.LAC else kids[int(s_)]
             if s_ != State.LAC:
                 row[ci[f"families_{s_.name}"]] = fams[int(s_)]
-        row[ci["unmet_high_need"]] = (F[0, 2:] * sizes).sum()
+        row[ci["unmet_high_need"]] = tl[8]
         row[ci["hidden_high_need"]] = np.nan
         row[ci["families_with_child_in_care"]] = np.nan
         place_stock = lac_prow @ place
