@@ -532,7 +532,7 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
                                 break
                         if not any_mass:
                             continue
-                        for r in range(2):
+                        for r in range(2 if s <= 2 else 1):  # CP: its clock is not a closure
                             for e in range(7):
                                 rates[r, e] = PV[base + (s * 4 + n) * 7 + e]
                             adv = rates[r, 0] * adv_mean
@@ -1103,7 +1103,7 @@ def _demography_births(P, R, Y, t, frac, new, pair):
                     continue
                 R[k2, ia] += R[k, ia] * frac
                 R[k, ia] *= 1.0 - frac
-                for g in range(NA):
+                for g in range((t - ia) % NA + 1):  # the gap is at most the older child's age
                     x = P[k, ia, g]
                     if x > 0.0:
                         P[k2, ia, g] += x * frac
