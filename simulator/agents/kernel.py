@@ -4,9 +4,9 @@ The rules are those described in :mod:`simulator.agents.services`; this module
 carries them out. Family attributes are the columns of one int32 matrix ``FI``
 (rows are families), children's the columns of an int32 array ``CI`` (family,
 slot, column); ``LE`` and ``LJ`` are the episode and journey logs; ``M`` holds
-every counter (free rows, log lengths, flows between states, monthly counts,
-children in care by placement); ``PV`` holds every parameter, scalars first
-then vectors at fixed offsets. Few, coarse arrays keep calls between compiled
+every counter (free rows, log lengths (``LJ``: its current chunk), flows between
+states, monthly counts, children in care by placement); ``PV`` holds every
+parameter, scalars first then vectors at fixed offsets. Few, coarse arrays keep calls between compiled
 functions cheap. Every random draw uses the model's ``numpy.random.Generator``,
 passed in (numba shares its bit generator), so a seed fixes the whole run.
 
@@ -14,7 +14,12 @@ Speed: each family costs one uniform draw and one table lookup a month unless
 it has an event due (stage one: an upper bound on its monthly event
 probability, by state, need and decile); only then are its exact rates
 computed and the same uniform decides (thinning: the distribution is the same
-as drawing every hazard for every family).
+as drawing every hazard for every family). The family row carries a summary of
+its children (teens at home, next scheduled child event), so the monthly pass
+reads the child slots only when a child's event is due; the month-end tally is
+counted during the pass. The rules allocate nothing and are compiled without
+numba's reference counting (``_nrt=False``); ``rng.integers`` is replaced by
+:func:`randint`, which makes the same draws without allocating.
 """
 
 from __future__ import annotations
