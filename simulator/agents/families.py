@@ -71,6 +71,10 @@ class FamilyTable:
 
     def home_slots(self, rows: np.ndarray) -> np.ndarray:
         """Mask (len(rows), MAX_CHILDREN) of children present and living at home."""
+        rows = np.asarray(rows)
+        if rows.dtype.kind in "iu" and rows.ndim == 1 and rows.size > 1 and rows[0] >= 0 \
+                and rows[-1] - rows[0] + 1 == rows.size and np.all(np.diff(rows) == 1):
+            rows = slice(int(rows[0]), int(rows[-1]) + 1)  # a run of rows (as at set-up): no gather
         return (self.c_id[rows] >= 0) & (self.c_lac[rows] == 0)
 
     def row_of(self, family_id: int) -> int:
