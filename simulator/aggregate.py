@@ -59,8 +59,10 @@ Example:
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -923,7 +925,30 @@ def _walk_pairs(max_size, pair):
 
 @functools.lru_cache(maxsize=1)
 def _start_pairs() -> tuple[np.ndarray, np.ndarray]:
-    return _walk_pairs(MAX_START, PAIR)
+    """:func:`_walk_pairs`, kept on disk next to the compiled code (the enumeration takes seconds).
+
+    The file is named by a hash of this module's and the kernel's source, so any change to
+    either recomputes it.
+    """
+    src = Path(__file__).read_bytes() + Path(kn.__file__).read_bytes()
+    cache = Path(__file__).parent / "__pycache__"
+    path = cache / f"aggregate.start-pairs.{hashlib.sha256(src).hexdigest()[:16]}.npz"
+    try:
+        with np.load(path) as z:
+            P = np.zeros((N_PAIRS, NA, NA))
+            P[z["slots"]] = z["pairs"]
+            return P, z["v1"]
+    except (OSError, KeyError, ValueError):
+        pass
+    P, V1 = _walk_pairs(MAX_START, PAIR)
+    try:
+        slots = np.flatnonzero(P.reshape(N_PAIRS, -1).any(axis=1))
+        for old in cache.glob("aggregate.start-pairs.*.npz"):
+            old.unlink()
+        np.savez_compressed(path, slots=slots, pairs=P[slots], v1=V1)
+    except OSError:  # a read-only install: computed each time instead
+        pass
+    return P, V1
 
 
 def start_demography(shares: np.ndarray, n_fam: float) -> tuple[np.ndarray, ...]:
