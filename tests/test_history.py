@@ -3,12 +3,13 @@
 ``scenarios/history_2006_2018.toml`` starts from the 31 March 2006 position with recorded
 drivers only (no rate set for a particular year). The acceptance in issue 7 is the
 looked-after stock within +-7% every year 2008-2018 and the 2008-2018 rise (+27% published)
-within +-7 points; both are asserted. Measured (4 seeds at a 10% sample,
-``python -m simulator.validation --seeds 1 2 3 4 --sample-fraction 0.1``): worst stock error
-+4.9% (2009), rise +20.9%: inside the acceptance, the rise with 0.9 points to spare. The
-flows are less good than the stock: in 2013-2017 starts run 10-15% and ceases 9-19% below
-the published figures (the model has no driver for the continued rise in interventions
-after 2012), and the two errors offset in the stock. docs/MODEL.md says so.
+within +-7 points; both are asserted. Measured (8 seeds at a 10% sample,
+``python -m simulator.validation``): worst stock error +3.5% (2009), rise +21.5% (seeds 9-16:
++4.9%, +21.0%; seeds 1-16: +4.2%, +21.3%). With four seeds the rise moves by about 2 points
+from one set to another (19.5 and 23.6 were seen), so the test uses eight. The flows are
+less good than the stock: in 2013-2017 starts run 10-16% and ceases 10-19% below the
+published figures (the model has no driver for the continued rise in interventions after
+2012), and the two errors offset in the stock. docs/MODEL.md says so.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from simulator.validation import HISTORY, published_series, replay, summarise
 
 @pytest.fixture(scope="module")
 def table():
-    return replay(HISTORY, seeds=(1, 2, 3, 4), sample_fraction=0.1)
+    return replay(HISTORY, seeds=tuple(range(1, 9)), sample_fraction=0.1)
 
 
 def test_published_series_is_read() -> None:
@@ -36,17 +37,17 @@ def test_published_series_is_read() -> None:
 def test_replay_scenario_has_no_year_specific_rates() -> None:
     sc = load_scenario(HISTORY)
     assert sc.run.start_year == 2006 and sc.run.years == 12
-    # the only yearly series are recorded drivers: UASC arrivals, adoption practice, the early help cut
+    # the only yearly series are recorded drivers: UASC arrivals and the early help cut
     assert len(sc.population.uasc_path) == 12
-    assert len(sc.care.adoption_path) == 12
+    assert sc.care.adoption_path == 1.0
     assert sc.levers.risk_aversion.index_path == 1.0
     assert [s.date for s in sc.levers.risk_aversion.shocks] == ["2008-11"]
     assert sc.levers.prevention.spend_per_year == 0.0
     # every other rate is the 2024 default, except the three practice settings fitted to the years
-    # before Baby P and the adoption driver
+    # before Baby P
     default = Scenario()
     set_here = {("risk_aversion", "index"), ("front_door", "plan_given_conference"),
-              ("care", "adoption_share_under5"), ("care", "adoption_path")}
+              ("care", "adoption_share_under5")}
     for section in ("need", "front_door", "early_help", "cin", "cp", "care", "workforce", "risk_aversion"):
         ours, theirs = getattr(sc, section).model_dump(), getattr(default, section).model_dump()
         changed = {(section, k) for k in ours if ours[k] != theirs[k]}
@@ -74,8 +75,8 @@ def test_replay_reproduces_the_shape_of_history(table) -> None:
     span = t.loc[2008:2018]
     # starts before Baby P are fitted (their mean, `python -m simulator.validation --fit-start`)
     assert abs(t.loc[2007:2008, "lac_starts_error_pct"].mean()) <= 3
-    # flows: measured worst starts -14.8% and ceases -18.5% (2014), means 7.7% and 8.5%; bounds
-    # leave ~3 points for noise. The worst years are 2013-2016, when the published flows rose
+    # flows: measured worst starts -15.8% and ceases -18.5% (2014-15, seeds 1-16), means 8.2% and
+    # 9.3%; bounds leave 2-3 points for noise. The worst years are 2013-2016, when the published flows rose
     # and the model's did not (module docstring)
     assert (span["lac_starts_error_pct"].abs() <= 18).all(), span["lac_starts_error_pct"].round(1).to_dict()
     assert span["lac_starts_error_pct"].abs().mean() <= 10
