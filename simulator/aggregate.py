@@ -376,7 +376,16 @@ def _child_bands(P, R, Y, t, pair, p_old, p_oth):
 # -- the compiled month ----------------------------------------------------------------------
 
 
-def care_tables(sib: float, idx_b: np.ndarray, sib_b: np.ndarray) -> np.ndarray:
+@njit(cache=True)
+def _comb(n, k):
+    x = 1
+    for i in range(k):
+        x = x * (n - i) // (i + 1)
+    return x
+
+
+@njit(cache=True)
+def care_tables(sib, idx_b, sib_b):
     """Expected children entering care when a family of h children at home has an entry.
 
     Kernel ``enter_care``: an index child, and each other child at home with chance ``sib``.
@@ -389,7 +398,7 @@ def care_tables(sib: float, idx_b: np.ndarray, sib_b: np.ndarray) -> np.ndarray:
     for c in range(NC):
         h = c % NH
         for k in range(1, h + 1):
-            pk = math.comb(h - 1, k - 1) * sib ** (k - 1) * (1.0 - sib) ** (h - k)
+            pk = _comb(h - 1, k - 1) * sib ** (k - 1) * (1.0 - sib) ** (h - k)
             CT[c, k] = pk
             bands = pk * (idx_b[c] + (k - 1) * sib_b[c])
             if k == h:
@@ -409,19 +418,20 @@ CT_WIDTH = CT_REST + 1
 
 
 @njit(cache=True, inline="always")
-def _enter_care(AE, AH, flows, mass, s, n, d, w, c, route, emergency, CT):
-    """Expected entry to care of a family group's children; the rest stay (or go on CIN).
+def _enter_care(AE, AH_u, flows, u, M, s, n, d, c, route, emergency, CT):
+    """Expected entry to care of a group's children (``u`` of each family of the group's ``M``).
 
-    The entries are gathered by route, decile, need, origin and composition (``AE``) and the
-    families with children left at home by state, need, decile, clock and composition (``AH``);
-    :func:`_expand_care` spreads them over age bands and family sizes once a month.
+    The entries are gathered by route, decile, need, origin and composition (``AE``); the families
+    with children left at home, by their state, as a share of each clock's families (``AH_u``, then
+    ``AH`` by state, need, decile, clock and composition). :func:`_expand_care` spreads them over
+    age bands and family sizes once a month.
     """
-    AE[route, d, n, 1 if s == 3 else 0, c] += mass
-    flows[s, 4] += mass * CT[c, CT_KIDS]
+    AE[route, d, n, 1 if s == 3 else 0, c] += u * M
+    flows[s, 4] += u * M * CT[c, CT_KIDS]
     s2 = 2 if emergency and s != 3 else s
     if s2 != s:
-        flows[s, s2] += mass * CT[c, CT_REST]
-    AH[s2, n, d, w, c] += mass
+        flows[s, s2] += u * M * CT[c, CT_REST]
+    AH_u[s2] += u
 
 
 @njit(cache=True)
@@ -457,60 +467,67 @@ def _expand_care(F2, ENT, AE, AH, CT):
 
 
 @njit(cache=True, inline="always")
-def _section47(F2, OFF, flows, cnt, AE, AH, mass, s, n, d, p, w, c, PV, CT):
-    """Expected outcomes of section 47 enquiries for a group (kernel ``section47``)."""
+def _section47(cf, F2, flows, cnt, AE, AH_u, u, M, s, n, d, p, c, PV, CT, p_em, p_conf):
+    """Expected outcomes of section 47 enquiries for a group (kernel ``section47``).
+
+    ``u``: the share of each family of the group's ``M`` with an enquiry. Outcomes that keep the
+    family's clock go to ``cf`` (shares: see :func:`_month`), the others straight
+    into ``F2``, the counters and the flows.
+    """
     h = c % NH
-    cnt[3] += mass * h
-    p_em = PV[kn.V_EMERG + n] * PV[kn.P_RA_CARE]
-    p_conf = PV[kn.V_CONF + n] * PV[kn.P_PRESSURE]
-    if p_em > 1.0:
-        p_em = 1.0
-    if p_em + p_conf > 1.0:
-        p_conf = 1.0 - p_em
-    m_em = mass * p_em
-    if m_em > 0:
-        cnt[5] += m_em
-        _enter_care(AE, AH, flows, m_em, s, n, d, w, c, 2, True, CT)
-    m_conf = mass * p_conf
-    cnt[4] += m_conf * h
+    cnt[3] += u * M * h
+    u_em = u * p_em
+    if u_em > 0:
+        cnt[5] += u_em * M
+        _enter_care(AE, AH_u, flows, u_em, M, s, n, d, c, 2, True, CT)
+    u_conf = u * p_conf
+    cnt[4] += u_conf * M * h
     plan = PV[kn.P_PLAN_GIVEN_CONF]
     # plan: to CP with the first review due (a family already on a plan keeps its review date)
     if s != 3:
-        flows[s, 3] += m_conf * plan * h
-        F2[3, n, d, 1, int(PV[kn.P_CP_FIRST_REVIEW]), c] += m_conf * plan
+        flows[s, 3] += u_conf * plan * M * h
+        F2[3, n, d, 1, int(PV[kn.P_CP_FIRST_REVIEW]), c] += u_conf * plan * M
     else:
-        F2[3, n, d, p, w, c] += m_conf * plan
+        cf[0] += u_conf * plan
     # conference without a plan: continue as CIN (unless already CP)
-    m = m_conf * (1.0 - plan)
+    v = u_conf * (1.0 - plan)
     if s == 3:
-        F2[3, n, d, p, w, c] += m
+        cf[0] += v
     else:
         if s != 2:
-            flows[s, 2] += m * h
-        F2[2, n, d, 1, w, c] += m
-    m_rest = mass * (1.0 - p_em - p_conf)
+            flows[s, 2] += v * M * h
+        cf[4] += v
+    u_rest = u * (1.0 - p_em - p_conf)
     if s <= 1:
         q = PV[kn.P_CIN_AFTER_S47]
-        flows[s, 2] += m_rest * q * h
-        F2[2, n, d, 1, w, c] += m_rest * q
-        F2[s, n, d, p, w, c] += m_rest * (1.0 - q)
+        flows[s, 2] += u_rest * q * M * h
+        cf[4] += u_rest * q
+        cf[0] += u_rest * (1.0 - q)
     else:
-        F2[s, n, d, p, w, c] += m_rest
+        cf[0] += u_rest
 
 
 @njit(cache=True)
 def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE, AH):
     """Hazards and the front door for every group (into ``F2``); early help offers held apart.
 
-    The rates of a group depend on its clock only through a recent closure, so they are worked
-    out once for each (state, need, decile, earlier involvement, composition) and recency.
+    The month is linear in the groups' families, and a group's outcomes depend on its clock only
+    through a recent closure (and which clock an outcome lands on). So for each (state, need,
+    decile, earlier involvement, composition) and recency (closed in the last 12 months or not)
+    the shares are worked out once: those that keep the family's clock (``cf``: staying, need one
+    up, two up, one down, and on a CIN plan with earlier involvement) applied to each clock's
+    families, the others (closures, new plans, care entries, counts) to all the group's families
+    at once.
     """
     base = kn.V_BASE
     two = PV[kn.P_TWO_LEVEL]
     a_ref = PV[kn.P_ASSESSED]
     s20 = PV[kn.P_S20_SHARE]
-    rates = np.zeros((2, 7))
-    stay = np.zeros(2)
+    st_cin = PV[kn.P_CIN_STEPDOWN_EH]
+    rt = np.zeros(7)
+    cf = np.zeros(5)  # shares that keep the clock: see above
+    offb = np.zeros(NS)
+    ah = np.zeros(NS)
     for s in range(4):
         for n in range(4):
             # front door outcomes by need (kernel ``front_door``)
@@ -519,6 +536,16 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
             p_s47 = PV[kn.V_S47_OUT + n] * PV[kn.P_RA_S47]
             tot = p_eh + p_cin + p_s47
             sc = 1.0 / tot if tot > 1.0 else 1.0
+            # section 47 outcomes by need (kernel ``section47``)
+            p_em = PV[kn.V_EMERG + n] * PV[kn.P_RA_CARE]
+            p_conf = PV[kn.V_CONF + n] * PV[kn.P_PRESSURE]
+            if p_em > 1.0:
+                p_em = 1.0
+            if p_em + p_conf > 1.0:
+                p_conf = 1.0 - p_em
+            n_up1 = min(3, n + 1)
+            n_up2 = min(3, n + 2)
+            n_dn = n - 1 if n > 0 else NN - 1
             for d in range(10):
                 dep = PV[kn.V_DEP + d]
                 for p in range(2):
@@ -526,106 +553,141 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
                         h = c % NH
                         if h == 0:
                             continue
-                        # rates without (0) and with (1) a closure in the last 12 months
-                        any_mass = False
-                        for w in range(13):
-                            if F[s, n, d, p, w, c] > 0.0:
-                                any_mass = True
-                                break
-                        if not any_mass:
-                            continue
                         for r in range(2 if s <= 2 else 1):  # CP: its clock is not a closure
+                            # clocks with this recency: closed in the last 12 months (r 1) or not
+                            w_lo = 0 if s == 3 or r == 1 else W_OLD
+                            w_hi = W_OLD if s <= 2 and r == 1 else NW
+                            M = 0.0
+                            for w in range(w_lo, w_hi):
+                                x = F[s, n, d, p, w, c]
+                                if x > 0.0:
+                                    M += x
+                            if M <= 0.0:
+                                continue
                             for e in range(7):
-                                rates[r, e] = PV[base + (s * 4 + n) * 7 + e]
-                            adv = rates[r, 0] * adv_mean
+                                rt[e] = PV[base + (s * 4 + n) * 7 + e]
+                            adv = rt[0] * adv_mean
                             if p == 1:
                                 adv *= PV[kn.P_PRIOR_ADV]
-                            rates[r, 0] = (adv + PV[kn.P_CH_RATE] * teens[c]) * dep if n < 3 else 0.0
+                            rt[0] = (adv + PV[kn.P_CH_RATE] * teens[c]) * dep if n < 3 else 0.0
                             ref = PV[kn.P_RA_REF]
                             if r == 1:
                                 ref *= PV[kn.P_REREF_MULT]
                             if p == 1:
                                 ref *= PV[kn.P_PRIOR_REF]
-                            rates[r, 2] *= ref
-                            rates[r, 5] *= PV[kn.P_RA_S47]
-                            rates[r, 6] *= PV[kn.P_RA_CARE]
+                            rt[2] *= ref
+                            rt[5] *= PV[kn.P_RA_S47]
+                            rt[6] *= PV[kn.P_RA_CARE]
                             total = 0.0
                             for e in range(7):
-                                total += rates[r, e]
+                                total += rt[e]
                             if total <= 0.0:
-                                stay[r] = 1.0
+                                stay = 1.0
                                 for e in range(7):
-                                    rates[r, e] = 0.0
+                                    rt[e] = 0.0
                             else:
                                 p_any = 1.0 - math.exp(-total / 12.0)
-                                stay[r] = 1.0 - p_any
+                                stay = 1.0 - p_any
                                 for e in range(7):
-                                    rates[r, e] *= p_any / total  # chance of each event this month
-                        for w in range(13):
-                            mass = F[s, n, d, p, w, c]
-                            if mass <= 0.0:
-                                continue
-                            r = 1 if s <= 2 and w < 12 else 0
-                            wc = w if s <= 2 else W_OLD  # months since closure (CP: none recent)
-                            F2[s, n, d, p, w, c] += mass * stay[r]
+                                    rt[e] *= p_any / total  # chance of each event this month
+                            cf[:] = 0.0
+                            offb[:] = 0.0
+                            ah[:] = 0.0
+                            a_off = 0.0
+                            cf[0] += stay
                             # adverse event: need rises one or two levels
-                            m = mass * rates[r, 0]
-                            if m > 0:
-                                cnt[6] += m
-                                F2[s, min(3, n + 1), d, p, w, c] += m * (1.0 - two)
-                                F2[s, min(3, n + 2), d, p, w, c] += m * two
+                            u = rt[0]
+                            if u > 0:
+                                cnt[6] += u * M
+                                cf[1] += u * (1.0 - two)
+                                cf[2] += u * two
                             # recovery
-                            m = mass * rates[r, 1]
-                            if m > 0:
-                                F2[s, n - 1, d, p, w, c] += m
+                            u = rt[1]
+                            if u > 0:
+                                cf[3] += u
                             # referral (or escalation from early help): the front door
-                            m = mass * rates[r, 2]
-                            if m > 0:
-                                cnt[0] += m * h
-                                F2[s, n, d, p, w, c] += m * (1.0 - a_ref)
-                                ma = m * a_ref
-                                cnt[2] += ma * h
-                                _section47(F2, OFF, flows, cnt, AE, AH, ma * p_s47 * sc, s, n, d, p, w, c,
-                                           PV, CT)
-                                mc = ma * p_cin * sc
-                                flows[s, 2] += mc * h
-                                F2[2, n, d, 1, wc, c] += mc
-                                me = ma * p_eh * sc
+                            u = rt[2]
+                            if u > 0:
+                                cnt[0] += u * M * h
+                                cf[0] += u * (1.0 - a_ref)
+                                ua = u * a_ref
+                                cnt[2] += ua * M * h
+                                _section47(cf, F2, flows, cnt, AE, ah, ua * p_s47 * sc, M, s, n, d, p, c, PV,
+                                           CT, p_em, p_conf)
+                                uc = ua * p_cin * sc
+                                flows[s, 2] += uc * M * h
+                                if s <= 2:
+                                    cf[4] += uc
+                                else:  # from a plan: months since closure are none recent
+                                    F2[2, n, d, 1, W_OLD, c] += uc * M
+                                ue = ua * p_eh * sc
                                 if s == 0:
-                                    OFF[1, n, d, p, w, c] += me
-                                    OFFB[0, n, d, p, w, c] += me
-                                    offk[0] += me * h
+                                    a_off += ue
+                                    offb[0] += ue
+                                    offk[0] += ue * M * h
                                 else:
-                                    F2[s, n, d, p, w, c] += me
-                                F2[s, n, d, p, w, c] += ma * max(0.0, 1.0 - tot * sc)
+                                    cf[0] += ue
+                                cf[0] += ua * max(0.0, 1.0 - tot * sc)
                             # identified for early help directly
-                            m = mass * rates[r, 3]
-                            if m > 0:
-                                OFF[1, n, d, p, wc, c] += m
-                                OFFB[s, n, d, p, w, c] += m
-                                offk[s] += m * h
+                            u = rt[3]
+                            if u > 0:
+                                if s <= 2:
+                                    a_off += u
+                                else:
+                                    OFF[1, n, d, p, W_OLD, c] += u * M
+                                offb[s] += u
+                                offk[s] += u * M * h
                             # case closes
-                            m = mass * rates[r, 4]
-                            if m > 0:
+                            u = rt[4]
+                            if u > 0:
                                 if s == 1:
-                                    flows[1, 0] += m * h
-                                    F2[0, n, d, p, 0, c] += m
+                                    flows[1, 0] += u * M * h
+                                    F2[0, n, d, p, 0, c] += u * M
                                 elif s == 2:
-                                    st = PV[kn.P_CIN_STEPDOWN_EH]
-                                    OFF[1, n, d, p, w, c] += m * st
-                                    OFFB[0, n, d, p, 0, c] += m * st
-                                    offk[2] += m * st * h
-                                    flows[2, 0] += m * (1.0 - st) * h
-                                    F2[0, n, d, p, 0, c] += m * (1.0 - st)
+                                    a_off += u * st_cin
+                                    OFFB[0, n, d, p, 0, c] += u * st_cin * M
+                                    offk[2] += u * st_cin * M * h
+                                    flows[2, 0] += u * (1.0 - st_cin) * M * h
+                                    F2[0, n, d, p, 0, c] += u * (1.0 - st_cin) * M
                             # section 47 from a CIN plan
-                            m = mass * rates[r, 5]
-                            if m > 0:
-                                _section47(F2, OFF, flows, cnt, AE, AH, m, s, n, d, p, w, c, PV, CT)
+                            u = rt[5]
+                            if u > 0:
+                                _section47(cf, F2, flows, cnt, AE, ah, u, M, s, n, d, p, c, PV, CT, p_em,
+                                           p_conf)
                             # a child enters care
-                            m = mass * rates[r, 6]
-                            if m > 0:
-                                _enter_care(AE, AH, flows, m * s20, s, n, d, w, c, 0, False, CT)
-                                _enter_care(AE, AH, flows, m * (1.0 - s20), s, n, d, w, c, 1, False, CT)
+                            u = rt[6]
+                            if u > 0:
+                                _enter_care(AE, ah, flows, u * s20, M, s, n, d, c, 0, False, CT)
+                                _enter_care(AE, ah, flows, u * (1.0 - s20), M, s, n, d, c, 1, False, CT)
+                            # the shares that keep the clock, applied to each clock's families
+                            c0, c1, c2, c3, c4 = cf[0], cf[1], cf[2], cf[3], cf[4]
+                            o0, os_, h_s, h_2 = offb[0], offb[s], ah[s], ah[2]
+                            for w in range(w_lo, w_hi):
+                                x = F[s, n, d, p, w, c]
+                                if x <= 0.0:
+                                    continue
+                                F2[s, n, d, p, w, c] += x * c0
+                                if c1 != 0.0 or c2 != 0.0:
+                                    F2[s, n_up1, d, p, w, c] += x * c1
+                                    F2[s, n_up2, d, p, w, c] += x * c2
+                                if c3 != 0.0:
+                                    F2[s, n_dn, d, p, w, c] += x * c3
+                                if c4 != 0.0:
+                                    F2[2, n, d, 1, w, c] += x * c4
+                                if a_off != 0.0:
+                                    OFF[1, n, d, p, w, c] += x * a_off
+                                if s == 0:
+                                    if o0 != 0.0:
+                                        OFFB[0, n, d, p, w, c] += x * o0
+                                else:
+                                    if o0 != 0.0:
+                                        OFFB[0, n, d, p, w, c] += x * o0
+                                    if os_ != 0.0:
+                                        OFFB[s, n, d, p, w, c] += x * os_
+                                if h_s != 0.0:
+                                    AH[s, n, d, w, c] += x * h_s
+                                if s != 2 and h_2 != 0.0:
+                                    AH[2, n, d, w, c] += x * h_2
     _expand_care(F2, ENT, AE, AH, CT)
 
 
@@ -636,7 +698,7 @@ def _dues(F, flows, PV, Q):
     Compositions (children at home, the oldest's band) change as the oldest turns 12 or 18;
     a family whose last child at home turns 18 leaves (``c'`` with no children).
     """
-    out = np.zeros_like(F)
+    out = F
     to = np.zeros((NC, NC), np.int64)  # the compositions a family can become this month
     nto = np.zeros(NC, np.int64)
     for c in range(NC):
@@ -644,24 +706,35 @@ def _dues(F, flows, PV, Q):
             if Q[c, c2] > 0.0:
                 to[c, nto[c]] = c2
                 nto[c] += 1
+    row = np.zeros(NC)
     for s in range(4):
+        kids_out = 0.0
         for n in range(4):
             for d in range(10):
                 for p in range(2):
                     for w in range(13):
+                        any_mass = False
+                        for c in range(NC):
+                            row[c] = F[s, n, d, p, w, c]
+                            if row[c] != 0.0:
+                                any_mass = True
+                            F[s, n, d, p, w, c] = 0.0
+                        if not any_mass:
+                            continue
                         for c in range(NC):
                             h = c % NH
-                            mass = F[s, n, d, p, w, c]
+                            mass = row[c]
                             if h == 0 or mass <= 0.0:
                                 continue
                             for i in range(nto[c]):
                                 c2 = to[c, i]
                                 m = mass * Q[c, c2]
                                 h2 = c2 % NH
-                                flows[s, 6] += m * (h - h2)
+                                kids_out += m * (h - h2)
                                 if h2 == 0:
                                     continue  # the family leaves (or stays only for a child in care)
                                 out[s, n, d, p, w, c2] += m
+        flows[s, 6] += kids_out
     # protection plans reviewed this month
     interval = int(PV[kn.P_CP_INTERVAL])
     for n in range(4):
@@ -731,18 +804,41 @@ def _return_home(F, back, after_rh, band1):
 
 
 @njit(cache=True)
-def _ration_early_help(F2, OFF, OFFB, places):
-    """Early help offers taken while places last (the same share of every offer); returns it."""
+def _ration_early_help(F2, OFF, OFFB, places, tl):
+    """Early help offers taken while places last (the same share of every offer); returns it.
+
+    Also counts the families at home then (:func:`_tally`, into ``tl``).
+    """
     offers = OFF.sum()
     room = places - F2[1].sum()
     alpha = 1.0 if offers <= 0.0 else min(max(room / offers, 0.0), 1.0)
-    f2 = F2.reshape(-1)
-    off = OFF.reshape(-1)
-    offb = OFFB.reshape(-1)
-    for i in range(f2.size):
-        if off[i] != 0.0 or offb[i] != 0.0:
-            f2[i] += off[i] * alpha + offb[i] * (1.0 - alpha)
+    tl[:] = 0.0
+    for s in range(NS):
+        for n in range(NN):
+            for d in range(ND):
+                for p in range(NP):
+                    for w in range(NW):
+                        for c in range(NC):
+                            x = F2[s, n, d, p, w, c]
+                            o = OFF[s, n, d, p, w, c]
+                            ob = OFFB[s, n, d, p, w, c]
+                            if o != 0.0 or ob != 0.0:
+                                x += o * alpha + ob * (1.0 - alpha)
+                                F2[s, n, d, p, w, c] = x
+                            if x != 0.0:
+                                _count(tl, x, s, n, c)
     return alpha
+
+
+@njit(cache=True, inline="always")
+def _count(out, x, s, n, c):
+    h = c % NH
+    out[s] += x * h
+    out[4 + s] += x
+    if s == 0 and n >= 2:
+        out[8] += x * h
+    if 1 <= h <= NH - 2:
+        out[9] += x
 
 
 @njit(cache=True)
@@ -776,6 +872,7 @@ def _moves(F, flows, share, init_need):
     """A share of families move away; as many like them move in (in place). Returns children in."""
     by_dc = np.zeros((ND, NC))
     for s in range(NS):
+        kids_out = 0.0
         for n in range(NN):
             for d in range(ND):
                 for p in range(NP):
@@ -786,8 +883,9 @@ def _moves(F, flows, share, init_need):
                                 continue
                             out = x * share
                             by_dc[d, c] += out
-                            flows[s, 6] += out * (c % NH)
+                            kids_out += out * (c % NH)
                             F[s, n, d, p, w, c] = x - out
+        flows[s, 6] += kids_out
     moved_in = 0.0
     for d in range(ND):
         for c in range(NC):
@@ -806,6 +904,7 @@ def _births(F, flows, frac):
     """A share ``frac`` of families with room gain a newborn (in place); returns the births."""
     born = 0.0
     for s in range(NS):
+        born_s = 0.0
         for n in range(NN):
             for d in range(ND):
                 for p in range(NP):
@@ -817,28 +916,42 @@ def _births(F, flows, frac):
                             if g > 0.0:
                                 F[s, n, d, p, w, c] -= g
                                 F[s, n, d, p, w, c + 1] += g
-                                flows[5, s] += g
-                                born += g
+                                born_s += g
+        flows[5, s] += born_s
+        born += born_s
     return born
 
 
 @njit(cache=True)
-def _clocks(F):
-    """A month on (in place): months since closure (cap 12) and months to the next CP review."""
+def _clocks(F, tl):
+    """A month on (in place): months since closure (cap 12) and months to the next CP review.
+
+    Then counts the families at home (:func:`_tally`, into ``tl``).
+    """
+    tl[:] = 0.0
     for s in range(NS):
         for n in range(NN):
             for d in range(ND):
                 for p in range(NP):
-                    for c in range(NC):
-                        if s < 3:
+                    if s < 3:
+                        for c in range(NC):
                             F[s, n, d, p, W_OLD, c] += F[s, n, d, p, W_OLD - 1, c]
-                            for w in range(W_OLD - 1, 0, -1):
+                        for w in range(W_OLD - 1, 0, -1):
+                            for c in range(NC):
                                 F[s, n, d, p, w, c] = F[s, n, d, p, w - 1, c]
+                        for c in range(NC):
                             F[s, n, d, p, 0, c] = 0.0
-                        else:
-                            for w in range(W_OLD):
+                    else:
+                        for w in range(W_OLD):
+                            for c in range(NC):
                                 F[s, n, d, p, w, c] = F[s, n, d, p, w + 1, c]
+                        for c in range(NC):
                             F[s, n, d, p, W_OLD, c] = 0.0
+                    for w in range(NW):
+                        for c in range(NC):
+                            x = F[s, n, d, p, w, c]
+                            if x != 0.0:
+                                _count(tl, x, s, n, c)
 
 
 @njit(cache=True)
@@ -847,10 +960,10 @@ def _schedule_returns(PEND_RH, t, ent_rh, Q):
 
     They are booked by the family's need then (``Q[origin, decile, x]``: its need path meanwhile).
     """
-    for x in range(ent_rh.shape[0]):
+    for o in range(3):
         for d in range(ND):
-            for n in range(NN):
-                for o in range(3):
+            for x in range(ent_rh.shape[0]):
+                for n in range(NN):
                     v = ent_rh[x, d, n, o]
                     if v == 0.0:
                         continue
@@ -1130,10 +1243,189 @@ def _demography_births(P, R, Y, t, frac, new, pair):
                 R[k, ia] *= 1.0 - frac
                 for g in range((t - ia) % NA + 1):  # the gap is at most the older child's age
                     x = P[k, ia, g]
-                    if x > 0.0:
-                        P[k2, ia, g] += x * frac
-                        P[k, ia, g] = x * (1.0 - frac)
+                    P[k2, ia, g] += x * frac
+                    P[k, ia, g] = x * (1.0 - frac)
     Y[1, row0] += new
+
+
+# -- the whole run, compiled -----------------------------------------------------------------
+_C_ADOPT, _C_SGO, _C_LEAVE, _C_RH = _C["adoptions"], _C["special_guardianship"], _C["care_leavers"], \
+    _C["returned_home"]
+_C_TURNED, _C_AWAY, _C_IN = _C["early_help_turned_away"], _C["moved_away"], _C["moved_in"]
+_C_UASC, _C_BIRTHS = _C["uasc_starts"], _C["births"]
+
+
+@njit(cache=True)
+def _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, risk, elast, eh_factor, eh_places0, capacity, caseload,
+                lac, lac_prow, uasc_in_care, burn, years, target, growth, Kb2, KbRH, Q, sel_w, adv_mean,
+                init_need, move_p, existing_births, uasc_age, dec_sh, uasc_rate, uasc_path, after_rh,
+                FLOWS, CNT, TL, LAC, LACP, PLACES, ENTLOG, UASCLOG):
+    """The monthly loop of :func:`run_aggregate` (``F`` and the pending tables in place).
+
+    ``elast``: the risk-aversion elasticities of referral, section 47 and care entry, then the
+    caseload threshold elasticity. Writes per month the flows, counters, tallies (:func:`_tally`),
+    children in care (in all and by placement row), early help places, care entries by age band
+    and route, and unaccompanied children's arrivals.
+    """
+    T = FLOWS.shape[0]
+    F2 = np.zeros_like(F)
+    OFF = np.zeros_like(F)
+    OFFB = np.zeros_like(F)
+    ENT = np.zeros((N_BANDS, 3, ND, NN, 3))
+    AE = np.zeros((3, ND, NN, 2, NC))
+    AH = np.zeros((NS, NN, ND, NW, NC))
+    keep = np.zeros((NC, NC))
+    teens = np.zeros(NC)
+    band1 = np.zeros(NJ)
+    tl = np.zeros(10)
+    p_old = np.zeros((NC, N_BANDS))
+    p_oth = np.zeros((NC, N_BANDS))
+    CT = np.zeros((NC, CT_WIDTH))
+    offk = np.zeros(4)
+    n_ex = np.zeros(N_REASONS)
+    ent_brd = np.zeros((N_BANDS, 3, ND))
+    ent_rh = np.zeros((HORIZON, ND, NN, 3))
+    HR = HORIZON * N_REASONS
+    shells = 0.0
+    sib = PV[kn.P_SIB_JOIN]
+    for t in range(T):
+        flows = FLOWS[t]
+        cnt = CNT[t]
+        r_idx = risk[t]
+        PV[kn.P_RA_REF] = r_idx ** elast[0]
+        PV[kn.P_RA_S47] = r_idx ** elast[1]
+        PV[kn.P_RA_CARE] = r_idx ** elast[2]
+        over = max(0.0, caseload / capacity - 1.0)
+        PV[kn.P_PRESSURE] = 1.0 / (1.0 + elast[3] * over)
+        months_in = max(t - burn, 0)
+        year_i = min(months_in // 12, years - 1)
+        target_t = target * (1.0 + growth) ** (months_in / 12)
+        # 1. scheduled events: care exits, 18th birthdays, plan reviews
+        n_ex[:] = 0.0
+        for k in range(N_REASONS):
+            for d in range(ND):
+                for pr in range(5):
+                    x = PEND[t, k, d, pr]
+                    n_ex[k] += x
+                    lac_prow[pr] -= x
+                    if pr == 4:
+                        uasc_in_care -= x
+        lac -= n_ex.sum()
+        cnt[_C_ADOPT] += n_ex[AD]
+        cnt[_C_SGO] += n_ex[SG]
+        cnt[_C_LEAVE] += n_ex[T18]
+        cnt[_C_RH] += n_ex[RH]
+        flows[4, 6] += n_ex[AD] + n_ex[SG] + n_ex[T18]
+        _demography_dues(DP, DR, DY, t, keep, teens, band1, PAIR)
+        if t % 12 == 0:  # which children enter care: their ages by composition, once a year
+            _child_bands(DP, DR, DY, t, PAIR, p_old, p_oth)
+            idx_b, sib_b = entrant_bands_by_composition(sel_w, p_old, p_oth)
+            CT = care_tables(sib, idx_b, sib_b)
+        _dues(F, flows, PV, keep)
+        _return_home(F, PEND_RH[t], after_rh, band1)
+        flows[4, 2] += n_ex[RH]
+        # 2. hazards and the front door
+        F2[:] = 0.0
+        OFF[:] = 0.0
+        OFFB[:] = 0.0
+        ENT[:] = 0.0
+        AE[:] = 0.0
+        AH[:] = 0.0
+        offk[:] = 0.0
+        _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE, AH)
+        places = eh_places0 * eh_factor[t]
+        alpha = _ration_early_help(F2, OFF, OFFB, places, tl)
+        flows[0, 1] += offk[0] * alpha
+        flows[2, 1] += offk[2] * alpha
+        flows[2, 0] += offk[2] * (1.0 - alpha)  # step-downs turned away close
+        cnt[_C_TURNED] += offk.sum() * (1.0 - alpha)
+        F, F2 = F2, F
+        # care entries this month: schedule their exits
+        ent_brd[:] = 0.0
+        n_ent = 0.0
+        for b in range(N_BANDS):
+            for r in range(3):
+                for d in range(ND):
+                    for n in range(NN):
+                        for o in range(3):
+                            ent_brd[b, r, d] += ENT[b, r, d, n, o]
+                    ENTLOG[t, b, r] += ent_brd[b, r, d]
+                n_ent += ENTLOG[t, b, r]
+        lac += n_ent
+        for b in range(N_BANDS):
+            prow = BAND_PROW[b]
+            for r in range(3):
+                for d in range(ND):
+                    e = ent_brd[b, r, d]
+                    if e == 0.0:
+                        continue
+                    lac_prow[prow] += e
+                    for i in range(HR):
+                        k = Kb2[year_i, b, r, i]
+                        if k != 0.0:
+                            PEND[t + i // N_REASONS, i % N_REASONS, d, prow] += k * e
+        # returns home: the family's need when the child comes back, by origin
+        ent_rh[:] = 0.0
+        for b in range(N_BANDS):
+            for r in range(3):
+                for x in range(HORIZON):
+                    k = KbRH[year_i, b * 3 + r, x]
+                    if k == 0.0:
+                        continue
+                    for d in range(ND):
+                        for n in range(NN):
+                            for o in range(3):
+                                ent_rh[x, d, n, o] += k * ENT[b, r, d, n, o]
+        _schedule_returns(PEND_RH, t, ent_rh, Q)
+        # 3. families moving: as many move in as move away (``tl``: the families at home now)
+        home_fams = tl[4] + tl[5] + tl[6] + tl[7]
+        n_move = move_p * (home_fams + shells + uasc_in_care)
+        share = min(1.0, n_move / max(home_fams, 1e-9))
+        out0 = flows[0, 6] + flows[1, 6] + flows[2, 6] + flows[3, 6]
+        moved_in = _moves(F, flows, share, init_need)
+        cnt[_C_AWAY] += flows[0, 6] + flows[1, 6] + flows[2, 6] + flows[3, 6] - out0
+        cnt[_C_IN] += moved_in
+        # 4. unaccompanied asylum-seeking children straight into care, leaving at 18
+        lam = uasc_rate * target_t / 10_000 / 12 * uasc_path[year_i]
+        for yi in range(3):
+            for j in range(12):
+                a = (15 + yi) * 12 + j
+                for d in range(ND):
+                    PEND[t + 216 - a, T18, d, 4] += lam * uasc_age[yi] / 12 * dec_sh[d]
+        lac += lam
+        UASCLOG[t] = lam
+        lac_prow[4] += lam
+        uasc_in_care += lam
+        cnt[_C_UASC] += lam
+        flows[5, 4] += lam
+        # 5. births keep the child population on its path
+        # (moves keep the children at home and the families with room: the tally still holds)
+        gap = target_t - (tl[0] + tl[1] + tl[2] + tl[3] + lac)
+        born = max(gap, 0.0)
+        cnt[_C_BIRTHS] += born
+        if born > 0:
+            elig = tl[9]
+            frac = min(1.0, existing_births * born / max(elig, 1e-9))
+            new = born - _births(F, flows, frac)
+            d_elig = 0.0
+            for h in range(1, NH - 1):  # families with room for another child
+                for a in range(NA):
+                    d_elig += DY[h, a]
+            d_frac = min(1.0, existing_births * born / max(d_elig, 1e-9))
+            _demography_births(DP, DR, DY, t, d_frac, born - d_frac * d_elig, PAIR)
+            for n in range(NN):
+                for d in range(ND):
+                    F[0, n, d, 0, W_OLD, 1] += new * init_need[n] * dec_sh[d]
+            flows[5, 0] += new
+        # 6. clocks: months since closure (cap 12); months to the next CP review
+        _clocks(F, tl)
+        # 7. record
+        caseload = tl[2] + tl[3] + lac
+        TL[t] = tl
+        LAC[t] = lac
+        LACP[t] = lac_prow
+        PLACES[t] = places
+    return caseload
 
 
 # -- set-up ----------------------------------------------------------------------------------
@@ -1279,8 +1571,6 @@ def run_aggregate(
         Kb2_y.append(Kb.reshape(N_BANDS, 3, HORIZON * N_REASONS))
         KbRH_y.append(Kb[..., RH].reshape(N_BANDS * 3, HORIZON))
     sel_w = np.asarray(care.selection_weights_by_age, dtype=float)
-    p_old = np.zeros((NC, N_BANDS))  # age bands of the oldest child at home and of the others
-    p_oth = np.zeros((NC, N_BANDS))
 
     # ---- the starting position (model._populate, in expectation)
     target = float(pop.children)
@@ -1384,10 +1674,6 @@ def run_aggregate(
                     "early_help_families": eh_fams0}
 
     # ---- constants of the month
-    keep = np.zeros((NC, NC))
-    teens = np.zeros(NC)
-    band1 = np.zeros(NJ)
-    tl = np.zeros(10)
     init_need = np.asarray(sc.need.initial_need_shares, dtype=float)
     move_p = PV[kn.P_MOVE_P]
     existing_births = PV[kn.P_EXISTING_BIRTH_SHARE]
@@ -1397,141 +1683,48 @@ def run_aggregate(
     ra = sc.risk_aversion
 
     cols = _monthly_columns()
-    rows = np.zeros((T, len(cols)))
     ci = {c: i for i, c in enumerate(cols)}
-    fl_cols = [[ci[f"flow_{a}_{b}"] for b in _FLOW] for a in _FLOW]
-    shells = 0.0
+    FLOWS = np.zeros((T, 7, 7))
+    CNT = np.zeros((T, len(COUNTERS)))
+    TL = np.zeros((T, 10))
+    LAC = np.zeros(T)
+    LACP = np.zeros((T, 5))
+    PLACES = np.zeros(T)
     entries_log = np.zeros((T, N_BANDS, 3))  # care entries (not UASC) by month, age band, route
     uasc_log = np.zeros(T)
-    for t in range(T):
-        flows = np.zeros((7, 7))
-        cnt = np.zeros(len(COUNTERS))
-        r_idx = float(risk[t])
-        PV[kn.P_RA_REF] = r_idx ** ra.referral_elasticity
-        PV[kn.P_RA_S47] = r_idx ** ra.section47_elasticity
-        PV[kn.P_RA_CARE] = r_idx ** ra.care_elasticity
-        over = max(0.0, caseload / capacity - 1.0)
-        PV[kn.P_PRESSURE] = 1.0 / (1.0 + sc.workforce.threshold_elasticity * over)
-        months_in = max(t - burn, 0)
-        year_i = min(months_in // 12, sc.run.years - 1)
-        target_t = target * (1.0 + pop.growth_per_year) ** (months_in / 12)
-        # 1. scheduled events: care exits, 18th birthdays, plan reviews
-        ex = PEND[t]  # reason, decile, prow
-        n_ex = ex.sum(axis=(1, 2))
-        lac -= ex.sum()
-        lac_prow -= ex.sum(axis=(0, 1))
-        uasc_in_care -= ex[:, :, 4].sum()
-        cnt[_C["adoptions"]] += n_ex[AD]
-        cnt[_C["special_guardianship"]] += n_ex[SG]
-        cnt[_C["care_leavers"]] += n_ex[T18]
-        cnt[_C["returned_home"]] += n_ex[RH]
-        flows[4, 6] += n_ex[AD] + n_ex[SG] + n_ex[T18]
-        _demography_dues(DP, DR, DY, t, keep, teens, band1, PAIR)
-        if t % 12 == 0:  # which children enter care: their ages by composition, once a year
-            _child_bands(DP, DR, DY, t, PAIR, p_old, p_oth)
-            CT = care_tables(float(PV[kn.P_SIB_JOIN]), *entrant_bands_by_composition(sel_w, p_old, p_oth))
-        F = _dues(F, flows, PV, keep)
-        _return_home(F, PEND_RH[t], after_rh, band1)
-        flows[4, 2] += ex[RH].sum()
-        # 2. hazards and the front door
-        F2 = np.zeros_like(F)
-        OFF = np.zeros_like(F)
-        OFFB = np.zeros_like(F)
-        ENT = np.zeros((N_BANDS, 3, ND, NN, 3))
-        offk = np.zeros(4)
-        _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens,
-               np.zeros((3, ND, NN, 2, NC)), np.zeros((NS, NN, ND, NW, NC)))
-        places = eh_places0 * eh_factor[t]
-        alpha = _ration_early_help(F2, OFF, OFFB, places)
-        flows[0, 1] += offk[0] * alpha
-        flows[2, 1] += offk[2] * alpha
-        flows[2, 0] += offk[2] * (1.0 - alpha)  # step-downs turned away close
-        cnt[_C["early_help_turned_away"]] += offk.sum() * (1.0 - alpha)
-        F = F2
-        # care entries this month: schedule their exits
-        entries_log[t] = ENT.sum(axis=(3, 4)).sum(axis=2)
-        n_ent = ENT.sum()
-        lac += n_ent
-        ent_prow = np.zeros(5)
-        ent_brd = ENT.sum(axis=(3, 4))  # band, route, decile
-        for prow in range(4):
-            bands = BAND_PROW == prow
-            # (offset * reason, decile)
-            sched = Kb2_y[year_i][bands].reshape(-1, HORIZON * N_REASONS).T @ ent_brd[bands].reshape(-1, ND)
-            PEND[t:t + HORIZON, :, :, prow] += sched.reshape(HORIZON, N_REASONS, ND)
-            ent_prow[prow] += ent_brd[bands].sum()
-        # returns home: the family's need when the child comes back, by origin
-        ent_rh = KbRH_y[year_i].T @ ENT.reshape(N_BANDS * 3, -1)  # (offset, decile*need*origin)
-        _schedule_returns(PEND_RH, t, ent_rh.reshape(HORIZON, ND, NN, 3), Q)
-        lac_prow += ent_prow
-        # 3. families moving: as many move in as move away
-        _tally(F, tl)
-        home_fams = tl[4:8].sum()
-        n_move = move_p * (home_fams + shells + uasc_in_care)
-        share = min(1.0, n_move / max(home_fams, 1e-9))
-        out0 = flows[:4, 6].sum()
-        moved_in = _moves(F, flows, share, init_need)
-        cnt[_C["moved_away"]] += flows[:4, 6].sum() - out0
-        cnt[_C["moved_in"]] += moved_in
-        # 4. unaccompanied asylum-seeking children straight into care, leaving at 18
-        lam = pop.uasc_starts_per_10k * target_t / 10_000 / 12 * uasc_path[year_i]
-        for yi in range(3):
-            for j in range(12):
-                a = (15 + yi) * 12 + j
-                PEND[t + 216 - a, T18, :, 4] += lam * uasc_age[yi] / 12 * dec_sh
-        lac += lam
-        uasc_log[t] = lam
-        lac_prow[4] += lam
-        uasc_in_care += lam
-        cnt[_C["uasc_starts"]] += lam
-        flows[5, 4] += lam
-        # 5. births keep the child population on its path
-        # (moves keep the children at home and the families with room: the tally still holds)
-        gap = target_t - (tl[0:4].sum() + lac)
-        born = max(gap, 0.0)
-        cnt[_C["births"]] += born
-        if born > 0:
-            elig = tl[9]
-            frac = min(1.0, existing_births * born / max(elig, 1e-9))
-            new = born - _births(F, flows, frac)
-            d_elig = DY[1:NH - 1].sum()  # families with room for another child
-            d_frac = min(1.0, existing_births * born / max(d_elig, 1e-9))
-            _demography_births(DP, DR, DY, t, d_frac, born - d_frac * d_elig, PAIR)
-            F[0, :, :, 0, W_OLD, 1] += new * init_need[:, None] * dec_sh[None, :]
-            flows[5, 0] += new
-        # 6. clocks: months since closure (cap 12); months to the next CP review
-        _clocks(F)
-        # 7. record
-        _tally(F, tl)
-        kids = tl[0:4]
-        caseload = kids[2] + kids[3] + lac
-        m = t - burn
-        row = rows[t]
-        row[ci["month"]] = m
-        row[ci["reporting_year"]] = sc.run.start_year + 1 + m // 12 if m >= 0 else -1
-        row[ci["calendar_month"]] = (3 + m) % 12 + 1
-        row[ci["child_population"]] = kids.sum() + lac
-        fams = tl[4:8]
-        row[ci["families"]] = fams.sum()
-        for s_ in State:
-            row[ci[f"children_{s_.name}"]] = lac if s_ == State.LAC else kids[int(s_)]
-            if s_ != State.LAC:
-                row[ci[f"families_{s_.name}"]] = fams[int(s_)]
-        row[ci["unmet_high_need"]] = tl[8]
-        row[ci["hidden_high_need"]] = np.nan
-        row[ci["families_with_child_in_care"]] = np.nan
-        place_stock = lac_prow @ place
-        for pl in Placement:
-            if pl != Placement.NONE:
-                row[ci[f"lac_{pl.name}"]] = place_stock[int(pl)]
-        for i, name in enumerate(COUNTERS):
-            row[ci[name]] = cnt[i]
-        for a_ in range(7):
-            for b_ in range(7):
-                row[fl_cols[a_][b_]] = flows[a_, b_]
-        row[ci["risk_index"]] = r_idx
-        row[ci["early_help_places"]] = places
-        row[ci["caseload_pressure"]] = caseload / capacity
+    elast = np.array([ra.referral_elasticity, ra.section47_elasticity, ra.care_elasticity,
+                      sc.workforce.threshold_elasticity], dtype=float)
+    _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, np.ascontiguousarray(risk, dtype=float), elast,
+                np.ascontiguousarray(eh_factor, dtype=float), float(eh_places0), float(capacity),
+                float(caseload), float(lac), lac_prow, float(uasc_in_care), burn, sc.run.years, target,
+                float(pop.growth_per_year), np.stack(Kb2_y), np.stack(KbRH_y), Q, sel_w, float(adv_mean),
+                init_need, float(move_p), float(existing_births), uasc_age, np.ascontiguousarray(dec_sh),
+                float(pop.uasc_starts_per_10k), np.asarray(uasc_path, dtype=float), after_rh,
+                FLOWS, CNT, TL, LAC, LACP, PLACES, entries_log, uasc_log)
+    # 7. record
+    rows = np.zeros((T, len(cols)))
+    m = np.arange(T) - burn
+    rows[:, ci["month"]] = m
+    rows[:, ci["reporting_year"]] = np.where(m >= 0, sc.run.start_year + 1 + m // 12, -1)
+    rows[:, ci["calendar_month"]] = (3 + m) % 12 + 1
+    rows[:, ci["child_population"]] = TL[:, 0:4].sum(axis=1) + LAC
+    rows[:, ci["families"]] = TL[:, 4:8].sum(axis=1)
+    for s_ in State:
+        rows[:, ci[f"children_{s_.name}"]] = LAC if s_ == State.LAC else TL[:, int(s_)]
+        if s_ != State.LAC:
+            rows[:, ci[f"families_{s_.name}"]] = TL[:, 4 + int(s_)]
+    rows[:, ci["unmet_high_need"]] = TL[:, 8]
+    rows[:, ci["hidden_high_need"]] = np.nan
+    rows[:, ci["families_with_child_in_care"]] = np.nan
+    place_stock = LACP @ place
+    for pl in Placement:
+        if pl != Placement.NONE:
+            rows[:, ci[f"lac_{pl.name}"]] = place_stock[:, int(pl)]
+    rows[:, [ci[name] for name in COUNTERS]] = CNT
+    rows[:, [ci[f"flow_{a}_{b}"] for a in _FLOW for b in _FLOW]] = FLOWS.reshape(T, 49)
+    rows[:, ci["risk_index"]] = risk[:T]
+    rows[:, ci["early_help_places"]] = eh_places0 * np.asarray(eh_factor, dtype=float)[:T]
+    rows[:, ci["caseload_pressure"]] = (TL[:, 2] + TL[:, 3] + LAC) / capacity
     monthly = pd.DataFrame(rows, columns=cols)
     monthly = monthly[monthly["month"] >= 0].reset_index(drop=True)
     monthly = monthly.astype({"month": int, "reporting_year": int, "calendar_month": int})
