@@ -809,7 +809,7 @@ def _ration_early_help(F2, OFF, OFFB, places, tl):
 
     Also counts the families at home then (:func:`_tally`, into ``tl``).
     """
-    offers = OFF.sum()
+    offers = OFF[1].sum()  # offers are of early help
     room = places - F2[1].sum()
     alpha = 1.0 if offers <= 0.0 else min(max(room / offers, 0.0), 1.0)
     tl[:] = 0.0
@@ -820,7 +820,7 @@ def _ration_early_help(F2, OFF, OFFB, places, tl):
                     for w in range(NW):
                         for c in range(NC):
                             x = F2[s, n, d, p, w, c]
-                            o = OFF[s, n, d, p, w, c]
+                            o = OFF[s, n, d, p, w, c] if s == 1 else 0.0
                             ob = OFFB[s, n, d, p, w, c]
                             if o != 0.0 or ob != 0.0:
                                 x += o * alpha + ob * (1.0 - alpha)
@@ -1150,10 +1150,9 @@ def _demography_dues(P, R, Y, t, Q, teens, band1, pair):
                 f = min(1.0, c[a] / m)
                 for g in range(a + 1):
                     x = P[kr, ia, g] * f
-                    if x > 0.0:
-                        P[kr, ia, g] -= x
-                        P[kn, ia, g] += x
-                        c2[a - g] += x
+                    P[kr, ia, g] -= x
+                    P[kn, ia, g] += x
+                    c2[a - g] += x
                 R[kr, ia] -= f * m
                 R[kn, ia] += f * m
             c[:] = c2
@@ -1285,7 +1284,6 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, risk, elast, eh_factor, eh_pla
     n_ex = np.zeros(N_REASONS)
     ent_brd = np.zeros((N_BANDS, 3, ND))
     ent_rh = np.zeros((HORIZON, ND, NN, 3))
-    HR = HORIZON * N_REASONS
     shells = 0.0
     sib = PV[kn.P_SIB_JOIN]
     for t in range(T):
@@ -1326,7 +1324,7 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, risk, elast, eh_factor, eh_pla
         flows[4, 2] += n_ex[RH]
         # 2. hazards and the front door
         F2[:] = 0.0
-        OFF[:] = 0.0
+        OFF[1] = 0.0  # offers are of early help
         OFFB[:] = 0.0
         ENT[:] = 0.0
         AE[:] = 0.0
@@ -1360,10 +1358,13 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, risk, elast, eh_factor, eh_pla
                     if e == 0.0:
                         continue
                     lac_prow[prow] += e
-                    for i in range(HR):
-                        k = Kb2[year_i, b, r, i]
-                        if k != 0.0:
-                            PEND[t + i // N_REASONS, i % N_REASONS, d, prow] += k * e
+                for x in range(HORIZON):
+                    for k in range(N_REASONS):
+                        kv = Kb2[year_i, b, r, x * N_REASONS + k]
+                        if kv == 0.0:
+                            continue
+                        for d in range(ND):
+                            PEND[t + x, k, d, prow] += kv * ent_brd[b, r, d]
         # returns home: the family's need when the child comes back, by origin
         ent_rh[:] = 0.0
         for b in range(N_BANDS):
