@@ -1081,10 +1081,9 @@ def start_demography(shares: np.ndarray, n_fam: float) -> tuple[np.ndarray, ...]
     R = P.sum(axis=2)
     Y = np.zeros((NH, NA))
     Y[1] = V1
+    shift = (np.arange(NA)[:, None] + np.arange(NA)[None, :]) % NA  # younger child: older row + gap
     for h in range(2, NH):
-        last = P[PAIR[h, h - 2]]
-        for g in range(NA):  # the younger child's row is the older's row + gap
-            Y[h] += np.roll(last[:, g], g)
+        Y[h] = np.bincount(shift.ravel(), weights=P[PAIR[h, h - 2]].ravel(), minlength=NA)
     return P, R, Y, V1
 
 
@@ -1456,11 +1455,21 @@ def _need_drift(PV: np.ndarray, dep: np.ndarray, adv_mean: float, state: int = 0
                 P[n, min(3, n + 2)] += p_any * adv / tot * two
                 if rec > 0:
                     P[n, n - 1] += p_any * rec / tot
-        M = np.eye(NN)
-        for x in range(HORIZON):
-            Q[d, x] = M
-            M = M @ P
+        _powers(P, Q[d])
     return Q
+
+
+@njit(cache=True)
+def _powers(P, out):
+    """``out[x] = P ** x`` (matrix powers) for x = 0..len(out)-1."""
+    out[0] = np.eye(P.shape[0])
+    for x in range(1, out.shape[0]):
+        for i in range(P.shape[0]):
+            for j in range(P.shape[0]):
+                v = 0.0
+                for k in range(P.shape[0]):
+                    v += out[x - 1, i, k] * P[k, j]
+                out[x, i, j] = v
 
 
 @dataclass
