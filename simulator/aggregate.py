@@ -856,15 +856,8 @@ def _tally(F, out):
                     for w in range(NW):
                         for c in range(NC):
                             x = F[s, n, d, p, w, c]
-                            if x == 0.0:
-                                continue
-                            h = c % NH
-                            out[s] += x * h
-                            out[4 + s] += x
-                            if s == 0 and n >= 2:
-                                out[8] += x * h
-                            if 1 <= h <= NH - 2:
-                                out[9] += x
+                            if x != 0.0:
+                                _count(out, x, s, n, c)
 
 
 @njit(cache=True)
