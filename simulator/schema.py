@@ -1016,6 +1016,11 @@ class Scenario(Section):
             bad = [v for v in values if v < low]
             if bad:
                 raise ValueError(f"{name} = {bad[0]!r}: must be >= {low:g}")
+        share = self.care.adoption_share_under5
+        top = max(series_values(self.care.adoption_path, run.start_year, run.years))
+        if share * top > 1.0:
+            raise ValueError(f"care.adoption_path = {top:g} with care.adoption_share_under5 = {share:g} "
+                             f"gives an adoption share above 1; allowed: path values up to {1.0 / share:.3g}")
         hubs = lv.community_hubs
         for i, date in enumerate(hubs.opening_dates):
             field = f"levers.community_hubs.opening_dates[{i}]"

@@ -16,6 +16,9 @@ from simulator.cli import main
     ("[population]\nchildren = 5\n", "population.children = 5: Input should be greater than or equal to 100"),
     ("[care]\nsibling_join_probability = 1.5\n", "allowed: >= 0.0 and <= 1.0"),
     ("[run\n", "not valid TOML"),
+    ("[care]\nadoption_path = 3.0\n",
+     "care.adoption_path = 3 with care.adoption_share_under5 = 0.38 gives an adoption share above 1; "
+     "allowed: path values up to 2.63"),
 ])
 def test_bad_scenario_file(tmp_path, capsys, content, expected):
     path = tmp_path / "bad.toml"
