@@ -8,7 +8,8 @@ and the scalar parameters; this module reads them). Heterogeneity is kept as
 groups rather than individuals:
 
 - families at home by service state (universal, early help, CIN, CP) x latent need
-  (0-3) x deprivation decile x earlier involvement (yes/no) x a clock x composition: children
+  (0-3) x deprivation decile x history (no earlier involvement; earlier involvement; earlier
+  involvement and a child in care now, whom the engine never moves away) x a clock x composition: children
   at home (1-6) and the oldest's age band (under 12, 12-17). The clock is, for
   universal/early help/CIN families, the months since the case last closed (re-referral
   within 12 months is likelier) and, for CP families, the months to the next review
@@ -44,11 +45,19 @@ harm). Keeping the oldest's band in the groups keeps the link between a family's
 families leave sooner (without it the aggregate kept 1-2% more high-need, previously known
 families after 10-20 years).
 
+Families with a child in care are followed as the engine's ``migration`` needs them (none of them
+moves away): those with children at home by their history, those with no one at home as a count.
+A family stops having a child in care when the last of the children who came into care together
+leaves (their exits independent draws, as the kernel draws each child's plan).
+
 Approximations (the agent-based model is the reference): within a composition a family's ages are
 independent of its service history; children's ages are uniform over 0-17 for which child enters
 care (and a child entering care leaves the family's band as it was); the care-leaver-parent flag
-is folded into an average multiplier; a child returning home rejoins a family on a child-in-need
-plan. ``tests/test_aggregate.py`` asserts how close the two views are.
+is folded into an average multiplier; a child returning home to brothers and sisters rejoins a
+family on a CIN or CP plan with a child in care, not its own family (whose case may have closed
+meanwhile: the engine returns about a fifth of these children to families in universal services
+or early help); a family's later entries to care do not lengthen its time with a child in care.
+``tests/test_aggregate.py`` asserts how close the two views are.
 
 Example:
     >>> from simulator.aggregate import run_aggregate
@@ -81,7 +90,10 @@ from simulator.states import Placement, State
 kn.guard_dependent_cache(__file__)  # compiled code below reads the kernel's layout constants
 
 # -- group dimensions ------------------------------------------------------------------------
-NS, NN, ND, NP, NW, NH = 4, 4, 10, 2, 13, 7  # state, need, decile, prior, clock, children at home
+NS, NN, ND, NP, NW, NH = 4, 4, 10, 3, 13, 7  # state, need, decile, history, clock, children at home
+# history (p): 0 none, 1 earlier statutory involvement, 2 that and a child in care now (the engine
+# moves no such family away: kernel ``migration``)
+P_LAC = 2
 J_EDGES = (144,)  # bands of the oldest child's age at home (months): under 12, 12-17
 NJ = len(J_EDGES) + 1
 NC = NH * NJ  # family composition: children at home h and the oldest's band j, index j * NH + h
@@ -418,15 +430,16 @@ CT_WIDTH = CT_REST + 1
 
 
 @njit(cache=True, inline="always")
-def _enter_care(AE, AH_u, flows, u, M, s, n, d, c, route, emergency, CT):
+def _enter_care(AE, AH_u, flows, u, M, s, n, d, p, c, route, emergency, CT):
     """Expected entry to care of a group's children (``u`` of each family of the group's ``M``).
 
-    The entries are gathered by route, decile, need, origin and composition (``AE``); the families
+    The entries are gathered by route, decile, need, origin (CP or not, plus 2 for a family that
+    already has a child in care) and composition (``AE``); the families
     with children left at home, by their state, as a share of each clock's families (``AH_u``, then
     ``AH`` by state, need, decile, clock and composition). :func:`_expand_care` spreads them over
     age bands and family sizes once a month.
     """
-    AE[route, d, n, 1 if s == 3 else 0, c] += u * M
+    AE[route, d, n, (1 if s == 3 else 0) + (2 if p == P_LAC else 0), c] += u * M
     flows[s, 4] += u * M * CT[c, CT_KIDS]
     s2 = 2 if emergency and s != 3 else s
     if s2 != s:
@@ -435,22 +448,36 @@ def _enter_care(AE, AH_u, flows, u, M, s, n, d, c, route, emergency, CT):
 
 
 @njit(cache=True)
-def _expand_care(F2, ENT, AE, AH, CT):
+def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
     """Spread the care entries gathered by :func:`_enter_care` (in place).
 
-    Entrants by age band go to ``ENT``; the families left at home, with fewer children, to ``F2``.
+    Entrants by age band go to ``ENT``; the families left at home, with fewer children and a
+    child in care, to ``F2``. ``FAMS[decile]`` counts the families that had no child in care
+    before: ``FAMS[0]`` those with none left at home, ``FAMS[1]`` those with children at home;
+    ``FAMS[2]`` counts families that had a child in care and now have no one at home.
+    ``FK[kind, k]``: the families of ``FAMS[0]`` (kind 0) and ``FAMS[1]`` (1) by children entering.
     """
     for route in range(3):
         for d in range(ND):
             for n in range(NN):
-                for oi in range(2):
+                for oi in range(4):
                     # origin of the family's need path while the child is away: no service (all
                     # children in care), or the service of the siblings still at home
-                    o = 2 if oi == 1 else 1
+                    o = 2 if oi % 2 == 1 else 1
                     for c in range(NC):
                         x = AE[route, d, n, oi, c]
                         if x == 0.0:
                             continue
+                        h = c % NH
+                        emptied = x * CT[c, h]
+                        if oi < 2:
+                            FAMS[0, d] += emptied
+                            FAMS[1, d] += x - emptied
+                            FK[0, h] += emptied
+                            for k in range(1, h):
+                                FK[1, k] += x * CT[c, k]
+                        else:
+                            FAMS[2, d] += emptied
                         for b in range(N_BANDS):
                             ENT[b, route, d, n, 0] += x * CT[c, CT_EMPTY + b]
                             ENT[b, route, d, n, o] += x * CT[c, CT_STAY + b]
@@ -463,7 +490,7 @@ def _expand_care(F2, ENT, AE, AH, CT):
                         if x == 0.0:
                             continue
                         for k in range(1, c % NH):
-                            F2[s, n, d, 1, w, c - k] += x * CT[c, k]
+                            F2[s, n, d, P_LAC, w, c - k] += x * CT[c, k]
 
 
 @njit(cache=True, inline="always")
@@ -479,14 +506,14 @@ def _section47(cf, F2, flows, cnt, AE, AH_u, u, M, s, n, d, p, c, PV, CT, p_em, 
     u_em = u * p_em
     if u_em > 0:
         cnt[5] += u_em * M
-        _enter_care(AE, AH_u, flows, u_em, M, s, n, d, c, 2, True, CT)
+        _enter_care(AE, AH_u, flows, u_em, M, s, n, d, p, c, 2, True, CT)
     u_conf = u * p_conf
     cnt[4] += u_conf * M * h
     plan = PV[kn.P_PLAN_GIVEN_CONF]
     # plan: to CP with the first review due (a family already on a plan keeps its review date)
     if s != 3:
         flows[s, 3] += u_conf * plan * M * h
-        F2[3, n, d, 1, int(PV[kn.P_CP_FIRST_REVIEW]), c] += u_conf * plan * M
+        F2[3, n, d, max(p, 1), int(PV[kn.P_CP_FIRST_REVIEW]), c] += u_conf * plan * M
     else:
         cf[0] += u_conf * plan
     # conference without a plan: continue as CIN (unless already CP)
@@ -508,7 +535,7 @@ def _section47(cf, F2, flows, cnt, AE, AH_u, u, M, s, n, d, p, c, PV, CT, p_em, 
 
 
 @njit(cache=True)
-def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE, AH):
+def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE, AH, FAMS, FK):
     """Hazards and the front door for every group (into ``F2``); early help offers held apart.
 
     The month is linear in the groups' families, and a group's outcomes depend on its clock only
@@ -548,7 +575,7 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
             n_dn = n - 1 if n > 0 else NN - 1
             for d in range(10):
                 dep = PV[kn.V_DEP + d]
-                for p in range(2):
+                for p in range(NP):
                     for c in range(NC):
                         h = c % NH
                         if h == 0:
@@ -567,13 +594,13 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
                             for e in range(7):
                                 rt[e] = PV[base + (s * 4 + n) * 7 + e]
                             adv = rt[0] * adv_mean
-                            if p == 1:
+                            if p >= 1:
                                 adv *= PV[kn.P_PRIOR_ADV]
                             rt[0] = (adv + PV[kn.P_CH_RATE] * teens[c]) * dep if n < 3 else 0.0
                             ref = PV[kn.P_RA_REF]
                             if r == 1:
                                 ref *= PV[kn.P_REREF_MULT]
-                            if p == 1:
+                            if p >= 1:
                                 ref *= PV[kn.P_PRIOR_REF]
                             rt[2] *= ref
                             rt[5] *= PV[kn.P_RA_S47]
@@ -619,7 +646,7 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
                                 if s <= 2:
                                     cf[4] += uc
                                 else:  # from a plan: months since closure are none recent
-                                    F2[2, n, d, 1, W_OLD, c] += uc * M
+                                    F2[2, n, d, max(p, 1), W_OLD, c] += uc * M
                                 ue = ua * p_eh * sc
                                 if s == 0:
                                     a_off += ue
@@ -657,10 +684,11 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
                             # a child enters care
                             u = rt[6]
                             if u > 0:
-                                _enter_care(AE, ah, flows, u * s20, M, s, n, d, c, 0, False, CT)
-                                _enter_care(AE, ah, flows, u * (1.0 - s20), M, s, n, d, c, 1, False, CT)
+                                _enter_care(AE, ah, flows, u * s20, M, s, n, d, p, c, 0, False, CT)
+                                _enter_care(AE, ah, flows, u * (1.0 - s20), M, s, n, d, p, c, 1, False, CT)
                             # the shares that keep the clock, applied to each clock's families
                             c0, c1, c2, c3, c4 = cf[0], cf[1], cf[2], cf[3], cf[4]
+                            pk = max(p, 1)
                             o0, os_, h_s, h_2 = offb[0], offb[s], ah[s], ah[2]
                             for w in range(w_lo, w_hi):
                                 x = F[s, n, d, p, w, c]
@@ -673,7 +701,7 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
                                 if c3 != 0.0:
                                     F2[s, n_dn, d, p, w, c] += x * c3
                                 if c4 != 0.0:
-                                    F2[2, n, d, 1, w, c] += x * c4
+                                    F2[2, n, d, pk, w, c] += x * c4
                                 if a_off != 0.0:
                                     OFF[1, n, d, p, w, c] += x * a_off
                                 if s == 0:
@@ -688,15 +716,16 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
                                     AH[s, n, d, w, c] += x * h_s
                                 if s != 2 and h_2 != 0.0:
                                     AH[2, n, d, w, c] += x * h_2
-    _expand_care(F2, ENT, AE, AH, CT)
+    _expand_care(F2, ENT, AE, AH, CT, FAMS, FK)
 
 
 @njit(cache=True)
-def _dues(F, flows, PV, Q):
+def _dues(F, flows, PV, Q, gone):
     """Birthdays (``Q[c, c']``: a family of composition c becomes c') and plan reviews (in place).
 
     Compositions (children at home, the oldest's band) change as the oldest turns 12 or 18;
-    a family whose last child at home turns 18 leaves (``c'`` with no children).
+    a family whose last child at home turns 18 leaves (``c'`` with no children); ``gone[decile]``
+    counts those of them with a child in care.
     """
     out = F
     to = np.zeros((NC, NC), np.int64)  # the compositions a family can become this month
@@ -711,8 +740,8 @@ def _dues(F, flows, PV, Q):
         kids_out = 0.0
         for n in range(4):
             for d in range(10):
-                for p in range(2):
-                    for w in range(13):
+                for p in range(NP):
+                    for w in range(NW):
                         any_mass = False
                         for c in range(NC):
                             row[c] = F[s, n, d, p, w, c]
@@ -731,8 +760,10 @@ def _dues(F, flows, PV, Q):
                                 m = mass * Q[c, c2]
                                 h2 = c2 % NH
                                 kids_out += m * (h - h2)
-                                if h2 == 0:
-                                    continue  # the family leaves (or stays only for a child in care)
+                                if h2 == 0:  # the family leaves (or stays only for a child in care)
+                                    if p == P_LAC:
+                                        gone[d] += m
+                                    continue
                                 out[s, n, d, p, w, c2] += m
         flows[s, 6] += kids_out
     # protection plans reviewed this month
@@ -741,7 +772,7 @@ def _dues(F, flows, PV, Q):
         pe = PV[kn.V_CP_END + n]
         st = PV[kn.P_CP_STEPDOWN]
         for d in range(10):
-            for p in range(2):
+            for p in range(NP):
                 for c in range(NC):
                     h = c % NH
                     m = out[3, n, d, p, 0, c]
@@ -757,13 +788,15 @@ def _dues(F, flows, PV, Q):
 
 
 @njit(cache=True)
-def _return_home(F, back, after_rh, band1):
+def _return_home(F, back, after_rh, band1, flows):
     """Children returning home (``back[decile, need, origin]``) rejoin their families (in place).
 
     A child whose brothers and sisters all went into care (origin 0) comes back to a
     family with no one else at home: it opens as CIN (kernel ``care_exit``), its age band as
-    a one-child family's (``band1``). Otherwise (origin 1 CIN, 2 CP) the child joins a family
-    with children at home in that state, one more child at home, its need raised to at least
+    a one-child family's (``band1``); the kernel books it from care to universal services, then
+    to CIN. Otherwise (origin 1, 2: siblings at home) the child joins a family on a CIN or CP
+    plan with children at home and a child in care (history ``P_LAC``; failing those, any on
+    a plan with earlier involvement), one more child at home, its need raised to at least
     ``after_rh``.
     """
     for d in range(ND):
@@ -773,34 +806,99 @@ def _return_home(F, back, after_rh, band1):
                 continue
             for j in range(NJ):
                 F[2, max(n, after_rh), d, 1, W_OLD, j * NH + 1] += x * band1[j]
-    for o in range(1, 3):
-        s = 2 if o == 1 else 3
-        for d in range(ND):
-            kids = 0.0
-            for n in range(NN):
-                kids += back[d, n, o]
-            if kids <= 0.0:
-                continue
+            flows[4, 0] += x
+            flows[0, 2] += x
+    for d in range(ND):
+        kids = 0.0
+        for n in range(NN):
+            kids += back[d, n, 1] + back[d, n, 2]
+        if kids <= 0.0:
+            continue
+        for p in range(P_LAC, 0, -1):
             total = 0.0
+            for s in range(2, NS):
+                for n in range(NN):
+                    for w in range(NW):
+                        for c in range(NC):
+                            if 1 <= c % NH <= NH - 2:
+                                total += F[s, n, d, p, w, c]
+            if total <= 0.0:
+                continue
+            frac = min(1.0, kids / total)
+            for s in range(2, NS):
+                for n in range(NN - 1, -1, -1):  # downwards: a family moved is not moved again
+                    n2 = max(n, after_rh)
+                    for w in range(NW):
+                        for c in range(NC - 1, -1, -1):
+                            if 1 <= c % NH <= NH - 2:
+                                m = F[s, n, d, p, w, c] * frac
+                                F[s, n, d, p, w, c] -= m
+                                F[s, n2, d, p, w, c + 1] += m
+                                flows[4, s] += m
+            kids -= frac * total
+            if kids <= 0.0:
+                break
+        if kids > 0.0:
+            F[2, after_rh, d, 1, W_OLD, 1] += kids
+            flows[4, 2] += kids
+
+
+@njit(cache=True)
+def max_of_k(pmf, wk, out):
+    """``out[x]``: P(the last of k children leaves at offset x), k weighted by ``wk[k]``.
+
+    The children's exits are independent draws from ``pmf`` (normalised here), as the
+    kernel draws each child's plan at entry. ``out`` is all zeros when nothing entered.
+    """
+    out[:] = 0.0
+    tot = 0.0
+    for x in range(pmf.shape[0]):
+        tot += pmf[x]
+    wt = 0.0
+    for k in range(wk.shape[0]):
+        wt += wk[k]
+    if tot <= 0.0 or wt <= 0.0:
+        return
+    cdf = 0.0
+    for x in range(pmf.shape[0]):
+        prev = cdf
+        cdf = min(1.0, cdf + pmf[x] / tot)
+        for k in range(1, wk.shape[0]):
+            if wk[k] > 0.0:
+                out[x] += wk[k] / wt * (cdf ** k - prev ** k)
+
+
+@njit(cache=True)
+def _clear_flags(F, due, shells):
+    """Families whose child has left care no longer have one (in place).
+
+    ``due[0, decile]``: families that had no one left at home when the child entered care,
+    taken from ``shells[0]``; ``due[1, decile]``: families that had children at home then, taken
+    from those at home now (history ``P_LAC``, which move to history 1) and from ``shells[1]``,
+    such families with no one at home now, in the same share.
+    """
+    for d in range(ND):
+        if due[0, d] > 0.0 and shells[0, d] > 0.0:
+            shells[0, d] *= 1.0 - min(1.0, due[0, d] / shells[0, d])
+        if due[1, d] <= 0.0:
+            continue
+        total = shells[1, d]
+        for s in range(NS):
             for n in range(NN):
                 for w in range(NW):
                     for c in range(NC):
-                        if 1 <= c % NH <= NH - 2:
-                            total += F[s, n, d, 1, w, c]
-            if total <= 0.0:
-                F[2, after_rh, d, 1, W_OLD, 1] += kids
-                continue
-            frac = min(1.0, kids / total)
-            for n in range(NN - 1, -1, -1):  # downwards: a family moved is not moved again
-                n2 = max(n, after_rh)
+                        total += F[s, n, d, P_LAC, w, c]
+        if total <= 0.0:
+            continue
+        q = min(1.0, due[1, d] / total)
+        shells[1, d] *= 1.0 - q
+        for s in range(NS):
+            for n in range(NN):
                 for w in range(NW):
-                    for c in range(NC - 1, -1, -1):
-                        if 1 <= c % NH <= NH - 2:
-                            m = F[s, n, d, 1, w, c] * frac
-                            F[s, n, d, 1, w, c] -= m
-                            F[s, n2, d, 1, w, c + 1] += m
-            if kids > total:
-                F[2, after_rh, d, 1, W_OLD, 1] += kids - total
+                    for c in range(NC):
+                        m = F[s, n, d, P_LAC, w, c] * q
+                        F[s, n, d, P_LAC, w, c] -= m
+                        F[s, n, d, 1, w, c] += m
 
 
 @njit(cache=True)
@@ -861,11 +959,18 @@ def _tally(F, out):
 
 
 @njit(cache=True)
-def _moves(F, flows, share, init_need):
-    """A share of families move away; as many like them move in (in place). Returns children in."""
+def _moves(F, flows, n_move, init_need, tl):
+    """``n_move`` families move away; as many like them move in (in place). Returns children in.
+
+    Kernel ``migration``: the movers are drawn from families with children at home and no
+    child in care (history ``P_LAC`` stays); the arrivals copy the decile and the children of a
+    family drawn from all those with children at home. The tally ``tl`` (:func:`_count`) is kept
+    up to date. Returns ``(children in, families with a child in care at home)``.
+    """
     by_dc = np.zeros((ND, NC))
+    free = 0.0
+    held = 0.0
     for s in range(NS):
-        kids_out = 0.0
         for n in range(NN):
             for d in range(ND):
                 for p in range(NP):
@@ -874,22 +979,40 @@ def _moves(F, flows, share, init_need):
                             x = F[s, n, d, p, w, c]
                             if x == 0.0:
                                 continue
+                            by_dc[d, c] += x
+                            if p == P_LAC:
+                                held += x
+                            else:
+                                free += x
+    share = min(1.0, n_move / max(free, 1e-9))
+    for s in range(NS):
+        kids_out = 0.0
+        for n in range(NN):
+            for d in range(ND):
+                for p in range(P_LAC):
+                    for w in range(NW):
+                        for c in range(NC):
+                            x = F[s, n, d, p, w, c]
+                            if x == 0.0:
+                                continue
                             out = x * share
-                            by_dc[d, c] += out
                             kids_out += out * (c % NH)
                             F[s, n, d, p, w, c] = x - out
+                            _count(tl, -out, s, n, c)
         flows[s, 6] += kids_out
+    scale = share * free / max(free + held, 1e-9)  # arrivals: as many families as left
     moved_in = 0.0
     for d in range(ND):
         for c in range(NC):
-            x = by_dc[d, c]
+            x = by_dc[d, c] * scale
             if x == 0.0:
                 continue
             for n in range(NN):
                 F[0, n, d, 0, W_OLD, c] += init_need[n] * x
+                _count(tl, init_need[n] * x, 0, n, c)
             moved_in += x * (c % NH)
     flows[5, 0] += moved_in
-    return moved_in
+    return moved_in, held
 
 
 @njit(cache=True)
@@ -1247,11 +1370,18 @@ _C_UASC, _C_BIRTHS = _C["uasc_starts"], _C["births"]
 
 
 @njit(cache=True)
-def _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, risk, elast, eh_factor, eh_places0, capacity, caseload,
+def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, risk, elast, eh_factor, eh_places0, capacity, caseload,
                 lac, lac_prow, uasc_in_care, burn, years, target, growth, Kb2, KbRH, Q, sel_w, adv_mean,
                 init_need, move_p, existing_births, uasc_age, dec_sh, uasc_rate, uasc_path, after_rh,
-                FLOWS, CNT, TL, LAC, LACP, PLACES, ENTLOG, UASCLOG):
+                FLOWS, CNT, TL, LAC, LACP, PLACES, ENTLOG, UASCLOG, WITH_LAC):
     """The monthly loop of :func:`run_aggregate` (``F`` and the pending tables in place).
+
+    Families with a child in care are followed for kernel ``migration`` (none of them moves):
+    those with no one left at home (``shells[kind, decile]``; not in ``F``) and those with children
+    at home (history ``P_LAC`` in ``F``). ``LOUT[month, kind, decile]``: such families due to have
+    no child in care, each family when the last of the children who came into care together
+    leaves (later entries of its other children are not followed), by kind: no one left at home
+    then (0) or some (1; ``shells[1]`` holds those of them with no one at home now).
 
     ``elast``: the risk-aversion elasticities of referral, section 47 and care entry, then the
     caseload threshold elasticity. Writes per month the flows, counters, tallies (:func:`_tally`),
@@ -1263,7 +1393,7 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, risk, elast, eh_factor, eh_pla
     OFF = np.zeros_like(F)
     OFFB = np.zeros_like(F)
     ENT = np.zeros((N_BANDS, 3, ND, NN, 3))
-    AE = np.zeros((3, ND, NN, 2, NC))
+    AE = np.zeros((3, ND, NN, 4, NC))
     AH = np.zeros((NS, NN, ND, NW, NC))
     keep = np.zeros((NC, NC))
     teens = np.zeros(NC)
@@ -1276,7 +1406,12 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, risk, elast, eh_factor, eh_pla
     n_ex = np.zeros(N_REASONS)
     ent_brd = np.zeros((N_BANDS, 3, ND))
     ent_rh = np.zeros((HORIZON, ND, NN, 3))
-    shells = 0.0
+    FAMS = np.zeros((3, ND))
+    ent_c = np.zeros((N_BANDS, 3, ND, 2))
+    FK = np.zeros((2, NH))
+    mix = np.zeros((2, HORIZON))
+    g = np.zeros(HORIZON)
+    gone = np.zeros(ND)
     sib = PV[kn.P_SIB_JOIN]
     for t in range(T):
         flows = FLOWS[t]
@@ -1311,9 +1446,12 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, risk, elast, eh_factor, eh_pla
             _child_bands(DP, DR, DY, t, PAIR, p_old, p_oth)
             idx_b, sib_b = entrant_bands_by_composition(sel_w, p_old, p_oth)
             CT = care_tables(sib, idx_b, sib_b)
-        _dues(F, flows, PV, keep)
-        _return_home(F, PEND_RH[t], after_rh, band1)
-        flows[4, 2] += n_ex[RH]
+        gone[:] = 0.0
+        _dues(F, flows, PV, keep, gone)
+        for d in range(ND):  # families with a child in care whose last child at home turned 18
+            shells[1, d] += gone[d]
+        _return_home(F, PEND_RH[t], after_rh, band1, flows)
+        _clear_flags(F, LOUT[t], shells)
         # 2. hazards and the front door
         F2[:] = 0.0
         OFF[1] = 0.0  # offers are of early help
@@ -1322,7 +1460,9 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, risk, elast, eh_factor, eh_pla
         AE[:] = 0.0
         AH[:] = 0.0
         offk[:] = 0.0
-        _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE, AH)
+        FAMS[:] = 0.0
+        FK[:] = 0.0
+        _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE, AH, FAMS, FK)
         places = eh_places0 * eh_factor[t]
         alpha = _ration_early_help(F2, OFF, OFFB, places, tl)
         flows[0, 1] += offk[0] * alpha
@@ -1332,16 +1472,22 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, risk, elast, eh_factor, eh_pla
         F, F2 = F2, F
         # care entries this month: schedule their exits
         ent_brd[:] = 0.0
+        ent_c[:] = 0.0
+        mix[:] = 0.0
         n_ent = 0.0
         for b in range(N_BANDS):
             for r in range(3):
                 for d in range(ND):
                     for n in range(NN):
-                        for o in range(3):
-                            ent_brd[b, r, d] += ENT[b, r, d, n, o]
+                        ent_c[b, r, d, 0] += ENT[b, r, d, n, 0]
+                        ent_c[b, r, d, 1] += ENT[b, r, d, n, 1] + ENT[b, r, d, n, 2]
+                    ent_brd[b, r, d] = ent_c[b, r, d, 0] + ent_c[b, r, d, 1]
                     ENTLOG[t, b, r] += ent_brd[b, r, d]
                 n_ent += ENTLOG[t, b, r]
         lac += n_ent
+        for d in range(ND):
+            shells[0, d] += FAMS[0, d]
+            shells[1, d] += FAMS[2, d]
         for b in range(N_BANDS):
             prow = BAND_PROW[b]
             for r in range(3):
@@ -1351,12 +1497,28 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, risk, elast, eh_factor, eh_pla
                         continue
                     lac_prow[prow] += e
                 for x in range(HORIZON):
+                    k_all = 0.0
                     for k in range(N_REASONS):
                         kv = Kb2[year_i, b, r, x * N_REASONS + k]
                         if kv == 0.0:
                             continue
+                        k_all += kv
                         for d in range(ND):
                             PEND[t + x, k, d, prow] += kv * ent_brd[b, r, d]
+                    if k_all == 0.0:
+                        continue
+                    for i in range(2):
+                        for d in range(ND):
+                            mix[i, x] += k_all * ent_c[b, r, d, i]
+        # new families with a child in care: no child in care once the last of those who
+        # entered together has left (each child's exit drawn from the month's mix of entrants)
+        for i in range(2):
+            max_of_k(mix[i], FK[i], g)
+            for x in range(HORIZON):
+                if g[x] == 0.0:
+                    continue
+                for d in range(ND):
+                    LOUT[t + x, i, d] += g[x] * FAMS[i, d]
         # returns home: the family's need when the child comes back, by origin
         ent_rh[:] = 0.0
         for b in range(N_BANDS):
@@ -1372,10 +1534,9 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, risk, elast, eh_factor, eh_pla
         _schedule_returns(PEND_RH, t, ent_rh, Q)
         # 3. families moving: as many move in as move away (``tl``: the families at home now)
         home_fams = tl[4] + tl[5] + tl[6] + tl[7]
-        n_move = move_p * (home_fams + shells + uasc_in_care)
-        share = min(1.0, n_move / max(home_fams, 1e-9))
+        n_move = move_p * (home_fams + shells.sum() + uasc_in_care)
         out0 = flows[0, 6] + flows[1, 6] + flows[2, 6] + flows[3, 6]
-        moved_in = _moves(F, flows, share, init_need)
+        moved_in, held = _moves(F, flows, n_move, init_need, tl)
         cnt[_C_AWAY] += flows[0, 6] + flows[1, 6] + flows[2, 6] + flows[3, 6] - out0
         cnt[_C_IN] += moved_in
         # 4. unaccompanied asylum-seeking children straight into care, leaving at 18
@@ -1392,7 +1553,7 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, risk, elast, eh_factor, eh_pla
         cnt[_C_UASC] += lam
         flows[5, 4] += lam
         # 5. births keep the child population on its path
-        # (moves keep the children at home and the families with room: the tally still holds)
+        # (the tally ``tl`` was kept up to date by the moves)
         gap = target_t - (tl[0] + tl[1] + tl[2] + tl[3] + lac)
         born = max(gap, 0.0)
         cnt[_C_BIRTHS] += born
@@ -1416,6 +1577,7 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, risk, elast, eh_factor, eh_pla
         caseload = tl[2] + tl[3] + lac
         TL[t] = tl
         LAC[t] = lac
+        WITH_LAC[t] = held + shells.sum() + uasc_in_care
         LACP[t] = lac_prow
         PLACES[t] = places
     return caseload
@@ -1630,17 +1792,22 @@ def run_aggregate(
     kids_nd = (F * sizes).sum(axis=(0, 3, 4, 5))  # by need, decile
     # binomial thinning of each family's children; emptied families leave the home stocks
     F0 = np.zeros_like(F)
+    held_d = np.zeros((2, ND))  # families with a child in care: none left at home (0), some (1)
+    held_kids = np.zeros((2, ND))  # ... and their children in care (returns home: see below)
+    held_k = np.zeros((2, NH))  # ... by their children in care
     for c in range(NC):
         h = HSZ[c]
         for j in range(h + 1):
             pj = np.array([math.comb(h, j) * q**j * (1 - q) ** (h - j) for q in q_need])  # by need
             moved = F[..., c] * pj[None, :, None, None, None]
-            if h == j:
-                continue
-            if j > 0:  # a child admitted marks the family as known
-                F0[:, :, :, 1, :, c - j] += moved.sum(axis=3)
-            else:
+            if j == 0:
                 F0[..., c] += moved
+                continue
+            held_d[0 if h == j else 1] += moved.sum(axis=(0, 1, 3, 4))
+            held_kids[0 if h == j else 1] += j * moved.sum(axis=(0, 1, 3, 4))
+            held_k[0 if h == j else 1, j] += moved.sum()
+            if h > j:  # a child admitted marks the family as known, with a child in care
+                F0[:, :, :, P_LAC, :, c - j] += moved.sum(axis=3)
     F = F0
     # the care stock at the start: remaining time of each child's (virtual) episode
     route_sh = np.asarray(care.route_shares, dtype=float)
@@ -1650,10 +1817,21 @@ def run_aggregate(
     adv_mean = 1.0 + pop.care_leaver_parent_share * (sc.need.care_leaver_parent_multiplier - 1.0)
     Q = np.stack([_need_drift(PV, sv.dep_mult, adv_mean, st) for st in (0, 2, 3)])
     PEND_RH = np.zeros((T + HORIZON + 2, ND, NN, 3))  # returns home: month, decile, family need, origin
+    start_mix = np.zeros(HORIZON)  # the starting stock's exits, any child
+    LOUT = np.zeros((T + HORIZON + 2, 2, ND))  # families whose child in care is due to leave (see _run_months)
     for b in range(N_BANDS):
         sched = np.einsum("r,rxk->xk", route_sh, Rb[b])  # offset, reason
         PEND[:HORIZON, :, :, BAND_PROW[b]] += sched[:, :, None] * lac_bd[b][None, None, :]
-        PEND_RH[:HORIZON, :, :, 0] += np.einsum("x,nd,dxnm->xdm", sched[:, RH], lac_bdn[b], Q[0])
+        # each family's children in care leave with one of them, taken from the stock's bands
+        start_mix += sched.sum(axis=1) * lac_bd[b].sum()
+        rh = np.einsum("x,nd,dxnm->xdm", sched[:, RH], lac_bdn[b], Q[0])
+        away = held_kids[0] / np.maximum(held_kids.sum(axis=0), 1e-300)  # by decile: no one at home
+        PEND_RH[:HORIZON, :, :, 0] += rh * away[None, :, None]
+        PEND_RH[:HORIZON, :, :, 1] += rh * (1.0 - away)[None, :, None]
+    g = np.zeros(HORIZON)
+    for i in range(2):  # each family's children in care at the start leave independently
+        max_of_k(start_mix, held_k[i], g)
+        LOUT[:HORIZON, i] += g[:, None] * held_d[i][None, :]
     # UASC in care at the start: aged 15y0m-17y11m, leaving at 18
     ages = 180 + np.arange(36)
     for a in ages:
@@ -1695,15 +1873,16 @@ def run_aggregate(
     PLACES = np.zeros(T)
     entries_log = np.zeros((T, N_BANDS, 3))  # care entries (not UASC) by month, age band, route
     uasc_log = np.zeros(T)
+    with_lac = np.zeros(T)
     elast = np.array([ra.referral_elasticity, ra.section47_elasticity, ra.care_elasticity,
                       sc.workforce.threshold_elasticity], dtype=float)
-    _run_months(F, DP, DR, DY, PEND, PEND_RH, PV, np.ascontiguousarray(risk, dtype=float), elast,
+    _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, np.stack([held_d[0], np.zeros(ND)]), PV, np.ascontiguousarray(risk, dtype=float), elast,
                 np.ascontiguousarray(eh_factor, dtype=float), float(eh_places0), float(capacity),
                 float(caseload), float(lac), lac_prow, float(uasc_in_care), burn, sc.run.years, target,
                 float(pop.growth_per_year), np.stack(Kb2_y), np.stack(KbRH_y), Q, sel_w, float(adv_mean),
                 init_need, float(move_p), float(existing_births), uasc_age, np.ascontiguousarray(dec_sh),
                 float(pop.uasc_starts_per_10k), np.asarray(uasc_path, dtype=float), after_rh,
-                FLOWS, CNT, TL, LAC, LACP, PLACES, entries_log, uasc_log)
+                FLOWS, CNT, TL, LAC, LACP, PLACES, entries_log, uasc_log, with_lac)
     # 7. record
     rows = np.zeros((T, len(cols)))
     m = np.arange(T) - burn
@@ -1718,7 +1897,7 @@ def run_aggregate(
             rows[:, ci[f"families_{s_.name}"]] = TL[:, 4 + int(s_)]
     rows[:, ci["unmet_high_need"]] = TL[:, 8]
     rows[:, ci["hidden_high_need"]] = np.nan
-    rows[:, ci["families_with_child_in_care"]] = np.nan
+    rows[:, ci["families_with_child_in_care"]] = with_lac
     place_stock = LACP @ place
     for pl in Placement:
         if pl != Placement.NONE:

@@ -231,13 +231,21 @@ def aggregate_vs_agent(
 
     sc = with_overrides(scenario or Scenario(), {"population": {"children": children},
                                                  "run": {"years": years, "record_episodes": False}})
-    cols = ["early_help_31_march", "cin_plans_31_march", "cp_31_march", "lac_31_march"]
-    agg = run_aggregate(sc).annual.set_index("year")[cols]
+    cols = ["early_help_31_march", "cin_plans_31_march", "cp_31_march", "lac_31_march",
+            "families_with_child_in_care"]
+
+    def at_31_march(res) -> pd.DataFrame:
+        annual = res.annual.set_index("year")
+        march = res.monthly[res.monthly["calendar_month"] == 3].set_index("reporting_year")
+        annual["families_with_child_in_care"] = march["families_with_child_in_care"]
+        return annual[cols]
+
+    agg = at_31_march(run_aggregate(sc))
     runs = []
     for seed in seeds:
         m = CSCModel(sc, seed=seed)
         m.run()
-        runs.append(m.results().annual.set_index("year")[cols])
+        runs.append(at_31_march(m.results()))
     stack = np.stack([r.to_numpy() for r in runs])
     mean = pd.DataFrame(stack.mean(axis=0), index=agg.index, columns=cols)
     se = pd.DataFrame(stack.std(axis=0, ddof=1) / np.sqrt(len(runs)), index=agg.index, columns=cols)
