@@ -55,8 +55,8 @@ independent of its service history; children's ages are uniform over 0-17 for wh
 care (and a child entering care leaves the family's band as it was); the care-leaver-parent flag
 is folded into an average multiplier; a child returning home to brothers and sisters rejoins a
 family on a CIN or CP plan with a child in care, not its own family (whose case may have closed
-meanwhile: the engine returns about a fifth of these children to families in universal services
-or early help); a family's later entries to care do not lengthen its time with a child in care.
+meanwhile, when the engine reopens it as CIN); a family's later entries to care do not lengthen
+its time with a child in care.
 ``tests/test_aggregate.py`` asserts how close the two views are.
 
 Example:
