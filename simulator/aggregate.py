@@ -535,7 +535,7 @@ def _section47(cf, F2, flows, cnt, AE, AH_u, u, M, s, n, d, p, c, PV, CT, p_em, 
 
 
 @njit(cache=True)
-def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE, AH, FAMS, FK):
+def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE, AH, FAMS, FK):
     """Hazards and the front door for every group (into ``F2``); early help offers held apart.
 
     The month is linear in the groups' families, and a group's outcomes depend on its clock only
@@ -545,6 +545,15 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
     up, two up, one down, and on a CIN plan with earlier involvement) applied to each clock's
     families, the others (closures, new plans, care entries, counts) to all the group's families
     at once.
+
+    Early help offers wait for the month's places (:func:`_ration_early_help`), kept as shares of
+    each group's families rather than spread over its clocks here: ``OFR[0, s, n, d, p, r, c]``
+    offered early help (taken up: early help, same clock), ``OFR[1, ...]`` the same offers turned
+    away (the family stays as it is; a universal family's offer from the front door likewise), by
+    recency ``r`` as above (CP: all clocks in ``r`` 0). Offers made to whole groups:
+    ``OFX[0, n, d, p, c]`` CP families offered early help (clock: none recent), ``OFX[1, ...]``
+    CIN closures stepping down to early help, universal if turned away (clock 0).
+    Returns the families offered early help.
     """
     base = kn.V_BASE
     two = PV[kn.P_TWO_LEVEL]
@@ -555,6 +564,7 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
     cf = np.zeros(5)  # shares that keep the clock: see above
     offb = np.zeros(NS)
     ah = np.zeros(NS)
+    offers = 0.0
     for s in range(4):
         for n in range(4):
             # front door outcomes by need (kernel ``front_door``)
@@ -590,6 +600,8 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
                                 if x > 0.0:
                                     M += x
                             if M <= 0.0:
+                                OFR[0, s, n, d, p, r, c] = 0.0
+                                OFR[1, s, n, d, p, r, c] = 0.0
                                 continue
                             for e in range(7):
                                 rt[e] = PV[base + (s * 4 + n) * 7 + e]
@@ -661,7 +673,8 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
                                 if s <= 2:
                                     a_off += u
                                 else:
-                                    OFF[1, n, d, p, W_OLD, c] += u * M
+                                    OFX[0, n, d, p, c] += u * M
+                                    offers += u * M
                                 offb[s] += u
                                 offk[s] += u * M * h
                             # case closes
@@ -672,7 +685,7 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
                                     F2[0, n, d, p, 0, c] += u * M
                                 elif s == 2:
                                     a_off += u * st_cin
-                                    OFFB[0, n, d, p, 0, c] += u * st_cin * M
+                                    OFX[1, n, d, p, c] += u * st_cin * M
                                     offk[2] += u * st_cin * M * h
                                     flows[2, 0] += u * (1.0 - st_cin) * M * h
                                     F2[0, n, d, p, 0, c] += u * (1.0 - st_cin) * M
@@ -686,10 +699,13 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
                             if u > 0:
                                 _enter_care(AE, ah, flows, u * s20, M, s, n, d, p, c, 0, False, CT)
                                 _enter_care(AE, ah, flows, u * (1.0 - s20), M, s, n, d, p, c, 1, False, CT)
+                            OFR[0, s, n, d, p, r, c] = a_off
+                            OFR[1, s, n, d, p, r, c] = offb[s]  # a family keeps its state (offb[0]: s 0 only)
+                            offers += a_off * M
                             # the shares that keep the clock, applied to each clock's families
                             c0, c1, c2, c3, c4 = cf[0], cf[1], cf[2], cf[3], cf[4]
                             pk = max(p, 1)
-                            o0, os_, h_s, h_2 = offb[0], offb[s], ah[s], ah[2]
+                            h_s, h_2 = ah[s], ah[2]
                             for w in range(w_lo, w_hi):
                                 x = F[s, n, d, p, w, c]
                                 if x <= 0.0:
@@ -702,21 +718,12 @@ def _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE,
                                     F2[s, n_dn, d, p, w, c] += x * c3
                                 if c4 != 0.0:
                                     F2[2, n, d, pk, w, c] += x * c4
-                                if a_off != 0.0:
-                                    OFF[1, n, d, p, w, c] += x * a_off
-                                if s == 0:
-                                    if o0 != 0.0:
-                                        OFFB[0, n, d, p, w, c] += x * o0
-                                else:
-                                    if o0 != 0.0:
-                                        OFFB[0, n, d, p, w, c] += x * o0
-                                    if os_ != 0.0:
-                                        OFFB[s, n, d, p, w, c] += x * os_
                                 if h_s != 0.0:
                                     AH[s, n, d, w, c] += x * h_s
                                 if s != 2 and h_2 != 0.0:
                                     AH[2, n, d, w, c] += x * h_2
     _expand_care(F2, ENT, AE, AH, CT, FAMS, FK)
+    return offers
 
 
 @njit(cache=True)
@@ -728,43 +735,55 @@ def _dues(F, flows, PV, Q, gone):
     counts those of them with a child in care.
     """
     out = F
-    to = np.zeros((NC, NC), np.int64)  # the compositions a family can become this month
-    nto = np.zeros(NC, np.int64)
+    # the compositions each composition's families come from this month (few: Q is nearly the
+    # identity), so each cell is written once, its sources summed in the order of c
+    frm = np.zeros((NC, NC), np.int64)
+    nfrm = np.zeros(NC, np.int64)
+    left = np.zeros(NC)  # share of a composition's families that leave (no one left at home)
+    lost = np.zeros(NC)  # children leaving home per family of a composition
     for c in range(NC):
+        h = c % NH
+        if h == 0:
+            continue
         for c2 in range(NC):
-            if Q[c, c2] > 0.0:
-                to[c, nto[c]] = c2
-                nto[c] += 1
+            q = Q[c, c2]
+            if q > 0.0:
+                h2 = c2 % NH
+                lost[c] += q * (h - h2)
+                if h2 == 0:
+                    left[c] += q
+                else:
+                    frm[c2, nfrm[c2]] = c
+                    nfrm[c2] += 1
     row = np.zeros(NC)
     for s in range(4):
         kids_out = 0.0
         for n in range(4):
             for d in range(10):
-                for p in range(NP):
+                for p in range(1 if s >= 2 else 0, NP):  # families on a plan have earlier involvement
                     for w in range(NW):
                         any_mass = False
                         for c in range(NC):
-                            row[c] = F[s, n, d, p, w, c]
-                            if row[c] != 0.0:
+                            x = F[s, n, d, p, w, c]
+                            if x > 0.0 and c % NH != 0:
+                                row[c] = x
                                 any_mass = True
-                            F[s, n, d, p, w, c] = 0.0
+                            else:
+                                row[c] = 0.0
                         if not any_mass:
                             continue
+                        for c2 in range(NC):
+                            v = 0.0
+                            for i in range(nfrm[c2]):
+                                c = frm[c2, i]
+                                v += row[c] * Q[c, c2]
+                            F[s, n, d, p, w, c2] = v
                         for c in range(NC):
-                            h = c % NH
-                            mass = row[c]
-                            if h == 0 or mass <= 0.0:
-                                continue
-                            for i in range(nto[c]):
-                                c2 = to[c, i]
-                                m = mass * Q[c, c2]
-                                h2 = c2 % NH
-                                kids_out += m * (h - h2)
-                                if h2 == 0:  # the family leaves (or stays only for a child in care)
-                                    if p == P_LAC:
-                                        gone[d] += m
-                                    continue
-                                out[s, n, d, p, w, c2] += m
+                            m = row[c]
+                            if m > 0.0:
+                                kids_out += m * lost[c]
+                                if p == P_LAC:  # the family leaves (or stays only for a child in care)
+                                    gone[d] += m * left[c]
         flows[s, 6] += kids_out
     # protection plans reviewed this month
     interval = int(PV[kn.P_CP_INTERVAL])
@@ -902,34 +921,51 @@ def _clear_flags(F, due, shells):
 
 
 @njit(cache=True)
-def _ration_early_help(F2, OFF, OFFB, places, tl):
+def _ration_early_help(F2, F, OFR, OFX, offers, places, tl):
     """Early help offers taken while places last (the same share of every offer); returns it.
 
-    Also counts the families at home then (:func:`_tally`, into ``tl``).
+    The offers (:func:`_month`: ``offers`` families) are made to the month's starting groups
+    ``F``; they join ``F2``. Also counts the families at home then (:func:`_count`, into ``tl``).
     """
-    offers = OFF[1].sum()  # offers are of early help
     room = places - F2[1].sum()
     alpha = 1.0 if offers <= 0.0 else min(max(room / offers, 0.0), 1.0)
     tl[:] = 0.0
+    col = np.zeros(NC)
     for s in range(NS):
         for n in range(NN):
             for d in range(ND):
                 for p in range(NP):
                     for w in range(NW):
+                        r = 1 if w < W_OLD else 0  # recency of the clock (CP: r 0)
+                        rs = 0 if s == 3 else r
                         for c in range(NC):
                             x = F2[s, n, d, p, w, c]
-                            o = OFF[s, n, d, p, w, c] if s == 1 else 0.0
-                            ob = OFFB[s, n, d, p, w, c]
+                            # turned away: the family as it was (a CIN closure: universal, clock 0)
+                            ob = F[s, n, d, p, w, c] * OFR[1, s, n, d, p, rs, c]
+                            if s == 0 and w == 0:
+                                ob += OFX[1, n, d, p, c]
+                            o = 0.0
+                            if s == 1:  # offers taken: early help, each from its state's groups
+                                o = (F[0, n, d, p, w, c] * OFR[0, 0, n, d, p, r, c]
+                                     + F[1, n, d, p, w, c] * OFR[0, 1, n, d, p, r, c]
+                                     + F[2, n, d, p, w, c] * OFR[0, 2, n, d, p, r, c])
+                                if w == W_OLD:
+                                    o += OFX[0, n, d, p, c]
                             if o != 0.0 or ob != 0.0:
                                 x += o * alpha + ob * (1.0 - alpha)
                                 F2[s, n, d, p, w, c] = x
-                            if x != 0.0:
-                                _count(tl, x, s, n, c)
+                            col[c] += x
+            _count_compositions(tl, col, s, n)
     return alpha
 
 
 @njit(cache=True, inline="always")
 def _count(out, x, s, n, c):
+    """Counts of families at home (in ``out``): ``x`` families of state s, need n, composition c.
+
+    Children (``out[0:4]``) and families (``out[4:8]``) by state; children in universal services
+    with need 2-3 (``out[8]``); families with room for another child (``out[9]``).
+    """
     h = c % NH
     out[s] += x * h
     out[4 + s] += x
@@ -939,23 +975,16 @@ def _count(out, x, s, n, c):
         out[9] += x
 
 
-@njit(cache=True)
-def _tally(F, out):
-    """Counts of families at home (in ``out``).
+@njit(cache=True, inline="always")
+def _count_compositions(out, col, s, n):
+    """:func:`_count` the families of state s and need n by composition (``col[c]``); zeroes ``col``.
 
-    Children (``out[0:4]``) and families (``out[4:8]``) by state; children in universal services
-    with need 2-3 (``out[8]``); families with room for another child (``out[9]``).
+    The passes over the groups sum families by composition first (cheaper than counting each).
     """
-    out[:] = 0.0
-    for s in range(NS):
-        for n in range(NN):
-            for d in range(ND):
-                for p in range(NP):
-                    for w in range(NW):
-                        for c in range(NC):
-                            x = F[s, n, d, p, w, c]
-                            if x != 0.0:
-                                _count(out, x, s, n, c)
+    for c in range(NC):
+        if col[c] != 0.0:
+            _count(out, col[c], s, n, c)
+            col[c] = 0.0
 
 
 @njit(cache=True)
@@ -988,6 +1017,10 @@ def _moves(F, flows, n_move, init_need, tl):
     for s in range(NS):
         kids_out = 0.0
         for n in range(NN):
+            # the tally's changes (:func:`_count`), summed over the need's families first
+            kids_n = 0.0
+            fams_n = 0.0
+            room_n = 0.0
             for d in range(ND):
                 for p in range(P_LAC):
                     for w in range(NW):
@@ -996,9 +1029,18 @@ def _moves(F, flows, n_move, init_need, tl):
                             if x == 0.0:
                                 continue
                             out = x * share
-                            kids_out += out * (c % NH)
+                            h = c % NH
+                            kids_n += out * h
+                            fams_n += out
+                            if 1 <= h <= NH - 2:
+                                room_n += out
                             F[s, n, d, p, w, c] = x - out
-                            _count(tl, -out, s, n, c)
+            kids_out += kids_n
+            tl[s] -= kids_n
+            tl[4 + s] -= fams_n
+            if s == 0 and n >= 2:
+                tl[8] -= kids_n
+            tl[9] -= room_n
         flows[s, 6] += kids_out
     scale = share * free / max(free + held, 1e-9)  # arrivals: as many families as left
     moved_in = 0.0
@@ -1039,35 +1081,39 @@ def _births(F, flows, frac):
 
 
 @njit(cache=True)
-def _clocks(F, tl):
+def _clocks(F, tl, w_cp):
     """A month on (in place): months since closure (cap 12) and months to the next CP review.
 
-    Then counts the families at home (:func:`_tally`, into ``tl``).
+    CP families' clocks run from 0 to ``w_cp`` at most (the longer of the first review and the
+    review interval). Counts the families at home as it goes (:func:`_count`, into ``tl``).
     """
     tl[:] = 0.0
+    col = np.zeros(NC)
     for s in range(NS):
         for n in range(NN):
             for d in range(ND):
-                for p in range(NP):
+                for p in range(1 if s >= 2 else 0, NP):  # families on a plan have earlier involvement
                     if s < 3:
                         for c in range(NC):
-                            F[s, n, d, p, W_OLD, c] += F[s, n, d, p, W_OLD - 1, c]
+                            x = F[s, n, d, p, W_OLD, c] + F[s, n, d, p, W_OLD - 1, c]
+                            F[s, n, d, p, W_OLD, c] = x
+                            col[c] += x
                         for w in range(W_OLD - 1, 0, -1):
                             for c in range(NC):
-                                F[s, n, d, p, w, c] = F[s, n, d, p, w - 1, c]
+                                x = F[s, n, d, p, w - 1, c]
+                                F[s, n, d, p, w, c] = x
+                                col[c] += x
                         for c in range(NC):
                             F[s, n, d, p, 0, c] = 0.0
                     else:
-                        for w in range(W_OLD):
+                        for w in range(w_cp):
                             for c in range(NC):
-                                F[s, n, d, p, w, c] = F[s, n, d, p, w + 1, c]
+                                x = F[s, n, d, p, w + 1, c]
+                                F[s, n, d, p, w, c] = x
+                                col[c] += x
                         for c in range(NC):
-                            F[s, n, d, p, W_OLD, c] = 0.0
-                    for w in range(NW):
-                        for c in range(NC):
-                            x = F[s, n, d, p, w, c]
-                            if x != 0.0:
-                                _count(tl, x, s, n, c)
+                            F[s, n, d, p, w_cp, c] = 0.0
+            _count_compositions(tl, col, s, n)
 
 
 @njit(cache=True)
@@ -1335,8 +1381,27 @@ def _demography_births(P, R, Y, t, frac, new, pair):
     ``new`` families start.
     """
     row0 = t % NA
+    g1 = 1.0 - frac
+    # a family's pairs move from its size's tables to the next size's, row by row of all the
+    # tables (a row stays in cache); the largest size first, so a pair moved is not moved again
+    for ia in range(NA):
+        n_gap = (t - ia) % NA + 1  # the gap is at most the older child's age
+        for h in range(NH - 2, 1, -1):
+            for r in range(h - 1):
+                k = pair[h, r]
+                if R[k, ia] <= 0.0:
+                    continue
+                k2 = pair[h + 1, r]
+                R[k2, ia] += R[k, ia] * frac
+                R[k, ia] *= g1
+                for g in range(n_gap):
+                    x = P[k, ia, g]
+                    P[k2, ia, g] += x * frac
+                    P[k, ia, g] = x * g1
+    # the former youngest and the newborn: a new pair (after the moves above, as its table's own
+    # pairs have moved on already)
     for h in range(NH - 2, 0, -1):
-        nxt = pair[h + 1, h - 1]  # the new pair: the former youngest and the newborn
+        nxt = pair[h + 1, h - 1]
         moved = 0.0
         for a in range(AGE_18):
             ia = (t - a) % NA
@@ -1347,18 +1412,6 @@ def _demography_births(P, R, Y, t, frac, new, pair):
                 Y[h, ia] -= x
                 moved += x
         Y[h + 1, row0] += moved
-        for r in range(h - 1):
-            k = pair[h, r]
-            k2 = pair[h + 1, r]
-            for ia in range(NA):
-                if R[k, ia] <= 0.0:
-                    continue
-                R[k2, ia] += R[k, ia] * frac
-                R[k, ia] *= 1.0 - frac
-                for g in range((t - ia) % NA + 1):  # the gap is at most the older child's age
-                    x = P[k, ia, g]
-                    P[k2, ia, g] += x * frac
-                    P[k, ia, g] = x * (1.0 - frac)
     Y[1, row0] += new
 
 
@@ -1370,7 +1423,8 @@ _C_UASC, _C_BIRTHS = _C["uasc_starts"], _C["births"]
 
 
 @njit(cache=True)
-def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, risk, elast, eh_factor, eh_places0, capacity, caseload,
+def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, risk, elast, eh_factor, eh_places0, capacity,
+                caseload,
                 lac, lac_prow, uasc_in_care, burn, years, target, growth, Kb2, KbRH, Q, sel_w, adv_mean,
                 init_need, move_p, existing_births, uasc_age, dec_sh, uasc_rate, uasc_path, after_rh,
                 FLOWS, CNT, TL, LAC, LACP, PLACES, ENTLOG, UASCLOG, WITH_LAC):
@@ -1384,14 +1438,14 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, risk, elast, eh_
     then (0) or some (1; ``shells[1]`` holds those of them with no one at home now).
 
     ``elast``: the risk-aversion elasticities of referral, section 47 and care entry, then the
-    caseload threshold elasticity. Writes per month the flows, counters, tallies (:func:`_tally`),
+    caseload threshold elasticity. Writes per month the flows, counters, tallies (:func:`_count`),
     children in care (in all and by placement row), early help places, care entries by age band
     and route, and unaccompanied children's arrivals.
     """
     T = FLOWS.shape[0]
     F2 = np.zeros_like(F)
-    OFF = np.zeros_like(F)
-    OFFB = np.zeros_like(F)
+    OFR = np.zeros((2, NS, NN, ND, NP, 2, NC))
+    OFX = np.zeros((2, NN, ND, NP, NC))
     ENT = np.zeros((N_BANDS, 3, ND, NN, 3))
     AE = np.zeros((3, ND, NN, 4, NC))
     AH = np.zeros((NS, NN, ND, NW, NC))
@@ -1413,6 +1467,7 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, risk, elast, eh_
     g = np.zeros(HORIZON)
     gone = np.zeros(ND)
     sib = PV[kn.P_SIB_JOIN]
+    w_cp = max(int(PV[kn.P_CP_FIRST_REVIEW]), int(PV[kn.P_CP_INTERVAL]))  # CP clocks: 0..w_cp
     for t in range(T):
         flows = FLOWS[t]
         cnt = CNT[t]
@@ -1454,17 +1509,16 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, risk, elast, eh_
         _clear_flags(F, LOUT[t], shells)
         # 2. hazards and the front door
         F2[:] = 0.0
-        OFF[1] = 0.0  # offers are of early help
-        OFFB[:] = 0.0
+        OFX[:] = 0.0
         ENT[:] = 0.0
         AE[:] = 0.0
         AH[:] = 0.0
         offk[:] = 0.0
         FAMS[:] = 0.0
         FK[:] = 0.0
-        _month(F, F2, OFF, OFFB, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE, AH, FAMS, FK)
+        offers = _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE, AH, FAMS, FK)
         places = eh_places0 * eh_factor[t]
-        alpha = _ration_early_help(F2, OFF, OFFB, places, tl)
+        alpha = _ration_early_help(F2, F, OFR, OFX, offers, places, tl)
         flows[0, 1] += offk[0] * alpha
         flows[2, 1] += offk[2] * alpha
         flows[2, 0] += offk[2] * (1.0 - alpha)  # step-downs turned away close
@@ -1572,7 +1626,7 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, risk, elast, eh_
                     F[0, n, d, 0, W_OLD, 1] += new * init_need[n] * dec_sh[d]
             flows[5, 0] += new
         # 6. clocks: months since closure (cap 12); months to the next CP review
-        _clocks(F, tl)
+        _clocks(F, tl, w_cp)
         # 7. record
         caseload = tl[2] + tl[3] + lac
         TL[t] = tl
@@ -1818,7 +1872,7 @@ def run_aggregate(
     Q = np.stack([_need_drift(PV, sv.dep_mult, adv_mean, st) for st in (0, 2, 3)])
     PEND_RH = np.zeros((T + HORIZON + 2, ND, NN, 3))  # returns home: month, decile, family need, origin
     start_mix = np.zeros(HORIZON)  # the starting stock's exits, any child
-    LOUT = np.zeros((T + HORIZON + 2, 2, ND))  # families whose child in care is due to leave (see _run_months)
+    LOUT = np.zeros((T + HORIZON + 2, 2, ND))  # families due to have no child in care (_run_months)
     for b in range(N_BANDS):
         sched = np.einsum("r,rxk->xk", route_sh, Rb[b])  # offset, reason
         PEND[:HORIZON, :, :, BAND_PROW[b]] += sched[:, :, None] * lac_bd[b][None, None, :]
@@ -1876,8 +1930,9 @@ def run_aggregate(
     with_lac = np.zeros(T)
     elast = np.array([ra.referral_elasticity, ra.section47_elasticity, ra.care_elasticity,
                       sc.workforce.threshold_elasticity], dtype=float)
-    _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, np.stack([held_d[0], np.zeros(ND)]), PV, np.ascontiguousarray(risk, dtype=float), elast,
-                np.ascontiguousarray(eh_factor, dtype=float), float(eh_places0), float(capacity),
+    shells = np.stack([held_d[0], np.zeros(ND)])  # families with no one at home (see _run_months)
+    _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, np.ascontiguousarray(risk, dtype=float),
+                elast, np.ascontiguousarray(eh_factor, dtype=float), float(eh_places0), float(capacity),
                 float(caseload), float(lac), lac_prow, float(uasc_in_care), burn, sc.run.years, target,
                 float(pop.growth_per_year), np.stack(Kb2_y), np.stack(KbRH_y), Q, sel_w, float(adv_mean),
                 init_need, float(move_p), float(existing_births), uasc_age, np.ascontiguousarray(dec_sh),
