@@ -1014,13 +1014,10 @@ def _moves(F, flows, n_move, init_need, tl):
                             else:
                                 free += x
     share = min(1.0, n_move / max(free, 1e-9))
+    col = np.zeros(NC)  # movers by composition, for the tally
     for s in range(NS):
         kids_out = 0.0
         for n in range(NN):
-            # the tally's changes (:func:`_count`), summed over the need's families first
-            kids_n = 0.0
-            fams_n = 0.0
-            room_n = 0.0
             for d in range(ND):
                 for p in range(P_LAC):
                     for w in range(NW):
@@ -1029,18 +1026,11 @@ def _moves(F, flows, n_move, init_need, tl):
                             if x == 0.0:
                                 continue
                             out = x * share
-                            h = c % NH
-                            kids_n += out * h
-                            fams_n += out
-                            if 1 <= h <= NH - 2:
-                                room_n += out
+                            col[c] -= out
                             F[s, n, d, p, w, c] = x - out
-            kids_out += kids_n
-            tl[s] -= kids_n
-            tl[4 + s] -= fams_n
-            if s == 0 and n >= 2:
-                tl[8] -= kids_n
-            tl[9] -= room_n
+            for c in range(NC):
+                kids_out -= col[c] * (c % NH)
+            _count_compositions(tl, col, s, n)
         flows[s, 6] += kids_out
     scale = share * free / max(free + held, 1e-9)  # arrivals: as many families as left
     moved_in = 0.0
