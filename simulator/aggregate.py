@@ -1540,6 +1540,10 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, risk, elast, eh_
                     if e == 0.0:
                         continue
                     lac_prow[prow] += e
+                e_emptied, e_stay = 0.0, 0.0  # this band and route's entrants, by kind of family
+                for d in range(ND):
+                    e_emptied += ent_c[b, r, d, 0]
+                    e_stay += ent_c[b, r, d, 1]
                 for x in range(HORIZON):
                     k_all = 0.0
                     for k in range(N_REASONS):
@@ -1549,11 +1553,8 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, risk, elast, eh_
                         k_all += kv
                         for d in range(ND):
                             PEND[t + x, k, d, prow] += kv * ent_brd[b, r, d]
-                    if k_all == 0.0:
-                        continue
-                    for i in range(2):
-                        for d in range(ND):
-                            mix[i, x] += k_all * ent_c[b, r, d, i]
+                    mix[0, x] += k_all * e_emptied
+                    mix[1, x] += k_all * e_stay
         # new families with a child in care: no child in care once the last of those who
         # entered together has left (each child's exit drawn from the month's mix of entrants)
         for i in range(2):
