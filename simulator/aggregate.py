@@ -7,17 +7,16 @@ builds the base rate table ``[state, need, event]``, the deprivation multipliers
 and the scalar parameters; this module reads them). Heterogeneity is kept as
 groups rather than individuals:
 
-- families at home by service state (universal, early help, CIN, CP) x latent need
-  (0-3) x deprivation decile x history (no earlier involvement; earlier involvement; earlier
-  involvement and a child in care now, whom the engine never moves away) x a clock x composition: children
-  at home (1-6) and the oldest's age band (under 12, 12-17). The clock is, for
-  universal/early help/CIN families, the months since the case last closed (re-referral
-  within 12 months is likelier) and, for CP families, the months to the next review
-  conference (plans end at reviews);
-- children in care as cohorts by entry month, age band at entry, legal route and
-  decile, each with its planned exit (return home, adoption, special
-  guardianship, turning 18) drawn from the same log-normal durations as the
-  agent-based model, in expectation.
+- families at home by service state (universal, early help, CIN, CP) x latent need (0-3) x
+  deprivation group (two adjacent deciles; ``DECILES_PER_GROUP``) x history (no earlier
+  involvement; earlier involvement; earlier involvement and a child in care now, whom the engine
+  never moves away) x a clock x composition: children at home (1-6) and the oldest's age band
+  (under 12, 12-17). The clock is, for universal/early help/CIN families, the months since the
+  case last closed (re-referral within 12 months is likelier) and, for CP families, the months to
+  the next review conference (plans end at reviews);
+- children in care as cohorts by entry month, age band at entry, legal route and deprivation
+  group, each with its planned exit (return home, adoption, special guardianship, turning 18)
+  drawn from the same log-normal durations as the agent-based model, in expectation.
 
 The monthly order is the kernel's: scheduled events (care exits, 18th birthdays,
 plan reviews), then competing hazards (adverse events, recovery, referral,
@@ -50,7 +49,8 @@ moves away): those with children at home by their history, those with no one at 
 A family stops having a child in care when the last of the children who came into care together
 leaves (their exits independent draws, as the kernel draws each child's plan).
 
-Approximations (the agent-based model is the reference): within a composition a family's ages are
+Approximations (the agent-based model is the reference): a deprivation group's two deciles share
+one multiplier of adverse events (their mean); within a composition a family's ages are
 independent of its service history; children's ages are uniform over 0-17 for which child enters
 care (and a child entering care leaves the family's band as it was); the care-leaver-parent flag
 is folded into an average multiplier; a child returning home to brothers and sisters rejoins a
@@ -90,7 +90,9 @@ from simulator.states import Placement, State
 kn.guard_dependent_cache(__file__)  # compiled code below reads the kernel's layout constants
 
 # -- group dimensions ------------------------------------------------------------------------
-NS, NN, ND, NP, NW, NH = 4, 4, 10, 3, 13, 7  # state, need, decile, history, clock, children at home
+DECILES_PER_GROUP = 2  # deprivation groups: adjacent deciles taken together (see run_aggregate)
+NS, NN, ND, NP, NW, NH = 4, 4, 10 // DECILES_PER_GROUP, 3, 13, 7  # state, need, deprivation group, history,
+# clock, children at home
 # history (p): 0 none, 1 earlier statutory involvement, 2 that and a child in care now (the engine
 # moves no such family away: kernel ``migration``)
 P_LAC = 2
@@ -535,7 +537,7 @@ def _section47(cf, F2, flows, cnt, AE, AH_u, u, M, s, n, d, p, c, PV, CT, p_em, 
 
 
 @njit(cache=True)
-def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE, AH, FAMS, FK):
+def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teens, AE, AH, FAMS, FK):
     """Hazards and the front door for every group (into ``F2``); early help offers held apart.
 
     The month is linear in the groups' families, and a group's outcomes depend on its clock only
@@ -583,8 +585,8 @@ def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE, 
             n_up1 = min(3, n + 1)
             n_up2 = min(3, n + 2)
             n_dn = n - 1 if n > 0 else NN - 1
-            for d in range(10):
-                dep = PV[kn.V_DEP + d]
+            for d in range(ND):
+                dep = dep_g[d]
                 for p in range(NP):
                     for c in range(NC):
                         h = c % NH
@@ -759,7 +761,7 @@ def _dues(F, flows, PV, Q, gone):
     for s in range(4):
         kids_out = 0.0
         for n in range(4):
-            for d in range(10):
+            for d in range(ND):
                 for p in range(1 if s >= 2 else 0, NP):  # families on a plan have earlier involvement
                     for w in range(NW):
                         any_mass = False
@@ -790,7 +792,7 @@ def _dues(F, flows, PV, Q, gone):
     for n in range(4):
         pe = PV[kn.V_CP_END + n]
         st = PV[kn.P_CP_STEPDOWN]
-        for d in range(10):
+        for d in range(ND):
             for p in range(NP):
                 for c in range(NC):
                     h = c % NH
@@ -1413,8 +1415,8 @@ _C_UASC, _C_BIRTHS = _C["uasc_starts"], _C["births"]
 
 
 @njit(cache=True)
-def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, risk, elast, eh_factor, eh_places0, capacity,
-                caseload,
+def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, elast, eh_factor, eh_places0,
+                capacity, caseload,
                 lac, lac_prow, uasc_in_care, burn, years, target, growth, Kb2, KbRH, Q, sel_w, adv_mean,
                 init_need, move_p, existing_births, uasc_age, dec_sh, uasc_rate, uasc_path, after_rh,
                 FLOWS, CNT, TL, LAC, LACP, PLACES, ENTLOG, UASCLOG, WITH_LAC):
@@ -1506,7 +1508,8 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, risk, elast, eh_
         offk[:] = 0.0
         FAMS[:] = 0.0
         FK[:] = 0.0
-        offers = _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, CT, adv_mean, teens, AE, AH, FAMS, FK)
+        offers = _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teens, AE, AH, FAMS,
+                        FK)
         places = eh_places0 * eh_factor[t]
         alpha = _ration_early_help(F2, F, OFR, OFX, offers, places, tl)
         flows[0, 1] += offk[0] * alpha
@@ -1566,16 +1569,17 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, risk, elast, eh_
                     LOUT[t + x, i, d] += g[x] * FAMS[i, d]
         # returns home: the family's need when the child comes back, by origin
         ent_rh[:] = 0.0
-        for b in range(N_BANDS):
-            for r in range(3):
-                for x in range(HORIZON):
-                    k = KbRH[year_i, b * 3 + r, x]
-                    if k == 0.0:
-                        continue
-                    for d in range(ND):
-                        for n in range(NN):
-                            for o in range(3):
-                                ent_rh[x, d, n, o] += k * ENT[b, r, d, n, o]
+        ent_f = ENT.reshape((N_BANDS * 3, ND * NN * 3))  # (band, route) by (decile, need, origin)
+        rh_f = ent_rh.reshape((HORIZON, ND * NN * 3))
+        for br in range(N_BANDS * 3):
+            row = ent_f[br]
+            for x in range(HORIZON):
+                k = KbRH[year_i, br, x]
+                if k == 0.0:
+                    continue
+                rh_x = rh_f[x]
+                for i in range(ND * NN * 3):
+                    rh_x[i] += k * row[i]
         _schedule_returns(PEND_RH, t, ent_rh, Q)
         # 3. families moving: as many move in as move away (``tl``: the families at home now)
         home_fams = tl[4] + tl[5] + tl[6] + tl[7]
@@ -1790,17 +1794,25 @@ def run_aggregate(
     shares = shares / shares.sum()
     mean_size = float(np.dot(np.arange(1, 5), shares))
     n_fam = resident / mean_size
-    dec_sh = np.asarray(pop.decile_shares, dtype=float)
+    dec10 = np.asarray(pop.decile_shares, dtype=float)
     need_w = np.asarray(sc.need.initial_need_shares)[None, :] * sv.dep_mult[:, None] ** np.arange(4)
     need_given_dec = need_w / need_w.sum(axis=1, keepdims=True)
+    # deprivation groups of DECILES_PER_GROUP adjacent deciles: the start's families are the
+    # deciles' own, added up; the group's multiplier of adverse events is its deciles' mean,
+    # weighted by their shares (a step of deprivation_ratio_per_decile between deciles is ~13%, so
+    # a group's deciles differ by ~6% either side of it; the agent-based agreement was unchanged)
+    grp = np.arange(10) // DECILES_PER_GROUP
+    dec_sh = np.bincount(grp, weights=dec10, minlength=ND)
+    dep_g = np.bincount(grp, weights=dec10 * sv.dep_mult, minlength=ND) / dec_sh
     DP, DR, DY, _ = start_demography(shares, n_fam)  # families as chains of their children's ages
-    G = np.zeros((4, 10, NC))  # families by need, decile, composition (universal)
+    G10 = np.zeros((4, 10, NC))  # families by need, decile, composition (universal)
     for h in range(1, MAX_START + 1):
         for j in range(NJ):  # the oldest's band (at month -1)
             lo = J_EDGES[j - 1] + 1 if j > 0 else 0
             hi = J_EDGES[j] if j < NJ - 1 else AGE_18
             sh = _oldest(DR, DY, 0, h, PAIR, lo, hi) / DY[h].sum()
-            G[:, :, j * NH + h] = n_fam * shares[h - 1] * sh * need_given_dec.T * dec_sh[None, :]
+            G10[:, :, j * NH + h] = n_fam * shares[h - 1] * sh * need_given_dec.T * dec10[None, :]
+    G = G10.reshape(4, ND, DECILES_PER_GROUP, NC).sum(axis=2)  # ... by deprivation group
     per = 1 / 10_000
     cin_plans = max(start.cin_per_10k - start.cp_per_10k - start.lac_per_10k - start.uasc_per_10k, 0.0)
     want = {3: start.cp_per_10k * per * resident, 2: cin_plans * per * resident,
@@ -1860,7 +1872,7 @@ def run_aggregate(
     lac_bdn = qbn[:, :, None] * BAND_SHARE[:, None, None] * kids_nd[None, :, :]  # band, need, decile
     lac_bd = lac_bdn.sum(axis=1)
     adv_mean = 1.0 + pop.care_leaver_parent_share * (sc.need.care_leaver_parent_multiplier - 1.0)
-    Q = np.stack([_need_drift(PV, sv.dep_mult, adv_mean, st) for st in (0, 2, 3)])
+    Q = np.stack([_need_drift(PV, dep_g, adv_mean, st) for st in (0, 2, 3)])
     PEND_RH = np.zeros((T + HORIZON + 2, ND, NN, 3))  # returns home: month, decile, family need, origin
     start_mix = np.zeros(HORIZON)  # the starting stock's exits, any child
     LOUT = np.zeros((T + HORIZON + 2, 2, ND))  # families due to have no child in care (_run_months)
@@ -1922,8 +1934,9 @@ def run_aggregate(
     elast = np.array([ra.referral_elasticity, ra.section47_elasticity, ra.care_elasticity,
                       sc.workforce.threshold_elasticity], dtype=float)
     shells = np.stack([held_d[0], np.zeros(ND)])  # families with no one at home (see _run_months)
-    _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, np.ascontiguousarray(risk, dtype=float),
-                elast, np.ascontiguousarray(eh_factor, dtype=float), float(eh_places0), float(capacity),
+    _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g,
+                np.ascontiguousarray(risk, dtype=float), elast, np.ascontiguousarray(eh_factor, dtype=float),
+                float(eh_places0), float(capacity),
                 float(caseload), float(lac), lac_prow, float(uasc_in_care), burn, sc.run.years, target,
                 float(pop.growth_per_year), np.stack(Kb2_y), np.stack(KbRH_y), Q, sel_w, float(adv_mean),
                 init_need, float(move_p), float(existing_births), uasc_age, np.ascontiguousarray(dec_sh),
