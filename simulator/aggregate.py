@@ -93,6 +93,7 @@ kn.guard_dependent_cache(__file__)  # compiled code below reads the kernel's lay
 DECILES_PER_GROUP = 2  # deprivation groups: adjacent deciles taken together (see run_aggregate)
 NS, NN, ND, NP, NW, NH = 4, 4, 10 // DECILES_PER_GROUP, 3, 13, 7  # state, need, deprivation group, history,
 # clock, children at home
+assert 10 % DECILES_PER_GROUP == 0, "deprivation groups must split the ten deciles evenly"
 # history (p): 0 none, 1 earlier statutory involvement, 2 that and a child in care now (the engine
 # moves no such family away: kernel ``migration``)
 P_LAC = 2
@@ -1569,7 +1570,7 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
                     LOUT[t + x, i, d] += g[x] * FAMS[i, d]
         # returns home: the family's need when the child comes back, by origin
         ent_rh[:] = 0.0
-        ent_f = ENT.reshape((N_BANDS * 3, ND * NN * 3))  # (band, route) by (decile, need, origin)
+        ent_f = ENT.reshape((N_BANDS * 3, ND * NN * 3))  # (band, route) by (group, need, origin)
         rh_f = ent_rh.reshape((HORIZON, ND * NN * 3))
         for br in range(N_BANDS * 3):
             row = ent_f[br]
@@ -1803,7 +1804,9 @@ def run_aggregate(
     # a group's deciles differ by ~6% either side of it; the agent-based agreement was unchanged)
     grp = np.arange(10) // DECILES_PER_GROUP
     dec_sh = np.bincount(grp, weights=dec10, minlength=ND)
-    dep_g = np.bincount(grp, weights=dec10 * sv.dep_mult, minlength=ND) / dec_sh
+    dep_w = np.bincount(grp, weights=dec10 * sv.dep_mult, minlength=ND)
+    dep_plain = sv.dep_mult.reshape(ND, DECILES_PER_GROUP).mean(axis=1)  # a group with no families
+    dep_g = np.where(dec_sh > 0, dep_w / np.maximum(dec_sh, 1e-300), dep_plain)
     DP, DR, DY, _ = start_demography(shares, n_fam)  # families as chains of their children's ages
     G10 = np.zeros((4, 10, NC))  # families by need, decile, composition (universal)
     for h in range(1, MAX_START + 1):
