@@ -74,15 +74,13 @@ def _chains_alone(sc) -> float:
     P, R, Y, _ = ag.start_demography(shares, n_fam)
     Q, teens, band1 = np.zeros((ag.NC, ag.NC)), np.zeros(ag.NC), np.zeros(ag.NJ)
     p_old, p_oth = np.zeros((ag.NC, ag.N_BANDS)), np.zeros((ag.NC, ag.N_BANDS))
-    share = ag._packing(sc).PV[ag.kn.P_EXISTING_BIRTH_SHARE]
+    existing = ag._packing(sc).PV[ag.kn.P_EXISTING_BIRTH_SHARE]
     t0 = time.perf_counter()
     for t in range(months):
         ag._demography_dues(P, R, Y, t, Q, teens, band1, ag.PAIR)
         if t % 12 == 0:
             ag._child_bands(P, R, Y, t, ag.PAIR, p_old, p_oth)
-        elig = Y[1:ag.NH - 1].sum()
-        frac = min(1.0, share * born[t] / max(elig, 1e-9))
-        ag._demography_births(P, R, Y, t, frac, born[t] - frac * elig, ag.PAIR)
+        ag._demography_births(P, R, Y, t, born[t], existing, ag.PAIR)
     return time.perf_counter() - t0
 
 

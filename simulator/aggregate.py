@@ -1367,12 +1367,18 @@ def _demography_dues(P, R, Y, t, Q, teens, band1, pair):
 
 
 @njit(cache=True)
-def _demography_births(P, R, Y, t, frac, new, pair):
-    """Births at month ``t`` (in place).
+def _demography_births(P, R, Y, t, born, existing, pair):
+    """``born`` births at month ``t`` (in place), as the engine places them.
 
-    A share ``frac`` of families of 1-5 children gain a newborn (its row is ``t`` modulo 217);
-    ``new`` families start.
+    A share ``existing`` of them go to families of 1-5 children (each such family gains a newborn
+    with the same chance, its row ``t`` modulo 217); the rest start new families.
     """
+    elig = 0.0
+    for h in range(1, NH - 1):  # families with room for another child
+        for a in range(NA):
+            elig += Y[h, a]
+    frac = min(1.0, existing * born / max(elig, 1e-9))
+    new = born - frac * elig
     row0 = t % NA
     g1 = 1.0 - frac
     # a family's pairs move from its size's tables to the next size's, row by row of all the
@@ -1611,12 +1617,7 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
             elig = tl[9]
             frac = min(1.0, existing_births * born / max(elig, 1e-9))
             new = born - _births(F, flows, frac)
-            d_elig = 0.0
-            for h in range(1, NH - 1):  # families with room for another child
-                for a in range(NA):
-                    d_elig += DY[h, a]
-            d_frac = min(1.0, existing_births * born / max(d_elig, 1e-9))
-            _demography_births(DP, DR, DY, t, d_frac, born - d_frac * d_elig, PAIR)
+            _demography_births(DP, DR, DY, t, born, existing_births, PAIR)
             for n in range(NN):
                 for d in range(ND):
                     F[0, n, d, 0, W_OLD, 1] += new * init_need[n] * dec_sh[d]
@@ -1802,20 +1803,21 @@ def run_aggregate(
     # deciles' own, added up; the group's multiplier of adverse events is its deciles' mean,
     # weighted by their shares (a step of deprivation_ratio_per_decile between deciles is ~13%, so
     # a group's deciles differ by ~6% either side of it; the agent-based agreement was unchanged)
-    grp = np.arange(10) // DECILES_PER_GROUP
-    dec_sh = np.bincount(grp, weights=dec10, minlength=ND)
-    dep_w = np.bincount(grp, weights=dec10 * sv.dep_mult, minlength=ND)
-    dep_plain = sv.dep_mult.reshape(ND, DECILES_PER_GROUP).mean(axis=1)  # a group with no families
-    dep_g = np.where(dec_sh > 0, dep_w / np.maximum(dec_sh, 1e-300), dep_plain)
+    def by_group(x: np.ndarray) -> np.ndarray:  # deciles on the last axis, added up by group
+        return x.reshape(*x.shape[:-1], ND, DECILES_PER_GROUP).sum(axis=-1)
+
+    dec_sh = by_group(dec10)
+    dep_plain = by_group(sv.dep_mult) / DECILES_PER_GROUP  # a group with no families
+    dep_g = np.where(dec_sh > 0, by_group(dec10 * sv.dep_mult) / np.maximum(dec_sh, 1e-300), dep_plain)
     DP, DR, DY, _ = start_demography(shares, n_fam)  # families as chains of their children's ages
-    G10 = np.zeros((4, 10, NC))  # families by need, decile, composition (universal)
+    G10 = np.zeros((4, NC, 10))  # families by need, composition, decile (universal)
     for h in range(1, MAX_START + 1):
         for j in range(NJ):  # the oldest's band (at month -1)
             lo = J_EDGES[j - 1] + 1 if j > 0 else 0
             hi = J_EDGES[j] if j < NJ - 1 else AGE_18
             sh = _oldest(DR, DY, 0, h, PAIR, lo, hi) / DY[h].sum()
-            G10[:, :, j * NH + h] = n_fam * shares[h - 1] * sh * need_given_dec.T * dec10[None, :]
-    G = G10.reshape(4, ND, DECILES_PER_GROUP, NC).sum(axis=2)  # ... by deprivation group
+            G10[:, j * NH + h, :] = n_fam * shares[h - 1] * sh * need_given_dec.T * dec10[None, :]
+    G = by_group(G10).transpose(0, 2, 1)  # families by need, deprivation group, composition
     per = 1 / 10_000
     cin_plans = max(start.cin_per_10k - start.cp_per_10k - start.lac_per_10k - start.uasc_per_10k, 0.0)
     want = {3: start.cp_per_10k * per * resident, 2: cin_plans * per * resident,
