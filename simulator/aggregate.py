@@ -54,9 +54,9 @@ one multiplier of adverse events (their mean); within a composition a family's a
 independent of its service history; children's ages are uniform over 0-17 for which child enters
 care (and a child entering care leaves the family's band as it was); the care-leaver-parent flag
 is folded into an average multiplier; a child returning home to brothers and sisters rejoins a
-family on a CIN or CP plan with a child in care, not its own family (whose case may have closed
-meanwhile, when the engine reopens it as CIN); a family's later entries to care do not lengthen
-its time with a child in care.
+family with a child in care in the service state its own family would have reached meanwhile
+(:func:`_family_path`, with the start's rates), not its own family; a family's later entries to
+care do not lengthen its time with a child in care.
 ``tests/test_aggregate.py`` asserts how close the two views are.
 
 Example:
@@ -104,6 +104,7 @@ HSZ = np.tile(np.arange(NH), NJ)  # children at home by composition
 ROOM = np.array([j * NH + h for j in range(NJ) for h in range(1, NH - 1)])  # room for one more child
 J_OF_AGE = np.searchsorted(np.asarray(J_EDGES), np.arange(217), side="right")  # band of an age (months)
 W_OLD = 12  # clock value: closed 12 or more months ago (no re-referral boost)
+RECENT_STAGES = 3  # _family_path: stages of a recent closure (mean W_OLD months in all)
 N_BANDS = 5  # <1, 1-4, 5-9, 10-15, 16-17
 BAND_EDGES = np.array([0, 12, 60, 120, 192, 216])
 BAND_SHARE = np.diff(BAND_EDGES) / 216.0  # children's ages uniform over 0-17
@@ -464,8 +465,8 @@ def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
         for d in range(ND):
             for n in range(NN):
                 for oi in range(4):
-                    # origin of the family's need path while the child is away: no service (all
-                    # children in care), or the service of the siblings still at home
+                    # origin of the family's path while the child is away: no service (all
+                    # children in care), or the service of the siblings still at home (CIN or CP)
                     o = 2 if oi % 2 == 1 else 1
                     for c in range(NC):
                         x = AE[route, d, n, oi, c]
@@ -811,15 +812,16 @@ def _dues(F, flows, PV, Q, gone):
 
 @njit(cache=True)
 def _return_home(F, back, after_rh, band1, flows):
-    """Children returning home (``back[decile, need, origin]``) rejoin their families (in place).
+    """Children returning home (``back[decile, need or state, origin]``) rejoin their families (in place).
 
-    A child whose brothers and sisters all went into care (origin 0) comes back to a
-    family with no one else at home: it opens as CIN (kernel ``care_exit``), its age band as
-    a one-child family's (``band1``); the kernel books it from care to universal services, then
-    to CIN. Otherwise (origin 1, 2: siblings at home) the child joins a family on a CIN or CP
-    plan with children at home and a child in care (history ``P_LAC``; failing those, any on
-    a plan with earlier involvement), one more child at home, its need raised to at least
-    ``after_rh``.
+    A child whose brothers and sisters all went into care (origin 0, by the family's need) comes
+    back to a family with no one else at home: it opens as CIN (kernel ``care_exit``), its age
+    band as a one-child family's (``band1``); the kernel books it from care to universal
+    services, then to CIN. Otherwise (origins 1 and 2: siblings at home, by the state the family
+    has reached meanwhile, :func:`_family_path`) the child joins a family in that state with
+    children at home and a child in care (history ``P_LAC``; failing those, any with earlier
+    involvement, in any state), one more child at home, its need raised to at least ``after_rh``;
+    a family in universal services or early help reopens as CIN (kernel ``care_exit``).
     """
     for d in range(ND):
         for n in range(NN):
@@ -831,38 +833,51 @@ def _return_home(F, back, after_rh, band1, flows):
             flows[4, 0] += x
             flows[0, 2] += x
     for d in range(ND):
-        kids = 0.0
-        for n in range(NN):
-            kids += back[d, n, 1] + back[d, n, 2]
-        if kids <= 0.0:
-            continue
-        for p in range(P_LAC, 0, -1):
-            total = 0.0
-            for s in range(2, NS):
-                for n in range(NN):
-                    for w in range(NW):
-                        for c in range(NC):
-                            if 1 <= c % NH <= NH - 2:
-                                total += F[s, n, d, p, w, c]
-            if total <= 0.0:
-                continue
-            frac = min(1.0, kids / total)
-            for s in range(2, NS):
-                for n in range(NN - 1, -1, -1):  # downwards: a family moved is not moved again
-                    n2 = max(n, after_rh)
-                    for w in range(NW):
-                        for c in range(NC - 1, -1, -1):
-                            if 1 <= c % NH <= NH - 2:
-                                m = F[s, n, d, p, w, c] * frac
-                                F[s, n, d, p, w, c] -= m
-                                F[s, n2, d, p, w, c + 1] += m
-                                flows[4, s] += m
-            kids -= frac * total
-            if kids <= 0.0:
+        rest = 0.0
+        for s in range(NS - 1, -1, -1):  # CP first: a family reopened as CIN is not moved again
+            want = back[d, s, 1] + back[d, s, 2]
+            if want > 0.0:
+                rest += want - _join(F, flows, d, P_LAC, s, want, after_rh)
+        for s in range(NS - 1, -1, -1):
+            if rest <= 0.0:
                 break
-        if kids > 0.0:
-            F[2, after_rh, d, 1, W_OLD, 1] += kids
-            flows[4, 2] += kids
+            rest -= _join(F, flows, d, 1, s, rest, after_rh)
+        if rest > 0.0:
+            F[2, after_rh, d, 1, W_OLD, 1] += rest
+            flows[4, 2] += rest
+
+
+@njit(cache=True, inline="always")
+def _join(F, flows, d, p, s, want, after_rh):
+    """``want`` children join families of group d, history p and state s with room (in place).
+
+    The same share of each such family gains one child at home, its need raised to at least
+    ``after_rh``; universal and early help families reopen as CIN. Returns the children placed.
+    """
+    total = 0.0
+    for n in range(NN):
+        for w in range(NW):
+            for c in range(NC):
+                if 1 <= c % NH <= NH - 2:
+                    total += F[s, n, d, p, w, c]
+    if total <= 0.0:
+        return 0.0
+    frac = min(1.0, want / total)
+    s2 = max(s, 2)
+    for n in range(NN - 1, -1, -1):  # downwards: a family moved is not moved again
+        n2 = max(n, after_rh)
+        for w in range(NW):
+            for c in range(NC - 1, -1, -1):
+                if 1 <= c % NH <= NH - 2:
+                    m = F[s, n, d, p, w, c] * frac
+                    if m == 0.0:
+                        continue
+                    F[s, n, d, p, w, c] -= m
+                    F[s2, n2, d, p, w, c + 1] += m
+                    flows[4, s] += m
+                    if s2 != s:
+                        flows[s, 2] += m * (c % NH + 1)
+    return frac * total
 
 
 @njit(cache=True)
@@ -1111,9 +1126,12 @@ def _clocks(F, tl, w_cp):
 
 @njit(cache=True)
 def _schedule_returns(PEND_RH, t, ent_rh, Q):
-    """Returns home due ``x`` months on (``ent_rh[x, decile, need, origin]``), into ``PEND_RH[t + x]``.
+    """Returns home due ``x`` months on (``ent_rh[x, group, need, origin]``), into ``PEND_RH[t + x]``.
 
-    They are booked by the family's need then (``Q[origin, decile, x]``: its need path meanwhile).
+    They are booked by the family's need then if no one was left at home (origin 0:
+    ``Q[0, group, x]``, its need path meanwhile, :func:`_need_drift`), otherwise by the service
+    state the family has reached (origins 1 and 2, from CIN and from a protection plan:
+    :func:`_family_path`).
     """
     for o in range(3):
         for d in range(ND):
@@ -1574,7 +1592,7 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
                     continue
                 for d in range(ND):
                     LOUT[t + x, i, d] += g[x] * FAMS[i, d]
-        # returns home: the family's need when the child comes back, by origin
+        # returns home: the family's need (origin 0) or state (1, 2) when the child comes back
         ent_rh[:] = 0.0
         ent_f = ENT.reshape((N_BANDS * 3, ND * NN * 3))  # (band, route) by (group, need, origin)
         rh_f = ent_rh.reshape((HORIZON, ND * NN * 3))
@@ -1637,13 +1655,12 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
 # -- set-up ----------------------------------------------------------------------------------
 
 
-def _need_drift(PV: np.ndarray, dep: np.ndarray, adv_mean: float, state: int = 0) -> np.ndarray:
-    """Need of a family with no child at home, ``x`` months on: ``Q[decile, x, from, to]``.
+def _need_drift(PV: np.ndarray, dep: np.ndarray, adv_mean: float) -> np.ndarray:
+    """Need of a family with no child at home, ``x`` months on: ``Q[group, x, from, to]``.
 
     A family whose children are all in care meets no service (kernel ``exact_rates``
     zeroes its referral and later hazards): its need moves only by adverse events and
-    recovery, as a universal family with earlier involvement (``state`` 0). A family with
-    children still at home recovers as under its service (``state`` 2 CIN, 3 CP).
+    recovery, as a universal family with earlier involvement.
     """
     Q = np.zeros((ND, HORIZON, NN, NN))
     two = PV[kn.P_TWO_LEVEL]
@@ -1652,7 +1669,7 @@ def _need_drift(PV: np.ndarray, dep: np.ndarray, adv_mean: float, state: int = 0
         for n in range(NN):
             adv = PV[kn.V_BASE + n * 7 + kn.ADVERSE] * adv_mean * PV[kn.P_PRIOR_ADV] * dep[d]
             adv = adv if n < 3 else 0.0
-            rec = PV[kn.V_BASE + (state * 4 + n) * 7 + kn.RECOVER]
+            rec = PV[kn.V_BASE + n * 7 + kn.RECOVER]
             tot = adv + rec
             p_any = 1.0 - math.exp(-tot / 12.0) if tot > 0 else 0.0
             P[n, n] += 1.0 - p_any
@@ -1663,6 +1680,123 @@ def _need_drift(PV: np.ndarray, dep: np.ndarray, adv_mean: float, state: int = 0
                     P[n, n - 1] += p_any * rec / tot
         _powers(P, Q[d])
     return Q
+
+
+def _family_paths(PV: np.ndarray, dep: np.ndarray, adv_mean: float) -> np.ndarray:
+    """:func:`_family_path` from CIN and from a protection plan.
+
+    Cached: the same for every run of a scenario.
+    """
+    return _family_paths_cached(PV.tobytes(), dep.tobytes(), float(adv_mean))
+
+
+@functools.lru_cache(maxsize=16)
+def _family_paths_cached(pv: bytes, dep: bytes, adv_mean: float) -> np.ndarray:
+    PV, dep_g = np.frombuffer(pv), np.frombuffer(dep)
+    return np.stack([_family_path(PV, dep_g, adv_mean, st) for st in (2, 3)])
+
+
+def _family_path(PV: np.ndarray, dep: np.ndarray, adv_mean: float, state: int) -> np.ndarray:
+    """Service state of a family with children at home while one of its children is in care.
+
+    ``S[group, x, need, state']``: the chance that a family which was in ``state`` (2 CIN, 3 CP)
+    with ``need`` when its child entered care is in ``state'`` ``x`` months on, when the child may
+    come home. The family has earlier involvement and meets the month's competing hazards as in
+    :func:`_month` (:func:`_family_month`), with rates as at the start (the risk-aversion index
+    and caseload pressure then) and no contextual harm. Its protection plan is reviewed as a
+    monthly chance (``1 - (1 - end) ** (1 / interval)``); a case closed to universal services is
+    recent (re-referral likelier) for ``RECENT_STAGES`` stages of ``W_OLD`` months in all on
+    average, in place of the kernel's ``W_OLD`` months exactly.
+    """
+    NR = 1 + RECENT_STAGES  # recency: 0 not recent, 1.. stages since a closure
+    NF = NS * NR * NN
+    st_cp, interval = PV[kn.P_CP_STEPDOWN], PV[kn.P_CP_INTERVAL]
+    move_on = RECENT_STAGES / W_OLD  # monthly chance of the next recency stage
+    S = np.zeros((ND, HORIZON, NN, NS))
+    R = np.eye(NF)  # protection plans reviewed
+    C = np.eye(NF)  # recency stages move on
+    for r in range(NR):
+        for n in range(NN):
+            i = (3 * NR + r) * NN + n
+            lam = 1.0 - (1.0 - PV[kn.V_CP_END + n]) ** (1.0 / interval)
+            R[i, i] = 1.0 - lam
+            R[i, (2 * NR + r) * NN + n] = lam * st_cp
+            R[i, (0 * NR + 1) * NN + n] = lam * (1.0 - st_cp)
+            if r > 0:
+                for s in range(NS):
+                    i = (s * NR + r) * NN + n
+                    C[i, i] = 1.0 - move_on
+                    C[i, (s * NR + (r + 1) % NR) * NN + n] = move_on
+    for d in range(ND):
+        P = np.zeros((NS, NR, NN, NS, NR, NN))  # one month's hazards
+        for s in range(NS):
+            for r in range(NR):
+                for n in range(NN):
+                    _family_month(P[s, r, n], PV, s, r, n, dep[d] * adv_mean)
+        month = R @ P.reshape(NF, NF) @ C
+        v = np.zeros((NN, NF))
+        for n in range(NN):
+            v[n, (state * NR) * NN + n] = 1.0
+        for x in range(HORIZON):
+            S[d, x] = v.reshape(NN, NS, NR * NN).sum(axis=2)
+            v = v @ month
+    return S
+
+
+def _family_month(out: np.ndarray, PV: np.ndarray, s: int, r: int, n: int, adv_mult: float) -> None:
+    """One month of a family of state s, recency r (0: none) and need n: ``out[s', r', n']`` shares.
+
+    The kernel's competing hazards for a family with earlier involvement and children at home
+    (as :func:`_month`): adverse events, recovery, referral and the front door, identification for
+    early help, closure (to universal services: recency 1), section 47 and its outcomes; another
+    child entering care leaves the family as it is; offers of early help are taken.
+    """
+    two, a_ref, st_cin = PV[kn.P_TWO_LEVEL], PV[kn.P_ASSESSED], PV[kn.P_CIN_STEPDOWN_EH]
+    plan, q47 = PV[kn.P_PLAN_GIVEN_CONF], PV[kn.P_CIN_AFTER_S47]
+    p_em = min(PV[kn.V_EMERG + n] * PV[kn.P_RA_CARE], 1.0)
+    p_conf = min(PV[kn.V_CONF + n] * PV[kn.P_PRESSURE], 1.0 - p_em)
+
+    def section47(v: float) -> None:
+        out[s if s == 3 else 2, r, n] += v * p_em  # an emergency entry: CIN unless on a plan
+        out[3, r, n] += v * p_conf * (plan if s != 3 else 1.0)
+        if s != 3:
+            out[2, r, n] += v * p_conf * (1.0 - plan)
+        rest = v * (1.0 - p_em - p_conf)
+        if s <= 1:
+            out[2, r, n] += rest * q47
+            out[s, r, n] += rest * (1.0 - q47)
+        else:
+            out[s, r, n] += rest
+
+    rt = PV[kn.V_BASE + (s * 4 + n) * 7:kn.V_BASE + (s * 4 + n + 1) * 7].copy()
+    rt[kn.ADVERSE] = rt[kn.ADVERSE] * adv_mult * PV[kn.P_PRIOR_ADV] if n < 3 else 0.0
+    rt[2] *= PV[kn.P_RA_REF] * PV[kn.P_PRIOR_REF] * (PV[kn.P_REREF_MULT] if r > 0 else 1.0)
+    rt[5] *= PV[kn.P_RA_S47]
+    rt[6] *= PV[kn.P_RA_CARE]
+    total = rt.sum()
+    p_any = 1.0 - math.exp(-total / 12.0) if total > 0 else 0.0
+    u = rt * (p_any / total) if total > 0 else rt * 0.0
+    out[s, r, n] += 1.0 - p_any + u[6]
+    out[s, r, min(3, n + 1)] += u[0] * (1.0 - two)
+    out[s, r, min(3, n + 2)] += u[0] * two
+    out[s, r, max(n - 1, 0)] += u[1]
+    p_eh = PV[kn.V_EH_OUT + n]
+    p_cin = PV[kn.V_CIN_OUT + n] * PV[kn.P_PRESSURE]
+    p_s47 = PV[kn.V_S47_OUT + n] * PV[kn.P_RA_S47]
+    tot = p_eh + p_cin + p_s47
+    sc = 1.0 / tot if tot > 1.0 else 1.0
+    ua = u[2] * a_ref
+    out[s, r, n] += u[2] * (1.0 - a_ref) + ua * max(0.0, 1.0 - tot * sc)
+    section47(ua * p_s47 * sc)
+    out[max(s, 2), r, n] += ua * p_cin * sc
+    out[1 if s == 0 else s, r, n] += ua * p_eh * sc
+    out[1, r, n] += u[3]  # identified for early help
+    if s == 1:  # the case closes
+        out[0, 1, n] += u[4]
+    elif s == 2:
+        out[1, r, n] += u[4] * st_cin
+        out[0, 1, n] += u[4] * (1.0 - st_cin)
+    section47(u[5])
 
 
 @njit(cache=True)
@@ -1877,8 +2011,10 @@ def run_aggregate(
     lac_bdn = qbn[:, :, None] * BAND_SHARE[:, None, None] * kids_nd[None, :, :]  # band, need, decile
     lac_bd = lac_bdn.sum(axis=1)
     adv_mean = 1.0 + pop.care_leaver_parent_share * (sc.need.care_leaver_parent_multiplier - 1.0)
-    Q = np.stack([_need_drift(PV, dep_g, adv_mean, st) for st in (0, 2, 3)])
-    PEND_RH = np.zeros((T + HORIZON + 2, ND, NN, 3))  # returns home: month, decile, family need, origin
+    # need paths of families with no one at home (origin 0), state paths of those with children at
+    # home, from CIN (1) or a protection plan (2) (:func:`_schedule_returns`)
+    Q = np.concatenate([_need_drift(PV, dep_g, adv_mean)[None], _family_paths(PV, dep_g, adv_mean)])
+    PEND_RH = np.zeros((T + HORIZON + 2, ND, NN, 3))  # returns home: month, group, need or state, origin
     start_mix = np.zeros(HORIZON)  # the starting stock's exits, any child
     LOUT = np.zeros((T + HORIZON + 2, 2, ND))  # families due to have no child in care (_run_months)
     for b in range(N_BANDS):
@@ -1886,10 +2022,11 @@ def run_aggregate(
         PEND[:HORIZON, :, :, BAND_PROW[b]] += sched[:, :, None] * lac_bd[b][None, None, :]
         # each family's children in care leave with one of them, taken from the stock's bands
         start_mix += sched.sum(axis=1) * lac_bd[b].sum()
-        rh = np.einsum("x,nd,dxnm->xdm", sched[:, RH], lac_bdn[b], Q[0])
+        rh = np.einsum("x,nd,dxnm->xdm", sched[:, RH], lac_bdn[b], Q[0])  # by need
+        rh_home = np.einsum("x,nd,dxnm->xdm", sched[:, RH], lac_bdn[b], Q[1])  # by state (from CIN)
         away = held_kids[0] / np.maximum(held_kids.sum(axis=0), 1e-300)  # by decile: no one at home
         PEND_RH[:HORIZON, :, :, 0] += rh * away[None, :, None]
-        PEND_RH[:HORIZON, :, :, 1] += rh * (1.0 - away)[None, :, None]
+        PEND_RH[:HORIZON, :, :, 1] += rh_home * (1.0 - away)[None, :, None]
     g = np.zeros(HORIZON)
     for i in range(2):  # each family's children in care at the start leave independently
         max_of_k(start_mix, held_k[i], g)
