@@ -1131,17 +1131,19 @@ def _schedule_returns(PEND_RH, t, ent_rh, Q):
     They are booked by the family's need then if no one was left at home (origin 0:
     ``Q[0, group, x]``, its need path meanwhile, :func:`_need_drift`), otherwise by the service
     state the family has reached (origins 1 and 2, from CIN and from a protection plan:
-    :func:`_family_path`).
+    :func:`_family_path`). The children entered during this month's hazards and come home among
+    the scheduled events at the start of month ``t + x``: ``x - 1`` months of hazards between.
     """
     for o in range(3):
         for d in range(ND):
             for x in range(ent_rh.shape[0]):
+                between = max(x - 1, 0)
                 for n in range(NN):
                     v = ent_rh[x, d, n, o]
                     if v == 0.0:
                         continue
                     for m in range(NN):
-                        PEND_RH[t + x, d, m, o] += v * Q[o, d, x, n, m]
+                        PEND_RH[t + x, d, m, o] += v * Q[o, d, between, n, m]
 
 
 # -- family demography -----------------------------------------------------------------------

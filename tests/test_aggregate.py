@@ -22,7 +22,7 @@ STOCKS = ["universal",  # derived: child population less the others
           "families_with_child_in_care"]  # at the end of March (no family with one moves away)
 # Measured with these 30 seeds (python -m simulator.validation --aggregate --seeds $(seq 11 40)):
 # largest gaps over 20 years universal 0.08%, early help 1.3%, CIN plans 1.7%, CP 1.7% (2041,
-# 2.8 SE), looked after 1.1%, families with a child in care 1.8% (2040): every stock within 2%
+# 2.9 SE), looked after 1.2%, families with a child in care 1.7% (2040): every stock within 2%
 # every year (docs/MODEL.md, "Agent-based mean vs the aggregate view"). With ten seeds (11-20)
 # CP's largest gap is 2.4% (2037), inside 3 SE of that noisier mean. Deprivation is in five
 # groups of two deciles in the aggregate.
