@@ -94,6 +94,7 @@ DECILES_PER_GROUP = 2  # deprivation groups: adjacent deciles taken together (se
 NS, NN, ND, NP, NW, NH = 4, 4, 10 // DECILES_PER_GROUP, 3, 13, 7  # state, need, deprivation group, history,
 # clock, children at home
 assert 10 % DECILES_PER_GROUP == 0, "deprivation groups must split the ten deciles evenly"
+assert NS == NN, "returns home book need (origin 0) and state (origins 1, 2) on one axis"
 # history (p): 0 none, 1 earlier statutory involvement, 2 that and a child in care now (the engine
 # moves no such family away: kernel ``migration``)
 P_LAC = 2
@@ -819,8 +820,9 @@ def _return_home(F, back, after_rh, band1, flows):
     band as a one-child family's (``band1``); the kernel books it from care to universal
     services, then to CIN. Otherwise (origins 1 and 2: siblings at home, by the state the family
     has reached meanwhile, :func:`_family_path`) the child joins a family in that state with
-    children at home and a child in care (history ``P_LAC``; failing those, any with earlier
-    involvement, in any state), one more child at home, its need raised to at least ``after_rh``;
+    children at home and a child in care (history ``P_LAC``; failing those, one with earlier
+    involvement in that state, then in any), one more child at home, its need raised to at least
+    ``after_rh``;
     a family in universal services or early help reopens as CIN (kernel ``care_exit``).
     """
     for d in range(ND):
@@ -832,13 +834,16 @@ def _return_home(F, back, after_rh, band1, flows):
                 F[2, max(n, after_rh), d, 1, W_OLD, j * NH + 1] += x * band1[j]
             flows[4, 0] += x
             flows[0, 2] += x
+    left = np.zeros(NS)
     for d in range(ND):
-        rest = 0.0
         for s in range(NS - 1, -1, -1):  # CP first: a family reopened as CIN is not moved again
             want = back[d, s, 1] + back[d, s, 2]
-            if want > 0.0:
-                rest += want - _join(F, flows, d, P_LAC, s, want, after_rh)
-        for s in range(NS - 1, -1, -1):
+            left[s] = want - _join(F, flows, d, P_LAC, s, want, after_rh) if want > 0.0 else 0.0
+        rest = 0.0
+        for s in range(NS - 1, -1, -1):  # failing those, families with earlier involvement
+            if left[s] > 0.0:
+                rest += left[s] - _join(F, flows, d, 1, s, left[s], after_rh)
+        for s in range(NS - 1, -1, -1):  # in any state
             if rest <= 0.0:
                 break
             rest -= _join(F, flows, d, 1, s, rest, after_rh)
@@ -1128,11 +1133,12 @@ def _clocks(F, tl, w_cp):
 def _schedule_returns(PEND_RH, t, ent_rh, Q):
     """Returns home due ``x`` months on (``ent_rh[x, group, need, origin]``), into ``PEND_RH[t + x]``.
 
-    They are booked by the family's need then if no one was left at home (origin 0:
-    ``Q[0, group, x]``, its need path meanwhile, :func:`_need_drift`), otherwise by the service
-    state the family has reached (origins 1 and 2, from CIN and from a protection plan:
-    :func:`_family_path`). The children entered during this month's hazards and come home among
-    the scheduled events at the start of month ``t + x``: ``x - 1`` months of hazards between.
+    They are booked by the family's need then if no one was left at home (origin 0: ``Q[0]``,
+    its need path meanwhile, :func:`_need_drift`), otherwise by the service state the family has
+    reached (origins 1 and 2, from CIN and from a protection plan: :func:`_family_path`). The
+    axis ``m`` is need for origin 0 and state for the others (both four). The children entered
+    during this month's hazards and come home among the scheduled events at the start of month
+    ``t + x``, so each path is taken ``x - 1`` months on.
     """
     for o in range(3):
         for d in range(ND):
@@ -1685,7 +1691,7 @@ def _need_drift(PV: np.ndarray, dep: np.ndarray, adv_mean: float) -> np.ndarray:
 
 
 def _family_paths(PV: np.ndarray, dep: np.ndarray, adv_mean: float) -> np.ndarray:
-    """:func:`_family_path` from CIN and from a protection plan.
+    """:func:`_family_path` from each state (``[state, group, x, need, state']``), read-only.
 
     Cached: the same for every run of a scenario.
     """
@@ -1695,20 +1701,23 @@ def _family_paths(PV: np.ndarray, dep: np.ndarray, adv_mean: float) -> np.ndarra
 @functools.lru_cache(maxsize=16)
 def _family_paths_cached(pv: bytes, dep: bytes, adv_mean: float) -> np.ndarray:
     PV, dep_g = np.frombuffer(pv), np.frombuffer(dep)
-    return np.stack([_family_path(PV, dep_g, adv_mean, st) for st in (2, 3)])
+    S = np.stack([_family_path(PV, dep_g, adv_mean, st) for st in range(NS)])
+    S.setflags(write=False)
+    return S
 
 
 def _family_path(PV: np.ndarray, dep: np.ndarray, adv_mean: float, state: int) -> np.ndarray:
     """Service state of a family with children at home while one of its children is in care.
 
-    ``S[group, x, need, state']``: the chance that a family which was in ``state`` (2 CIN, 3 CP)
-    with ``need`` when its child entered care is in ``state'`` ``x`` months on, when the child may
-    come home. The family has earlier involvement and meets the month's competing hazards as in
-    :func:`_month` (:func:`_family_month`), with rates as at the start (the risk-aversion index
-    and caseload pressure then) and no contextual harm. Its protection plan is reviewed as a
-    monthly chance (``1 - (1 - end) ** (1 / interval)``); a case closed to universal services is
-    recent (re-referral likelier) for ``RECENT_STAGES`` stages of ``W_OLD`` months in all on
-    average, in place of the kernel's ``W_OLD`` months exactly.
+    ``S[group, x, need, state']``: the chance that a family which was in ``state`` with ``need``
+    when its child entered care (CIN or CP; any state for the start's children in care) is in
+    ``state'`` ``x`` months on, when the child may come home. The family has earlier involvement
+    and meets the month's competing hazards as in :func:`_month` (:func:`_family_month`), with
+    the rates of the first month (its risk-aversion index; no caseload pressure), no contextual
+    harm, and offers of early help taken. Its protection plan is reviewed as a monthly chance
+    (``1 - (1 - end) ** (1 / interval)``, the first review included); a case closed to universal
+    services is recent (re-referral likelier) for ``RECENT_STAGES`` stages of ``W_OLD`` months in
+    all on average, in place of the kernel's ``W_OLD`` months exactly.
     """
     NR = 1 + RECENT_STAGES  # recency: 0 not recent, 1.. stages since a closure
     NF = NS * NR * NN
@@ -1790,7 +1799,7 @@ def _family_month(out: np.ndarray, PV: np.ndarray, s: int, r: int, n: int, adv_m
     ua = u[2] * a_ref
     out[s, r, n] += u[2] * (1.0 - a_ref) + ua * max(0.0, 1.0 - tot * sc)
     section47(ua * p_s47 * sc)
-    out[max(s, 2), r, n] += ua * p_cin * sc
+    out[2, r, n] += ua * p_cin * sc  # (from a protection plan too, as _month)
     out[1 if s == 0 else s, r, n] += ua * p_eh * sc
     out[1, r, n] += u[3]  # identified for early help
     if s == 1:  # the case closes
@@ -2015,7 +2024,18 @@ def run_aggregate(
     adv_mean = 1.0 + pop.care_leaver_parent_share * (sc.need.care_leaver_parent_multiplier - 1.0)
     # need paths of families with no one at home (origin 0), state paths of those with children at
     # home, from CIN (1) or a protection plan (2) (:func:`_schedule_returns`)
-    Q = np.concatenate([_need_drift(PV, dep_g, adv_mean)[None], _family_paths(PV, dep_g, adv_mean)])
+    ra = sc.risk_aversion
+    elast = np.array([ra.referral_elasticity, ra.section47_elasticity, ra.care_elasticity,
+                      sc.workforce.threshold_elasticity], dtype=float)
+    PV0 = PV.copy()  # the families' paths take the first month's risk-aversion index
+    PV0[[kn.P_RA_REF, kn.P_RA_S47, kn.P_RA_CARE]] = risk[0] ** elast[:3]
+    paths = _family_paths(PV0, dep_g, adv_mean)
+    Q = np.concatenate([_need_drift(PV, dep_g, adv_mean)[None], paths[2:]])
+    # the start's children in care with brothers and sisters at home: their families' states now
+    at_home = F[:, :, :, P_LAC].sum(axis=(3, 4))  # state, need, group
+    total = at_home.sum(axis=0)
+    mix = np.where(total > 0, at_home / np.maximum(total, 1e-300), np.eye(NS)[:, 2, None, None])  # none: CIN
+    Q_start = np.einsum("snd,sdxnm->dxnm", mix, paths)
     PEND_RH = np.zeros((T + HORIZON + 2, ND, NN, 3))  # returns home: month, group, need or state, origin
     start_mix = np.zeros(HORIZON)  # the starting stock's exits, any child
     LOUT = np.zeros((T + HORIZON + 2, 2, ND))  # families due to have no child in care (_run_months)
@@ -2025,7 +2045,7 @@ def run_aggregate(
         # each family's children in care leave with one of them, taken from the stock's bands
         start_mix += sched.sum(axis=1) * lac_bd[b].sum()
         rh = np.einsum("x,nd,dxnm->xdm", sched[:, RH], lac_bdn[b], Q[0])  # by need
-        rh_home = np.einsum("x,nd,dxnm->xdm", sched[:, RH], lac_bdn[b], Q[1])  # by state (from CIN)
+        rh_home = np.einsum("x,nd,dxnm->xdm", sched[:, RH], lac_bdn[b], Q_start)  # by state
         away = held_kids[0] / np.maximum(held_kids.sum(axis=0), 1e-300)  # by decile: no one at home
         PEND_RH[:HORIZON, :, :, 0] += rh * away[None, :, None]
         PEND_RH[:HORIZON, :, :, 1] += rh_home * (1.0 - away)[None, :, None]
@@ -2062,7 +2082,6 @@ def run_aggregate(
     place = np.vstack([np.asarray(care.placement_shares_by_age), care.uasc_placement_shares])
     uasc_age = np.asarray(pop.uasc_age_shares, dtype=float)
     after_rh = int(care.after_return_home_need)
-    ra = sc.risk_aversion
 
     cols = _monthly_columns()
     ci = {c: i for i, c in enumerate(cols)}
@@ -2075,8 +2094,6 @@ def run_aggregate(
     entries_log = np.zeros((T, N_BANDS, 3))  # care entries (not UASC) by month, age band, route
     uasc_log = np.zeros(T)
     with_lac = np.zeros(T)
-    elast = np.array([ra.referral_elasticity, ra.section47_elasticity, ra.care_elasticity,
-                      sc.workforce.threshold_elasticity], dtype=float)
     shells = np.stack([held_d[0], np.zeros(ND)])  # families with no one at home (see _run_months)
     _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g,
                 np.ascontiguousarray(risk, dtype=float), elast, np.ascontiguousarray(eh_factor, dtype=float),

@@ -170,4 +170,44 @@ def test_child_returning_home_reopens_a_closed_family_as_cin() -> None:
     assert F[3, 3, 0, ag.P_LAC, 0, 2] == pytest.approx(1.0)
     assert (F * (np.arange(ag.NC) % ag.NH)).sum() == pytest.approx(kids_before + 5.0)
     assert flows[4, 0] == pytest.approx(4.0) and flows[4, 3] == pytest.approx(1.0)
+    assert flows[4].sum() == pytest.approx(back.sum())
     assert flows[0, 2] == pytest.approx(4.0 * 3)  # the reopened families' children
+    # no family with a child in care left in the state wanted: one with earlier involvement in
+    # that state takes the child, before any other state
+    F[3, 3, 0, ag.P_LAC] = 0.0
+    F[3, 2, 0, 1, 0, 1] = 2.0  # on a plan, earlier involvement, one child at home
+    F[2, 2, 0, 1, ag.W_OLD, 1] = 50.0  # many more on CIN
+    flows[:] = 0.0
+    back[:] = 0.0
+    back[0, 3, 2] = 1.0
+    ag._return_home(F, back, 2, np.full(ag.NJ, 1.0 / ag.NJ), flows)
+    assert F[3, 2, 0, 1, 0, 2] == pytest.approx(1.0) and F[3, 2, 0, 1, 0, 1] == pytest.approx(1.0)
+    assert F[2, 2, 0, 1, ag.W_OLD, 1] == 50.0
+    assert flows[4, 3] == pytest.approx(1.0) and flows[4].sum() == pytest.approx(1.0)
+
+
+def test_family_month_rows_are_distributions_and_a_plans_front_door_leads_to_cin() -> None:
+    from simulator import aggregate as ag
+
+    PV = _packed_pv()
+    nr = 1 + ag.RECENT_STAGES
+    for s in range(ag.NS):
+        for r in range(nr):
+            for n in range(ag.NN):
+                out = np.zeros((ag.NS, nr, ag.NN))
+                ag._family_month(out, PV, s, r, n, 1.0)
+                assert out.min() >= 0.0
+                assert out.sum() == pytest.approx(1.0, abs=1e-12)
+    # a family on a plan referred to the front door and found to need CIN goes to CIN (as in
+    # _month and the kernel): with only referral on, and every assessment a CIN outcome
+    from simulator.agents import kernel as kn
+
+    PV[kn.V_BASE:kn.V_BASE + 4 * 4 * 7] = 0.0
+    PV[kn.V_BASE + (3 * 4 + 1) * 7 + 2] = 12.0 / (PV[kn.P_PRIOR_REF] * PV[kn.P_RA_REF])  # CP, need 1
+    PV[kn.P_ASSESSED] = 1.0
+    PV[kn.V_EH_OUT + 1] = PV[kn.V_S47_OUT + 1] = 0.0
+    PV[kn.V_CIN_OUT + 1] = 1.0
+    out = np.zeros((ag.NS, nr, ag.NN))
+    ag._family_month(out, PV, 3, 0, 1, 1.0)
+    assert out[2, 0, 1] == pytest.approx(1.0 - np.exp(-1.0))
+    assert out[3, 0, 1] == pytest.approx(np.exp(-1.0))
