@@ -55,7 +55,7 @@ independent of its service history; children's ages are uniform over 0-17 for wh
 care (and a child entering care leaves the family's band as it was); the care-leaver-parent flag
 is folded into an average multiplier; a child returning home to brothers and sisters rejoins a
 family with a child in care in the service state its own family would have reached meanwhile
-(:func:`_family_path`, with the start's rates), not its own family; a family's later entries to
+(:func:`_family_path`, with the first month's rates), not its own family; a family's later entries to
 care do not lengthen its time with a child in care.
 ``tests/test_aggregate.py`` asserts how close the two views are.
 
@@ -105,7 +105,8 @@ HSZ = np.tile(np.arange(NH), NJ)  # children at home by composition
 ROOM = np.array([j * NH + h for j in range(NJ) for h in range(1, NH - 1)])  # room for one more child
 J_OF_AGE = np.searchsorted(np.asarray(J_EDGES), np.arange(217), side="right")  # band of an age (months)
 W_OLD = 12  # clock value: closed 12 or more months ago (no re-referral boost)
-RECENT_STAGES = 3  # _family_path: stages of a recent closure (mean W_OLD months in all)
+RECENT_STAGES = 3  # _family_path: stages of a recent closure, W_OLD months in all on average (the
+# view's approximation of the kernel's exact 12 months, not a model parameter)
 N_BANDS = 5  # <1, 1-4, 5-9, 10-15, 16-17
 BAND_EDGES = np.array([0, 12, 60, 120, 192, 216])
 BAND_SHARE = np.diff(BAND_EDGES) / 216.0  # children's ages uniform over 0-17
@@ -822,8 +823,8 @@ def _return_home(F, back, after_rh, band1, flows):
     has reached meanwhile, :func:`_family_path`) the child joins a family in that state with
     children at home and a child in care (history ``P_LAC``; failing those, one with earlier
     involvement in that state, then in any), one more child at home, its need raised to at least
-    ``after_rh``;
-    a family in universal services or early help reopens as CIN (kernel ``care_exit``).
+    ``after_rh``; a family in universal services or early help reopens as CIN (kernel
+    ``care_exit``).
     """
     for d in range(ND):
         for n in range(NN):
