@@ -822,9 +822,9 @@ def _return_home(F, back, after_rh, band1, flows):
     services, then to CIN. Otherwise (origins 1 and 2: siblings at home, by the state the family
     has reached meanwhile, :func:`_family_path`) the child joins a family in that state with
     children at home and a child in care (history ``P_LAC``; failing those, one with earlier
-    involvement in that state, then in any), one more child at home, its need raised to at least
-    ``after_rh``; a family in universal services or early help reopens as CIN (kernel
-    ``care_exit``).
+    involvement in that state; failing those, it opens as CIN), one more child at home, its need
+    raised to at least ``after_rh``; a family in universal services or early help reopens as CIN
+    (kernel ``care_exit``).
     """
     for d in range(ND):
         for n in range(NN):
@@ -844,11 +844,7 @@ def _return_home(F, back, after_rh, band1, flows):
         for s in range(NS - 1, -1, -1):  # failing those, families with earlier involvement
             if left[s] > 0.0:
                 rest += left[s] - _join(F, flows, d, 1, s, left[s], after_rh)
-        for s in range(NS - 1, -1, -1):  # in any state
-            if rest <= 0.0:
-                break
-            rest -= _join(F, flows, d, 1, s, rest, after_rh)
-        if rest > 0.0:
+        if rest > 0.0:  # and failing those, a family of its own
             F[2, after_rh, d, 1, W_OLD, 1] += rest
             flows[4, 2] += rest
 
