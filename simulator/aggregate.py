@@ -435,28 +435,13 @@ CT_REST = CT_KIDS + 1
 CT_WIDTH = CT_REST + 1
 
 
-@njit(cache=True, inline="always")
-def _enter_care(AE, AH_u, flows, u, M, s, n, d, p, c, route, emergency, CT):
-    """Expected entry to care of a group's children (``u`` of each family of the group's ``M``).
-
-    The entries are gathered by route, decile, need, origin (CP or not, plus 2 for a family that
-    already has a child in care) and composition (``AE``); the families
-    with children left at home, by their state, as a share of each clock's families (``AH_u``, then
-    ``AH`` by state, need, decile, clock and composition). :func:`_expand_care` spreads them over
-    age bands and family sizes once a month.
-    """
-    AE[route, d, n, (1 if s == 3 else 0) + (2 if p == P_LAC else 0), c] += u * M
-    flows[s, 4] += u * M * CT[c, CT_KIDS]
-    s2 = 2 if emergency and s != 3 else s
-    if s2 != s:
-        flows[s, s2] += u * M * CT[c, CT_REST]
-    AH_u[s2] += u
-
-
 @njit(cache=True)
 def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
-    """Spread the care entries gathered by :func:`_enter_care` (in place).
+    """Spread the care entries gathered by :func:`_month` (in place).
 
+    ``AE[route, decile, need, origin, composition]``: families with a care entry, by origin (CP or
+    not, plus 2 for a family that already has a child in care); ``AH[state, need, decile, clock,
+    composition]``: the same families by the state they keep with children left at home.
     Entrants by age band go to ``ENT``; the families left at home, with fewer children and a
     child in care, to ``F2``. ``FAMS[decile]`` counts the families that had no child in care
     before: ``FAMS[0]`` those with none left at home, ``FAMS[1]`` those with children at home;
@@ -499,47 +484,6 @@ def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
                             F2[s, n, d, P_LAC, w, c - k] += x * CT[c, k]
 
 
-@njit(cache=True, inline="always")
-def _section47(cf, F2, flows, cnt, AE, AH_u, u, M, s, n, d, p, c, PV, CT, p_em, p_conf):
-    """Expected outcomes of section 47 enquiries for a group (kernel ``section47``).
-
-    ``u``: the share of each family of the group's ``M`` with an enquiry. Outcomes that keep the
-    family's clock go to ``cf`` (shares: see :func:`_month`), the others straight
-    into ``F2``, the counters and the flows.
-    """
-    h = c % NH
-    cnt[3] += u * M * h
-    u_em = u * p_em
-    if u_em > 0:
-        cnt[5] += u_em * M
-        _enter_care(AE, AH_u, flows, u_em, M, s, n, d, p, c, 2, True, CT)
-    u_conf = u * p_conf
-    cnt[4] += u_conf * M * h
-    plan = PV[kn.P_PLAN_GIVEN_CONF]
-    # plan: to CP with the first review due (a family already on a plan keeps its review date)
-    if s != 3:
-        flows[s, 3] += u_conf * plan * M * h
-        F2[3, n, d, max(p, 1), int(PV[kn.P_CP_FIRST_REVIEW]), c] += u_conf * plan * M
-    else:
-        cf[0] += u_conf * plan
-    # conference without a plan: continue as CIN (unless already CP)
-    v = u_conf * (1.0 - plan)
-    if s == 3:
-        cf[0] += v
-    else:
-        if s != 2:
-            flows[s, 2] += v * M * h
-        cf[4] += v
-    u_rest = u * (1.0 - p_em - p_conf)
-    if s <= 1:
-        q = PV[kn.P_CIN_AFTER_S47]
-        flows[s, 2] += u_rest * q * M * h
-        cf[4] += u_rest * q
-        cf[0] += u_rest * (1.0 - q)
-    else:
-        cf[0] += u_rest
-
-
 @njit(cache=True)
 def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teens, AE, AH, FAMS, FK):
     """Hazards and the front door for every group (into ``F2``); early help offers held apart.
@@ -547,10 +491,13 @@ def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teen
     The month is linear in the groups' families, and a group's outcomes depend on its clock only
     through a recent closure (and which clock an outcome lands on). So for each (state, need,
     decile, earlier involvement, composition) and recency (closed in the last 12 months or not)
-    the shares are worked out once: those that keep the family's clock (``cf``: staying, need one
-    up, two up, one down, and on a CIN plan with earlier involvement) applied to each clock's
-    families, the others (closures, new plans, care entries, counts) to all the group's families
-    at once.
+    the shares are worked out once: those that keep the family's clock (staying, need one up, two
+    up, one down, and on a CIN plan with earlier involvement) applied to each clock's families,
+    the others (closures, new plans, care entries, counts) to all the group's families at once.
+    Section 47 enquiries from the front door and from a CIN plan have the same outcomes, so they
+    are taken together (kernel ``section47``); so are the routes into care (kernel
+    ``enter_care``: an emergency from an enquiry, otherwise section 20 or a court order). Counts
+    and flows are summed in local variables and written once.
 
     Early help offers wait for the month's places (:func:`_ration_early_help`), kept as shares of
     each group's families rather than spread over its clocks here: ``OFR[0, s, n, d, p, r, c]``
@@ -566,36 +513,54 @@ def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teen
     a_ref = PV[kn.P_ASSESSED]
     s20 = PV[kn.P_S20_SHARE]
     st_cin = PV[kn.P_CIN_STEPDOWN_EH]
-    rt = np.zeros(7)
-    cf = np.zeros(5)  # shares that keep the clock: see above
-    offb = np.zeros(NS)
-    ah = np.zeros(NS)
+    plan = PV[kn.P_PLAN_GIVEN_CONF]
+    q_cin = PV[kn.P_CIN_AFTER_S47]
+    w_first = int(PV[kn.P_CP_FIRST_REVIEW])
+    prior_adv = PV[kn.P_PRIOR_ADV]
+    ch_rate = PV[kn.P_CH_RATE]
+    ra_ref, ra_s47, ra_care = PV[kn.P_RA_REF], PV[kn.P_RA_S47], PV[kn.P_RA_CARE]
+    reref, prior_ref = PV[kn.P_REREF_MULT], PV[kn.P_PRIOR_REF]
+    k0 = k2 = k3 = k4 = k5 = k6 = 0.0  # counters 0, 2-6 (referrals, assessments, enquiries, ...)
     offers = 0.0
     for s in range(4):
+        f0 = f2 = f3 = f4 = 0.0  # flows from state s to universal, CIN, CP and care
+        ok = 0.0  # children of the families offered early help
         for n in range(4):
             # front door outcomes by need (kernel ``front_door``)
             p_eh = PV[kn.V_EH_OUT + n]
             p_cin = PV[kn.V_CIN_OUT + n] * PV[kn.P_PRESSURE]
-            p_s47 = PV[kn.V_S47_OUT + n] * PV[kn.P_RA_S47]
+            p_s47 = PV[kn.V_S47_OUT + n] * ra_s47
             tot = p_eh + p_cin + p_s47
             sc = 1.0 / tot if tot > 1.0 else 1.0
             # section 47 outcomes by need (kernel ``section47``)
-            p_em = PV[kn.V_EMERG + n] * PV[kn.P_RA_CARE]
+            p_em = PV[kn.V_EMERG + n] * ra_care
             p_conf = PV[kn.V_CONF + n] * PV[kn.P_PRESSURE]
             if p_em > 1.0:
                 p_em = 1.0
             if p_em + p_conf > 1.0:
                 p_conf = 1.0 - p_em
+            p_rest = 1.0 - p_em - p_conf
+            # the state and need's yearly rates (kernel ``exact_rates``); adverse events and
+            # referrals vary by group below
+            i0 = base + (s * 4 + n) * 7
+            r_adv = PV[i0] * adv_mean
+            r1, r2_0, r3, r4 = PV[i0 + 1], PV[i0 + 2], PV[i0 + 3], PV[i0 + 4]
+            r5, r6 = PV[i0 + 5] * ra_s47, PV[i0 + 6] * ra_care
             n_up1 = min(3, n + 1)
             n_up2 = min(3, n + 2)
             n_dn = n - 1 if n > 0 else NN - 1
             for d in range(ND):
                 dep = dep_g[d]
                 for p in range(NP):
+                    pk = max(p, 1)
+                    origin = (1 if s == 3 else 0) + (2 if p == P_LAC else 0)
+                    adv_p = r_adv * prior_adv if p >= 1 else r_adv
+                    ref_p = ra_ref * prior_ref if p >= 1 else ra_ref
                     for c in range(NC):
                         h = c % NH
                         if h == 0:
                             continue
+                        r0 = (adv_p + ch_rate * teens[c]) * dep if n < 3 else 0.0
                         for r in range(2 if s <= 2 else 1):  # CP: its clock is not a closure
                             # clocks with this recency: closed in the last 12 months (r 1) or not
                             w_lo = 0 if s == 3 or r == 1 else W_OLD
@@ -609,109 +574,107 @@ def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teen
                                 OFR[0, s, n, d, p, r, c] = 0.0
                                 OFR[1, s, n, d, p, r, c] = 0.0
                                 continue
-                            for e in range(7):
-                                rt[e] = PV[base + (s * 4 + n) * 7 + e]
-                            adv = rt[0] * adv_mean
-                            if p >= 1:
-                                adv *= PV[kn.P_PRIOR_ADV]
-                            rt[0] = (adv + PV[kn.P_CH_RATE] * teens[c]) * dep if n < 3 else 0.0
-                            ref = PV[kn.P_RA_REF]
-                            if r == 1:
-                                ref *= PV[kn.P_REREF_MULT]
-                            if p >= 1:
-                                ref *= PV[kn.P_PRIOR_REF]
-                            rt[2] *= ref
-                            rt[5] *= PV[kn.P_RA_S47]
-                            rt[6] *= PV[kn.P_RA_CARE]
-                            total = 0.0
-                            for e in range(7):
-                                total += rt[e]
+                            Mh = M * h
+                            r2 = r2_0 * (ref_p * reref if r == 1 else ref_p)
+                            total = r0 + r1 + r2 + r3 + r4 + r5 + r6
                             if total <= 0.0:
-                                stay = 1.0
-                                for e in range(7):
-                                    rt[e] = 0.0
+                                continue_all = 1.0
+                                scale = 0.0
                             else:
                                 p_any = 1.0 - math.exp(-total / 12.0)
-                                stay = 1.0 - p_any
-                                for e in range(7):
-                                    rt[e] *= p_any / total  # chance of each event this month
-                            cf[:] = 0.0
-                            offb[:] = 0.0
-                            ah[:] = 0.0
-                            a_off = 0.0
-                            cf[0] += stay
-                            # adverse event: need rises one or two levels
-                            u = rt[0]
-                            if u > 0:
-                                cnt[6] += u * M
-                                cf[1] += u * (1.0 - two)
-                                cf[2] += u * two
-                            # recovery
-                            u = rt[1]
-                            if u > 0:
-                                cf[3] += u
+                                continue_all = 1.0 - p_any
+                                scale = p_any / total  # chance of each event this month per rate
+                            u0, u1, u2, u3 = r0 * scale, r1 * scale, r2 * scale, r3 * scale
+                            u4, u5, u6 = r4 * scale, r5 * scale, r6 * scale
+                            # shares that keep the clock: stay, need up one, up two, down one, to CIN
+                            c0 = continue_all
+                            c1 = u0 * (1.0 - two)  # adverse event: need rises one or two levels
+                            c2 = u0 * two
+                            c3 = u1  # recovery
+                            c4 = 0.0
+                            k6 += u0 * M
+                            a_off = 0.0  # offered early help (taken up: early help, same clock)
+                            ob = 0.0  # offered early help, staying as it is if turned away
                             # referral (or escalation from early help): the front door
-                            u = rt[2]
-                            if u > 0:
-                                cnt[0] += u * M * h
-                                cf[0] += u * (1.0 - a_ref)
-                                ua = u * a_ref
-                                cnt[2] += ua * M * h
-                                _section47(cf, F2, flows, cnt, AE, ah, ua * p_s47 * sc, M, s, n, d, p, c, PV,
-                                           CT, p_em, p_conf)
-                                uc = ua * p_cin * sc
-                                flows[s, 2] += uc * M * h
-                                if s <= 2:
-                                    cf[4] += uc
-                                else:  # from a plan: months since closure are none recent
-                                    F2[2, n, d, max(p, 1), W_OLD, c] += uc * M
-                                ue = ua * p_eh * sc
-                                if s == 0:
-                                    a_off += ue
-                                    offb[0] += ue
-                                    offk[0] += ue * M * h
-                                else:
-                                    cf[0] += ue
-                                cf[0] += ua * max(0.0, 1.0 - tot * sc)
+                            k0 += u2 * Mh
+                            c0 += u2 * (1.0 - a_ref)
+                            ua = u2 * a_ref
+                            k2 += ua * Mh
+                            uc = ua * p_cin * sc
+                            f2 += uc * Mh
+                            if s <= 2:
+                                c4 += uc
+                            else:  # from a plan: months since closure are none recent
+                                F2[2, n, d, pk, W_OLD, c] += uc * M
+                            ue = ua * p_eh * sc
+                            if s == 0:
+                                a_off += ue
+                                ob += ue
+                                ok += ue * Mh
+                            else:
+                                c0 += ue
+                            c0 += ua * max(0.0, 1.0 - tot * sc)
+                            # section 47 enquiries, from the front door and from a CIN plan
+                            v = ua * p_s47 * sc + u5
+                            k3 += v * Mh
+                            u_em = v * p_em
+                            k5 += u_em * M
+                            u_conf = v * p_conf
+                            k4 += u_conf * Mh
+                            # plan: to CP with the first review due (a family on a plan keeps its
+                            # review date); conference without a plan: CIN (unless already CP)
+                            if s != 3:
+                                f3 += u_conf * plan * Mh
+                                F2[3, n, d, pk, w_first, c] += u_conf * plan * M
+                                if s != 2:
+                                    f2 += u_conf * (1.0 - plan) * Mh
+                                c4 += u_conf * (1.0 - plan)
+                            else:
+                                c0 += u_conf
+                            u_rest = v * p_rest
+                            if s <= 1:
+                                f2 += u_rest * q_cin * Mh
+                                c4 += u_rest * q_cin
+                                c0 += u_rest * (1.0 - q_cin)
+                            else:
+                                c0 += u_rest
                             # identified for early help directly
-                            u = rt[3]
-                            if u > 0:
-                                if s <= 2:
-                                    a_off += u
-                                else:
-                                    OFX[0, n, d, p, c] += u * M
-                                    offers += u * M
-                                offb[s] += u
-                                offk[s] += u * M * h
+                            if s <= 2:
+                                a_off += u3
+                            else:
+                                OFX[0, n, d, p, c] += u3 * M
+                                offers += u3 * M
+                            ob += u3
+                            ok += u3 * Mh
                             # case closes
-                            u = rt[4]
-                            if u > 0:
-                                if s == 1:
-                                    flows[1, 0] += u * M * h
-                                    F2[0, n, d, p, 0, c] += u * M
-                                elif s == 2:
-                                    a_off += u * st_cin
-                                    OFX[1, n, d, p, c] += u * st_cin * M
-                                    offk[2] += u * st_cin * M * h
-                                    flows[2, 0] += u * (1.0 - st_cin) * M * h
-                                    F2[0, n, d, p, 0, c] += u * (1.0 - st_cin) * M
-                            # section 47 from a CIN plan
-                            u = rt[5]
-                            if u > 0:
-                                _section47(cf, F2, flows, cnt, AE, ah, u, M, s, n, d, p, c, PV, CT, p_em,
-                                           p_conf)
-                            # a child enters care
-                            u = rt[6]
-                            if u > 0:
-                                _enter_care(AE, ah, flows, u * s20, M, s, n, d, p, c, 0, False, CT)
-                                _enter_care(AE, ah, flows, u * (1.0 - s20), M, s, n, d, p, c, 1, False, CT)
+                            if s == 1:
+                                f0 += u4 * Mh
+                                F2[0, n, d, p, 0, c] += u4 * M
+                            elif s == 2:
+                                a_off += u4 * st_cin
+                                OFX[1, n, d, p, c] += u4 * st_cin * M
+                                ok += u4 * st_cin * Mh
+                                f0 += u4 * (1.0 - st_cin) * Mh
+                                F2[0, n, d, p, 0, c] += u4 * (1.0 - st_cin) * M
+                            # a child enters care: in an emergency after an enquiry (a family not
+                            # on a plan is then on a CIN plan), or by section 20 or a court order
+                            e_all = u_em + u6
+                            if e_all > 0.0:
+                                AE[2, d, n, origin, c] += u_em * M
+                                AE[0, d, n, origin, c] += u6 * s20 * M
+                                AE[1, d, n, origin, c] += u6 * (1.0 - s20) * M
+                                f4 += e_all * M * CT[c, CT_KIDS]
+                            h_s = u6
+                            h_2 = 0.0
+                            if s <= 1:
+                                f2 += u_em * M * CT[c, CT_REST]
+                                h_2 = u_em
+                            else:
+                                h_s += u_em
                             OFR[0, s, n, d, p, r, c] = a_off
-                            OFR[1, s, n, d, p, r, c] = offb[s]  # a family keeps its state (offb[0]: s 0 only)
+                            OFR[1, s, n, d, p, r, c] = ob
                             offers += a_off * M
                             # the shares that keep the clock, applied to each clock's families
-                            c0, c1, c2, c3, c4 = cf[0], cf[1], cf[2], cf[3], cf[4]
-                            pk = max(p, 1)
-                            h_s, h_2 = ah[s], ah[2]
                             for w in range(w_lo, w_hi):
                                 x = F[s, n, d, p, w, c]
                                 if x <= 0.0:
@@ -726,8 +689,19 @@ def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teen
                                     F2[2, n, d, pk, w, c] += x * c4
                                 if h_s != 0.0:
                                     AH[s, n, d, w, c] += x * h_s
-                                if s != 2 and h_2 != 0.0:
+                                if h_2 != 0.0:
                                     AH[2, n, d, w, c] += x * h_2
+        flows[s, 0] += f0
+        flows[s, 2] += f2
+        flows[s, 3] += f3
+        flows[s, 4] += f4
+        offk[s] += ok
+    cnt[0] += k0
+    cnt[2] += k2
+    cnt[3] += k3
+    cnt[4] += k4
+    cnt[5] += k5
+    cnt[6] += k6
     _expand_care(F2, ENT, AE, AH, CT, FAMS, FK)
     return offers
 
