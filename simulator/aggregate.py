@@ -57,6 +57,8 @@ is folded into an average multiplier; a child returning home to brothers and sis
 family with a child in care in the service state its own family would have reached meanwhile
 (:func:`_family_path`, with the first month's rates), not its own family; a family's later entries to
 care do not lengthen its time with a child in care.
+Not in this view (NaN in its tables, ``NOT_COMPUTED_ANNUAL``): re-referrals within 12 months of
+a family's last referral (its clock counts the months since a case closed) and hidden high need.
 ``tests/test_aggregate.py`` asserts how close the two views are.
 
 Example:
@@ -2087,13 +2089,17 @@ def run_aggregate(
         if s_ != State.LAC:
             rows[:, ci[f"families_{s_.name}"]] = TL[:, 4 + int(s_)]
     rows[:, ci["unmet_high_need"]] = TL[:, 8]
-    rows[:, ci["hidden_high_need"]] = np.nan
     rows[:, ci["families_with_child_in_care"]] = with_lac
     place_stock = LACP @ place
     for pl in Placement:
         if pl != Placement.NONE:
             rows[:, ci[f"lac_{pl.name}"]] = place_stock[:, int(pl)]
     rows[:, [ci[name] for name in COUNTERS]] = CNT
+    # not in this view (NaN, never a zero): hidden need (no record of when a family was last
+    # referred) and re-referrals within 12 months of the last referral (the clock here is
+    # the months since a case closed)
+    rows[:, ci["hidden_high_need"]] = np.nan
+    rows[:, ci["re_referrals_within_12_months"]] = np.nan
     rows[:, [ci[f"flow_{a}_{b}"] for a in _FLOW for b in _FLOW]] = FLOWS.reshape(T, 49)
     rows[:, ci["risk_index"]] = risk[:T]
     rows[:, ci["early_help_places"]] = eh_places0 * np.asarray(eh_factor, dtype=float)[:T]
@@ -2102,6 +2108,8 @@ def run_aggregate(
     monthly = monthly[monthly["month"] >= 0].reset_index(drop=True)
     monthly = monthly.astype({"month": int, "reporting_year": int, "calendar_month": int})
     annual_t = annual_from_monthly(monthly) if annual else pd.DataFrame()
+    if annual:  # a year's sum of NaN months would read as none
+        annual_t[list(NOT_COMPUTED_ANNUAL)] = np.nan
     meta = {"scenario": sc.name, "view": "aggregate", "start_year": sc.run.start_year, "years": sc.run.years,
             "levers_not_modelled": levers_not_modelled(sc),
             "start_stocks": start_stocks, "care_entries": entries_log, "uasc_entries": uasc_log,
@@ -2115,6 +2123,7 @@ def run_aggregate(
 
 
 _FLOW = [s.name for s in State] + ["IN", "OUT"]
+NOT_COMPUTED_ANNUAL = ("re_referrals_within_12_months", "re_referral_rate", "hidden_high_need_31_march")
 
 
 def _monthly_columns() -> list[str]:

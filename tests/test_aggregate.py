@@ -52,6 +52,13 @@ def test_same_columns_as_agent_based_results() -> None:
     assert set(ANNUAL_COLUMNS) <= set(agg.annual.columns)
     assert list(agg.annual["year"]) == [2025, 2026]
     assert len(agg.monthly) == 24
+    # what this view does not compute is missing, not zero; everything else is a number
+    from simulator.aggregate import NOT_COMPUTED_ANNUAL
+
+    assert agg.annual[list(NOT_COMPUTED_ANNUAL)].isna().all().all()
+    assert agg.monthly["re_referrals_within_12_months"].isna().all()
+    rest = agg.annual[[c for c in ANNUAL_COLUMNS if c not in NOT_COMPUTED_ANNUAL]].select_dtypes("number")
+    assert rest.notna().all().all()
 
 
 def test_aggregate_is_deterministic_and_accounts() -> None:
