@@ -522,7 +522,9 @@ def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teen
     ch_rate = PV[kn.P_CH_RATE]
     ra_ref, ra_s47, ra_care = PV[kn.P_RA_REF], PV[kn.P_RA_S47], PV[kn.P_RA_CARE]
     reref, prior_ref = PV[kn.P_REREF_MULT], PV[kn.P_PRIOR_REF]
-    k0 = k2 = k3 = k4 = k5 = k6 = 0.0  # counters 0, 2-6 (referrals, assessments, enquiries, ...)
+    # counters (COUNTERS 0, 2-6): referrals, assessments, section 47 enquiries, conferences,
+    # emergency removals, adverse events
+    k0 = k2 = k3 = k4 = k5 = k6 = 0.0
     offers = 0.0
     for s in range(4):
         f0 = f2 = f3 = f4 = 0.0  # flows from state s to universal, CIN, CP and care
@@ -580,16 +582,16 @@ def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teen
                             r2 = r2_0 * (ref_p * reref if r == 1 else ref_p)
                             total = r0 + r1 + r2 + r3 + r4 + r5 + r6
                             if total <= 0.0:
-                                continue_all = 1.0
+                                stay = 1.0
                                 scale = 0.0
                             else:
                                 p_any = 1.0 - math.exp(-total / 12.0)
-                                continue_all = 1.0 - p_any
+                                stay = 1.0 - p_any
                                 scale = p_any / total  # chance of each event this month per rate
                             u0, u1, u2, u3 = r0 * scale, r1 * scale, r2 * scale, r3 * scale
                             u4, u5, u6 = r4 * scale, r5 * scale, r6 * scale
                             # shares that keep the clock: stay, need up one, up two, down one, to CIN
-                            c0 = continue_all
+                            c0 = stay
                             c1 = u0 * (1.0 - two)  # adverse event: need rises one or two levels
                             c2 = u0 * two
                             c3 = u1  # recovery
