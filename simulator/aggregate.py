@@ -487,6 +487,24 @@ def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
 
 
 @njit(cache=True)
+def _outcomes(PV, n):
+    """Chances of the front door's and a section 47 enquiry's outcomes for need ``n``.
+
+    Kernel ``front_door``: early help, CIN, section 47 (``tot``, their sum, scaled by ``sc`` to
+    at most 1; the rest: no further action). Kernel ``section47``: an emergency entry to care,
+    a conference (the rest: CIN or closed). Returns ``(p_eh, p_cin, p_s47, tot, sc, p_em, p_conf)``.
+    """
+    p_eh = PV[kn.V_EH_OUT + n]
+    p_cin = PV[kn.V_CIN_OUT + n] * PV[kn.P_PRESSURE]
+    p_s47 = PV[kn.V_S47_OUT + n] * PV[kn.P_RA_S47]
+    tot = p_eh + p_cin + p_s47
+    sc = 1.0 / tot if tot > 1.0 else 1.0
+    p_em = min(PV[kn.V_EMERG + n] * PV[kn.P_RA_CARE], 1.0)
+    p_conf = min(PV[kn.V_CONF + n] * PV[kn.P_PRESSURE], 1.0 - p_em)
+    return p_eh, p_cin, p_s47, tot, sc, p_em, p_conf
+
+
+@njit(cache=True)
 def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teens, AE, AH, FAMS, FK):
     """Hazards and the front door for every group (into ``F2``); early help offers held apart.
 
@@ -530,19 +548,7 @@ def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teen
         f0 = f2 = f3 = f4 = 0.0  # flows from state s to universal, CIN, CP and care
         ok = 0.0  # children of the families offered early help
         for n in range(4):
-            # front door outcomes by need (kernel ``front_door``)
-            p_eh = PV[kn.V_EH_OUT + n]
-            p_cin = PV[kn.V_CIN_OUT + n] * PV[kn.P_PRESSURE]
-            p_s47 = PV[kn.V_S47_OUT + n] * ra_s47
-            tot = p_eh + p_cin + p_s47
-            sc = 1.0 / tot if tot > 1.0 else 1.0
-            # section 47 outcomes by need (kernel ``section47``)
-            p_em = PV[kn.V_EMERG + n] * ra_care
-            p_conf = PV[kn.V_CONF + n] * PV[kn.P_PRESSURE]
-            if p_em > 1.0:
-                p_em = 1.0
-            if p_em + p_conf > 1.0:
-                p_conf = 1.0 - p_em
+            p_eh, p_cin, p_s47, tot, sc, p_em, p_conf = _outcomes(PV, n)
             p_rest = 1.0 - p_em - p_conf
             # the state and need's yearly rates (kernel ``exact_rates``); adverse events and
             # referrals vary by group below
@@ -1739,8 +1745,7 @@ def _family_month(out: np.ndarray, PV: np.ndarray, s: int, r: int, n: int, adv_m
     """
     two, a_ref, st_cin = PV[kn.P_TWO_LEVEL], PV[kn.P_ASSESSED], PV[kn.P_CIN_STEPDOWN_EH]
     plan, q47 = PV[kn.P_PLAN_GIVEN_CONF], PV[kn.P_CIN_AFTER_S47]
-    p_em = min(PV[kn.V_EMERG + n] * PV[kn.P_RA_CARE], 1.0)
-    p_conf = min(PV[kn.V_CONF + n] * PV[kn.P_PRESSURE], 1.0 - p_em)
+    p_eh, p_cin, p_s47, tot, sc, p_em, p_conf = _outcomes(PV, n)
 
     def section47(v: float) -> None:
         out[s if s == 3 else 2, r, n] += v * p_em  # an emergency entry: CIN unless on a plan
@@ -1766,11 +1771,6 @@ def _family_month(out: np.ndarray, PV: np.ndarray, s: int, r: int, n: int, adv_m
     out[s, r, min(3, n + 1)] += u[0] * (1.0 - two)
     out[s, r, min(3, n + 2)] += u[0] * two
     out[s, r, max(n - 1, 0)] += u[1]
-    p_eh = PV[kn.V_EH_OUT + n]
-    p_cin = PV[kn.V_CIN_OUT + n] * PV[kn.P_PRESSURE]
-    p_s47 = PV[kn.V_S47_OUT + n] * PV[kn.P_RA_S47]
-    tot = p_eh + p_cin + p_s47
-    sc = 1.0 / tot if tot > 1.0 else 1.0
     ua = u[2] * a_ref
     out[s, r, n] += u[2] * (1.0 - a_ref) + ua * max(0.0, 1.0 - tot * sc)
     section47(ua * p_s47 * sc)
