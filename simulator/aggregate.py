@@ -104,7 +104,6 @@ J_EDGES = (144,)  # bands of the oldest child's age at home (months): under 12, 
 NJ = len(J_EDGES) + 1
 NC = NH * NJ  # family composition: children at home h and the oldest's band j, index j * NH + h
 HSZ = np.tile(np.arange(NH), NJ)  # children at home by composition
-ROOM = np.array([j * NH + h for j in range(NJ) for h in range(1, NH - 1)])  # room for one more child
 J_OF_AGE = np.searchsorted(np.asarray(J_EDGES), np.arange(217), side="right")  # band of an age (months)
 W_OLD = 12  # clock value: closed 12 or more months ago (no re-referral boost)
 RECENT_STAGES = 3  # _family_path: stages of a recent closure, W_OLD months in all on average (the
