@@ -654,7 +654,8 @@ class Prevention(Section):
     months_to_effect: int = param(
         12, ge=0, le=60, unit="months",
         source="assumption: services take about a year to recruit and embed", grade="L",
-        description="Months from spend to full effect (linear ramp).",
+        description="Months for spend to take effect: each month the effect closes 1/months_to_effect "
+        "of its gap to the full effect (about 63% after this many months).",
     )
 
 
