@@ -26,10 +26,13 @@ children arriving, and births that keep the child population on its path.
 Capacity feedbacks (early help places, social work caseload pressure) and the
 risk-aversion index act as in the agent-based model, with their mean-field values.
 
-Levers that act on chosen families (community hubs, Troubled Families, the reach of extra
-prevention spend) are not in this view; ``meta["levers_not_modelled"]`` lists any that a
-scenario switches on. The risk-aversion index path and shocks, the change to the existing
-early help budget and the UASC path are.
+Prevention spend is in this view: the early help places it buys, and the families its universal
+part reaches, chosen each month as the policy chooses them (high need first, then the most
+deprived; :func:`_prevention_reach`), as a share of each need and deprivation group whose chances
+of each event are mixed with the others'. So are the risk-aversion index path and shocks, the
+change to the existing early help budget and the UASC path. Levers that act on families chosen
+and kept for years (community hubs' catchments, Troubled Families) are not;
+``meta["levers_not_modelled"]`` lists any that a scenario switches on.
 
 Families' life courses follow the engine's demography: a separate table holds families as chains
 of their children's ages (for each number of children, the joint ages of each pair of
@@ -504,7 +507,8 @@ def _outcomes(PV, n):
 
 
 @njit(cache=True)
-def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teens, AE, AH, FAMS, FK):
+def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teens, AE, AH, FAMS, FK,
+           reached, m_adv, m_id):
     """Hazards and the front door for every group (into ``F2``); early help offers held apart.
 
     The month is linear in the groups' families, and a group's outcomes depend on its clock only
@@ -525,6 +529,10 @@ def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teen
     recency ``r`` as above (CP: all clocks in ``r`` 0). Offers made to whole groups:
     ``OFX[0, n, d, p, c]`` CP families offered early help (clock: none recent), ``OFX[1, ...]``
     CIN closures stepping down to early help, universal if turned away (clock 0).
+    Universal prevention (``levers.prevention``): ``reached[n, d]``, the share of universal and
+    early help families of need n and group d whom it reaches this month; their adverse events
+    are multiplied by ``m_adv`` and their identification for early help by ``m_id``. The month is
+    linear in the chances of each event, so a group's chances are the mix of the two.
     Returns the families offered early help.
     """
     base = kn.V_BASE
@@ -595,6 +603,19 @@ def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teen
                                 scale = p_any / total  # chance of each event this month per rate
                             u0, u1, u2, u3 = r0 * scale, r1 * scale, r2 * scale, r3 * scale
                             u4, u5, u6 = r4 * scale, r5 * scale, r6 * scale
+                            q = reached[n, d] if s <= 1 else 0.0
+                            if q > 0.0:  # the reached share's chances, mixed in
+                                ra0, ra3 = r0 * m_adv, r3 * m_id
+                                tot_r = total - r0 - r3 + ra0 + ra3
+                                p_r = 1.0 - math.exp(-tot_r / 12.0) if tot_r > 0.0 else 0.0
+                                sc_r = p_r / tot_r if tot_r > 0.0 else 0.0
+                                q0 = 1.0 - q
+                                stay = q0 * stay + q * (1.0 - p_r)
+                                u0 = q0 * u0 + q * ra0 * sc_r
+                                u3 = q0 * u3 + q * ra3 * sc_r
+                                u1, u2 = q0 * u1 + q * r1 * sc_r, q0 * u2 + q * r2 * sc_r
+                                u4, u5 = q0 * u4 + q * r4 * sc_r, q0 * u5 + q * r5 * sc_r
+                                u6 = q0 * u6 + q * r6 * sc_r
                             # shares that keep the clock: stay, need up one, up two, down one, to CIN
                             c0 = stay
                             c1 = u0 * (1.0 - two)  # adverse event: need rises one or two levels
@@ -1074,6 +1095,35 @@ def _births(F, flows, frac):
 
 
 @njit(cache=True)
+def _prevention_reach(F, reach, reached):
+    """Shares of families universal prevention reaches, by need and group (``reached[n, d]``).
+
+    Kernel policy ``prevention``: ``reach`` families at home in universal services or early help
+    with emerging or high need (1-2), high need first, then the most deprived (group 0 first);
+    within a group, any family alike (a group's two deciles share its reach).
+    """
+    reached[:] = 0.0
+    left = reach
+    if left <= 0.0:
+        return
+    for n in (2, 1):
+        for d in range(ND):
+            m = 0.0
+            for s in range(2):
+                for p in range(NP):
+                    for w in range(NW):
+                        for c in range(NC):
+                            m += F[s, n, d, p, w, c]
+            if m <= 0.0:
+                continue
+            take = min(left, m)
+            reached[n, d] = take / m
+            left -= take
+            if left <= 0.0:
+                return
+
+
+@njit(cache=True)
 def _clocks(F, tl, w_cp):
     """A month on (in place): months since closure (cap 12) and months to the next CP review.
 
@@ -1432,6 +1482,7 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
                 capacity, caseload,
                 lac, lac_prow, uasc_in_care, burn, years, target, growth, Kb2, KbRH, Q, sel_w, adv_mean,
                 init_need, move_p, existing_births, uasc_age, dec_sh, uasc_rate, uasc_path, after_rh,
+                eh_extra, reach, m_adv, m_id,
                 FLOWS, CNT, TL, LAC, LACP, PLACES, ENTLOG, UASCLOG, WITH_LAC):
     """The monthly loop of :func:`run_aggregate` (``F`` and the pending tables in place).
 
@@ -1443,9 +1494,11 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
     then (0) or some (1; ``shells[1]`` holds those of them with no one at home now).
 
     ``elast``: the risk-aversion elasticities of referral, section 47 and care entry, then the
-    caseload threshold elasticity. Writes per month the flows, counters, tallies (:func:`_count`),
-    children in care (in all and by placement row), early help places, care entries by age band
-    and route, and unaccompanied children's arrivals.
+    caseload threshold elasticity. ``eh_extra``: early help places bought by prevention spend,
+    ``reach``: the families its universal part reaches (both per month; :func:`_prevention_reach`
+    chooses them, ``m_adv`` and ``m_id`` are their multipliers). Writes per month the flows,
+    counters, tallies (:func:`_count`), children in care (in all and by placement row), early help
+    places, care entries by age band and route, and unaccompanied children's arrivals.
     """
     T = FLOWS.shape[0]
     F2 = np.zeros_like(F)
@@ -1471,6 +1524,7 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
     mix = np.zeros((2, HORIZON))
     g = np.zeros(HORIZON)
     gone = np.zeros(ND)
+    reached = np.zeros((NN, ND))
     sib = PV[kn.P_SIB_JOIN]
     w_cp = max(int(PV[kn.P_CP_FIRST_REVIEW]), int(PV[kn.P_CP_INTERVAL]))  # CP clocks: 0..w_cp
     for t in range(T):
@@ -1485,6 +1539,8 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
         months_in = max(t - burn, 0)
         year_i = min(months_in // 12, years - 1)
         target_t = target * (1.0 + growth) ** (months_in / 12)
+        # 0. levers: the families universal prevention reaches this month (policies' start_month)
+        _prevention_reach(F, reach[t], reached)
         # 1. scheduled events: care exits, 18th birthdays, plan reviews
         n_ex[:] = 0.0
         for k in range(N_REASONS):
@@ -1522,8 +1578,8 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
         FAMS[:] = 0.0
         FK[:] = 0.0
         offers = _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teens, AE, AH, FAMS,
-                        FK)
-        places = eh_places0 * eh_factor[t]
+                        FK, reached, m_adv, m_id)
+        places = eh_places0 * eh_factor[t] + eh_extra[t]
         alpha = _ration_early_help(F2, F, OFR, OFX, offers, places, tl)
         flows[0, 1] += offk[0] * alpha
         flows[2, 1] += offk[2] * alpha
@@ -1809,14 +1865,12 @@ class AggregateResults:
 def levers_not_modelled(scenario: Scenario) -> list[str]:
     """Levers switched on in ``scenario`` that the aggregate view leaves out.
 
-    They act on chosen families: community hubs, Troubled Families, and the reach and extra
-    places of prevention spend.
+    They act on chosen families: community hubs (a catchment in a decile, kept for years) and
+    Troubled Families. Prevention spend is in the view (:func:`_prevention_reach`).
     """
     lv = scenario.levers
     out = []
     y0, n = scenario.run.start_year, scenario.run.years
-    if any(v != 0 for v in series_values(lv.prevention.spend_per_year, y0, n)):
-        out.append("levers.prevention.spend_per_year")
     if lv.community_hubs.opening_dates:
         out.append("levers.community_hubs")
     if any(v != 0 for v in series_values(lv.troubled_families.places_per_year, y0, n)):
@@ -1879,12 +1933,11 @@ def run_aggregate(
     burn = sc.run.burn_in_months
     T = burn + 12 * sc.run.years
     risk = _risk_path(sc, T, burn) if risk_index is None else np.asarray(risk_index, dtype=float)
+    prev = sc.levers.prevention
+    lag = max(prev.months_to_effect, 1)  # the lever phases its changes in (exponential smoothing)
     if early_help_places_factor is None:
-        # the prevention lever's change to the existing early help budget, phased in as the
-        # lever phases it (exponential smoothing over months_to_effect)
-        prev = sc.levers.prevention
+        # the prevention lever's change to the existing early help budget
         change = series_values(prev.baseline_capacity_change, sc.run.start_year, sc.run.years)
-        lag = max(prev.months_to_effect, 1)
         eh_factor = np.ones(T)
         eff = 0.0
         for m in range(burn, T):
@@ -1892,6 +1945,15 @@ def run_aggregate(
             eh_factor[m] = max(0.0, 1.0 + eff)
     else:
         eh_factor = np.asarray(early_help_places_factor, dtype=float)
+    # the prevention lever's extra spend (policies/prevention.py): early help places and the families
+    # its universal part reaches
+    spend = series_values(prev.spend_per_year, sc.run.start_year, sc.run.years)
+    eh_extra, reach = np.zeros(T), np.zeros(T)
+    eff = 0.0
+    for m in range(burn, T):
+        eff += (spend[min((m - burn) // 12, sc.run.years - 1)] - eff) / lag
+        eh_extra[m] = eff * prev.early_help_share / prev.cost_per_early_help_place
+        reach[m] = eff * (1.0 - prev.early_help_share) / prev.cost_per_family_reached
     uasc_path = series_values(pop.uasc_path, sc.run.start_year, sc.run.years)
 
     # ---- kernels of care exits and of which children enter care
@@ -2076,6 +2138,7 @@ def run_aggregate(
                 float(pop.growth_per_year), np.stack(Kb2_y), np.stack(KbRH_y), Q, sel_w, float(adv_mean),
                 init_need, float(move_p), float(existing_births), uasc_age, np.ascontiguousarray(dec_sh),
                 float(pop.uasc_starts_per_10k), np.asarray(uasc_path, dtype=float), after_rh,
+                eh_extra, reach, 1.0 - prev.adverse_reduction, 1.0 + prev.identification_boost,
                 FLOWS, CNT, TL, LAC, LACP, PLACES, entries_log, uasc_log, with_lac)
     # 7. record
     rows = np.zeros((T, len(cols)))
@@ -2103,7 +2166,7 @@ def run_aggregate(
     rows[:, ci["re_referrals_within_12_months"]] = np.nan
     rows[:, [ci[f"flow_{a}_{b}"] for a in _FLOW for b in _FLOW]] = FLOWS.reshape(T, 49)
     rows[:, ci["risk_index"]] = risk[:T]
-    rows[:, ci["early_help_places"]] = eh_places0 * np.asarray(eh_factor, dtype=float)[:T]
+    rows[:, ci["early_help_places"]] = PLACES
     rows[:, ci["caseload_pressure"]] = (TL[:, 2] + TL[:, 3] + LAC) / capacity
     monthly = pd.DataFrame(rows, columns=cols)
     monthly = monthly[monthly["month"] >= 0].reset_index(drop=True)

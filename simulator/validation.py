@@ -20,6 +20,7 @@ References:
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.schema import Scenario, load_scenario, series_values
+from simulator.schema import Scenario, ScenarioError, load_scenario, series_values
 
 DATA = Path(__file__).parent / "data"
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 HISTORY = SCENARIOS / "history_2006_2018.toml"
+BASELINE = SCENARIOS / "baseline.toml"
 MEASURES = {
     "Children looked after at 31 March": "lac_31_march",
     "Children starting to be looked after during the year": "lac_starts",
@@ -222,6 +224,9 @@ def aggregate_vs_agent(
 ) -> pd.DataFrame:
     """Agent-based mean vs the aggregate view: stocks by state at 31 March, year by year.
 
+    The scenario is run at ``children`` children; prevention spend is scaled with them (the same
+    spend per child), so a lever does as much as in the scenario as written.
+
     Returns one row per year and stock with the agent-based mean, its standard error,
     the aggregate value and the difference in % (the figures of docs/MODEL.md). The stocks:
     children in universal services only (the child population less early help and children in
@@ -231,8 +236,14 @@ def aggregate_vs_agent(
     from simulator.model import CSCModel
     from simulator.schema import with_overrides
 
-    sc = with_overrides(scenario or Scenario(), {"population": {"children": children},
-                                                 "run": {"years": years, "record_episodes": False}})
+    sc = scenario or Scenario()
+    ratio = children / sc.population.children
+    spend = sc.levers.prevention.spend_per_year
+    spend = ([v * ratio for v in spend] if isinstance(spend, list) else
+             {k: v * ratio for k, v in spend.items()} if isinstance(spend, dict) else spend * ratio)
+    sc = with_overrides(sc, {"population": {"children": children},
+                             "run": {"years": years, "record_episodes": False},
+                             "levers": {"prevention": {"spend_per_year": spend}}})
     cols = ["universal", "early_help_31_march", "cin_plans_31_march", "cp_31_march", "lac_31_march",
             "families_with_child_in_care"]
 
@@ -293,8 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 9)))
     p.add_argument("--sample-fraction", type=float, default=0.1)
     p.add_argument("--view", choices=["agent", "aggregate"], default="agent")
-    p.add_argument("--aggregate", action="store_true",
-                   help="instead: agent-based mean vs aggregate view for the baseline (613,000 children)")
+    p.add_argument("--aggregate", nargs="?", const=str(BASELINE), metavar="SCENARIO",
+                   help="instead: agent-based mean vs aggregate view for a scenario (default: the "
+                   "baseline) at 613,000 children, prevention spend scaled with them")
     p.add_argument("--shock-response", type=float, nargs="+", metavar="SIZE",
                    help="instead: care starts with each Baby P shock size over the replay without it "
                    "(8 paired seeds; the mean over 2009-10 to 2012-13 is the figure in the scenario file)")
@@ -302,6 +314,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="instead: fit the replay's risk index and adoption share to the two years before "
                    "Baby P (8 seeds at 10%)")
     args = p.parse_args(argv)
+    try:
+        return _run(args)
+    except ScenarioError as err:  # a wrong scenario file: the message, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.fit_start:
         for key, value in fit_pre_shock(args.scenario).items():
             print(f"{key}: {value:.3f}")
@@ -314,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("mean 2010-2013 %:", (100 * wide.loc[2010:2013].mean()).round(1).to_dict())
         return 0
     if args.aggregate:
-        t = aggregate_vs_agent(seeds=args.seeds)
+        t = aggregate_vs_agent(load_scenario(args.aggregate), seeds=args.seeds)
         wide = t.pivot(index="year", columns="stock", values="difference_pct").round(1)
         print("agent-based mean / aggregate - 1, % (stocks at 31 March)")
         print(wide.to_string())

@@ -41,3 +41,15 @@ def test_no_traceback_from_the_real_command(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "run.years = 0" in proc.stderr and ">= 1" in proc.stderr
+
+
+@pytest.mark.parametrize("argv", [["--aggregate", "{path}"], ["--scenario", "{path}"]])
+def test_validation_command_names_a_bad_scenario(tmp_path, capsys, argv):
+    """``python -m simulator.validation`` with a wrong scenario file: the message, exit code 2."""
+    from simulator.validation import main as validation_main
+
+    path = tmp_path / "bad.toml"
+    path.write_text("[population]\nchildern = 5\n")
+    assert validation_main([a.format(path=path) for a in argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "unknown key 'population.childern'" in err[0]
