@@ -26,13 +26,16 @@ children arriving, and births that keep the child population on its path.
 Capacity feedbacks (early help places, social work caseload pressure) and the
 risk-aversion index act as in the agent-based model, with their mean-field values.
 
-Prevention spend is in this view: the early help places it buys, and the families its universal
-part reaches, chosen each month as the policy chooses them (high need first, then the most
-deprived; :func:`_prevention_reach`), as a share of each need and deprivation group whose chances
-of each event are mixed with the others'. So are the risk-aversion index path and shocks, the
-change to the existing early help budget and the UASC path. Levers that act on families chosen
-and kept for years (community hubs' catchments, Troubled Families) are not;
-``meta["levers_not_modelled"]`` lists any that a scenario switches on.
+Levers on chosen families are held as shares of each group, whose chances of each event are
+mixed over the families in and out of them (:func:`_lever_mix`): prevention spend (the early help
+places it buys, and the families its universal part reaches, chosen each month as the policy
+chooses them: high need first, then the most deprived; :func:`_prevention_reach`) and community
+hubs (each catchment's families in its decile's group, topped up yearly and losing the families
+that leave; its effect as trust builds; :func:`_hub_members`). A family in a lever is taken as
+any family of its group: the agent-based model keeps a hub's families for years, and they come to
+differ from their neighbours. The risk-aversion index path and shocks, the change to the existing
+early help budget and the UASC path are in the view too. Troubled Families (families enrolled and followed
+for months after) is not; ``meta["levers_not_modelled"]`` lists it when a scenario switches it on.
 
 Families' life courses follow the engine's demography: a separate table holds families as chains
 of their children's ages (for each number of children, the joint ages of each pair of
@@ -87,9 +90,11 @@ from numba import njit
 from simulator.agents import kernel as kn
 from simulator.agents.services import Services
 from simulator.model import thin_probabilities
+from simulator.policies.community_hubs import hub_deciles
+from simulator.policies.community_hubs import trust as hub_trust
 from simulator.recording import COUNTERS
 from simulator.results import annual_from_monthly
-from simulator.schema import Scenario, series_values
+from simulator.schema import Scenario, month_index, series_values
 from simulator.states import Placement, State
 
 kn.guard_dependent_cache(__file__)  # compiled code below reads the kernel's layout constants
@@ -506,9 +511,54 @@ def _outcomes(PV, n):
     return p_eh, p_cin, p_s47, tot, sc, p_em, p_conf
 
 
+@njit(cache=True, inline="always")
+def _lever_mix(r0, r1, r2, r3, r4, r5, r6, recent, q, m_adv, m_id, hubs, d, hub_tot):
+    """A group's chances of staying and of each event this month, mixed over the levers' families.
+
+    The month is linear in these chances, so a group whose families differ in their rates gets
+    the mix of each kind's. Kinds: in no hub (share ``1 - hub_tot``) or in hub i of group ``d``
+    (``hubs[i, 1]``), each reached by universal prevention (share ``q``) or not, independently
+    (the kernel multiplies a family's rates by each lever it is in). Rates are yearly, as in
+    :func:`_month`; ``recent``: a case closed in the last 12 months (hubs lower re-referral).
+    Returns ``(stay, u0, ..., u6)``.
+    """
+    st = a0 = a1 = a2 = a3 = a4 = a5 = a6 = 0.0
+    for k in range(-1, hubs.shape[0]):
+        if k < 0:
+            wh, ha, hi, hr = 1.0 - hub_tot, 1.0, 1.0, 1.0
+        elif int(hubs[k, 0]) != d or hubs[k, 1] <= 0.0:
+            continue
+        else:
+            wh, ha, hi, hr = hubs[k, 1], hubs[k, 2], hubs[k, 3], hubs[k, 4]
+        if wh <= 0.0:
+            continue
+        x2 = r2 * hr if recent else r2
+        for j in range(2):
+            w = wh * (q if j == 1 else 1.0 - q)
+            if w <= 0.0:
+                continue
+            x0 = r0 * ha * (m_adv if j == 1 else 1.0)
+            x3 = r3 * hi * (m_id if j == 1 else 1.0)
+            tot = x0 + r1 + x2 + x3 + r4 + r5 + r6
+            if tot <= 0.0:
+                st += w
+                continue
+            p_any = 1.0 - math.exp(-tot / 12.0)
+            sc = w * p_any / tot
+            st += w * (1.0 - p_any)
+            a0 += x0 * sc
+            a1 += r1 * sc
+            a2 += x2 * sc
+            a3 += x3 * sc
+            a4 += r4 * sc
+            a5 += r5 * sc
+            a6 += r6 * sc
+    return st, a0, a1, a2, a3, a4, a5, a6
+
+
 @njit(cache=True)
 def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teens, AE, AH, FAMS, FK,
-           reached, m_adv, m_id):
+           reached, m_adv, m_id, hubs, hub_tot):
     """Hazards and the front door for every group (into ``F2``); early help offers held apart.
 
     The month is linear in the groups' families, and a group's outcomes depend on its clock only
@@ -529,10 +579,11 @@ def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teen
     recency ``r`` as above (CP: all clocks in ``r`` 0). Offers made to whole groups:
     ``OFX[0, n, d, p, c]`` CP families offered early help (clock: none recent), ``OFX[1, ...]``
     CIN closures stepping down to early help, universal if turned away (clock 0).
-    Universal prevention (``levers.prevention``): ``reached[n, d]``, the share of universal and
-    early help families of need n and group d whom it reaches this month; their adverse events
-    are multiplied by ``m_adv`` and their identification for early help by ``m_id``. The month is
-    linear in the chances of each event, so a group's chances are the mix of the two.
+    Levers on chosen families (:func:`_lever_mix`): universal prevention reaches ``reached[n, d]``
+    of the universal and early help families of need n and group d (their adverse events times
+    ``m_adv``, identification for early help times ``m_id``); community hub i holds
+    ``hubs[i, 1]`` of group ``hubs[i, 0]``'s families (``hub_tot[d]`` in all), with its multipliers
+    of adverse events, identification and re-referral in ``hubs[i, 2:5]``.
     Returns the families offered early help.
     """
     base = kn.V_BASE
@@ -604,18 +655,9 @@ def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teen
                             u0, u1, u2, u3 = r0 * scale, r1 * scale, r2 * scale, r3 * scale
                             u4, u5, u6 = r4 * scale, r5 * scale, r6 * scale
                             q = reached[n, d] if s <= 1 else 0.0
-                            if q > 0.0:  # the reached share's chances, mixed in
-                                ra0, ra3 = r0 * m_adv, r3 * m_id
-                                tot_r = total - r0 - r3 + ra0 + ra3
-                                p_r = 1.0 - math.exp(-tot_r / 12.0) if tot_r > 0.0 else 0.0
-                                sc_r = p_r / tot_r if tot_r > 0.0 else 0.0
-                                q0 = 1.0 - q
-                                stay = q0 * stay + q * (1.0 - p_r)
-                                u0 = q0 * u0 + q * ra0 * sc_r
-                                u3 = q0 * u3 + q * ra3 * sc_r
-                                u1, u2 = q0 * u1 + q * r1 * sc_r, q0 * u2 + q * r2 * sc_r
-                                u4, u5 = q0 * u4 + q * r4 * sc_r, q0 * u5 + q * r5 * sc_r
-                                u6 = q0 * u6 + q * r6 * sc_r
+                            if q > 0.0 or hub_tot[d] > 0.0:
+                                stay, u0, u1, u2, u3, u4, u5, u6 = _lever_mix(
+                                    r0, r1, r2, r3, r4, r5, r6, r == 1, q, m_adv, m_id, hubs, d, hub_tot[d])
                             # shares that keep the clock: stay, need up one, up two, down one, to CIN
                             c0 = stay
                             c1 = u0 * (1.0 - two)  # adverse event: need rises one or two levels
@@ -1124,6 +1166,55 @@ def _prevention_reach(F, reach, reached):
 
 
 @njit(cache=True)
+def _families_by_group(F, out):
+    """Families at home by deprivation group (``out[d]``)."""
+    out[:] = 0.0
+    for s in range(NS):
+        for n in range(NN):
+            for d in range(ND):
+                x = 0.0
+                for p in range(NP):
+                    for w in range(NW):
+                        for c in range(NC):
+                            x += F[s, n, d, p, w, c]
+                out[d] += x
+
+
+@njit(cache=True)
+def _hub_members(t, hub_open, hub_dec, hub_dsh, HUBM, catchment, fams_g, members, hubs, hub_tot):
+    """Community hubs at month ``t``: catchments topped up, shares and multipliers (in place).
+
+    Kernel policy ``community_hubs``: at opening and each year after, a hub's catchment is brought
+    up to ``catchment`` families with families of its decile in no other hub (drawn at random, so
+    the same share of every kind of family); between top-ups it loses the families that leave
+    (:func:`_run_months`). ``hub_dsh[i]``: hub i's decile's share of its group's families.
+    """
+    hub_tot[:] = 0.0
+    for i in range(hub_open.shape[0]):
+        g = hub_dec[i] // DECILES_PER_GROUP
+        hubs[i, 0] = g
+        hubs[i, 1] = 0.0
+        if t < hub_open[i]:
+            continue
+        if (t - hub_open[i]) % 12 == 0:
+            taken = 0.0
+            for j in range(hub_open.shape[0]):
+                if hub_dec[j] == hub_dec[i]:
+                    taken += members[j]
+            free = fams_g[g] * hub_dsh[i] - taken
+            add = min(catchment - members[i], free)
+            if add > 0.0:
+                members[i] += add
+        share = members[i] / fams_g[g] if fams_g[g] > 0.0 else 0.0
+        share = min(share, 1.0 - hub_tot[g])
+        hubs[i, 1] = share
+        hubs[i, 2] = HUBM[t, i, 0]
+        hubs[i, 3] = HUBM[t, i, 1]
+        hubs[i, 4] = HUBM[t, i, 2]
+        hub_tot[g] += share
+
+
+@njit(cache=True)
 def _clocks(F, tl, w_cp):
     """A month on (in place): months since closure (cap 12) and months to the next CP review.
 
@@ -1482,7 +1573,7 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
                 capacity, caseload,
                 lac, lac_prow, uasc_in_care, burn, years, target, growth, Kb2, KbRH, Q, sel_w, adv_mean,
                 init_need, move_p, existing_births, uasc_age, dec_sh, uasc_rate, uasc_path, after_rh,
-                eh_extra, reach, m_adv, m_id,
+                eh_extra, reach, m_adv, m_id, hub_open, hub_dec, hub_dsh, HUBM, catchment,
                 FLOWS, CNT, TL, LAC, LACP, PLACES, ENTLOG, UASCLOG, WITH_LAC):
     """The monthly loop of :func:`run_aggregate` (``F`` and the pending tables in place).
 
@@ -1496,7 +1587,10 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
     ``elast``: the risk-aversion elasticities of referral, section 47 and care entry, then the
     caseload threshold elasticity. ``eh_extra``: early help places bought by prevention spend,
     ``reach``: the families its universal part reaches (both per month; :func:`_prevention_reach`
-    chooses them, ``m_adv`` and ``m_id`` are their multipliers). Writes per month the flows,
+    chooses them, ``m_adv`` and ``m_id`` are their multipliers). Community hubs
+    (:func:`_hub_members`): month each opens, its decile and that decile's share of its group's
+    families, its multipliers by month (``HUBM[t, i]``: adverse events, identification,
+    re-referral) and the families in a catchment. Writes per month the flows,
     counters, tallies (:func:`_count`), children in care (in all and by placement row), early help
     places, care entries by age band and route, and unaccompanied children's arrivals.
     """
@@ -1525,6 +1619,12 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
     g = np.zeros(HORIZON)
     gone = np.zeros(ND)
     reached = np.zeros((NN, ND))
+    n_hubs = hub_open.shape[0]
+    members = np.zeros(n_hubs)  # families in each hub's catchment
+    hubs = np.zeros((n_hubs, 5))  # group, share of its families, multipliers (see _lever_mix)
+    hub_tot = np.zeros(ND)
+    fams_g = np.zeros(ND)
+    fams_after = np.zeros(ND)
     sib = PV[kn.P_SIB_JOIN]
     w_cp = max(int(PV[kn.P_CP_FIRST_REVIEW]), int(PV[kn.P_CP_INTERVAL]))  # CP clocks: 0..w_cp
     for t in range(T):
@@ -1541,6 +1641,9 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
         target_t = target * (1.0 + growth) ** (months_in / 12)
         # 0. levers: the families universal prevention reaches this month (policies' start_month)
         _prevention_reach(F, reach[t], reached)
+        if n_hubs > 0:
+            _families_by_group(F, fams_g)
+            _hub_members(t, hub_open, hub_dec, hub_dsh, HUBM, catchment, fams_g, members, hubs, hub_tot)
         # 1. scheduled events: care exits, 18th birthdays, plan reviews
         n_ex[:] = 0.0
         for k in range(N_REASONS):
@@ -1564,6 +1667,12 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
             CT = care_tables(sib, idx_b, sib_b)
         gone[:] = 0.0
         _dues(F, flows, PV, keep, gone)
+        if n_hubs > 0:  # catchments lose the families whose last child at home turned 18
+            _families_by_group(F, fams_after)
+            for i in range(n_hubs):
+                hg = hub_dec[i] // DECILES_PER_GROUP
+                if fams_g[hg] > 0.0:
+                    members[i] *= fams_after[hg] / fams_g[hg]
         for d in range(ND):  # families with a child in care whose last child at home turned 18
             shells[1, d] += gone[d]
         _return_home(F, PEND_RH[t], after_rh, band1, flows)
@@ -1578,7 +1687,7 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
         FAMS[:] = 0.0
         FK[:] = 0.0
         offers = _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teens, AE, AH, FAMS,
-                        FK, reached, m_adv, m_id)
+                        FK, reached, m_adv, m_id, hubs, hub_tot)
         places = eh_places0 * eh_factor[t] + eh_extra[t]
         alpha = _ration_early_help(F2, F, OFR, OFX, offers, places, tl)
         flows[0, 1] += offk[0] * alpha
@@ -1655,6 +1764,12 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
         n_move = move_p * (home_fams + shells.sum() + uasc_in_care)
         out0 = flows[0, 6] + flows[1, 6] + flows[2, 6] + flows[3, 6]
         moved_in, held = _moves(F, flows, n_move, init_need, tl)
+        if n_hubs > 0:  # ... and those whose children all entered care, and those moving away
+            away = min(1.0, n_move / max(home_fams, 1e-9))
+            for i in range(n_hubs):
+                hg = hub_dec[i] // DECILES_PER_GROUP
+                emptied = FAMS[0, hg] / fams_after[hg] if fams_after[hg] > 0.0 else 0.0
+                members[i] *= max(0.0, 1.0 - emptied) * (1.0 - away)
         cnt[_C_AWAY] += flows[0, 6] + flows[1, 6] + flows[2, 6] + flows[3, 6] - out0
         cnt[_C_IN] += moved_in
         # 4. unaccompanied asylum-seeking children straight into care, leaving at 18
@@ -1865,14 +1980,12 @@ class AggregateResults:
 def levers_not_modelled(scenario: Scenario) -> list[str]:
     """Levers switched on in ``scenario`` that the aggregate view leaves out.
 
-    They act on chosen families: community hubs (a catchment in a decile, kept for years) and
-    Troubled Families. Prevention spend is in the view (:func:`_prevention_reach`).
+    Troubled Families: it enrols families and follows each for months after (the view has no
+    place to keep them). Prevention spend and community hubs are in the view.
     """
     lv = scenario.levers
     out = []
     y0, n = scenario.run.start_year, scenario.run.years
-    if lv.community_hubs.opening_dates:
-        out.append("levers.community_hubs")
     if any(v != 0 for v in series_values(lv.troubled_families.places_per_year, y0, n)):
         out.append("levers.troubled_families")
     return out
@@ -2131,6 +2244,24 @@ def run_aggregate(
     uasc_log = np.zeros(T)
     with_lac = np.zeros(T)
     shells = np.stack([held_d[0], np.zeros(ND)])  # families with no one at home (see _run_months)
+    # community hubs (policies/community_hubs.py): where, when, and their effect as trust builds
+    hubs = sc.levers.community_hubs
+    y0 = sc.run.start_year
+    hub_open = np.array([burn + month_index(dt, y0, f"levers.community_hubs.opening_dates[{i}]")
+                         for i, dt in enumerate(hubs.opening_dates)], dtype=np.int64)
+    # families at home by decile at the start (a group's families split by its deciles' shares)
+    fams_dec = np.repeat(F.sum(axis=(0, 1, 3, 4, 5)) / np.maximum(dec_sh, 1e-300), DECILES_PER_GROUP) * dec10
+    if hubs.deciles:
+        hub_dec = np.array([d - 1 for d in hubs.deciles], dtype=np.int64)
+    else:
+        hub_dec = np.array(hub_deciles(fams_dec, len(hub_open), hubs.catchment_families), dtype=np.int64)
+    hub_dsh = dec10[hub_dec] / np.maximum(dec_sh[hub_dec // DECILES_PER_GROUP], 1e-300)
+    HUBM = np.zeros((T, len(hub_open), 3))
+    for i, t0 in enumerate(hub_open):
+        for t in range(t0, T):
+            tr = hub_trust(t - t0, hubs.months_to_half_trust)
+            HUBM[t, i] = (1.0 - hubs.adverse_reduction * tr, 1.0 + hubs.identification_boost * tr,
+                          1.0 - hubs.rereferral_reduction * tr)
     _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g,
                 np.ascontiguousarray(risk, dtype=float), elast, np.ascontiguousarray(eh_factor, dtype=float),
                 float(eh_places0), float(capacity),
@@ -2139,6 +2270,7 @@ def run_aggregate(
                 init_need, float(move_p), float(existing_births), uasc_age, np.ascontiguousarray(dec_sh),
                 float(pop.uasc_starts_per_10k), np.asarray(uasc_path, dtype=float), after_rh,
                 eh_extra, reach, 1.0 - prev.adverse_reduction, 1.0 + prev.identification_boost,
+                hub_open, hub_dec, hub_dsh, HUBM, float(hubs.catchment_families),
                 FLOWS, CNT, TL, LAC, LACP, PLACES, entries_log, uasc_log, with_lac)
     # 7. record
     rows = np.zeros((T, len(cols)))

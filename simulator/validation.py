@@ -224,8 +224,9 @@ def aggregate_vs_agent(
 ) -> pd.DataFrame:
     """Agent-based mean vs the aggregate view: stocks by state at 31 March, year by year.
 
-    The scenario is run at ``children`` children; prevention spend is scaled with them (the same
-    spend per child), so a lever does as much as in the scenario as written.
+    The scenario is run at ``children`` children; prevention spend and community hubs' catchments
+    are scaled with them (the same spend per child, the same share of families in a hub), so a
+    lever does as much as in the scenario as written.
 
     Returns one row per year and stock with the agent-based mean, its standard error,
     the aggregate value and the difference in % (the figures of docs/MODEL.md). The stocks:
@@ -241,9 +242,11 @@ def aggregate_vs_agent(
     spend = sc.levers.prevention.spend_per_year
     spend = ([v * ratio for v in spend] if isinstance(spend, list) else
              {k: v * ratio for k, v in spend.items()} if isinstance(spend, dict) else spend * ratio)
+    catchment = round(sc.levers.community_hubs.catchment_families * ratio)
     sc = with_overrides(sc, {"population": {"children": children},
                              "run": {"years": years, "record_episodes": False},
-                             "levers": {"prevention": {"spend_per_year": spend}}})
+                             "levers": {"prevention": {"spend_per_year": spend},
+                                        "community_hubs": {"catchment_families": catchment}}})
     cols = ["universal", "early_help_31_march", "cin_plans_31_march", "cp_31_march", "lac_31_march",
             "families_with_child_in_care"]
 
@@ -306,7 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--view", choices=["agent", "aggregate"], default="agent")
     p.add_argument("--aggregate", nargs="?", const=str(BASELINE), metavar="SCENARIO",
                    help="instead: agent-based mean vs aggregate view for a scenario (default: the "
-                   "baseline) at 613,000 children, prevention spend scaled with them")
+                   "baseline) at 613,000 children, prevention spend and hub catchments scaled with them")
+    p.add_argument("--years", type=int, default=20, help="with --aggregate: years to compare")
     p.add_argument("--shock-response", type=float, nargs="+", metavar="SIZE",
                    help="instead: care starts with each Baby P shock size over the replay without it "
                    "(8 paired seeds; the mean over 2009-10 to 2012-13 is the figure in the scenario file)")
@@ -334,7 +338,7 @@ def _run(args: argparse.Namespace) -> int:
         print("mean 2010-2013 %:", (100 * wide.loc[2010:2013].mean()).round(1).to_dict())
         return 0
     if args.aggregate:
-        t = aggregate_vs_agent(load_scenario(args.aggregate), seeds=args.seeds)
+        t = aggregate_vs_agent(load_scenario(args.aggregate), seeds=args.seeds, years=args.years)
         wide = t.pivot(index="year", columns="stock", values="difference_pct").round(1)
         print("agent-based mean / aggregate - 1, % (stocks at 31 March)")
         print(wide.to_string())

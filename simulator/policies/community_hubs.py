@@ -26,6 +26,32 @@ if TYPE_CHECKING:
     from simulator.model import CSCModel
 
 
+def hub_deciles(per_decile: Any, n_hubs: int, catchment: float) -> list[int]:
+    """Deciles (0 = most deprived) of ``n_hubs`` hubs placed most deprived first.
+
+    A hub goes to the first decile with room left for a whole catchment (``per_decile``:
+    families with children at home by decile); the last decile takes any left over.
+    """
+    deciles, d, room = [], 0, per_decile[0]
+    for _ in range(n_hubs):
+        while room < catchment and d < 9:
+            d += 1
+            room = per_decile[d]
+        deciles.append(d)
+        room -= catchment
+    return deciles
+
+
+def trust(months_open: float, months_to_half: float) -> float:
+    """Share of a hub's full effect after ``months_open`` months (logistic, 0 at opening)."""
+    if months_open < 0:
+        return 0.0
+    steep = months_to_half / 3.0
+    raw = 1.0 / (1.0 + np.exp(-(months_open - months_to_half) / steep))
+    floor = 1.0 / (1.0 + np.exp(months_to_half / steep))
+    return float((raw - floor) / (1.0 - floor))
+
+
 class CommunityHubsPolicy(Policy):
     """Opens hubs on their dates and ramps up their effect on families in their catchments."""
 
@@ -58,24 +84,12 @@ class CommunityHubsPolicy(Policy):
         if self.deciles is None:
             f = model.families
             live = (f.fam_id >= 0) & (f.n_home > 0)
-            per_decile = np.bincount(f.decile[live], minlength=10)
-            self.deciles, d, room = [], 0, per_decile[0]
-            for _ in self.opening:
-                while room < self.catchment and d < 9:
-                    d += 1
-                    room = per_decile[d]
-                self.deciles.append(d)
-                room -= self.catchment
+            self.deciles = hub_deciles(np.bincount(f.decile[live], minlength=10), len(self.opening),
+                                       self.catchment)
 
     def trust_at(self, months_open: float) -> float:
-        """Share of a hub's full effect after ``months_open`` months (logistic, ~0 at opening)."""
-        if months_open < 0:
-            return 0.0
-        half = self.lever.months_to_half_trust
-        steep = half / 3.0
-        raw = 1.0 / (1.0 + np.exp(-(months_open - half) / steep))
-        floor = 1.0 / (1.0 + np.exp(half / steep))
-        return float((raw - floor) / (1.0 - floor))
+        """Share of a hub's full effect after ``months_open`` months (:func:`trust`)."""
+        return trust(months_open, self.lever.months_to_half_trust)
 
     def start_month(self, model: CSCModel) -> None:
         """Open hubs that are due, top up catchments yearly, set each hub's effect by its trust."""
