@@ -15,7 +15,7 @@ import solara  # noqa: E402
 import solara.server.starlette  # noqa: E402,F401 - reactive values are per session only under the server
 from solara.server import kernel, kernel_context  # noqa: E402
 
-from simulator.app import catalog, runs, state  # noqa: E402
+from simulator.app import catalog, charts, runs, state  # noqa: E402
 from simulator.app.components import LeverPanel  # noqa: E402
 from simulator.app.pages import workshop  # noqa: E402
 from simulator.schema import Scenario  # noqa: E402
@@ -219,3 +219,36 @@ def test_cumulative_chart_marks_break_even_and_payback():
     assert marks[0]["yAxis"] == 0  # the break-even line
     assert marks[1]["xAxis"] == "2027" and "payback 2027" in marks[1]["label"]["formatter"]
     assert opt["series"][0]["data"] == [3.0, 4.0, 2.0, -1.0]
+
+
+def test_expected_change_comes_with_the_runs_and_says_what_it_leaves_out():
+    """The aggregate view's expected change from the baseline is on screen with the runs: none
+    for the baseline itself, a rise in care for more risk aversion, the same values whatever the
+    seed, and a note naming Troubled Families when that lever is on (the view leaves it out)."""
+    ctx = new_session("expected")
+    with ctx:
+        box, rc = solara.render(workshop.Page(), handle_error=False)
+        exp = state.expected.value
+        assert exp is not None and exp.scenario.meta["view"] == "aggregate"
+        cols = list(charts.STATE_SERIES)
+        assert (exp.scenario.annual[cols].to_numpy() == exp.baseline.annual[cols].to_numpy()).all()
+        assert exp.key == state.expected_key(state.outcome.value.scenario_scenario)
+        assert state.set_lever("risk_aversion.index", 1.4)
+        exp = state.expected.value
+        change = exp.scenario.annual["lac_31_march"] - exp.baseline.annual["lac_31_march"]
+        assert change.iloc[-1] > 0
+        assert exp.key == state.expected_key(state.outcome.value.scenario_scenario)
+        opt = charts.expected_chart(exp.baseline.annual, exp.scenario.annual,
+                                    state.outcome.value.baseline.annual, state.outcome.value.scenario.annual)
+        looked_after = next(s for s in opt["series"] if s["name"] == "Looked after (expected)")
+        assert looked_after["data"][-1] == round(float(change.iloc[-1]), 1)
+        assert any(s["name"] == "Looked after (this run)" for s in opt["series"])
+        assert state.set_seed_text("9")
+        assert state.expected.value.scenario is exp.scenario  # no seed: the cached values
+        assert exp.left_out == []
+        assert state.set_lever("levers.troubled_families.places_per_year", 100)
+        assert state.expected.value.left_out == ["levers.troubled_families"]
+        notes = [w for w in rc.find(v.Html).widgets if "leaves out the Troubled Families" in str(
+            getattr(w, "children", ""))]
+        assert notes, "the note names the lever the expected change leaves out"
+        rc.close()

@@ -92,6 +92,29 @@ def state_chart(base: pd.DataFrame, scen: pd.DataFrame | None, projector: bool =
     return opt
 
 
+def expected_chart(exp_base: pd.DataFrame, exp_scen: pd.DataFrame, run_base: pd.DataFrame | None = None,
+                   run_scen: pd.DataFrame | None = None, projector: bool = False) -> dict[str, Any]:
+    """The scenario's expected change from the baseline by state at 31 March (aggregate view).
+
+    Solid: expected values (no chance variation). Dotted, if given: the runs on screen, whose
+    difference also holds chance; the gap between the two is that chance.
+    """
+    years = exp_base["year"].tolist()
+    opt = _base("Expected change from the baseline at 31 March (no chance)", projector, years,
+                "children")
+    series = []
+    for i, (col, label) in enumerate(STATE_SERIES.items()):
+        series.append(_line(f"{label} (expected)", exp_scen[col].to_numpy() - exp_base[col].to_numpy(),
+                            PALETTE[i], False, 3))
+        if run_base is not None and run_scen is not None:
+            line = _line(f"{label} (this run)", run_scen[col].to_numpy() - run_base[col].to_numpy(),
+                         PALETTE[i], False, 1.5)
+            line["lineStyle"]["type"] = "dotted"
+            series.append(line)
+    opt["series"] = series
+    return opt
+
+
 def pair_chart(title: str, column: str, base: pd.DataFrame, scen: pd.DataFrame | None,
                projector: bool = False, y_name: str = "children", bars: bool = False) -> dict[str, Any]:
     """One measure for baseline and scenario over the years (lines or bars)."""

@@ -8,6 +8,10 @@ side by side. Results are cached by the full scenario and seed, so the
 baseline is computed once per area, seed and horizon, and going back to an
 earlier lever position is instant.
 
+The expected value of a scenario (the aggregate view, :func:`expect`) goes through the same
+pool and cache, asked for with seed ``None``: it has no seed and takes about a quarter of a
+second at any size.
+
 Each browser session asks through its own :class:`RunTicket` counter: a new
 request supersedes the older ones, which are cancelled if they have not started
 and discarded if they finish late (stale results never reach the screen).
@@ -48,22 +52,24 @@ class RunOutput:
     cost_lines: tuple[str, pd.DataFrame] | None = None
 
 
-def scenario_key(data: Mapping[str, Any], seed: int) -> str:
+def scenario_key(data: Mapping[str, Any], seed: int | None) -> str:
     """A stable key for a validated scenario dict and seed."""
     text = json.dumps(data, sort_keys=True, default=str)
     return hashlib.sha256(f"{seed}|{text}".encode()).hexdigest()[:20]
 
 
-def simulate(data: Mapping[str, Any], seed: int) -> RunOutput:
+def simulate(data: Mapping[str, Any], seed: int | None) -> RunOutput:
     """Run one scenario (a validated scenario dict) with one seed; the worker-process entry point.
 
     Args:
         data: ``Scenario.model_dump(mode="json")`` of a validated scenario.
-        seed: the run's seed.
+        seed: the run's seed; ``None`` for the expected value instead (:func:`expect`).
 
     Returns:
         The annual, monthly, equity and policy tables and the run's stamp.
     """
+    if seed is None:
+        return expect(data)
     from simulator import run_scenario
     from simulator.schema import build_scenario
 
@@ -78,6 +84,31 @@ def simulate(data: Mapping[str, Any], seed: int) -> RunOutput:
 
     return RunOutput(res.annual, res.monthly[keep].copy(), res.equity, res.policy, meta, seconds,
                      run_cost_lines(scenario, res))
+
+
+def expect(data: Mapping[str, Any]) -> RunOutput:
+    """The expected value of a scenario: the aggregate view of the same rules, with no chance.
+
+    It has no seed and no sample (counts at the area's full size), no equity or policy tables
+    and no costs; ``meta["levers_not_modelled"]`` names the levers it leaves out.
+    """
+    from simulator.aggregate import run_aggregate
+    from simulator.schema import build_scenario
+
+    t0 = time.perf_counter()
+    res = run_aggregate(build_scenario(dict(data), source="app"))
+    keep = [c for c in res.monthly.columns
+            if c in _MONTHLY_KEEP or c.startswith(("children_", "flow_", "lac_"))]
+    meta = {k: v for k, v in res.meta.items() if k in ("scenario", "view", "levers_not_modelled")}
+    return RunOutput(res.annual, res.monthly[keep].copy(), pd.DataFrame(), pd.DataFrame(), meta,
+                     time.perf_counter() - t0)
+
+
+def expected_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A scenario dict as the expected value sees it: seed and sample do not change it."""
+    out = dict(data)
+    out["run"] = {**out.get("run", {}), "seed": 0, "sample_fraction": 1.0}
+    return out
 
 
 def _watch_parent(parent: int) -> None:
@@ -101,6 +132,7 @@ def _warm() -> int:
     data["run"].update({"years": 1, "burn_in_months": 0, "record_episodes": False})
     data["population"]["children"] = 2_000
     simulate(data, 1)
+    simulate(data, None)  # the expected view's compiled code, loaded
     return os.getpid()
 
 
@@ -205,8 +237,11 @@ class Runner:
         self.submit(data, seed)
         return True
 
-    def submit(self, data: Mapping[str, Any], seed: int) -> Future:
-        """A future of the run's :class:`RunOutput` (already done if cached or in flight)."""
+    def submit(self, data: Mapping[str, Any], seed: int | None) -> Future:
+        """A future of the run's :class:`RunOutput` (already done if cached or in flight).
+
+        ``seed`` None: the scenario's expected value (:func:`expect`).
+        """
         key = scenario_key(data, seed)
         hit = self.cached(key)
         if hit is not None:
@@ -228,7 +263,7 @@ class Runner:
             except Exception as err:  # noqa: BLE001 - handed to the caller through the future
                 fut.set_exception(err)
             return fut
-        fut = pool.submit(simulate, dict(data), int(seed))
+        fut = pool.submit(simulate, dict(data), None if seed is None else int(seed))
         with self._lock:
             self._inflight[key] = fut
 
@@ -277,7 +312,7 @@ class RunTicket:
         self._pending: list[Future] = []
         self._lock = threading.Lock()
 
-    def request(self, jobs: Mapping[str, tuple[Mapping[str, Any], int]],
+    def request(self, jobs: Mapping[str, tuple[Mapping[str, Any], int | None]],
                 on_done: Callable[[int, dict[str, RunOutput] | None, BaseException | None], None],
                 runner: Runner | None = None) -> int:
         """Submit named runs; ``on_done(generation, outputs, error)`` fires once all finish.

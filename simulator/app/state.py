@@ -29,7 +29,7 @@ from typing import Any, cast
 import solara
 
 from simulator.app import catalog
-from simulator.app.runs import RunOutput, RunTicket, get_runner
+from simulator.app.runs import RunOutput, RunTicket, expected_data, get_runner, scenario_key
 from simulator.schema import Scenario, ScenarioError, build_scenario, deep_merge
 
 SEED_FIELD = catalog.field_info("run.seed")[0]
@@ -56,6 +56,21 @@ class Outcome:
 
 
 @dataclass(frozen=True, eq=False)
+class Expected:
+    """The expected values (aggregate view, no chance) of the baseline and scenario on request."""
+
+    baseline: RunOutput
+    scenario: RunOutput
+    generation: int
+    key: str = ""  # the scenario's, as the expected view sees it (:func:`expected_key`)
+
+    @property
+    def left_out(self) -> list[str]:
+        """Levers of the scenario that the expected values leave out."""
+        return list(self.scenario.meta.get("levers_not_modelled", []))
+
+
+@dataclass(frozen=True, eq=False)
 class Bands:
     """Runs over several seeds for the uncertainty bands."""
 
@@ -79,9 +94,11 @@ messages: solara.Reactive[list[str]] = solara.reactive(cast(list[str], []))
 status = solara.reactive("starting")
 outcome: solara.Reactive[Outcome | None] = solara.reactive(cast(Outcome | None, None))
 bands: solara.Reactive[Bands | None] = solara.reactive(cast(Bands | None, None))
+expected: solara.Reactive[Expected | None] = solara.reactive(cast(Expected | None, None))
 bands_status = solara.reactive("")
 _ticket: solara.Reactive[RunTicket | None] = solara.reactive(cast(RunTicket | None, None))
 _band_ticket: solara.Reactive[RunTicket | None] = solara.reactive(cast(RunTicket | None, None))
+_expected_ticket: solara.Reactive[RunTicket | None] = solara.reactive(cast(RunTicket | None, None))
 #: The lever moved last (its neighbouring values are run ahead while the room talks).
 last_lever: solara.Reactive[str | None] = solara.reactive(cast(str | None, None))
 
@@ -235,11 +252,41 @@ def request_runs(user: Mapping[str, Any] | None = None, seed_: int | None = None
         _in_context(ctx, apply, origin)
 
     origin = threading.get_ident()
+    request_expected(baseline, scenario)
     _ticket_for(_ticket).request(jobs, on_done)
     if uncertainty.peek():
         request_bands(baseline, scenario, s)
     else:
         bands.set(None)
+
+
+def request_expected(baseline: Scenario, scenario: Scenario) -> None:
+    """Work out the expected values of baseline and scenario (aggregate view), off the UI thread.
+
+    They take about a quarter of a second at any size, have no seed, and are cached, so they
+    are on screen before (or with) the runs, and stay put when only the seed changes.
+    """
+    ctx = _context()
+    jobs = {"baseline": (expected_data(baseline.model_dump(mode="json")), None),
+            "scenario": (expected_data(scenario.model_dump(mode="json")), None)}
+    key = expected_key(scenario)
+
+    def on_done(gen: int, outs: dict[str, RunOutput] | None, error: BaseException | None) -> None:
+        def apply() -> None:
+            if error is not None or outs is None:
+                expected.set(None)
+                print(f"expected values failed: {type(error).__name__}: {error}", file=sys.stderr)
+                return
+            expected.set(Expected(outs["baseline"], outs["scenario"], gen, key))
+        _in_context(ctx, apply, origin)
+
+    origin = threading.get_ident()
+    _ticket_for(_expected_ticket).request(jobs, on_done)
+
+
+def expected_key(scenario: Scenario) -> str:
+    """The key of a scenario's expected values (the same for any seed or sample)."""
+    return scenario_key(expected_data(scenario.model_dump(mode="json")), None)
 
 
 def prefetch_neighbours(user: Mapping[str, Any] | None = None, seed_: int | None = None) -> int:

@@ -4,7 +4,7 @@ from simulator.app.components.controls import AreaPicker, Messages, PresetPicker
 from simulator.app.components.explainer import Explainer
 from simulator.app.components.export import Downloads
 from simulator.app.components.levers import LeverControl, LeverPanel
-from simulator.app.components.results import Results, RunStamp
+from simulator.app.components.results import ExpectedChange, Results, RunStamp
 
-__all__ = ["AreaPicker", "Downloads", "Explainer", "LeverControl", "LeverPanel", "Messages",
+__all__ = ["AreaPicker", "Downloads", "ExpectedChange", "Explainer", "LeverControl", "LeverPanel", "Messages",
            "PresetPicker", "Results", "RunStamp", "SeedBox", "ViewOptions"]

@@ -10,7 +10,7 @@ import solara
 from simulator.app import charts
 from simulator.app.components.echarts import FigureEchartsJson, option_json
 from simulator.app.finance_view import FinanceView, finance_view
-from simulator.app.state import Bands, Outcome
+from simulator.app.state import Bands, Expected, Outcome, expected_key
 
 
 def _height(projector: bool, tall: bool = False) -> str:
@@ -42,6 +42,43 @@ def RunStamp(outcome: Outcome | None, status: str) -> solara.Element:
                         style={"color": "#D55E00", "font-weight": "bold"})
         elif status.startswith("error"):
             solara.Error(status, dense=True)
+
+
+#: Plain names of the levers the expected view can leave out (aggregate.levers_not_modelled).
+LEFT_OUT_NAMES = {"levers.troubled_families": "the Troubled Families programme"}
+
+
+@solara.component
+def ExpectedChange(expected: Expected | None, outcome: Outcome | None, projector: bool) -> solara.Element:
+    """The scenario's expected change from the baseline (aggregate view), with the run's own.
+
+    The expected values come back in about a quarter of a second at any size, so they show
+    before the runs; the run's differences are drawn with them only when the run is of the
+    same scenario (a newer lever position shows its expected change at once).
+    """
+    if expected is not None:
+        ExpectedChangeBody(expected, outcome, projector)
+
+
+@solara.component
+def ExpectedChangeBody(expected: Expected, outcome: Outcome | None, projector: bool) -> solara.Element:
+    """The chart and note of :func:`ExpectedChange`."""
+    same = outcome is not None and expected_key(outcome.scenario_scenario) == expected.key
+    key = (id(expected), id(outcome) if same else None, projector)
+
+    def build() -> str:
+        runs = (outcome.baseline.annual, outcome.scenario.annual) if same and outcome else (None, None)
+        return option_json(charts.expected_chart(expected.baseline.annual, expected.scenario.annual,
+                                                 *runs, projector))
+
+    opt = solara.use_memo(build, dependencies=list(key))
+    Chart(opt, projector, "expected")
+    note = ("Expected: the average of many runs, worked out directly (the aggregate view of the same "
+            "rules). Dotted: the run on screen, whose difference also holds chance.")
+    if expected.left_out:
+        names = ", ".join(LEFT_OUT_NAMES.get(x, x) for x in expected.left_out)
+        note += f" The expected change leaves out {names}."
+    solara.Text(note, classes=["expected-note"], style={"font-size": "0.9em"})
 
 
 @solara.component

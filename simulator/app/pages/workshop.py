@@ -13,6 +13,7 @@ from simulator.app import catalog, state
 from simulator.app.components import (
     AreaPicker,
     Downloads,
+    ExpectedChange,
     LeverPanel,
     Messages,
     PresetPicker,
@@ -56,7 +57,8 @@ def Stamp() -> solara.Element:
 
 @solara.component
 def Charts() -> solara.Element:
-    """Every chart of the outcome on screen."""
+    """The expected change, then every chart of the outcome on screen."""
+    ExpectedChange(state.expected.value, state.outcome.value, state.projector.value)
     Results(state.outcome.value, state.bands.value, state.bands_status.value, state.overlay.value,
             state.projector.value, state.sankey_year.value, state.set_sankey_year)
 
