@@ -142,3 +142,25 @@ def test_dated_steps_start_from_the_neutral_value():
     run = sc.run
     assert series_values(sc.levers.risk_aversion.index_path, run.start_year, 3) == [1.0, 0.95, 0.95]
     assert series_values(sc.levers.prevention.spend_per_year, run.start_year, 3) == [0.0, 0.0, 1e6]
+
+
+@pytest.mark.parametrize("fraction", [1.0, 0.25])
+def test_prevention_places_are_the_same_whatever_the_sample(fraction):
+    """Extra early help places bought by the spend, in the results (scaled back up), are spend x
+    early help share / cost per place, phased in, at any sample fraction (they were once counted
+    at full size in a sample, so a 1-in-4 sample had four times the places)."""
+    run = {**NO_LOGS, "sample_fraction": fraction}
+    spend = 3_000_000.0
+    base = CSCModel(scenario(61_300, years=2, run=run), seed=4)
+    prev = CSCModel(scenario(61_300, years=2, run=run, levers={"prevention": {"spend_per_year": spend}}),
+                    seed=4)
+    base.run()
+    prev.run()
+    col = "early_help_places"
+    extra = (prev.results().monthly[col] - base.results().monthly[col]).to_numpy()
+    lever = prev.scenario.levers.prevention
+    full = spend * lever.early_help_share / lever.cost_per_early_help_place
+    eff = 1.0 - (1.0 - 1.0 / lever.months_to_effect) ** np.arange(1, len(extra) + 1)  # smoothing
+    np.testing.assert_allclose(extra, full * eff, rtol=1e-9)
+    places = prev.results().policy.query("policy == 'prevention'")["places"].to_numpy()
+    np.testing.assert_allclose(places, full * eff, rtol=1e-9)

@@ -70,8 +70,9 @@ class PreventionPolicy(Policy):
         self.effective_spend += (self.year_value(self.spend) - self.effective_spend) / lag
         self.effective_change += (self.year_value(self.capacity_change) - self.effective_change) / lag
         sv = model.services
+        # places for the simulated sample (counts are scaled back up by 1/sample_fraction)
         self.extra_places = self.effective_spend * self.lever.early_help_share \
-            / self.lever.cost_per_early_help_place
+            / self.lever.cost_per_early_help_place * model.scenario.run.sample_fraction
         sv.eh_places = max(0.0, model.base_eh_places * (1.0 + self.effective_change) + self.extra_places)
         universal = self.effective_spend * (1.0 - self.lever.early_help_share)
         reach = int(universal / self.lever.cost_per_family_reached * model.scenario.run.sample_fraction)
@@ -109,7 +110,7 @@ class PreventionPolicy(Policy):
         scale = model.scale
         return {
             "families_served": self.reached * scale,
-            "places": self.extra_places,
+            "places": self.extra_places * scale,
             "running_cost_gbp": self.effective_spend * (1.0 - self.lever.early_help_share) / 12,
             "capital_cost_gbp": 0.0,
         }
