@@ -224,9 +224,9 @@ def aggregate_vs_agent(
 ) -> pd.DataFrame:
     """Agent-based mean vs the aggregate view: stocks by state at 31 March, year by year.
 
-    The scenario is run at ``children`` children; prevention spend and community hubs' catchments
-    are scaled with them (the same spend per child, the same share of families in a hub), so a
-    lever does as much as in the scenario as written.
+    The scenario is run at ``children`` children; prevention spend, community hubs' catchments and
+    Troubled Families places are scaled with them (the same spend per child, the same share of
+    families in a hub or the programme), so a lever does as much as in the scenario as written.
 
     Returns one row per year and stock with the agent-based mean, its standard error,
     the aggregate value and the difference in % (the figures of docs/MODEL.md). The stocks:
@@ -239,14 +239,20 @@ def aggregate_vs_agent(
 
     sc = scenario or Scenario()
     ratio = children / sc.population.children
-    spend = sc.levers.prevention.spend_per_year
-    spend = ([v * ratio for v in spend] if isinstance(spend, list) else
-             {k: v * ratio for k, v in spend.items()} if isinstance(spend, dict) else spend * ratio)
-    catchment = round(sc.levers.community_hubs.catchment_families * ratio)
+
+    def scaled(series: Any) -> Any:  # a number, one per year, or dated steps
+        if isinstance(series, list):
+            return [v * ratio for v in series]
+        return {k: v * ratio for k, v in series.items()} if isinstance(series, dict) else series * ratio
+
+    lv = sc.levers
+    tf_places = scaled(lv.troubled_families.places_per_year)
+    levers: dict[str, Any] = {"prevention": {"spend_per_year": scaled(lv.prevention.spend_per_year)},
+                              "troubled_families": {"places_per_year": tf_places}}
+    if lv.community_hubs.opening_dates:
+        levers["community_hubs"] = {"catchment_families": round(lv.community_hubs.catchment_families * ratio)}
     sc = with_overrides(sc, {"population": {"children": children},
-                             "run": {"years": years, "record_episodes": False},
-                             "levers": {"prevention": {"spend_per_year": spend},
-                                        "community_hubs": {"catchment_families": catchment}}})
+                             "run": {"years": years, "record_episodes": False}, "levers": levers})
     cols = ["universal", "early_help_31_march", "cin_plans_31_march", "cp_31_march", "lac_31_march",
             "families_with_child_in_care"]
 
