@@ -6,7 +6,8 @@ The first run loads (or compiles) the numba code and builds the start's family d
 
     .venv/bin/python benchmarks/bench_aggregate.py --repeats 11
 
-Prints one JSON line. Target (issue 7): milliseconds ("tens of milliseconds" aimed for).
+Prints one JSON line. Issue 7 asks for milliseconds; ``target_s`` is our own aim of tens of
+milliseconds (0.1 s), which the view does not meet (about 0.25 s: see benchmarks/README.md).
 
 ``--parts`` adds a second line: the demography's age chains moved on alone over the same months
 (births as the run recorded them, each month's birthdays, the yearly ages of care entrants), the

@@ -687,6 +687,11 @@ class RiskAversionLever(Section):
     shocks: list[Shock] = Field(default_factory=list, description="High-profile cases.")
 
 
+#: Hubs a scenario can open: the engine keeps 64 lever groups a lever (``kernel.MAX_GROUPS``),
+#: group 0 meaning none.
+MAX_HUBS = 63
+
+
 class CommunityHubs(Section):
     """Community (family) hubs: navigators find need early; peer support; trust builds."""
 
@@ -1029,6 +1034,9 @@ class Scenario(Section):
             if m < 0:
                 raise ValueError(f"{field} = {date!r}: a hub cannot open before the run starts "
                                  f"(April {run.start_year}); allowed: 'YYYY-MM' from {run.start_year}-04")
+        if len(hubs.opening_dates) > MAX_HUBS:
+            raise ValueError(f"levers.community_hubs.opening_dates has {len(hubs.opening_dates)} hubs; "
+                             f"allowed: at most {MAX_HUBS}")
         if hubs.deciles and len(hubs.deciles) != len(hubs.opening_dates):
             raise ValueError(f"levers.community_hubs.deciles has {len(hubs.deciles)} entries for "
                              f"{len(hubs.opening_dates)} hubs: give one decile per hub or none")

@@ -43,8 +43,9 @@ LEVER_SEEDS = tuple(range(11, 19))
 LEVER_YEARS = 10
 EFFECT_YEARS = slice(3, 10)  # 2028-2034: after prevention spend and hubs' trust have built up
 #: With a lever, each stock's gap over the ten years, on average, within 2% or 3 standard errors
-#: (measured: at most 1.0% for prevention, 0.55% for hubs). Year by year, eight runs are too few
-#: to hold every year to that: hubs' CP gap is -3.9% in 2032 but -2.2% and -1.2% either side.
+#: (measured: at most 1.04% for prevention, 0.55% for hubs). Not year by year: hubs' CP gap is
+#: -3.9% in 2032 (-3.0% over 16 runs, docs/MODEL.md), where the view's hub families stay like the
+#: rest of their group and the agent-based model's come to differ.
 
 
 @pytest.fixture(scope="module")

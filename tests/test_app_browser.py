@@ -87,7 +87,7 @@ def test_lever_preset_and_csv_download(app_server, chromium, shots, tmp_path):  
     assert thumb.get_attribute("aria-valuenow") == "1", "a preset starts from its own settings"
     # the expected change (aggregate view) is drawn with the runs, and says what it is
     page.locator(".chart-expected canvas").first.wait_for()
-    assert "average of many runs" in page.locator(".expected-note").text_content()
+    assert "close to the average of many runs" in page.locator(".expected-note").text_content()
     page.screenshot(path=str(shots / "04_preset.png"), full_page=True)
 
     # download the annual table and check it

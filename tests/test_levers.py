@@ -104,6 +104,7 @@ def test_less_risk_aversion_without_early_help_leaves_harm():
     ({"community_hubs": {"opening_dates": ["2023-06"]}}, "cannot open before the run starts"),
     ({"prevention": {"spend_per_year": [1e6, 2e6]}}, "has 2 values but run.years = 5"),
     ({"risk_aversion": {"shocks": [{"date": "2026-13"}]}}, "a date must be 'YYYY-MM'"),
+    ({"community_hubs": {"opening_dates": ["2025-06"] * 64}}, "has 64 hubs; allowed: at most 63"),
 ])
 def test_bad_lever_input_is_named(levers, message):
     with pytest.raises(ScenarioError) as err:

@@ -21,9 +21,13 @@ import numpy as np
 
 from simulator.agents import kernel as kn
 from simulator.policies.base import ADVERSE, IDENTIFY, REREFERRAL, Policy
+from simulator.schema import MAX_HUBS
 
 if TYPE_CHECKING:
     from simulator.model import CSCModel
+
+
+assert MAX_HUBS <= kn.MAX_GROUPS - 1, "the schema allows more hubs than the engine has lever groups"
 
 
 def hub_deciles(per_decile: Any, n_hubs: int, catchment: float) -> list[int]:
@@ -67,8 +71,6 @@ class CommunityHubsPolicy(Policy):
         self.lever = model.scenario.levers.community_hubs
         self.opening = [self.month_of(d, f"levers.community_hubs.opening_dates[{i}]")
                         for i, d in enumerate(self.lever.opening_dates)]
-        if len(self.opening) > kn.MAX_GROUPS - 1:
-            raise ValueError(f"at most {kn.MAX_GROUPS - 1} hubs can be modelled")
         self.deciles = [d - 1 for d in self.lever.deciles] if self.lever.deciles else None
         self.catchment = int(round(self.lever.catchment_families * model.scenario.run.sample_fraction))
         self.trust = np.zeros(len(self.opening))

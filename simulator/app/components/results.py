@@ -64,7 +64,8 @@ def ExpectedChange(expected: Expected | None, outcome: Outcome | None, projector
 def ExpectedChangeBody(expected: Expected, outcome: Outcome | None, projector: bool) -> solara.Element:
     """The chart and note of :func:`ExpectedChange`."""
     same = outcome is not None and expected_key(outcome.scenario_scenario) == expected.key
-    key = (id(expected), id(outcome) if same else None, projector)
+    key = (expected.generation, id(expected), (outcome.generation, id(outcome)) if same and outcome else None,
+           projector)
 
     def build() -> str:
         runs = (outcome.baseline.annual, outcome.scenario.annual) if same and outcome else (None, None)
@@ -73,8 +74,9 @@ def ExpectedChangeBody(expected: Expected, outcome: Outcome | None, projector: b
 
     opt = solara.use_memo(build, dependencies=list(key))
     Chart(opt, projector, "expected")
-    note = ("Expected: the average of many runs, worked out directly (the aggregate view of the same "
-            "rules). Dotted: the run on screen, whose difference also holds chance.")
+    note = ("Expected: worked out directly from the same rules (the aggregate view), close to the "
+            "average of many runs (see the model card). Dotted: the run on screen, whose difference "
+            "also holds chance.")
     if expected.left_out:
         names = ", ".join(LEFT_OUT_NAMES.get(x, x) for x in expected.left_out)
         note += f" The expected change leaves out {names}."
