@@ -2047,26 +2047,29 @@ def run_aggregate(
     T = burn + 12 * sc.run.years
     risk = _risk_path(sc, T, burn) if risk_index is None else np.asarray(risk_index, dtype=float)
     prev = sc.levers.prevention
-    lag = max(prev.months_to_effect, 1)  # the lever phases its changes in (exponential smoothing)
-    if early_help_places_factor is None:
-        # the prevention lever's change to the existing early help budget
-        change = series_values(prev.baseline_capacity_change, sc.run.start_year, sc.run.years)
-        eh_factor = np.ones(T)
-        eff = 0.0
+    lag = max(prev.months_to_effect, 1)
+
+    def phased(series: Any) -> np.ndarray:
+        """A yearly lever series by month, phased in as the lever phases it.
+
+        policies/prevention.py: exponential smoothing over months_to_effect from the first
+        reported month; 0 in the burn-in.
+        """
+        values = series_values(series, sc.run.start_year, sc.run.years)
+        out, eff = np.zeros(T), 0.0
         for m in range(burn, T):
-            eff += (change[min((m - burn) // 12, sc.run.years - 1)] - eff) / lag
-            eh_factor[m] = max(0.0, 1.0 + eff)
+            eff += (values[min((m - burn) // 12, sc.run.years - 1)] - eff) / lag
+            out[m] = eff
+        return out
+
+    if early_help_places_factor is None:  # the change to the existing early help budget
+        eh_factor = np.maximum(0.0, 1.0 + phased(prev.baseline_capacity_change))
     else:
         eh_factor = np.asarray(early_help_places_factor, dtype=float)
-    # the prevention lever's extra spend (policies/prevention.py): early help places and the families
-    # its universal part reaches
-    spend = series_values(prev.spend_per_year, sc.run.start_year, sc.run.years)
-    eh_extra, reach = np.zeros(T), np.zeros(T)
-    eff = 0.0
-    for m in range(burn, T):
-        eff += (spend[min((m - burn) // 12, sc.run.years - 1)] - eff) / lag
-        eh_extra[m] = eff * prev.early_help_share / prev.cost_per_early_help_place
-        reach[m] = eff * (1.0 - prev.early_help_share) / prev.cost_per_family_reached
+    # extra spend: the early help places it buys and the families its universal part reaches
+    spend = phased(prev.spend_per_year)
+    eh_extra = spend * prev.early_help_share / prev.cost_per_early_help_place
+    reach = spend * (1.0 - prev.early_help_share) / prev.cost_per_family_reached
     uasc_path = series_values(pop.uasc_path, sc.run.start_year, sc.run.years)
 
     # ---- kernels of care exits and of which children enter care

@@ -52,6 +52,12 @@ class RunOutput:
     cost_lines: tuple[str, pd.DataFrame] | None = None
 
 
+def _app_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
+    """The monthly columns the app needs (:data:`_MONTHLY_KEEP`, children by state, flows, care)."""
+    keep = [c for c in monthly.columns if c in _MONTHLY_KEEP or c.startswith(("children_", "flow_", "lac_"))]
+    return monthly[keep].copy()
+
+
 def scenario_key(data: Mapping[str, Any], seed: int | None) -> str:
     """A stable key for a validated scenario dict and seed."""
     text = json.dumps(data, sort_keys=True, default=str)
@@ -76,13 +82,11 @@ def simulate(data: Mapping[str, Any], seed: int | None) -> RunOutput:
     t0 = time.perf_counter()
     scenario = build_scenario(dict(data), source="app")
     res = run_scenario(scenario, seed=int(seed))
-    keep = [c for c in res.monthly.columns
-            if c in _MONTHLY_KEEP or c.startswith(("children_", "flow_", "lac_"))]
     meta = {k: v for k, v in res.meta.items() if not k.startswith("_")}
     seconds = time.perf_counter() - t0
     from simulator.app.finance_view import run_cost_lines
 
-    return RunOutput(res.annual, res.monthly[keep].copy(), res.equity, res.policy, meta, seconds,
+    return RunOutput(res.annual, _app_monthly(res.monthly), res.equity, res.policy, meta, seconds,
                      run_cost_lines(scenario, res))
 
 
@@ -97,10 +101,8 @@ def expect(data: Mapping[str, Any]) -> RunOutput:
 
     t0 = time.perf_counter()
     res = run_aggregate(build_scenario(dict(data), source="app"))
-    keep = [c for c in res.monthly.columns
-            if c in _MONTHLY_KEEP or c.startswith(("children_", "flow_", "lac_"))]
     meta = {k: v for k, v in res.meta.items() if k in ("scenario", "view", "levers_not_modelled")}
-    return RunOutput(res.annual, res.monthly[keep].copy(), pd.DataFrame(), pd.DataFrame(), meta,
+    return RunOutput(res.annual, _app_monthly(res.monthly), pd.DataFrame(), pd.DataFrame(), meta,
                      time.perf_counter() - t0)
 
 
