@@ -1054,13 +1054,14 @@ def _count_compositions(out, col, s, n):
 
 
 @njit(cache=True)
-def _moves(F, flows, n_move, init_need, tl):
-    """``n_move`` families move away; as many like them move in (in place). Returns children in.
+def _moves(F, flows, share, init_need, tl):
+    """A ``share`` of the families free to move move away; as many like them move in (in place).
 
-    Kernel ``migration``: the movers are drawn from families with children at home and no
-    child in care (history ``P_LAC`` stays); the arrivals copy the decile and the children of a
-    family drawn from all those with children at home. The tally ``tl`` (:func:`_count`) is kept
-    up to date. Returns ``(children in, families with a child in care at home)``.
+    Kernel ``MOVE`` hazard and ``arrivals``: the movers are families with children at home and
+    no child in care (history ``P_LAC`` stays), each with the same monthly chance; the arrivals
+    copy the decile and the children of a family drawn from all those with children at home. The
+    tally ``tl`` (:func:`_count`) is kept up to date. Returns ``(children in, families with a
+    child in care at home, families that moved away)``.
     """
     by_dc = np.zeros((ND, NC))
     free = 0.0
@@ -1079,7 +1080,6 @@ def _moves(F, flows, n_move, init_need, tl):
                                 held += x
                             else:
                                 free += x
-    share = min(1.0, n_move / max(free, 1e-9))
     col = np.zeros(NC)  # movers by composition, for the tally
     for s in range(NS):
         kids_out = 0.0
@@ -1110,7 +1110,7 @@ def _moves(F, flows, n_move, init_need, tl):
                 _count(tl, init_need[n] * x, 0, n, c)
             moved_in += x * (c % NH)
     flows[5, 0] += moved_in
-    return moved_in, held
+    return moved_in, held, share * free
 
 
 @njit(cache=True)
@@ -1761,9 +1761,8 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
         _schedule_returns(PEND_RH, t, ent_rh, Q)
         # 3. families moving: as many move in as move away (``tl``: the families at home now)
         home_fams = tl[4] + tl[5] + tl[6] + tl[7]
-        n_move = move_p * (home_fams + shells.sum() + uasc_in_care)
         out0 = flows[0, 6] + flows[1, 6] + flows[2, 6] + flows[3, 6]
-        moved_in, held = _moves(F, flows, n_move, init_need, tl)
+        moved_in, held, n_move = _moves(F, flows, move_p, init_need, tl)
         if n_hubs > 0:  # ... and those whose children all entered care, and those moving away
             away = min(1.0, n_move / max(home_fams, 1e-9))
             for i in range(n_hubs):
@@ -1993,7 +1992,7 @@ def levers_not_modelled(scenario: Scenario) -> list[str]:
 
 def _packing(scenario: Scenario) -> Services:
     """The agent-based model's own parameter packing, for this scenario (read-only use)."""
-    stub = SimpleNamespace(scenario=scenario, rng=np.random.default_rng(0))
+    stub = SimpleNamespace(scenario=scenario, key=(0, 0))
     return Services(stub, capacity=64)  # type: ignore[arg-type]
 
 

@@ -16,12 +16,12 @@ import pandas as pd
 from simulator.model import CSCModel
 from simulator.results import STAMP
 from simulator.schema import Scenario
+from simulator.seeding import replicate_seeds
 
 
 def paired_seeds(seed: int, runs: int) -> list[int]:
-    """``runs`` independent seeds from one seed (``SeedSequence.spawn``)."""
-    return [int(s.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-            for s in np.random.SeedSequence(int(seed)).spawn(int(runs))]
+    """``runs`` replicate seeds from one master seed (:func:`simulator.seeding.replicate_seeds`)."""
+    return replicate_seeds(seed, runs)
 
 
 @dataclass

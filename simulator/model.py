@@ -2,8 +2,9 @@
 
 :class:`CSCModel` owns the families (:class:`~simulator.agents.families.FamilyTable`),
 the services they meet (:class:`~simulator.agents.services.Services`), the
-policies (levers) in force, the random generator (Mesa's ``self.rng``: every
-draw in the model comes from it) and the collection of results (a Mesa
+policies (levers) in force, the run's random key (``self.key``, from the seed: every draw in
+the model is addressed by who it is for, the month and what it decides, under this key; see
+:mod:`simulator.agents.keyed`) and the collection of results (a Mesa
 ``DataCollector`` with one reporter per monthly column, named from
 :class:`~simulator.states.State`). ``step()`` only orchestrates.
 
@@ -23,10 +24,12 @@ import mesa
 import numpy as np
 
 from simulator.agents import kernel as kn
+from simulator.agents import keyed
 from simulator.agents.families import N_CELLS, N_DECILES, N_NEED, FamilyTable
 from simulator.agents.services import Services
 from simulator.recording import COUNTERS, FLOW_NAMES
 from simulator.schema import Scenario, series_values
+from simulator.seeding import handle_seed
 from simulator.states import HIGH_NEED, Placement, State
 
 if TYPE_CHECKING:
@@ -38,16 +41,17 @@ FLOW_COLUMNS = [f"flow_{a}_{b}" for a in FLOW_NAMES for b in FLOW_NAMES]
 _N_HEAD = 5  # month, reporting_year, calendar_month, child_population, families
 
 
-def _thin(rng: np.random.Generator, group: np.ndarray, weights: np.ndarray, size: np.ndarray,
+def _thin(u: np.ndarray, group: np.ndarray, weights: np.ndarray, size: np.ndarray,
           want: float) -> np.ndarray:
     """Pick items independently with probability ``min(1, c * weights[group])``.
 
+    ``u`` holds each item's own uniform (keyed by its id, so the pick is order-free).
     ``c`` is set so that the picked items' ``size`` adds up to ``want`` on average: a fast
     O(n) weighted sample. Items fall into a few groups (need level, age band), so the search
     for ``c`` runs on the group totals.
     """
     totals = np.bincount(group, weights=size, minlength=len(weights))
-    return rng.random(group.size) < thin_probabilities(weights, totals, want)[group]
+    return u < thin_probabilities(weights, totals, want)[group]
 
 
 def thin_probabilities(weights, totals: np.ndarray, want: float) -> np.ndarray:
@@ -76,7 +80,8 @@ class CSCModel(mesa.Model):
         scenario: the validated scenario (defaults: the typical LA).
         seed: seed for the model's generators; defaults to ``scenario.run.seed``.
             Passing both ``seed`` and ``rng`` is an error (Mesa's rule).
-        rng: a numpy ``Generator`` or seed-like to use instead of ``seed``.
+        rng: a numpy ``Generator`` or seed-like to use instead of ``seed`` (the run's key is
+            then drawn from it).
         policies: lever objects; by default built from ``scenario`` by
             :func:`simulator.policies.build_policies`.
     """
@@ -93,10 +98,13 @@ class CSCModel(mesa.Model):
         if seed is None and rng is None:
             seed = scenario.run.seed
         if seed is not None:
-            seed = int(seed)  # a seed typed in a box arrives as text: "42" != 42 for numpy
+            seed = handle_seed(seed)  # a seed typed in a box arrives as text: "42" != 42 for numpy
         super().__init__(seed=seed, rng=rng)
         self.scenario = scenario
         self.seed = seed
+        #: The run's random key (two 32-bit words): every draw of the engine, the set-up and the
+        #: levers is addressed under it (:mod:`simulator.agents.keyed`).
+        self.key = keyed.key_words(seed if seed is not None else int(self.rng.integers(2**63)))
         self.month = 0
         self.burn_in = scenario.run.burn_in_months
         self.scale = 1.0 / scenario.run.sample_fraction
@@ -146,7 +154,12 @@ class CSCModel(mesa.Model):
 
     def _populate(self) -> None:
         """Families, children and the published 2024 stocks of each service."""
-        sc, rng, f, sv = self.scenario, self.rng, self.families, self.services
+        sc, f, sv = self.scenario, self.families, self.services
+
+        def draws(ids: np.ndarray, k: int, purpose: int = keyed.P_START) -> np.ndarray:
+            """The ``k``-th set-up uniform of each family (or child) id."""
+            return keyed.uniforms(self.key, ids, keyed.SETUP_MONTH - 1 - k, purpose)
+
         pop = sc.population
         target = self.target_children
         start = sc.start
@@ -161,7 +174,8 @@ class CSCModel(mesa.Model):
         kn.populate(*sv.args, 0, resident_target, size_cum, need_cum)
         rows = np.flatnonzero(f.fam_id >= 0)
         # history: earlier statutory involvement at its long-run prevalence for each need level
-        prior = rng.random(rows.size) < np.asarray(sc.need.initial_prior_share_by_need)[f.need[rows]]
+        fids = f.fam_id[rows]
+        prior = draws(fids, 0) < np.asarray(sc.need.initial_prior_share_by_need)[f.need[rows]]
         f.flags[rows[prior]] |= kn.FLAG_PRIOR
         f.recode(rows[prior])
         # starting stocks: families picked by need for CP, CIN and early help
@@ -180,14 +194,17 @@ class CSCModel(mesa.Model):
         free = np.ones(rows.size, dtype=bool)
         n_home = f.n_home[rows].astype(np.float64)
         need = f.need[rows]
-        for state in (State.CP, State.CIN, State.EARLY_HELP):
+        for k, state in enumerate((State.CP, State.CIN, State.EARLY_HELP)):
             group = np.where(free, need, N_NEED)  # families already picked form a group of weight 0
-            take = np.flatnonzero(_thin(rng, group, (*need_w[state], 0.0), n_home, want[state]))
+            take = np.flatnonzero(_thin(draws(fids, 1 + k), group, (*need_w[state], 0.0), n_home,
+                                        want[state]))
             free[take] = False
             kn.bulk_set_state(*sv.args, 0, rows[take], int(state), 0)
             if state == State.CP:
                 # plans already running at the start are at any point of their review cycle
-                f.review[rows[take]] = rng.integers(1, sc.cp.review_interval_months + 1, size=take.size)
+                interval = sc.cp.review_interval_months
+                f.review[rows[take]] = 1 + np.minimum((draws(fids[take], 4) * interval).astype(np.int64),
+                                                      interval - 1)
                 f.next_due[rows[take]] = np.minimum(f.next_due[rows[take]], f.review[rows[take]])
         # children in care at the start: from families with high need, older than entrants
         lac_want = start.lac_per_10k * per_child * resident
@@ -196,12 +213,16 @@ class CSCModel(mesa.Model):
         band = np.searchsorted([12, 60, 120, 192], age, side="right")
         group = band * N_NEED + f.need[rows[r_i]]
         weights = np.outer([0.6, 0.9, 0.9, 1.5, 2.2], [0.02, 0.3, 3.0, 6.0]).ravel()
-        pick = np.flatnonzero(_thin(rng, group, weights, np.ones(group.size), lac_want))
-        route = np.searchsorted(np.cumsum(sc.care.route_shares), rng.random(pick.size) * 0.999999)
+        cids = f.c_id[rows[r_i], s_i]
+        pick = np.flatnonzero(_thin(draws(cids, 0, keyed.P_START_CARE), group, weights,
+                                    np.ones(group.size), lac_want))
+        route = np.searchsorted(np.cumsum(sc.care.route_shares),
+                                draws(cids[pick], 1, keyed.P_START_CARE) * 0.999999)
         kn.bulk_admit(*sv.args, 0, rows[r_i[pick]], s_i[pick].astype(np.int64), route.astype(np.int64),
                       True)
         if uasc_stock:
-            birth = -(15 * 12 + rng.integers(0, 36, size=uasc_stock)).astype(np.int64)
+            ages = (draws(np.arange(uasc_stock), 0, keyed.P_UASC) * 36).astype(np.int64)
+            birth = -(15 * 12 + np.minimum(ages, 35)).astype(np.int64)
             kn.bulk_uasc(*sv.args, 0, birth)
         # capacity: early help places and social work caseload, sized to the starting position
         sv.tally(0)

@@ -66,6 +66,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from simulator.schema import Scenario, ScenarioError, build_scenario, deep_merge, read_scenario_dict
+from simulator.seeding import design_generator, replicate_seeds
 
 Engine = Literal["inprocess", "pool", "dask"]
 ENGINES: tuple[str, ...] = ("inprocess", "pool", "dask")
@@ -225,14 +226,13 @@ def check_path(path: str, where: str, source: str) -> None:
 
 
 def _seeds(count: int, entropy: int) -> list[int]:
-    """``count`` independent 63-bit seeds spawned from one SeedSequence."""
-    children = np.random.SeedSequence(entropy).spawn(count + 1)[1:]
-    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
+    """``count`` replicate seeds of the master seed ``entropy`` (the one recipe)."""
+    return replicate_seeds(entropy, count)
 
 
 def _design_rng(entropy: int) -> np.random.Generator:
-    """Make the generator of a sampled design: the first spawned child (not a run's seed)."""
-    return np.random.default_rng(np.random.SeedSequence(entropy).spawn(1)[0])
+    """Make the generator of a sampled design (keyed apart from the replicate seeds)."""
+    return design_generator(entropy, 1)
 
 
 def _sample_points(spec: Mapping[str, Any], entropy: int, source: str) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import ipyvuetify as v
+import numpy as np
 import pytest
 
 pytest.importorskip("solara")
@@ -266,4 +267,54 @@ def test_expected_change_comes_with_the_runs_and_says_what_it_leaves_out():
         notes = [w for w in rc.find(v.Html).widgets if "leaves out the Troubled Families" in str(
             getattr(w, "children", ""))]
         assert notes, "the note names the lever the expected change leaves out"
+        rc.close()
+
+
+def test_headline_money_is_the_median_and_p10_p90_of_paired_runs_and_the_workbook_agrees():
+    """With the prevention preset the payback and NPV on screen are over paired runs (replicate
+    seeds of the seed on screen), with P10-P90 and the number of runs; the downloaded workbook's
+    Monte Carlo block holds the same figures."""
+    import io
+
+    import openpyxl
+
+    from simulator.app.components.export import finance_xlsx
+    from simulator.app.finance_view import format_years
+    from simulator.seeding import replicate_seeds
+
+    ctx = new_session("paired-money")
+    with ctx:
+        box, rc = solara.render(workshop.Page(), handle_error=False)
+        state.choose_preset("prevention_investment")
+        out, b = state.outcome.value, state.bands.value
+        n = state.PAIRED_STAGES[-1]
+        assert b is not None and b.complete and len(b.seeds) == n
+        assert list(b.seeds) == replicate_seeds(state.seed.value, n)  # the one seeding recipe
+        assert b.seeds[0] == out.scenario.meta["seed"]  # the run on screen is replicate 0
+        assert b.key == state.outcome_key(out.scenario_scenario)
+        money = b.money
+        npv, pay = money.npv(), money.payback()
+        # the summary really is over the runs: percentiles of the per-run NPVs
+        per_run = money.monte_carlo.runs["npv_net"].to_numpy()
+        assert len(per_run) == n and per_run.std() > 0
+        assert npv["p10"] <= npv["p50"] <= npv["p90"]
+        for p, q in (("p10", 10), ("p50", 50), ("p90", 90)):  # observed values (inverted CDF)
+            assert npv[p] == float(np.percentile(per_run, q, method="inverted_cdf"))
+        texts = [str(getattr(w, "children", "")) for w in rc.find(v.Html).widgets]
+        headline = next(t for t in texts if "paired runs" in t and "NPV of savings" in t)
+        start = out.scenario_scenario.run.start_year
+        for p in ("p10", "p50", "p90"):
+            assert f"£{abs(npv[p]) / 1e6:,.2f}m" in headline
+            assert format_years(pay[p], start) in headline
+        assert f"{n} paired runs" in headline and "P10-P90" in headline
+        wb = openpyxl.load_workbook(io.BytesIO(finance_xlsx(out, b)), data_only=True)
+        ws = wb["Summary"]
+        rows = [[c.value for c in r] for r in ws.iter_rows()]
+        title = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("Monte Carlo:"))
+        assert f"{n} paired runs over seeds" in rows[title][0]
+        header = rows[title + 1]
+        npv_row = next(r for r in rows[title + 2:] if r[0] == "npv" and r[1] == "net")
+        got = dict(zip(header, npv_row, strict=False))
+        for p in ("p10", "p50", "p90"):
+            assert got[p] == pytest.approx(npv[p], abs=0.5)
         rc.close()

@@ -4,22 +4,28 @@ The rules are those described in :mod:`simulator.agents.services`; this module
 carries them out. Family attributes are the columns of one int32 matrix ``FI``
 (rows are families), children's the columns of an int32 array ``CI`` (family,
 slot, column); ``LE`` and ``LJ`` are the episode and journey logs; ``M`` holds
-every counter (free rows, log lengths (``LJ``: its current chunk), flows between
-states, monthly counts, children in care by placement); ``PV`` holds every
-parameter, scalars first then vectors at fixed offsets. Few, coarse arrays keep calls between compiled
-functions cheap. Every random draw uses the model's ``numpy.random.Generator``,
-passed in (numba shares its bit generator), so a seed fixes the whole run.
+every counter (free rows, log lengths (``LJ``: its current chunk), the month's identity blocks, flows
+between states, monthly counts, children in care by placement); ``PV`` holds every parameter,
+scalars first then vectors at fixed offsets; ``IDX`` maps a family id to its row (-1 once gone);
+``Q`` holds the month's requests for early help places. Few, coarse arrays keep calls between
+compiled functions cheap.
 
-Speed: each family costs one uniform draw and one table lookup a month unless
-it has an event due (stage one: an upper bound on its monthly event
-probability, by state, need and decile); only then are its exact rates
+Randomness (:mod:`simulator.agents.keyed`): every draw is addressed by who it is for, the month
+and what it decides, from the run's random state ``rng`` (a counter-based generator, not a
+sequence), so two runs treat a family alike wherever its own path is alike. Families arriving get
+identities from blocks reserved for each month whatever the levers do; departures are each
+family's own hazard; early help places, when short, go by a priority drawn for each family, not
+by the order of the table's rows.
+
+Speed: each family costs one uniform (a Philox block gives four months of them, drawn for all
+families at once) and one table lookup a month unless it has an event due (stage one: an upper
+bound on its monthly event probability, by state, need and decile); only then are its exact rates
 computed and the same uniform decides (thinning: the distribution is the same
 as drawing every hazard for every family). The family row carries a summary of
 its children (teens at home, next scheduled child event), so the monthly pass
 reads the child slots only when a child's event is due; the month-end tally is
 counted during the pass. The rules allocate nothing and are compiled without
-numba's reference counting (``_nrt=False``); ``rng.integers`` is replaced by
-:func:`randint`, which makes the same draws without allocating.
+numba's reference counting (``_nrt=False``).
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ from pathlib import Path
 
 import numpy as np
 from numba import njit
-from numba.np.random.generator_core import next_uint32
-from numba.np.random.random_methods import bounded_lemire_uint64, buffered_bounded_lemire_uint32
+
+from simulator.agents import keyed as kr
+from simulator.agents.keyed import AREA, CHILD, FAM, normal, poisson_quantile, randint, stream, uniform
 
 # -- family columns FI[row, X] ---------------------------------------------------------------
 FAMILY_COLUMNS = {
@@ -39,6 +46,7 @@ FAMILY_COLUMNS = {
     "closed_month": -(2**30), "last_referral": -(2**30), "n_kids": 0, "n_home": 0, "n_lac": 0,
     "review": 2**30, "next_due": 2**30, "care_entries": 0, "lever_0": 0, "lever_1": 0, "lever_2": 0,
     "n_teens": 0, "teen_due": 2**30, "child_due": 2**30,
+    "u_block": -1,
 }
 (FAM_ID, DECILE, NEED, STATE, CODE, SINCE, FLAGS, CLOSED, LAST_REF, N_KIDS, N_HOME, N_LAC,
  REVIEW, NEXT_DUE, CARE_ENTRIES, LEVER0) = range(16)
@@ -46,12 +54,15 @@ FAMILY_COLUMNS = {
 #: hazards and the schedule need not read the child slots: children at home aged 12 or more, the
 #: month the next one turns 12, and the earliest care exit or 18th birthday.
 N_TEENS, TEEN_DUE, CHILD_DUE = 18, 19, 20
+#: The four-month block (month // 4) whose screening words ``U[:, row]`` belong to this family
+#: (-1: none yet; see :func:`refresh_screening`).
+U_BLOCK = 21
 N_FI = len(FAMILY_COLUMNS)
 #: Lever channels (one per lever that acts on families): 0 hubs, 1 Troubled Families,
 #: 2 prevention reach. A family's group in a channel picks a row of multipliers.
 LEVER_CHANNELS = 3
 MAX_GROUPS = 64
-#: Columns of a lever row: the seven hazards, then re-referral after a closure.
+#: Columns of a lever row: the seven service hazards, then re-referral after a closure.
 N_LEVER_EFFECTS = 8
 REREFERRAL = 7
 
@@ -61,24 +72,6 @@ CHILD_COLUMNS = {"c_id": -1, "c_birth": 0, "c_lac": 0, "c_ep": -1, "c_place": -1
 C_ID, C_BIRTH, C_LAC, C_EP, C_PLACE, C_EXIT, C_EXIT_REASON, C_ROUTE = range(8)
 N_CI = len(CHILD_COLUMNS)
 
-@njit(cache=True, inline="always", _nrt=False)
-def randint(rng, low, high):
-    """``rng.integers(low, high)`` without the one-element array numba's version allocates.
-
-    The same draws (Lemire's bounded method on the shared bit generator), so rules using it
-    compile without reference counting.
-    """
-    r = np.int64(high) - np.int64(1) - np.int64(low)
-    if r == 0:
-        return np.int64(low)
-    bg = rng.bit_generator
-    if r < 0xFFFFFFFF:
-        return np.int64(low) + np.int64(buffered_bounded_lemire_uint32(bg, r))
-    if r == 0xFFFFFFFF:
-        return np.int64(low) + np.int64(next_uint32(bg))
-    return np.int64(low) + np.int64(bounded_lemire_uint64(bg, r))
-
-
 # -- logs ------------------------------------------------------------------------------------
 EPISODE_COLUMNS = ("child_id", "family_id", "state", "start_month", "end_month", "end_reason",
                    "age_at_start", "placement", "route")
@@ -86,7 +79,13 @@ JOURNEY_COLUMNS = ("month", "family_id", "event", "detail")
 
 # -- counters M[...] ------------------------------------------------------------------------
 M_NFREE, M_NEP, M_NJ, M_NEH, M_NEXT_FID, M_NEXT_CID, M_OVERFLOW, M_LOGS, M_NKIDS = range(9)
-FL = 9  # flows between states: M[FL + src * 7 + dst]
+#: The month's identity blocks (set by ``Services.step``): first family id and first child id
+#: of the births, arrivals and unaccompanied children, and each block's size; ids beyond a block
+#: come from the spill counters (unique, but not shared between runs); ``M_NQ`` requests for
+#: early help places this month; ``M_N_IDS`` ids covered by ``IDX``.
+(M_BIRTH_FID, M_ARRIVE_FID, M_UASC_FID, M_BIRTH_CID, M_ARRIVE_CID, M_UASC_CID, M_BIRTH_N,
+ M_ARRIVE_N, M_UASC_N, M_SPILL_FID, M_SPILL_CID, M_NQ, M_N_IDS) = range(9, 22)
+FL = 22  # flows between states: M[FL + src * 7 + dst]
 CN = FL + 49  # monthly counters, order of simulator.recording.COUNTERS
 LP = CN + 16  # children in care by placement
 N_M = LP + 6
@@ -113,22 +112,27 @@ N_CELLS = 160
 #: last 12 months), so the stage-one bound is exact for history; free rows have code N_CODES.
 N_CODES = N_CELLS * 8
 ADVERSE, RECOVER, REFER, IDENTIFY, CLOSE, S47, CARE = range(7)
+#: Hazards raced for the month's event.
+N_HAZARDS = 7
+#: First spill ids: used when a month has more arrivals than its block (never in ``IDX``).
+SPILL_FID = 2**30
+SPILL_CID = 2**30
 #: Length of :func:`step_month`'s float64 work room (rates, their running sums, K birth months).
-N_SCRATCH = 14 + K
+N_SCRATCH = 2 * N_HAZARDS + K
 #: The month-end tally ``TL`` (float64): children at home and families with children at home by
 #: cell, children in care and UASC in care by decile, then children, hidden need, families with a
-#: child in care.
-T_CUBE, T_FAM, T_LAC, T_ULAC, T_KIDS, T_HIDDEN, T_WITH_LAC = 0, N_CELLS, 2 * N_CELLS, 2 * N_CELLS + 10, \
-    2 * N_CELLS + 20, 2 * N_CELLS + 21, 2 * N_CELLS + 22
-N_TALLY = 2 * N_CELLS + 23
+#: child in care, families free to move (children at home, none in care, not unaccompanied).
+T_CUBE, T_FAM, T_LAC, T_ULAC, T_KIDS, T_HIDDEN, T_WITH_LAC, T_MOVERS = 0, N_CELLS, 2 * N_CELLS, \
+    2 * N_CELLS + 10, 2 * N_CELLS + 20, 2 * N_CELLS + 21, 2 * N_CELLS + 22, 2 * N_CELLS + 23
+N_TALLY = 2 * N_CELLS + 24
 
 # -- parameters PV[...]: scalars, then vectors -----------------------------------------------
 (P_TWO_LEVEL, P_CH_RATE, P_CLP_MULT, P_PRIOR_ADV, P_REREF_MULT, P_PRIOR_REF, P_ASSESSED,
  P_PLAN_GIVEN_CONF, P_CIN_AFTER_S47, P_CIN_STEPDOWN_EH, P_CP_FIRST_REVIEW, P_CP_INTERVAL,
  P_CP_STEPDOWN, P_SIB_JOIN, P_ADOPT_U5, P_SGO, P_SIGMA, P_AFTER_RH_NEED, P_RA_REF, P_RA_S47,
  P_RA_CARE, P_PRESSURE, P_EH_PLACES, P_S20_SHARE, P_MOVE_P, P_UASC_LAMBDA,
- P_EXISTING_BIRTH_SHARE, P_CLP_SHARE, P_INFANT_ORDER) = range(29)
-N_P = 29
+ P_EXISTING_BIRTH_SHARE, P_CLP_SHARE, P_INFANT_ORDER, P_ARRIVALS) = range(30)
+N_P = 30
 VECTOR_SIZES = {
     "eh_out": 4, "cin_out": 4, "s47_out": 4, "conf": 4, "emerg": 4, "cp_end": 4, "adv_cum": 4,
     "sel_w": 5, "rh": 3, "med": 5, "place_cum": 30, "dep": 10, "base": 112, "bound": N_CODES + 1,
@@ -176,9 +180,9 @@ def age_band(age):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def draw_cum(rng, PV, off, n):
-    """Index drawn from a cumulative distribution (last entry 1)."""
-    u = rng.random()
+def draw_cum(rng, s, PV, off, n):
+    """Index drawn from a cumulative distribution (last entry 1), with stream ``s``."""
+    u = uniform(rng, s)
     for i in range(n):
         if u < PV[off + i]:
             return i
@@ -189,7 +193,7 @@ def draw_cum(rng, PV, off, n):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, ev, detail):
+def log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, ev, detail):
     """Append to the journey log (if kept and not full)."""
     if M[M_LOGS] == 0:
         return
@@ -205,7 +209,7 @@ def log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, ev, detail):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def open_episode(FI, CI, LE, LJ, M, free, PV, rng, cid, fid, state, t, age, place, route):
+def open_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, cid, fid, state, t, age, place, route):
     """Start a child episode; returns its index (-1 when logs are off or full)."""
     if M[M_LOGS] == 0:
         return -1
@@ -227,7 +231,7 @@ def open_episode(FI, CI, LE, LJ, M, free, PV, rng, cid, fid, state, t, age, plac
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def close_episode(FI, CI, LE, LJ, M, free, PV, rng, e, t, reason):
+def close_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, e, t, reason):
     """End a child episode (no-op for -1)."""
     if e >= 0:
         LE[e, 4] = t
@@ -238,7 +242,7 @@ def close_episode(FI, CI, LE, LJ, M, free, PV, rng, e, t, reason):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def recode(FI, CI, LE, LJ, M, free, PV, rng, row):
+def recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row):
     """Refresh the hazard code of a family: (state, need, decile) and its history bits."""
     flags = FI[row, FLAGS]
     bits = (flags & 3) + (4 if flags & FLAG_RECENT else 0)
@@ -246,7 +250,7 @@ def recode(FI, CI, LE, LJ, M, free, PV, rng, row):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row):
+def update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row):
     """Earliest scheduled event of the family: a plan review, a care exit, an 18th birthday."""
     nxt = FI[row, CHILD_DUE]
     if FI[row, STATE] == CP and FI[row, REVIEW] < nxt:
@@ -283,7 +287,7 @@ def child_summary(FI, CI, row, t):
 
 
 @njit(cache=True, _nrt=False)
-def set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, new, reason):
+def set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, new, reason):
     """Move a family's children at home to ``new`` (a family-level state)."""
     old = FI[row, STATE]
     if old == new:
@@ -296,13 +300,12 @@ def set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, new, reason):
     fid = FI[row, FAM_ID]
     for k in range(K if M[M_LOGS] else 0):  # episodes only: without logs every C_EP stays -1
         if CI[row, k, C_ID] >= 0 and not CI[row, k, C_LAC]:
-            close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_EP], t, reason)
+            close_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_EP], t, reason)
             CI[row, k, C_EP] = -1
             if new == CIN or new == CP:
-                CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_ID], fid,
-                                                new, t,
-                                               t - CI[row, k, C_BIRTH], -1, -1)
-    log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_STATE, new)
+                CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_ID],
+                                                fid, new, t, t - CI[row, k, C_BIRTH], -1, -1)
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_STATE, new)
     FI[row, STATE] = new
     FI[row, SINCE] = t
     if new == CIN or new == CP:
@@ -312,8 +315,8 @@ def set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, new, reason):
         FI[row, FLAGS] |= FLAG_RECENT
     if new == CP:
         FI[row, REVIEW] = t + int(PV[P_CP_FIRST_REVIEW])
-    recode(FI, CI, LE, LJ, M, free, PV, rng, row)
-    update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
+    recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
+    update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -333,6 +336,7 @@ def clear_row(FI, CI, row):
     FI[row, N_TEENS] = 0
     FI[row, TEEN_DUE] = FAR
     FI[row, CHILD_DUE] = FAR
+    FI[row, U_BLOCK] = -1
     for c in range(LEVER_CHANNELS):
         FI[row, LEVER0 + c] = 0
     for k in range(K):
@@ -342,10 +346,13 @@ def clear_row(FI, CI, row):
 
 
 @njit(cache=True, _nrt=False)
-def release_row(FI, CI, LE, LJ, M, free, PV, rng, row):
+def release_row(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row):
     """A family with no children left leaves the model; its row is recycled."""
     if FI[row, STATE] == EH:
         M[M_NEH] -= 1
+    fid = FI[row, FAM_ID]
+    if fid < M[M_N_IDS]:
+        IDX[fid] = -1
     clear_row(FI, CI, row)
     FI[row, FAM_ID] = -1
     FI[row, CODE] = N_CODES
@@ -354,31 +361,33 @@ def release_row(FI, CI, LE, LJ, M, free, PV, rng, row):
 
 
 @njit(cache=True, _nrt=False)
-def take_row(FI, CI, LE, LJ, M, free, PV, rng, t):
-    """A new family in universal services (decile, need, flags drawn); -1 if no free row."""
+def take_row(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, s):
+    """New family ``fid`` in universal services; its row, or -1 if no row is free.
+
+    Decile, need and flags are drawn from stream ``s``.
+    """
     if M[M_NFREE] == 0:
         M[M_OVERFLOW] += 1
         return -1
     M[M_NFREE] -= 1
     row = free[M[M_NFREE]]
-    FI[row, FAM_ID] = M[M_NEXT_FID]
-    M[M_NEXT_FID] += 1
+    FI[row, FAM_ID] = fid
+    if fid < M[M_N_IDS]:
+        IDX[fid] = row
     clear_row(FI, CI, row)
-    FI[row, DECILE] = draw_cum(rng, PV, V_DECILE_CUM, 10)
-    FI[row, NEED] = draw_cum(rng, PV, V_NEED_CUM, 4)
+    FI[row, DECILE] = draw_cum(rng, s, PV, V_DECILE_CUM, 10)
+    FI[row, NEED] = draw_cum(rng, s, PV, V_NEED_CUM, 4)
     FI[row, SINCE] = t
-    FI[row, FLAGS] = FLAG_CLP if rng.random() < PV[P_CLP_SHARE] else 0
-    recode(FI, CI, LE, LJ, M, free, PV, rng, row)
+    FI[row, FLAGS] = FLAG_CLP if uniform(rng, s) < PV[P_CLP_SHARE] else 0
+    recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
     return row
 
 
 @njit(cache=True, _nrt=False)
-def add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, birth, source):
-    """A child joins a family at home (born or moving in); returns the slot or -1 if full."""
+def add_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, birth, source, cid):
+    """Child ``cid`` joins a family at home (born or moving in); returns the slot or -1 if full."""
     for k in range(K):
         if CI[row, k, C_ID] < 0:
-            cid = M[M_NEXT_CID]
-            M[M_NEXT_CID] += 1
             CI[row, k, C_ID] = cid
             CI[row, k, C_BIRTH] = birth
             CI[row, k, C_LAC] = False
@@ -390,16 +399,16 @@ def add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, birth, source):
             st = FI[row, STATE]
             M[FL + (source) * 7 + st] += 1
             if st == CIN or st == CP:
-                CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, cid, FI[row, FAM_ID], st,
-                                                t, t - birth, -1, -1)
+                CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, cid,
+                                                FI[row, FAM_ID], st, t, t - birth, -1, -1)
             child_summary(FI, CI, row, t)
-            update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
+            update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
             return k
     return -1
 
 
 @njit(cache=True, _nrt=False)
-def remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, from_state):
+def remove_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, from_state):
     """A child leaves the area's children (adopted, SGO, 18, moved away)."""
     M[FL + (from_state) * 7 + OUT] += 1
     CI[row, k, C_ID] = -1
@@ -408,10 +417,10 @@ def remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, from_state):
     FI[row, N_KIDS] -= 1
     M[M_NKIDS] -= 1
     if FI[row, N_KIDS] == 0:
-        release_row(FI, CI, LE, LJ, M, free, PV, rng, row)
+        release_row(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
     else:
         child_summary(FI, CI, row, t)
-        update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
+        update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
 
 
 # -- care ------------------------------------------------------------------------------------
@@ -425,7 +434,7 @@ def plan_exit(PV, rng, age, route):
     under special guardianship; older children mostly stay until 18 (DESIGN.md: many short
     episodes and a long tail). ``months`` is ignored when the reason is turning 18.
     """
-    u = rng.random()
+    u = uniform(rng, CHILD)
     p_rh = 0.0
     p_ad = 0.0
     p_sgo = 0.0
@@ -450,19 +459,23 @@ def plan_exit(PV, rng, age, route):
         m = PV[V_MED + 3]
     elif age < 120:
         # young children with no planned exit leave later through the long-run routes
-        reason = R_RETURNED_HOME if rng.random() < 0.5 else R_SGO
+        reason = R_RETURNED_HOME if uniform(rng, CHILD) < 0.5 else R_SGO
         m = PV[V_MED + 4]
     months = 0
     if reason != R_TURNED_18:
-        months = max(1, int(round(m * math.exp(PV[P_SIGMA] * rng.standard_normal()))))
+        months = max(1, int(round(m * math.exp(PV[P_SIGMA] * normal(rng, CHILD)))))
     return reason, months
 
 
 @njit(cache=True, _nrt=False)
-def admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, from_outside, elapsed=0):
-    """Child (row, k) starts to be looked after: placement and exit plan decided now."""
+def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outside, elapsed=0):
+    """Child (row, k) starts to be looked after: placement and exit plan decided now.
+
+    The child's own draws decide (its id, the month): route, placement and plan.
+    """
+    stream(rng, CHILD, CI[row, k, C_ID], t, kr.P_ADMIT)
     age = t - CI[row, k, C_BIRTH]
-    if route == RT_S20 and age < 12 and rng.random() < PV[P_INFANT_ORDER]:
+    if route == RT_S20 and age < 12 and uniform(rng, CHILD) < PV[P_INFANT_ORDER]:
         route = RT_ORDER
     if from_outside:
         M[FL + (IN) * 7 + LAC] += 1
@@ -472,7 +485,9 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, from_outside, elap
         FI[row, CARE_ENTRIES] += 1
     FI[row, N_LAC] += 1
     CI[row, k, C_LAC] = True
-    FI[row, FLAGS] |= FLAG_PRIOR
+    if not FI[row, FLAGS] & FLAG_PRIOR:
+        FI[row, FLAGS] |= FLAG_PRIOR
+        recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)  # the stage-one bound reads the code
     if route == RT_UASC:
         prow = 4
     elif age < 60:
@@ -483,7 +498,7 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, from_outside, elap
         prow = 2
     else:
         prow = 3
-    place = draw_cum(rng, PV, V_PLACE_CUM + prow * 6, 6)
+    place = draw_cum(rng, CHILD, PV, V_PLACE_CUM + prow * 6, 6)
     CI[row, k, C_PLACE] = place
     CI[row, k, C_ROUTE] = route
     M[LP + place] += 1
@@ -497,7 +512,7 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, from_outside, elap
         for _try in range(50):
             if reason == R_TURNED_18 or months > elapsed:
                 break
-            elapsed = randint(rng, 0, min(age, 180) + 1)
+            elapsed = randint(rng, CHILD, 0, min(age, 180) + 1)
             reason, months = plan_exit(PV, rng, max(age - elapsed, 0), route)
         months = months - elapsed if reason != R_TURNED_18 and months > elapsed else months
     if reason == R_TURNED_18:
@@ -512,24 +527,25 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, from_outside, elap
     CI[row, k, C_EXIT] = exit_month
     CI[row, k, C_EXIT_REASON] = reason
     fid = FI[row, FAM_ID]
-    close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_EP], t, R_ESCALATED)
-    CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_ID], fid, LAC, t, age,
-                                    place, route)
-    log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_ENTERED_CARE, k)
+    close_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_EP], t, R_ESCALATED)
+    CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_ID], fid, LAC,
+                                    t, age, place, route)
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_ENTERED_CARE, k)
     child_summary(FI, CI, row, t)
-    update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
+    update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
 
 
 @njit(cache=True, _nrt=False)
-def enter_care(FI, CI, LE, LJ, M, free, PV, rng, t, row, route):
+def enter_care(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, route):
     """An index child (by age) and perhaps siblings of a family enter care."""
     if FI[row, N_HOME] == 0:
         return
+    stream(rng, FAM, FI[row, FAM_ID], t, kr.P_CARE)
     total = 0.0
     for k in range(K):
         if CI[row, k, C_ID] >= 0 and not CI[row, k, C_LAC]:
             total += PV[V_SEL_W + age_band(t - CI[row, k, C_BIRTH])]
-    x = rng.random() * total
+    x = uniform(rng, FAM) * total
     pick = -1
     acc = 0.0
     for k in range(K):
@@ -540,23 +556,23 @@ def enter_care(FI, CI, LE, LJ, M, free, PV, rng, t, row, route):
                 break
     for k in range(K):
         if CI[row, k, C_ID] >= 0 and not CI[row, k, C_LAC]:
-            if k == pick or rng.random() < PV[P_SIB_JOIN]:
-                admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, route, False)
+            if k == pick or uniform(rng, FAM) < PV[P_SIB_JOIN]:
+                admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, False)
     if FI[row, N_HOME] == 0:
-        set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, U, R_ESCALATED)
+        set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, U, R_ESCALATED)
 
 
 @njit(cache=True, _nrt=False)
-def care_exit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k):
+def care_exit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k):
     """A care episode ends as planned at entry."""
     reason = CI[row, k, C_EXIT_REASON]
     M[LP + CI[row, k, C_PLACE]] -= 1
     CI[row, k, C_LAC] = False
     CI[row, k, C_PLACE] = -1
     FI[row, N_LAC] -= 1
-    close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_EP], t, reason)
+    close_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_EP], t, reason)
     CI[row, k, C_EP] = -1
-    log_event(FI, CI, LE, LJ, M, free, PV, rng, t, FI[row, FAM_ID], EV_LEFT_CARE, reason)
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, FI[row, FAM_ID], EV_LEFT_CARE, reason)
     if reason == R_ADOPTED:
         M[CN + C_ADOPT] += 1
     elif reason == R_SGO:
@@ -572,74 +588,75 @@ def care_exit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k):
         FI[row, N_HOME] += 1
         child_summary(FI, CI, row, t)
         if st == CIN or st == CP:
-            CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_ID],
+            CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_ID],
                                             FI[row, FAM_ID], st, t,
                                            t - CI[row, k, C_BIRTH], -1, -1)
         if FI[row, NEED] < PV[P_AFTER_RH_NEED]:
             FI[row, NEED] = int(PV[P_AFTER_RH_NEED])
-            recode(FI, CI, LE, LJ, M, free, PV, rng, row)
+            recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
         if st <= EH:
-            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CIN, R_CLOSED)
-        update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, CIN, R_CLOSED)
+        update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
     else:
-        remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, LAC)
+        remove_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, LAC)
 
 
 @njit(cache=True, _nrt=False)
-def age_out(FI, CI, LE, LJ, M, free, PV, rng, t, row, k):
+def age_out(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k):
     """A child at home turns 18 and leaves children's services."""
-    close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[row, k, C_EP], t, R_TURNED_18)
+    close_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_EP], t, R_TURNED_18)
     CI[row, k, C_EP] = -1
-    log_event(FI, CI, LE, LJ, M, free, PV, rng, t, FI[row, FAM_ID], EV_TURNED_18, k)
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, FI[row, FAM_ID], EV_TURNED_18, k)
     st = FI[row, STATE]
     FI[row, N_HOME] -= 1
     if FI[row, N_HOME] == 0 and st != U:
-        set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, U, R_TURNED_18)
-    remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, k, st)
+        set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, U, R_TURNED_18)
+    remove_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, st)
 
 
 @njit(cache=True, _nrt=False)
-def offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, t, row, reason, fallback):
-    """Early help while places last; otherwise turned away (to ``fallback`` if >= 0)."""
+def offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, reason, fallback):
+    """Ask for an early help place.
+
+    Granted or turned away (to ``fallback`` if >= 0) at the end of the month's pass, when every
+    request is in (:func:`ration_early_help`).
+    """
     if FI[row, N_HOME] == 0:
         return
-    if M[M_NEH] < PV[P_EH_PLACES]:
-        set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, EH, reason)
-    else:
-        M[CN + C_EH_AWAY] += FI[row, N_HOME]
-        if fallback >= 0:
-            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, fallback, R_CLOSED)
+    Q[M[M_NQ]] = row * 64 + reason * 8 + fallback + 1
+    M[M_NQ] += 1
 
 
 @njit(cache=True, _nrt=False)
-def section47(FI, CI, LE, LJ, M, free, PV, rng, t, row):
+def section47(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
     """Enquiry: emergency removal, conference and plan, continued CIN, or no further action."""
     n = FI[row, N_HOME]
     M[CN + C_S47] += n
     fid = FI[row, FAM_ID]
-    log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_S47, 0)
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_S47, 0)
     need = FI[row, NEED]
     p_em = PV[V_EMERG + need] * PV[P_RA_CARE]
     p_conf = p_em + PV[V_CONF + need] * PV[P_PRESSURE]
-    u = rng.random()
-    v = rng.random()
+    stream(rng, FAM, fid, t, kr.P_S47)
+    u = uniform(rng, FAM)
+    v = uniform(rng, FAM)
     if u < p_em:
         M[CN + C_EMERGENCY] += 1
-        enter_care(FI, CI, LE, LJ, M, free, PV, rng, t, row, RT_EMERGENCY)
+        enter_care(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, RT_EMERGENCY)
         if FI[row, N_HOME] > 0 and FI[row, STATE] != CP:
-            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CIN, R_CLOSED)
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, CIN, R_CLOSED)
     elif u < p_conf:
         M[CN + C_ICPC] += n
         if v < PV[P_PLAN_GIVEN_CONF]:
-            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CP, R_ESCALATED)
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, CP, R_ESCALATED)
         elif FI[row, STATE] != CP:
-            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CIN, R_CLOSED)
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, CIN, R_CLOSED)
     elif v < PV[P_CIN_AFTER_S47] and FI[row, STATE] <= EH:
-        set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CIN, R_CLOSED)
+        set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, CIN, R_CLOSED)
 
 
 @njit(cache=True, _nrt=False)
-def front_door(FI, CI, LE, LJ, M, free, PV, rng, t, row):
+def front_door(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
     """A referral: counted, assessed, and an outcome decided."""
     n = FI[row, N_HOME]
     fid = FI[row, FAM_ID]
@@ -648,45 +665,47 @@ def front_door(FI, CI, LE, LJ, M, free, PV, rng, t, row):
     if rerefer:
         M[CN + C_REREF] += n
     FI[row, LAST_REF] = t
-    log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_REFERRAL, 1 if rerefer else 0)
-    if rng.random() >= PV[P_ASSESSED]:
-        log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_NFA, 0)
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_REFERRAL, 1 if rerefer else 0)
+    stream(rng, FAM, fid, t, kr.P_FRONT_DOOR)
+    if uniform(rng, FAM) >= PV[P_ASSESSED]:
+        log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_NFA, 0)
         return
     M[CN + C_ASSESS] += n
-    log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_ASSESSMENT, 0)
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_ASSESSMENT, 0)
     need = FI[row, NEED]
     p_eh = PV[V_EH_OUT + need]
     p_cin = PV[V_CIN_OUT + need] * PV[P_PRESSURE]
     p_s47 = PV[V_S47_OUT + need] * PV[P_RA_S47]
     total = p_eh + p_cin + p_s47
     scale = 1.0 / total if total > 1.0 else 1.0
-    u = rng.random()
+    u = uniform(rng, FAM)
     if u < p_s47 * scale:
-        section47(FI, CI, LE, LJ, M, free, PV, rng, t, row)
+        section47(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row)
     elif u < (p_s47 + p_cin) * scale:
-        set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CIN, R_CLOSED)
+        set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, CIN, R_CLOSED)
     elif u < total * scale:
         if FI[row, STATE] == U:
-            offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, t, row, R_CLOSED, -1)
+            offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, R_CLOSED, -1)
     else:
-        log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_NFA, 0)
+        log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_NFA, 0)
 
 
 @njit(cache=True, _nrt=False)
-def cp_review(FI, CI, LE, LJ, M, free, PV, rng, t, row):
+def cp_review(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
     """A review conference: the plan ends (step down to CIN, or close) or continues."""
-    if rng.random() < PV[V_CP_END + FI[row, NEED]]:
-        if rng.random() < PV[P_CP_STEPDOWN]:
-            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, CIN, R_STEPPED_DOWN)
+    stream(rng, FAM, FI[row, FAM_ID], t, kr.P_REVIEW)
+    if uniform(rng, FAM) < PV[V_CP_END + FI[row, NEED]]:
+        if uniform(rng, FAM) < PV[P_CP_STEPDOWN]:
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, CIN, R_STEPPED_DOWN)
         else:
-            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, U, R_CLOSED)
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, U, R_CLOSED)
     else:
         FI[row, REVIEW] = t + int(PV[P_CP_INTERVAL])
-        update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
+        update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def process_due(FI, CI, LE, LJ, M, free, PV, rng, t, row):
+def process_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
     """Scheduled events of one family this month: care exits, 18th birthdays, plan review."""
     for k in range(K):
         if FI[row, FAM_ID] < 0:
@@ -695,21 +714,21 @@ def process_due(FI, CI, LE, LJ, M, free, PV, rng, t, row):
             continue
         if CI[row, k, C_LAC]:
             if CI[row, k, C_EXIT] <= t:
-                care_exit(FI, CI, LE, LJ, M, free, PV, rng, t, row, k)
+                care_exit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k)
         elif CI[row, k, C_BIRTH] + AGE_18 <= t:
-            age_out(FI, CI, LE, LJ, M, free, PV, rng, t, row, k)
+            age_out(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k)
     if FI[row, FAM_ID] < 0:
         return
     if FI[row, STATE] == CP and FI[row, REVIEW] <= t:
-        cp_review(FI, CI, LE, LJ, M, free, PV, rng, t, row)
-    update_next_due(FI, CI, LE, LJ, M, free, PV, rng, row)
+        cp_review(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row)
+    update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
 
 
 # -- hazards ---------------------------------------------------------------------------------
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates):
+def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates):
     """Annual rates of each hazard for one family (written into ``rates``)."""
     st = FI[row, STATE]
     need = FI[row, NEED]
@@ -730,7 +749,7 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates):
     recent = t - FI[row, CLOSED] < 12
     if not recent and flags & FLAG_RECENT:
         FI[row, FLAGS] = flags & ~FLAG_RECENT  # the bound may stay looser until now: still a bound
-        recode(FI, CI, LE, LJ, M, free, PV, rng, row)
+        recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
     if recent:
         ref *= PV[P_REREF_MULT]
     if flags & FLAG_PRIOR:
@@ -753,154 +772,184 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def hazard_event(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates, event, teens, u2):
+def hazard_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates, event, teens, u2):
     """Carry out one family's hazard event."""
     fid = FI[row, FAM_ID]
     st = FI[row, STATE]
     if event == ADVERSE:
         dep = PV[V_DEP + FI[row, DECILE]]
         p_ch = PV[P_CH_RATE] * teens * dep / max(rates[ADVERSE], 1e-12)
-        kind = draw_cum(rng, PV, V_ADV_CUM, 4)
-        if rng.random() < p_ch:
+        stream(rng, FAM, fid, t, kr.P_ADVERSE)
+        kind = draw_cum(rng, FAM, PV, V_ADV_CUM, 4)
+        if uniform(rng, FAM) < p_ch:
             kind = CONTEXTUAL_HARM
-        jump = 2 if rng.random() < PV[P_TWO_LEVEL] else 1
+        jump = 2 if uniform(rng, FAM) < PV[P_TWO_LEVEL] else 1
         FI[row, NEED] = min(3, FI[row, NEED] + jump)
-        recode(FI, CI, LE, LJ, M, free, PV, rng, row)
+        recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
         M[CN + C_ADVERSE] += 1
-        log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_ADVERSE, kind)
+        log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_ADVERSE, kind)
     elif event == RECOVER:
         FI[row, NEED] -= 1
-        recode(FI, CI, LE, LJ, M, free, PV, rng, row)
-        log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_RECOVERY, FI[row, NEED])
+        recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
+        log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_RECOVERY, FI[row, NEED])
     elif event == REFER:
-        front_door(FI, CI, LE, LJ, M, free, PV, rng, t, row)
+        front_door(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row)
     elif event == IDENTIFY:
-        offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, t, row, R_CLOSED, -1)
+        offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, R_CLOSED, -1)
     elif event == CLOSE:
         if st == EH:
-            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, U, R_CLOSED)
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, U, R_CLOSED)
         elif st == CIN:
             if u2 < PV[P_CIN_STEPDOWN_EH]:
-                offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, t, row, R_STEPPED_DOWN, U)
+                offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, R_STEPPED_DOWN, U)
             else:
-                set_state(FI, CI, LE, LJ, M, free, PV, rng, t, row, U, R_CLOSED)
+                set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, U, R_CLOSED)
     elif event == S47:
-        section47(FI, CI, LE, LJ, M, free, PV, rng, t, row)
+        section47(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row)
     elif event == CARE:
         route = RT_S20 if u2 < PV[P_S20_SHARE] else RT_ORDER
-        enter_care(FI, CI, LE, LJ, M, free, PV, rng, t, row, route)
+        enter_care(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, route)
+
 
 
 # -- demography ------------------------------------------------------------------------------
 
 
+@njit(cache=True, inline="always", _nrt=False)
+def new_id(M, j, first, block, spill):
+    """Id of the ``j``-th arrival of a kind this month: from its reserved block, else a spill id."""
+    if j < M[block]:
+        return M[first] + j
+    v = M[spill]
+    M[spill] += 1
+    return v
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def pick_family(FI, IDX, M, rng, need_room):
+    """A family drawn uniformly by id from those with children at home; -1 if 64 tries find none.
+
+    Unaccompanied children are left out, and families with no room for another child if
+    ``need_room``.
+
+    Drawn by id (ids are shared between runs), not by row, so two runs pick the same family
+    wherever it is there and alike in both.
+    """
+    n = M[M_N_IDS]
+    if n <= 0:
+        return -1
+    for _try in range(64):
+        r = IDX[randint(rng, AREA, 0, n)]
+        if r >= 0 and FI[r, N_HOME] > 0 and (FI[r, FLAGS] & FLAG_UASC) == 0 \
+                and (not need_room or FI[r, N_KIDS] < K):
+            return r
+    return -1
+
+
 @njit(cache=True, _nrt=False)
-def births(FI, CI, LE, LJ, M, free, PV, rng, t, n, TL):
+def births(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n, TL):
     """``n`` births: about half to families with children at home, the rest start families.
 
-    Families changed here are taken out of the tally ``TL`` before and counted again after.
+    The ``j``-th birth of the month has its own draws and its own ids (child, and family if it
+    starts one). Families changed here are taken out of the tally ``TL`` before and counted again
+    after.
     """
-    cap = FI.shape[0]
-    for _ in range(n):
+    for j in range(n):
+        stream(rng, AREA, j, t, kr.P_BIRTH)
         row = -1
-        if rng.random() < PV[P_EXISTING_BIRTH_SHARE]:
-            for _try in range(8):
-                r = randint(rng, 0, cap)
-                if FI[r, FAM_ID] >= 0 and FI[r, N_HOME] > 0 and FI[r, N_KIDS] < K \
-                        and (FI[r, FLAGS] & FLAG_UASC) == 0:
-                    row = r
-                    break
+        if uniform(rng, AREA) < PV[P_EXISTING_BIRTH_SHARE]:
+            row = pick_family(FI, IDX, M, rng, True)
+        fid = new_id(M, j, M_BIRTH_FID, M_BIRTH_N, M_SPILL_FID)
+        cid = new_id(M, j, M_BIRTH_CID, M_BIRTH_N, M_SPILL_CID)
         if row < 0:
-            row = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
+            row = take_row(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, AREA)
             if row < 0:
                 return
         else:
             count_row(FI, TL, row, -1.0)
-        add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, t, IN)
+        add_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, t, IN, cid)
         M[CN + C_BIRTHS] += 1
-        log_event(FI, CI, LE, LJ, M, free, PV, rng, t, FI[row, FAM_ID], EV_BIRTH, 0)
+        log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, FI[row, FAM_ID], EV_BIRTH, 0)
         count_row(FI, TL, row, 1.0)
 
 
 @njit(cache=True, _nrt=False)
-def migration(FI, CI, LE, LJ, M, free, PV, rng, t, n, births_buf, TL):
-    """``n`` families move away (cases close) and as many like other families move in.
+def move_away(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
+    """The family moves out of the area: its cases close and its children leave the count."""
+    fid = FI[row, FAM_ID]
+    M[CN + C_MOVED_AWAY] += FI[row, N_HOME]
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_MOVED_AWAY, 0)
+    st = FI[row, STATE]
+    if st == EH:
+        M[M_NEH] -= 1
+    FI[row, STATE] = U
+    for k in range(K):
+        if FI[row, FAM_ID] < 0:
+            break
+        if CI[row, k, C_ID] >= 0:
+            close_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_EP], t, R_MOVED_AWAY)
+            FI[row, N_HOME] -= 1
+            remove_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, st)
 
+
+@njit(cache=True, _nrt=False)
+def arrivals(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n, births_buf, TL):
+    """``n`` families move in, each like a family of the area drawn at random.
+
+    An arrival copies the drawn family's deprivation and its children at home (their ages), not
+    its history (as the aggregate view's arrivals do).
+
+    The ``j``-th arrival of the month has its own draws and ids, whatever the levers did.
     ``births_buf`` is scratch room for ``K`` birth months; the tally ``TL`` is kept up to date.
     """
-    cap = FI.shape[0]
-    for _ in range(n):
-        mover = -1
-        for _try in range(16):
-            r = randint(rng, 0, cap)
-            if FI[r, FAM_ID] >= 0 and FI[r, N_LAC] == 0 and FI[r, N_HOME] > 0 \
-                    and (FI[r, FLAGS] & FLAG_UASC) == 0:
-                mover = r
-                break
-        template = -1
-        for _try in range(16):
-            r = randint(rng, 0, cap)
-            if r != mover and FI[r, FAM_ID] >= 0 and FI[r, N_HOME] > 0 \
-                    and (FI[r, FLAGS] & FLAG_UASC) == 0:
-                template = r
-                break
-        if mover < 0 or template < 0:
+    for j in range(n):
+        stream(rng, AREA, j, t, kr.P_ARRIVAL)
+        template = pick_family(FI, IDX, M, rng, False)
+        fid = new_id(M, j, M_ARRIVE_FID, M_ARRIVE_N, M_SPILL_FID)
+        if template < 0:
             continue
-        # the arrivals copy the template's deprivation and children's ages, not its history
         nb = 0
-        for k in range(K):
-            if CI[template, k, C_ID] >= 0:
+        for k in range(K):  # its children at home (one in care stays with the area that placed it)
+            if CI[template, k, C_ID] >= 0 and not CI[template, k, C_LAC]:
                 births_buf[nb] = CI[template, k, C_BIRTH]
                 nb += 1
         decile = FI[template, DECILE]
-        count_row(FI, TL, mover, -1.0)
-        fid = FI[mover, FAM_ID]
-        M[CN + C_MOVED_AWAY] += FI[mover, N_HOME]
-        log_event(FI, CI, LE, LJ, M, free, PV, rng, t, fid, EV_MOVED_AWAY, 0)
-        st = FI[mover, STATE]
-        if st == EH:
-            M[M_NEH] -= 1
-        FI[mover, STATE] = U
-        for k in range(K):
-            if FI[mover, FAM_ID] < 0:
-                break
-            if CI[mover, k, C_ID] >= 0:
-                close_episode(FI, CI, LE, LJ, M, free, PV, rng, CI[mover, k, C_EP], t, R_MOVED_AWAY)
-                FI[mover, N_HOME] -= 1
-                remove_child(FI, CI, LE, LJ, M, free, PV, rng, t, mover, k, st)
-        count_row(FI, TL, mover, 1.0)  # nothing once its row is released
-        row = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
+        row = take_row(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, AREA)
         if row < 0:
             return
         FI[row, DECILE] = decile
-        recode(FI, CI, LE, LJ, M, free, PV, rng, row)
-        log_event(FI, CI, LE, LJ, M, free, PV, rng, t, FI[row, FAM_ID], EV_MOVED_IN, 0)
+        recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
+        log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_MOVED_IN, 0)
         for i in range(nb):
             b = int(births_buf[i])
             if b + AGE_18 > t:
-                add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, b, IN)
+                cid = M[M_ARRIVE_CID] + j * K + i if j < M[M_ARRIVE_N] else M[M_SPILL_CID]
+                if j >= M[M_ARRIVE_N]:
+                    M[M_SPILL_CID] += 1
+                add_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, b, IN, cid)
                 M[CN + C_MOVED_IN] += 1
         if FI[row, N_KIDS] == 0:
-            release_row(FI, CI, LE, LJ, M, free, PV, rng, row)
+            release_row(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
         count_row(FI, TL, row, 1.0)
 
 
 @njit(cache=True, _nrt=False)
-def add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth):
-    """An unaccompanied child, a one-child 'family', straight into care; returns its row (or -1)."""
-    row = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
+def add_uasc(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, birth, fid, cid):
+    """Unaccompanied child ``cid``, a one-child 'family' ``fid``, straight into care; its row or -1.
+
+    Its family's attributes come from the current area stream.
+    """
+    row = take_row(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, AREA)
     if row < 0:
         return row
     FI[row, FLAGS] |= FLAG_UASC
     FI[row, NEED] = 0
-    recode(FI, CI, LE, LJ, M, free, PV, rng, row)
-    cid = M[M_NEXT_CID]
-    M[M_NEXT_CID] += 1
+    recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
     CI[row, 0, C_ID] = cid
     CI[row, 0, C_BIRTH] = birth
     FI[row, N_KIDS] = 1
     M[M_NKIDS] += 1
-    admit(FI, CI, LE, LJ, M, free, PV, rng, t, row, 0, RT_UASC, True)
+    admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, 0, RT_UASC, True)
     return row
 
 
@@ -908,80 +957,215 @@ def add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth):
 
 
 @njit(cache=True)
-def step_month(FI, CI, LE, LJ, M, free, PV, rng, t, target_children, TL, scratch):
-    """One month for every family: scheduled events, hazards, front door; then demography.
+def step_month(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, target_children, TL, scratch, U):
+    """One month for every family (scheduled events, hazards, front door), then rationing, demography.
 
     Returns the month-end :func:`tally` (counts are written into ``TL``), kept up to date as
     the month goes rather than recounted. ``scratch`` is work room (float64, at least
-    :data:`N_SCRATCH`). The rules it calls allocate nothing, so they are compiled without
+    :data:`N_SCRATCH`); ``U`` (uint32, 4 x rows) the families' screening words. The rules it
+    calls allocate nothing, so they are compiled without
     numba's reference counting (``_nrt=False``: about a third faster); only this function
-    keeps it, for ``rng.poisson``.
+    keeps it, for the sort in :func:`ration_early_help`. The month's numbers of arrivals,
+    unaccompanied children and births come from the area's draws for the month, as quantiles of
+    their Poisson distributions, so runs whose expected numbers differ a little draw the same.
     """
-    cap = FI.shape[0]
     TL[:] = 0.0
-    offset = randint(rng, 0, cap)  # rotate the order so no family is always first in line
-    family_pass(FI, CI, LE, LJ, M, free, PV, rng, t, offset, scratch, TL)
-    n_move = rng.binomial(max(cap - M[M_NFREE], 0), PV[P_MOVE_P])
-    migration(FI, CI, LE, LJ, M, free, PV, rng, t, n_move, scratch[14:14 + K], TL)
-    n_uasc = rng.poisson(PV[P_UASC_LAMBDA])
-    uasc_arrivals(FI, CI, LE, LJ, M, free, PV, rng, t, n_uasc, TL)
+    M[M_NQ] = 0
+    if t & 3 == 0 or t == 0:
+        refresh_screening(FI, U, rng, t)
+    family_pass(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, scratch, TL, U)
+    ration_early_help(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, TL)
+    stream(rng, AREA, 0, t, kr.P_COUNTS)
+    u_arrive = uniform(rng, AREA)
+    u_uasc = uniform(rng, AREA)
+    u_births = uniform(rng, AREA)
+    n_in = poisson_quantile(PV[P_ARRIVALS], u_arrive)
+    arrivals(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n_in, scratch[2 * N_HAZARDS:2 * N_HAZARDS + K],
+             TL)
+    n_uasc = poisson_quantile(PV[P_UASC_LAMBDA], u_uasc)
+    uasc_arrivals(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n_uasc, TL)
     # births keep the child population on its projected path, after this month's departures
     gap = target_children - M[M_NKIDS]
-    births(FI, CI, LE, LJ, M, free, PV, rng, t, rng.poisson(gap) if gap > 0 else 0, TL)
+    births(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, poisson_quantile(gap, u_births) if gap > 0 else 0,
+           TL)
     return int(TL[T_KIDS]), TL[T_HIDDEN], int(TL[T_WITH_LAC])
 
 
-@njit(cache=True, _nrt=False)
-def family_pass(FI, CI, LE, LJ, M, free, PV, rng, t, offset, scratch, TL):
-    """Every family's month, starting at row ``offset``: scheduled events, then hazards.
+@njit(cache=True)
+def ration_early_help(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, TL):
+    """The month's requests for early help: all granted while places last.
 
-    Each family is counted into the tally ``TL`` once its month is done.
+    When places are short, they go by each family's priority draw for the month (not by the
+    table's order). Turned-away families go to their fallback state, if any.
+    """
+    n = M[M_NQ]
+    if n == 0:
+        return
+    room = PV[P_EH_PLACES] - M[M_NEH]
+    grant = 0 if room <= 0 else (n if room >= n else int(math.ceil(room)))
+    if grant < n:
+        prio = np.empty(n)
+        for i in range(n):
+            row = Q[i] // 64
+            stream(rng, FAM, FI[row, FAM_ID], t, kr.P_RATION)
+            prio[i] = uniform(rng, FAM)
+        order = np.argsort(prio, kind="mergesort")
+        tmp = np.empty(n, dtype=np.int64)
+        for i in range(n):
+            tmp[i] = Q[order[i]]
+        for i in range(n):
+            Q[i] = tmp[i]
+    for i in range(n):
+        code = Q[i]
+        row = code // 64
+        reason = (code // 8) % 8
+        fallback = code % 8 - 1
+        if i < grant:
+            count_row(FI, TL, row, -1.0)
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, EH, reason)
+            count_row(FI, TL, row, 1.0)
+        else:
+            M[CN + C_EH_AWAY] += FI[row, N_HOME]
+            if fallback >= 0:
+                count_row(FI, TL, row, -1.0)
+                set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, fallback, R_CLOSED)
+                count_row(FI, TL, row, 1.0)
+
+
+@njit(cache=True, fastmath=True)
+def _philox_many(fid, blk, k0, k1, n, U0, U1, U2, U3):
+    """Philox blocks ``(fid[i], blk, P_SCREEN, 0)`` for ``i < n`` (a loop the compiler vectorises)."""
+    for i in range(n):
+        c0 = fid[i]
+        c1 = blk
+        c2 = np.uint64(kr.P_SCREEN)
+        c3 = np.uint64(0)
+        a0 = k0
+        a1 = k1
+        for _ in range(10):
+            p0 = kr._M0 * c0
+            p1 = kr._M1 * c2
+            n0 = (p1 >> kr._S32) ^ c1 ^ a0
+            n2 = (p0 >> kr._S32) ^ c3 ^ a1
+            c1 = p1 & kr._MASK
+            c3 = p0 & kr._MASK
+            c0 = n0
+            c2 = n2
+            a0 = (a0 + kr._W0) & kr._MASK
+            a1 = (a1 + kr._W1) & kr._MASK
+        U0[i] = np.uint32(c0)
+        U1[i] = np.uint32(c1)
+        U2[i] = np.uint32(c2)
+        U3[i] = np.uint32(c3)
+
+
+@njit(cache=True)
+def refresh_screening(FI, U, rng, t):
+    """At the start of a four-month block, every family's four screening words ``U[:, row]``.
+
+    They are the Philox block addressed by (family id, month // 4), so each family's monthly
+    uniform is its own whatever the table's order. Done for all rows at once (vectorised).
+    """
+    blk = t >> 2
+    cap = FI.shape[0]
+    chunk = 4096
+    fid = np.empty(chunk, dtype=np.uint64)
+    for start in range(0, cap, chunk):
+        n = min(chunk, cap - start)
+        for i in range(n):
+            fid[i] = np.uint64(FI[start + i, FAM_ID]) & kr._MASK
+            FI[start + i, U_BLOCK] = blk
+        _philox_many(fid, np.uint64(blk), rng[0], rng[1], n, U[0, start:start + n], U[1, start:start + n],
+                     U[2, start:start + n], U[3, start:start + n])
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def screen_uniform(FI, U, rng, row, t):
+    """The family's screening uniform for month ``t``.
+
+    A family new since the block's refresh gets its block now.
+    """
+    blk = t >> 2
+    if FI[row, U_BLOCK] != blk:
+        w0, w1, w2, w3 = kr.philox(np.uint64(FI[row, FAM_ID]), np.uint64(blk), np.uint64(kr.P_SCREEN),
+                                   np.uint64(0), rng[0], rng[1])
+        U[0, row] = np.uint32(w0)
+        U[1, row] = np.uint32(w1)
+        U[2, row] = np.uint32(w2)
+        U[3, row] = np.uint32(w3)
+        FI[row, U_BLOCK] = blk
+    return kr.to_unit(U[t & 3, row])
+
+
+@njit(cache=True, _nrt=False)
+def family_pass(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, scratch, TL, U):
+    """Every family's month: scheduled events, then hazards.
+
+    Each family is counted into the tally ``TL`` once its month is done. The order of the rows
+    does not matter: every draw is the family's own and places are rationed after the pass.
     """
     cap = FI.shape[0]
-    rates = scratch[0:7]
-    cum = scratch[7:14]
-    for i in range(cap):
-        row = i + offset
-        if row >= cap:
-            row -= cap
-        u = rng.random()
+    rates = scratch[0:N_HAZARDS]
+    cum = scratch[N_HAZARDS:2 * N_HAZARDS]
+    move_cut = 1.0 - PV[P_MOVE_P]  # a family free to move moves when its uniform is above this
+    for row in range(cap):
         if FI[row, FAM_ID] < 0:
             continue
         if FI[row, NEXT_DUE] <= t:
-            process_due(FI, CI, LE, LJ, M, free, PV, rng, t, row)
+            process_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row)
             if FI[row, FAM_ID] < 0:
                 continue
-        if u < PV[V_BOUND + FI[row, CODE]]:
-            family_hazards(FI, CI, LE, LJ, M, free, PV, rng, t, row, u, rates, cum)
+        u = screen_uniform(FI, U, rng, row, t)
+        if u >= move_cut:
+            # moving away: the top of the same uniform, apart from the hazards' bottom end, so the
+            # family's own draw decides it whatever else happens (and costs no other draw)
+            if FI[row, N_HOME] > 0 and FI[row, N_LAC] == 0 and (FI[row, FLAGS] & FLAG_UASC) == 0:
+                move_away(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row)
+                continue
+        elif u < PV[V_BOUND + FI[row, CODE]]:
+            family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates, cum)
         count_row(FI, TL, row, 1.0)
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, t, row, u, rates, cum):
+def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates, cum):
     """Stage two for a family that passed the bound: exact rates; the same ``u`` decides."""
-    teens = exact_rates(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates)
+    teens = exact_rates(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates)
     total = 0.0
-    for e in range(7):
+    for e in range(N_HAZARDS):
         total += rates[e]
         cum[e] = total
     if u >= 1.0 - math.exp(-total / 12.0):
         return
-    x = rng.random() * total
-    event = 6
-    for e in range(7):
-        if x < cum[e]:
-            event = e
-            break
-    hazard_event(FI, CI, LE, LJ, M, free, PV, rng, t, row, rates, event, teens, rng.random())
+    # which event: a race of exponential clocks, one per hazard with its own uniform (the first to
+    # ring wins with probability rate / total), so a lever that moves one hazard changes the
+    # outcome only where that hazard's clock passes another's; a single uniform against running
+    # sums would shift every later hazard's share too
+    stream(rng, FAM, FI[row, FAM_ID], t, kr.P_EVENT)
+    event = -1
+    first = math.inf
+    for e in range(N_HAZARDS):
+        w = uniform(rng, FAM)
+        if rates[e] > 0.0:
+            clock = -math.log(w) / rates[e]
+            if clock < first:
+                first = clock
+                event = e
+    if event < 0:
+        return
+    hazard_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates, event, teens, uniform(rng, FAM))
 
 
 @njit(cache=True, _nrt=False)
-def uasc_arrivals(FI, CI, LE, LJ, M, free, PV, rng, t, n, TL):
-    """``n`` unaccompanied children arrive (ages 15-17)."""
-    for _ in range(n):
-        years = 15 + draw_cum(rng, PV, V_UASC_AGE_CUM, 3)
-        birth = t - years * 12 - randint(rng, 0, 12)
-        row = add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth)
+def uasc_arrivals(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n, TL):
+    """``n`` unaccompanied children arrive (ages 15-17), each with its own draws and ids."""
+    for j in range(n):
+        stream(rng, AREA, j, t, kr.P_UASC)
+        years = 15 + draw_cum(rng, AREA, PV, V_UASC_AGE_CUM, 3)
+        birth = t - years * 12 - randint(rng, AREA, 0, 12)
+        fid = new_id(M, j, M_UASC_FID, M_UASC_N, M_SPILL_FID)
+        cid = new_id(M, j, M_UASC_CID, M_UASC_N, M_SPILL_CID)
+        row = add_uasc(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, birth, fid, cid)
         if row >= 0:
             count_row(FI, TL, row, 1.0)
     M[CN + C_UASC] += n
@@ -996,9 +1180,11 @@ def count_row(FI, TL, row, sign):
     nh = FI[row, N_HOME]
     TL[T_KIDS] += sign * FI[row, N_KIDS]
     TL[T_CUBE + c] += sign * nh
+    nl = FI[row, N_LAC]
     if nh > 0:
         TL[T_FAM + c] += sign
-    nl = FI[row, N_LAC]
+        if nl == 0 and (FI[row, FLAGS] & FLAG_UASC) == 0:
+            TL[T_MOVERS] += sign
     if nl > 0:
         TL[T_WITH_LAC] += sign
         d = FI[row, DECILE]
@@ -1010,7 +1196,7 @@ def count_row(FI, TL, row, sign):
 
 
 @njit(cache=True, _nrt=False)
-def tally(FI, CI, LE, LJ, M, free, PV, rng, TL, t):
+def tally(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, TL, t):
     """Children at home by code, families by code, children in care by decile; hidden need."""
     TL[:] = 0.0
     for row in range(FI.shape[0]):
@@ -1022,90 +1208,104 @@ def tally(FI, CI, LE, LJ, M, free, PV, rng, TL, t):
 
 
 @njit(cache=True, _nrt=False)
-def bulk_set_state(FI, CI, LE, LJ, M, free, PV, rng, t, rows, new, reason):
+def bulk_set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, rows, new, reason):
     """:func:`set_state` for many families."""
     for i in range(rows.shape[0]):
-        set_state(FI, CI, LE, LJ, M, free, PV, rng, t, rows[i], new, reason)
+        set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, rows[i], new, reason)
 
 
 @njit(cache=True, _nrt=False)
-def bulk_add_children(FI, CI, LE, LJ, M, free, PV, rng, t, rows, birth):
-    """:func:`add_child` for many (row, birth) pairs."""
-    for i in range(rows.shape[0]):
-        add_child(FI, CI, LE, LJ, M, free, PV, rng, t, rows[i], birth[i], IN)
+def bulk_admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, rows, slots, routes, in_equilibrium):
+    """:func:`admit` for many children at home.
 
-
-@njit(cache=True, _nrt=False)
-def bulk_admit(FI, CI, LE, LJ, M, free, PV, rng, t, rows, slots, routes, in_equilibrium):
-    """:func:`admit` for many children at home (``in_equilibrium``: already in care at the start)."""
+    ``in_equilibrium``: already in care at the start, for a time drawn from the child's own
+    set-up draws.
+    """
     for i in range(rows.shape[0]):
         elapsed = 0
         if in_equilibrium:
             age = t - CI[rows[i], slots[i], C_BIRTH]
-            elapsed = randint(rng, 0, min(age, 180) + 1)
-        admit(FI, CI, LE, LJ, M, free, PV, rng, t, rows[i], slots[i], routes[i], False, elapsed)
+            stream(rng, CHILD, CI[rows[i], slots[i], C_ID], kr.SETUP_MONTH, kr.P_START_CARE)
+            elapsed = randint(rng, CHILD, 0, min(age, 180) + 1)
+        admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, rows[i], slots[i], routes[i], False, elapsed)
         if FI[rows[i], N_HOME] == 0:
-            set_state(FI, CI, LE, LJ, M, free, PV, rng, t, rows[i], U, R_ESCALATED)
+            set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, rows[i], U, R_ESCALATED)
 
 
 @njit(cache=True, _nrt=False)
-def bulk_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth):
-    """:func:`add_uasc` for many children."""
+def bulk_uasc(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, birth):
+    """:func:`add_uasc` for many children (set-up: sequential ids)."""
     for i in range(birth.shape[0]):
-        add_uasc(FI, CI, LE, LJ, M, free, PV, rng, t, birth[i])
+        fid = M[M_NEXT_FID]
+        M[M_NEXT_FID] += 1
+        cid = M[M_NEXT_CID]
+        M[M_NEXT_CID] += 1
+        stream(rng, AREA, i, kr.SETUP_MONTH, kr.P_UASC)
+        add_uasc(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, birth[i], fid, cid)
 
 
 @njit(cache=True, _nrt=False)
-def populate(FI, CI, LE, LJ, M, free, PV, rng, t, n_children, size_cum, need_cum_by_decile):
+def populate(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n_children, size_cum, need_cum_by_decile):
     """Families at the start until ``n_children`` children live in the area.
 
     Family sizes follow ``size_cum``; the first child's age is uniform over 0-17, each
     sibling 1-4 years from the last (reflected at 0 and 18 so every age stays about
-    equally common); need depends on deprivation (``need_cum_by_decile``).
+    equally common); need depends on deprivation (``need_cum_by_decile``). Ids are given in
+    order; each family's attributes come from its own set-up draws.
     """
     made = 0
     while made < n_children:
-        row = take_row(FI, CI, LE, LJ, M, free, PV, rng, t)
+        fid = M[M_NEXT_FID]
+        M[M_NEXT_FID] += 1
+        stream(rng, FAM, fid, kr.SETUP_MONTH, kr.P_POPULATE)
+        row = take_row(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, FAM)
         if row < 0:
             return made
         d = FI[row, DECILE]
-        u = rng.random()
+        u = uniform(rng, FAM)
         need = 3
         for j in range(4):
             if u < need_cum_by_decile[d, j]:
                 need = j
                 break
         FI[row, NEED] = need
-        recode(FI, CI, LE, LJ, M, free, PV, rng, row)
-        u = rng.random()
+        recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
+        u = uniform(rng, FAM)
         size = size_cum.shape[0]
         for j in range(size_cum.shape[0]):
             if u < size_cum[j]:
                 size = j + 1
                 break
-        age = randint(rng, 0, AGE_18)
+        age = randint(rng, FAM, 0, AGE_18)
         for j in range(min(size, K)):
             if j > 0:
-                step = 12 + randint(rng, 0, 37)
-                age += step if rng.random() < 0.5 else -step
+                step = 12 + randint(rng, FAM, 0, 37)
+                age += step if uniform(rng, FAM) < 0.5 else -step
             a = abs(age) % (2 * AGE_18)
             if a >= AGE_18:
                 a = 2 * AGE_18 - 1 - a
-            add_child(FI, CI, LE, LJ, M, free, PV, rng, t, row, t - a, IN)
+            cid = M[M_NEXT_CID]
+            M[M_NEXT_CID] += 1
+            add_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, t - a, IN, cid)
             made += 1
             if made >= n_children:
                 break
     return made
 
 
-def guard_dependent_cache(module_file: str) -> None:
-    """Drop a dependent module's numba cache when this kernel's source has changed.
+def guard_dependent_cache(module_file: str, sources: tuple[str, ...] = ()) -> None:
+    """Drop a dependent module's numba cache when the sources it compiles in have changed.
 
-    numba keys a module's on-disk cache on that module's own source only, so compiled code in
-    another module that reads this kernel's layout constants (e.g. :mod:`simulator.aggregate`)
-    would otherwise keep stale indices after the kernel changes.
+    numba keys a module's on-disk cache on that module's own source only, so compiled code that
+    reads another module's layout constants or inlines its functions (the aggregate view reads
+    this kernel's; this kernel inlines :mod:`simulator.agents.keyed`) would otherwise keep stale
+    code. ``sources`` defaults to this kernel and the keyed generator.
     """
-    stamp = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    files = sources or (__file__, kr.__file__)
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(Path(f).read_bytes())
+    stamp = digest.hexdigest()[:16]
     module = Path(module_file)
     cache = module.parent / "__pycache__"
     marker = cache / f"{module.stem}.kernel-stamp"
@@ -1118,3 +1318,6 @@ def guard_dependent_cache(module_file: str) -> None:
         marker.write_text(stamp)
     except OSError:  # a read-only install: numba then compiles in memory anyway
         pass
+
+
+guard_dependent_cache(__file__, (kr.__file__,))

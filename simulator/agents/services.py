@@ -20,6 +20,10 @@ Thresholds move with the risk-aversion index and with capacity (early help
 places, social work caseload), so levers in :mod:`simulator.policies` have
 something real to act on.
 
+Randomness: every draw is addressed by who it is for, the month and what it decides
+(:mod:`simulator.agents.keyed`), so a scenario and its baseline run with the same seed give every
+family the same draws wherever they treat it alike (common random numbers).
+
 Speed: hazards are drawn in two stages. Stage one compares one uniform per
 family with an upper bound on its monthly event probability, looked up by a
 small code (state, need, decile); only the few percent of families that pass
@@ -40,6 +44,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.agents import kernel as kn
+from simulator.agents import keyed
 
 if TYPE_CHECKING:
     from simulator.model import CSCModel
@@ -79,13 +84,27 @@ class Services:
         self.model = model
         sc = model.scenario
         self.sc = sc
-        self.rng = model.rng
+        #: The engine's random state: the run's key and its streams (:mod:`keyed`).
+        self.rng = keyed.new_state(0)
+        self.rng[0], self.rng[1] = model.key
         cap = max(int(capacity), 64)
         self.FI = _filled((cap, kn.N_FI), kn.FAMILY_COLUMNS)
         self.CI = _filled((cap, kn.K, kn.N_CI), kn.CHILD_COLUMNS)
         self.free = np.arange(cap - 1, -1, -1, dtype=np.int64)
         self.M = np.zeros(kn.N_M, dtype=np.int64)
         self.M[kn.M_NFREE] = cap
+        self.M[kn.M_SPILL_FID] = kn.SPILL_FID
+        self.M[kn.M_SPILL_CID] = kn.SPILL_CID
+        #: Row of each family id (-1 once gone), and the month's requests for early help places.
+        self.IDX = np.full(max(int(capacity), 64), -1, dtype=np.int32)
+        self.M[kn.M_N_IDS] = self.IDX.size
+        self.Q = np.zeros(cap, dtype=np.int64)
+        #: Each row's four screening words for the current four-month block (kernel).
+        self.U = np.zeros((4, cap), dtype=np.uint32)
+        #: First family and child ids of the next month's blocks (set once the start is built).
+        self._next_fid: int | None = None
+        self._next_cid = 0
+        self._last_target: float | None = None
         self.M[kn.M_LOGS] = int(sc.run.record_episodes)
         log_cap = 4096 if sc.run.record_episodes else 1
         self.LE = np.zeros((log_cap, len(kn.EPISODE_COLUMNS)), dtype=np.int32)
@@ -115,7 +134,7 @@ class Services:
     @property
     def args(self) -> tuple:
         """The arrays every compiled rule takes, in order."""
-        return (self.FI, self.CI, self.LE, self.LJ, self.M, self.free, self.PV, self.rng)
+        return (self.FI, self.CI, self.LE, self.LJ, self.M, self.free, self.PV, self.rng, self.IDX, self.Q)
 
     @property
     def flows(self) -> np.ndarray:
@@ -271,6 +290,15 @@ class Services:
             free[new - old : new - old + n_free] = self.free[:n_free]
             self.free = free
             self.M[kn.M_NFREE] = n_free + new - old
+            self.Q = np.zeros(new, dtype=np.int64)
+            u = np.zeros((4, new), dtype=np.uint32)
+            u[:, :old] = self.U
+            self.U = u
+            if self._next_fid is None and self.IDX.size < 2 * new:  # set-up: ids follow the rows
+                idx = np.full(2 * new, -1, dtype=np.int32)
+                idx[: self.IDX.size] = self.IDX
+                self.IDX = idx
+                self.M[kn.M_N_IDS] = idx.size
         if self.M[kn.M_LOGS]:
             # room for several months like the last one (events per month vary little; a month
             # that still runs out stops with an error rather than losing entries)
@@ -301,16 +329,55 @@ class Services:
         pop = self.sc.population
         P[kn.P_UASC_LAMBDA] = (pop.uasc_starts_per_10k * self.uasc_multiplier * target_children
                                / 10_000 / 12)
-        families = self.capacity - int(self.M[kn.M_NFREE])
+        # moving: each family free to move (children at home, none in care) moves away with chance
+        # ``P_MOVE_P`` by its own draw; as many arrive on average, their number the area's draw
+        P[kn.P_ARRIVALS] = P[kn.P_MOVE_P] * float(self.tallies[kn.T_MOVERS])
+        self._identity_blocks(target_children)
         births = max(0.0, target_children - self.n_children) + self.n_children / kn.AGE_18
-        self.ensure_capacity(int(births * 1.5) + int(families * P[kn.P_MOVE_P] * 2) + 64
+        self.ensure_capacity(int(births * 1.5) + int(P[kn.P_ARRIVALS] * 2) + 64
                              + int(P[kn.P_UASC_LAMBDA] * 4) + 16)
         self.refresh_bound()
         n, hidden, with_lac = kn.step_month(*self.args, t, float(target_children), self.tallies,
-                                            self.scratch)
+                                            self.scratch, self.U)
         if self.M[kn.M_OVERFLOW]:
             raise RuntimeError("internal: family table or log ran out of room in a month")
         self.n_children, self.hidden, self.families_with_lac = int(n), float(hidden), int(with_lac)
+
+    def _identity_blocks(self, target: float) -> None:
+        """Reserve this month's ids for births, families moving in and unaccompanied children.
+
+        The blocks are sized from the population path only (never from what levers did), so the j-th
+        arrival of a month has the same id in every run with the same demography. A month with
+        more arrivals than its block takes spill ids (unique, not shared: ``spilled_ids``).
+        """
+        M = self.M
+        if self._next_fid is None:  # the first month: ids so far are the start's, in order
+            self._next_fid, self._next_cid = int(M[kn.M_NEXT_FID]), int(M[kn.M_NEXT_CID])
+            self._start_families, self._start_target = int(M[kn.M_NEXT_FID]), max(target, 1.0)
+            self._last_target = target
+        pop = self.sc.population
+        e_births = target / kn.AGE_18 + max(0.0, target - self._last_target) + 5e-4 * target
+        e_arrive = self.PV[kn.P_MOVE_P] * self._start_families * target / self._start_target
+        e_uasc = pop.uasc_starts_per_10k * target / 10_000 / 12
+        self._last_target = target
+        nb, na, nu = (int(np.ceil(1.2 * e + 4.0 * np.sqrt(e) + 8)) for e in (e_births, e_arrive, e_uasc))
+        f, c = self._next_fid, self._next_cid
+        M[kn.M_BIRTH_FID], M[kn.M_ARRIVE_FID], M[kn.M_UASC_FID] = f, f + nb, f + nb + na
+        M[kn.M_BIRTH_CID], M[kn.M_ARRIVE_CID], M[kn.M_UASC_CID] = c, c + nb, c + nb + na * kn.K
+        M[kn.M_BIRTH_N], M[kn.M_ARRIVE_N], M[kn.M_UASC_N] = nb, na, nu
+        self._next_fid, self._next_cid = f + nb + na + nu, c + nb + na * kn.K + nu
+        if self._next_fid >= kn.SPILL_FID or self._next_cid >= kn.SPILL_CID:
+            raise RuntimeError("internal: the run needs more family or child ids than the engine holds")
+        if self._next_fid > self.IDX.size:
+            grown = np.full(max(2 * self.IDX.size, self._next_fid), -1, dtype=np.int32)
+            grown[: self.IDX.size] = self.IDX
+            self.IDX = grown
+        M[kn.M_N_IDS] = self._next_fid
+
+    @property
+    def spilled_ids(self) -> int:
+        """Arrivals so far whose family ids came from the spill (beyond their month's block)."""
+        return int(self.M[kn.M_SPILL_FID] - kn.SPILL_FID)
 
     def tally(self, t: int) -> None:
         """Refresh stocks (children at home by code, families, care by decile)."""

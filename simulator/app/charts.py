@@ -180,8 +180,13 @@ def costs_chart(view: FinanceView, projector: bool = False) -> dict[str, Any]:
     return opt
 
 
-def cumulative_chart(view: FinanceView, projector: bool = False) -> dict[str, Any]:
-    """Cumulative net cost of the scenario against the baseline, break-even and payback marked."""
+def cumulative_chart(view: FinanceView, projector: bool = False,
+                     curves: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Cumulative net cost of the scenario against the baseline, break-even and payback marked.
+
+    ``curves`` (years x paired runs, GBP): the paired runs' cumulative net costs, drawn as their
+    median and P10-P90 band around the run on screen.
+    """
     opt = _base("Cumulative net cost against baseline (£m)", projector, view.years, "£m")
     data = _round(view.cumulative_net / 1e6, 3)
     marks: list[dict[str, Any]] = [{"yAxis": 0, "name": "break-even line",
@@ -207,6 +212,21 @@ def cumulative_chart(view: FinanceView, projector: bool = False) -> dict[str, An
                                "label": {"fontSize": 12 if projector else 9}}
     opt["series"] = [series, {"name": "Net cost in the year", "type": "bar",
                               "data": _round(view.net / 1e6, 3), "itemStyle": {"color": "#9E9E9E"}}]
+    if curves is not None and curves.shape[1] > 1:
+        c = curves.reindex(view.years).to_numpy(float) / 1e6
+        lo, med, hi = np.percentile(c, [10, 50, 90], axis=1)
+        series["name"] = "This run"
+        opt["series"] += [
+            {"name": "P10", "type": "line", "data": _round(lo, 3), "stack": "money-band", "silent": True,
+             "lineStyle": {"opacity": 0}, "showSymbol": False, "areaStyle": {"opacity": 0},
+             "itemStyle": {"color": PALETTE[3]}},
+            {"name": f"P10-P90 of {c.shape[1]} paired runs", "type": "line", "data": _round(hi - lo, 3),
+             "stack": "money-band", "silent": True, "lineStyle": {"opacity": 0}, "showSymbol": False,
+             "areaStyle": {"color": PALETTE[3], "opacity": 0.2}, "itemStyle": {"color": PALETTE[3]}},
+            {**_line(f"Median of {c.shape[1]} paired runs", med, PALETTE[3], True), "data": _round(med, 3)},
+        ]
+        opt["title"]["text"] = "Cumulative net cost against baseline (£m): run, median, P10-P90"
+        opt.setdefault("legend", {})["data"] = [s["name"] for s in opt["series"] if s["name"] != "P10"]
     return opt
 
 

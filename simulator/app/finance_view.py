@@ -234,10 +234,98 @@ def _from_module(fin: Any, scenario: Scenario, baseline: Any, result: Any,
     )
 
 
+@dataclass
+class PairedMoney:
+    """Money over paired runs: each seed's appraisal summarised (median, P10-P90).
+
+    Attributes:
+        seeds: the paired runs' seeds (replicate seeds of the master seed, the first being it).
+        monte_carlo: the finance module's summary of the runs (inputs at their central values,
+            only the seed varies): NPV, payback and their percentiles, cumulative net cost curves.
+        central: the appraisal of the runs' mean costs (the workbook's central estimate).
+    """
+
+    seeds: list[int]
+    monte_carlo: Any
+    central: Any
+
+    @property
+    def runs(self) -> int:
+        """Number of paired runs."""
+        return len(self.seeds)
+
+    def npv(self) -> dict[str, float]:
+        """NPV of savings: P10, P50 (median) and P90 over the runs, GBP."""
+        return self.monte_carlo.measure("npv", self.monte_carlo.basis)
+
+    def payback(self) -> dict[str, float]:
+        """Cash payback in years from the start (inf: not within the run): P10, P50, P90."""
+        return self.monte_carlo.measure("payback_years", self.monte_carlo.basis)
+
+
+def paired_money(scenario: Scenario, baseline_scenario: Scenario, seeds: list[int],
+                 baselines: list[Any], results: list[Any], basis: str = "net") -> PairedMoney:
+    """Appraise each paired run with the finance module and summarise them (median, P10-P90).
+
+    The same summary (:func:`simulator.finance.uncertainty.summarise_runs`) is written to the
+    workbook, so the figures on screen and in the download agree.
+    """
+    from simulator.finance.uncertainty import run_row, scheme_grade, summarise_runs
+
+    fin = importlib.import_module("simulator.finance")
+    grade = scheme_grade(scenario, baseline_scenario)
+    rows, curves, base_lines, scen_lines = [], {}, [], []
+    for i, (s, b, r) in enumerate(zip(seeds, baselines, results, strict=True)):
+        pre_b, pre_s = getattr(b, "cost_lines", None), getattr(r, "cost_lines", None)
+        digest = _cost_digest(scenario)
+        if pre_b and pre_s and pre_b[0] == pre_s[0] == digest:
+            bl, sl = pre_b[1], pre_s[1]
+        else:
+            table = fin.unit_cost_table(scenario)
+            bl = fin.costs_by_line(fin.activities(b), table, scenario.finance)
+            sl = fin.costs_by_line(fin.activities(r), table, scenario.finance)
+        a = fin.appraise(bl, sl, scenario.finance, grade=grade, start_year=scenario.run.start_year)
+        rows.append(run_row(i, int(s), a))
+        curves[i] = a.cashflow.set_index("year")[f"cumulative_net_cost_{basis}"]
+        base_lines.append(bl)
+        scen_lines.append(sl)
+    mc = summarise_runs(rows, curves, scenario.finance.payback_horizon_years, basis, "seeds")
+    mean_b = sum(base_lines[1:], base_lines[0]) / len(base_lines)
+    mean_s = sum(scen_lines[1:], scen_lines[0]) / len(scen_lines)
+    central = fin.appraise(mean_b, mean_s, scenario.finance, grade=grade, start_year=scenario.run.start_year)
+    return PairedMoney([int(x) for x in seeds], mc, central)
+
+
+def format_years(years: float, start_year: int) -> str:
+    """A payback in years as words: '7.2 years (year to March 2032)' or 'not within the run'."""
+    from simulator.finance.appraisal import breakeven_year
+
+    if np.isnan(years):
+        return "nothing to pay back"
+    if not np.isfinite(years):
+        return "not within the run"
+    return f"{years:.1f} years (year to March {breakeven_year(years, start_year)})"
+
+
+def headline(money: PairedMoney, start_year: int) -> str:
+    """The money headline: median and P10-P90 of payback and NPV, and the number of runs."""
+    pay, npv = money.payback(), money.npv()
+
+    def gbp(x: float) -> str:
+        return f"-£{-x / 1e6:,.2f}m" if x < 0 else f"£{x / 1e6:,.2f}m"
+
+    return (f"Payback (cash): median {format_years(pay['p50'], start_year)}, P10-P90 "
+            f"{format_years(pay['p10'], start_year)} to {format_years(pay['p90'], start_year)} · "
+            f"NPV of savings: median {gbp(npv['p50'])}, P10-P90 {gbp(npv['p10'])} to {gbp(npv['p90'])} · "
+            f"{money.runs} paired runs")
+
+
 def workbook_bytes(scenario: Scenario, baseline: Any, result: Any, view: FinanceView,
-                   baseline_scenario: Scenario | None = None) -> bytes:
+                   baseline_scenario: Scenario | None = None, money: PairedMoney | None = None) -> bytes:
     """The finance workbook (Excel) as bytes: the finance module's writer, or a plain one."""
     fin = _finance_module()
+    if fin is not None and money is not None:
+        return _workbook_from_module(fin, scenario, baseline, result, view, baseline_scenario, money)
     if fin is not None and "appraisal" in view.extra:
         try:
             return _workbook_from_module(fin, scenario, baseline, result, view, baseline_scenario)
@@ -262,20 +350,29 @@ def workbook_bytes(scenario: Scenario, baseline: Any, result: Any, view: Finance
 
 
 def _workbook_from_module(fin: Any, scenario: Scenario, baseline: Any, result: Any,
-                          view: FinanceView, baseline_scenario: Scenario | None) -> bytes:
-    """The finance module's workbook for the pair of runs on screen (no Monte Carlo)."""
+                          view: FinanceView, baseline_scenario: Scenario | None,
+                          money: PairedMoney | None = None) -> bytes:
+    """The finance module's workbook: over the paired runs when they are in, else the pair on
+    screen (one seed)."""
     import tempfile
     from pathlib import Path
 
-    appraisal = view.extra.get("appraisal") or fin.appraise_results(
-        scenario, baseline_scenario or scenario, result, baseline)
     seed = int(result.meta.get("seed", scenario.run.seed))
+    if money is not None:
+        appraisal, mc, seeds = money.central, money.monte_carlo, money.seeds
+        source = (f"workshop app: {money.runs} paired runs of baseline and scenario (replicate seeds of "
+                  f"master seed {seed}); central estimate = their mean; percentiles over the runs")
+    else:
+        appraisal = view.extra.get("appraisal") or fin.appraise_results(
+            scenario, baseline_scenario or scenario, result, baseline)
+        mc, seeds = None, [seed]
+        source = "workshop app: the pair of runs on screen (one seed, no Monte Carlo)"
     report = fin.PaybackReport(
         scenario=scenario, baseline=baseline_scenario or scenario, central=appraisal,
-        unit_costs=fin.unit_cost_table(scenario), monte_carlo=None, tornado=None, switching=None,
-        central_seeds=[seed], seed=seed, within_years=scenario.finance.payback_horizon_years,
-        provenance={"source": "workshop app: the pair of runs on screen (one seed, no Monte Carlo)",
-                    "scenario": scenario.name, "seed": seed,
+        unit_costs=fin.unit_cost_table(scenario), monte_carlo=mc, tornado=None, switching=None,
+        central_seeds=seeds, seed=seed, within_years=scenario.finance.payback_horizon_years,
+        provenance={"source": source, "scenario": scenario.name, "seed": seed,
+                    "paired seeds": ", ".join(map(str, seeds)),
                     "version": str(result.meta.get("version", ""))})
     with tempfile.TemporaryDirectory() as tmp:
         path = fin.write_workbook(report, Path(tmp) / "finance.xlsx")

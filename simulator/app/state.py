@@ -31,14 +31,18 @@ import solara
 from simulator.app import catalog
 from simulator.app.runs import RunOutput, RunTicket, expected_data, get_runner, scenario_key
 from simulator.schema import Scenario, ScenarioError, build_scenario, deep_merge
+from simulator.seeding import replicate_seeds
 
 SEED_FIELD = catalog.field_info("run.seed")[0]
 DEFAULT_SEED = int(SEED_FIELD.get_default())
 SEED_MAX = 2**63 - 1
 #: Print where the time goes between a lever move and the redraw (``CSC_APP_TIMING=1``).
 TIMING = os.environ.get("CSC_APP_TIMING", "") not in ("", "0")
-#: Seeds run for the uncertainty bands.
-BAND_SEEDS = 5
+#: Paired runs behind the headline figures (medians and P10-P90): a first estimate from the first
+#: number, refined as the rest arrive. Replicate 0 is the seed on screen, so its pair is reused.
+PAIRED_STAGES = (4, 12)
+#: Kept for the band charts' older callers: the number of runs of the full set.
+BAND_SEEDS = PAIRED_STAGES[-1]
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: never cell by cell
@@ -72,11 +76,29 @@ class Expected:
 
 @dataclass(frozen=True, eq=False)
 class Bands:
-    """Runs over several seeds for the uncertainty bands."""
+    """Paired runs of baseline and scenario over replicate seeds of the seed on screen.
+
+    The headline money (payback, NPV: median and P10-P90) and the bands come from them, never
+    from one run. ``target`` is the number of runs the set will have once every stage is in;
+    ``key`` names the scenario and seed they belong to (:func:`outcome_key`).
+    """
 
     seeds: tuple[int, ...]
     baseline: tuple[RunOutput, ...]
     scenario: tuple[RunOutput, ...]
+    money: Any = None
+    target: int = 0
+    key: str = ""
+
+    @property
+    def complete(self) -> bool:
+        """Whether every paired run asked for is in."""
+        return len(self.seeds) >= self.target
+
+
+def outcome_key(scenario: Scenario) -> str:
+    """The key of a scenario and its seed, as the paired runs record it."""
+    return scenario_key(scenario.model_dump(mode="json"), int(scenario.run.seed))
 
 
 # -- the session's reactive values ---------------------------------------------------------------
@@ -254,10 +276,7 @@ def request_runs(user: Mapping[str, Any] | None = None, seed_: int | None = None
     origin = threading.get_ident()
     request_expected(baseline, scenario)
     _ticket_for(_ticket).request(jobs, on_done)
-    if uncertainty.peek():
-        request_bands(baseline, scenario, s)
-    else:
-        bands.set(None)
+    request_bands(baseline, scenario, s)
 
 
 def request_expected(baseline: Scenario, scenario: Scenario) -> None:
@@ -326,24 +345,42 @@ def prefetch_neighbours(user: Mapping[str, Any] | None = None, seed_: int | None
 
 
 def request_bands(baseline: Scenario | None = None, scenario: Scenario | None = None,
-                  seed_: int | None = None) -> None:
-    """Run :data:`BAND_SEEDS` seeds of baseline and scenario for the uncertainty bands."""
+                  seed_: int | None = None, stage: int = 0) -> None:
+    """Run the paired runs behind the headline figures, stage by stage (:data:`PAIRED_STAGES`).
+
+    Each stage's results replace the last (a first estimate, then refined); the money of every
+    pair is appraised by the finance module and summarised (median, P10-P90) on arrival.
+    """
     if baseline is None or scenario is None:
         baseline, scenario = compose()
     ctx = _context()
     first = int(seed.peek() if seed_ is None else seed_)
-    seeds = tuple(first + i for i in range(BAND_SEEDS))
+    n = PAIRED_STAGES[stage]
+    seeds = tuple(replicate_seeds(first, n))
     b, s = baseline.model_dump(mode="json"), scenario.model_dump(mode="json")
-    jobs = {f"b{x}": (b, x) for x in seeds} | {f"s{x}": (s, x) for x in seeds}
-    bands_status.set(f"running {len(jobs)} runs for the bands")
+    jobs = {f"b{i}": (b, x) for i, x in enumerate(seeds)} | {f"s{i}": (s, x) for i, x in enumerate(seeds)}
+    bands_status.set(f"working out {n} paired runs")
+    key = outcome_key(scenario)
 
     def on_done(gen: int, outs: dict[str, RunOutput] | None, error: BaseException | None) -> None:
         def apply() -> None:
             if error is not None or outs is None:
-                bands_status.set(f"error: {error}")
+                bands_status.set(f"error: {type(error).__name__}: {error}")
                 return
-            bands.set(Bands(seeds, tuple(outs[f"b{x}"] for x in seeds), tuple(outs[f"s{x}"] for x in seeds)))
-            bands_status.set("")
+            from simulator.app.finance_view import paired_money
+
+            base_runs = tuple(outs[f"b{i}"] for i in range(len(seeds)))
+            scen_runs = tuple(outs[f"s{i}"] for i in range(len(seeds)))
+            try:
+                money = paired_money(scenario, baseline, list(seeds), list(base_runs), list(scen_runs))
+            except Exception as err:  # noqa: BLE001 - shown as a failure, never replaced by an estimate
+                bands_status.set(f"error: the finance module failed: {type(err).__name__}: {err}")
+                return
+            bands.set(Bands(seeds, base_runs, scen_runs, money, PAIRED_STAGES[-1], key))
+            if stage + 1 < len(PAIRED_STAGES):
+                request_bands(baseline, scenario, first, stage + 1)
+            else:
+                bands_status.set("")
         _in_context(ctx, apply, origin)
 
     origin = threading.get_ident()
@@ -476,13 +513,8 @@ def reset() -> None:
 
 
 def set_uncertainty(on: bool) -> None:
-    """Toggle the uncertainty bands (runs several seeds)."""
+    """Show or hide the band charts of the paired runs (they run whatever this says)."""
     uncertainty.set(bool(on))
-    if on:
-        request_bands()
-    else:
-        bands.set(None)
-        bands_status.set("")
 
 
 def set_overlay(on: bool) -> None:

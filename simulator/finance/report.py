@@ -33,6 +33,7 @@ from simulator.finance.uncertainty import (
 )
 from simulator.results import __version__
 from simulator.schema import Scenario
+from simulator.seeding import replicate_seeds
 
 #: The workbook's sheets, in order.
 SHEETS = ("Summary", "Assumptions", "Cashflow", "Sensitivity", "Provenance")
@@ -183,7 +184,8 @@ def payback_report(
         scenario: the scheme (its ``costs`` and ``finance`` sections are used).
         baseline: the counterfactual (same run length and start year).
         runs: Monte Carlo runs (0 = none); each runs the model twice.
-        seed: master seed: central seeds are ``seed, seed+1, ...``; Monte Carlo seeds are drawn from it.
+        seed: master seed: the central seeds are its first replicate seeds and the Monte Carlo's its
+            first ``runs`` (:func:`simulator.seeding.replicate_seeds`), each paired with the baseline.
         within_years: N in "payback within N years" (default ``finance.payback_horizon_years``).
         central_seeds: seeds averaged for the central estimate, tornado and switching values
             (paired runs drift apart, so one seed's NPV is noisy: see ``central_by_seed``).
@@ -210,7 +212,7 @@ def payback_report(
             )
     runner = runner or ModelRunner()
     within = int(within_years if within_years is not None else scenario.finance.payback_horizon_years)
-    seeds = [int(seed) + i for i in range(max(1, central_seeds))]
+    seeds = replicate_seeds(seed, max(1, central_seeds))
     from simulator.finance.uncertainty import appraise_runs
 
     table = unit_cost_table(scenario)
@@ -450,8 +452,8 @@ def write_workbook(report: PaybackReport, path: str | Path) -> Path:
         row = _write_block(
             ws,
             row,
-            f"Monte Carlo: {len(mc.runs)} paired runs over seeds, effect sizes and unit "
-            f"costs (payback 'does not pay back' = not within {a.horizon} years)",
+            f"Monte Carlo: {len(mc.runs)} paired runs over {mc.varied} "
+            f"(payback 'does not pay back' = not within {a.horizon} years)",
             s,
         )
         row = _write_block(

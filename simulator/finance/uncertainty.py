@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from simulator.finance.appraisal import BASES, Appraisal, appraise
 from simulator.finance.costs import activities, costs_by_line, mean_activities, unit_cost_table
 from simulator.schema import Levers, Scenario, with_overrides
+from simulator.seeding import design_generator, replicate_seeds
 
 #: Effect-size parameters of each lever (scaled together in Monte Carlo, tornado, switching values).
 EFFECT_PARAMETERS: dict[str, tuple[str, ...]] = {
@@ -272,6 +273,7 @@ class MonteCarlo:
         summary: P10, P50, P90 (and the mean) of each measure; payback ``inf`` = does not pay back.
         within_years: N of "probability of paying back within N years".
         basis: the view the curves are drawn for.
+        varied: what varies between runs ("seeds", or "seeds, effect sizes and unit costs").
     """
 
     runs: pd.DataFrame
@@ -279,6 +281,12 @@ class MonteCarlo:
     summary: pd.DataFrame
     within_years: int
     basis: str
+    varied: str = "seeds, effect sizes and unit costs"
+
+    def measure(self, measure: str, basis: str = "net") -> dict[str, float]:
+        """P10, P50 and P90 of one measure (``npv``, ``payback_years``...) in one view."""
+        row = self.summary[(self.summary.measure == measure) & (self.summary.basis == basis)].iloc[0]
+        return {"p10": float(row.p10), "p50": float(row.p50), "p90": float(row.p90)}
 
     def p_payback_within(self, basis: str = "net", discounted: bool = False) -> float:
         """Share of runs paying back within ``within_years``."""
@@ -292,8 +300,12 @@ class MonteCarlo:
 
 
 def draw_seeds(seed: int, n: int) -> list[int]:
-    """``n`` model seeds drawn from ``seed`` (reproducible)."""
-    return [int(s) for s in np.random.default_rng([int(seed), 7919]).integers(0, 2**31 - 1, size=n)]
+    """``n`` model seeds from the master ``seed``.
+
+    They are the replicate seeds every entry point uses (:func:`simulator.seeding.replicate_seeds`),
+    so each is paired with the baseline's run.
+    """
+    return replicate_seeds(seed, n)
 
 
 def monte_carlo(
@@ -328,7 +340,7 @@ def monte_carlo(
     runner = runner or ModelRunner()
     fin = scenario.finance
     within = int(within_years if within_years is not None else fin.payback_horizon_years)
-    rng = np.random.default_rng([int(seed), 104729])
+    rng = design_generator(seed, 2)  # the input draws, keyed apart from the model seeds
     table = unit_cost_table(scenario)
     levers = [lv for lv in active_levers(scenario, baseline) if lv in EFFECT_PARAMETERS]
     used = table[table["used"]]
@@ -357,14 +369,30 @@ def monte_carlo(
             policy_cost_multiplier=pol,
             unit_costs=table,
         )
-        row: dict[str, Any] = {"run": i, "seed": s, "policy_cost_multiplier": pol}
-        row.update({f"effect_multiplier_{k}": v for k, v in eff.items()})
-        for b in BASES:
-            for m in ("npv", "pv_costs", "pv_benefits", "bcr", "payback_years", "discounted_payback_years"):
-                row[f"{m}_{b}"] = float(a.measures.loc[m, b])
-        rows.append(row)
+        rows.append(run_row(i, s, a, policy_cost_multiplier=pol,
+                            **{f"effect_multiplier_{k}": v for k, v in eff.items()}))
         curves[i] = a.cashflow.set_index("year")[f"cumulative_net_cost_{basis}"]
-    df = pd.DataFrame(rows)
+    return summarise_runs(rows, curves, within, basis,
+                          "seeds, effect sizes and unit costs" if vary_inputs else "seeds")
+
+
+def run_row(run: int, seed: int, appraisal: Appraisal, **extra: float) -> dict[str, Any]:
+    """One Monte Carlo row: the run, its seed, ``extra`` inputs and every measure by basis."""
+    row: dict[str, Any] = {"run": run, "seed": seed, **extra}
+    for b in BASES:
+        for m in ("npv", "pv_costs", "pv_benefits", "bcr", "payback_years", "discounted_payback_years"):
+            row[f"{m}_{b}"] = float(appraisal.measures.loc[m, b])
+    return row
+
+
+def summarise_runs(rows: Sequence[Mapping[str, Any]], curves: Mapping[int, pd.Series], within: int,
+                   basis: str = "net", varied: str = "seeds") -> MonteCarlo:
+    """P10, P50 and P90 of each measure over runs (rows of :func:`run_row`) and their curves.
+
+    Used by :func:`monte_carlo` and by the app, whose paired runs over seeds are summarised the
+    same way, so the app's headline and its workbook give the same figures.
+    """
+    df = pd.DataFrame(list(rows))
     summary_rows = []
     for b in BASES:
         for m in ("npv", "bcr", "payback_years", "discounted_payback_years"):
@@ -383,7 +411,7 @@ def monte_carlo(
                 rec["mean"] = float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
             summary_rows.append(rec)
     summary = pd.DataFrame(summary_rows)
-    return MonteCarlo(df, pd.DataFrame(curves), summary, within, basis)
+    return MonteCarlo(df, pd.DataFrame(dict(curves)), summary, within, basis, varied)
 
 
 # -- tornado and switching values ----------------------------------------------------------

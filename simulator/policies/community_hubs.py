@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator.agents import kernel as kn
+from simulator.agents import keyed
 from simulator.policies.base import ADVERSE, IDENTIFY, REREFERRAL, Policy
 from simulator.schema import MAX_HUBS
 
@@ -124,8 +125,9 @@ class CommunityHubsPolicy(Policy):
         if need <= 0:
             return
         cand = np.flatnonzero(live & (group == 0) & (f.decile == decile))
-        if cand.size > need:
-            cand = model.rng.choice(cand, size=need, replace=False)
+        # a random choice by each family's own draw (not the table's order): the same families in
+        # two runs wherever the candidates are the same
+        cand = keyed.lowest(model.key, cand, f.fam_id[cand], need, model.month, keyed.P_HUBS)
         group[cand] = g
 
     def monthly_outputs(self, model: CSCModel) -> dict[str, Any]:

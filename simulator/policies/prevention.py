@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator.agents import kernel as kn
+from simulator.agents import keyed
 from simulator.policies.base import ADVERSE, IDENTIFY, Policy
 
 if TYPE_CHECKING:
@@ -97,9 +98,10 @@ class PreventionPolicy(Policy):
                                   & (f.need >= 1) & (f.need <= 2))
         if eligible.size == 0:
             return
-        # need first, then deprivation (decile 0 = most deprived), ties broken at random
+        # need first, then deprivation (decile 0 = most deprived), ties broken by each family's own
+        # draw for the month (not by the table's order), so two runs reach the same families
         score = f.need[eligible] * 100.0 + (9 - f.decile[eligible]) * 10.0 \
-            + model.rng.random(eligible.size)
+            + keyed.uniforms(model.key, f.fam_id[eligible], model.month, keyed.P_PREVENTION)
         if reach < eligible.size:
             eligible = eligible[np.argpartition(-score, reach - 1)[:reach]]
         group[eligible] = REACHED

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulator.agents import kernel as kn
+from simulator.agents import keyed
 from simulator.policies.base import CARE, RECOVER, Policy
 from simulator.schema import ScenarioError
 
@@ -106,7 +107,8 @@ class TroubledFamiliesPolicy(Policy):
             pool = self.eligible(model)
             n = min(n, pool.size // 2)
             if n > 0:
-                treated = model.rng.choice(pool, size=n, replace=False)
+                # chosen by each family's own draw, not the table's order (common random numbers)
+                treated = keyed.lowest(model.key, pool, f.fam_id[pool], n, model.month, keyed.P_TF_TREAT)
                 rest = np.setdiff1d(pool, treated, assume_unique=True)
                 comparison = self._matched(model, treated, rest)
                 self._add(model, treated, True)
@@ -129,7 +131,8 @@ class TroubledFamiliesPolicy(Policy):
         for key, count in zip(*np.unique(key_t, return_counts=True), strict=True):
             cand = pool[key_p == key]
             if cand.size:
-                picks.append(model.rng.choice(cand, size=min(count, cand.size), replace=False))
+                picks.append(keyed.lowest(model.key, cand, f.fam_id[cand], int(count), model.month,
+                                          keyed.P_TF_COMPARE))
         return np.concatenate(picks) if picks else np.empty(0, np.int64)
 
     def _add(self, model: CSCModel, rows: np.ndarray, treated: bool) -> None:

@@ -51,7 +51,7 @@ def ViewOptions(overlay: bool, on_overlay: Callable[[bool], Any], uncertainty: b
     with solara.Column(gap="0px"):
         solara.Switch(label="Overlay baseline and scenario", value=overlay, on_value=on_overlay,
                       classes=["overlay-switch"])
-        solara.Switch(label="Uncertainty bands (5 seeds)", value=uncertainty, on_value=on_uncertainty,
+        solara.Switch(label="Bands over the paired runs", value=uncertainty, on_value=on_uncertainty,
                       classes=["bands-switch"])
         solara.Switch(label="Projector mode", value=projector, on_value=on_projector,
                       classes=["projector-switch"])

@@ -6,7 +6,7 @@ import pandas as pd
 import solara
 
 from simulator.app.finance_view import finance_view, workbook_bytes
-from simulator.app.state import Outcome
+from simulator.app.state import Bands, Outcome, outcome_key
 
 
 def annual_csv(outcome: Outcome) -> str:
@@ -19,16 +19,23 @@ def annual_csv(outcome: Outcome) -> str:
     return pd.concat(frames, ignore_index=True).to_csv(index=False, float_format="%.6g")
 
 
-def finance_xlsx(outcome: Outcome) -> bytes:
-    """The finance workbook for the outcome on screen."""
+def matching_money(outcome: Outcome, bands: Bands | None):  # noqa: ANN201 - PairedMoney or None
+    """The paired runs' money if they belong to the outcome on screen (else None)."""
+    if bands is None or bands.money is None or bands.key != outcome_key(outcome.scenario_scenario):
+        return None
+    return bands.money
+
+
+def finance_xlsx(outcome: Outcome, bands: Bands | None = None) -> bytes:
+    """The finance workbook for what is on screen: the paired runs' figures once they are in."""
     view = finance_view(outcome.scenario_scenario, outcome.baseline, outcome.scenario,
                         outcome.baseline_scenario)
     return workbook_bytes(outcome.scenario_scenario, outcome.baseline, outcome.scenario, view,
-                          outcome.baseline_scenario)
+                          outcome.baseline_scenario, matching_money(outcome, bands))
 
 
 @solara.component
-def Downloads(outcome: Outcome | None) -> solara.Element:
+def Downloads(outcome: Outcome | None, bands: Bands | None = None) -> solara.Element:
     """Buttons to download what is on screen (built when clicked)."""
     if outcome is None:
         return solara.Div()
@@ -37,6 +44,6 @@ def Downloads(outcome: Outcome | None) -> solara.Element:
     with solara.Row(gap="8px", classes=["downloads"]):
         solara.FileDownload(lambda: annual_csv(outcome), filename=f"annual_{name}_seed{seed}.csv",
                             label="Annual table (CSV)", mime_type="text/csv")
-        solara.FileDownload(lambda: finance_xlsx(outcome), filename=f"finance_{name}_seed{seed}.xlsx",
+        solara.FileDownload(lambda: finance_xlsx(outcome, bands), filename=f"finance_{name}_seed{seed}.xlsx",
                             label="Finance workbook (Excel)",
                             mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

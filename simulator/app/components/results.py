@@ -9,8 +9,8 @@ import solara
 
 from simulator.app import charts
 from simulator.app.components.echarts import FigureEchartsJson, option_json
-from simulator.app.finance_view import FinanceView, finance_view
-from simulator.app.state import Bands, Expected, Outcome, expected_key
+from simulator.app.finance_view import FinanceView, finance_view, headline
+from simulator.app.state import Bands, Expected, Outcome, expected_key, outcome_key
 
 
 def _height(projector: bool, tall: bool = False) -> str:
@@ -86,18 +86,37 @@ def ExpectedChangeBody(expected: Expected, outcome: Outcome | None, projector: b
 @solara.component
 def Results(outcome: Outcome | None, bands: Bands | None, bands_status: str, overlay: bool,
             projector: bool, sankey_year: int | None,
-            on_sankey_year: Callable[[int], Any]) -> solara.Element:
+            on_sankey_year: Callable[[int], Any], show_bands: bool = False) -> solara.Element:
     """Every chart for the outcome on screen (a progress bar until the first result)."""
     if outcome is None:
         solara.ProgressLinear(True)
         return
-    ResultsBody(outcome, bands, bands_status, overlay, projector, sankey_year, on_sankey_year)
+    ResultsBody(outcome, bands, bands_status, overlay, projector, sankey_year, on_sankey_year, show_bands)
+
+
+@solara.component
+def MoneyHeadline(outcome: Outcome, bands: Bands | None, bands_status: str, fin: FinanceView) -> solara.Element:
+    """Payback and NPV as the median and P10-P90 of the paired runs, with their number.
+
+    Until the paired runs are in, the single run's figures are shown as one run, with the work
+    under way named.
+    """
+    same = bands is not None and bands.money is not None and bands.key == outcome_key(outcome.scenario_scenario)
+    if same:
+        text = headline(bands.money, outcome.scenario_scenario.run.start_year)
+        if not bands.complete:
+            text += f" (refining: {bands.target} runs on the way)"
+    else:
+        pay = (f"Payback (cash): {fin.payback_year}" if fin.payback_year else "No payback within the run")
+        text = (f"{pay} · NPV of savings £{fin.npv / 1e6:,.2f}m · from 1 run only"
+                f"{' (' + bands_status + ')' if bands_status else ''}")
+    solara.Text(text, classes=["money-headline"], style={"font-size": "1.05em", "font-weight": "bold"})
 
 
 @solara.component
 def ResultsBody(outcome: Outcome, bands: Bands | None, bands_status: str, overlay: bool,
                 projector: bool, sankey_year: int | None,
-                on_sankey_year: Callable[[int], Any]) -> solara.Element:
+                on_sankey_year: Callable[[int], Any], show_bands: bool = False) -> solara.Element:
     """The charts of one outcome."""
     base, scen = outcome.baseline, outcome.scenario
     key = (outcome.generation, id(outcome), projector, overlay)
@@ -126,6 +145,11 @@ def ResultsBody(outcome: Outcome, bands: Bands | None, bands_status: str, overla
         return {k: option_json(o) for k, o in opts.items()}, fin
 
     opts, fin = solara.use_memo(build, dependencies=list(key))
+    same = bands is not None and bands.money is not None and bands.key == outcome_key(outcome.scenario_scenario)
+    money_curves = bands.money.monte_carlo.curves if same and bands is not None else None
+    cumulative = solara.use_memo(
+        lambda: option_json(charts.cumulative_chart(fin, projector, money_curves)),
+        dependencies=[*key, id(bands) if same else None])
     years = base.annual["year"].tolist()
     year = sankey_year if sankey_year in years else years[min(4, len(years) - 1)]
     with solara.Column(gap="12px", classes=["results"]):
@@ -138,17 +162,17 @@ def ResultsBody(outcome: Outcome, bands: Bands | None, bands_status: str, overla
         with solara.Columns([1, 1]):
             Chart(opts["entries"], projector, "entries")
             Chart(opts["unmet"], projector, "unmet")
+        MoneyHeadline(outcome, bands, bands_status, fin)
         with solara.Columns([1, 1]):
             Chart(opts["costs"], projector, "costs")
-            Chart(opts["cumulative"], projector, "cumulative")
-        pay = (f"Payback (cash): {fin.payback_year}" if fin.payback_year else "No payback within the run")
-        disc = (f" · discounted: {fin.discounted_payback_year}" if fin.discounted_payback_year else "")
-        solara.Text(f"{pay}{disc} · NPV of savings £{fin.npv / 1e6:,.2f}m · figures: {fin.source}. "
-                    f"{fin.note}", classes=["finance-note"], style={"font-size": "0.9em"})
+            Chart(cumulative, projector, "cumulative")
+        solara.Text(f"Charts of costs: the run on screen (seed {outcome.scenario.meta.get('seed')}); "
+                    f"figures: {fin.source}. {fin.note}", classes=["finance-note"],
+                    style={"font-size": "0.9em"})
         with solara.Columns([1, 1]):
             Chart(opts["equity"], projector, "equity")
             Chart(opts["equity_unmet"], projector, "equity-unmet")
-        if bands is not None:
+        if bands is not None and show_bands:
             with solara.Columns([1, 1]):
                 Chart(charts.band_chart("Children looked after", "lac_31_march",
                                         [b.annual for b in bands.baseline],
@@ -158,8 +182,8 @@ def ResultsBody(outcome: Outcome, bands: Bands | None, bands_status: str, overla
                                         [b.annual for b in bands.baseline],
                                         [s.annual for s in bands.scenario], projector), projector,
                       "bands-starts")
-        elif bands_status:
-            solara.Text(f"Uncertainty bands: {bands_status}...", classes=["bands-status"])
+        elif bands_status and show_bands:
+            solara.Text(f"Bands: {bands_status}...", classes=["bands-status"])
         solara.SliderInt("Year of the movement diagram", value=year, min=years[0], max=years[-1],
                          on_value=on_sankey_year, tick_labels=False, thumb_label="always")
         with solara.Columns([1, 1]):

@@ -52,7 +52,7 @@ def Stamp() -> solara.Element:
     """What is on screen, and the downloads."""
     with solara.Row(gap="16px", style={"align-items": "center", "flex-wrap": "wrap"}):
         RunStamp(state.outcome.value, state.status.value)
-        Downloads(state.outcome.value)
+        Downloads(state.outcome.value, state.bands.value)
 
 
 @solara.component
@@ -60,7 +60,8 @@ def Charts() -> solara.Element:
     """The expected change, then every chart of the outcome on screen."""
     ExpectedChange(state.expected.value, state.outcome.value, state.projector.value)
     Results(state.outcome.value, state.bands.value, state.bands_status.value, state.overlay.value,
-            state.projector.value, state.sankey_year.value, state.set_sankey_year)
+            state.projector.value, state.sankey_year.value, state.set_sankey_year,
+            state.uncertainty.value)
 
 
 @solara.component
