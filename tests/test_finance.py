@@ -368,12 +368,15 @@ def test_workbook_reads_back_with_five_sheets_and_cashflow_totals(tmp_path):
     for item, row in report.unit_costs.iterrows():
         assert item in text and row["source"] in text
     prov = {r[0]: r[1] for r in wb["Provenance"].iter_rows(values_only=True) if r[0]}
-    assert prov["master seed"] == 2 and prov["central seeds"] == "2, 3"
+    # the central seeds are the master seed's replicate seeds (the one recipe): 2, then a child
+    from simulator.seeding import replicate_seeds
+
+    assert prov["master seed"] == 2 and prov["central seeds"] == ", ".join(map(str, replicate_seeds(2, 2)))
     summary = [c for row in wb["Summary"].iter_rows(values_only=True) for c in row if c is not None]
     assert "gross" in summary and "net" in summary
     assert any(str(c).startswith("Central estimate seed by seed") for c in summary)
     by_seed = report.central_by_seed
-    assert by_seed["seed"].tolist() == [2, 3]
+    assert by_seed["seed"].tolist() == replicate_seeds(2, 2)
     assert by_seed.attrs["npv_se"] == pytest.approx(by_seed["npv_net"].std(ddof=1) / np.sqrt(2))
 
 

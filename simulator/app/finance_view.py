@@ -352,8 +352,10 @@ def workbook_bytes(scenario: Scenario, baseline: Any, result: Any, view: Finance
 def _workbook_from_module(fin: Any, scenario: Scenario, baseline: Any, result: Any,
                           view: FinanceView, baseline_scenario: Scenario | None,
                           money: PairedMoney | None = None) -> bytes:
-    """The finance module's workbook: over the paired runs when they are in, else the pair on
-    screen (one seed)."""
+    """The finance module's workbook: over the paired runs when they are in.
+
+    Until then, the pair of runs on screen (one seed).
+    """
     import tempfile
     from pathlib import Path
 

@@ -364,6 +364,15 @@ class RunTicket:
             f.add_done_callback(_one_done)
         return gen
 
+    def cancel(self) -> None:
+        """Supersede every earlier request: runs not started are cancelled, results dropped."""
+        with self._lock:
+            self.generation += 1
+            for old in self._pending:
+                if not getattr(old, "_csc_shared", False):
+                    old.cancel()
+            self._pending = []
+
     def is_current(self, generation: int) -> bool:
         """True if ``generation`` is this session's latest request."""
         return generation == self.generation

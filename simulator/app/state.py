@@ -266,6 +266,7 @@ def request_runs(user: Mapping[str, Any] | None = None, seed_: int | None = None
                                 number))
             t_drawn = time.perf_counter()
             status.set("ready")
+            request_bands(baseline, scenario, s)  # the paired runs, once the pair on screen is in
             if TIMING:
                 print(f"[app timing] run {gen}: engine {outs['scenario'].seconds:.3f} s, results after "
                       f"{t_arrived - requested:.3f} s, charts built in {t_drawn - t_arrived:.3f} s, "
@@ -274,9 +275,10 @@ def request_runs(user: Mapping[str, Any] | None = None, seed_: int | None = None
         _in_context(ctx, apply, origin)
 
     origin = threading.get_ident()
+    _ticket_for(_band_ticket).cancel()  # the last scenario's paired runs give way to this one
+    bands_status.set("waiting for the run on screen")
     request_expected(baseline, scenario)
     _ticket_for(_ticket).request(jobs, on_done)
-    request_bands(baseline, scenario, s)
 
 
 def request_expected(baseline: Scenario, scenario: Scenario) -> None:

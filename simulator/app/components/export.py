@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import solara
 
+from simulator.app import state
 from simulator.app.finance_view import finance_view, workbook_bytes
 from simulator.app.state import Bands, Outcome, outcome_key
 
@@ -35,8 +36,11 @@ def finance_xlsx(outcome: Outcome, bands: Bands | None = None) -> bytes:
 
 
 @solara.component
-def Downloads(outcome: Outcome | None, bands: Bands | None = None) -> solara.Element:
-    """Buttons to download what is on screen (built when clicked)."""
+def Downloads(outcome: Outcome | None) -> solara.Element:
+    """Buttons to download what is on screen (built when clicked, with the paired runs in by then).
+
+    The buttons depend on the outcome only: the paired runs arriving do not redraw them.
+    """
     if outcome is None:
         return solara.Div()
     name = outcome.scenario_scenario.name
@@ -44,6 +48,7 @@ def Downloads(outcome: Outcome | None, bands: Bands | None = None) -> solara.Ele
     with solara.Row(gap="8px", classes=["downloads"]):
         solara.FileDownload(lambda: annual_csv(outcome), filename=f"annual_{name}_seed{seed}.csv",
                             label="Annual table (CSV)", mime_type="text/csv")
-        solara.FileDownload(lambda: finance_xlsx(outcome, bands), filename=f"finance_{name}_seed{seed}.xlsx",
+        solara.FileDownload(lambda: finance_xlsx(outcome, state.bands.peek()),
+                            filename=f"finance_{name}_seed{seed}.xlsx",
                             label="Finance workbook (Excel)",
                             mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -91,17 +91,26 @@ def Results(outcome: Outcome | None, bands: Bands | None, bands_status: str, ove
     if outcome is None:
         solara.ProgressLinear(True)
         return
-    ResultsBody(outcome, bands, bands_status, overlay, projector, sankey_year, on_sankey_year, show_bands)
+    ResultsBody(outcome, bands, bands_status, overlay, projector, sankey_year, on_sankey_year,
+                show_bands)
+
+
+def paired_for(outcome: Outcome, bands: Bands | None) -> bool:
+    """Whether the paired runs in ``bands`` are of the outcome on screen (scenario and seed)."""
+    if bands is None or bands.money is None:
+        return False
+    return bands.key == outcome_key(outcome.scenario_scenario)
 
 
 @solara.component
-def MoneyHeadline(outcome: Outcome, bands: Bands | None, bands_status: str, fin: FinanceView) -> solara.Element:
+def MoneyHeadline(outcome: Outcome, bands: Bands | None, bands_status: str,
+                  fin: FinanceView) -> solara.Element:
     """Payback and NPV as the median and P10-P90 of the paired runs, with their number.
 
     Until the paired runs are in, the single run's figures are shown as one run, with the work
     under way named.
     """
-    same = bands is not None and bands.money is not None and bands.key == outcome_key(outcome.scenario_scenario)
+    same = paired_for(outcome, bands)
     if same:
         text = headline(bands.money, outcome.scenario_scenario.run.start_year)
         if not bands.complete:
@@ -145,7 +154,7 @@ def ResultsBody(outcome: Outcome, bands: Bands | None, bands_status: str, overla
         return {k: option_json(o) for k, o in opts.items()}, fin
 
     opts, fin = solara.use_memo(build, dependencies=list(key))
-    same = bands is not None and bands.money is not None and bands.key == outcome_key(outcome.scenario_scenario)
+    same = paired_for(outcome, bands)
     money_curves = bands.money.monte_carlo.curves if same and bands is not None else None
     cumulative = solara.use_memo(
         lambda: option_json(charts.cumulative_chart(fin, projector, money_curves)),

@@ -52,7 +52,7 @@ def Stamp() -> solara.Element:
     """What is on screen, and the downloads."""
     with solara.Row(gap="16px", style={"align-items": "center", "flex-wrap": "wrap"}):
         RunStamp(state.outcome.value, state.status.value)
-        Downloads(state.outcome.value, state.bands.value)
+        Downloads(state.outcome.value)
 
 
 @solara.component
