@@ -84,8 +84,8 @@ M_NFREE, M_NEP, M_NJ, M_NEH, M_NEXT_FID, M_NEXT_CID, M_OVERFLOW, M_LOGS, M_NKIDS
 #: come from the spill counters (unique, but not shared between runs); ``M_NQ`` requests for
 #: early help places this month; ``M_N_IDS`` ids covered by ``IDX``.
 (M_BIRTH_FID, M_ARRIVE_FID, M_UASC_FID, M_BIRTH_CID, M_ARRIVE_CID, M_UASC_CID, M_BIRTH_N,
- M_ARRIVE_N, M_UASC_N, M_SPILL_FID, M_SPILL_CID, M_NQ, M_N_IDS) = range(9, 22)
-FL = 22  # flows between states: M[FL + src * 7 + dst]
+ M_ARRIVE_N, M_UASC_N, M_SPILL_FID, M_SPILL_CID, M_NQ, M_N_IDS, M_BIRTH_FN) = range(9, 23)
+FL = 23  # flows between states: M[FL + src * 7 + dst]
 CN = FL + 49  # monthly counters, order of simulator.recording.COUNTERS
 LP = CN + 16  # children in care by placement
 N_M = LP + 6
@@ -850,18 +850,26 @@ def pick_family(FI, IDX, M, rng, need_room):
 def births(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n, TL):
     """``n`` births: about half to families with children at home, the rest start families.
 
-    The ``j``-th birth of the month has its own draws and its own ids (child, and family if it
-    starts one). Families changed here are taken out of the tally ``TL`` before and counted again
-    after.
+    The ``j``-th birth of the month has its own draws and its own child id; the ``i``-th of the
+    month's births that start a family (by their own draws) takes the ``i``-th family id of the
+    month's block. Families changed here are taken out of the tally ``TL`` before and counted
+    again after.
     """
+    n_new = 0
     for j in range(n):
         stream(rng, AREA, j, t, kr.P_BIRTH)
         row = -1
-        if uniform(rng, AREA) < PV[P_EXISTING_BIRTH_SHARE]:
+        existing = uniform(rng, AREA) < PV[P_EXISTING_BIRTH_SHARE]
+        if existing:
             row = pick_family(FI, IDX, M, rng, True)
-        fid = new_id(M, j, M_BIRTH_FID, M_BIRTH_N, M_SPILL_FID)
         cid = new_id(M, j, M_BIRTH_CID, M_BIRTH_N, M_SPILL_CID)
         if row < 0:
+            if existing:  # no family with room was found: a new family, with a spill id
+                fid = M[M_SPILL_FID]
+                M[M_SPILL_FID] += 1
+            else:
+                fid = new_id(M, n_new, M_BIRTH_FID, M_BIRTH_FN, M_SPILL_FID)
+                n_new += 1
             row = take_row(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, AREA)
             if row < 0:
                 return
@@ -1141,19 +1149,34 @@ def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates, c
     # ring wins with probability rate / total), so a lever that moves one hazard changes the
     # outcome only where that hazard's clock passes another's; a single uniform against running
     # sums would shift every later hazard's share too
-    stream(rng, FAM, FI[row, FAM_ID], t, kr.P_EVENT)
+    # hazard e's uniform is word e of the stream (fid, t, P_EVENT); the second uniform of the
+    # event is word 7. A Philox block of four words is computed only when one of its words is read.
+    fid = np.uint64(FI[row, FAM_ID])
+    tt = np.uint64(t)
+    pe = np.uint64(kr.P_EVENT)
     event = -1
     first = math.inf
-    for e in range(N_HAZARDS):
-        w = uniform(rng, FAM)
+    w0, w1, w2, w3 = kr.philox(fid, tt, pe, np.uint64(0), rng[0], rng[1])
+    for e in range(4):
         if rates[e] > 0.0:
-            clock = -math.log(w) / rates[e]
+            w = w0 if e == 0 else (w1 if e == 1 else (w2 if e == 2 else w3))
+            clock = -math.log(kr.to_unit(w)) / rates[e]
+            if clock < first:
+                first = clock
+                event = e
+    v0, v1, v2, v3 = kr.philox(fid, tt, pe, np.uint64(1), rng[0], rng[1]) \
+        if rates[4] > 0.0 or rates[5] > 0.0 or rates[6] > 0.0 else (w0, w0, w0, w0)
+    for e in range(4, N_HAZARDS):
+        if rates[e] > 0.0:
+            w = v0 if e == 4 else (v1 if e == 5 else v2)
+            clock = -math.log(kr.to_unit(w)) / rates[e]
             if clock < first:
                 first = clock
                 event = e
     if event < 0:
         return
-    hazard_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates, event, teens, uniform(rng, FAM))
+    # only closures and care entries read the second uniform (hazards 4 and 6: block 1 is there)
+    hazard_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates, event, teens, kr.to_unit(v3))
 
 
 @njit(cache=True, _nrt=False)

@@ -360,12 +360,14 @@ class Services:
         e_arrive = self.PV[kn.P_MOVE_P] * self._start_families * target / self._start_target
         e_uasc = pop.uasc_starts_per_10k * target / 10_000 / 12
         self._last_target = target
-        nb, na, nu = (int(np.ceil(1.2 * e + 4.0 * np.sqrt(e) + 8)) for e in (e_births, e_arrive, e_uasc))
+        e_new = e_births * (1.0 - pop.births_to_existing_families)  # births that start a family
+        nb, nbf, na, nu = (int(np.ceil(1.2 * e + 4.0 * np.sqrt(e) + 8))
+                           for e in (e_births, e_new, e_arrive, e_uasc))
         f, c = self._next_fid, self._next_cid
-        M[kn.M_BIRTH_FID], M[kn.M_ARRIVE_FID], M[kn.M_UASC_FID] = f, f + nb, f + nb + na
+        M[kn.M_BIRTH_FID], M[kn.M_ARRIVE_FID], M[kn.M_UASC_FID] = f, f + nbf, f + nbf + na
         M[kn.M_BIRTH_CID], M[kn.M_ARRIVE_CID], M[kn.M_UASC_CID] = c, c + nb, c + nb + na * kn.K
-        M[kn.M_BIRTH_N], M[kn.M_ARRIVE_N], M[kn.M_UASC_N] = nb, na, nu
-        self._next_fid, self._next_cid = f + nb + na + nu, c + nb + na * kn.K + nu
+        M[kn.M_BIRTH_N], M[kn.M_BIRTH_FN], M[kn.M_ARRIVE_N], M[kn.M_UASC_N] = nb, nbf, na, nu
+        self._next_fid, self._next_cid = f + nbf + na + nu, c + nb + na * kn.K + nu
         if self._next_fid >= kn.SPILL_FID or self._next_cid >= kn.SPILL_CID:
             raise RuntimeError("internal: the run needs more family or child ids than the engine holds")
         if self._next_fid > self.IDX.size:
