@@ -1044,27 +1044,11 @@ def ration_early_help(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, TL):
 def _philox_many(fid, blk, k0, k1, n, U0, U1, U2, U3):
     """Philox blocks ``(fid[i], blk, P_SCREEN, 0)`` for ``i < n`` (a loop the compiler vectorises)."""
     for i in range(n):
-        c0 = fid[i]
-        c1 = blk
-        c2 = np.uint64(kr.P_SCREEN)
-        c3 = np.uint64(0)
-        a0 = k0
-        a1 = k1
-        for _ in range(10):
-            p0 = kr._M0 * c0
-            p1 = kr._M1 * c2
-            n0 = (p1 >> kr._S32) ^ c1 ^ a0
-            n2 = (p0 >> kr._S32) ^ c3 ^ a1
-            c1 = p1 & kr._MASK
-            c3 = p0 & kr._MASK
-            c0 = n0
-            c2 = n2
-            a0 = (a0 + kr._W0) & kr._MASK
-            a1 = (a1 + kr._W1) & kr._MASK
-        U0[i] = np.uint32(c0)
-        U1[i] = np.uint32(c1)
-        U2[i] = np.uint32(c2)
-        U3[i] = np.uint32(c3)
+        w0, w1, w2, w3 = kr.philox(fid[i], blk, np.uint64(kr.P_SCREEN), np.uint64(0), k0, k1)
+        U0[i] = np.uint32(w0)
+        U1[i] = np.uint32(w1)
+        U2[i] = np.uint32(w2)
+        U3[i] = np.uint32(w3)
 
 
 @njit(cache=True)
