@@ -17,6 +17,7 @@ latent need level: 0 none, 1 emerging, 2 high, 3 acute.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -74,9 +75,12 @@ def param(
 
 
 class Section(BaseModel):
-    """Base of every schema section: unknown keys are errors, values are checked on assignment."""
+    """Base of every schema section: unknown keys are errors, values are checked on assignment.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    No number may be NaN or infinite (it would pass every range check and fail at run time).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False)
 
 
 # -- run -------------------------------------------------------------------------------------
@@ -1087,10 +1091,43 @@ def _describe_allowed(field_path: tuple[str | int, ...]) -> str:
     return "; ".join(parts)
 
 
+_UNION_TAG = re.compile(r"^[a-z]+(\[.*\])?$")
+
+
+def _one_per_union(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One error per field whose type is a union (a number, a list a year, dated steps).
+
+    pydantic reports each member's failure (``spend_per_year.float``, ``.list[float]``,
+    ``.dict[str,float]``); the user gave one value, so one line is kept: the member whose shape
+    the value has (its error lies inside the member), else the first. The member tag is dropped
+    from the path.
+    """
+    chosen: dict[tuple, tuple[int, dict[str, Any]]] = {}
+    order: list[tuple] = []
+    for e in errors:
+        loc = tuple(e.get("loc", ()))
+        cut = next((i for i, p in enumerate(loc) if isinstance(p, str) and _UNION_TAG.match(p)
+                    and p in ("float", "int", "str", "bool") or (isinstance(p, str) and "[" in p)), None)
+        if cut is None:
+            key = loc + (id(e),)
+            chosen[key] = (0, e)
+            order.append(key)
+            continue
+        key = loc[:cut]
+        depth = len(loc) - cut  # > 1: the value had this member's shape and failed inside it
+        stripped = {**e, "loc": loc[:cut] + loc[cut + 1:]}
+        if key not in chosen:
+            chosen[key] = (depth, stripped)
+            order.append(key)
+        elif depth > chosen[key][0]:
+            chosen[key] = (depth, stripped)
+    return [chosen[k][1] for k in order]
+
+
 def format_validation_error(err: ValidationError, data: Mapping[str, Any] | None = None) -> list[str]:
     """Turn a pydantic error into lines naming the field, the value and what is allowed."""
     lines = []
-    for e in err.errors():
+    for e in _one_per_union(err.errors()):
         loc = tuple(e.get("loc", ()))
         path = ".".join(str(p) for p in loc) or "(top level)"
         value = e.get("input")

@@ -318,3 +318,24 @@ def test_headline_money_is_the_median_and_p10_p90_of_paired_runs_and_the_workboo
         for p in ("p10", "p50", "p90"):
             assert got[p] == pytest.approx(npv[p], abs=0.5)
         rc.close()
+
+
+def test_non_finite_or_huge_text_in_any_lever_box_is_refused_with_a_message():
+    """'nan', 'inf', '-inf' and numbers too large for a whole-number box: a message naming the
+    field, every setting kept, no exception (they used to raise in the server)."""
+    ctx = new_session("non-finite")
+    with ctx:
+        box, rc = solara.render(workshop.Page(), handle_error=False)
+        state.set_lever("risk_aversion.index", 1.3)  # a setting that must survive
+        for spec in catalog.lever_panel():
+            cases = ["nan", "inf", "-inf", "text"]
+            if spec.kind == "int" or spec.control == "hubs":
+                cases.append("1e300")
+            for text in cases:
+                before = (json.dumps(state.overrides.value, sort_keys=True, default=str), state.outcome.value)
+                assert state.set_lever_text(spec.path, text) is False, (spec.path, text)
+                assert state.messages.value and spec.path in state.messages.value[0], (spec.path, text)
+                after = (json.dumps(state.overrides.value, sort_keys=True, default=str), state.outcome.value)
+                assert after == before, (spec.path, text)
+        assert catalog.get_path(state.overrides.value, "risk_aversion.index") == 1.3
+        rc.close()

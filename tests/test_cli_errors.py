@@ -16,6 +16,13 @@ from simulator.cli import main
     ("[population]\nchildren = 5\n", "population.children = 5: Input should be greater than or equal to 100"),
     ("[care]\nsibling_join_probability = 1.5\n", "allowed: >= 0.0 and <= 1.0"),
     ("[run\n", "not valid TOML"),
+    # NaN and infinity are refused by the schema itself (they pass every range check otherwise)
+    ("[levers.prevention]\nspend_per_year = nan\n",
+     "levers.prevention.spend_per_year = nan: Input should be a finite number"),
+    ("[levers.prevention]\nspend_per_year = inf\n",
+     "levers.prevention.spend_per_year = inf: Input should be a finite number"),
+    ("[risk_aversion]\nindex = nan\n", "risk_aversion.index = nan: Input should be a finite number"),
+    ("[costs.referral]\nvalue = -inf\n", "costs.referral.value = -inf: Input should be a finite number"),
     ("[care]\nadoption_path = 3.0\n",
      "care.adoption_path = 3 with care.adoption_share_under5 = 0.38 gives an adoption share above 1; "
      "allowed: path values up to 2.63"),

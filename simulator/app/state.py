@@ -16,6 +16,7 @@ ones only if no newer change was made meanwhile.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import threading
@@ -438,6 +439,15 @@ def set_lever_text(path: str, text: str) -> bool:
     except ValueError:
         messages.set([f"{path} = {text!r}: '{label}' needs a number"
                       + (f" (unit: {spec.unit})" if spec else "")])
+        return False
+    unit = f" (unit: {spec.unit})" if spec and spec.unit else ""
+    if not math.isfinite(value):
+        messages.set([f"{path} = {text!r}: '{label}' needs a finite number{unit}"])
+        return False
+    whole = spec is not None and (spec.kind == "int" or spec.control == "hubs")
+    if whole and abs(value) > 2**31 - 1:
+        messages.set([f"{path} = {text!r}: '{label}' is out of range (allowed: "
+                      f"{spec.minimum:g} to {spec.maximum:g}){unit}"])
         return False
     if spec is not None and spec.kind == "int" and value != int(value):
         messages.set([f"{path} = {text!r}: '{label}' needs a whole number"])
