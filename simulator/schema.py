@@ -17,7 +17,6 @@ latent need level: 0 none, 1 emerging, 2 high, 3 acute.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -1091,7 +1090,8 @@ def _describe_allowed(field_path: tuple[str | int, ...]) -> str:
     return "; ".join(parts)
 
 
-_UNION_TAG = re.compile(r"^[a-z]+(\[.*\])?$")
+#: pydantic's names of a union's members in an error's location (``float``, ``list[float]``...).
+_SCALAR_TAGS = ("float", "int", "str", "bool")
 
 
 def _one_per_union(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -1106,8 +1106,8 @@ def _one_per_union(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     order: list[tuple] = []
     for e in errors:
         loc = tuple(e.get("loc", ()))
-        cut = next((i for i, p in enumerate(loc) if isinstance(p, str) and _UNION_TAG.match(p)
-                    and p in ("float", "int", "str", "bool") or (isinstance(p, str) and "[" in p)), None)
+        cut = next((i for i, p in enumerate(loc) if isinstance(p, str) and (p in _SCALAR_TAGS or "[" in p)),
+                   None)
         if cut is None:
             key = loc + (id(e),)
             chosen[key] = (0, e)

@@ -114,6 +114,8 @@ def test_a_family_no_lever_and_no_rationing_touches_keeps_its_journey():
     lever = _Targeted(scen)
     scen.policies = [lever]
     scen.run()
+    # every arrival took an id from its month's block (none from the spill, which runs share not)
+    assert base.services.spilled_ids == 0 and scen.services.spilled_ids == 0
     n_start = int(base.services._start_families)
     a, b = _by_family(_journeys(base)), _by_family(_journeys(scen))
     same = differ_by_birth = differ_other = 0

@@ -117,8 +117,8 @@ N_HAZARDS = 7
 #: First spill ids: used when a month has more arrivals than its block (never in ``IDX``).
 SPILL_FID = 2**30
 SPILL_CID = 2**30
-#: Length of :func:`step_month`'s float64 work room (rates, their running sums, K birth months).
-N_SCRATCH = 2 * N_HAZARDS + K
+#: Length of :func:`step_month`'s float64 work room (the rates, then K birth months).
+N_SCRATCH = N_HAZARDS + K
 #: The month-end tally ``TL`` (float64): children at home and families with children at home by
 #: cell, children in care and UASC in care by decile, then children, hidden need, families with a
 #: child in care, families free to move (children at home, none in care, not unaccompanied).
@@ -816,13 +816,17 @@ def hazard_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates, event,
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def new_id(M, j, first, block, spill):
-    """Id of the ``j``-th arrival of a kind this month: from its reserved block, else a spill id."""
-    if j < M[block]:
-        return M[first] + j
+def spill_id(M, spill):
+    """A unique id from a spill counter (``M_SPILL_FID`` or ``M_SPILL_CID``), shared by no run."""
     v = M[spill]
     M[spill] += 1
     return v
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def new_id(M, j, first, block, spill):
+    """Id of the ``j``-th arrival of a kind this month: from its reserved block, else a spill id."""
+    return M[first] + j if j < M[block] else spill_id(M, spill)
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -865,8 +869,7 @@ def births(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n, TL):
         cid = new_id(M, j, M_BIRTH_CID, M_BIRTH_N, M_SPILL_CID)
         if row < 0:
             if existing:  # no family with room was found: a new family, with a spill id
-                fid = M[M_SPILL_FID]
-                M[M_SPILL_FID] += 1
+                fid = spill_id(M, M_SPILL_FID)
             else:
                 fid = new_id(M, n_new, M_BIRTH_FID, M_BIRTH_FN, M_SPILL_FID)
                 n_new += 1
@@ -931,9 +934,8 @@ def arrivals(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n, births_buf, TL):
         for i in range(nb):
             b = int(births_buf[i])
             if b + AGE_18 > t:
-                cid = M[M_ARRIVE_CID] + j * K + i if j < M[M_ARRIVE_N] else M[M_SPILL_CID]
-                if j >= M[M_ARRIVE_N]:
-                    M[M_SPILL_CID] += 1
+                # the block holds K child ids per arrival: the i-th child of the j-th arrival
+                cid = M[M_ARRIVE_CID] + j * K + i if j < M[M_ARRIVE_N] else spill_id(M, M_SPILL_CID)
                 add_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, b, IN, cid)
                 M[CN + C_MOVED_IN] += 1
         if FI[row, N_KIDS] == 0:
@@ -979,7 +981,7 @@ def step_month(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, target_children, TL,
     """
     TL[:] = 0.0
     M[M_NQ] = 0
-    if t & 3 == 0 or t == 0:
+    if t & 3 == 0:
         refresh_screening(FI, U, rng, t)
     family_pass(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, scratch, TL, U)
     ration_early_help(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, TL)
@@ -988,7 +990,7 @@ def step_month(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, target_children, TL,
     u_uasc = uniform(rng, AREA)
     u_births = uniform(rng, AREA)
     n_in = poisson_quantile(PV[P_ARRIVALS], u_arrive)
-    arrivals(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n_in, scratch[2 * N_HAZARDS:2 * N_HAZARDS + K],
+    arrivals(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n_in, scratch[N_HAZARDS:N_HAZARDS + K],
              TL)
     n_uasc = poisson_quantile(PV[P_UASC_LAMBDA], u_uasc)
     uasc_arrivals(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n_uasc, TL)
@@ -1017,12 +1019,7 @@ def ration_early_help(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, TL):
             row = Q[i] // 64
             stream(rng, FAM, FI[row, FAM_ID], t, kr.P_RATION)
             prio[i] = uniform(rng, FAM)
-        order = np.argsort(prio, kind="mergesort")
-        tmp = np.empty(n, dtype=np.int64)
-        for i in range(n):
-            tmp[i] = Q[order[i]]
-        for i in range(n):
-            Q[i] = tmp[i]
+        Q[:n] = Q[:n][np.argsort(prio, kind="mergesort")]
     for i in range(n):
         code = Q[i]
         row = code // 64
@@ -1098,7 +1095,6 @@ def family_pass(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, scratch, TL, U):
     """
     cap = FI.shape[0]
     rates = scratch[0:N_HAZARDS]
-    cum = scratch[N_HAZARDS:2 * N_HAZARDS]
     move_cut = 1.0 - PV[P_MOVE_P]  # a family free to move moves when its uniform is above this
     for row in range(cap):
         if FI[row, FAM_ID] < 0:
@@ -1115,52 +1111,43 @@ def family_pass(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, scratch, TL, U):
                 move_away(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row)
                 continue
         elif u < PV[V_BOUND + FI[row, CODE]]:
-            family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates, cum)
+            family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates)
         count_row(FI, TL, row, 1.0)
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates, cum):
-    """Stage two for a family that passed the bound: exact rates; the same ``u`` decides."""
+def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates):
+    """Stage two for a family that passed the bound: exact rates; the same ``u`` decides.
+
+    Which event: a race of exponential clocks, one per hazard with its own uniform (the first to
+    ring wins with probability rate / total), so a lever that moves one hazard changes the
+    outcome only where that hazard's clock passes another's. Hazard e's uniform is word e of the
+    address (family, month, P_EVENT); word 7 is the event's second uniform. The second Philox
+    block is computed only when a hazard in it is on (only closures and care entries, both in
+    it, read the second uniform).
+    """
     teens = exact_rates(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates)
     total = 0.0
     for e in range(N_HAZARDS):
         total += rates[e]
-        cum[e] = total
     if u >= 1.0 - math.exp(-total / 12.0):
         return
-    # which event: a race of exponential clocks, one per hazard with its own uniform (the first to
-    # ring wins with probability rate / total), so a lever that moves one hazard changes the
-    # outcome only where that hazard's clock passes another's; a single uniform against running
-    # sums would shift every later hazard's share too
-    # hazard e's uniform is word e of the stream (fid, t, P_EVENT); the second uniform of the
-    # event is word 7. A Philox block of four words is computed only when one of its words is read.
     fid = np.uint64(FI[row, FAM_ID])
-    tt = np.uint64(t)
-    pe = np.uint64(kr.P_EVENT)
+    a = kr.philox(fid, np.uint64(t), np.uint64(kr.P_EVENT), np.uint64(0), rng[0], rng[1])
+    b = a
+    if rates[4] > 0.0 or rates[5] > 0.0 or rates[6] > 0.0:
+        b = kr.philox(fid, np.uint64(t), np.uint64(kr.P_EVENT), np.uint64(1), rng[0], rng[1])
+    words = (a[0], a[1], a[2], a[3], b[0], b[1], b[2])
     event = -1
     first = math.inf
-    w0, w1, w2, w3 = kr.philox(fid, tt, pe, np.uint64(0), rng[0], rng[1])
-    for e in range(4):
+    for e in range(N_HAZARDS):
         if rates[e] > 0.0:
-            w = w0 if e == 0 else (w1 if e == 1 else (w2 if e == 2 else w3))
-            clock = -math.log(kr.to_unit(w)) / rates[e]
+            clock = -math.log(kr.to_unit(words[e])) / rates[e]
             if clock < first:
                 first = clock
                 event = e
-    v0, v1, v2, v3 = kr.philox(fid, tt, pe, np.uint64(1), rng[0], rng[1]) \
-        if rates[4] > 0.0 or rates[5] > 0.0 or rates[6] > 0.0 else (w0, w0, w0, w0)
-    for e in range(4, N_HAZARDS):
-        if rates[e] > 0.0:
-            w = v0 if e == 4 else (v1 if e == 5 else v2)
-            clock = -math.log(kr.to_unit(w)) / rates[e]
-            if clock < first:
-                first = clock
-                event = e
-    if event < 0:
-        return
-    # only closures and care entries read the second uniform (hazards 4 and 6: block 1 is there)
-    hazard_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates, event, teens, kr.to_unit(v3))
+    if event >= 0:
+        hazard_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates, event, teens, kr.to_unit(b[3]))
 
 
 @njit(cache=True, _nrt=False)

@@ -115,10 +115,10 @@ _STRIDE = 9
 N_RS = 2 + 3 * _STRIDE
 
 
-def new_state(seed: int) -> np.ndarray:
-    """A random state for the engine, keyed by ``seed``."""
+def new_state(key: tuple[int, int]) -> np.ndarray:
+    """A random state for the engine under ``key`` (:func:`key_words` of the run's seed)."""
     rs = np.zeros(N_RS, dtype=np.uint64)
-    rs[0], rs[1] = key_words(seed)
+    rs[0], rs[1] = key
     return rs
 
 

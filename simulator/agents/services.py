@@ -85,8 +85,7 @@ class Services:
         sc = model.scenario
         self.sc = sc
         #: The engine's random state: the run's key and its streams (:mod:`keyed`).
-        self.rng = keyed.new_state(0)
-        self.rng[0], self.rng[1] = model.key
+        self.rng = keyed.new_state(model.key)
         cap = max(int(capacity), 64)
         self.FI = _filled((cap, kn.N_FI), kn.FAMILY_COLUMNS)
         self.CI = _filled((cap, kn.K, kn.N_CI), kn.CHILD_COLUMNS)

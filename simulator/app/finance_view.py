@@ -197,19 +197,32 @@ def finance_view(scenario: Scenario, baseline: Any, result: Any,
     return _estimate(scenario, baseline.annual, result.annual, baseline_scenario)
 
 
+def _lines(fin: Any, scenario: Scenario, run: Any, digest: str) -> pd.DataFrame:
+    """A run's cost by budget line at the scheme's unit costs.
+
+    As priced in its worker when it was priced with them (``digest``), else priced now.
+    """
+    pre = getattr(run, "cost_lines", None)
+    if pre and pre[0] == digest:
+        return pre[1]
+    return fin.costs_by_line(fin.activities(run), fin.unit_cost_table(scenario), scenario.finance)
+
+
+def _appraise(fin: Any, scenario: Scenario, baseline_scenario: Scenario, base_lines: pd.DataFrame,
+              scen_lines: pd.DataFrame) -> Any:
+    """The finance module's appraisal of the scheme's costs against the baseline's."""
+    from simulator.finance.uncertainty import scheme_grade
+
+    return fin.appraise(base_lines, scen_lines, scenario.finance,
+                        grade=scheme_grade(scenario, baseline_scenario), start_year=scenario.run.start_year)
+
+
 def _from_module(fin: Any, scenario: Scenario, baseline: Any, result: Any,
                  baseline_scenario: Scenario | None, basis: str = "net") -> FinanceView:
     """Read the finance module's figures (its API, adapted in this one place)."""
-    pre_b, pre_s = getattr(baseline, "cost_lines", None), getattr(result, "cost_lines", None)
-    if pre_b and pre_s and pre_b[0] == pre_s[0] == _cost_digest(scenario):
-        # both runs were priced in their workers with the scheme's unit costs: appraise only
-        from simulator.finance.uncertainty import scheme_grade
-
-        appraisal = fin.appraise(pre_b[1], pre_s[1], scenario.finance,
-                                 grade=scheme_grade(scenario, baseline_scenario or scenario),
-                                 start_year=scenario.run.start_year)
-    else:
-        appraisal = fin.appraise_results(scenario, baseline_scenario or scenario, result, baseline)
+    digest = _cost_digest(scenario)
+    appraisal = _appraise(fin, scenario, baseline_scenario or scenario,
+                          _lines(fin, scenario, baseline, digest), _lines(fin, scenario, result, digest))
     cf = appraisal.cashflow.set_index("year")
     lines = list(fin.BUDGET_LINES)
     base = cf[[f"baseline_{x}" for x in lines]].set_axis(lines, axis=1)
@@ -270,29 +283,20 @@ def paired_money(scenario: Scenario, baseline_scenario: Scenario, seeds: list[in
     The same summary (:func:`simulator.finance.uncertainty.summarise_runs`) is written to the
     workbook, so the figures on screen and in the download agree.
     """
-    from simulator.finance.uncertainty import run_row, scheme_grade, summarise_runs
+    from simulator.finance.uncertainty import run_row, summarise_runs
 
     fin = importlib.import_module("simulator.finance")
-    grade = scheme_grade(scenario, baseline_scenario)
-    rows, curves, base_lines, scen_lines = [], {}, [], []
-    for i, (s, b, r) in enumerate(zip(seeds, baselines, results, strict=True)):
-        pre_b, pre_s = getattr(b, "cost_lines", None), getattr(r, "cost_lines", None)
-        digest = _cost_digest(scenario)
-        if pre_b and pre_s and pre_b[0] == pre_s[0] == digest:
-            bl, sl = pre_b[1], pre_s[1]
-        else:
-            table = fin.unit_cost_table(scenario)
-            bl = fin.costs_by_line(fin.activities(b), table, scenario.finance)
-            sl = fin.costs_by_line(fin.activities(r), table, scenario.finance)
-        a = fin.appraise(bl, sl, scenario.finance, grade=grade, start_year=scenario.run.start_year)
+    digest = _cost_digest(scenario)
+    base_lines = [_lines(fin, scenario, b, digest) for b in baselines]
+    scen_lines = [_lines(fin, scenario, r, digest) for r in results]
+    rows, curves = [], {}
+    for i, (s, bl, sl) in enumerate(zip(seeds, base_lines, scen_lines, strict=True)):
+        a = _appraise(fin, scenario, baseline_scenario, bl, sl)
         rows.append(run_row(i, int(s), a))
         curves[i] = a.cashflow.set_index("year")[f"cumulative_net_cost_{basis}"]
-        base_lines.append(bl)
-        scen_lines.append(sl)
     mc = summarise_runs(rows, curves, scenario.finance.payback_horizon_years, basis, "seeds")
-    mean_b = sum(base_lines[1:], base_lines[0]) / len(base_lines)
-    mean_s = sum(scen_lines[1:], scen_lines[0]) / len(scen_lines)
-    central = fin.appraise(mean_b, mean_s, scenario.finance, grade=grade, start_year=scenario.run.start_year)
+    central = _appraise(fin, scenario, baseline_scenario, sum(base_lines) / len(base_lines),
+                        sum(scen_lines) / len(scen_lines))
     return PairedMoney([int(x) for x in seeds], mc, central)
 
 

@@ -30,6 +30,7 @@ from typing import Any, cast
 import solara
 
 from simulator.app import catalog
+from simulator.app.finance_view import paired_money
 from simulator.app.runs import RunOutput, RunTicket, expected_data, get_runner, scenario_key
 from simulator.schema import Scenario, ScenarioError, build_scenario, deep_merge
 from simulator.seeding import replicate_seeds
@@ -42,8 +43,6 @@ TIMING = os.environ.get("CSC_APP_TIMING", "") not in ("", "0")
 #: Paired runs behind the headline figures (medians and P10-P90): a first estimate from the first
 #: number, refined as the rest arrive. Replicate 0 is the seed on screen, so its pair is reused.
 PAIRED_STAGES = (4, 12)
-#: Kept for the band charts' older callers: the number of runs of the full set.
-BAND_SEEDS = PAIRED_STAGES[-1]
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: never cell by cell
@@ -100,6 +99,13 @@ class Bands:
 def outcome_key(scenario: Scenario) -> str:
     """The key of a scenario and its seed, as the paired runs record it."""
     return scenario_key(scenario.model_dump(mode="json"), int(scenario.run.seed))
+
+
+def paired_money_for(outcome: Outcome, paired: Bands | None) -> Any:
+    """The paired runs' money (``PairedMoney``) if they are of the outcome on screen, else None."""
+    if paired is None or paired.money is None or paired.key != outcome_key(outcome.scenario_scenario):
+        return None
+    return paired.money
 
 
 # -- the session's reactive values ---------------------------------------------------------------
@@ -370,8 +376,6 @@ def request_bands(baseline: Scenario | None = None, scenario: Scenario | None = 
             if error is not None or outs is None:
                 bands_status.set(f"error: {type(error).__name__}: {error}")
                 return
-            from simulator.app.finance_view import paired_money
-
             base_runs = tuple(outs[f"b{i}"] for i in range(len(seeds)))
             scen_runs = tuple(outs[f"s{i}"] for i in range(len(seeds)))
             try:

@@ -7,7 +7,7 @@ import solara
 
 from simulator.app import state
 from simulator.app.finance_view import finance_view, workbook_bytes
-from simulator.app.state import Bands, Outcome, outcome_key
+from simulator.app.state import Bands, Outcome, paired_money_for
 
 
 def annual_csv(outcome: Outcome) -> str:
@@ -20,19 +20,12 @@ def annual_csv(outcome: Outcome) -> str:
     return pd.concat(frames, ignore_index=True).to_csv(index=False, float_format="%.6g")
 
 
-def matching_money(outcome: Outcome, bands: Bands | None):  # noqa: ANN201 - PairedMoney or None
-    """The paired runs' money if they belong to the outcome on screen (else None)."""
-    if bands is None or bands.money is None or bands.key != outcome_key(outcome.scenario_scenario):
-        return None
-    return bands.money
-
-
 def finance_xlsx(outcome: Outcome, bands: Bands | None = None) -> bytes:
     """The finance workbook for what is on screen: the paired runs' figures once they are in."""
     view = finance_view(outcome.scenario_scenario, outcome.baseline, outcome.scenario,
                         outcome.baseline_scenario)
     return workbook_bytes(outcome.scenario_scenario, outcome.baseline, outcome.scenario, view,
-                          outcome.baseline_scenario, matching_money(outcome, bands))
+                          outcome.baseline_scenario, paired_money_for(outcome, bands))
 
 
 @solara.component

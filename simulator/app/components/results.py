@@ -10,7 +10,7 @@ import solara
 from simulator.app import charts
 from simulator.app.components.echarts import FigureEchartsJson, option_json
 from simulator.app.finance_view import FinanceView, finance_view, headline
-from simulator.app.state import Bands, Expected, Outcome, expected_key, outcome_key
+from simulator.app.state import Bands, Expected, Outcome, expected_key, paired_money_for
 
 
 def _height(projector: bool, tall: bool = False) -> str:
@@ -95,13 +95,6 @@ def Results(outcome: Outcome | None, bands: Bands | None, bands_status: str, ove
                 show_bands)
 
 
-def paired_for(outcome: Outcome, bands: Bands | None) -> bool:
-    """Whether the paired runs in ``bands`` are of the outcome on screen (scenario and seed)."""
-    if bands is None or bands.money is None:
-        return False
-    return bands.key == outcome_key(outcome.scenario_scenario)
-
-
 @solara.component
 def MoneyHeadline(outcome: Outcome, bands: Bands | None, bands_status: str,
                   fin: FinanceView) -> solara.Element:
@@ -110,9 +103,9 @@ def MoneyHeadline(outcome: Outcome, bands: Bands | None, bands_status: str,
     Until the paired runs are in, the single run's figures are shown as one run, with the work
     under way named.
     """
-    same = paired_for(outcome, bands)
-    if same:
-        text = headline(bands.money, outcome.scenario_scenario.run.start_year)
+    money = paired_money_for(outcome, bands)
+    if money is not None and bands is not None:
+        text = headline(money, outcome.scenario_scenario.run.start_year)
         if not bands.complete:
             text += f" (refining: {bands.target} runs on the way)"
     else:
@@ -154,11 +147,11 @@ def ResultsBody(outcome: Outcome, bands: Bands | None, bands_status: str, overla
         return {k: option_json(o) for k, o in opts.items()}, fin
 
     opts, fin = solara.use_memo(build, dependencies=list(key))
-    same = paired_for(outcome, bands)
-    money_curves = bands.money.monte_carlo.curves if same and bands is not None else None
+    money = paired_money_for(outcome, bands)
     cumulative = solara.use_memo(
-        lambda: option_json(charts.cumulative_chart(fin, projector, money_curves)),
-        dependencies=[*key, id(bands) if same else None])
+        lambda: option_json(charts.cumulative_chart(fin, projector,
+                                                    money.monte_carlo.curves if money else None)),
+        dependencies=[*key, id(money)])
     years = base.annual["year"].tolist()
     year = sankey_year if sankey_year in years else years[min(4, len(years) - 1)]
     with solara.Column(gap="12px", classes=["results"]):
