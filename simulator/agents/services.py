@@ -355,6 +355,10 @@ class Services:
             self._start_families, self._start_target = int(M[kn.M_NEXT_FID]), max(target, 1.0)
             self._last_target = target
         pop = self.sc.population
+        # Block sizes are bookkeeping, not model parameters: the expected numbers (births: 18th
+        # birthdays, growth, and 5e-4 of children a month for adoptions, guardianship and moves,
+        # an assumption) with a margin of 20% + 4 SD + 8. A month over its block takes spill ids,
+        # which change no result, only whether those arrivals are paired across runs.
         e_births = target / kn.AGE_18 + max(0.0, target - self._last_target) + 5e-4 * target
         e_arrive = self.PV[kn.P_MOVE_P] * self._start_families * target / self._start_target
         e_uasc = pop.uasc_starts_per_10k * target / 10_000 / 12
