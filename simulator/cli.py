@@ -14,6 +14,7 @@ import importlib
 import importlib.util
 import sys
 
+from simulator.safe_io import OutputError
 from simulator.schema import ScenarioError
 
 COMMANDS = {
@@ -53,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(importlib.import_module(args._module).main(args) or 0)
-    except (ScenarioError, UsageError) as err:
+    except (ScenarioError, UsageError, OutputError) as err:
         for line in getattr(err, "problems", None) or [str(err)]:
             source = getattr(err, "source", None)
             print(f"error: {source}: {line}" if source else f"error: {line}", file=sys.stderr)

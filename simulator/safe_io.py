@@ -1,0 +1,214 @@
+"""Writes that cannot half-happen, and exports safe to open in a spreadsheet.
+
+Every output file is written beside its destination under a hidden temporary name, flushed
+to disk, and renamed into place (``os.replace`` is atomic on one file system): a kill, a full
+disk or an error part-way leaves the destination as it was (the earlier file, or nothing),
+never a truncated file. A run folder is built the same way: the tables go into a hidden
+sibling folder which is renamed into place once complete.
+
+Nothing is replaced without being asked: :func:`check_output_file` refuses an existing file
+unless ``force`` is given, and :func:`check_output_dir` refuses a folder that holds anything
+unless ``overwrite`` is given. Both are meant to be called before any computing starts, so a
+bad path costs the user nothing.
+
+Spreadsheet formula injection (OWASP, "CSV Injection"): a text cell that starts with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return is run as a formula by Excel and LibreOffice.
+:func:`neutralise` prefixes such text with a single quote, which the spreadsheet shows as
+text; numbers are left alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class OutputError(ValueError):
+    """An output path that cannot be used (exit code 2 on the command line)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks made before any computing starts
+# ---------------------------------------------------------------------------------------------
+
+
+def _writable_parent(path: Path, what: str) -> None:
+    parent = path.parent if str(path.parent) else Path(".")
+    probe = parent
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise OutputError(f"{what} {str(path)!r}: {str(probe)!r} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"{what} {str(path)!r}: cannot write in {str(probe)!r} (permission denied)")
+
+
+def check_output_file(path: str | Path, force: bool = False, what: str = "--out") -> Path:
+    """Refuse an output file that cannot be written, or exists and ``force`` was not given."""
+    path = Path(path)
+    if str(path).strip() == "":
+        raise OutputError(f"{what}: empty path; allowed: a file path")
+    if path.is_dir():
+        raise OutputError(f"{what} {str(path)!r} is a folder; allowed: a file path")
+    if path.exists() and not force:
+        raise OutputError(f"{what} {str(path)!r} exists; nothing was written "
+                          "(give --force to replace it, or choose another path)")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise OutputError(f"{what} {str(path)!r}: cannot replace it (permission denied)")
+    _writable_parent(path, what)
+    return path
+
+
+def check_output_dir(path: str | Path, overwrite: bool = False, what: str = "--out") -> Path:
+    """Refuse an output folder that cannot be made, or holds anything and ``overwrite`` was not given."""
+    path = Path(path)
+    if str(path).strip() == "":
+        raise OutputError(f"{what}: empty path; allowed: a folder path")
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{what} {str(path)!r} is a file; allowed: a folder (new or empty)")
+    if path.is_dir() and any(path.iterdir()) and not overwrite:
+        raise OutputError(f"{what} {str(path)!r} already holds files; nothing was written "
+                          "(give --overwrite to replace its contents, or choose another folder)")
+    _writable_parent(path, what)
+    if path.is_dir() and not os.access(path.parent if str(path.parent) else Path("."), os.W_OK):
+        raise OutputError(f"{what} {str(path)!r}: cannot replace it (permission denied)")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# Atomic writes
+# ---------------------------------------------------------------------------------------------
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path``; renamed onto ``path`` only if the block ends cleanly.
+
+    >>> with atomic_path("out.csv") as tmp:   # doctest: +SKIP
+    ...     frame.to_csv(tmp)
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        _fsync_dir(folder)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` whole or not at all."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` whole or not at all."""
+    return write_bytes(path, text.encode(encoding))
+
+
+def write_with(path: str | Path, writer: Callable[[Path], Any]) -> Path:
+    """Call ``writer(tmp)`` to write a temporary file, then rename it onto ``path``."""
+    with atomic_path(path) as tmp:
+        writer(tmp)
+    return Path(path)
+
+
+def write_csv(path: str | Path, frame: pd.DataFrame, **to_csv: Any) -> Path:
+    """Write ``frame`` as CSV whole or not at all, text cells neutralised (see :func:`neutralise`)."""
+    return write_with(path, lambda tmp: neutralise_frame(frame).to_csv(tmp, **to_csv))
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
+    """A hidden folder beside ``path`` to fill; it replaces ``path`` only if the block ends cleanly.
+
+    ``path`` holds either the earlier complete contents or the new complete contents, never a
+    mix: with ``overwrite`` the earlier folder is moved aside, the new one renamed in, and the
+    earlier one deleted; if the block fails the earlier folder is left untouched.
+    """
+    path = Path(path)
+    check_output_dir(path, overwrite)
+    parent = path.parent if str(path.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=parent))
+    try:
+        yield tmp
+        for f in tmp.iterdir():
+            with contextlib.suppress(OSError), open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+        _fsync_dir(tmp)
+        old = None
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=parent))
+            os.rmdir(old)
+            os.replace(path, old)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            if old is not None:
+                os.replace(old, path)
+            raise
+        _fsync_dir(parent)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+# ---------------------------------------------------------------------------------------------
+# Formula injection
+# ---------------------------------------------------------------------------------------------
+
+
+def neutralise(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading quote; anything else is returned as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells (and column names) are neutralised; numbers untouched."""
+    text_cols = [c for c in frame.columns
+                 if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)]
+    needs_names = any(isinstance(c, str) and c.startswith(FORMULA_STARTS) for c in frame.columns)
+    if not text_cols and not needs_names:
+        return frame
+    out = frame.copy()
+    for c in text_cols:
+        out[c] = out[c].map(neutralise)
+    if needs_names:
+        out.columns = [neutralise(c) for c in out.columns]
+    return out
