@@ -46,7 +46,7 @@ FAMILY_COLUMNS = {
     "closed_month": -(2**30), "last_referral": -(2**30), "n_kids": 0, "n_home": 0, "n_lac": 0,
     "review": 2**30, "next_due": 2**30, "care_entries": 0, "lever_0": 0, "lever_1": 0, "lever_2": 0,
     "n_teens": 0, "teen_due": 2**30, "child_due": 2**30,
-    "u_block": -1,
+    "u_block": -1, "cp_plans": 0,
 }
 (FAM_ID, DECILE, NEED, STATE, CODE, SINCE, FLAGS, CLOSED, LAST_REF, N_KIDS, N_HOME, N_LAC,
  REVIEW, NEXT_DUE, CARE_ENTRIES, LEVER0) = range(16)
@@ -57,6 +57,9 @@ N_TEENS, TEEN_DUE, CHILD_DUE = 18, 19, 20
 #: The four-month block (month // 4) whose screening words ``U[:, row]`` belong to this family
 #: (-1: none yet; see :func:`refresh_screening`).
 U_BLOCK = 21
+#: Protection plans the family has had (their reviews' draws are addressed by plan and months
+#: since the plan began, so a plan that starts later in one run than the other ends as long after).
+CP_PLANS = 22
 N_FI = len(FAMILY_COLUMNS)
 #: Lever channels (one per lever that acts on families): 0 hubs, 1 Troubled Families,
 #: 2 prevention reach. A family's group in a channel picks a row of multipliers.
@@ -111,6 +114,8 @@ N_CELLS = 160
 #: Hazard codes: a cell x 8 history bits (earlier involvement, care-leaver parent, case closed in the
 #: last 12 months), so the stage-one bound is exact for history; free rows have code N_CODES.
 N_CODES = N_CELLS * 8
+#: Slot layouts of the monthly uniform: need x decile x (earlier involvement, care-leaver parent).
+N_LAYOUTS = 4 * 10 * 4
 ADVERSE, RECOVER, REFER, IDENTIFY, CLOSE, S47, CARE = range(7)
 #: Hazards raced for the month's event.
 N_HAZARDS = 7
@@ -136,6 +141,7 @@ N_P = 30
 VECTOR_SIZES = {
     "eh_out": 4, "cin_out": 4, "s47_out": 4, "conf": 4, "emerg": 4, "cp_end": 4, "adv_cum": 4,
     "sel_w": 5, "rh": 3, "med": 5, "place_cum": 30, "dep": 10, "base": 112, "bound": N_CODES + 1,
+    "hbound": (N_CODES + 1) * 7, "layout": N_CODES + 1, "slot": N_LAYOUTS * 8,
     "lever": LEVER_CHANNELS * MAX_GROUPS * N_LEVER_EFFECTS, "decile_cum": 10, "need_cum": 4,
     "uasc_age_cum": 3,
 }
@@ -159,6 +165,9 @@ V_PLACE_CUM = VECTOR_OFFSETS["place_cum"]
 V_DEP = VECTOR_OFFSETS["dep"]
 V_BASE = VECTOR_OFFSETS["base"]
 V_BOUND = VECTOR_OFFSETS["bound"]
+V_HBOUND = VECTOR_OFFSETS["hbound"]
+V_LAYOUT = VECTOR_OFFSETS["layout"]
+V_SLOT = VECTOR_OFFSETS["slot"]
 V_LEVER = VECTOR_OFFSETS["lever"]
 V_DECILE_CUM = VECTOR_OFFSETS["decile_cum"]
 V_NEED_CUM = VECTOR_OFFSETS["need_cum"]
@@ -315,6 +324,7 @@ def set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, new, reason):
         FI[row, FLAGS] |= FLAG_RECENT
     if new == CP:
         FI[row, REVIEW] = t + int(PV[P_CP_FIRST_REVIEW])
+        FI[row, CP_PLANS] += 1
     recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
     update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
 
@@ -333,6 +343,7 @@ def clear_row(FI, CI, row):
     FI[row, NEXT_DUE] = FAR
     FI[row, REVIEW] = FAR
     FI[row, CARE_ENTRIES] = 0
+    FI[row, CP_PLANS] = 0
     FI[row, N_TEENS] = 0
     FI[row, TEEN_DUE] = FAR
     FI[row, CHILD_DUE] = FAR
@@ -471,9 +482,12 @@ def plan_exit(PV, rng, age, route):
 def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outside, elapsed=0):
     """Child (row, k) starts to be looked after: placement and exit plan decided now.
 
-    The child's own draws decide (its id, the month): route, placement and plan.
+    The child's own draws decide: route, placement and plan. They are addressed by the child's id
+    and the family's count of entries to care (the calendar month for a child from outside), so
+    an entry that happens a month later in the other run of a pair gets the same plan.
     """
-    stream(rng, CHILD, CI[row, k, C_ID], t, kr.P_ADMIT)
+    occasion = t if from_outside else (1 << 31) | FI[row, CARE_ENTRIES]
+    stream(rng, CHILD, CI[row, k, C_ID], occasion, kr.P_ADMIT)
     age = t - CI[row, k, C_BIRTH]
     if route == RT_S20 and age < 12 and uniform(rng, CHILD) < PV[P_INFANT_ORDER]:
         route = RT_ORDER
@@ -693,7 +707,9 @@ def front_door(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
 @njit(cache=True, _nrt=False)
 def cp_review(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
     """A review conference: the plan ends (step down to CIN, or close) or continues."""
-    stream(rng, FAM, FI[row, FAM_ID], t, kr.P_REVIEW)
+    # addressed by (plan, months since it began), not the calendar month: a plan that began a
+    # month later in the other run of a pair has the same reviews' draws
+    stream(rng, FAM, FI[row, FAM_ID], (FI[row, CP_PLANS] << 12) | (t - FI[row, SINCE]), kr.P_REVIEW)
     if uniform(rng, FAM) < PV[V_CP_END + FI[row, NEED]]:
         if uniform(rng, FAM) < PV[P_CP_STEPDOWN]:
             set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, CIN, R_STEPPED_DOWN)
@@ -1117,37 +1133,52 @@ def family_pass(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, scratch, TL, U):
 
 @njit(cache=True, inline="always", _nrt=False)
 def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates):
-    """Stage two for a family that passed the bound: exact rates; the same ``u`` decides.
+    """Stage two for a family below its code's reach: which hazard's slot ``u`` falls in.
 
-    Which event: a race of exponential clocks, one per hazard with its own uniform (the first to
-    ring wins with probability rate / total), so a lever that moves one hazard changes the
-    outcome only where that hazard's clock passes another's. Hazard e's uniform is word e of the
-    address (family, month, P_EVENT); word 7 is the event's second uniform. The second Philox
-    block is computed only when a hazard in it is on (only closures and care entries, both in
-    it, read the second uniform).
+    Each hazard owns a fixed slot of the uniform (its layout, see ``Services._slot_layout``);
+    hazard ``e`` happens this month when ``u`` lies in the first ``q_e`` of its slot, where
+    ``q_e = rate_e / total x (1 - exp(-total / 12))`` is its exact competing-risks probability
+    (at most one event a month, as before). What a hazard in excess of its slot needs is
+    taken from an overflow region above the slots, in hazard order. So a lever that moves one
+    hazard adds or removes only that hazard's events; the others stay where they were. The
+    exact rates are worked out only when ``u`` lies in the active part of a slot (its bound
+    ``hbound``) or in the overflow region. The event's second uniform (closure to early help,
+    route into care) is word 3 of the address (family, month, P_EVENT).
     """
+    code = FI[row, CODE]
+    base = V_SLOT + int(PV[V_LAYOUT + code]) * 8
+    top = PV[base + 7]
+    slot = -1
+    if u < top:
+        slot = 0
+        while u >= PV[base + slot + 1]:
+            slot += 1
+        if u - PV[base + slot] >= PV[V_HBOUND + code * 7 + slot]:
+            return
     teens = exact_rates(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates)
     total = 0.0
     for e in range(N_HAZARDS):
         total += rates[e]
-    if u >= 1.0 - math.exp(-total / 12.0):
+    if total <= 0.0:
         return
-    fid = np.uint64(FI[row, FAM_ID])
-    a = kr.philox(fid, np.uint64(t), np.uint64(kr.P_EVENT), np.uint64(0), rng[0], rng[1])
-    b = a
-    if rates[4] > 0.0 or rates[5] > 0.0 or rates[6] > 0.0:
-        b = kr.philox(fid, np.uint64(t), np.uint64(kr.P_EVENT), np.uint64(1), rng[0], rng[1])
-    words = (a[0], a[1], a[2], a[3], b[0], b[1], b[2])
+    scale = (1.0 - math.exp(-total / 12.0)) / total
     event = -1
-    first = math.inf
-    for e in range(N_HAZARDS):
-        if rates[e] > 0.0:
-            clock = -math.log(kr.to_unit(words[e])) / rates[e]
-            if clock < first:
-                first = clock
-                event = e
+    if slot >= 0:
+        if u - PV[base + slot] < rates[slot] * scale:
+            event = slot
+    else:
+        edge = top
+        for e in range(N_HAZARDS):
+            extra = rates[e] * scale - (PV[base + e + 1] - PV[base + e])
+            if extra > 0.0:
+                edge += extra
+                if u < edge:
+                    event = e
+                    break
     if event >= 0:
-        hazard_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates, event, teens, kr.to_unit(b[3]))
+        w = kr.philox(np.uint64(FI[row, FAM_ID]), np.uint64(t), np.uint64(kr.P_EVENT), np.uint64(0),
+                      rng[0], rng[1])
+        hazard_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates, event, teens, kr.to_unit(w[3]))
 
 
 @njit(cache=True, _nrt=False)

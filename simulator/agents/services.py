@@ -237,17 +237,14 @@ class Services:
         over = max(0.0, self.caseload / self.caseload_capacity - 1.0)
         return 1.0 / (1.0 + self.sc.workforce.threshold_elasticity * over)
 
-    def refresh_bound(self) -> None:
-        """Upper bound on each code's monthly event probability (stage one of the draw)."""
+    def _code_rates(self, lever_max: np.ndarray, ra: tuple[float, float, float]) -> np.ndarray:
+        """Upper bounds on each code's annual hazard rates (codes x hazards).
+
+        ``lever_max`` is each hazard's largest lever multiplier and ``ra`` the risk-aversion
+        multipliers on referrals, enquiries and care entries; the family's own attributes (state,
+        need, decile, history) come from the code, and teenagers at the most a family can have.
+        """
         sc, P = self.sc, self.PV
-        # levers and the risk index change rarely: skip the work when nothing it reads has moved
-        key = (P[kn.P_RA_REF], P[kn.P_RA_S47], P[kn.P_RA_CARE], self.lever_table.tobytes())
-        if key == getattr(self, "_bound_key", None):
-            return
-        self._bound_key = key
-        lever_max = self.lever_table.max(axis=1).prod(axis=0)
-        lever_max = lever_max[:N_EVENTS] * np.r_[np.ones(2), max(1.0, lever_max[kn.REREFERRAL]),
-                                                 np.ones(4)]
         codes = np.arange(kn.N_CODES)
         cell, bits = codes // 8, codes % 8
         st, nd, dc = cell // 40, (cell // 10) % 4, cell % 10
@@ -257,13 +254,74 @@ class Services:
         adverse = np.where(clp, sc.need.care_leaver_parent_multiplier, 1.0) * np.where(
             prior, sc.need.prior_involvement_multiplier, 1.0)
         r[:, kn.ADVERSE] = (r[:, kn.ADVERSE] * adverse + P[kn.P_CH_RATE] * kn.K) * dep * (nd < 3)
-        r[:, kn.REFER] *= P[kn.P_RA_REF] * np.where(recent, P[kn.P_REREF_MULT], 1.0) * np.where(
+        r[:, kn.REFER] *= ra[0] * np.where(recent, P[kn.P_REREF_MULT], 1.0) * np.where(
             prior, P[kn.P_PRIOR_REF], 1.0)
-        r[:, kn.S47] *= P[kn.P_RA_S47]
-        r[:, kn.CARE] *= P[kn.P_RA_CARE]
-        r *= lever_max[None, :]
+        r[:, kn.S47] *= ra[1]
+        r[:, kn.CARE] *= ra[2]
+        return r * lever_max[None, :]
+
+    def _slot_layout(self) -> None:
+        """Each hazard's fixed slot of the family's monthly uniform, by layout (set once).
+
+        A layout is (need, decile, earlier involvement, care-leaver parent): what a family is,
+        not what services are doing with it. Within a layout hazard ``e`` owns the slot
+        ``[start_e, start_e + width_e)`` of the monthly uniform, its width the most that hazard's
+        monthly probability can be in any service state with no lever and a risk index of 1.
+        The layout depends on nothing a lever moves, so a baseline and a scenario give a family
+        the same slots: a lever that lowers one hazard removes only events of that hazard (the
+        uniform falls in its slot's freed end), and one that raises a hazard above its width adds
+        events in an overflow region above the slots where the other run has none.
+        """
+        pf = monthly(self._code_rates(np.ones(N_EVENTS), (1.0, 1.0, 1.0)))
+        codes = np.arange(kn.N_CODES)
+        cell, bits = codes // 8, codes % 8
+        layout = ((cell // 10) % 4 * 10 + cell % 10) * 4 + (bits & 3)
+        width = np.zeros((kn.N_LAYOUTS, N_EVENTS))
+        np.maximum.at(width, layout, pf)
+        slot = self.vec("slot").reshape(kn.N_LAYOUTS, N_EVENTS + 1)
+        slot[:, 1:] = np.cumsum(width, axis=1)
+        slot[:, 0] = 0.0
+        lay = self.vec("layout")
+        lay[: kn.N_CODES] = layout
+        lay[kn.N_CODES] = 0
+        self._layout_of_code = layout
+        self._slot_width = width
+
+    def refresh_bound(self) -> None:
+        """Each code's per-hazard bounds and the highest uniform that can give it an event.
+
+        Stage one of the month's draw: a family whose uniform is at or above its code's reach
+        (``bound``) has no event and costs nothing more; one below it is checked against the
+        active part of the slot its uniform falls in (``hbound``), and only then are its exact
+        rates worked out.
+        """
+        P = self.PV
+        # levers and the risk index change rarely: skip the work when nothing it reads has moved
+        key = (P[kn.P_RA_REF], P[kn.P_RA_S47], P[kn.P_RA_CARE], P[kn.P_MOVE_P], self.lever_table.tobytes())
+        if key == getattr(self, "_bound_key", None):
+            return
+        self._bound_key = key
+        if not hasattr(self, "_slot_width"):
+            self._slot_layout()
+        lever_max = self.lever_table.max(axis=1).prod(axis=0)
+        lever_max = lever_max[:N_EVENTS] * np.r_[np.ones(2), max(1.0, lever_max[kn.REREFERRAL]),
+                                                 np.ones(4)]
+        hb = monthly(self._code_rates(lever_max, (P[kn.P_RA_REF], P[kn.P_RA_S47], P[kn.P_RA_CARE])))
+        width = self._slot_width[self._layout_of_code]
+        starts = self.vec("slot").reshape(kn.N_LAYOUTS, N_EVENTS + 1)[self._layout_of_code]
+        top = starts[:, -1]
+        overflow = np.maximum(hb - width, 0.0).sum(axis=1)
+        inside = np.where(hb > 0, starts[:, :-1] + np.minimum(hb, width), 0.0).max(axis=1)
+        reach = np.where(overflow > 0, top + overflow, inside)
+        worst = int(np.argmax(reach))
+        if reach[worst] > 1.0 - P[kn.P_MOVE_P]:
+            raise ValueError(
+                f"monthly event probabilities add up to {reach[worst] + P[kn.P_MOVE_P]:.3f} (> 1) for "
+                f"families of hazard code {worst}: the levers or the risk index raise hazards too far")
+        self.vec("hbound")[: kn.N_CODES * N_EVENTS] = hb.ravel()
+        self.vec("hbound")[kn.N_CODES * N_EVENTS:] = 0.0
         bound = self.vec("bound")
-        bound[: kn.N_CODES] = monthly(r.sum(axis=1))
+        bound[: kn.N_CODES] = reach
         bound[kn.N_CODES] = 0.0
 
     # ------------------------------------------------------------------ storage
