@@ -31,10 +31,11 @@ Example:
 
 from __future__ import annotations
 
+import csv
 import difflib
+import io
 import math
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +45,17 @@ import numpy as np
 import pandas as pd
 
 from simulator import aggregate as ag
-from simulator.schema import Scenario, ScenarioError, load_scenario, with_overrides
+from simulator.safe_io import OutputError, check_output_file, write_text
+from simulator.schema import (
+    MAX_CHILDREN,
+    MAX_COST_PER_YEAR,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    read_text,
+    read_toml,
+    with_overrides,
+)
 
 DATA = Path(__file__).parent / "data"
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -117,44 +128,114 @@ def read_user_figures(path: str | Path) -> dict[str, Any]:
     """An authority's own figures: ``cin_31_march``, ``cp_31_march``, ``referrals`` and unit costs.
 
     TOML: top-level numbers, and optionally ``[costs.<name>]`` tables with ``value`` (and
-    ``price_year``). CSV: columns ``measure,value`` (unit costs as ``costs.<name>``).
+    ``price_year``). CSV: a header with columns ``measure,value`` (others are ignored), one row
+    per figure (unit costs as ``costs.<name>``).
+
+    Raises:
+        ScenarioError: one line per problem naming the file, the line or figure, the value and
+            what is allowed: a file that cannot be read (:func:`simulator.schema.read_text`), a
+            malformed CSV or TOML, missing columns, a figure given twice, an unknown figure, a
+            value that is not a finite number in range, more children on plans than in need.
     """
     path = Path(path)
-    if not path.exists():
-        raise ScenarioError([f"file not found: {path}"], source=str(path))
     if path.suffix.lower() == ".csv":
-        df = pd.read_csv(path)
-        if not {"measure", "value"} <= set(df.columns):
-            raise ScenarioError(["a CSV of figures needs the columns measure,value"], source=str(path))
-        data: dict[str, Any] = {}
-        for m, v in zip(df["measure"], df["value"], strict=True):
-            if str(m).startswith("costs."):
-                data.setdefault("costs", {})[str(m)[6:]] = {"value": float(v)}
-            else:
-                data[str(m)] = float(v)
+        data = _read_figures_csv(path)
     else:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError([f"not valid TOML: {exc}"], source=str(path)) from None
+        data = read_toml(path, "figures file")
     problems = []
     for key, value in data.items():
         if key == "costs":
             continue
         if key not in USER_KEYS:
             problems.append(f"unknown figure '{key}'; allowed: {', '.join(sorted(USER_KEYS))}, [costs.NAME]")
-        elif not isinstance(value, int | float) or value < 0:
-            problems.append(f"{key} = {value!r}: must be a number >= 0")
+        else:
+            problems += _check_figure(key, value, MAX_USER_COUNT, "children or referrals in one authority")
     costs = data.get("costs", {})
-    if costs:
-        known = set(type(Scenario().costs).model_fields)
-        for name, entry in costs.items():
-            if name not in known:
-                problems.append(f"unknown unit cost 'costs.{name}'; allowed: {', '.join(sorted(known))}")
-            elif not isinstance(entry, Mapping) or "value" not in entry:
-                problems.append(f"costs.{name}: give a table with value (and price_year)")
+    if not isinstance(costs, Mapping):
+        problems.append("costs: give [costs.NAME] tables with value (and price_year)")
+        costs = {}
+    known = set(type(Scenario().costs).model_fields)
+    for name, entry in costs.items():
+        if name not in known:
+            problems.append(f"unknown unit cost 'costs.{name}'; allowed: {', '.join(sorted(known))}")
+        elif not isinstance(entry, Mapping) or "value" not in entry:
+            problems.append(f"costs.{name}: give a table with value (and price_year)")
+        else:
+            extra = sorted(set(entry) - COST_KEYS)
+            if extra:
+                problems.append(f"unknown key 'costs.{name}.{extra[0]}'; allowed: "
+                                f"{', '.join(sorted(COST_KEYS))}")
+            problems += _check_figure(f"costs.{name}.value", entry["value"], MAX_COST_PER_YEAR, "GBP")
+    cin, cp = data.get("cin_31_march"), data.get("cp_31_march")
+    if not problems and cin is not None and cp is not None and cp > cin:
+        problems.append(f"cp_31_march = {cp:g} is above cin_31_march = {cin:g}, which counts children on "
+                        "protection plans; allowed: cp_31_march <= cin_31_march")
     if problems:
         raise ScenarioError(problems, source=str(path))
+    return data
+
+
+#: Most children (or referrals) a figure of one authority may give: the schema's population bound.
+MAX_USER_COUNT = MAX_CHILDREN
+#: Keys of a ``[costs.NAME]`` table of user figures.
+COST_KEYS = {"value", "price_year", "unit", "source"}
+
+
+def _check_figure(name: str, value: Any, high: float, what: str) -> list[str]:
+    """No problem, or one line: a figure must be a finite number from 0 to ``high``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return [f"{name} = {value!r}: must be a number"]
+    if not math.isfinite(value) or not 0 <= value <= high:
+        return [f"{name} = {value!r}: allowed: a number from 0 to {high:,.0f} ({what})"]
+    return []
+
+
+def _read_figures_csv(path: Path) -> dict[str, Any]:
+    """The figures of a ``measure,value`` CSV as the TOML form, or a :class:`ScenarioError`."""
+    src = str(path)
+    text = read_text(path, "figures file")
+    reader = csv.reader(io.StringIO(text), strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ScenarioError([f"not a valid CSV: {exc} (line {reader.line_num})"], source=src) from None
+    header = [c.strip().lower() for c in rows[0]]
+    if not {"measure", "value"} <= set(header):
+        raise ScenarioError([f"the first line must name the columns measure,value (found: "
+                             f"{', '.join(repr(c) for c in rows[0][:5]) or 'nothing'})"], source=src)
+    im, iv = header.index("measure"), header.index("value")
+    data: dict[str, Any] = {}
+    seen: dict[str, int] = {}
+    problems = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) <= max(im, iv):
+            problems.append(f"line {number}: {len(row)} column(s) where the header has {len(header)}; "
+                            "give measure,value")
+            continue
+        measure, raw = row[im].strip(), row[iv].strip()
+        if not measure:
+            problems.append(f"line {number}: the measure is empty")
+            continue
+        if measure in seen:
+            problems.append(f"line {number}: {measure} is given twice (first on line {seen[measure]})")
+            continue
+        seen[measure] = number
+        try:
+            value = float(raw)
+        except ValueError:
+            problems.append(f"line {number}: {measure} = {raw!r}: must be a number")
+            continue
+        if measure.startswith("costs."):
+            data.setdefault("costs", {})[measure[6:]] = {"value": value}
+        else:
+            data[measure] = value
+    if problems:
+        raise ScenarioError(problems, source=src)
+    if not data:
+        raise ScenarioError(["has no figures: give one row per figure under the header measure,value"],
+                            source=src)
     return data
 
 
@@ -256,10 +337,14 @@ class Fit:
         """The calibrated scenario (the baseline with this fit's overrides)."""
         return load_scenario(base, self.overrides)
 
-    def write(self, out: str | Path, base: str | Path = BASELINE) -> Path:
-        """Write the scenario file: ``base`` (relative) plus the fitted overrides, with sources."""
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
+    def write(self, out: str | Path, base: str | Path = BASELINE, force: bool = False) -> Path:
+        """Write the scenario file: ``base`` (relative) plus the fitted overrides, with sources.
+
+        An existing file is never replaced unless ``force`` (and never when it is ``base``
+        itself); the file is written beside ``out`` and renamed into place, so it is whole or
+        absent (:mod:`simulator.safe_io`).
+        """
+        out = check_scenario_out(out, base, force)
         rel = os.path.relpath(Path(base).resolve(), out.parent.resolve())
         errs = self.errors()
         lines = [
@@ -282,8 +367,20 @@ class Fit:
             "",
         ]
         lines += _toml_tables(self.overrides)
-        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return out
+        return write_text(out, "\n".join(lines) + "\n")
+
+
+def check_scenario_out(out: str | Path, base: str | Path = BASELINE, force: bool = False) -> Path:
+    """Refuse (:class:`~simulator.safe_io.OutputError`) a scenario path that exists unless ``force``.
+
+    The scenario the fit overrides is refused even with ``force``: the new file names it as
+    its ``base`` and would then be based on itself.
+    """
+    path = check_output_file(out, force)
+    if path.resolve() == Path(base).resolve():
+        raise OutputError(f"--out {str(out)!r} is the scenario the fit overrides (--base); "
+                          "nothing was written (choose another path)")
+    return path
 
 
 def _slug(name: str) -> str:

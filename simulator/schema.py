@@ -6,9 +6,15 @@ range, description and source (``shared/calibration`` keys: [CLA], [CIN],
 nothing else retypes a default (the wolf_sheep weak spot in STYLE.md).
 
 A scenario file (TOML) is a set of overrides of these defaults, optionally on
-top of another scenario named by ``base``. Validation is pydantic's; errors are
-turned into one line per problem naming the field, the value and what is
-allowed (:class:`ScenarioError`).
+top of another scenario named by ``base`` (within the scenario's folder tree).
+Validation is pydantic's; errors are turned into one line per problem naming the
+field, the value and what is allowed (:class:`ScenarioError`). Every number has
+a finite range (the bounds below say why), and values that cannot be true
+together are refused: shares of one whole above 1, children on plans above
+children in need, hub catchments larger than their deciles, a sample of fewer
+than :data:`MIN_SIMULATED_FAMILIES` families. Input files are read by
+:func:`read_toml` and :func:`read_text`, which refuse what cannot be read (a
+folder, a binary or non-UTF-8 file, an empty one, a key given twice) in one line.
 
 Rates given "per year" are converted to monthly probabilities by the engine
 as ``1 - exp(-rate / 12)``. Vectors "by need" are indexed by the family's
@@ -17,18 +23,52 @@ latent need level: 0 none, 1 emerging, 2 high, 3 acute.
 
 from __future__ import annotations
 
+import math
+import re
+import stat
 import tomllib
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+# -- bounds ----------------------------------------------------------------------------------
+# Every number has a finite range. Upper bounds are generous (above any English authority, most
+# above England itself) but finite, so a slip of the keyboard (1e300, six zeros too many) is
+# refused with a message naming the field instead of running for hours or overflowing.
+
+#: Most children an area may have: about 1.7 times England's 12.0m (2024, [CLA]), so a whole-England
+#: run at 1:1 fits.
+MAX_CHILDREN = 20_000_000
+#: Most families a year a programme may take on: more than England's ~8m families with dependent
+#: children (ONS Families and households 2023; assumption, not in shared/calibration).
+MAX_FAMILIES_PER_YEAR = 10_000_000
+#: Most spend a year on one lever (GBP): £10bn, of the order of English councils' whole
+#: children's social care spend (DfE section 251 outturn, 2020s), so no lever of one area needs more.
+MAX_SPEND_PER_YEAR = 10e9
+#: Dearest unit cost per child (or family) per year, and per event (GBP): £10m, thirty times a
+#: children's home place (£318,400 a year, NAO 2025), above any bespoke placement (assumption).
+MAX_COST_PER_YEAR = 10e6
+#: Dearest one-off cost of a hub (GBP): £100m, far above any community building.
+MAX_CAPITAL_PER_HUB = 100e6
+#: Longest median time in care (months): 100 years; a child leaves care at 18, so any median
+#: longer than 216 months already means "until 18" (calibration scales medians up to 8x).
+MAX_MEDIAN_MONTHS = 1_200
+#: Dates (hub openings, shocks, dated steps) lie within this many years of the start.
+MAX_YEARS_AHEAD = 100
+#: Fewest families a sampled run may simulate: fewer make every count a handful of families
+#: scaled up (a 1e-9 sample simulated one child and reported a billion).
+MIN_SIMULATED_FAMILIES = 1_000
+#: Most shocks to risk aversion in one scenario: one a year over the longest run (run.years <= 50).
+MAX_SHOCKS = 50
 
 # -- helpers ---------------------------------------------------------------------------------
 
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 Rate = Annotated[float, Field(ge=0.0, le=50.0)]
-Positive = Annotated[float, Field(gt=0.0)]
+Months = Annotated[float, Field(gt=0.0, le=MAX_MEDIAN_MONTHS)]
 ByNeed = tuple[Rate, Rate, Rate, Rate]
 ProbByNeed = tuple[Prob, Prob, Prob, Prob]
 #: A lever value over time: one number for every year, a list with one value per reported
@@ -81,6 +121,26 @@ class Section(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_true_or_false_for_numbers(cls, v: Any, info: Any) -> Any:
+        """``years = true`` is a slip, not the number 1 (pydantic would take it as 1)."""
+        ann = cls.model_fields[info.field_name].annotation
+        if ann is bool or (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            return v  # a section checks its own fields
+        if _holds_bool(v) or (isinstance(v, Mapping) and any(_holds_bool(x) for x in v.values())):
+            raise ValueError("true or false where a number (or text) is needed")
+        return v
+
+
+def _holds_bool(v: Any) -> bool:
+    """Whether ``v`` is a bool, or a list (of lists) holding one; tables in lists check themselves."""
+    if isinstance(v, bool):
+        return True
+    if isinstance(v, list | tuple):
+        return any(_holds_bool(x) for x in v)
+    return False
+
 
 # -- run -------------------------------------------------------------------------------------
 
@@ -123,7 +183,7 @@ class Population(Section):
     """Children, families, deprivation and arrivals."""
 
     children: int = param(
-        61_300, ge=100, le=20_000_000, unit="children aged 0-17",
+        61_300, ge=100, le=MAX_CHILDREN, unit="children aged 0-17",
         source="la_cla_rates_2024: median LA child population 61,300 (England 11,998,646) [CLA] 2024",
         grade="H", description="Children aged 0-17 living in the area at the start.",
     )
@@ -215,6 +275,18 @@ class StartStocks(Section):
         description="Unaccompanied asylum-seeking children in care at the start.",
     )
 
+    @model_validator(mode="after")
+    def _plans_within_need(self) -> StartStocks:
+        """Children on plans and in care are children in need (the DfE count includes them)."""
+        inside = self.cp_per_10k + self.lac_per_10k + self.uasc_per_10k
+        if inside > self.cin_per_10k + 1e-9:
+            raise ValueError(
+                f"start.cp_per_10k + start.lac_per_10k + start.uasc_per_10k = {self.cp_per_10k:g} + "
+                f"{self.lac_per_10k:g} + {self.uasc_per_10k:g} = {inside:g} is above start.cin_per_10k = "
+                f"{self.cin_per_10k:g}, which counts them; allowed: cin_per_10k >= {inside:g} (or fewer "
+                "on plans or in care)")
+        return self
+
 
 # -- need --------------------------------------------------------------------------------------
 
@@ -272,6 +344,14 @@ class Need(Section):
         source="the model's own long-run distribution (measured over a 15-year baseline run)",
         description="Latent need of families at the start.",
     )
+
+    @model_validator(mode="after")
+    def _need_shares_sum_to_one(self) -> Need:
+        total = sum(self.initial_need_shares)
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"need.initial_need_shares = {list(self.initial_need_shares)} sum to "
+                             f"{total:.4f}; allowed: shares of families that sum to 1")
+        return self
 
 
 # -- services ----------------------------------------------------------------------------------
@@ -339,6 +419,23 @@ class FrontDoor(Section):
         0.6, ge=0.0, le=1.0, unit="share of s47 without a conference",
         source="assumption", description="Enquiries without a conference that continue as CIN.",
     )
+
+    @model_validator(mode="after")
+    def _outcomes_are_shares_of_one_whole(self) -> FrontDoor:
+        """Outcomes of the same assessment (or enquiry) are exclusive: their shares add to at most 1."""
+        groups = {
+            "assessments": ("early_help_outcome", "cin_outcome", "section47_outcome"),
+            "section 47 enquiries": ("emergency_care_given_s47", "conference_given_s47"),
+        }
+        for whole, names in groups.items():
+            for need in range(4):
+                values = [getattr(self, n)[need] for n in names]
+                if sum(values) > 1.0 + 1e-9:
+                    fields = " + ".join(f"front_door.{n}[{need}]" for n in names)
+                    shown = " + ".join(f"{v:g}" for v in values)
+                    raise ValueError(f"{fields} = {shown} = {sum(values):.4g} at need {need}: these are "
+                                     f"shares of the same {whole}; allowed: a total of at most 1")
+        return self
 
 
 class EarlyHelp(Section):
@@ -483,7 +580,7 @@ class Care(Section):
         source="assumption: SGO/CAO about an eighth of ceases ([CLA] not in sheet)",
         description="Care episodes that end with special guardianship or a child arrangements order.",
     )
-    median_months: tuple[Positive, Positive, Positive, Positive, Positive] = param(
+    median_months: tuple[Months, Months, Months, Months, Months] = param(
         (3.0, 15.0, 24.0, 24.0, 108.0),
         unit="median months: return home (s20/emergency), return home (order), adoption, "
         "SGO, other exits",
@@ -530,6 +627,27 @@ class Care(Section):
             for i, row in enumerate(vectors):
                 if abs(sum(row) - 1.0) > 1e-6:
                     raise ValueError(f"care.{name} row {i} must sum to 1 (got {sum(row):.4f})")
+        if not any(self.selection_weights_by_age):
+            raise ValueError("care.selection_weights_by_age = [0, 0, 0, 0, 0]: no child could be chosen to "
+                             "enter care; allowed: weights >= 0 with at least one above 0")
+        return self
+
+    @model_validator(mode="after")
+    def _exits_are_shares_of_one_whole(self) -> Care:
+        """Return home and special guardianship end the same episodes: together at most 1.
+
+        (Adoption, for children under 5, is checked with ``care.adoption_path`` by the scenario:
+        adoption plans replace plans to return home, never special guardianship.)
+        """
+        sgo = self.special_guardianship_share
+        for i, route in enumerate(("s20", "care order", "emergency")):
+            rh = self.return_home_share[i]
+            if rh + sgo > 1.0 + 1e-9:
+                raise ValueError(
+                    f"care.return_home_share[{i}] + care.special_guardianship_share = {rh:g} + {sgo:g} = "
+                    f"{rh + sgo:.4g} ({route} route): these are shares of the same care episodes, and "
+                    f"special guardianship would never happen; allowed: a total of at most 1 "
+                    f"(special_guardianship_share <= {1.0 - rh:.4g} here)")
         return self
 
 
@@ -594,6 +712,12 @@ def series_values(value: TimeSeries, start_year: int, years: int) -> list[float]
     return out
 
 
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to one readable length (a value typed by mistake can be enormous)."""
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[:limit - 10] + f"... ({len(shown):,} characters)"
+
+
 def parse_month(value: str | int, field: str) -> tuple[int, int]:
     """A date as ``"YYYY-MM"`` or a year (April, the start of its reporting year) -> (year, month)."""
     if isinstance(value, int):
@@ -605,7 +729,7 @@ def parse_month(value: str | int, field: str) -> tuple[int, int]:
             raise ValueError
         return year, month
     except ValueError:
-        raise ValueError(f"{field} = {value!r}: a date must be 'YYYY-MM' or a reporting year") from None
+        raise ValueError(f"{field} = {_short(value)}: a date must be 'YYYY-MM' or a reporting year") from None
 
 
 def month_index(value: str | int, start_year: int, field: str) -> int:
@@ -634,12 +758,12 @@ class Prevention(Section):
         "the rest funds universal prevention.",
     )
     cost_per_early_help_place: float = param(
-        2_700.0, gt=0.0, unit="GBP per family-year (2024-25)",
+        2_700.0, gt=0.0, le=MAX_COST_PER_YEAR, unit="GBP per family-year (2024-25)",
         source="[GMCA] SS6.0 early help proxy £165/month (2010-11) x12, x1.35 to 2024-25", grade="M",
         description="Cost of one early help place for a year.",
     )
     cost_per_family_reached: float = param(
-        1_300.0, gt=0.0, unit="GBP per family-year (2024-25)",
+        1_300.0, gt=0.0, le=MAX_COST_PER_YEAR, unit="GBP per family-year (2024-25)",
         source="[GMCA] SS15 group parenting programme £952 per participant (2008-09) x1.35",
         grade="M", description="Cost of reaching one family with universal prevention for a year.",
     )
@@ -689,6 +813,15 @@ class RiskAversionLever(Section):
     )
     shocks: list[Shock] = Field(default_factory=list, description="High-profile cases.")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _few_shocks(cls, data: Any) -> Any:
+        shocks = data.get("shocks") if isinstance(data, Mapping) else None
+        if isinstance(shocks, list | tuple) and len(shocks) > MAX_SHOCKS:
+            raise ValueError(f"levers.risk_aversion.shocks has {len(shocks)} shocks; allowed: at most "
+                             f"{MAX_SHOCKS} (one a year over the longest run)")
+        return data
+
 
 #: Hubs a scenario can open: the engine keeps 64 lever groups a lever (``kernel.MAX_GROUPS``),
 #: group 0 meaning none.
@@ -729,12 +862,12 @@ class CommunityHubs(Section):
         description="Months after opening at which a hub reaches half its effect (logistic ramp).",
     )
     capital_cost_per_hub: float = param(
-        500_000.0, ge=0.0, unit="GBP one-off (2024-25)",
+        500_000.0, ge=0.0, le=MAX_CAPITAL_PER_HUB, unit="GBP one-off (2024-25)",
         source="assumption: refurbishing a children's centre as a hub; change in the app", grade="L",
         description="One-off cost of opening a hub.",
     )
     running_cost_per_hub: float = param(
-        350_000.0, ge=0.0, unit="GBP per hub per year (2024-25)",
+        350_000.0, ge=0.0, le=MAX_COST_PER_YEAR, unit="GBP per hub per year (2024-25)",
         source="assumption: DfE Family Hubs programme ~£1.3m per LA a year over ~4 hubs", grade="L",
         description="Yearly running cost of a hub (navigators, peer support, building).",
     )
@@ -772,7 +905,7 @@ class TroubledFamilies(Section):
         description="How much faster need falls while in the programme.",
     )
     cost_per_family: float = param(
-        13_200.0, ge=0.0, unit="GBP per family (2024-25)",
+        13_200.0, ge=0.0, le=MAX_COST_PER_YEAR, unit="GBP per family (2024-25)",
         source="DCLG: ~£10,000 per family (2012-13 prices, grade L) x1.32 (finance.uprating 2012-13) "
         "to 2024-25; change it here",
         grade="L", description="Cost of one family's intervention.",
@@ -794,10 +927,14 @@ class Levers(Section):
 class UnitCost(Section):
     """One unit cost at its own price year (uprated to the base year by the finance module)."""
 
-    value: float = Field(..., ge=0.0, description="Cost in the stated price year.")
+    value: float = Field(..., ge=0.0, le=MAX_COST_PER_YEAR, description="Cost in the stated price year.")
     unit: str = Field(..., description="What it is a cost of.")
     price_year: str = Field(..., pattern=r"^\d{4}(-\d{2})?$", description="Price year, e.g. 2013-14.")
     source: str = Field(..., description="Where the figure comes from (shared/calibration).")
+
+
+#: Periods of the unit costs named ``*_week`` and ``*_month`` in a year.
+_PERIODS_A_YEAR = {"week": 52.14, "month": 12.0}
 
 
 def _cost(value: float, unit: str, price_year: str, source: str) -> Any:
@@ -862,6 +999,20 @@ class Costs(Section):
                 merged["source"] = f"user-set (default {default['value']:g} from {default['source']})"
             out[name] = merged
         return out
+
+    @model_validator(mode="after")
+    def _per_year_bound(self) -> Costs:
+        """A cost per week or per month is at most :data:`MAX_COST_PER_YEAR` once made a year's cost."""
+        for name in type(self).model_fields:
+            period = name.rsplit("_", 1)[-1]
+            per_year = _PERIODS_A_YEAR.get(period)
+            value = getattr(self, name).value
+            if per_year and value * per_year > MAX_COST_PER_YEAR:
+                raise ValueError(
+                    f"costs.{name}.value = {value:g} is £{value * per_year:,.0f} a year; allowed: up to "
+                    f"{MAX_COST_PER_YEAR / per_year:,.0f} per {period} (£{MAX_COST_PER_YEAR / 1e6:g}m a "
+                    "year, thirty times a children's home place)")
+        return self
 
 
 class Finance(Section):
@@ -994,7 +1145,7 @@ class Scenario(Section):
 
     @model_validator(mode="after")
     def _levers_fit_the_run(self) -> Scenario:
-        """Time series have one value per year; dates fall inside the run."""
+        """Time series have one value per year, within their range; dates fall inside the run."""
         run, lv = self.run, self.levers
         # (owner, field, neutral value): before a series' first dated step the lever is neutral
         fields = {
@@ -1005,6 +1156,24 @@ class Scenario(Section):
             "levers.risk_aversion.index_path": (lv.risk_aversion, "index_path", 1.0),
             "levers.troubled_families.places_per_year": (lv.troubled_families, "places_per_year", 0.0),
         }
+        last_year = run.start_year + MAX_YEARS_AHEAD
+        for name, (owner, attr, _) in fields.items():
+            value = getattr(owner, attr)
+            if isinstance(value, dict):
+                for key in value:
+                    k = str(key)
+                    if not (k.isascii() and k.isdigit() and len(k) <= 4) or not (
+                            run.start_year + 1 <= int(k) <= last_year):
+                        raise ValueError(f"{name} has a step at {key!r}: steps are reporting years from "
+                                         f"{run.start_year + 1} to {last_year} (steps after the run are "
+                                         "ignored)")
+            raw = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+            low, high, why = SERIES_BOUNDS[name]
+            for v in raw:
+                if float(v) < low:
+                    raise ValueError(f"{name} = {float(v)!r}: must be >= {low:g}")
+                if float(v) > high:
+                    raise ValueError(f"{name} = {float(v)!r}: must be <= {high:g} ({why})")
         first = str(run.start_year + 1)
         for owner, attr, neutral in fields.values():
             value = getattr(owner, attr)
@@ -1015,28 +1184,29 @@ class Scenario(Section):
             if isinstance(value, list) and len(value) != run.years:
                 raise ValueError(f"{name} has {len(value)} values but run.years = {run.years}: give one "
                                  "value per year, a single number, or dated steps")
-            if isinstance(value, dict):
-                for key in value:
-                    if not str(key).isdigit() or int(key) < run.start_year + 1:
-                        raise ValueError(f"{name} has a step at {key!r}: steps are reporting years from "
-                                         f"{run.start_year + 1} (steps after the run are ignored)")
-            values = series_values(value, run.start_year, run.years)
-            low = -1.0 if name.endswith("baseline_capacity_change") else 0.0
-            bad = [v for v in values if v < low]
-            if bad:
-                raise ValueError(f"{name} = {bad[0]!r}: must be >= {low:g}")
         share = self.care.adoption_share_under5
         top = max(series_values(self.care.adoption_path, run.start_year, run.years))
         if share * top > 1.0:
             raise ValueError(f"care.adoption_path = {top:g} with care.adoption_share_under5 = {share:g} "
                              f"gives an adoption share above 1; allowed: path values up to {1.0 / share:.3g}")
+        sgo = self.care.special_guardianship_share
+        if share * top + sgo > 1.0 + 1e-9:
+            raise ValueError(
+                f"care.adoption_share_under5 x care.adoption_path + care.special_guardianship_share = "
+                f"{share:g} x {top:g} + {sgo:g} = {share * top + sgo:.4g}: these are shares of the same care "
+                "episodes (children under 5); allowed: a total of at most 1 "
+                f"(adoption_share_under5 x adoption_path <= {1.0 - sgo:.4g} here)")
         hubs = lv.community_hubs
+        horizon = f"'YYYY-MM' from {run.start_year}-04 to {last_year}-03"
         for i, date in enumerate(hubs.opening_dates):
             field = f"levers.community_hubs.opening_dates[{i}]"
             m = month_index(date, run.start_year, field)
             if m < 0:
-                raise ValueError(f"{field} = {date!r}: a hub cannot open before the run starts "
-                                 f"(April {run.start_year}); allowed: 'YYYY-MM' from {run.start_year}-04")
+                raise ValueError(f"{field} = {_short(date)}: a hub cannot open before the run starts "
+                                 f"(April {run.start_year}); allowed: {horizon}")
+            if m >= 12 * MAX_YEARS_AHEAD:
+                raise ValueError(f"{field} = {_short(date)}: more than {MAX_YEARS_AHEAD} years after the run "
+                                 f"starts; allowed: {horizon}")
         if len(hubs.opening_dates) > MAX_HUBS:
             raise ValueError(f"levers.community_hubs.opening_dates has {len(hubs.opening_dates)} hubs; "
                              f"allowed: at most {MAX_HUBS}")
@@ -1047,8 +1217,110 @@ class Scenario(Section):
             if not 1 <= d <= 10:
                 raise ValueError(f"levers.community_hubs.deciles = {d!r}: deciles run 1-10")
         for i, shock in enumerate(lv.risk_aversion.shocks):
-            month_index(shock.date, run.start_year, f"levers.risk_aversion.shocks[{i}].date")
+            field = f"levers.risk_aversion.shocks[{i}].date"
+            m = month_index(shock.date, run.start_year, field)
+            if abs(m) >= 12 * MAX_YEARS_AHEAD:
+                first_allowed = run.start_year - MAX_YEARS_AHEAD + 1
+                raise ValueError(f"{field} = {_short(shock.date)}: more than {MAX_YEARS_AHEAD} years from "
+                                 f"the run's start; allowed: 'YYYY-MM' from {first_allowed}-04 to "
+                                 f"{last_year}-03")
         return self
+
+    @model_validator(mode="after")
+    def _sizes_fit_the_area(self) -> Scenario:
+        """The sample simulates enough families; hub catchments fit the families of their deciles."""
+        families = families_at_start(self.population)
+        where = f"about {families:,.0f} families (population.children = {self.population.children})"
+        fraction = self.run.sample_fraction
+        if fraction < 1.0 and families * fraction < MIN_SIMULATED_FAMILIES:
+            need = MIN_SIMULATED_FAMILIES / families
+            allowed = (f"a fraction that simulates at least {MIN_SIMULATED_FAMILIES:,} families: "
+                       f"run.sample_fraction >= {_round_up(need):g} here, or 1" if need < 1.0 else
+                       f"1 (the area has fewer than {MIN_SIMULATED_FAMILIES:,} families to sample from)")
+            raise ValueError(f"run.sample_fraction = {fraction:g} would simulate {families * fraction:,.0f} "
+                             f"families, each standing for {1.0 / fraction:,.0f}, where the area has "
+                             f"{where}; allowed: {allowed}")
+        hubs = self.levers.community_hubs
+        if hubs.opening_dates:
+            problem = _hubs_do_not_fit(hubs, self.population, families, where)
+            if problem:
+                raise ValueError(problem)
+        return self
+
+
+#: Range of each lever or driver given over time, and why (checked for every value given).
+SERIES_BOUNDS: dict[str, tuple[float, float, str]] = {
+    "population.uasc_path": (0.0, 20.0, "a multiplier on arrivals; England's varied about threefold "
+                             "2006-2024 [CLA]"),
+    "care.adoption_path": (0.0, 20.0, "a multiplier on care.adoption_share_under5"),
+    "levers.prevention.spend_per_year": (0.0, MAX_SPEND_PER_YEAR, "GBP a year; £10bn is of the order of "
+                                         "English councils' whole children's social care spend"),
+    "levers.prevention.baseline_capacity_change": (-1.0, 10.0, "a share of today's early help places: "
+                                                   "-1 closes them all, 10 is eleven times as many"),
+    "levers.risk_aversion.index_path": (0.0, 10.0, "a multiplier on risk_aversion.index"),
+    "levers.troubled_families.places_per_year": (0.0, MAX_FAMILIES_PER_YEAR, "families a year; more than "
+                                                 "England's ~8m families with children"),
+}
+
+
+def families_at_start(population: Population) -> float:
+    """About how many families the area has at the start: children / mean children per family."""
+    mean = sum((i + 1) * s for i, s in enumerate(population.children_per_family_shares))
+    return population.children / mean
+
+
+def _round_up(x: float) -> float:
+    """``x`` rounded up to three significant figures (a bound a user can type and that holds)."""
+    if x <= 0:
+        return 0.0
+    scale = 10 ** (math.floor(math.log10(x)) - 2)
+    return math.ceil(x / scale) * scale
+
+
+def _hubs_fit(catchment: float, n_hubs: int, per_decile: list[float]) -> bool:
+    """Whether ``n_hubs`` hubs placed most deprived first each find a whole catchment in one decile.
+
+    Mirrors :func:`simulator.policies.community_hubs.hub_deciles` (which gives any overflow to
+    the last decile).
+    """
+    d, room = 0, per_decile[0]
+    for _ in range(n_hubs):
+        while room < catchment and d < 9:
+            d += 1
+            room = per_decile[d]
+        if room < catchment:
+            return False
+        room -= catchment
+    return True
+
+
+def _hubs_do_not_fit(hubs: CommunityHubs, population: Population, families: float, where: str) -> str:
+    """One line if the hubs' catchments need more families than their deciles hold, else ''."""
+    c = hubs.catchment_families
+    per_decile = [families * s for s in population.decile_shares]
+    if hubs.deciles:
+        for d, k in sorted(Counter(hubs.deciles).items()):
+            room = per_decile[d - 1]
+            if k * c > room:
+                share = population.decile_shares[d - 1]
+                return (f"levers.community_hubs.catchment_families = {c} for {k} hub(s) in decile {d} "
+                        f"(levers.community_hubs.deciles) needs {k * c:,} families, but decile {d} has "
+                        f"about {room:,.0f} (population.decile_shares[{d - 1}] = {share:g} of {where}); "
+                        f"allowed: catchment_families up to {int(room // k):,} there, or at most "
+                        f"{int(room // c)} hub(s) of {c} in that decile")
+        return ""
+    n = len(hubs.opening_dates)
+    if _hubs_fit(c, n, per_decile):
+        return ""
+    lo, hi = 0, c  # largest catchment that fits n hubs, by bisection (fits at 0, not at c)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if _hubs_fit(mid, n, per_decile) else (lo, mid)
+    most = next(k for k in range(n - 1, -1, -1) if _hubs_fit(c, k, per_decile))
+    return (f"levers.community_hubs.catchment_families = {c} for {n} hub(s) needs {n * c:,} families, each "
+            f"hub's within one deprivation decile, but the area has {where}, about "
+            f"{min(per_decile):,.0f}-{max(per_decile):,.0f} a decile; allowed: catchment_families up to "
+            f"{lo:,} for {n} hub(s), or at most {most} hub(s) of {c}")
 
 
 # -- loading and errors ------------------------------------------------------------------------
@@ -1063,28 +1335,61 @@ class ScenarioError(ValueError):
         super().__init__(f"{source}: " + "; ".join(problems))
 
 
+def _element_metadata(ann: Any, index: int) -> tuple[Any, list[Any]] | None:
+    """The type and range metadata of element ``index`` of a tuple or list type, if it has them."""
+    args = get_args(ann)
+    if get_origin(ann) is tuple and index < len(args):
+        element = args[index]
+    elif get_origin(ann) is list and args:
+        element = args[0]
+    else:
+        return None
+    if get_origin(element) is Annotated:
+        base, *extra = get_args(element)
+        return base, [m for e in extra for m in (getattr(e, "metadata", None) or [e])]
+    return element, []
+
+
 def _describe_allowed(field_path: tuple[str | int, ...]) -> str:
-    """Say what a field allows, from the schema's own metadata."""
+    """Say what a field (or an element of a tuple field) allows, from the schema's own metadata."""
     model: type[BaseModel] | None = Scenario
     info = None
+    metadata: list[Any] = []
+    ann: Any = None
     for part in field_path:
+        if isinstance(part, int) and info is not None and ann is not None:
+            element = _element_metadata(ann, part)
+            if element is None:
+                break
+            ann, metadata = element
+            continue
         if model is None or not isinstance(part, str) or part not in model.model_fields:
             break
         info = model.model_fields[part]
         ann = info.annotation
+        metadata = list(info.metadata)
         model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
     if info is None:
         return ""
+    each = ""
+    while not metadata and get_origin(ann) is tuple:  # a vector: its elements share one range
+        element = _element_metadata(ann, 0)
+        if element is None:
+            break
+        (ann, metadata), each = element, "each "
     bounds = []
-    for meta in info.metadata:
+    for meta in metadata:
         for key, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
             if getattr(meta, key, None) is not None:
                 bounds.append(f"{sym} {getattr(meta, key)}")
+    series = SERIES_BOUNDS.get(".".join(str(p) for p in field_path))
+    if series:
+        bounds = [f">= {series[0]:g}", f"<= {series[1]:g}"]
     extra = info.json_schema_extra or {}
     unit = extra.get("unit") if isinstance(extra, dict) else None
     parts = []
     if bounds:
-        parts.append(" and ".join(bounds))
+        parts.append(each + " and ".join(bounds))
     if unit:
         parts.append(f"unit: {unit}")
     return "; ".join(parts)
@@ -1138,12 +1443,13 @@ def format_validation_error(err: ValidationError, data: Mapping[str, Any] | None
             continue
         allowed = _describe_allowed(loc)
         msg = e.get("msg", "invalid")
-        if isinstance(value, dict) and msg.startswith("Value error, "):
+        if isinstance(value, dict) and msg.startswith("Value error, ") and (
+                not loc or msg.removeprefix("Value error, ").startswith(path.split(".")[0])):
             # a check across several fields: its message names the fields and values itself
             lines.append(msg.removeprefix("Value error, "))
             continue
         msg = msg.removeprefix("Value error, ")
-        shown = repr(value) if not isinstance(value, dict) else "{...}"
+        shown = _short(value) if not isinstance(value, dict) else "{...}"
         line = f"{path} = {shown}: {msg}"
         if allowed:
             line += f" (allowed: {allowed})"
@@ -1172,22 +1478,193 @@ def deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Read a scenario file and the chain of files it is based on, merged, unvalidated."""
+# -- reading files -----------------------------------------------------------------------------
+
+#: Largest input file read (bytes): scenario, sweep and figures files are a few kilobytes of text;
+#: a bigger file is a mistake (a data set, an image) and is refused before it is parsed.
+MAX_FILE_BYTES = 1_000_000
+#: The scenarios shipped with the simulator (every ``base`` may name one of these).
+SHIPPED_SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+#: Longest chain of ``base`` files (a real chain is one or two long).
+MAX_BASE_DEPTH = 20
+
+
+def read_text(path: str | Path, kind: str = "scenario file") -> str:
+    """The text of a small UTF-8 input file, or a one-line :class:`ScenarioError` saying why not.
+
+    Refused: a missing file, a folder, a device or pipe, a file larger than
+    :data:`MAX_FILE_BYTES`, a binary file, text that is not UTF-8 (a byte-order mark is
+    allowed), and an empty file.
+
+    Args:
+        path: the file.
+        kind: what the file is, for the message ("scenario file", "sweep file", "figures file").
+    """
     path = Path(path)
-    if not path.exists():
-        raise ScenarioError([f"file not found: {path}"], source=str(path))
-    if path.resolve() in _seen:
-        raise ScenarioError([f"base chain loops back to {path}"], source=str(path))
+    src = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        st = path.stat()
+    except FileNotFoundError:
+        raise ScenarioError([f"file not found: {path}"], source=src) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL character in the name
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ScenarioError([f"cannot read the {kind}: {reason}"], source=src) from None
+    if stat.S_ISDIR(st.st_mode):
+        examples = sorted(p.name for p in path.glob("*.toml"))[:3]
+        hint = f" (e.g. {', '.join(examples)})" if examples else ""
+        raise ScenarioError([f"is a folder, not a {kind}; name a file inside it{hint}"], source=src)
+    if not stat.S_ISREG(st.st_mode):
+        raise ScenarioError([f"is not a regular file (a device, pipe or socket); give a {kind}"], source=src)
+    if st.st_size > MAX_FILE_BYTES:
+        raise ScenarioError([f"is {st.st_size:,} bytes; a {kind} is a few kilobytes of text (allowed: up to "
+                             f"{MAX_FILE_BYTES:,} bytes)"], source=src)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError([f"cannot read the {kind}: {exc.strerror or exc}"], source=src) from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ScenarioError([f"is UTF-16 text; save the {kind} as UTF-8"], source=src)
+    if b"\x00" in raw:
+        raise ScenarioError([f"is a binary file, not text; a {kind} is UTF-8 text"], source=src)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise ScenarioError([f"is not UTF-8 text: byte 0x{raw[exc.start]:02x} on line {line} cannot be read; "
+                             f"save the {kind} as UTF-8"], source=src) from None
+    if not text.strip():
+        raise ScenarioError([f"is empty; a {kind} needs at least one setting"], source=src)
+    return text
+
+
+def _toml_key(key: str) -> str:
+    """A TOML key as a dotted path: quotes and spaces around dots dropped (enough for a message)."""
+    return ".".join(part.strip().strip("\"'") for part in key.split("."))
+
+
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
+#: A ``key = value`` line of TOML: the (dotted, perhaps quoted) key, then the rest after ``=``.
+_KEY_LINE = re.compile(rf"({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=(.*)")
+
+
+def _duplicate_key(text: str) -> tuple[str, int, int, bool] | None:
+    """The first key (or table) given twice: ``(dotted key, line, first line, is a table)``, or None.
+
+    A light scan of ``key =`` lines and ``[table]`` headers, skipping multi-line strings and
+    arrays of tables; used only to name the key after tomllib has refused the file.
+    """
+    seen: dict[str, int] = {}
+    table = ""
+    in_string = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if in_string:
+            if stripped.count(in_string) % 2 == 1:
+                in_string = None
+            continue
+        if stripped.startswith("[[") or not stripped or stripped.startswith("#"):
+            if stripped.startswith("[["):
+                table = "\0"  # keys of arrays of tables repeat by design: not tracked
+            continue
+        header = re.fullmatch(r"\[\s*([^\[\]]+?)\s*\](\s*#.*)?", stripped)
+        if header:
+            table = _toml_key(header.group(1))
+            if table in seen:
+                return table, number, seen[table], True
+            seen[table] = number
+            continue
+        pair = _KEY_LINE.match(stripped)
+        if pair and table != "\0":
+            key = (f"{table}." if table else "") + _toml_key(pair.group(1))
+            if key in seen:
+                return key, number, seen[key], False
+            seen[key] = number
+            rest = pair.group(2)
+            for quotes in ('"""', "'''"):
+                if rest.count(quotes) % 2 == 1:
+                    in_string = quotes
+    return None
+
+
+def read_toml(path: str | Path, kind: str = "scenario file") -> dict[str, Any]:
+    """Parse a TOML input file, or raise a one-line :class:`ScenarioError` naming the problem.
+
+    Besides :func:`read_text`'s checks: invalid TOML (with tomllib's line and column) and a key
+    or table given twice (naming the key and both lines).
+    """
+    text = read_text(path, kind)
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"not valid TOML: {exc}"], source=str(path)) from None
+        msg = str(exc)
+        if msg.startswith(("Cannot overwrite", "Cannot declare", "Cannot mutate")):
+            dup = _duplicate_key(text)
+            if dup:
+                key, line, first, table = dup
+                what = f"table [{key}] declared twice" if table else f"duplicate key '{key}'"
+                raise ScenarioError([f"{what}, on lines {first} and {line}; give each "
+                                     f"{'table' if table else 'key'} once"], source=str(path)) from None
+            msg = f"a key or table is given twice: {msg}"
+        raise ScenarioError([f"not valid TOML: {msg}"], source=str(path)) from None
+
+
+def _base_roots(top: Path) -> tuple[Path, ...]:
+    """Folders a ``base`` chain may read from.
+
+    The top file's folder, the enclosing ``scenarios`` folder (``scenarios/la/kent.toml`` names
+    ``../baseline.toml``), and the shipped scenarios.
+    """
+    roots = [top.parent]
+    roots += [p for p in top.parents if p.name == "scenarios"][:1]
+    roots.append(SHIPPED_SCENARIOS)
+    return tuple(dict.fromkeys(roots))
+
+
+def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = (),
+                       _roots: tuple[Path, ...] | None = None) -> dict[str, Any]:
+    """Read a scenario file and the chain of files it is based on, merged, unvalidated.
+
+    A ``base`` is a ``.toml`` file relative to the file naming it, inside the folder tree of
+    the scenario read (its folder, the enclosing ``scenarios`` folder, or the shipped
+    scenarios): a scenario cannot make the simulator read files elsewhere on the machine.
+
+    Raises:
+        ScenarioError: the file or a base cannot be read (:func:`read_toml`), a base leaves the
+            folder tree, is not a file name, or the chain loops.
+    """
+    path = Path(path)
+    data = read_toml(path, "scenario file")
+    here = path.resolve()
+    roots = _roots if _roots is not None else _base_roots(here)
+    chain = (*_seen, here)
     base = data.get("base")
-    if base:
+    if base is not None and base != "":
         if not isinstance(base, str):
-            raise ScenarioError([f"base = {base!r}: must be a file name"], source=str(path))
-        parent = read_scenario_dict(path.parent / base, (*_seen, path.resolve()))
+            raise ScenarioError([f"base = {base!r}: must be a file name, e.g. base = \"baseline.toml\""],
+                                source=str(path))
+        target = path.parent / base
+        try:
+            resolved = target.resolve()
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ScenarioError([f"base = {base!r}: not a usable file name ({exc})"],
+                                source=str(path)) from None
+        if resolved in chain:
+            names = " -> ".join(p.name for p in (*chain, resolved))
+            raise ScenarioError([f"base = {base!r}: the base chain loops ({names}); a scenario cannot be "
+                                 "based on itself"], source=str(path))
+        if not any(resolved.is_relative_to(r) for r in roots):
+            tree = ", ".join(str(r) for r in roots[:-1] or roots)
+            raise ScenarioError([f"base = {base!r} is {resolved}, outside this scenario's folder tree "
+                                 f"({tree}); allowed: a scenario file in that tree or in the shipped "
+                                 "scenarios, so a scenario reads no other files"], source=str(path))
+        if resolved.suffix.lower() != ".toml":
+            raise ScenarioError([f"base = {base!r}: must name a .toml scenario file"], source=str(path))
+        if len(chain) >= MAX_BASE_DEPTH:
+            raise ScenarioError([f"base = {base!r}: the base chain is more than {MAX_BASE_DEPTH} files long"],
+                                source=str(path))
+        if not target.exists():
+            raise ScenarioError([f"base = {base!r}: file not found ({target})"], source=str(path))
+        parent = read_scenario_dict(target, chain, roots)
         parent.pop("name", None)
         parent.pop("description", None)
         parent.pop("evidence", None)
@@ -1219,8 +1696,28 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     """
     data = read_scenario_dict(path)
     if overrides:
+        clash = _section_clash(data, overrides)
+        if clash:  # merging would silently replace the file's bad value by the override's table
+            raise ScenarioError([clash], source=str(path))
         data = deep_merge(data, overrides)
     return build_scenario(data, source=str(path))
+
+
+def _section_clash(data: Mapping[str, Any], over: Mapping[str, Any], model: type[BaseModel] = Scenario,
+                   prefix: str = "") -> str:
+    """One line if ``data`` has a value where the schema has a section that ``over`` changes."""
+    for key, value in over.items():
+        info = model.model_fields.get(key)
+        ann = info.annotation if info else None
+        if not (isinstance(value, Mapping) and isinstance(ann, type) and issubclass(ann, BaseModel)):
+            continue
+        mine = data.get(key)
+        if mine is not None and not isinstance(mine, Mapping):
+            return f"{prefix}{key} = {_short(mine)}: must be a table ([{prefix}{key}] with its settings)"
+        clash = _section_clash(mine or {}, value, ann, f"{prefix}{key}.")
+        if clash:
+            return clash
+    return ""
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:

@@ -24,8 +24,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--open", action="store_true", help="open a browser tab")
 
 
+#: Most worker processes ``--workers`` may ask for (the runs of one workshop need a few).
+MAX_WORKERS = 64
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse a port outside 1-65535 or a worker count outside 1-:data:`MAX_WORKERS` (exit code 2)."""
+    from simulator.cli import UsageError
+
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port = {args.port}: allowed: 1-65535 (a TCP port; the default is 8765)")
+    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+        raise UsageError(f"--workers = {args.workers}: allowed: 1-{MAX_WORKERS} worker processes")
+
+
 def main(args: argparse.Namespace) -> int:
     """Start the server; returns when it stops."""
+    check_arguments(args)  # before anything starts
     try:
         from solara.__main__ import cli
     except ImportError:
