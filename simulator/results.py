@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from simulator.safe_io import atomic_dir, neutralise_frame
 from simulator.states import EndReason, Placement, Route, State
 
 if TYPE_CHECKING:
@@ -203,25 +204,33 @@ class Results:
             self.meta["_episodes"] = df
         return self.meta["_episodes"]
 
-    def write(self, out: str | Path, wall_time: float | None = None) -> dict[str, Path]:
-        """Write annual.csv, monthly.csv, episodes.csv (if recorded) and run.json to ``out``."""
+    def write(self, out: str | Path, wall_time: float | None = None,
+              overwrite: bool = False) -> dict[str, Path]:
+        """Write annual.csv, monthly.csv, episodes.csv (if recorded) and run.json to the folder ``out``.
+
+        The folder holds one complete run or is left as it was: the tables are written into a
+        hidden folder beside it, renamed into place once complete (:func:`simulator.safe_io.atomic_dir`).
+        A folder that holds anything is refused (:class:`~simulator.safe_io.OutputError`) unless
+        ``overwrite``, which replaces its whole contents (an earlier run's episodes.csv does not
+        survive beside new tables). Text cells that a spreadsheet would run as a formula are
+        neutralised (:func:`simulator.safe_io.neutralise`).
+        """
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {"annual": out / "annual.csv", "monthly": out / "monthly.csv"}
-        self.annual.to_csv(paths["annual"], index=False, float_format="%.6g")
-        self.monthly.to_csv(paths["monthly"], index=False, float_format="%.6g")
+        tables = {"annual": self.annual, "monthly": self.monthly}
         if not self.equity.empty:
-            paths["equity"] = out / "equity.csv"
-            self.equity.to_csv(paths["equity"], index=False, float_format="%.6g")
+            tables["equity"] = self.equity
         if not self.policy.empty:
-            paths["policy"] = out / "policy.csv"
-            self.policy.to_csv(paths["policy"], index=False, float_format="%.6g")
+            tables["policy"] = self.policy
         if self._model is not None and self._model.services.keep_logs:
-            paths["episodes"] = out / "episodes.csv"
-            self.episodes.to_csv(paths["episodes"], index=False)
+            tables["episodes"] = self.episodes
         info = {k: v for k, v in self.meta.items() if not k.startswith("_")}
         info["wall_time_seconds"] = None if wall_time is None else round(wall_time, 3)
         info["scenario_parameters"] = self._model.scenario.model_dump(mode="json") if self._model else None
+        paths = {name: out / f"{name}.csv" for name in tables}
         paths["run"] = out / "run.json"
-        paths["run"].write_text(json.dumps(info, indent=2, sort_keys=True))
+        with atomic_dir(out, overwrite) as tmp:
+            for name, df in tables.items():
+                fmt = {} if name == "episodes" else {"float_format": "%.6g"}
+                neutralise_frame(df).to_csv(tmp / f"{name}.csv", index=False, **fmt)
+            (tmp / "run.json").write_text(json.dumps(info, indent=2, sort_keys=True))
         return paths

@@ -52,13 +52,26 @@ def _writable_parent(path: Path, what: str) -> None:
         raise OutputError(f"{what} {str(path)!r}: {str(probe)!r} is a file, not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise OutputError(f"{what} {str(path)!r}: cannot write in {str(probe)!r} (permission denied)")
+    # os.access can say yes where a write fails (root squash, some network and FUSE file systems)
+    try:
+        fd, name = tempfile.mkstemp(prefix=".write-test.", dir=probe)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as err:
+        raise OutputError(f"{what} {str(path)!r}: cannot write in {str(probe)!r} "
+                          f"({err.strerror or err})") from None
+
+
+def _empty(raw: str | Path) -> bool:
+    # Path("") is Path("."): an empty argument must be caught before it becomes the current folder
+    return str(raw).strip() == ""
 
 
 def check_output_file(path: str | Path, force: bool = False, what: str = "--out") -> Path:
     """Refuse an output file that cannot be written, or exists and ``force`` was not given."""
-    path = Path(path)
-    if str(path).strip() == "":
+    if _empty(path):
         raise OutputError(f"{what}: empty path; allowed: a file path")
+    path = Path(path)
     if path.is_dir():
         raise OutputError(f"{what} {str(path)!r} is a folder; allowed: a file path")
     if path.exists() and not force:
@@ -72,14 +85,23 @@ def check_output_file(path: str | Path, force: bool = False, what: str = "--out"
 
 def check_output_dir(path: str | Path, overwrite: bool = False, what: str = "--out") -> Path:
     """Refuse an output folder that cannot be made, or holds anything and ``overwrite`` was not given."""
-    path = Path(path)
-    if str(path).strip() == "":
+    if _empty(path):
         raise OutputError(f"{what}: empty path; allowed: a folder path")
+    path = Path(path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{what} {str(path)!r} is a file; allowed: a folder (new or empty)")
-    if path.is_dir() and any(path.iterdir()) and not overwrite:
-        raise OutputError(f"{what} {str(path)!r} already holds files; nothing was written "
-                          "(give --overwrite to replace its contents, or choose another folder)")
+    if path.is_dir() and any(path.iterdir()):
+        if not overwrite:
+            raise OutputError(f"{what} {str(path)!r} already holds files; nothing was written "
+                              "(give --overwrite to replace its contents, or choose another folder)")
+        # --overwrite deletes the folder's contents: only ever a folder of output files
+        here, target = Path.cwd().resolve(), path.resolve()
+        if target == here or target in here.parents or target == Path.home().resolve():
+            raise OutputError(f"{what} {str(path)!r} is the current or home folder (or holds it); "
+                              "--overwrite replaces only a folder of results: choose a new folder")
+        if any(p.is_dir() and not p.is_symlink() for p in path.iterdir()):
+            raise OutputError(f"{what} {str(path)!r} holds folders, so it is not a results folder; "
+                              "--overwrite replaces only a folder of results: choose a new folder")
     _writable_parent(path, what)
     if path.is_dir() and not os.access(path.parent if str(path.parent) else Path("."), os.W_OK):
         raise OutputError(f"{what} {str(path)!r}: cannot replace it (permission denied)")
@@ -100,28 +122,49 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _failed(path: Path, err: OSError) -> OutputError:
+    return OutputError(f"could not write {str(path)!r}: {err.strerror or err}; "
+                       "nothing was written there (an earlier file or folder is unchanged)")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside ``path``; renamed onto ``path`` only if the block ends cleanly.
+
+    A failed write (a full disk, a lost permission) raises :class:`OutputError` and leaves
+    ``path`` as it was. The file gets the mode a plain ``open`` would give it (the temporary
+    file starts private).
 
     >>> with atomic_path("out.csv") as tmp:   # doctest: +SKIP
     ...     frame.to_csv(tmp)
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    os.close(fd)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+        os.close(fd)
+    except OSError as err:
+        raise _failed(path, err) from err
     tmp = Path(name)
     try:
         yield tmp
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
         _fsync_dir(folder)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(err, OSError):
+            raise _failed(path, err) from err
         raise
 
 
@@ -149,25 +192,55 @@ def write_csv(path: str | Path, frame: pd.DataFrame, **to_csv: Any) -> Path:
     return write_with(path, lambda tmp: neutralise_frame(frame).to_csv(tmp, **to_csv))
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    global _RENAMEAT2
+    if _RENAMEAT2 is None:
+        _RENAMEAT2 = False
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            fn = libc.renameat2
+            fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+            _RENAMEAT2 = fn
+    if not _RENAMEAT2:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return _RENAMEAT2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+_RENAMEAT2: Any = None
+
+
 @contextlib.contextmanager
 def atomic_dir(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
     """A hidden folder beside ``path`` to fill; it replaces ``path`` only if the block ends cleanly.
 
     ``path`` holds either the earlier complete contents or the new complete contents, never a
-    mix: with ``overwrite`` the earlier folder is moved aside, the new one renamed in, and the
-    earlier one deleted; if the block fails the earlier folder is left untouched.
+    mix: with ``overwrite`` the earlier folder and the new one swap places in one step where
+    the system allows it (Linux), else the earlier one is moved aside and the new one renamed
+    in; then the earlier one is deleted. If the block fails the earlier folder is untouched.
     """
     path = Path(path)
     check_output_dir(path, overwrite)
     parent = path.parent if str(path.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=parent))
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=parent))
+    except OSError as err:
+        raise _failed(path, err) from err
     try:
         yield tmp
         for f in tmp.iterdir():
             with contextlib.suppress(OSError), open(f, "rb") as fh:
                 os.fsync(fh.fileno())
         _fsync_dir(tmp)
+        os.chmod(tmp, 0o777 & ~_umask())
+        if path.exists() and _exchange(tmp, path):
+            _fsync_dir(parent)
+            shutil.rmtree(tmp, ignore_errors=True)  # now the earlier contents
+            return
         old = None
         if path.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=parent))
@@ -182,8 +255,10 @@ def atomic_dir(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
         _fsync_dir(parent)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+    except BaseException as err:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(err, OSError):
+            raise _failed(path, err) from err
         raise
 
 
@@ -202,13 +277,19 @@ def neutralise(value: Any) -> Any:
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells (and column names) are neutralised; numbers untouched."""
     text_cols = [c for c in frame.columns
-                 if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)]
+                 if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)
+                 or isinstance(frame[c].dtype, pd.CategoricalDtype)]
     needs_names = any(isinstance(c, str) and c.startswith(FORMULA_STARTS) for c in frame.columns)
     if not text_cols and not needs_names:
         return frame
     out = frame.copy()
     for c in text_cols:
-        out[c] = out[c].map(neutralise)
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            cats = out[c].cat.categories
+            if any(isinstance(v, str) and v.startswith(FORMULA_STARTS) for v in cats):
+                out[c] = out[c].cat.rename_categories([neutralise(v) for v in cats])
+        else:
+            out[c] = out[c].map(neutralise)
     if needs_names:
         out.columns = [neutralise(c) for c in out.columns]
     return out

@@ -6,6 +6,9 @@ Examples::
     python -m simulator calibrate --la "Leeds" --figures my_leeds.toml --check-agent 3
     python -m simulator calibrate --all --table calibration_fit.csv
 
+An existing ``--out`` scenario or ``--table`` is never replaced without ``--force`` (the check
+comes before any fitting).
+
 ``--figures`` names a small TOML (or ``measure,value`` CSV) of the authority's own figures:
 ``cin_31_march``, ``cp_31_march``, ``referrals`` and ``[costs.NAME] value = ...``.
 """
@@ -18,7 +21,16 @@ import sys
 import pandas as pd
 from tqdm import tqdm
 
-from simulator.calibrate import BASELINE, TOLERANCE, calibrate_all, calibrate_la, la_table, read_user_figures
+from simulator.calibrate import (
+    BASELINE,
+    TOLERANCE,
+    calibrate_all,
+    calibrate_la,
+    check_scenario_out,
+    la_table,
+    read_user_figures,
+)
+from simulator.safe_io import check_output_file, write_csv
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -28,6 +40,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     who.add_argument("--all", action="store_true", help="calibrate every authority with data (batch)")
     p.add_argument("--out", default=None, help="write the calibrated scenario here (with --la)")
     p.add_argument("--table", default=None, help="write the table of fit errors here (CSV; with --all)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing --out scenario or --table file (never the --base scenario)")
     p.add_argument("--figures", default=None,
                    help="the authority's own figures: CIN, CP, referrals, unit costs (TOML or CSV)")
     p.add_argument("--base", default=str(BASELINE), help="scenario the fit overrides (default: the baseline)")
@@ -38,13 +52,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Fit, report the fit per target, and write the scenario (or the batch table)."""
+    # output paths are checked before any fitting: a scenario file is never replaced unasked
+    if args.all and args.table is not None:
+        check_output_file(args.table, args.force, what="--table")
+    if not args.all and args.out is not None:
+        check_scenario_out(args.out, args.base, args.force)
     if args.all:
         table = la_table()
         with tqdm(total=len(table), desc="calibrating", unit="LA", disable=args.quiet, file=sys.stderr,
                   delay=1.0) as bar:
             df = calibrate_all(base=args.base, progress=bar.update)
-        if args.table:
-            df.to_csv(args.table, index=False, float_format="%.4g")
+        if args.table is not None:
+            write_csv(args.table, df, index=False, float_format="%.4g")
         with_data = df[df["has_data"]]
         ok = int(with_data["ok"].sum())
         if not args.quiet:
@@ -68,8 +87,8 @@ def main(args: argparse.Namespace) -> int:
             print("fitted: " + ", ".join(f"{k} {v:.3f}" for k, v in fit.parameters.items()))
         if fit.reason:
             print(f"not within ±{TOLERANCE:.0%}: {fit.reason}")
-    if args.out and fit.overrides:
-        path = fit.write(args.out, base=args.base)
+    if args.out is not None and fit.overrides:
+        path = fit.write(args.out, base=args.base, force=args.force)
         if not args.quiet:
             print(f"wrote {path}")
     return 0 if fit.overrides else 1

@@ -17,7 +17,7 @@ from tqdm import tqdm
 from simulator.cli import UsageError
 from simulator.commands import scenario_from_args
 from simulator.finance import BASES, BUDGET_LINES, ModelRunner, active_levers, format_payback, payback_report
-from simulator.finance.report import settled, write_outputs
+from simulator.finance.report import check_outputs, settled, write_outputs
 from simulator.schema import ScenarioError, with_overrides
 
 
@@ -38,6 +38,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--seed", type=int, default=None, help="master seed (default: the scenario's run.seed)")
     p.add_argument("--xlsx", default=None, help="write the workbook here, with PNG charts beside it")
+    p.add_argument(
+        "--force", action="store_true", help="replace an existing workbook and its charts (--xlsx)"
+    )
     p.add_argument(
         "--within",
         type=int,
@@ -132,8 +135,10 @@ def main(args: argparse.Namespace) -> int:
     if fin:
         scenario = with_overrides(scenario, {"finance": fin})
     seed = args.seed if args.seed is not None else scenario.run.seed
-    if args.xlsx and not str(args.xlsx).lower().endswith(".xlsx"):
-        raise UsageError(f"--xlsx {args.xlsx!r}: the workbook file must end in .xlsx")
+    if args.xlsx is not None:  # before any computing: a bad --xlsx costs nothing
+        check_outputs(args.xlsx, args.force)
+        if not str(args.xlsx).lower().endswith(".xlsx"):
+            raise UsageError(f"--xlsx {args.xlsx!r}: the workbook file must end in .xlsx")
     levers = active_levers(scenario, baseline)
     n_levers = sum(lv in ("prevention", "community_hubs", "troubled_families") for lv in levers)
     c = args.central_seeds
@@ -165,7 +170,7 @@ def main(args: argparse.Namespace) -> int:
         )
         bar.total = max(bar.n, 1)
         bar.refresh()
-    paths = write_outputs(report, args.xlsx) if args.xlsx else {}
+    paths = write_outputs(report, args.xlsx, force=args.force) if args.xlsx is not None else {}
     if not args.quiet:
         _print_summary(report)
         for p in paths.values():

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from simulator.commands import scenario_from_args
 from simulator.model import CSCModel
+from simulator.safe_io import check_output_dir
 
 SUMMARY_COLUMNS = ["child_population", "referrals", "section47_enquiries", "early_help_31_march",
                    "cin_31_march", "cp_31_march", "lac_31_march", "lac_starts", "lac_ceases",
@@ -21,7 +22,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="scenario TOML file (e.g. scenarios/baseline.toml)")
     p.add_argument("--years", type=int, default=None, help="reporting years (default: the scenario's)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
-    p.add_argument("--out", default=None, help="folder for annual.csv, monthly.csv, episodes.csv, run.json")
+    p.add_argument("--out", default=None,
+                   help="folder for annual.csv, monthly.csv, episodes.csv, run.json (new or empty)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the contents of an --out folder that already holds files")
     p.add_argument("--sample-fraction", type=float, default=None,
                    help="simulate this share of families and scale up (e.g. 0.1 for a quick England run)")
     p.add_argument("--no-episodes", action="store_true", help="do not keep episode and journey logs")
@@ -33,6 +37,8 @@ def main(args: argparse.Namespace) -> int:
     scenario = scenario_from_args(args.scenario, args.years, args.seed,
                                   sample_fraction=args.sample_fraction,
                                   record_episodes=False if args.no_episodes else None)
+    if args.out is not None:  # before any computing: a bad --out costs nothing
+        check_output_dir(args.out, args.overwrite)
     t0 = time.perf_counter()
     model = CSCModel(scenario)
     with tqdm(total=model.total_months, desc=f"{scenario.name} (seed {model.seed})", unit="month",
@@ -40,8 +46,8 @@ def main(args: argparse.Namespace) -> int:
         model.run(progress=lambda _m: bar.update(1))
     results = model.results()
     wall = time.perf_counter() - t0
-    if args.out:
-        paths = results.write(args.out, wall_time=wall)
+    if args.out is not None:
+        paths = results.write(args.out, wall_time=wall, overwrite=args.overwrite)
         if not args.quiet:
             print(f"wrote {', '.join(str(p) for p in paths.values())}")
     if not args.quiet:

@@ -6,6 +6,7 @@ Summary, Assumptions, Cashflow, Sensitivity and Provenance; PNG charts go beside
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import platform
@@ -32,6 +33,7 @@ from simulator.finance.uncertainty import (
     tornado,
 )
 from simulator.results import __version__
+from simulator.safe_io import FORMULA_STARTS, atomic_path, check_output_file, neutralise, write_with
 from simulator.schema import Scenario
 from simulator.seeding import replicate_seeds
 
@@ -379,7 +381,12 @@ def _cell(v: Any) -> Any:
 
 
 def write_workbook(report: PaybackReport, path: str | Path) -> Path:
-    """Write the Excel workbook with the sheets :data:`SHEETS`.
+    """Write the Excel workbook with the sheets :data:`SHEETS`, whole or not at all.
+
+    The workbook is saved beside ``path`` and renamed onto it (:mod:`simulator.safe_io`); text
+    that a spreadsheet would run as a formula (a scenario named ``=HYPERLINK(...)``) is
+    stored with a leading quote. Replaces ``path`` if it exists: callers check first
+    (:func:`check_outputs`).
 
     Args:
         report: the :class:`PaybackReport`.
@@ -388,10 +395,14 @@ def write_workbook(report: PaybackReport, path: str | Path) -> Path:
     Returns:
         The path written.
     """
+    wb = build_workbook(report)
+    return write_with(path, wb.save)
+
+
+def build_workbook(report: PaybackReport) -> Any:
+    """The workbook (an ``openpyxl.Workbook``, not saved) with every text cell neutralised."""
     from openpyxl import Workbook
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
     ws = wb.active
     ws.title = "Summary"
@@ -549,8 +560,17 @@ def write_workbook(report: PaybackReport, path: str | Path) -> Path:
     _write_block(ws, 1, "Provenance", pairs=pairs)
     ws.column_dimensions["A"].width = 36
     ws.column_dimensions["B"].width = 70
-    wb.save(path)
-    return path
+    _neutralise_workbook(wb)
+    return wb
+
+
+def _neutralise_workbook(wb: Any) -> None:
+    """Every text cell that starts like a formula gets a leading quote (and is stored as text)."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.value = neutralise(cell.value)
 
 
 def _uprating_source(year: str) -> str:
@@ -564,6 +584,25 @@ def _uprating_source(year: str) -> str:
 
 def plot_cumulative(report: PaybackReport, path: str | Path) -> Path:
     """Cumulative net cost by year (central, and the Monte Carlo P10-P90 band) with break-even marked."""
+    return _save_figure(_draw_cumulative(report), path)
+
+
+def plot_tornado(report: PaybackReport, path: str | Path, top: int = 12) -> Path:
+    """Tornado chart of NPV against each input's low and high value."""
+    return _save_figure(_draw_tornado(report, top), path)
+
+
+def _save_figure(fig: Any, path: str | Path) -> Path:
+    """Save a figure as PNG whole or not at all, and close it."""
+    import matplotlib.pyplot as plt
+
+    try:
+        return write_with(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+    finally:
+        plt.close(fig)
+
+
+def _draw_cumulative(report: PaybackReport) -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -604,14 +643,10 @@ def plot_cumulative(report: PaybackReport, path: str | Path) -> Path:
     ax.legend(fontsize=8)
     fig.suptitle(f"{report.scenario.name} against {report.baseline.name}: cumulative net cost")
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return fig
 
 
-def plot_tornado(report: PaybackReport, path: str | Path, top: int = 12) -> Path:
-    """Tornado chart of NPV against each input's low and high value."""
+def _draw_tornado(report: PaybackReport, top: int) -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -635,19 +670,56 @@ def plot_tornado(report: PaybackReport, path: str | Path, top: int = 12) -> Path
     ax.set_xlabel(f"NPV ({report.basis}), GBP million ({report.scenario.finance.base_price_year} prices)")
     fig.suptitle(f"{report.scenario.name}: sensitivity of NPV (one input at a time)")
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return fig
 
 
-def write_outputs(report: PaybackReport, xlsx: str | Path) -> dict[str, Path]:
-    """Write the workbook and the two charts beside it (``<stem>_cumulative.png``, ``<stem>_tornado.png``)."""
+def output_paths(xlsx: str | Path) -> dict[str, Path]:
+    """The workbook and the charts beside it: ``<stem>_cumulative.png``, ``<stem>_tornado.png``."""
     xlsx = Path(xlsx)
-    paths = {"workbook": write_workbook(report, xlsx)}
-    paths["cumulative"] = plot_cumulative(report, xlsx.with_name(f"{xlsx.stem}_cumulative.png"))
+    return {
+        "workbook": xlsx,
+        "cumulative": xlsx.with_name(f"{xlsx.stem}_cumulative.png"),
+        "tornado": xlsx.with_name(f"{xlsx.stem}_tornado.png"),
+    }
+
+
+def check_outputs(xlsx: str | Path, force: bool = False) -> dict[str, Path]:
+    """Refuse (:class:`~simulator.safe_io.OutputError`) a workbook or chart path that exists unless ``force``.
+
+    Call it before computing the report: a bad ``--xlsx`` then costs nothing.
+    """
+    check_output_file(xlsx, force, what="--xlsx")
+    paths = output_paths(xlsx)
+    for key in ("cumulative", "tornado"):
+        check_output_file(paths[key], force, what=f"--xlsx ({key} chart)")
+    return paths
+
+
+def write_outputs(report: PaybackReport, xlsx: str | Path, force: bool = False) -> dict[str, Path]:
+    """Write the workbook and the charts beside it (see :func:`output_paths`); all of them or none.
+
+    Existing files are refused unless ``force``. Each file is written beside its destination
+    and the files are renamed into place together once all are complete; with ``force``, a
+    tornado chart left by an earlier report is removed when this report has none.
+    """
+    paths = check_outputs(xlsx, force)
+    wb = build_workbook(report)
+    figs = {"cumulative": _draw_cumulative(report)}
     if report.tornado is not None:
-        paths["tornado"] = plot_tornado(report, xlsx.with_name(f"{xlsx.stem}_tornado.png"))
+        figs["tornado"] = _draw_tornado(report, 12)
+    try:
+        with contextlib.ExitStack() as stack:
+            wb.save(stack.enter_context(atomic_path(paths["workbook"])))
+            for key, fig in figs.items():
+                fig.savefig(stack.enter_context(atomic_path(paths[key])), dpi=120, format="png")
+    finally:
+        import matplotlib.pyplot as plt
+
+        for fig in figs.values():
+            plt.close(fig)
+    if "tornado" not in figs:
+        with contextlib.suppress(FileNotFoundError):
+            paths.pop("tornado").unlink()
     return paths
 
 
