@@ -60,3 +60,28 @@ def test_validation_command_names_a_bad_scenario(tmp_path, capsys, argv):
     assert validation_main([a.format(path=path) for a in argv]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "unknown key 'population.childern'" in err[0]
+
+
+def test_params_names_an_unknown_section(capsys):
+    assert main(["params", "--section", "nosuch"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'nosuch'" in err[0] and "levers" in err[0]
+
+
+def test_params_markdown_is_a_table_without_optional_packages(capsys):
+    assert main(["params", "--section", "levers.community_hubs", "--markdown"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("| parameter |") and out[1].startswith("|---|")
+    assert any("levers.community_hubs.catchment_families" in line for line in out[2:])
+
+
+def test_a_closed_pipe_is_not_a_traceback():
+    """``python -m simulator params | head -1``: the reader leaves early; no traceback, exit 0."""
+    proc = subprocess.Popen([sys.executable, "-m", "simulator", "params"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err

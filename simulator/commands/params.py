@@ -15,13 +15,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--section", default=None, help="only parameters under this section, e.g. levers")
 
 
+def _markdown(df: pd.DataFrame) -> str:
+    """A GitHub Markdown table (no optional dependency: pandas' to_markdown needs tabulate)."""
+    def cell(v: object) -> str:
+        return str(v).replace("|", "\\|").replace("\n", " ")
+    lines = ["| " + " | ".join(map(cell, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(map(cell, row)) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
 def main(args: argparse.Namespace) -> int:
     """Print the parameter table read from the scenario schema."""
     df = pd.DataFrame(parameter_table())
     if args.section:
-        df = df[df["parameter"].str.startswith(args.section)]
+        sections = sorted({p.split(".")[0] for p in df["parameter"]})
+        chosen = df["parameter"].str.startswith(args.section.rstrip(".") + ".") | (
+            df["parameter"] == args.section)
+        if not chosen.any():
+            from simulator.cli import UsageError
+
+            raise UsageError(f"--section {args.section!r}: no such section; allowed: a section or "
+                             f"dotted prefix such as {', '.join(sections)}")
+        df = df[chosen]
     if args.markdown:
-        print(df.to_markdown(index=False) if hasattr(df, "to_markdown") else df.to_string(index=False))
+        print(_markdown(df))
     else:
         with pd.option_context("display.max_colwidth", 70, "display.width", 200):
             print(df[["parameter", "default", "unit", "grade", "source"]].to_string(index=False))
