@@ -45,17 +45,39 @@ Results are one tidy table: the chosen table of every run (stamped by
 plus ``sweep``, ``point``, ``replicate`` and one column per swept path.
 Episode logs are switched off in sweeps (they do not change the draws) unless
 ``run.record_episodes`` is set in ``[overrides]``.
+
+Stopping (a partial file, not a resumable sweep): Ctrl-C (SIGINT) or SIGTERM stops a sweep
+within a second or two on every engine. Queued runs are cancelled, runs in flight are abandoned
+(each can be re-run from its seed), and the worker processes are ended:
+pool workers ignore SIGINT and are terminated by the sweep, and a pool worker whose sweep was
+killed outright (``kill -9``) exits by itself within half a second; a local Dask cluster's
+workers are killed. :func:`run_sweep` then raises :class:`SweepStopped`, which holds the finished
+runs and the ``(point, replicate)`` pairs missing. The ``sweep`` command writes those runs to
+``<out>.partial.parquet`` beside ``--out`` (:func:`write_partial`; the metadata key
+``simulator.partial`` lists what is missing), leaves ``--out`` as it was, says so on the console
+and exits with 128 + the signal (130, 143). We chose this over resuming: the partial file is
+plainly named and cannot be mistaken for the results, and every missing run can be re-run from
+its seed; resuming would add state to check (the same sweep file, the same version of the
+model) before mixing old runs with new ones.
+
+Writing: :func:`write_results` writes the Parquet file beside its destination and renames it
+into place (:mod:`simulator.safe_io`), so a full disk or a kill part-way leaves the earlier file,
+never a truncated one. The sweep writes no CSV.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
 import multiprocessing
 import os
+import signal
+import threading
+import time
 import tomllib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +87,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from simulator.safe_io import write_with
 from simulator.schema import Scenario, ScenarioError, build_scenario, deep_merge, read_scenario_dict
 from simulator.seeding import design_generator, replicate_seeds
 
@@ -392,6 +415,54 @@ def run_task(task: RunTask) -> pd.DataFrame:
 # -- engines ----------------------------------------------------------------------------------
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread as an interrupt so a sweep stops the way Ctrl-C stops it."""
+
+    signum = signal.SIGTERM
+
+
+class SweepStopped(KeyboardInterrupt):
+    """A sweep stopped by SIGINT or SIGTERM before every run finished.
+
+    Attributes:
+        signum: the signal that stopped it (``signal.SIGINT`` or ``signal.SIGTERM``).
+        done: the table of the runs that finished (as :func:`run_sweep` would return it).
+        missing: ``(point, replicate)`` of every run that did not finish.
+        total: runs asked for.
+
+    """
+
+    def __init__(self, signum: int, done: pd.DataFrame, missing: list[tuple[int, int]],
+                 total: int) -> None:
+        super().__init__(f"sweep stopped by {signal.Signals(signum).name}: "
+                         f"{total - len(missing)} of {total} runs finished")
+        self.signum = int(signum)
+        self.done = done
+        self.missing = missing
+        self.total = total
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` (a ``KeyboardInterrupt``).
+
+    Only the main thread can set signal handlers; elsewhere this does nothing. The earlier
+    handler is put back at the end.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _progress(total: int, enabled: bool, desc: str) -> Any:
     import sys
 
@@ -401,27 +472,125 @@ def _progress(total: int, enabled: bool, desc: str) -> Any:
                 delay=0.5)
 
 
-def _run_inprocess(tasks: Sequence[RunTask], bar: Any) -> list[pd.DataFrame]:
-    out = []
-    for task in tasks:
-        out.append(run_task(task))
+def _run_inprocess(tasks: Sequence[RunTask], bar: Any, done: dict[int, pd.DataFrame]) -> None:
+    for i, task in enumerate(tasks):
+        done[i] = run_task(task)
         bar.update(1)
-    return out
 
 
-def _run_pool(tasks: Sequence[RunTask], bar: Any, workers: int) -> list[pd.DataFrame]:
-    out: list[pd.DataFrame | None] = [None] * len(tasks)
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)  # the sweep is gone (killed with -9): its runs are of no use to anyone
+
+
+def _pool_worker_init(parent: int) -> None:
+    """Set up a pool worker: the sweep alone decides when to stop, and the worker ends with it.
+
+    A terminal's Ctrl-C goes to the whole process group; the workers ignore it, so the parent
+    stops them (no traceback from each worker). If the parent dies without stopping them
+    (``kill -9``), the worker notices within half a second and exits.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
+                     name="exit-with-sweep").start()
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Hold SIGINT back while workers are started (they inherit the mask, so they never see it).
+
+    A Ctrl-C in this window is delivered when the block ends, not lost.
+    """
+    if threading.current_thread() is not threading.main_thread() or \
+            not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """While the workers are being stopped, a second Ctrl-C or SIGTERM is noted, not raised.
+
+    An interrupt raised half-way through the clean-up would leave workers running.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    stops = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda *_: None) for s in stops}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel queued runs and end the workers now (runs in flight are abandoned)."""
+    with _signals_deferred():
+        _end_pool(pool)
+
+
+def _end_pool(pool: ProcessPoolExecutor) -> None:
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        with contextlib.suppress(OSError, ValueError):
+            p.terminate()
+    deadline = time.monotonic() + 1.0
+    for p in procs:
+        with contextlib.suppress(OSError, ValueError):
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                p.kill()
+                p.join(0.5)
+    if manager is not None:
+        manager.join(max(0.1, deadline - time.monotonic()))
+
+
+def _run_pool(tasks: Sequence[RunTask], bar: Any, workers: int,
+              done: dict[int, pd.DataFrame]) -> None:
     ctx = multiprocessing.get_context("spawn")  # what `import mesa` sets anyway; fork-unsafe libs
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = {pool.submit(run_task, t): i for i, t in enumerate(tasks)}
+    pool: ProcessPoolExecutor | None = None
+    futures: dict[Any, int] = {}
+    try:
+        with _sigint_held():  # workers are spawned by submit(), in this thread
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                       initializer=_pool_worker_init, initargs=(os.getpid(),))
+            futures = {pool.submit(run_task, t): i for i, t in enumerate(tasks)}
         for fut in as_completed(futures):
-            out[futures[fut]] = fut.result()
+            done[futures[fut]] = fut.result()
             bar.update(1)
-    return out  # type: ignore[return-value]
+    except BaseException:
+        if pool is not None:
+            _stop_pool(pool)
+        for fut, i in futures.items():  # finished, but not yet taken from the queue
+            if i not in done and fut.done() and not fut.cancelled() and fut.exception() is None:
+                done[i] = fut.result()
+        raise
+    pool.shutdown(wait=True)
 
 
-def _run_dask(tasks: Sequence[RunTask], bar: Any, workers: int,
-              scheduler: str | None) -> list[pd.DataFrame]:
+def _dask_processes(cluster: Any) -> list[int]:
+    """Process ids of a LocalCluster's nannies and their workers (to end them if closing hangs)."""
+    pids = []
+    for nanny in getattr(cluster, "workers", {}).values():
+        proc = getattr(getattr(nanny, "process", None), "process", None)
+        pid = getattr(proc, "pid", None)
+        if pid:
+            pids.append(pid)
+    return pids
+
+
+def _run_dask(tasks: Sequence[RunTask], bar: Any, workers: int, scheduler: str | None,
+              done: dict[int, pd.DataFrame]) -> None:
     try:
         from dask.distributed import Client, LocalCluster
         from dask.distributed import as_completed as dask_completed
@@ -440,21 +609,52 @@ def _run_dask(tasks: Sequence[RunTask], bar: Any, workers: int,
             raise UsageError(f"--scheduler {scheduler}: cannot reach the Dask scheduler "
                              f"({type(exc).__name__}: {exc})") from None
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        with _sigint_held():
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
         client = Client(cluster)
+    futures: list[Any] = []
+    stopping = False
     try:
         futures = client.map(run_task, list(tasks), pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
-        out: list[pd.DataFrame | None] = [None] * len(tasks)
         for fut in dask_completed(futures):
-            out[index[fut.key]] = fut.result()
+            done[index[fut.key]] = fut.result()
             bar.update(1)
-        return out  # type: ignore[return-value]
+    except BaseException:
+        stopping = True
+        for i, fut in enumerate(futures):  # finished, but not yet taken
+            if i not in done and fut.status == "finished":
+                with contextlib.suppress(Exception):
+                    done[i] = fut.result(timeout=0.5)
+        with contextlib.suppress(Exception):
+            client.cancel(futures)
+        raise
     finally:
+        _close_dask(client, cluster, fast=stopping)
+
+
+def _close_dask(client: Any, cluster: Any, fast: bool) -> None:
+    """Close the client and a local cluster; when stopping, end the cluster's processes at once."""
+    if not fast:
         client.close()
         if cluster is not None:
             cluster.close()
+        return
+    with _signals_deferred():
+        _end_dask(client, cluster)
+
+
+def _end_dask(client: Any, cluster: Any) -> None:
+    pids = _dask_processes(cluster) if cluster is not None else []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+    with contextlib.suppress(Exception):
+        client.close(timeout=1)
+    if cluster is not None:
+        with contextlib.suppress(Exception):
+            cluster.close(timeout=1)
 
 
 def run_sweep(
@@ -480,6 +680,10 @@ def run_sweep(
         The runs' tables stacked, sorted by point, replicate and time: identical whatever
         the engine.
 
+    Raises:
+        SweepStopped: Ctrl-C (SIGINT) or SIGTERM: queued runs were cancelled, runs in flight
+            abandoned and worker processes ended; the exception holds the finished runs.
+
     """
     if engine not in ENGINES:
         from simulator.cli import UsageError
@@ -487,14 +691,22 @@ def run_sweep(
         raise UsageError(f"--engine {engine!r}: allowed: {', '.join(ENGINES)}")
     todo = list(tasks) if tasks is not None else sweep.tasks()
     workers = max(1, int(workers or os.cpu_count() or 1))
-    with _progress(len(todo), progress, f"sweep {sweep.name} ({engine})") as bar:
-        if engine == "inprocess" or (engine == "pool" and workers == 1):
-            frames = _run_inprocess(todo, bar)
-        elif engine == "pool":
-            frames = _run_pool(todo, bar, min(workers, len(todo)))
-        else:
-            frames = _run_dask(todo, bar, min(workers, len(todo)), scheduler)
-    return combine(frames, sweep.paths)
+    done: dict[int, pd.DataFrame] = {}
+    try:
+        with sigterm_as_interrupt(), \
+                _progress(len(todo), progress, f"sweep {sweep.name} ({engine})") as bar:
+            if engine == "inprocess" or (engine == "pool" and workers == 1):
+                _run_inprocess(todo, bar, done)
+            elif engine == "pool":
+                _run_pool(todo, bar, min(workers, len(todo)), done)
+            else:
+                _run_dask(todo, bar, min(workers, len(todo)), scheduler, done)
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        missing = [(t.point, t.replicate) for i, t in enumerate(todo) if i not in done]
+        raise SweepStopped(signum, combine(list(done.values()), sweep.paths), missing,
+                           len(todo)) from None
+    return combine([done[i] for i in range(len(todo))], sweep.paths)
 
 
 def combine(frames: Sequence[pd.DataFrame], paths: Sequence[str] = ()) -> pd.DataFrame:
@@ -508,23 +720,62 @@ def combine(frames: Sequence[pd.DataFrame], paths: Sequence[str] = ()) -> pd.Dat
     return df[order]
 
 
-def write_results(df: pd.DataFrame, out: str | Path, sweep: Sweep | None = None) -> Path:
-    """Write the table to Parquet, with the sweep's design in the file's metadata."""
+def partial_path(out: str | Path) -> Path:
+    """Where a stopped sweep keeps its finished runs: ``results.parquet`` -> ``results.partial.parquet``."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}.partial{out.suffix or '.parquet'}")
+
+
+def write_results(df: pd.DataFrame, out: str | Path, sweep: Sweep | None = None,
+                  partial: Mapping[str, Any] | None = None) -> Path:
+    """Write the table to Parquet whole or not at all, with the sweep's design in its metadata.
+
+    The file is written beside ``out`` and renamed into place (:mod:`simulator.safe_io`): a full
+    disk or a kill part-way leaves whatever was at ``out`` before, never a truncated file.
+    ``partial`` (a stopped sweep's account of what is missing) goes into the metadata under
+    ``simulator.partial``.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+
     table = pa.Table.from_pandas(df, preserve_index=False)
+    meta = dict(table.schema.metadata or {})
     if sweep is not None:
-        meta = dict(table.schema.metadata or {})
         meta[b"simulator.sweep"] = json.dumps({
             "name": sweep.name, "source": sweep.source, "table": sweep.table,
             "seeds": sweep.seeds, "points": sweep.points, "overrides": sweep.overrides,
         }, default=str).encode()
-        table = table.replace_schema_metadata(meta)
-    pq.write_table(table, out)
-    return out
+    if partial is not None:
+        meta[b"simulator.partial"] = json.dumps(dict(partial), default=str).encode()
+    table = table.replace_schema_metadata(meta)
+    return write_with(out, lambda tmp: pq.write_table(table, tmp))
+
+
+def write_partial(stopped: SweepStopped, out: str | Path, sweep: Sweep | None = None) -> Path:
+    """Write a stopped sweep's finished runs to :func:`partial_path` of ``out``.
+
+    The metadata key ``simulator.partial`` says it is incomplete: the signal, runs finished of
+    runs asked for, the ``[point, replicate]`` pairs missing, and the file it stands in for.
+    """
+    info = {
+        "complete": False,
+        "stopped_by": signal.Signals(stopped.signum).name,
+        "runs_finished": stopped.total - len(stopped.missing),
+        "runs_total": stopped.total,
+        "missing": [list(m) for m in stopped.missing],
+        "instead_of": str(out),
+    }
+    return write_results(stopped.done, partial_path(out), sweep, partial=info)
+
+
+def read_partial_info(path: str | Path) -> dict[str, Any] | None:
+    """The ``simulator.partial`` metadata of a results file (None: a complete sweep)."""
+    import pyarrow.parquet as pq
+
+    meta = pq.read_schema(path).metadata or {}
+    raw = meta.get(b"simulator.partial")
+    return None if raw is None else json.loads(raw)
 
 
 def summarise(df: pd.DataFrame, paths: Sequence[str], columns: Sequence[str],
