@@ -76,7 +76,6 @@ import os
 import signal
 import threading
 import time
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -372,13 +371,10 @@ def parse_sweep(data: Mapping[str, Any], base_dir: str | Path = ".", source: str
 
 def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file (see the module docstring for its keys)."""
+    from simulator.schema import read_toml
+
     path = Path(path)
-    if not path.exists():
-        raise ScenarioError([f"file not found: {path}"], source=str(path))
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([f"not valid TOML: {exc}"], source=str(path)) from None
+    data = read_toml(path, "sweep file")  # missing, folder, binary, not UTF-8, empty, duplicates
     data.setdefault("name", path.stem)
     return parse_sweep(data, base_dir=path.parent, source=str(path))
 

@@ -358,18 +358,12 @@ def test_a_bad_sweep_file(tmp_path, capsys, content, message):
             capsys, message)
 
 
-_SWEEP_READS_ITS_FILE = pytest.mark.xfail(
-    reason="simulator/sweep.py load_sweep reads the sweep file itself (path.read_text): it should call "
-    "simulator.schema.read_toml(path, 'sweep file')", strict=False)
-
-
 @pytest.mark.parametrize(("content", "message"), [
-    pytest.param(b"\x00\x01\x02", "is a binary file", marks=_SWEEP_READS_ITS_FILE),
-    pytest.param(b'name = "caf\xe9"\n', "is not UTF-8", marks=_SWEEP_READS_ITS_FILE),
-    pytest.param(None, "is a folder", marks=_SWEEP_READS_ITS_FILE),
-    pytest.param(b"", "is empty", marks=_SWEEP_READS_ITS_FILE),
-    pytest.param(b'scenario = "a.toml"\nscenario = "b.toml"\n', "duplicate key 'scenario', on lines 1 and 2",
-                 marks=_SWEEP_READS_ITS_FILE),
+    (b"\x00\x01\x02", "is a binary file"),
+    (b'name = "caf\xe9"\n', "is not UTF-8"),
+    (None, "is a folder"),
+    (b"", "is empty"),
+    (b'scenario = "a.toml"\nscenario = "b.toml"\n', "duplicate key 'scenario', on lines 1 and 2"),
 ])
 def test_a_sweep_file_that_cannot_be_read(tmp_path, capsys, content, message):
     path = tmp_path / "sweep.toml"
