@@ -114,8 +114,9 @@ N_CELLS = 160
 #: Hazard codes: a cell x 8 history bits (earlier involvement, care-leaver parent, case closed in the
 #: last 12 months), so the stage-one bound is exact for history; free rows have code N_CODES.
 N_CODES = N_CELLS * 8
-#: Slot layouts of the monthly uniform: need x decile x (earlier involvement, care-leaver parent).
-N_LAYOUTS = 4 * 10 * 4
+#: Slot layouts of the monthly uniform: (highest need or not) x decile x (earlier involvement,
+#: care-leaver parent); see ``Services._slot_layout``.
+N_LAYOUTS = 2 * 10 * 4
 ADVERSE, RECOVER, REFER, IDENTIFY, CLOSE, S47, CARE = range(7)
 #: Hazards raced for the month's event.
 N_HAZARDS = 7

@@ -263,10 +263,13 @@ class Services:
     def _slot_layout(self) -> None:
         """Each hazard's fixed slot of the family's monthly uniform, by layout (set once).
 
-        A layout is (need, decile, earlier involvement, care-leaver parent): what a family is,
-        not what services are doing with it. Within a layout hazard ``e`` owns the slot
-        ``[start_e, start_e + width_e)`` of the monthly uniform, its width the most that hazard's
-        monthly probability can be in any service state with no lever and a risk index of 1.
+        A layout is (highest need or not, decile, earlier involvement, care-leaver parent): what
+        a family is, not what services are doing with it, and the same for needs 0 to 2 so that a
+        lever that slows the growth of need leaves the slots where they were. Within a layout
+        hazard ``e`` owns the slot ``[start_e, start_e + width_e)`` of the monthly uniform, its
+        width the most that hazard's monthly probability can be in any service state and need of
+        the layout with no lever and a risk index of 1. (Highest need has layouts of its own: its
+        referral chance alone would not fit beside the others.)
         The layout depends on nothing a lever moves, so a baseline and a scenario give a family
         the same slots: a lever that lowers one hazard removes only events of that hazard (the
         uniform falls in its slot's freed end), and one that raises a hazard above its width adds
@@ -275,7 +278,7 @@ class Services:
         pf = monthly(self._code_rates(np.ones(N_EVENTS), (1.0, 1.0, 1.0)))
         codes = np.arange(kn.N_CODES)
         cell, bits = codes // 8, codes % 8
-        layout = ((cell // 10) % 4 * 10 + cell % 10) * 4 + (bits & 3)
+        layout = (((cell // 10) % 4 == 3) * 10 + cell % 10) * 4 + (bits & 3)
         width = np.zeros((kn.N_LAYOUTS, N_EVENTS))
         np.maximum.at(width, layout, pf)
         slot = self.vec("slot").reshape(kn.N_LAYOUTS, N_EVENTS + 1)
