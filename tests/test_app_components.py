@@ -339,3 +339,164 @@ def test_non_finite_or_huge_text_in_any_lever_box_is_refused_with_a_message():
                 assert after == before, (spec.path, text)
         assert catalog.get_path(state.overrides.value, "risk_aversion.index") == 1.3
         rc.close()
+
+
+def _lever_alerts(rc, path: str) -> list[str]:
+    """The messages shown inside the lever control of ``path``."""
+    texts = []
+    for col in _descendants(rc.find().widget):
+        if "lever" not in str(getattr(col, "class_", "") or "").split():
+            continue
+        if any((getattr(w, "attributes", None) or {}).get("data-path") == path for w in _descendants(col)):
+            texts += [str(a.children) for a in _descendants(col) if isinstance(a, v.Alert)]
+    return texts
+
+
+def _descendants(widget) -> list:
+    out, todo = [], [widget]
+    while todo:
+        w = todo.pop()
+        out.append(w)
+        todo += [c for c in (getattr(w, "children", None) or []) if hasattr(c, "keys")]
+    return out
+
+
+def test_a_run_that_fails_keeps_the_results_and_settings_and_says_so_beside_the_field(caplog):
+    """The model refuses a value only the built population can judge (more Troubled Families
+    places than eligible families), and any other error in a run: the value is put back, the
+    results on screen stay, the message is beside the lever, and a WARNING is logged."""
+    ctx = new_session("run-fails")
+    path = "levers.troubled_families.places_per_year"
+    with ctx:
+        box, rc = solara.render(workshop.Page(), handle_error=False)
+        assert state.set_lever("risk_aversion.index", 1.3)
+        first, kept = state.outcome.value, json.dumps(state.overrides.value, sort_keys=True)
+        with caplog.at_level("WARNING", logger="simulator.app"):
+            assert state.set_lever_text(path, "60000") is False  # within the schema, not this area
+        assert state.outcome.value is first and state.status.value == "ready"
+        assert json.dumps(state.overrides.value, sort_keys=True) == kept
+        assert state.problem_field.value == path
+        assert "eligible families" in state.messages.value[0] and "60000" in state.messages.value[0]
+        assert any("eligible families" in t for t in _lever_alerts(rc, path)), "the message is beside it"
+        assert any(r.levelname == "WARNING" and path in r.getMessage() for r in caplog.records)
+        assert not any(r.exc_info for r in caplog.records), "no traceback in the log"
+        # any exception in a run: the same
+        real = runs.simulate
+
+        def boom(data, seed):
+            if data["risk_aversion"]["index"] == 2.0:
+                raise RuntimeError("worker fell over")
+            return real(data, seed)
+
+        runs.simulate = boom
+        try:
+            assert state.set_lever("risk_aversion.index", 2.0) is False
+        finally:
+            runs.simulate = real
+        assert state.outcome.value is first
+        assert json.dumps(state.overrides.value, sort_keys=True) == kept
+        assert "RuntimeError: worker fell over" in state.messages.value[0]
+        assert any("worker fell over" in t for t in _lever_alerts(rc, "risk_aversion.index"))
+        # and the next good value runs
+        assert state.set_lever("risk_aversion.index", 1.4) and state.outcome.value is not first
+        assert state.messages.value == []
+        rc.close()
+
+
+def test_hubs_far_beyond_the_schema_are_refused_before_anything_is_built(monkeypatch):
+    """1e7 hubs used to build ten million opening dates and validate each (seconds, hundreds of
+    MB on the shared server); the box now refuses more than the schema's MAX_HUBS at once."""
+    from simulator.schema import MAX_HUBS
+
+    path = "levers.community_hubs.opening_dates"
+    built = []
+    monkeypatch.setattr(catalog, "override_for", lambda *a: built.append(a) or [])
+    ctx = new_session("hubs")
+    with ctx:
+        box, rc = solara.render(workshop.Page(), handle_error=False)
+        for text in ("1e7", str(MAX_HUBS + 1), "-1", "2.5"):
+            assert state.set_lever_text(path, text) is False, text
+            msg = state.messages.value[0]
+            assert path in msg and f"0 to {MAX_HUBS}" in msg, msg
+        assert built == [], "nothing was built for a refused count"
+        rc.close()
+
+
+def test_every_action_is_guarded_and_every_setting_kept(monkeypatch, caplog):
+    """An unexpected error inside an action (here: composing the scenario) shows a message
+    beside the field and puts every setting back; nothing raises into the page."""
+    ctx = new_session("guarded")
+    with ctx:
+        box, rc = solara.render(workshop.Page(), handle_error=False)
+        assert state.set_lever("risk_aversion.index", 1.2)
+        before = (json.dumps(state.overrides.value, sort_keys=True), state.seed.value,
+                  state.area_key.value, state.preset_key.value, state.outcome.value)
+
+        def broken(*a, **k):
+            raise RuntimeError("compose broke")
+
+        monkeypatch.setattr(state, "compose", broken)
+        with caplog.at_level("WARNING", logger="simulator.app"):
+            assert state.set_seed_text("5") is False
+            assert state.problem_field.value == "run.seed" and "compose broke" in state.messages.value[0]
+            state.choose_preset("prevention_investment")
+            assert state.problem_field.value == "preset"
+            state.set_lever_text("levers.prevention.spend_per_year", "1000")
+            assert state.problem_field.value == "levers.prevention.spend_per_year"
+            state.reset()
+        monkeypatch.undo()
+        after = (json.dumps(state.overrides.value, sort_keys=True), state.seed.value,
+                 state.area_key.value, state.preset_key.value, state.outcome.value)
+        assert after == before
+        assert caplog.records and not any(r.exc_info for r in caplog.records)
+        # a slider that sends something odd is checked like typed text
+        state.set_lever("risk_aversion.index", None)
+        assert "needs a number" in state.messages.value[0]
+        state.set_sankey_year("not a year")
+        assert state.messages.value
+        rc.close()
+
+
+def test_charts_that_fail_to_draw_show_a_message_not_a_traceback(monkeypatch):
+    ctx = new_session("draw-fails")
+    with ctx:
+        box, rc = solara.render(workshop.Page(), handle_error=False)
+        real = charts.pair_chart
+        monkeypatch.setattr(charts, "pair_chart", lambda *a, **k: 1 / 0)
+        assert state.set_lever("risk_aversion.index", 1.2)
+        assert rc.find(v.Alert, class_="charts-error").widgets, "a message in place of the charts"
+        monkeypatch.setattr(charts, "pair_chart", real)
+        assert state.set_lever("risk_aversion.index", 1.3)
+        assert not rc.find(v.Alert, class_="charts-error").widgets, "the next result is drawn"
+        rc.close()
+
+
+def test_downloads_neutralise_formula_looking_text():
+    """A scenario named like a formula is text in the CSV and in both workbooks, never a live formula."""
+    import dataclasses
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from simulator.app.components.export import annual_csv, file_stem, finance_xlsx
+    from simulator.app.finance_view import finance_view, workbook_bytes
+
+    evil = "=HYPERLINK(\"http://example.invalid\",\"x\")"
+    baseline, scenario = state.compose(catalog.list_areas()[0], catalog.list_presets()[0], {}, 3)
+    scenario = scenario.model_copy(update={"name": evil})
+    b = runs.simulate(baseline.model_dump(mode="json"), 3)
+    s = runs.simulate(scenario.model_dump(mode="json"), 3)
+    s = dataclasses.replace(s, annual=s.annual.assign(scenario=evil, note="+1+1", who="@SUM(A1)"))
+    out = state.Outcome(b, s, baseline, scenario, 1, 0.0, 1)
+    df = pd.read_csv(io.StringIO(annual_csv(out)), keep_default_na=False)
+    scen = df[df["run"] == "scenario"]
+    assert set(scen["scenario"]) == {"'" + evil} and set(scen["note"]) == {"'+1+1"}
+    assert set(scen["who"]) == {"'@SUM(A1)"}
+    assert "/" not in file_stem("la/=x-none") and file_stem("=x").startswith("x")
+    plain = workbook_bytes(scenario, b, s, finance_view(scenario, b, s, baseline), baseline)
+    for data in (finance_xlsx(out), plain):
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+        cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row]
+        assert not [c.coordinate for c in cells if c.data_type == "f"], "a live formula"
+        assert any(c.value == "'" + evil for c in cells)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import math
 import os
 import re
 import tomllib
@@ -26,7 +27,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from simulator.schema import Scenario, read_scenario_dict
+from simulator import schema as _schema
+from simulator.schema import MAX_HUBS, Scenario, read_scenario_dict
+
+#: The scenario validator's range for each value given over time (lever series), if it has them.
+_SERIES_BOUNDS: dict[str, tuple[float, float, str]] = dict(getattr(_schema, "SERIES_BOUNDS", {}))
 
 #: The parameters in the lever panel, by group (dotted paths into the scenario schema).
 PANEL: dict[str, list[str]] = {
@@ -84,6 +89,11 @@ SLIDER_EXTENT: dict[str, tuple[float, float, float]] = {
 SCALES_WITH_AREA = {"levers.prevention.spend_per_year", "levers.troubled_families.places_per_year",
                     "levers.community_hubs.opening_dates"}
 TYPICAL_LA_CHILDREN = Scenario().population.children
+
+#: Where the schema sets no upper bound, a typed value may go up to this many times the top of
+#: the slider (which scales with the area). Beyond it lies nothing a workshop means, and the run
+#: would spend the shared server's time on it; the command line takes any value the schema allows.
+TYPED_BEYOND_SLIDER = 100.0
 
 AREA_FILES = ("baseline.toml", "england.toml")
 #: England is simulated on a sample for speed (the user can change it in the app).
@@ -337,11 +347,12 @@ def lever_spec(path: str, group: str = "", children: float | None = None) -> Lev
         if hi is None:
             hi = max(float(default) * 4, 1.0)
         step = _nice_step(hi - lo, kind)
-    if path == "levers.prevention.baseline_capacity_change":
-        hard_lo = -1.0  # the scenario validator's own bound for this series
-    if path in ("levers.prevention.spend_per_year", "levers.risk_aversion.index_path",
-                "levers.troubled_families.places_per_year"):
-        hard_lo = 0.0  # the scenario validator: lever series must be >= 0
+    if path in _SERIES_BOUNDS:  # a value over time: the scenario validator's own range
+        hard_lo, hard_hi = _SERIES_BOUNDS[path][0], _SERIES_BOUNDS[path][1]
+    elif path in ("levers.prevention.spend_per_year", "levers.risk_aversion.index_path",
+                  "levers.troubled_families.places_per_year", "levers.prevention.baseline_capacity_change"):
+        # a schema without SERIES_BOUNDS: its validator's lower bounds for these series
+        hard_lo = -1.0 if path == "levers.prevention.baseline_capacity_change" else 0.0
     return LeverSpec(path=path, label=label_of(path), group=group, unit=unit,
                      description=description, source=source, grade=grade,
                      default=float(default) if not isinstance(default, list | dict) else 0.0,
@@ -362,6 +373,12 @@ def _round_sig(x: float) -> float:
 def lever_panel(children: float | None = None) -> tuple[LeverSpec, ...]:
     """Every control of the lever panel, in panel order, for an area of ``children``."""
     return tuple(lever_spec(path, group, children) for group, paths in PANEL.items() for path in paths)
+
+
+@functools.lru_cache(maxsize=1)
+def lever_index() -> dict[str, int]:
+    """Position of each parameter in the lever panel, by path."""
+    return {path: i for i, path in enumerate(p for paths in PANEL.values() for p in paths)}
 
 
 # -- reading and writing values by dotted path -----------------------------------------------------
@@ -426,6 +443,76 @@ def control_value(spec: LeverSpec, data: Mapping[str, Any]) -> float:
     if isinstance(value, Mapping):
         return float(next(iter(value.values()), spec.default))
     return float(value)
+
+
+def short_unit(unit: str) -> str:
+    """The first clause of a schema unit (the rest is in the explainer)."""
+    return unit.split(";")[0].strip()
+
+
+def typed_range(spec: LeverSpec) -> tuple[float, float]:
+    """The values a control's number box takes: the schema's bounds, else the app's own.
+
+    The lower end is the schema's (0 where it has none); the upper end is the schema's, the
+    schema's most hubs (:data:`simulator.schema.MAX_HUBS`) for the hubs box, or
+    :data:`TYPED_BEYOND_SLIDER` times the slider's top where the schema sets none.
+    """
+    if spec.control == "hubs":
+        return 0.0, float(MAX_HUBS)
+    lo = spec.hard_min if spec.hard_min is not None else min(spec.minimum, 0.0)
+    hi = spec.hard_max if spec.hard_max is not None else spec.maximum * TYPED_BEYOND_SLIDER
+    return float(lo), float(hi)
+
+
+def _allowed(spec: LeverSpec) -> str:
+    lo, hi = typed_range(spec)
+    whole = spec.kind == "int" or spec.control == "hubs"
+    what = "a whole number" if whole else "a number"
+    unit = short_unit(spec.unit)
+    return f"allowed: {what} from {lo:,.10g} to {hi:,.10g}" + (f" ({unit})" if unit else "")
+
+
+def shown_text(raw: Any, limit: int = 40) -> str:
+    """A value as a message shows it: text quoted, and cut short if long."""
+    if not isinstance(raw, str):
+        return str(raw)
+    return repr(raw) if len(raw) <= limit else repr(raw[:limit]) + f"... ({len(raw):,} characters)"
+
+
+def lever_number(spec: LeverSpec, raw: Any) -> float:
+    """A typed text or a control's value as the number a control sets, checked before any work.
+
+    Text may carry thousands separators and a pound sign. The checks are the ones the schema
+    cannot make before the scenario is built (a finite number, a whole number, the hubs box's
+    count, the app's upper end for open-ended parameters: :func:`typed_range`); the schema's own
+    bounds are left to the schema, whose messages name them.
+
+    Raises:
+        ValueError: one line naming the field, the value and what is allowed.
+    """
+    name = f"{spec.path} = {shown_text(raw)}: '{spec.label}'"
+    if isinstance(raw, bool) or raw is None:
+        raise ValueError(f"{name} needs a number; {_allowed(spec)}")
+    try:
+        value = float(str(raw).replace(",", "").replace("£", "").strip()) if isinstance(raw, str) \
+            else float(raw)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} needs a number; {_allowed(spec)}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{name} needs a finite number; {_allowed(spec)}")
+    lo, hi = typed_range(spec)
+    whole = spec.kind == "int" or spec.control == "hubs"
+    if whole and value != int(value):
+        raise ValueError(f"{name} needs a whole number; {_allowed(spec)}")
+    schema_bounded_lo = spec.hard_min is not None and spec.control != "hubs"
+    schema_bounded_hi = spec.hard_max is not None and spec.control != "hubs"
+    # out of the schema's own bounds: the schema's message names them (and costs nothing);
+    # a whole number too large for the model, or beyond the app's own end, is refused here
+    if value > hi and (not schema_bounded_hi or (whole and abs(value) > 2**31 - 1)):
+        raise ValueError(f"{name} is out of range; {_allowed(spec)}")
+    if value < lo and (not schema_bounded_lo or (whole and abs(value) > 2**31 - 1)):
+        raise ValueError(f"{name} is out of range; {_allowed(spec)}")
+    return value
 
 
 def override_for(spec: LeverSpec, value: float, start_year: int) -> Any:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator.safe_io import FORMULA_STARTS, neutralise, neutralise_frame
 from simulator.schema import Scenario, series_values
 
 LINES = ["early_help", "social_work", "placements", "programmes", "hubs"]
@@ -343,13 +344,37 @@ def workbook_bytes(scenario: Scenario, baseline: Any, result: Any, view: Finance
             "value": [scenario.name, view.source, view.note, view.break_even_year, view.payback_year,
                       view.discounted_payback_year, round(view.npv)],
         })
-        summary.to_excel(xl, sheet_name="summary", index=False)
-        view.baseline.rename(columns=LINE_LABELS).to_excel(xl, sheet_name="baseline costs")
-        view.scenario.rename(columns=LINE_LABELS).to_excel(xl, sheet_name="scenario costs")
+        neutralise_frame(summary).to_excel(xl, sheet_name="summary", index=False)
+        neutralise_frame(view.baseline.rename(columns=LINE_LABELS)).to_excel(xl, sheet_name="baseline costs")
+        neutralise_frame(view.scenario.rename(columns=LINE_LABELS)).to_excel(xl, sheet_name="scenario costs")
         pd.DataFrame({"net cost": view.net, "cumulative net cost": view.cumulative_net}).to_excel(
             xl, sheet_name="net cost")
-        result.annual.to_excel(xl, sheet_name="scenario annual", index=False)
-        baseline.annual.to_excel(xl, sheet_name="baseline annual", index=False)
+        neutralise_frame(result.annual).to_excel(xl, sheet_name="scenario annual", index=False)
+        neutralise_frame(baseline.annual).to_excel(xl, sheet_name="baseline annual", index=False)
+    return buf.getvalue()
+
+
+def neutralise_xlsx(data: bytes) -> bytes:
+    """A workbook with every text cell that starts like a formula stored as quoted text.
+
+    The finance module's writer does this itself; this makes the app's download safe whatever
+    writer made it. The workbook is rewritten only if a cell needed it.
+    """
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    changed = False
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.value = neutralise(cell.value)
+                    cell.data_type = "s"
+                    changed = True
+    if not changed:
+        return data
+    buf = io.BytesIO()
+    wb.save(buf)
     return buf.getvalue()
 
 
@@ -382,4 +407,4 @@ def _workbook_from_module(fin: Any, scenario: Scenario, baseline: Any, result: A
                     "version": str(result.meta.get("version", ""))})
     with tempfile.TemporaryDirectory() as tmp:
         path = fin.write_workbook(report, Path(tmp) / "finance.xlsx")
-        return Path(path).read_bytes()
+        return neutralise_xlsx(Path(path).read_bytes())

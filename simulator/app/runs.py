@@ -15,6 +15,10 @@ second at any size.
 Each browser session asks through its own :class:`RunTicket` counter: a new
 request supersedes the older ones, which are cancelled if they have not started
 and discarded if they finish late (stale results never reach the screen).
+
+A run that raises hands its error to the session that asked (the app keeps the last good
+results on screen); a worker that dies (killed, out of memory) fails its runs the same way,
+and the next run starts a fresh pool.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import threading
@@ -29,10 +34,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+
+log = logging.getLogger(__name__)
 
 #: Monthly columns the app needs (children by state, unmet need, flows between states).
 _MONTHLY_KEEP = ("month", "reporting_year", "unmet_high_need", "hidden_high_need", "risk_index",
@@ -183,6 +191,13 @@ class Runner:
             return []
         return [pool.submit(_warm) for _ in range(self.workers)]
 
+    def _discard(self, pool: ProcessPoolExecutor) -> None:
+        """Forget a broken pool (its workers are gone); the next run starts a new one."""
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+                self._inflight.clear()
+
     def shutdown(self) -> None:
         """Stop the workers."""
         with self._lock:
@@ -265,20 +280,31 @@ class Runner:
             except Exception as err:  # noqa: BLE001 - handed to the caller through the future
                 fut.set_exception(err)
             return fut
-        fut = pool.submit(simulate, dict(data), None if seed is None else int(seed))
+        args = (dict(data), None if seed is None else int(seed))
+        try:
+            fut = pool.submit(simulate, *args)
+        except (BrokenProcessPool, RuntimeError) as err:  # a worker died, or the pool was shut down
+            log.warning("worker pool unusable (%s): starting a new one", err)
+            self._discard(pool)
+            pool = self.pool()
+            assert pool is not None
+            fut = pool.submit(simulate, *args)
         with self._lock:
             self._inflight[key] = fut
 
-        def _done(f: Future, key: str = key) -> None:
+        def _done(f: Future, key: str = key, pool: ProcessPoolExecutor = pool) -> None:
             if f.cancelled():
                 with self._lock:
                     self._inflight.pop(key, None)
                 return
-            if f.exception() is None:
+            err = f.exception()
+            if err is None:
                 self._store(key, f.result())
             else:
                 with self._lock:
                     self._inflight.pop(key, None)
+                if isinstance(err, BrokenProcessPool):
+                    self._discard(pool)
 
         fut.add_done_callback(_done)
         return fut

@@ -8,21 +8,28 @@ actions below from their ``on_<event>`` callbacks (events flow up).
 An action validates the whole scenario through the schema *before* it changes
 anything: a bad value (text in a number box, a number out of range) leaves every
 setting as it was and puts the schema's own message (field, value, what is
-allowed) in :data:`messages`. A valid change starts the runs off the UI thread
-(:mod:`simulator.app.runs`); their results arrive later and replace the shown
-ones only if no newer change was made meanwhile.
+allowed) in :data:`messages`, shown beside the field named in :data:`problem_field`.
+Checks that cost nothing come first (:func:`simulator.app.catalog.lever_number`), so a
+value such as 1e7 hubs is refused before anything is built. A valid change starts the runs
+off the UI thread (:mod:`simulator.app.runs`); their results arrive later and replace the
+shown ones only if no newer change was made meanwhile.
+
+Nothing a user does shows a traceback: every action is guarded (:func:`_guarded`), and a run
+that fails anyway (the model refuses a value only the built population can judge, a worker
+dies) puts the settings back as they were before the change, keeps the last good results on
+screen, says what failed beside the field, and is logged at WARNING (no traceback dump).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 import math
 import os
-import sys
 import threading
 import time
-import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -34,6 +41,8 @@ from simulator.app.finance_view import paired_money
 from simulator.app.runs import RunOutput, RunTicket, expected_data, get_runner, scenario_key
 from simulator.schema import Scenario, ScenarioError, build_scenario, deep_merge
 from simulator.seeding import replicate_seeds
+
+log = logging.getLogger(__name__)
 
 SEED_FIELD = catalog.field_info("run.seed")[0]
 DEFAULT_SEED = int(SEED_FIELD.get_default())
@@ -120,6 +129,9 @@ overlay = solara.reactive(True)
 projector = solara.reactive(False)
 sankey_year: solara.Reactive[int | None] = solara.reactive(cast(int | None, None))
 messages: solara.Reactive[list[str]] = solara.reactive(cast(list[str], []))
+#: The field the messages are about (a lever's path, ``run.seed``, ``run.sample_fraction``,
+#: ``area``, ``preset``), shown beside it; ``""`` for none in particular.
+problem_field = solara.reactive("")
 status = solara.reactive("starting")
 outcome: solara.Reactive[Outcome | None] = solara.reactive(cast(Outcome | None, None))
 bands: solara.Reactive[Bands | None] = solara.reactive(cast(Bands | None, None))
@@ -219,7 +231,8 @@ def _apply_in(ctx: Any, fn: Any) -> None:
 def _report(fut: Future) -> None:
     err = fut.exception()
     if err is not None:
-        traceback.print_exception(err, file=sys.stderr)
+        log.warning("putting results on screen failed: %s", describe(err))
+        log.debug("putting results on screen failed", exc_info=err)
 
 
 def _in_context(ctx: Any, fn: Any, origin: int | None = None) -> None:
@@ -231,7 +244,101 @@ def _in_context(ctx: Any, fn: Any, origin: int | None = None) -> None:
     if ctx is None or origin == threading.get_ident():
         fn()
     else:
-        _APPLY.submit(_apply_in, ctx, fn).add_done_callback(_report)
+        try:
+            _APPLY.submit(_apply_in, ctx, fn).add_done_callback(_report)
+        except RuntimeError as err:  # the server is shutting down
+            log.warning("results not put on screen: %s", err)
+
+
+def describe(error: BaseException | None) -> str:
+    """One line for a failure: the schema's or model's own sentence, else the error's type and text."""
+    if error is None:
+        return "no results came back"
+    if isinstance(error, ScenarioError):
+        return "; ".join(error.problems) if getattr(error, "problems", None) else str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+Snapshot = dict[str, Any]
+
+
+def _snapshot() -> Snapshot:
+    """Every setting of the session (to put back if a change fails)."""
+    return {"area": area_key.peek(), "preset": preset_key.peek(), "overrides": overrides.peek(),
+            "seed": seed.peek(), "fraction": england_fraction.peek()}
+
+
+def _restore(settings: Snapshot) -> None:
+    area_key.set(settings["area"])
+    preset_key.set(settings["preset"])
+    overrides.set(settings["overrides"])
+    seed.set(settings["seed"])
+    england_fraction.set(settings["fraction"])
+
+
+def _refuse(field: str, lines: list[str]) -> None:
+    """Show why a value was refused (or a run failed), beside ``field``."""
+    problem_field.set(field)
+    messages.set(lines)
+
+
+def _accept() -> None:
+    messages.set([])
+    problem_field.set("")
+
+
+def _accept_for(field: str) -> None:
+    """The field was given its value in force: clear its message (another field's stays)."""
+    if problem_field.peek() == field:
+        _accept()
+
+
+def _run_failed(field: str, error: BaseException | None, undo: Snapshot | None) -> None:
+    """A run failed: settings back as they were before the change, results kept, the failure said."""
+    what = describe(error)
+    log.warning("run failed (%s): %s", field or "settings", what)
+    shown = outcome.peek()
+    if undo is not None:
+        _restore(undo)
+    # with results on screen they stay (the last good ones) and the message beside the field says it
+    status.set(f"error: the run failed: {what}" if shown is None else "ready")
+    _refuse(field, [f"The run failed, so the value was put back: {what}"])
+    if undo is not None and shown is not None:
+        # the settings put back may be newer than the results on screen (a change still running was
+        # superseded by the failing one): run them, so what is on screen matches what is set
+        try:
+            _, now = compose()
+        except ScenarioError:
+            return
+        if outcome_key(now) != outcome_key(shown.scenario_scenario):
+            request_runs(field=field)
+
+
+def _guarded(field: str | Callable[..., str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An action that never raises: on any error every setting is put back and the error shown.
+
+    ``field`` names the field the action is about (or is called with the action's arguments
+    to name it); the message is shown beside it and the error logged at WARNING.
+    """
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            before = _snapshot()
+            try:
+                return fn(*args, **kwargs)
+            except Exception as err:  # noqa: BLE001 - never a traceback on the page
+                try:
+                    name = field(*args, **kwargs) if callable(field) else field
+                except Exception:  # noqa: BLE001
+                    name = ""
+                log.warning("%s(%s) failed: %s", fn.__name__, name, describe(err))
+                log.debug("%s failed", fn.__name__, exc_info=err)
+                _restore(before)
+                _refuse(str(name), [f"{name or 'This change'}: not applied, something went wrong "
+                                    f"({describe(err)})"])
+                return False
+        return guarded
+    return wrap
 
 
 def _ticket_for(which: solara.Reactive[RunTicket | None]) -> RunTicket:
@@ -242,19 +349,31 @@ def _ticket_for(which: solara.Reactive[RunTicket | None]) -> RunTicket:
     return ticket
 
 
-def request_runs(user: Mapping[str, Any] | None = None, seed_: int | None = None) -> None:
+def request_runs(user: Mapping[str, Any] | None = None, seed_: int | None = None, field: str = "",
+                 undo: Snapshot | None = None) -> bool:
     """Run the baseline (cached) and the scenario for the current settings, off the UI thread.
+
+    If the runs fail, the settings go back to ``undo``, the results on screen stay, and the
+    failure is shown beside ``field`` (:func:`_run_failed`).
 
     Args:
         user: the user's changes to run (default: those in force); passed by the actions
             so the runs start before the lever panel redraws.
         seed_: the seed to run (default: the one in force).
+        field: the field whose change asked for the runs.
+        undo: the settings before that change.
+
+    Returns:
+        False if the runs failed at once (then the caller must not store the change).
     """
     try:
         baseline, scenario = compose(user=user, seed_=seed_)
     except ScenarioError as err:  # settings were validated before they were stored
-        messages.set(list(err.problems))
-        return
+        if undo is not None:
+            _restore(undo)
+        _refuse(field, list(err.problems))
+        return False
+    failed = [False]
     ctx = _context()
     requested = time.perf_counter()
     s = int(seed.peek() if seed_ is None else seed_)
@@ -265,7 +384,8 @@ def request_runs(user: Mapping[str, Any] | None = None, seed_: int | None = None
     def on_done(gen: int, outs: dict[str, RunOutput] | None, error: BaseException | None) -> None:
         def apply() -> None:
             if error is not None or outs is None:
-                status.set(f"error: {type(error).__name__}: {error}")
+                failed[0] = True
+                _run_failed(field, error, undo)
                 return
             t_arrived = time.perf_counter()
             number = (outcome.peek().number if outcome.peek() else 0) + 1
@@ -278,14 +398,22 @@ def request_runs(user: Mapping[str, Any] | None = None, seed_: int | None = None
                 print(f"[app timing] run {gen}: engine {outs['scenario'].seconds:.3f} s, results after "
                       f"{t_arrived - requested:.3f} s, charts built in {t_drawn - t_arrived:.3f} s, "
                       f"stamp at {time.perf_counter() - requested:.3f} s", flush=True)
-            prefetch_neighbours(user, seed_)
+            try:
+                prefetch_neighbours(user, seed_)
+            except Exception as err:  # noqa: BLE001 - runs ahead of time are a nicety
+                log.warning("running ahead failed: %s", describe(err))
         _in_context(ctx, apply, origin)
 
     origin = threading.get_ident()
-    _ticket_for(_band_ticket).cancel()  # the last scenario's paired runs give way to this one
-    bands_status.set("waiting for the run on screen")
-    request_expected(baseline, scenario)
-    _ticket_for(_ticket).request(jobs, on_done)
+    try:
+        _ticket_for(_band_ticket).cancel()  # the last scenario's paired runs give way to this one
+        bands_status.set("waiting for the run on screen")
+        request_expected(baseline, scenario)
+        _ticket_for(_ticket).request(jobs, on_done)
+    except Exception as err:  # noqa: BLE001 - the pool could not take the runs
+        _run_failed(field, err, undo)
+        return False
+    return not failed[0]
 
 
 def request_expected(baseline: Scenario, scenario: Scenario) -> None:
@@ -303,7 +431,7 @@ def request_expected(baseline: Scenario, scenario: Scenario) -> None:
         def apply() -> None:
             if error is not None or outs is None:
                 expected.set(None)
-                print(f"expected values failed: {type(error).__name__}: {error}", file=sys.stderr)
+                log.warning("expected values failed: %s", describe(error))
                 return
             expected.set(Expected(outs["baseline"], outs["scenario"], gen, key))
         _in_context(ctx, apply, origin)
@@ -374,14 +502,16 @@ def request_bands(baseline: Scenario | None = None, scenario: Scenario | None = 
     def on_done(gen: int, outs: dict[str, RunOutput] | None, error: BaseException | None) -> None:
         def apply() -> None:
             if error is not None or outs is None:
-                bands_status.set(f"error: {type(error).__name__}: {error}")
+                log.warning("paired runs failed: %s", describe(error))
+                bands_status.set(f"error: {describe(error)}")
                 return
             base_runs = tuple(outs[f"b{i}"] for i in range(len(seeds)))
             scen_runs = tuple(outs[f"s{i}"] for i in range(len(seeds)))
             try:
                 money = paired_money(scenario, baseline, list(seeds), list(base_runs), list(scen_runs))
             except Exception as err:  # noqa: BLE001 - shown as a failure, never replaced by an estimate
-                bands_status.set(f"error: the finance module failed: {type(err).__name__}: {err}")
+                log.warning("the finance module failed on the paired runs: %s", describe(err))
+                bands_status.set(f"error: the finance module failed: {describe(err)}")
                 return
             bands.set(Bands(seeds, base_runs, scen_runs, money, PAIRED_STAGES[-1], key))
             if stage + 1 < len(PAIRED_STAGES):
@@ -399,150 +529,209 @@ def request_bands(baseline: Scenario | None = None, scenario: Scenario | None = 
 
 def _try(area_: catalog.Area | None = None, preset_: catalog.Preset | None = None,
          user: Mapping[str, Any] | None = None, seed_: int | None = None,
-         fraction: float | None = None) -> bool:
-    """Validate candidate settings; on failure put the problems in :data:`messages`."""
+         fraction: float | None = None, field: str = "") -> bool:
+    """Validate candidate settings; on failure put the problems in :data:`messages`, beside ``field``."""
     try:
         compose(area_, preset_, user, seed_, fraction)
     except ScenarioError as err:
-        messages.set(list(err.problems))
+        _refuse(field, list(err.problems))
         return False
-    messages.set([])
+    _accept()
     return True
 
 
+def lever_spec(path: str) -> catalog.LeverSpec | None:
+    """The panel's control for a parameter, as drawn for the chosen area (None if not in the panel)."""
+    children = float(catalog.get_path(area(peek=True).data(), "population.children",
+                                      catalog.TYPICAL_LA_CHILDREN))
+    return next((s for s in catalog.lever_panel(children) if s.path == path), None)
+
+
+def _same(now: Any, new: Any) -> bool:
+    """Whether a control's new value is the one in force (a number, or the same list of dates)."""
+    if isinstance(now, bool) or isinstance(new, bool):
+        return False
+    if isinstance(now, int | float) and isinstance(new, int | float):
+        return float(now) == float(new)
+    return isinstance(now, list) and now == new
+
+
+def _path_of(path: str, *_: Any, **__: Any) -> str:
+    return str(path)
+
+
+@_guarded(_path_of)
 def set_lever(path: str, value: Any) -> bool:
     """Set one parameter (dotted path) and re-run; a value the schema rejects changes nothing.
+
+    A control's value (a slider's, or typed) is checked first (:func:`catalog.lever_number`):
+    not a finite number, not whole where it must be, or beyond what the box takes is refused
+    before anything is built.
 
     Returns:
         True if the value was accepted.
     """
-    spec = next((s for s in catalog.lever_panel() if s.path == path), None)
+    spec = lever_spec(path)
     if spec is not None and not isinstance(value, list | dict):
-        value = catalog.override_for(spec, float(value), int(current_run_start()))
+        try:
+            number = catalog.lever_number(spec, value)
+        except ValueError as err:
+            _refuse(path, [str(err)])
+            return False
+        value = catalog.override_for(spec, number, int(current_run_start()))
+        now = catalog.get_path(shown_values_for(overrides.peek(), peek=True), path)
+        if now is None:  # not in the area's file: the schema's default is in force
+            now = [] if spec.control == "hubs" else spec.default
+        if _same(now, value):  # the value in force (a box left without a change): nothing to run
+            _accept_for(path)
+            return True
+    before = _snapshot()
     user = catalog.set_path(overrides.peek(), path, value)
-    if not _try(user=user):
+    if not _try(user=user, field=path):
         return False
     last_lever.set(path)
-    request_runs(user=user)  # the runs start first; the panel redraws while they work
+    # the runs start first; the panel redraws while they work
+    if not request_runs(user=user, field=path, undo=before):
+        return False
     overrides.set(user)
     return True
 
 
+@_guarded(_path_of)
 def focus_lever(path: str) -> None:
     """A lever got the focus: run its next step up and down ahead of time (if workers are idle)."""
     last_lever.set(path)
     prefetch_neighbours()
 
 
+@_guarded(_path_of)
 def set_lever_text(path: str, text: str) -> bool:
-    """Set a parameter from typed text: not a number, or out of range, shows a message."""
-    spec = next((s for s in catalog.lever_panel() if s.path == path), None)
-    label = spec.label if spec else path
+    """Set a parameter from typed text: not a number, or out of range, shows a message beside it."""
+    spec = lever_spec(path)
+    if spec is None:
+        _refuse(path, [f"{path} = {catalog.shown_text(text)}: not a control of this panel"])
+        return False
     try:
-        value = float(str(text).replace(",", "").replace("£", "").strip())
-    except ValueError:
-        messages.set([f"{path} = {text!r}: '{label}' needs a number"
-                      + (f" (unit: {spec.unit})" if spec else "")])
+        value = catalog.lever_number(spec, text)
+    except ValueError as err:
+        _refuse(path, [str(err)])
         return False
-    unit = f" (unit: {spec.unit})" if spec and spec.unit else ""
-    if not math.isfinite(value):
-        messages.set([f"{path} = {text!r}: '{label}' needs a finite number{unit}"])
-        return False
-    whole = spec is not None and (spec.kind == "int" or spec.control == "hubs")
-    if whole and abs(value) > 2**31 - 1:
-        messages.set([f"{path} = {text!r}: '{label}' is out of range (allowed: "
-                      f"{spec.minimum:g} to {spec.maximum:g}){unit}"])
-        return False
-    if spec is not None and spec.kind == "int" and value != int(value):
-        messages.set([f"{path} = {text!r}: '{label}' needs a whole number"])
-        return False
-    if spec is not None and spec.control == "hubs" and value < 0:
-        messages.set([f"{path} = {text!r}: the number of hubs must be 0 or more"])
-        return False
-    return set_lever(path, value)
+    return bool(set_lever(path, value))
 
 
+@_guarded("run.seed")
 def set_seed_text(text: str) -> bool:
     """Set the seed from typed text (cast to int); bad input shows a message and changes nothing."""
     raw = str(text).strip()
+    allowed = f"allowed: a whole number from 0 to {SEED_MAX}"
     try:
         value = int(raw)
     except ValueError:
-        messages.set([f"run.seed = {raw!r}: the seed must be a whole number "
-                      f"(allowed: 0 to {SEED_MAX})"])
+        _refuse("run.seed", [f"run.seed = {catalog.shown_text(raw)}: the seed must be a whole number "
+                             f"({allowed})"])
         return False
-    if not _try(seed_=value):
+    if not 0 <= value <= SEED_MAX:
+        _refuse("run.seed", [f"run.seed = {catalog.shown_text(raw)}: out of range ({allowed})"])
         return False
-    request_runs(seed_=value)
+    if value == seed.peek():  # the seed in force (a box left without a change): nothing to run
+        _accept_for("run.seed")
+        return True
+    if not _try(seed_=value, field="run.seed"):
+        return False
+    if not request_runs(seed_=value, field="run.seed", undo=_snapshot()):
+        return False
     seed.set(value)
     return True
 
 
+@_guarded("run.sample_fraction")
 def set_england_fraction_text(text: str) -> bool:
     """Set England's sample fraction from typed text."""
     raw = str(text).strip()
+    allowed = "allowed: a share of families above 0 and at most 1"
     try:
         value = float(raw)
     except ValueError:
-        messages.set([f"run.sample_fraction = {raw!r}: needs a number (allowed: > 0 and <= 1)"])
+        value = math.nan
+    if not (math.isfinite(value) and 0.0 < value <= 1.0):
+        _refuse("run.sample_fraction", [f"run.sample_fraction = {catalog.shown_text(raw)}: {allowed}"])
         return False
-    if not _try(fraction=value):
+    if value == england_fraction.peek():
+        _accept_for("run.sample_fraction")
+        return True
+    here = area(peek=True)  # checked against a sampled area (England) even while another is chosen
+    sampled = here if here.sample_fraction is not None else next(
+        (a for a in catalog.list_areas() if a.sample_fraction is not None), here)
+    if not _try(area_=sampled, fraction=value, field="run.sample_fraction"):
         return False
+    before = _snapshot()
     england_fraction.set(value)
-    if area().sample_fraction is not None:
-        request_runs()
+    if area(peek=True).sample_fraction is not None:
+        request_runs(field="run.sample_fraction", undo=before)
     return True
 
 
+@_guarded("area")
 def choose_area(key: str) -> None:
     """Simulate another area (user changes and preset are kept if still valid)."""
     new = next((a for a in catalog.list_areas() if a.key == key), None)
     if new is None:
-        messages.set([f"unknown area {key!r}"])
+        _refuse("area", [f"area = {key!r}: unknown area (allowed: "
+                         f"{', '.join(a.key for a in catalog.list_areas())})"])
         return
-    if not _try(area_=new):
+    if not _try(area_=new, field="area"):
         return
+    before = _snapshot()
     area_key.set(key)
-    request_runs()
+    request_runs(field="area", undo=before)
 
 
+@_guarded("preset")
 def choose_preset(key: str) -> None:
     """Start from a preset scenario (clears the user's own changes)."""
     new = next((p for p in catalog.list_presets() if p.key == key), None)
     if new is None:
-        messages.set([f"unknown preset {key!r}"])
+        _refuse("preset", [f"preset = {key!r}: unknown preset (allowed: "
+                           f"{', '.join(p.key for p in catalog.list_presets())})"])
         return
-    if not _try(preset_=new, user={}):
+    if not _try(preset_=new, user={}, field="preset"):
         return
+    before = _snapshot()
     preset_key.set(key)
     overrides.set({})
-    request_runs()
+    request_runs(field="preset", undo=before)
 
 
+@_guarded("")
 def reset() -> None:
     """Back to the area as it is: no preset, no changes, the default seed."""
+    before = _snapshot()
     preset_key.set("none")
     overrides.set({})
     seed.set(DEFAULT_SEED)
-    messages.set([])
-    request_runs()
+    _accept()
+    request_runs(undo=before)
 
 
+@_guarded("")
 def set_uncertainty(on: bool) -> None:
     """Show or hide the band charts of the paired runs (they run whatever this says)."""
     uncertainty.set(bool(on))
 
 
+@_guarded("")
 def set_overlay(on: bool) -> None:
     """Overlay baseline and scenario in one chart, or draw them side by side."""
     overlay.set(bool(on))
 
 
+@_guarded("")
 def set_projector(on: bool) -> None:
     """Large type and high contrast for a projector."""
     projector.set(bool(on))
 
 
+@_guarded("")
 def set_sankey_year(year: int) -> None:
     """Year of the movement (Sankey) diagram."""
     sankey_year.set(int(year))
@@ -550,7 +739,7 @@ def set_sankey_year(year: int) -> None:
 
 def dismiss_messages() -> None:
     """Clear the messages."""
-    messages.set([])
+    _accept()
 
 
 @contextlib.contextmanager

@@ -60,12 +60,18 @@ def ViewOptions(overlay: bool, on_overlay: Callable[[bool], Any], uncertainty: b
 
 
 @solara.component
-def Messages(lines: Sequence[str], on_dismiss: Callable[[], Any]) -> solara.Element:
-    """Problems with the last input; the settings in force are unchanged."""
+def Messages(lines: Sequence[str], on_dismiss: Callable[[], Any] | None = None) -> solara.Element:
+    """Why the last value given to a field was refused (shown beside the field), or what failed.
+
+    Nothing else changed: the value in force, the other settings and the results on screen
+    are the last good ones.
+    """
     if not lines:
         return solara.Div()
     with solara.Column(gap="2px", classes=["input-messages"]):
         for line in lines:
             solara.Error(line, dense=True, classes=["input-error"])
-        solara.Text("The other settings are unchanged.", style={"font-size": "0.85em"})
-        solara.Button("Dismiss", text=True, on_click=on_dismiss, small=True)
+        solara.Text("The settings in force and the results on screen are unchanged.",
+                    style={"font-size": "0.85em"})
+        if on_dismiss is not None:
+            solara.Button("Dismiss", text=True, on_click=on_dismiss, small=True)

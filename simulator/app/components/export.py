@@ -1,6 +1,12 @@
-"""Downloads: the annual table (CSV) and the finance workbook (Excel)."""
+"""Downloads: the annual table (CSV) and the finance workbook (Excel).
+
+Both are safe to open in a spreadsheet: text that would run as a formula (a scenario or preset
+named ``=HYPERLINK(...)``) gets a leading quote (:mod:`simulator.safe_io`).
+"""
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 import solara
@@ -8,6 +14,7 @@ import solara
 from simulator.app import state
 from simulator.app.finance_view import finance_view, workbook_bytes
 from simulator.app.state import Bands, Outcome, paired_money_for
+from simulator.safe_io import neutralise_frame
 
 
 def annual_csv(outcome: Outcome) -> str:
@@ -17,7 +24,13 @@ def annual_csv(outcome: Outcome) -> str:
         df = out.annual.copy()
         df.insert(0, "run", name)
         frames.append(df)
-    return pd.concat(frames, ignore_index=True).to_csv(index=False, float_format="%.6g")
+    table = neutralise_frame(pd.concat(frames, ignore_index=True))
+    return table.to_csv(index=False, float_format="%.6g")
+
+
+def file_stem(name: str) -> str:
+    """A scenario's name as part of a file name (no folders, no characters a file system refuses)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "scenario"
 
 
 def finance_xlsx(outcome: Outcome, bands: Bands | None = None) -> bytes:
@@ -36,7 +49,7 @@ def Downloads(outcome: Outcome | None) -> solara.Element:
     """
     if outcome is None:
         return solara.Div()
-    name = outcome.scenario_scenario.name
+    name = file_stem(outcome.scenario_scenario.name)
     seed = outcome.scenario.meta.get("seed")
     with solara.Row(gap="8px", classes=["downloads"]):
         solara.FileDownload(lambda: annual_csv(outcome), filename=f"annual_{name}_seed{seed}.csv",

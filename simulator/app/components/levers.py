@@ -8,7 +8,8 @@ from typing import Any
 import reacton.ipyvuetify as rv
 import solara
 
-from simulator.app.catalog import LeverSpec, control_value, is_path
+from simulator.app.catalog import LeverSpec, control_value, is_path, short_unit
+from simulator.app.components.controls import Messages
 
 
 def format_value(spec: LeverSpec, value: float) -> str:
@@ -20,26 +21,26 @@ def format_value(spec: LeverSpec, value: float) -> str:
     return f"{value:.4g}"
 
 
-def short_unit(unit: str) -> str:
-    """The first clause of a schema unit (the rest is in the explainer)."""
-    return unit.split(";")[0].strip()
-
-
 @solara.component
-def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[float], Any],
+def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[Any], Any],
                  on_text: Callable[[str], Any], changed: bool = False, path: bool = False,
-                 on_focus: Callable[[], Any] | None = None) -> solara.Element:
+                 on_focus: Callable[[], Any] | None = None,
+                 messages: Sequence[str] = (), on_dismiss: Callable[[], Any] | None = None
+                 ) -> solara.Element:
     """A slider that reports on release, and a box to type an exact value.
 
     Args:
         spec: the control's description (from the schema).
         value: the value in force.
-        on_value: called with the new number when the slider is released (or a key moves it).
+        on_value: called with the slider's value when it is released (or a key moves it);
+            checked by the caller, like typed text.
         on_text: called with the typed text (validated by the caller).
         changed: the value differs from the area's default (shown in bold).
         path: the value in force changes over the years (a preset's path); moving the
             control replaces it with one value for every year.
         on_focus: called when the slider gets the focus (the app runs its next steps ahead).
+        messages: why the last value given to this control was refused (shown beside it).
+        on_dismiss: called to clear the messages.
     """
     draft, set_draft = solara.use_state(value, key=f"draft-{spec.path}")
 
@@ -59,7 +60,7 @@ def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[float], Any]
                                attributes={"aria-label": spec.label, "data-path": spec.path})
 
             def on_change(_widget: Any, _event: str, data: Any) -> None:
-                on_value(float(data))
+                on_value(data)
 
             rv.use_event(slider, "change", on_change)
 
@@ -70,29 +71,37 @@ def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[float], Any]
             rv.use_event(slider, "focus", on_focus_event)
             solara.InputText("", value=format_value(spec, value), on_value=on_text, dense=True,
                              classes=["lever-input"], style={"max-width": "130px"},
-                             hide_details=True)
+                             hide_details=True, error=bool(messages))
         solara.Text(short_unit(spec.unit), classes=["lever-unit"],
                     style={"font-size": "0.8em", "color": "#444"})
         if path:
             solara.Text("A yearly path is in force (from the preset); moving this sets one value "
                         "for every year.", classes=["lever-path-note"],
                         style={"font-size": "0.8em", "color": "#D55E00"})
+        if messages:
+            Messages(messages, on_dismiss)
+
 
 
 @solara.component
 def LeverPanel(specs: Sequence[LeverSpec], values: Mapping[str, Any], defaults: Mapping[str, Any],
-               on_value: Callable[[str, float], Any], on_text: Callable[[str, str], Any],
-               on_focus: Callable[[str], Any] | None = None) -> solara.Element:
+               on_value: Callable[[str, Any], Any], on_text: Callable[[str, str], Any],
+               on_focus: Callable[[str], Any] | None = None,
+               messages: Mapping[str, Sequence[str]] | None = None,
+               on_dismiss: Callable[[], Any] | None = None) -> solara.Element:
     """Every lever, grouped as in :data:`simulator.app.catalog.PANEL`.
 
     Args:
         specs: the controls (from :func:`simulator.app.catalog.lever_panel`).
         values: the scenario dict in force (the controls show its values).
         defaults: the area's scenario dict (to mark changed controls).
-        on_value: ``on_value(path, number)`` when a slider is released.
+        on_value: ``on_value(path, value)`` when a slider is released.
         on_text: ``on_text(path, text)`` when a value is typed.
         on_focus: ``on_focus(path)`` when a slider gets the focus.
+        messages: by path, why the last value given to a control was refused.
+        on_dismiss: called to clear the messages.
     """
+    messages = messages or {}
     groups: dict[str, list[LeverSpec]] = {}
     for spec in specs:
         groups.setdefault(spec.group, []).append(spec)
@@ -106,5 +115,6 @@ def LeverPanel(specs: Sequence[LeverSpec], values: Mapping[str, Any], defaults: 
                                  on_text=lambda t, p=spec.path: on_text(p, t),
                                  changed=abs(v - control_value(spec, defaults)) > 1e-12,
                                  path=is_path(spec, values),
-                                 on_focus=(lambda p=spec.path: on_focus(p)) if on_focus else None
+                                 on_focus=(lambda p=spec.path: on_focus(p)) if on_focus else None,
+                                 messages=tuple(messages.get(spec.path, ())), on_dismiss=on_dismiss,
                                  ).key(spec.path)

@@ -23,15 +23,30 @@ from simulator.app.components import (
     ViewOptions,
 )
 
+#: Fields of the settings column; a message about any other field (a lever's) is shown in the panel.
+SETTING_FIELDS = ("area", "run.sample_fraction", "preset", "run.seed")
+
+
+@solara.component
+def FieldMessages(fields: tuple[str, ...]) -> solara.Element:
+    """The messages, if they are about one of ``fields`` (``""``: about no field in particular)."""
+    field = state.problem_field.value
+    lines = state.messages.value
+    mine = field in fields or ("" in fields and field not in SETTING_FIELDS
+                               and catalog.lever_index().get(field) is None)
+    Messages(lines if mine else [], state.dismiss_messages)
+
 
 @solara.component
 def Settings() -> solara.Element:
-    """Area, preset, seed, messages and view options."""
+    """Area, preset, seed, view options; a message beside the field it is about."""
     AreaPicker(catalog.list_areas(), state.area_key.value, state.choose_area, state.england_fraction.value,
                state.set_england_fraction_text)
+    FieldMessages(("area", "run.sample_fraction"))
     PresetPicker(catalog.list_presets(), state.preset_key.value, state.choose_preset)
+    FieldMessages(("preset",))
     SeedBox(state.seed.value, state.set_seed_text)
-    Messages(state.messages.value, state.dismiss_messages)
+    FieldMessages(("run.seed", ""))
     ViewOptions(state.overlay.value, state.set_overlay, state.uncertainty.value, state.set_uncertainty,
                 state.projector.value, state.set_projector, state.reset)
 
@@ -43,8 +58,10 @@ def Levers() -> solara.Element:
     _ = (state.preset_key.value, state.overrides.value)  # redraw when these change
     defaults = area.data()
     children = float(catalog.get_path(defaults, "population.children", catalog.TYPICAL_LA_CHILDREN))
+    field, lines = state.problem_field.value, state.messages.value
+    problems = {field: lines} if lines and catalog.lever_index().get(field) is not None else {}
     LeverPanel(catalog.lever_panel(children), state.shown_values(), defaults, state.set_lever,
-               state.set_lever_text, state.focus_lever)
+               state.set_lever_text, state.focus_lever, problems, state.dismiss_messages)
 
 
 @solara.component
@@ -57,9 +74,27 @@ def Stamp() -> solara.Element:
 
 @solara.component
 def Charts() -> solara.Element:
-    """The expected change, then every chart of the outcome on screen."""
-    ExpectedChange(state.expected.value, state.outcome.value, state.projector.value)
-    Results(state.outcome.value, state.bands.value, state.bands_status.value, state.overlay.value,
+    """The expected change, then every chart of the outcome on screen.
+
+    If drawing them fails, a message takes their place (no traceback on the page) and the error
+    is logged; the next result, or a change of view, tries again.
+    """
+    error, clear = solara.use_exception()
+    outcome, view = state.outcome.value, (state.overlay.value, state.projector.value)
+
+    def retry() -> None:
+        if error is not None:
+            clear()
+
+    solara.use_effect(retry, [id(outcome), *view])
+    if error is not None:
+        state.log.warning("drawing the results failed: %s", state.describe(error))
+        solara.Error(f"The charts of this result could not be drawn ({state.describe(error)}). "
+                     "The settings are unchanged; change a setting to try again.",
+                     classes=["charts-error"])
+        return
+    ExpectedChange(state.expected.value, outcome, state.projector.value)
+    Results(outcome, state.bands.value, state.bands_status.value, state.overlay.value,
             state.projector.value, state.sankey_year.value, state.set_sankey_year,
             state.uncertainty.value)
 
