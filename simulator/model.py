@@ -41,7 +41,7 @@ FLOW_COLUMNS = [f"flow_{a}_{b}" for a in FLOW_NAMES for b in FLOW_NAMES]
 _N_HEAD = 5  # month, reporting_year, calendar_month, child_population, families
 
 
-def _thin(u: np.ndarray, group: np.ndarray, weights: np.ndarray, size: np.ndarray,
+def _thin(u: np.ndarray, group: np.ndarray, weights: Sequence[float] | np.ndarray, size: np.ndarray,
           want: float) -> np.ndarray:
     """Pick items independently with probability ``min(1, c * weights[group])``.
 
@@ -54,7 +54,7 @@ def _thin(u: np.ndarray, group: np.ndarray, weights: np.ndarray, size: np.ndarra
     return u < thin_probabilities(weights, totals, want)[group]
 
 
-def thin_probabilities(weights, totals: np.ndarray, want: float) -> np.ndarray:
+def thin_probabilities(weights: Sequence[float] | np.ndarray, totals: np.ndarray, want: float) -> np.ndarray:
     """Per-group pick probabilities ``min(1, c * weight)``, ``c`` set so ``sum(p * totals) = want``.
 
     Shared by the model's start (:func:`_thin`) and the aggregate view, so both pick the

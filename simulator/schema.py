@@ -28,7 +28,7 @@ import re
 import stat
 import tomllib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -621,8 +621,9 @@ class Care(Section):
 
     @model_validator(mode="after")
     def _rows_sum_to_one(self) -> Care:
-        rows = {"route_shares": [self.route_shares], "uasc_placement_shares": [self.uasc_placement_shares],
-                "placement_shares_by_age": list(self.placement_shares_by_age)}
+        rows: dict[str, list[tuple[float, ...]]] = {
+            "route_shares": [self.route_shares], "uasc_placement_shares": [self.uasc_placement_shares],
+            "placement_shares_by_age": list(self.placement_shares_by_age)}
         for name, vectors in rows.items():
             for i, row in enumerate(vectors):
                 if abs(sum(row) - 1.0) > 1e-6:
@@ -1399,7 +1400,7 @@ def _describe_allowed(field_path: tuple[str | int, ...]) -> str:
 _SCALAR_TAGS = ("float", "int", "str", "bool")
 
 
-def _one_per_union(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _one_per_union(errors: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """One error per field whose type is a union (a number, a list a year, dated steps).
 
     pydantic reports each member's failure (``spend_per_year.float``, ``.list[float]``,
@@ -1407,7 +1408,7 @@ def _one_per_union(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     the value has (its error lies inside the member), else the first. The member tag is dropped
     from the path.
     """
-    chosen: dict[tuple, tuple[int, dict[str, Any]]] = {}
+    chosen: dict[tuple, tuple[int, Mapping[str, Any]]] = {}
     order: list[tuple] = []
     for e in errors:
         loc = tuple(e.get("loc", ()))
@@ -1438,8 +1439,8 @@ def format_validation_error(err: ValidationError, data: Mapping[str, Any] | None
         value = e.get("input")
         if e["type"] == "extra_forbidden":
             parent = loc[:-1]
-            allowed = _known_keys(parent)
-            lines.append(f"unknown key '{path}'; allowed here: {', '.join(allowed)}")
+            keys = _known_keys(parent)
+            lines.append(f"unknown key '{path}'; allowed here: {', '.join(keys)}")
             continue
         allowed = _describe_allowed(loc)
         msg = e.get("msg", "invalid")

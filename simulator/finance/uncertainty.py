@@ -198,9 +198,10 @@ def appraise_runs(
     if finance_overrides:
         fin = with_overrides(scenario, {"finance": dict(finance_overrides)}).finance
     table = unit_costs if unit_costs is not None else unit_cost_table(scenario)
-    kw = {"cost_multipliers": cost_multipliers, "policy_cost_multiplier": policy_cost_multiplier}
-    base_lines = costs_by_line(runner.mean(baseline, seeds), table, fin, **kw)
-    scen_lines = costs_by_line(runner.mean(sc, seeds), table, fin, **kw)
+    base_lines = costs_by_line(runner.mean(baseline, seeds), table, fin, cost_multipliers=cost_multipliers,
+                               policy_cost_multiplier=policy_cost_multiplier)
+    scen_lines = costs_by_line(runner.mean(sc, seeds), table, fin, cost_multipliers=cost_multipliers,
+                               policy_cost_multiplier=policy_cost_multiplier)
     return appraise(
         base_lines,
         scen_lines,

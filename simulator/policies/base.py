@@ -69,6 +69,14 @@ class Policy:
 
     # -- hooks ---------------------------------------------------------------------------------
 
+    @staticmethod
+    def active(model: CSCModel) -> bool:
+        """Whether the model's scenario switches this lever on (a lever at its defaults is not built).
+
+        Every lever in :data:`simulator.policies.LEVERS` overrides this.
+        """
+        raise NotImplementedError("a lever must say when its scenario switches it on")
+
     def setup(self, model: CSCModel) -> None:
         """Prepare once the population exists (validate against it if needed)."""
 

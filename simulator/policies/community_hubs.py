@@ -72,7 +72,7 @@ class CommunityHubsPolicy(Policy):
         self.lever = model.scenario.levers.community_hubs
         self.opening = [self.month_of(d, f"levers.community_hubs.opening_dates[{i}]")
                         for i, d in enumerate(self.lever.opening_dates)]
-        self.deciles = [d - 1 for d in self.lever.deciles] if self.lever.deciles else None
+        self.deciles: list[int] | None = [d - 1 for d in self.lever.deciles] if self.lever.deciles else None
         self.catchment = int(round(self.lever.catchment_families * model.scenario.run.sample_fraction))
         self.trust = np.zeros(len(self.opening))
         self.capital_this_month = 0.0
@@ -98,6 +98,8 @@ class CommunityHubsPolicy(Policy):
         """Open hubs that are due, top up catchments yearly, set each hub's effect by its trust."""
         if self.m < 0:
             return
+        if self.deciles is None:
+            raise RuntimeError("community hubs: setup() places the hubs before their first month")
         f, table = model.families, model.services.lever_table[self.channel]
         group = f.lever[:, self.channel]
         self.capital_this_month = 0.0

@@ -1,0 +1,32 @@
+"""The project's habits as tests: the typed core passes mypy, and the code passes ruff's checks.
+
+The same commands run as pre-commit hooks (``.pre-commit-config.yaml``); CONTRIBUTING.md says
+which files are in the typed core. Formatting is not checked here.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: The modules mypy checks (with the pydantic plugin; settings in pyproject's [tool.mypy]).
+TYPED = ["simulator/schema.py", "simulator/model.py", "simulator/results.py", "simulator/finance",
+         "simulator/policies"]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_typed_core_passes_mypy():
+    done = _run("mypy", *TYPED)
+    assert done.returncode == 0 and "Success" in done.stdout, done.stdout + done.stderr
+
+
+def test_ruff_check_passes():
+    done = _run("ruff", "check", "simulator", "tests", "benchmarks")
+    assert done.returncode == 0, done.stdout + done.stderr
