@@ -62,8 +62,12 @@ def measure(url: str, repeats: int, lever: str, key: str, pause: float) -> dict:
             engine.append(float(m.group(1)) if m else float("nan"))
         value = thumb.get_attribute("aria-valuenow")
         browser.close()
-    return {"samples_s": [round(x, 3) for x in samples], "engine_s": engine, "final_value": value,
-            "results_shown": n}
+    return {
+        "samples_s": [round(x, 3) for x in samples],
+        "engine_s": engine,
+        "final_value": value,
+        "results_shown": n,
+    }
 
 
 def main() -> int:
@@ -73,14 +77,19 @@ def main() -> int:
     ap.add_argument("--lever", default=LEVER)
     ap.add_argument("--key", default="ArrowRight")
     ap.add_argument("--pause", type=float, default=1.0, help="seconds between moves")
-    ap.add_argument("--no-prefetch", action="store_true",
-                    help="do not run the next lever step ahead of time (every move is a cold run)")
+    ap.add_argument(
+        "--no-prefetch",
+        action="store_true",
+        help="do not run the next lever step ahead of time (every move is a cold run)",
+    )
     args = ap.parse_args()
     server = None
     url = args.url
     if url is None:
-        server = start_app(Path(tempfile.mkdtemp(prefix="bench-app-")),
-                           env={"CSC_APP_PREFETCH": "0" if args.no_prefetch else "1"})
+        server = start_app(
+            Path(tempfile.mkdtemp(prefix="bench-app-")),
+            env={"CSC_APP_PREFETCH": "0" if args.no_prefetch else "1"},
+        )
         url = server.url
     try:
         t = time.perf_counter()
@@ -88,16 +97,22 @@ def main() -> int:
         s = sorted(out["samples_s"])
         report = {
             "benchmark": "app latency: lever release to redrawn charts (browser)",
-            "area": "typical LA (scenarios/baseline.toml)", "years": 20, "seeds": 1,
-            "lever": args.lever, "moves": len(s), "pause_between_moves_s": args.pause,
+            "area": "typical LA (scenarios/baseline.toml)",
+            "years": 20,
+            "seeds": 1,
+            "lever": args.lever,
+            "moves": len(s),
+            "pause_between_moves_s": args.pause,
             "prefetch": None if args.url else not args.no_prefetch,
             "median_s": round(statistics.median(s), 3),
             "p10_s": round(s[max(0, int(0.1 * len(s)) - 1)], 3) if s else None,
             "p90_s": round(s[min(len(s) - 1, int(0.9 * len(s)))], 3) if s else None,
-            "min_s": s[0] if s else None, "max_s": s[-1] if s else None,
+            "min_s": s[0] if s else None,
+            "max_s": s[-1] if s else None,
             "engine_median_s": round(statistics.median(out["engine_s"]), 3),
             "target_s": 0.5,
-            "cpus": os.cpu_count(), "load_average_1min": round(os.getloadavg()[0], 2),
+            "cpus": os.cpu_count(),
+            "load_average_1min": round(os.getloadavg()[0], 2),
             "wall_s": round(time.perf_counter() - t, 1),
             **out,
         }

@@ -33,8 +33,10 @@ def child(years: int, episodes: bool, seed: int, fraction: float) -> None:
     from simulator.schema import load_scenario
 
     t_import = time.perf_counter() - t0
-    sc = load_scenario(ROOT / "scenarios" / "england.toml", {"run": {
-        "years": years, "record_episodes": episodes, "sample_fraction": fraction}})
+    sc = load_scenario(
+        ROOT / "scenarios" / "england.toml",
+        {"run": {"years": years, "record_episodes": episodes, "sample_fraction": fraction}},
+    )
     t0 = time.perf_counter()
     model = CSCModel(sc, seed=seed)
     t_build = time.perf_counter() - t0
@@ -50,20 +52,40 @@ def child(years: int, episodes: bool, seed: int, fraction: float) -> None:
     res = model.results()
     t3 = time.perf_counter()
     last = res.annual.iloc[-1]
-    print(json.dumps({
-        "import_s": t_import, "build_s": t_build, "burn_in_s": marks.get("burn_in", t1) - t1,
-        "reported_s": t2 - marks.get("burn_in", t1), "run_s": t2 - t1, "results_s": t3 - t2,
-        "families": int(model.services.capacity - model.services.M[0]),
-        "table_rows": int(model.services.capacity),
-        "children_final": float(last["child_population"]),
-        "lac_final": float(last["lac_31_march"]), "peak_rss_mib": peak_rss_mib(),
-    }))
+    print(
+        json.dumps(
+            {
+                "import_s": t_import,
+                "build_s": t_build,
+                "burn_in_s": marks.get("burn_in", t1) - t1,
+                "reported_s": t2 - marks.get("burn_in", t1),
+                "run_s": t2 - t1,
+                "results_s": t3 - t2,
+                "families": int(model.services.capacity - model.services.M[0]),
+                "table_rows": int(model.services.capacity),
+                "children_final": float(last["child_population"]),
+                "lac_final": float(last["lac_31_march"]),
+                "peak_rss_mib": peak_rss_mib(),
+            }
+        )
+    )
 
 
 def measure(years: int, episodes: bool, seed: int, fraction: float) -> dict:
     """Run :func:`child` in a subprocess and return its measurement."""
-    cmd = [sys.executable, __file__, "--child", "--years", str(years), "--episodes",
-           "on" if episodes else "off", "--seed", str(seed), "--sample-fraction", str(fraction)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--years",
+        str(years),
+        "--episodes",
+        "on" if episodes else "off",
+        "--seed",
+        str(seed),
+        "--sample-fraction",
+        str(fraction),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -88,13 +110,23 @@ def main() -> None:
                 m = measure(years, episodes, args.seed + r, args.sample_fraction)
                 total = m["build_s"] + m["run_s"]
                 target = TARGETS.get(years, {})
-                ok = total <= target.get("time_s", float("inf")) and \
-                    m["peak_rss_mib"] <= target.get("peak_rss_mib", float("inf"))
-                emit({"bench": "england", "years": years, "record_episodes": episodes,
-                      "sample_fraction": args.sample_fraction, "seed": args.seed + r,
-                      "total_s": round(total, 2), **{k: round(v, 3) if isinstance(v, float) else v
-                                                     for k, v in m.items()},
-                      "targets": target, "meets_targets": ok, **info})
+                ok = total <= target.get("time_s", float("inf")) and m["peak_rss_mib"] <= target.get(
+                    "peak_rss_mib", float("inf")
+                )
+                emit(
+                    {
+                        "bench": "england",
+                        "years": years,
+                        "record_episodes": episodes,
+                        "sample_fraction": args.sample_fraction,
+                        "seed": args.seed + r,
+                        "total_s": round(total, 2),
+                        **{k: round(v, 3) if isinstance(v, float) else v for k, v in m.items()},
+                        "targets": target,
+                        "meets_targets": ok,
+                        **info,
+                    }
+                )
 
 
 if __name__ == "__main__":

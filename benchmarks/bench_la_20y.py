@@ -53,8 +53,12 @@ def main() -> None:
     ap.add_argument("--years", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=11)
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--variants", choices=["default", "both"], default="both",
-                    help="default: the scenario as it is; both: also with episode logs off")
+    ap.add_argument(
+        "--variants",
+        choices=["default", "both"],
+        default="both",
+        help="default: the scenario as it is; both: also with episode logs off",
+    )
     args = ap.parse_args()
     info = machine()
     variants = [True, False] if args.variants == "both" else [None]
@@ -66,20 +70,29 @@ def main() -> None:
         CSCModel(sc, seed=args.seed).run()  # warm-up: numba loads or compiles here
         t = time_runs(sc, args.seed, args.repeats)
         med = statistics.median(t["total"])
-        emit({
-            "bench": "la_20y", "scenario": sc.name, "children": sc.population.children,
-            "years": args.years, "months": sc.run.burn_in_months + 12 * args.years,
-            "record_episodes": sc.run.record_episodes, "repeats": args.repeats,
-            "median_s": round(med, 4), "min_s": round(min(t["total"]), 4),
-            "max_s": round(max(t["total"]), 4),
-            # CPU time of this process: less sensitive than wall time to other load on the machine
-            "median_cpu_s": round(statistics.median(t["cpu"]), 4),
-            "min_cpu_s": round(min(t["cpu"]), 4),
-            "median_build_s": round(statistics.median(t["build"]), 4),
-            "median_run_s": round(statistics.median(t["run"]), 4),
-            "median_results_s": round(statistics.median(t["results"]), 4),
-            "target_s": TARGET_S, "meets_target": med <= TARGET_S, **info,
-        })
+        emit(
+            {
+                "bench": "la_20y",
+                "scenario": sc.name,
+                "children": sc.population.children,
+                "years": args.years,
+                "months": sc.run.burn_in_months + 12 * args.years,
+                "record_episodes": sc.run.record_episodes,
+                "repeats": args.repeats,
+                "median_s": round(med, 4),
+                "min_s": round(min(t["total"]), 4),
+                "max_s": round(max(t["total"]), 4),
+                # CPU time of this process: less sensitive than wall time to other load on the machine
+                "median_cpu_s": round(statistics.median(t["cpu"]), 4),
+                "min_cpu_s": round(min(t["cpu"]), 4),
+                "median_build_s": round(statistics.median(t["build"]), 4),
+                "median_run_s": round(statistics.median(t["run"]), 4),
+                "median_results_s": round(statistics.median(t["results"]), 4),
+                "target_s": TARGET_S,
+                "meets_target": med <= TARGET_S,
+                **info,
+            }
+        )
 
 
 if __name__ == "__main__":

@@ -35,11 +35,16 @@ def main() -> None:
     ap.add_argument("--entropy", type=int, default=2026)
     ap.add_argument("--progress", action="store_true")
     args = ap.parse_args()
-    sweep = parse_sweep({
-        "name": "monte_carlo", "scenario": "baseline.toml",
-        "seeds": {"count": args.runs, "entropy": args.entropy},
-        "overrides": {"run.years": args.years},
-    }, base_dir=ROOT / "scenarios", source="bench_monte_carlo")
+    sweep = parse_sweep(
+        {
+            "name": "monte_carlo",
+            "scenario": "baseline.toml",
+            "seeds": {"count": args.runs, "entropy": args.entropy},
+            "overrides": {"run.years": args.years},
+        },
+        base_dir=ROOT / "scenarios",
+        source="bench_monte_carlo",
+    )
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     df = run_sweep(sweep, engine=args.engine, workers=args.workers, progress=args.progress)
@@ -48,16 +53,27 @@ def main() -> None:
     # CPU time of the pool's workers (reaped children): what the runs cost, whatever else ran
     workers_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
     last = df[df["year"] == df["year"].max()]["lac_31_march"]
-    emit({"bench": "monte_carlo", "runs": args.runs, "years": args.years, "engine": args.engine,
-          "workers": args.workers, "wall_s": round(wall, 2),
-          "runs_per_s": round(args.runs / wall, 2), "rows": len(df),
-          "workers_cpu_s": round(workers_cpu, 1),
-          "workers_cpu_per_run_s": round(workers_cpu / args.runs, 3),
-          "wall_if_cores_free_s": round(workers_cpu / args.workers, 1),
-          "lac_final_mean": round(float(last.mean()), 1),
-          "lac_final_p5": float(last.quantile(0.05)), "lac_final_p95": float(last.quantile(0.95)),
-          "target_s": TARGET_S, "meets_target": wall <= TARGET_S if args.runs == 200 else None,
-          **machine()})
+    emit(
+        {
+            "bench": "monte_carlo",
+            "runs": args.runs,
+            "years": args.years,
+            "engine": args.engine,
+            "workers": args.workers,
+            "wall_s": round(wall, 2),
+            "runs_per_s": round(args.runs / wall, 2),
+            "rows": len(df),
+            "workers_cpu_s": round(workers_cpu, 1),
+            "workers_cpu_per_run_s": round(workers_cpu / args.runs, 3),
+            "wall_if_cores_free_s": round(workers_cpu / args.workers, 1),
+            "lac_final_mean": round(float(last.mean()), 1),
+            "lac_final_p5": float(last.quantile(0.05)),
+            "lac_final_p95": float(last.quantile(0.95)),
+            "target_s": TARGET_S,
+            "meets_target": wall <= TARGET_S if args.runs == 200 else None,
+            **machine(),
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -87,8 +87,11 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--classic-repeats", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--cpu-time", action="store_true",
-                    help="time with process CPU time (steadier on a shared, loaded machine)")
+    ap.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time with process CPU time (steadier on a shared, loaded machine)",
+    )
     args = ap.parse_args()
     global CPU
     CPU = args.cpu_time
@@ -99,25 +102,33 @@ def main() -> None:
         sc = scenario_for(n, args.months)
         eng = [engine_time(sc, args.months, args.seed + i) for i in range(args.repeats)]
         t_engine, fams = statistics.median(e[0] for e in eng), eng[0][1]
-        t_floor = statistics.median(floor_loop(fams, args.months, args.seed + i)
-                                    for i in range(args.repeats))
+        t_floor = statistics.median(floor_loop(fams, args.months, args.seed + i) for i in range(args.repeats))
         cla = [classic_time(sc, args.months, args.seed + i) for i in range(args.classic_repeats)]
         t_classic = statistics.median(c[0] for c in cla)
         fm = fams * args.months
-        emit({
-            "bench": "vs_classic", "families": fams, "children": sc.population.children,
-            "months": args.months, "classic_s": round(t_classic, 4), "engine_s": round(t_engine, 5),
-            "floor_s": round(t_floor, 5), "classic_setup_s": round(cla[0][1], 2),
-            "classic_ns_per_family_month": round(t_classic / fm * 1e9, 1),
-            "engine_ns_per_family_month": round(t_engine / fm * 1e9, 1),
-            "floor_ns_per_family_month": round(t_floor / fm * 1e9, 1),
-            "engine_speedup_vs_classic": round(t_classic / t_engine, 1),
-            "engine_over_floor": round(t_engine / t_floor, 2),
-            "targets": {"speedup_vs_classic_min": 100, "engine_over_floor_max": 5},
-            "meets_targets": t_classic / t_engine >= 100 and t_engine / t_floor <= 5,
-            "clock": "process_cpu" if CPU else "wall", "repeats": args.repeats,
-            "classic_repeats": args.classic_repeats, **info,
-        })
+        emit(
+            {
+                "bench": "vs_classic",
+                "families": fams,
+                "children": sc.population.children,
+                "months": args.months,
+                "classic_s": round(t_classic, 4),
+                "engine_s": round(t_engine, 5),
+                "floor_s": round(t_floor, 5),
+                "classic_setup_s": round(cla[0][1], 2),
+                "classic_ns_per_family_month": round(t_classic / fm * 1e9, 1),
+                "engine_ns_per_family_month": round(t_engine / fm * 1e9, 1),
+                "floor_ns_per_family_month": round(t_floor / fm * 1e9, 1),
+                "engine_speedup_vs_classic": round(t_classic / t_engine, 1),
+                "engine_over_floor": round(t_engine / t_floor, 2),
+                "targets": {"speedup_vs_classic_min": 100, "engine_over_floor_max": 5},
+                "meets_targets": t_classic / t_engine >= 100 and t_engine / t_floor <= 5,
+                "clock": "process_cpu" if CPU else "wall",
+                "repeats": args.repeats,
+                "classic_repeats": args.classic_repeats,
+                **info,
+            }
+        )
 
 
 if __name__ == "__main__":

@@ -311,14 +311,17 @@ class FamilyAgent(mesa.Agent):
         m = self.model
         t = m.t
         age = t - c.birth
-        if route == kn.RT_S20 and age < 12 and m.p["infant_order"] > 0 and \
-                m.random.random() < m.p["infant_order"]:
+        if (
+            route == kn.RT_S20
+            and age < 12
+            and m.p["infant_order"] > 0
+            and m.random.random() < m.p["infant_order"]
+        ):
             route = kn.RT_ORDER  # newborns are mostly removed through care proceedings
         m.count["lac_starts"] += 1
         c.lac = True
         self.flags |= kn.FLAG_PRIOR
-        prow = 4 if route == kn.RT_UASC else (0 if age < 60 else 1 if age < 120 else
-                                                2 if age < 192 else 3)
+        prow = 4 if route == kn.RT_UASC else (0 if age < 60 else 1 if age < 120 else 2 if age < 192 else 3)
         c.place = m.draw(m.place_cum[prow])
         c.route = route
         birthday = c.birth + kn.AGE_18
@@ -381,8 +384,7 @@ class ClassicModel(mesa.Model):
         self._read_parameters(engine)
         fi, ci = sv.FI, sv.CI
         for row in np.flatnonzero(fi[:, kn.FAM_ID] >= 0):
-            f = FamilyAgent(self, int(fi[row, kn.DECILE]), int(fi[row, kn.NEED]),
-                            int(fi[row, kn.FLAGS]))
+            f = FamilyAgent(self, int(fi[row, kn.DECILE]), int(fi[row, kn.NEED]), int(fi[row, kn.FLAGS]))
             f.state = int(fi[row, kn.STATE])
             f.closed = int(fi[row, kn.CLOSED])
             f.last_ref = int(fi[row, kn.LAST_REF])
@@ -406,9 +408,11 @@ class ClassicModel(mesa.Model):
         self.pressure = 1.0
         self.count: dict[str, int] = {}
         self.rows: list[dict[str, float]] = []
-        self.datacollector = mesa.DataCollector(model_reporters={
-            f"children_{name}": (lambda m, s=s: m.stocks()[s]) for s, name in enumerate(STATE_NAMES)
-        })
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                f"children_{name}": (lambda m, s=s: m.stocks()[s]) for s, name in enumerate(STATE_NAMES)
+            }
+        )
 
     def _read_parameters(self, engine: CSCModel) -> None:
         """Parameter values from the scenario, as the engine packed them (no levers)."""
@@ -419,29 +423,42 @@ class ClassicModel(mesa.Model):
             return [float(x) for x in sv.vec(name)]
 
         self.p = {
-            "two_level": P[kn.P_TWO_LEVEL], "ch_rate": P[kn.P_CH_RATE], "clp_mult": P[kn.P_CLP_MULT],
-            "prior_adv": P[kn.P_PRIOR_ADV], "reref_mult": P[kn.P_REREF_MULT],
-            "prior_ref": P[kn.P_PRIOR_REF], "assessed": P[kn.P_ASSESSED],
-            "plan_given_conf": P[kn.P_PLAN_GIVEN_CONF], "cin_after_s47": P[kn.P_CIN_AFTER_S47],
-            "cin_stepdown_eh": P[kn.P_CIN_STEPDOWN_EH], "cp_first_review": P[kn.P_CP_FIRST_REVIEW],
-            "cp_interval": P[kn.P_CP_INTERVAL], "cp_stepdown": P[kn.P_CP_STEPDOWN],
-            "sib_join": P[kn.P_SIB_JOIN], "adopt_u5": P[kn.P_ADOPT_U5], "sgo": P[kn.P_SGO],
-            "sigma": P[kn.P_SIGMA], "after_rh_need": P[kn.P_AFTER_RH_NEED],
-            "ra_ref": P[kn.P_RA_REF], "ra_s47": P[kn.P_RA_S47], "ra_care": P[kn.P_RA_CARE],
-            "s20_share": P[kn.P_S20_SHARE], "existing_birth_share": P[kn.P_EXISTING_BIRTH_SHARE],
+            "two_level": P[kn.P_TWO_LEVEL],
+            "ch_rate": P[kn.P_CH_RATE],
+            "clp_mult": P[kn.P_CLP_MULT],
+            "prior_adv": P[kn.P_PRIOR_ADV],
+            "reref_mult": P[kn.P_REREF_MULT],
+            "prior_ref": P[kn.P_PRIOR_REF],
+            "assessed": P[kn.P_ASSESSED],
+            "plan_given_conf": P[kn.P_PLAN_GIVEN_CONF],
+            "cin_after_s47": P[kn.P_CIN_AFTER_S47],
+            "cin_stepdown_eh": P[kn.P_CIN_STEPDOWN_EH],
+            "cp_first_review": P[kn.P_CP_FIRST_REVIEW],
+            "cp_interval": P[kn.P_CP_INTERVAL],
+            "cp_stepdown": P[kn.P_CP_STEPDOWN],
+            "sib_join": P[kn.P_SIB_JOIN],
+            "adopt_u5": P[kn.P_ADOPT_U5],
+            "sgo": P[kn.P_SGO],
+            "sigma": P[kn.P_SIGMA],
+            "after_rh_need": P[kn.P_AFTER_RH_NEED],
+            "ra_ref": P[kn.P_RA_REF],
+            "ra_s47": P[kn.P_RA_S47],
+            "ra_care": P[kn.P_RA_CARE],
+            "s20_share": P[kn.P_S20_SHARE],
+            "existing_birth_share": P[kn.P_EXISTING_BIRTH_SHARE],
             "clp_share": P[kn.P_CLP_SHARE],
             # added to the engine while this reference was written: absent in older kernels
             "infant_order": P[kn.P_INFANT_ORDER] if hasattr(kn, "P_INFANT_ORDER") else 0.0,
         }
         self.p = {k: float(v) for k, v in self.p.items()}
         base = vec("base")
-        self.base = [[base[(s * 4 + n) * 7:(s * 4 + n) * 7 + 7] for n in range(4)] for s in range(4)]
+        self.base = [[base[(s * 4 + n) * 7 : (s * 4 + n) * 7 + 7] for n in range(4)] for s in range(4)]
         self.dep = vec("dep")
         self.eh_out, self.cin_out, self.s47_out = vec("eh_out"), vec("cin_out"), vec("s47_out")
         self.conf, self.emerg, self.cp_end = vec("conf"), vec("emerg"), vec("cp_end")
         self.sel_w, self.rh, self.med = vec("sel_w"), vec("rh"), vec("med")
         pc = vec("place_cum")
-        self.place_cum = [pc[6 * i:6 * i + 6] for i in range(5)]
+        self.place_cum = [pc[6 * i : 6 * i + 6] for i in range(5)]
         self.decile_cum, self.need_cum = vec("decile_cum"), vec("need_cum")
         self.workforce_elasticity = float(engine.scenario.workforce.threshold_elasticity)
 
@@ -505,14 +522,28 @@ class ClassicModel(mesa.Model):
         """One month: every family in random order, then births, then record."""
         over = max(0.0, self.caseload / self.caseload_capacity - 1.0)
         self.pressure = 1.0 / (1.0 + self.workforce_elasticity * over)
-        self.count = dict.fromkeys(("referrals", "assessments", "s47", "lac_starts", "lac_ceases",
-                                    "adverse", "eh_turned_away", "births"), 0)
+        self.count = dict.fromkeys(
+            (
+                "referrals",
+                "assessments",
+                "s47",
+                "lac_starts",
+                "lac_ceases",
+                "adverse",
+                "eh_turned_away",
+                "births",
+            ),
+            0,
+        )
         self.agents.shuffle_do("step")
         self.births()
         stocks = self.stocks()
         self.caseload = float(stocks[CIN] + stocks[CP] + stocks[LAC])
-        row = {"month": self.t, **{f"children_{n}": stocks[s] for s, n in enumerate(STATE_NAMES)},
-               **self.count}
+        row = {
+            "month": self.t,
+            **{f"children_{n}": stocks[s] for s, n in enumerate(STATE_NAMES)},
+            **self.count,
+        }
         self.rows.append(row)
         self.datacollector.collect(self)
         self.t += 1
@@ -529,8 +560,7 @@ class ClassicModel(mesa.Model):
             if rnd() < self.p["existing_birth_share"]:
                 for _try in range(8):
                     f = families[int(rnd() * len(families))]
-                    if f.alive and f.n_home > 0 and len(f.children) < kn.K and \
-                            not f.flags & kn.FLAG_UASC:
+                    if f.alive and f.n_home > 0 and len(f.children) < kn.K and not f.flags & kn.FLAG_UASC:
                         fam = f
                         break
             if fam is None:
@@ -558,11 +588,21 @@ def main() -> None:
     families = len(model.agents)
     model.run(args.months)
     t2 = time.perf_counter()
-    print(json.dumps({"bench": "classic_mesa", "children": args.children, "families": families,
-                      "months": args.months, "seed": args.seed, "setup_s": round(t1 - t0, 3),
-                      "run_s": round(t2 - t1, 3),
-                      "family_months_per_s": round(families * args.months / (t2 - t1)),
-                      "final": model.rows[-1]}))
+    print(
+        json.dumps(
+            {
+                "bench": "classic_mesa",
+                "children": args.children,
+                "families": families,
+                "months": args.months,
+                "seed": args.seed,
+                "setup_s": round(t1 - t0, 3),
+                "run_s": round(t2 - t1, 3),
+                "family_months_per_s": round(families * args.months / (t2 - t1)),
+                "final": model.rows[-1],
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -146,7 +146,7 @@ def duration_pmf(median: float, sigma: float, n: int) -> np.ndarray:
     cdf = _norm_cdf(edges / sigma)
     pmf = np.zeros(n)
     pmf[1] = cdf[1]  # rounds to 0 or 1 -> 1
-    pmf[2:n - 1] = np.diff(cdf[1:n - 1])
+    pmf[2 : n - 1] = np.diff(cdf[1 : n - 1])
     pmf[n - 1] = 1.0 - cdf[n - 2]
     return pmf
 
@@ -191,8 +191,14 @@ _INFANT_ORDER = getattr(kn, "P_INFANT_ORDER", None)
 def _care_key(PV: np.ndarray) -> tuple[float, ...]:
     """The parameters the exit plans depend on (a cache key)."""
     infant = PV[_INFANT_ORDER] if _INFANT_ORDER is not None else 0.0
-    return (*PV[kn.V_RH:kn.V_RH + 3], *PV[kn.V_MED:kn.V_MED + 5], PV[kn.P_ADOPT_U5], PV[kn.P_SGO],
-            PV[kn.P_SIGMA], infant)
+    return (
+        *PV[kn.V_RH : kn.V_RH + 3],
+        *PV[kn.V_MED : kn.V_MED + 5],
+        PV[kn.P_ADOPT_U5],
+        PV[kn.P_SGO],
+        PV[kn.P_SIGMA],
+        infant,
+    )
 
 
 def _infant_orders(K: np.ndarray, share: float) -> np.ndarray:
@@ -225,8 +231,8 @@ def _kernels(key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
 
 def _key_pv(key: tuple[float, ...]) -> np.ndarray:
     PV = np.zeros(kn.N_PV)
-    PV[kn.V_RH:kn.V_RH + 3] = key[0:3]
-    PV[kn.V_MED:kn.V_MED + 5] = key[3:8]
+    PV[kn.V_RH : kn.V_RH + 3] = key[0:3]
+    PV[kn.V_MED : kn.V_MED + 5] = key[3:8]
     PV[kn.P_ADOPT_U5], PV[kn.P_SGO], PV[kn.P_SIGMA] = key[8:11]
     return PV
 
@@ -304,7 +310,7 @@ def initial_exit_kernel(PV: np.ndarray) -> np.ndarray:
 
 def band_average(K: np.ndarray) -> np.ndarray:
     """Average an age-by-month kernel over the ages in each band (ages uniform within a band)."""
-    return np.stack([K[BAND_EDGES[b]:BAND_EDGES[b + 1]].mean(axis=0) for b in range(N_BANDS)])
+    return np.stack([K[BAND_EDGES[b] : BAND_EDGES[b + 1]].mean(axis=0) for b in range(N_BANDS)])
 
 
 @njit(cache=True)
@@ -322,7 +328,7 @@ def entrant_bands_by_composition(sel_w, p_old, p_oth):
         h = c % NH
         if h == 0:
             continue
-        for code in range(N_BANDS ** h):
+        for code in range(N_BANDS**h):
             x = code
             wgt = 1.0
             tot_w = 0.0
@@ -429,9 +435,9 @@ def care_tables(sib, idx_b, sib_b):
             CT[c, k] = pk
             bands = pk * (idx_b[c] + (k - 1) * sib_b[c])
             if k == h:
-                CT[c, CT_EMPTY:CT_EMPTY + N_BANDS] += bands
+                CT[c, CT_EMPTY : CT_EMPTY + N_BANDS] += bands
             else:
-                CT[c, CT_STAY:CT_STAY + N_BANDS] += bands
+                CT[c, CT_STAY : CT_STAY + N_BANDS] += bands
             CT[c, CT_KIDS] += pk * k
             CT[c, CT_REST] += pk * (h - k)
     return CT
@@ -557,8 +563,30 @@ def _lever_mix(r0, r1, r2, r3, r4, r5, r6, recent, q, m_adv, m_id, hubs, d, hub_
 
 
 @njit(cache=True)
-def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teens, AE, AH, FAMS, FK,
-           reached, m_adv, m_id, hubs, hub_tot):
+def _month(
+    F,
+    F2,
+    OFR,
+    OFX,
+    offk,
+    flows,
+    cnt,
+    ENT,
+    PV,
+    dep_g,
+    CT,
+    adv_mean,
+    teens,
+    AE,
+    AH,
+    FAMS,
+    FK,
+    reached,
+    m_adv,
+    m_id,
+    hubs,
+    hub_tot,
+):
     """Hazards and the front door for every group (into ``F2``); early help offers held apart.
 
     The month is linear in the groups' families, and a group's outcomes depend on its clock only
@@ -657,7 +685,8 @@ def _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teen
                             q = reached[n, d] if s <= 1 else 0.0
                             if q > 0.0 or hub_tot[d] > 0.0:
                                 stay, u0, u1, u2, u3, u4, u5, u6 = _lever_mix(
-                                    r0, r1, r2, r3, r4, r5, r6, r == 1, q, m_adv, m_id, hubs, d, hub_tot[d])
+                                    r0, r1, r2, r3, r4, r5, r6, r == 1, q, m_adv, m_id, hubs, d, hub_tot[d]
+                                )
                             # shares that keep the clock: stay, need up one, up two, down one, to CIN
                             c0 = stay
                             c1 = u0 * (1.0 - two)  # adverse event: need rises one or two levels
@@ -950,7 +979,7 @@ def max_of_k(pmf, wk, out):
         cdf = min(1.0, cdf + pmf[x] / tot)
         for k in range(1, wk.shape[0]):
             if wk[k] > 0.0:
-                out[x] += wk[k] / wt * (cdf ** k - prev ** k)
+                out[x] += wk[k] / wt * (cdf**k - prev**k)
 
 
 @njit(cache=True)
@@ -1012,9 +1041,11 @@ def _ration_early_help(F2, F, OFR, OFX, offers, places, tl):
                                 ob += OFX[1, n, d, p, c]
                             o = 0.0
                             if s == 1:  # offers taken: early help, each from its state's groups
-                                o = (F[0, n, d, p, w, c] * OFR[0, 0, n, d, p, r, c]
-                                     + F[1, n, d, p, w, c] * OFR[0, 1, n, d, p, r, c]
-                                     + F[2, n, d, p, w, c] * OFR[0, 2, n, d, p, r, c])
+                                o = (
+                                    F[0, n, d, p, w, c] * OFR[0, 0, n, d, p, r, c]
+                                    + F[1, n, d, p, w, c] * OFR[0, 1, n, d, p, r, c]
+                                    + F[2, n, d, p, w, c] * OFR[0, 2, n, d, p, r, c]
+                                )
                                 if w == W_OLD:
                                     o += OFX[0, n, d, p, c]
                             if o != 0.0 or ob != 0.0:
@@ -1562,19 +1593,73 @@ def _demography_births(P, R, Y, t, born, existing, pair):
 
 
 # -- the whole run, compiled -----------------------------------------------------------------
-_C_ADOPT, _C_SGO, _C_LEAVE, _C_RH = _C["adoptions"], _C["special_guardianship"], _C["care_leavers"], \
-    _C["returned_home"]
+_C_ADOPT, _C_SGO, _C_LEAVE, _C_RH = (
+    _C["adoptions"],
+    _C["special_guardianship"],
+    _C["care_leavers"],
+    _C["returned_home"],
+)
 _C_TURNED, _C_AWAY, _C_IN = _C["early_help_turned_away"], _C["moved_away"], _C["moved_in"]
 _C_UASC, _C_BIRTHS = _C["uasc_starts"], _C["births"]
 
 
 @njit(cache=True)
-def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, elast, eh_factor, eh_places0,
-                capacity, caseload,
-                lac, lac_prow, uasc_in_care, burn, years, target, growth, Kb2, KbRH, Q, sel_w, adv_mean,
-                init_need, move_p, existing_births, uasc_age, dec_sh, uasc_rate, uasc_path, after_rh,
-                eh_extra, reach, m_adv, m_id, hub_open, hub_dec, hub_dsh, HUBM, catchment,
-                FLOWS, CNT, TL, LAC, LACP, PLACES, ENTLOG, UASCLOG, WITH_LAC):
+def _run_months(
+    F,
+    DP,
+    DR,
+    DY,
+    PEND,
+    PEND_RH,
+    LOUT,
+    shells,
+    PV,
+    dep_g,
+    risk,
+    elast,
+    eh_factor,
+    eh_places0,
+    capacity,
+    caseload,
+    lac,
+    lac_prow,
+    uasc_in_care,
+    burn,
+    years,
+    target,
+    growth,
+    Kb2,
+    KbRH,
+    Q,
+    sel_w,
+    adv_mean,
+    init_need,
+    move_p,
+    existing_births,
+    uasc_age,
+    dec_sh,
+    uasc_rate,
+    uasc_path,
+    after_rh,
+    eh_extra,
+    reach,
+    m_adv,
+    m_id,
+    hub_open,
+    hub_dec,
+    hub_dsh,
+    HUBM,
+    catchment,
+    FLOWS,
+    CNT,
+    TL,
+    LAC,
+    LACP,
+    PLACES,
+    ENTLOG,
+    UASCLOG,
+    WITH_LAC,
+):
     """The monthly loop of :func:`run_aggregate` (``F`` and the pending tables in place).
 
     Families with a child in care are followed for kernel ``migration`` (none of them moves):
@@ -1686,8 +1771,30 @@ def _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g, risk, ela
         offk[:] = 0.0
         FAMS[:] = 0.0
         FK[:] = 0.0
-        offers = _month(F, F2, OFR, OFX, offk, flows, cnt, ENT, PV, dep_g, CT, adv_mean, teens, AE, AH, FAMS,
-                        FK, reached, m_adv, m_id, hubs, hub_tot)
+        offers = _month(
+            F,
+            F2,
+            OFR,
+            OFX,
+            offk,
+            flows,
+            cnt,
+            ENT,
+            PV,
+            dep_g,
+            CT,
+            adv_mean,
+            teens,
+            AE,
+            AH,
+            FAMS,
+            FK,
+            reached,
+            m_adv,
+            m_id,
+            hubs,
+            hub_tot,
+        )
         places = eh_places0 * eh_factor[t] + eh_extra[t]
         alpha = _ration_early_help(F2, F, OFR, OFX, offers, places, tl)
         flows[0, 1] += offk[0] * alpha
@@ -1928,7 +2035,7 @@ def _family_month(out: np.ndarray, PV: np.ndarray, s: int, r: int, n: int, adv_m
         else:
             out[s, r, n] += rest
 
-    rt = PV[kn.V_BASE + (s * 4 + n) * 7:kn.V_BASE + (s * 4 + n + 1) * 7].copy()
+    rt = PV[kn.V_BASE + (s * 4 + n) * 7 : kn.V_BASE + (s * 4 + n + 1) * 7].copy()
     rt[kn.ADVERSE] = rt[kn.ADVERSE] * adv_mult * PV[kn.P_PRIOR_ADV] if n < 3 else 0.0
     rt[2] *= PV[kn.P_RA_REF] * PV[kn.P_PRIOR_REF] * (PV[kn.P_REREF_MULT] if r > 0 else 1.0)
     rt[5] *= PV[kn.P_RA_S47]
@@ -2095,6 +2202,7 @@ def run_aggregate(
     dec10 = np.asarray(pop.decile_shares, dtype=float)
     need_w = np.asarray(sc.need.initial_need_shares)[None, :] * sv.dep_mult[:, None] ** np.arange(4)
     need_given_dec = need_w / need_w.sum(axis=1, keepdims=True)
+
     # deprivation groups of DECILES_PER_GROUP adjacent deciles: the start's families are the
     # deciles' own, added up; the group's multiplier of adverse events is its deciles' mean,
     # weighted by their shares (a step of deprivation_ratio_per_decile between deciles is ~13%, so
@@ -2116,8 +2224,11 @@ def run_aggregate(
     G = by_group(G10).transpose(0, 2, 1)  # families by need, deprivation group, composition
     per = 1 / 10_000
     cin_plans = max(start.cin_per_10k - start.cp_per_10k - start.lac_per_10k - start.uasc_per_10k, 0.0)
-    want = {3: start.cp_per_10k * per * resident, 2: cin_plans * per * resident,
-            1: sc.early_help.initial_share_of_social_care * start.cin_per_10k * per * resident}
+    want = {
+        3: start.cp_per_10k * per * resident,
+        2: cin_plans * per * resident,
+        1: sc.early_help.initial_share_of_social_care * start.cin_per_10k * per * resident,
+    }
     need_pick = {3: (0.05, 0.3, 3.0, 12.0), 2: (0.1, 1.0, 6.0, 6.0), 1: (0.1, 3.0, 3.0, 1.0)}
     sizes = HSZ
     # earlier statutory involvement at its long-run prevalence by need (model._populate)
@@ -2176,8 +2287,15 @@ def run_aggregate(
     # need paths of families with no one at home (origin 0), state paths of those with children at
     # home, from CIN (1) or a protection plan (2) (:func:`_schedule_returns`)
     ra = sc.risk_aversion
-    elast = np.array([ra.referral_elasticity, ra.section47_elasticity, ra.care_elasticity,
-                      sc.workforce.threshold_elasticity], dtype=float)
+    elast = np.array(
+        [
+            ra.referral_elasticity,
+            ra.section47_elasticity,
+            ra.care_elasticity,
+            sc.workforce.threshold_elasticity,
+        ],
+        dtype=float,
+    )
     PV0 = PV.copy()  # the families' paths take the first month's risk-aversion index
     PV0[[kn.P_RA_REF, kn.P_RA_S47, kn.P_RA_CARE]] = risk[0] ** elast[:3]
     paths = _family_paths(PV0, dep_g, adv_mean)
@@ -2223,8 +2341,14 @@ def run_aggregate(
     capacity = statutory * sc.workforce.caseload_headroom
     caseload = statutory
 
-    start_stocks = {"UNIVERSAL": kids[0], "EARLY_HELP": kids[1], "CIN": kids[2], "CP": kids[3], "LAC": lac,
-                    "early_help_families": eh_fams0}
+    start_stocks = {
+        "UNIVERSAL": kids[0],
+        "EARLY_HELP": kids[1],
+        "CIN": kids[2],
+        "CP": kids[3],
+        "LAC": lac,
+        "early_help_families": eh_fams0,
+    }
 
     # ---- constants of the month
     init_need = np.asarray(sc.need.initial_need_shares, dtype=float)
@@ -2249,8 +2373,13 @@ def run_aggregate(
     # community hubs (policies/community_hubs.py): where, when, and their effect as trust builds
     hubs = sc.levers.community_hubs
     y0 = sc.run.start_year
-    hub_open = np.array([burn + month_index(dt, y0, f"levers.community_hubs.opening_dates[{i}]")
-                         for i, dt in enumerate(hubs.opening_dates)], dtype=np.int64)
+    hub_open = np.array(
+        [
+            burn + month_index(dt, y0, f"levers.community_hubs.opening_dates[{i}]")
+            for i, dt in enumerate(hubs.opening_dates)
+        ],
+        dtype=np.int64,
+    )
     # families at home by decile at the start (a group's families split by its deciles' shares)
     fams_dec = np.repeat(F.sum(axis=(0, 1, 3, 4, 5)) / np.maximum(dec_sh, 1e-300), DECILES_PER_GROUP) * dec10
     if hubs.deciles:
@@ -2262,18 +2391,67 @@ def run_aggregate(
     for i, t0 in enumerate(hub_open):
         for t in range(t0, T):
             tr = hub_trust(t - t0, hubs.months_to_half_trust)
-            HUBM[t, i] = (1.0 - hubs.adverse_reduction * tr, 1.0 + hubs.identification_boost * tr,
-                          1.0 - hubs.rereferral_reduction * tr)
-    _run_months(F, DP, DR, DY, PEND, PEND_RH, LOUT, shells, PV, dep_g,
-                np.ascontiguousarray(risk, dtype=float), elast, np.ascontiguousarray(eh_factor, dtype=float),
-                float(eh_places0), float(capacity),
-                float(caseload), float(lac), lac_prow, float(uasc_in_care), burn, sc.run.years, target,
-                float(pop.growth_per_year), np.stack(Kb2_y), np.stack(KbRH_y), Q, sel_w, float(adv_mean),
-                init_need, float(move_p), float(existing_births), uasc_age, np.ascontiguousarray(dec_sh),
-                float(pop.uasc_starts_per_10k), np.asarray(uasc_path, dtype=float), after_rh,
-                eh_extra, reach, 1.0 - prev.adverse_reduction, 1.0 + prev.identification_boost,
-                hub_open, hub_dec, hub_dsh, HUBM, float(hubs.catchment_families),
-                FLOWS, CNT, TL, LAC, LACP, PLACES, entries_log, uasc_log, with_lac)
+            HUBM[t, i] = (
+                1.0 - hubs.adverse_reduction * tr,
+                1.0 + hubs.identification_boost * tr,
+                1.0 - hubs.rereferral_reduction * tr,
+            )
+    _run_months(
+        F,
+        DP,
+        DR,
+        DY,
+        PEND,
+        PEND_RH,
+        LOUT,
+        shells,
+        PV,
+        dep_g,
+        np.ascontiguousarray(risk, dtype=float),
+        elast,
+        np.ascontiguousarray(eh_factor, dtype=float),
+        float(eh_places0),
+        float(capacity),
+        float(caseload),
+        float(lac),
+        lac_prow,
+        float(uasc_in_care),
+        burn,
+        sc.run.years,
+        target,
+        float(pop.growth_per_year),
+        np.stack(Kb2_y),
+        np.stack(KbRH_y),
+        Q,
+        sel_w,
+        float(adv_mean),
+        init_need,
+        float(move_p),
+        float(existing_births),
+        uasc_age,
+        np.ascontiguousarray(dec_sh),
+        float(pop.uasc_starts_per_10k),
+        np.asarray(uasc_path, dtype=float),
+        after_rh,
+        eh_extra,
+        reach,
+        1.0 - prev.adverse_reduction,
+        1.0 + prev.identification_boost,
+        hub_open,
+        hub_dec,
+        hub_dsh,
+        HUBM,
+        float(hubs.catchment_families),
+        FLOWS,
+        CNT,
+        TL,
+        LAC,
+        LACP,
+        PLACES,
+        entries_log,
+        uasc_log,
+        with_lac,
+    )
     # 7. record
     rows = np.zeros((T, len(cols)))
     m = np.arange(T) - burn
@@ -2308,11 +2486,19 @@ def run_aggregate(
     annual_t = annual_from_monthly(monthly) if annual else pd.DataFrame()
     if annual:  # a year's sum of NaN months would read as none
         annual_t[list(NOT_COMPUTED_ANNUAL)] = np.nan
-    meta = {"scenario": sc.name, "view": "aggregate", "start_year": sc.run.start_year, "years": sc.run.years,
-            "levers_not_modelled": levers_not_modelled(sc),
-            "start_stocks": start_stocks, "care_entries": entries_log, "uasc_entries": uasc_log,
-            "start_lac_by_band": lac_bd.sum(axis=1), "start_uasc": uasc_stock,
-            "route_shares": route_sh}
+    meta = {
+        "scenario": sc.name,
+        "view": "aggregate",
+        "start_year": sc.run.start_year,
+        "years": sc.run.years,
+        "levers_not_modelled": levers_not_modelled(sc),
+        "start_stocks": start_stocks,
+        "care_entries": entries_log,
+        "uasc_entries": uasc_log,
+        "start_lac_by_band": lac_bd.sum(axis=1),
+        "start_uasc": uasc_stock,
+        "route_shares": route_sh,
+    }
     for df in (annual_t, monthly):
         if not df.empty:
             df["scenario"] = sc.name

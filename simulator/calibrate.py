@@ -93,14 +93,19 @@ def la_table(path: str | Path | None = None) -> pd.DataFrame:
     raw = pd.read_csv(path or DATA / "la_cla_rates_2024.csv", dtype=str)
     raw = raw[raw["level"] == "Local authority"]
     raw = raw[raw["measure"].isin(MEASURES)]
-    raw = raw.assign(number=pd.to_numeric(raw["number"], errors="coerce"),
-                     child_population=pd.to_numeric(raw["child_population"], errors="coerce"))
+    raw = raw.assign(
+        number=pd.to_numeric(raw["number"], errors="coerce"),
+        child_population=pd.to_numeric(raw["child_population"], errors="coerce"),
+    )
     wide = raw.pivot(index="la_code", columns="measure", values="number").rename(columns=MEASURES)
     info = raw.groupby("la_code")[["la_name", "region", "child_population"]].first()
     out = info.join(wide).reset_index()
     out.columns.name = None
-    out["has_data"] = out[list(MEASURES.values())].notna().all(axis=1) & (out["lac_31_march"] > 0) \
+    out["has_data"] = (
+        out[list(MEASURES.values())].notna().all(axis=1)
+        & (out["lac_31_march"] > 0)
         & out["child_population"].notna()
+    )
     return out[["la_name", "la_code", "region", "child_population", *MEASURES.values(), "has_data"]]
 
 
@@ -119,8 +124,13 @@ def find_la(name: str, table: pd.DataFrame | None = None) -> pd.Series:
         close = difflib.get_close_matches(key, list(names), n=4, cutoff=0.5)
         close += [names[k] for k in names if key and key in k and names[k] not in close][:4]
         suggestion = ", ".join(dict.fromkeys(names.get(c, c) for c in close)) or "none"
-        raise ScenarioError([f"unknown local authority {name!r}; close matches: {suggestion} "
-                             "(names as in la_cla_rates_2024.csv)"], source="--la")
+        raise ScenarioError(
+            [
+                f"unknown local authority {name!r}; close matches: {suggestion} "
+                "(names as in la_cla_rates_2024.csv)"
+            ],
+            source="--la",
+        )
     return table[table["la_name"] == hit].iloc[0]
 
 
@@ -163,13 +173,16 @@ def read_user_figures(path: str | Path) -> dict[str, Any]:
         else:
             extra = sorted(set(entry) - COST_KEYS)
             if extra:
-                problems.append(f"unknown key 'costs.{name}.{extra[0]}'; allowed: "
-                                f"{', '.join(sorted(COST_KEYS))}")
+                problems.append(
+                    f"unknown key 'costs.{name}.{extra[0]}'; allowed: {', '.join(sorted(COST_KEYS))}"
+                )
             problems += _check_figure(f"costs.{name}.value", entry["value"], MAX_COST_PER_YEAR, "GBP")
     cin, cp = data.get("cin_31_march"), data.get("cp_31_march")
     if not problems and cin is not None and cp is not None and cp > cin:
-        problems.append(f"cp_31_march = {cp:g} is above cin_31_march = {cin:g}, which counts children on "
-                        "protection plans; allowed: cp_31_march <= cin_31_march")
+        problems.append(
+            f"cp_31_march = {cp:g} is above cin_31_march = {cin:g}, which counts children on "
+            "protection plans; allowed: cp_31_march <= cin_31_march"
+        )
     if problems:
         raise ScenarioError(problems, source=str(path))
     return data
@@ -201,8 +214,13 @@ def _read_figures_csv(path: Path) -> dict[str, Any]:
         raise ScenarioError([f"not a valid CSV: {exc} (line {reader.line_num})"], source=src) from None
     header = [c.strip().lower() for c in rows[0]]
     if not {"measure", "value"} <= set(header):
-        raise ScenarioError([f"the first line must name the columns measure,value (found: "
-                             f"{', '.join(repr(c) for c in rows[0][:5]) or 'nothing'})"], source=src)
+        raise ScenarioError(
+            [
+                f"the first line must name the columns measure,value (found: "
+                f"{', '.join(repr(c) for c in rows[0][:5]) or 'nothing'})"
+            ],
+            source=src,
+        )
     im, iv = header.index("measure"), header.index("value")
     data: dict[str, Any] = {}
     seen: dict[str, int] = {}
@@ -211,8 +229,9 @@ def _read_figures_csv(path: Path) -> dict[str, Any]:
         if not any(c.strip() for c in row):
             continue
         if len(row) <= max(im, iv):
-            problems.append(f"line {number}: {len(row)} column(s) where the header has {len(header)}; "
-                            "give measure,value")
+            problems.append(
+                f"line {number}: {len(row)} column(s) where the header has {len(header)}; give measure,value"
+            )
             continue
         measure, raw = row[im].strip(), row[iv].strip()
         if not measure:
@@ -234,8 +253,9 @@ def _read_figures_csv(path: Path) -> dict[str, Any]:
     if problems:
         raise ScenarioError(problems, source=src)
     if not data:
-        raise ScenarioError(["has no figures: give one row per figure under the header measure,value"],
-                            source=src)
+        raise ScenarioError(
+            ["has no figures: give one row per figure under the header measure,value"], source=src
+        )
     return data
 
 
@@ -248,8 +268,9 @@ def _kernels_for(PV: np.ndarray, duration_scale: float) -> tuple[np.ndarray, np.
     return ag._kernels(tuple(key))
 
 
-def _care_block(meta: dict[str, Any], PV: np.ndarray, duration_scale: float, burn: int
-                ) -> dict[str, np.ndarray]:
+def _care_block(
+    meta: dict[str, Any], PV: np.ndarray, duration_scale: float, burn: int
+) -> dict[str, np.ndarray]:
     """First-year starts, ceases and end stock per unit of entries and of starting stock.
 
     Returns coefficients ``(per entry scale, per UASC scale, per starting-stock child)`` for
@@ -264,7 +285,7 @@ def _care_block(meta: dict[str, Any], PV: np.ndarray, duration_scale: float, bur
     exits_e = np.zeros(T + ag.HORIZON)
     per_month = np.einsum("tbr,brxk->tx", ent, Kb)
     for t in range(T):
-        exits_e[t:t + ag.HORIZON] += per_month[t]
+        exits_e[t : t + ag.HORIZON] += per_month[t]
     # UASC arrive aged 15-17 and leave at 18 (their own scale)
     ages = np.asarray(meta["uasc_age_shares"], dtype=float)
     exits_u_new = np.zeros(T + ag.HORIZON)
@@ -272,7 +293,7 @@ def _care_block(meta: dict[str, Any], PV: np.ndarray, duration_scale: float, bur
     for yi in range(3):
         stay[216 - (15 + yi) * 12 - np.arange(12)] += ages[yi] / 12
     for t in range(T):
-        exits_u_new[t:t + 37] += uasc[t] * stay
+        exits_u_new[t : t + 37] += uasc[t] * stay
     # exits of the starting stock, per child (band mix and routes as the default start)
     band = meta["start_lac_by_band"] / meta["start_lac_by_band"].sum()
     route = meta["route_shares"]
@@ -325,8 +346,12 @@ class Fit:
         """One row per target: published, aggregate view, agent-based (if run), errors in %."""
         rows = []
         for k, v in self.targets.items():
-            row = {"figure": k, "target": v, "aggregate": self.aggregate.get(k, np.nan),
-                   "aggregate_error_pct": 100 * (self.aggregate.get(k, np.nan) / v - 1) if v else np.nan}
+            row = {
+                "figure": k,
+                "target": v,
+                "aggregate": self.aggregate.get(k, np.nan),
+                "aggregate_error_pct": 100 * (self.aggregate.get(k, np.nan) / v - 1) if v else np.nan,
+            }
             if self.agent:
                 row["agent"] = self.agent.get(k, np.nan)
                 row["agent_error_pct"] = 100 * (self.agent.get(k, np.nan) / v - 1) if v else np.nan
@@ -354,13 +379,15 @@ class Fit:
             f'name = "{_slug(self.la)}"',
             f'base = "{rel}"',
             f'description = """{self.la}: the typical-LA baseline fitted to the authority\'s published 2024',
-            'figures (children looked after at 31 March, starts and ceases in the year, child',
+            "figures (children looked after at 31 March, starts and ceases in the year, child",
             'population)."""',
             'evidence = """Targets: shared/data/la_cla_rates_2024.csv [CLA] 2024 for ' + self.la + ":",
             ", ".join(f"{k} {self.targets[k]:,.0f}" for k in self.targets) + ".",
             "Fit (aggregate view, first simulated year): "
-            + ", ".join(f"{k} {100 * e:+.1f}%" for k, e in errs.items()) + ".",
-            "Fitted: entry_scale " f"{self.parameters['entry_scale']:.3f}, duration_scale "
+            + ", ".join(f"{k} {100 * e:+.1f}%" for k, e in errs.items())
+            + ".",
+            "Fitted: entry_scale "
+            f"{self.parameters['entry_scale']:.3f}, duration_scale "
             f"{self.parameters['duration_scale']:.3f}, UASC scale {self.parameters['uasc_scale']:.3f} "
             f"(simulator/calibrate.py). UASC: {_UASC_NOTE[self.uasc_mode]}",
             'Starting UASC stock assumed as England\'s share of the stock (8.8%)."""',
@@ -378,8 +405,10 @@ def check_scenario_out(out: str | Path, base: str | Path = BASELINE, force: bool
     """
     path = check_output_file(out, force)
     if path.resolve() == Path(base).resolve():
-        raise OutputError(f"--out {str(out)!r} is the scenario the fit overrides (--base); "
-                          "nothing was written (choose another path)")
+        raise OutputError(
+            f"--out {str(out)!r} is the scenario the fit overrides (--base); "
+            "nothing was written (choose another path)"
+        )
     return path
 
 
@@ -421,9 +450,16 @@ def _scaled(values: Sequence[float], x: float, cap: float | None = None) -> list
     return [min(v, cap) for v in out] if cap is not None else out
 
 
-def _overrides(base: Scenario, n: float, lac_stock_per_10k: float, entry: float, duration: float,
-               user: Mapping[str, Any] | None, referral_scale: float = 1.0,
-               uasc_scale: float | None = None) -> dict[str, Any]:
+def _overrides(
+    base: Scenario,
+    n: float,
+    lac_stock_per_10k: float,
+    entry: float,
+    duration: float,
+    user: Mapping[str, Any] | None,
+    referral_scale: float = 1.0,
+    uasc_scale: float | None = None,
+) -> dict[str, Any]:
     """Scenario overrides for a fit (numbers rounded as written to the file)."""
     care, cin, cp, fd, pop, start = base.care, base.cin, base.cp, base.front_door, base.population, base.start
     lac = lac_stock_per_10k * (1 - UASC_SHARE_OF_STOCK)
@@ -437,21 +473,34 @@ def _overrides(base: Scenario, n: float, lac_stock_per_10k: float, entry: float,
     # the DfE count of children in need includes protection plans and care: keep it consistent
     st["cin_per_10k"] = round(max(st.get("cin_per_10k", start.cin_per_10k), cp_r + lac + uasc), 4)
     over: dict[str, Any] = {
-        "population": {"children": int(round(n)),
-                       "uasc_starts_per_10k": round(pop.uasc_starts_per_10k
-                                                    * (entry if uasc_scale is None else uasc_scale), 4)},
+        "population": {
+            "children": int(round(n)),
+            "uasc_starts_per_10k": round(
+                pop.uasc_starts_per_10k * (entry if uasc_scale is None else uasc_scale), 4
+            ),
+        },
         "start": st,
-        "cin": {"care_entry_rates_per_year":
-                [round(v, 6) for v in _scaled(cin.care_entry_rates_per_year, entry, 50)]},
-        "cp": {"care_entry_rates_per_year":
-               [round(v, 6) for v in _scaled(cp.care_entry_rates_per_year, entry, 50)]},
-        "front_door": {"emergency_care_given_s47":
-                       [round(v, 6) for v in _scaled(fd.emergency_care_given_s47, entry, 1.0)]},
+        "cin": {
+            "care_entry_rates_per_year": [
+                round(v, 6) for v in _scaled(cin.care_entry_rates_per_year, entry, 50)
+            ]
+        },
+        "cp": {
+            "care_entry_rates_per_year": [
+                round(v, 6) for v in _scaled(cp.care_entry_rates_per_year, entry, 50)
+            ]
+        },
+        "front_door": {
+            "emergency_care_given_s47": [
+                round(v, 6) for v in _scaled(fd.emergency_care_given_s47, entry, 1.0)
+            ]
+        },
         "care": {"median_months": [round(v, 4) for v in _scaled(care.median_months, duration)]},
     }
     if referral_scale != 1.0:
         over["front_door"]["referral_rates_per_year"] = [
-            round(v, 6) for v in _scaled(fd.referral_rates_per_year, referral_scale, 50)]
+            round(v, 6) for v in _scaled(fd.referral_rates_per_year, referral_scale, 50)
+        ]
     if user and user.get("costs"):
         over["costs"] = {k: dict(v) for k, v in user["costs"].items()}
     return over
@@ -474,10 +523,14 @@ def _first_year(sc: Scenario) -> dict[str, float]:
     last = m.iloc[-1]
     into = [f"flow_{s}_LAC" for s in ("UNIVERSAL", "EARLY_HELP", "CIN", "CP", "IN")]
     out = [f"flow_LAC_{s}" for s in ("UNIVERSAL", "EARLY_HELP", "CIN", "CP", "OUT")]
-    return {"lac_31_march": float(last["children_LAC"]), "lac_starts": float(m[into].to_numpy().sum()),
-            "lac_ceases": float(m[out].to_numpy().sum()),
-            "cin_31_march": float(last["children_CIN"] + last["children_CP"] + last["children_LAC"]),
-            "cp_31_march": float(last["children_CP"]), "referrals": float(m["referrals"].sum())}
+    return {
+        "lac_31_march": float(last["children_LAC"]),
+        "lac_starts": float(m[into].to_numpy().sum()),
+        "lac_ceases": float(m[out].to_numpy().sum()),
+        "cin_31_march": float(last["children_CIN"] + last["children_CP"] + last["children_LAC"]),
+        "cp_31_march": float(last["children_CP"]),
+        "referrals": float(m["referrals"].sum()),
+    }
 
 
 def calibrate_la(
@@ -523,6 +576,7 @@ def calibrate_la(
         reference = reference_entries(ref)
     meta, PV, burn = reference["meta"], reference["PV"], reference["burn"]
     best: tuple | None = None
+
     # UASC arrivals are not published by LA: England's share of starts first (UASC scale =
     # entry scale), then England's rate per child, then none; the first that fits is kept
     def solve(mode: str, d: float) -> tuple[float, float, float, float, float] | None:
@@ -579,8 +633,13 @@ def calibrate_la(
         fit.reason = "fitted values out of the schema's ranges: " + "; ".join(err.problems)
         return fit
     fit.overrides = overrides
-    fit.parameters = {"entry_scale": x_e, "uasc_scale": x_u, "duration_scale": d, "start_lac_per_10k": s0,
-                      "referral_scale": referral_scale}
+    fit.parameters = {
+        "entry_scale": x_e,
+        "uasc_scale": x_u,
+        "duration_scale": d,
+        "start_lac_per_10k": s0,
+        "referral_scale": referral_scale,
+    }
     fit.uasc_mode = mode
     fit.aggregate = _first_year(sc) if corrected else got
     if agent_seeds:
@@ -603,8 +662,10 @@ def _why(fit: Fit, d: float) -> str:
     bits = [f"{k} {100 * v:+.0f}%" for k, v in e.items() if k in MEASURES.values() and abs(v) > TOLERANCE]
     turnover = t["lac_ceases"] / t["lac_31_march"]
     if turnover > 0.9:
-        cause = (f"ceases are {turnover:.1f}x the stock in a year (short stays, e.g. unaccompanied children "
-                 "moving on): the model's UASC stay to 18 and durations cannot be that short")
+        cause = (
+            f"ceases are {turnover:.1f}x the stock in a year (short stays, e.g. unaccompanied children "
+            "moving on): the model's UASC stay to 18 and durations cannot be that short"
+        )
     elif d in (DURATION_GRID[0], DURATION_GRID[-1]):
         cause = "duration scale at the edge of its range"
     elif abs(t["lac_starts"] - t["lac_ceases"]) / t["lac_31_march"] > 0.25:
@@ -633,8 +694,13 @@ def calibrate_all(
     subset = table if names is None else table[table["la_name"].isin(names)]
     for _, row in subset.iterrows():
         fit = calibrate_la(row, base=base_sc, table=table, reference=reference)
-        r: dict[str, Any] = {"la_name": fit.la, "la_code": fit.la_code, "region": fit.region,
-                             "has_data": bool(row["has_data"]), "child_population": row["child_population"]}
+        r: dict[str, Any] = {
+            "la_name": fit.la,
+            "la_code": fit.la_code,
+            "region": fit.region,
+            "has_data": bool(row["has_data"]),
+            "child_population": row["child_population"],
+        }
         for k in MEASURES.values():
             r[f"{k}_target"] = fit.targets[k]
             r[f"{k}_model"] = fit.aggregate.get(k, np.nan)

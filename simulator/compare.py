@@ -35,12 +35,18 @@ class Comparison:
 
 def measures(annual: pd.DataFrame) -> list[str]:
     """The numeric annual measures compared (everything but the year and stamps)."""
-    return [c for c in annual.columns if c not in ("year", *STAMP)
-            and pd.api.types.is_numeric_dtype(annual[c])]
+    return [
+        c for c in annual.columns if c not in ("year", *STAMP) and pd.api.types.is_numeric_dtype(annual[c])
+    ]
 
 
-def compare(baseline: Scenario, scenario: Scenario, runs: int = 10, seed: int = 1,
-            progress: Callable[[int], None] | None = None) -> Comparison:
+def compare(
+    baseline: Scenario,
+    scenario: Scenario,
+    runs: int = 10,
+    seed: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Comparison:
     """Run both scenarios ``runs`` times with paired seeds and summarise the differences.
 
     Returns:
@@ -72,14 +78,21 @@ def compare(baseline: Scenario, scenario: Scenario, runs: int = 10, seed: int = 
         for c in cols:
             d = grp[c].to_numpy(dtype=float)
             se = d.std(ddof=1) / np.sqrt(d.size) if d.size > 1 else np.nan
-            rows.append({
-                "year": int(year), "measure": c,
-                "baseline_mean": float(b[c].mean()), "scenario_mean": float(sc_[c].mean()),
-                "difference_mean": float(d.mean()), "difference_se": float(se),
-                "ci95_low": float(d.mean() - 1.96 * se), "ci95_high": float(d.mean() + 1.96 * se),
-                "difference_p05": float(np.percentile(d, 5)), "difference_p95": float(np.percentile(d, 95)),
-                "runs": int(d.size),
-            })
+            rows.append(
+                {
+                    "year": int(year),
+                    "measure": c,
+                    "baseline_mean": float(b[c].mean()),
+                    "scenario_mean": float(sc_[c].mean()),
+                    "difference_mean": float(d.mean()),
+                    "difference_se": float(se),
+                    "ci95_low": float(d.mean() - 1.96 * se),
+                    "ci95_high": float(d.mean() + 1.96 * se),
+                    "difference_p05": float(np.percentile(d, 5)),
+                    "difference_p95": float(np.percentile(d, 95)),
+                    "runs": int(d.size),
+                }
+            )
     differences = pd.DataFrame(rows)
     differences["baseline"] = baseline.name
     differences["scenario"] = scenario.name

@@ -41,8 +41,9 @@ FLOW_COLUMNS = [f"flow_{a}_{b}" for a in FLOW_NAMES for b in FLOW_NAMES]
 _N_HEAD = 5  # month, reporting_year, calendar_month, child_population, families
 
 
-def _thin(u: np.ndarray, group: np.ndarray, weights: Sequence[float] | np.ndarray, size: np.ndarray,
-          want: float) -> np.ndarray:
+def _thin(
+    u: np.ndarray, group: np.ndarray, weights: Sequence[float] | np.ndarray, size: np.ndarray, want: float
+) -> np.ndarray:
     """Pick items independently with probability ``min(1, c * weights[group])``.
 
     ``u`` holds each item's own uniform (keyed by its id, so the pick is order-free).
@@ -111,10 +112,12 @@ class CSCModel(mesa.Model):
         self.target_children = scenario.population.children * scenario.run.sample_fraction
         self.services = Services(self, capacity=int(self.target_children / 1.6 * 1.12) + 256)
         self.families = FamilyTable(self.services)
-        self._uasc_path = series_values(scenario.population.uasc_path, scenario.run.start_year,
-                                        scenario.run.years)
-        self._adoption_path = series_values(scenario.care.adoption_path, scenario.run.start_year,
-                                            scenario.run.years)
+        self._uasc_path = series_values(
+            scenario.population.uasc_path, scenario.run.start_year, scenario.run.years
+        )
+        self._adoption_path = series_values(
+            scenario.care.adoption_path, scenario.run.start_year, scenario.run.years
+        )
         self.equity_rows: list[dict[str, Any]] = []
         self.policy_rows: list[dict[str, Any]] = []
         columns = self.monthly_columns()
@@ -122,10 +125,12 @@ class CSCModel(mesa.Model):
         self._monthly = np.zeros((self.total_months, len(columns)))
         # Mesa's collector holds children by state each reported month (named from State);
         # the full monthly table is kept in one array for speed and read by results().
-        self.datacollector = mesa.DataCollector(model_reporters={
-            f"children_{s.name}": (lambda m, i=self._col[f"children_{s.name}"]: m._monthly[m.month, i])
-            for s in State
-        })
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                f"children_{s.name}": (lambda m, i=self._col[f"children_{s.name}"]: m._monthly[m.month, i])
+                for s in State
+            }
+        )
         self._populate()
         if policies is None:
             from simulator.policies import build_policies
@@ -180,15 +185,21 @@ class CSCModel(mesa.Model):
         f.recode(rows[prior])
         # starting stocks: families picked by need for CP, CIN and early help
         resident = int(f.n_kids[rows].sum())
-        need_w = {State.CP: (0.05, 0.3, 3.0, 12.0), State.CIN: (0.1, 1.0, 6.0, 6.0),
-                  State.EARLY_HELP: (0.1, 3.0, 3.0, 1.0)}
+        need_w = {
+            State.CP: (0.05, 0.3, 3.0, 12.0),
+            State.CIN: (0.1, 1.0, 6.0, 6.0),
+            State.EARLY_HELP: (0.1, 3.0, 3.0, 1.0),
+        }
         per_child = 1 / 10_000
-        cin_plans = (start.cin_per_10k - start.cp_per_10k - start.lac_per_10k
-                     - start.uasc_per_10k) * per_child
+        cin_plans = (
+            start.cin_per_10k - start.cp_per_10k - start.lac_per_10k - start.uasc_per_10k
+        ) * per_child
         want = {
             State.CP: start.cp_per_10k * per_child * resident,
             State.CIN: max(cin_plans, 0.0) * resident,
-            State.EARLY_HELP: sc.early_help.initial_share_of_social_care * start.cin_per_10k * per_child
+            State.EARLY_HELP: sc.early_help.initial_share_of_social_care
+            * start.cin_per_10k
+            * per_child
             * resident,
         }
         free = np.ones(rows.size, dtype=bool)
@@ -196,15 +207,17 @@ class CSCModel(mesa.Model):
         need = f.need[rows]
         for k, state in enumerate((State.CP, State.CIN, State.EARLY_HELP)):
             group = np.where(free, need, N_NEED)  # families already picked form a group of weight 0
-            take = np.flatnonzero(_thin(draws(fids, 1 + k), group, (*need_w[state], 0.0), n_home,
-                                        want[state]))
+            take = np.flatnonzero(
+                _thin(draws(fids, 1 + k), group, (*need_w[state], 0.0), n_home, want[state])
+            )
             free[take] = False
             kn.bulk_set_state(*sv.args, 0, rows[take], int(state), 0)
             if state == State.CP:
                 # plans already running at the start are at any point of their review cycle
                 interval = sc.cp.review_interval_months
-                f.review[rows[take]] = 1 + np.minimum((draws(fids[take], 4) * interval).astype(np.int64),
-                                                      interval - 1)
+                f.review[rows[take]] = 1 + np.minimum(
+                    (draws(fids[take], 4) * interval).astype(np.int64), interval - 1
+                )
                 f.next_due[rows[take]] = np.minimum(f.next_due[rows[take]], f.review[rows[take]])
         # children in care at the start: from families with high need, older than entrants
         lac_want = start.lac_per_10k * per_child * resident
@@ -214,12 +227,13 @@ class CSCModel(mesa.Model):
         group = band * N_NEED + f.need[rows[r_i]]
         weights = np.outer([0.6, 0.9, 0.9, 1.5, 2.2], [0.02, 0.3, 3.0, 6.0]).ravel()
         cids = f.c_id[rows[r_i], s_i]
-        pick = np.flatnonzero(_thin(draws(cids, 0, keyed.P_START_CARE), group, weights,
-                                    np.ones(group.size), lac_want))
-        route = np.searchsorted(np.cumsum(sc.care.route_shares),
-                                draws(cids[pick], 1, keyed.P_START_CARE) * 0.999999)
-        kn.bulk_admit(*sv.args, 0, rows[r_i[pick]], s_i[pick].astype(np.int64), route.astype(np.int64),
-                      True)
+        pick = np.flatnonzero(
+            _thin(draws(cids, 0, keyed.P_START_CARE), group, weights, np.ones(group.size), lac_want)
+        )
+        route = np.searchsorted(
+            np.cumsum(sc.care.route_shares), draws(cids[pick], 1, keyed.P_START_CARE) * 0.999999
+        )
+        kn.bulk_admit(*sv.args, 0, rows[r_i[pick]], s_i[pick].astype(np.int64), route.astype(np.int64), True)
         if uasc_stock:
             ages = (draws(np.arange(uasc_stock), 0, keyed.P_UASC) * 36).astype(np.int64)
             birth = -(15 * 12 + np.minimum(ages, 35)).astype(np.int64)
@@ -284,8 +298,11 @@ class CSCModel(mesa.Model):
         row[:_N_HEAD] = (m, year, (3 + m) % 12 + 1, stocks.sum(), fam_cube.sum())
         row[_N_HEAD : _N_HEAD + 5] = stocks
         row[_N_HEAD + 5 : _N_HEAD + 9] = fam_cube.sum(axis=(1, 2))
-        row[_N_HEAD + 9 : _N_HEAD + 12] = (sv.families_with_lac, cube[State.UNIVERSAL, HIGH_NEED:].sum(),
-                                           sv.hidden)
+        row[_N_HEAD + 9 : _N_HEAD + 12] = (
+            sv.families_with_lac,
+            cube[State.UNIVERSAL, HIGH_NEED:].sum(),
+            sv.hidden,
+        )
         i = _N_HEAD + 12
         row[i : i + 6] = sv.lac_place
         row[i + 6 : i + 6 + len(COUNTERS)] = sv.counts
@@ -299,8 +316,9 @@ class CSCModel(mesa.Model):
             for policy in self.policies:
                 out = policy.monthly_outputs(self)
                 if out:
-                    self.policy_rows.append({"month": m, "reporting_year": year, "policy": policy.name,
-                                             **out})
+                    self.policy_rows.append(
+                        {"month": m, "reporting_year": year, "policy": policy.name, **out}
+                    )
 
     def monthly_table(self) -> np.ndarray:
         """Rows recorded so far (one per month, columns :meth:`monthly_columns`)."""
@@ -313,16 +331,18 @@ class CSCModel(mesa.Model):
         home_by_decile = cube.sum(axis=(0, 1))
         for q in range(5):
             d = slice(2 * q, 2 * q + 2)
-            self.equity_rows.append({
-                "year": year,
-                "deprivation_quintile": q + 1,
-                "children": float(home_by_decile[d].sum() + lac_by_decile[d].sum()),
-                "early_help": float(cube[State.EARLY_HELP, :, d].sum()),
-                "cin": float(cube[State.CIN, :, d].sum()),
-                "cp": float(cube[State.CP, :, d].sum()),
-                "lac": float(lac_by_decile[d].sum() - lac_uasc[d].sum()),
-                "unmet_high_need": float(cube[State.UNIVERSAL, HIGH_NEED:, d].sum()),
-            })
+            self.equity_rows.append(
+                {
+                    "year": year,
+                    "deprivation_quintile": q + 1,
+                    "children": float(home_by_decile[d].sum() + lac_by_decile[d].sum()),
+                    "early_help": float(cube[State.EARLY_HELP, :, d].sum()),
+                    "cin": float(cube[State.CIN, :, d].sum()),
+                    "cp": float(cube[State.CP, :, d].sum()),
+                    "lac": float(lac_by_decile[d].sum() - lac_uasc[d].sum()),
+                    "unmet_high_need": float(cube[State.UNIVERSAL, HIGH_NEED:, d].sum()),
+                }
+            )
 
     # ------------------------------------------------------------------ outputs
 

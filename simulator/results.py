@@ -31,21 +31,58 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+source"
 
 #: The annual table's columns, in order (counts of children unless stated).
-ANNUAL_COLUMNS = [
-    "year", "child_population", "referrals", "re_referrals_within_12_months", "assessments",
-    "section47_enquiries", "initial_cp_conferences", "early_help_31_march", "early_help_starts",
-    "cin_31_march", "cin_plans_31_march", "cin_starts", "cp_31_march", "cp_starts", "cp_ends",
-    "lac_31_march", "lac_starts", "lac_ceases", "uasc_starts", "adoptions",
-    "special_guardianship", "returned_home", "care_leavers", "emergency_removals",
-    "unmet_high_need_31_march", "hidden_high_need_31_march", "early_help_turned_away",
-    "adverse_events", "families_31_march",
-] + [f"lac_{p.name.lower()}_31_march" for p in Placement if p != Placement.NONE] + [
-    "early_help_family_months", "early_help_child_months", "cin_child_months", "cp_child_months",
-    "lac_child_months",
-] + [f"lac_{p.name.lower()}_child_months" for p in Placement if p != Placement.NONE] + [
-    "referrals_per_10k", "section47_per_10k", "cin_per_10k", "cp_per_10k", "lac_per_10k",
-    "lac_starts_per_10k", "lac_ceases_per_10k", "re_referral_rate",
-]
+ANNUAL_COLUMNS = (
+    [
+        "year",
+        "child_population",
+        "referrals",
+        "re_referrals_within_12_months",
+        "assessments",
+        "section47_enquiries",
+        "initial_cp_conferences",
+        "early_help_31_march",
+        "early_help_starts",
+        "cin_31_march",
+        "cin_plans_31_march",
+        "cin_starts",
+        "cp_31_march",
+        "cp_starts",
+        "cp_ends",
+        "lac_31_march",
+        "lac_starts",
+        "lac_ceases",
+        "uasc_starts",
+        "adoptions",
+        "special_guardianship",
+        "returned_home",
+        "care_leavers",
+        "emergency_removals",
+        "unmet_high_need_31_march",
+        "hidden_high_need_31_march",
+        "early_help_turned_away",
+        "adverse_events",
+        "families_31_march",
+    ]
+    + [f"lac_{p.name.lower()}_31_march" for p in Placement if p != Placement.NONE]
+    + [
+        "early_help_family_months",
+        "early_help_child_months",
+        "cin_child_months",
+        "cp_child_months",
+        "lac_child_months",
+    ]
+    + [f"lac_{p.name.lower()}_child_months" for p in Placement if p != Placement.NONE]
+    + [
+        "referrals_per_10k",
+        "section47_per_10k",
+        "cin_per_10k",
+        "cp_per_10k",
+        "lac_per_10k",
+        "lac_starts_per_10k",
+        "lac_ceases_per_10k",
+        "re_referral_rate",
+    ]
+)
 STAMP = ["scenario", "seed", "version"]
 
 
@@ -72,10 +109,21 @@ def annual_from_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
     out: dict[str, pd.Series] = {}  # columns gathered first: one DataFrame build, not ~70 inserts
     out["year"] = pd.Series(last.index.astype(int), index=last.index)
     out["child_population"] = last["child_population"]
-    for col in ("referrals", "re_referrals_within_12_months", "assessments", "section47_enquiries",
-                "initial_cp_conferences", "uasc_starts", "adoptions", "special_guardianship",
-                "returned_home", "care_leavers", "emergency_removals", "early_help_turned_away",
-                "adverse_events"):
+    for col in (
+        "referrals",
+        "re_referrals_within_12_months",
+        "assessments",
+        "section47_enquiries",
+        "initial_cp_conferences",
+        "uasc_starts",
+        "adoptions",
+        "special_guardianship",
+        "returned_home",
+        "care_leavers",
+        "emergency_removals",
+        "early_help_turned_away",
+        "adverse_events",
+    ):
         out[col] = total[col]
     out["early_help_31_march"] = last["children_EARLY_HELP"]
     out["early_help_starts"] = total["eh_in"]
@@ -112,7 +160,8 @@ def annual_from_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
     out["lac_starts_per_10k"] = out["lac_starts"] * per10k
     out["lac_ceases_per_10k"] = out["lac_ceases"] * per10k
     out["re_referral_rate"] = out["re_referrals_within_12_months"] / out["referrals"].where(
-        out["referrals"] > 0)
+        out["referrals"] > 0
+    )
     return pd.DataFrame(out, index=last.index)[ANNUAL_COLUMNS].reset_index(drop=True)
 
 
@@ -126,17 +175,19 @@ def episodes_frame(model: CSCModel) -> pd.DataFrame:
     b = model.burn_in
     end = ep["end_month"].astype(np.int64)
     keep = (end < 0) | (end >= b)
-    df = pd.DataFrame({
-        "child_id": ep["child_id"][keep],
-        "family_id": ep["family_id"][keep],
-        "state": pd.Categorical.from_codes(ep["state"][keep], [s.name for s in State]),
-        "start_month": ep["start_month"][keep].astype(np.int64) - b,
-        "end_month": pd.array(np.where(end[keep] >= 0, end[keep] - b, 0), dtype="Int64"),
-        "end_reason": [EndReason(r).name.lower() if r else "" for r in ep["end_reason"][keep]],
-        "age_at_start": np.floor(ep["age_at_start"][keep] / 12).astype(np.int64),
-        "placement": [Placement(p).name.lower() if p >= 0 else "" for p in ep["placement"][keep]],
-        "route": [Route(r).name.lower() if r >= 0 else "" for r in ep["route"][keep]],
-    })
+    df = pd.DataFrame(
+        {
+            "child_id": ep["child_id"][keep],
+            "family_id": ep["family_id"][keep],
+            "state": pd.Categorical.from_codes(ep["state"][keep], [s.name for s in State]),
+            "start_month": ep["start_month"][keep].astype(np.int64) - b,
+            "end_month": pd.array(np.where(end[keep] >= 0, end[keep] - b, 0), dtype="Int64"),
+            "end_reason": [EndReason(r).name.lower() if r else "" for r in ep["end_reason"][keep]],
+            "age_at_start": np.floor(ep["age_at_start"][keep] / 12).astype(np.int64),
+            "placement": [Placement(p).name.lower() if p >= 0 else "" for p in ep["placement"][keep]],
+            "route": [Route(r).name.lower() if r >= 0 else "" for r in ep["route"][keep]],
+        }
+    )
     df.loc[end[keep] < 0, "end_month"] = pd.NA
     return df.sort_values(["start_month", "child_id"], kind="stable").reset_index(drop=True)
 
@@ -204,8 +255,9 @@ class Results:
             self.meta["_episodes"] = df
         return self.meta["_episodes"]
 
-    def write(self, out: str | Path, wall_time: float | None = None,
-              overwrite: bool = False) -> dict[str, Path]:
+    def write(
+        self, out: str | Path, wall_time: float | None = None, overwrite: bool = False
+    ) -> dict[str, Path]:
         """Write annual.csv, monthly.csv, episodes.csv (if recorded) and run.json to the folder ``out``.
 
         The folder holds one complete run or is left as it was: the tables are written into a

@@ -58,8 +58,9 @@ def _writable_parent(path: Path, what: str) -> None:
         os.close(fd)
         os.unlink(name)
     except OSError as err:
-        raise OutputError(f"{what} {str(path)!r}: cannot write in {str(probe)!r} "
-                          f"({err.strerror or err})") from None
+        raise OutputError(
+            f"{what} {str(path)!r}: cannot write in {str(probe)!r} ({err.strerror or err})"
+        ) from None
 
 
 def _empty(raw: str | Path) -> bool:
@@ -75,8 +76,10 @@ def check_output_file(path: str | Path, force: bool = False, what: str = "--out"
     if path.is_dir():
         raise OutputError(f"{what} {str(path)!r} is a folder; allowed: a file path")
     if path.exists() and not force:
-        raise OutputError(f"{what} {str(path)!r} exists; nothing was written "
-                          "(give --force to replace it, or choose another path)")
+        raise OutputError(
+            f"{what} {str(path)!r} exists; nothing was written "
+            "(give --force to replace it, or choose another path)"
+        )
     if path.exists() and not os.access(path, os.W_OK):
         raise OutputError(f"{what} {str(path)!r}: cannot replace it (permission denied)")
     _writable_parent(path, what)
@@ -92,16 +95,22 @@ def check_output_dir(path: str | Path, overwrite: bool = False, what: str = "--o
         raise OutputError(f"{what} {str(path)!r} is a file; allowed: a folder (new or empty)")
     if path.is_dir() and any(path.iterdir()):
         if not overwrite:
-            raise OutputError(f"{what} {str(path)!r} already holds files; nothing was written "
-                              "(give --overwrite to replace its contents, or choose another folder)")
+            raise OutputError(
+                f"{what} {str(path)!r} already holds files; nothing was written "
+                "(give --overwrite to replace its contents, or choose another folder)"
+            )
         # --overwrite deletes the folder's contents: only ever a folder of output files
         here, target = Path.cwd().resolve(), path.resolve()
         if target == here or target in here.parents or target == Path.home().resolve():
-            raise OutputError(f"{what} {str(path)!r} is the current or home folder (or holds it); "
-                              "--overwrite replaces only a folder of results: choose a new folder")
+            raise OutputError(
+                f"{what} {str(path)!r} is the current or home folder (or holds it); "
+                "--overwrite replaces only a folder of results: choose a new folder"
+            )
         if any(p.is_dir() and not p.is_symlink() for p in path.iterdir()):
-            raise OutputError(f"{what} {str(path)!r} holds folders, so it is not a results folder; "
-                              "--overwrite replaces only a folder of results: choose a new folder")
+            raise OutputError(
+                f"{what} {str(path)!r} holds folders, so it is not a results folder; "
+                "--overwrite replaces only a folder of results: choose a new folder"
+            )
     _writable_parent(path, what)
     if path.is_dir() and not os.access(path.parent if str(path.parent) else Path("."), os.W_OK):
         raise OutputError(f"{what} {str(path)!r}: cannot replace it (permission denied)")
@@ -129,8 +138,10 @@ def _umask() -> int:
 
 
 def _failed(path: Path, err: OSError) -> OutputError:
-    return OutputError(f"could not write {str(path)!r}: {err.strerror or err}; "
-                       "nothing was written there (an earlier file or folder is unchanged)")
+    return OutputError(
+        f"could not write {str(path)!r}: {err.strerror or err}; "
+        "nothing was written there (an earlier file or folder is unchanged)"
+    )
 
 
 @contextlib.contextmanager
@@ -276,9 +287,13 @@ def neutralise(value: Any) -> Any:
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells (and column names) are neutralised; numbers untouched."""
-    text_cols = [c for c in frame.columns
-                 if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c].dtype)
-                 or isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    text_cols = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object
+        or pd.api.types.is_string_dtype(frame[c].dtype)
+        or isinstance(frame[c].dtype, pd.CategoricalDtype)
+    ]
     needs_names = any(isinstance(c, str) and c.startswith(FORMULA_STARTS) for c in frame.columns)
     if not text_cols and not needs_names:
         return frame

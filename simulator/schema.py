@@ -149,29 +149,55 @@ class Run(Section):
     """How long, from when, and how the run is sampled."""
 
     start_year: int = param(
-        2024, ge=2000, le=2100, unit="year ending 31 March",
+        2024,
+        ge=2000,
+        le=2100,
+        unit="year ending 31 March",
         source="[CLA]/[CIN] 2024 releases: the published position the run starts from",
         grade="H",
         description="Reporting year whose 31 March position the run starts from; "
         "the first simulated year is the year after.",
     )
-    years: int = param(20, ge=1, le=50, unit="years", source="DESIGN.md: 10-25 year horizons",
-                       grade="H", description="Reporting years to simulate.")
-    seed: int = param(42, ge=0, le=2**63 - 1, unit="integer", source="convention",
-                      grade="H", description="Seed of the model's random generator.")
+    years: int = param(
+        20,
+        ge=1,
+        le=50,
+        unit="years",
+        source="DESIGN.md: 10-25 year horizons",
+        grade="H",
+        description="Reporting years to simulate.",
+    )
+    seed: int = param(
+        42,
+        ge=0,
+        le=2**63 - 1,
+        unit="integer",
+        source="convention",
+        grade="H",
+        description="Seed of the model's random generator.",
+    )
     burn_in_months: int = param(
-        12, ge=0, le=240, unit="months",
+        12,
+        ge=0,
+        le=240,
+        unit="months",
         source="assumption: long enough for flows to settle from the initial stocks",
         description="Months simulated before the first reported year and discarded.",
     )
     sample_fraction: float = param(
-        1.0, gt=0.0, le=1.0, unit="share",
+        1.0,
+        gt=0.0,
+        le=1.0,
+        unit="share",
         source="modelling choice: results are scaled back up by 1/fraction",
         grade="H",
         description="Simulate this share of families and scale counts up (England at 1:1 is 1.0).",
     )
     record_episodes: bool = param(
-        True, unit="flag", source="modelling choice", grade="H",
+        True,
+        unit="flag",
+        source="modelling choice",
+        grade="H",
         description="Keep the child-level episode and family journey logs.",
     )
 
@@ -183,18 +209,26 @@ class Population(Section):
     """Children, families, deprivation and arrivals."""
 
     children: int = param(
-        61_300, ge=100, le=MAX_CHILDREN, unit="children aged 0-17",
+        61_300,
+        ge=100,
+        le=MAX_CHILDREN,
+        unit="children aged 0-17",
         source="la_cla_rates_2024: median LA child population 61,300 (England 11,998,646) [CLA] 2024",
-        grade="H", description="Children aged 0-17 living in the area at the start.",
+        grade="H",
+        description="Children aged 0-17 living in the area at the start.",
     )
     growth_per_year: float = param(
-        0.0, ge=-0.05, le=0.05, unit="share per year",
+        0.0,
+        ge=-0.05,
+        le=0.05,
+        unit="share per year",
         source="assumption: ONS projections show the 0-17 population about flat after 2024; "
         "2010-11 to 2017-18 it grew +5.2% (0.73%/yr, seeds/NAO 2019)",
         description="Annual growth of the child population through births and net migration.",
     )
     children_per_family_shares: tuple[Prob, Prob, Prob, Prob] = param(
-        (0.44, 0.40, 0.12, 0.04), unit="share of families with 1, 2, 3, 4 children",
+        (0.44, 0.40, 0.12, 0.04),
+        unit="share of families with 1, 2, 3, 4 children",
         source="assumption informed by ONS Families and households (about 44% one child, "
         "40% two, 16% three or more); not in shared/calibration",
         description="How many children families have at the start.",
@@ -206,34 +240,49 @@ class Population(Section):
         description="Distribution of families over national deprivation deciles.",
     )
     births_to_existing_families: float = param(
-        0.65, ge=0.0, le=1.0, unit="share of births",
+        0.65,
+        ge=0.0,
+        le=1.0,
+        unit="share of births",
         source="assumption: second and later births; set so the number of children per family stays "
         "about steady (~1.75) over 20 years",
         description="Births to families that already have children (the rest start a family).",
     )
     care_leaver_parent_share: float = param(
-        0.01, ge=0.0, le=0.2, unit="share of families",
+        0.01,
+        ge=0.0,
+        le=0.2,
+        unit="share of families",
         source="assumption: about 1% of parents are care leavers",
         description="Families whose parent was in care as a child (raises adverse events).",
     )
     move_rate_per_year: float = param(
-        0.03, ge=0.0, le=0.3, unit="share of families per year",
+        0.03,
+        ge=0.0,
+        le=0.3,
+        unit="share of families per year",
         source="assumption: families moving between LAs; moves in balance moves out",
         description="Families moving away each year (the same number move in).",
     )
     uasc_starts_per_10k: float = param(
-        6.06, ge=0.0, le=100.0, unit="UASC starting care per 10,000 children per year",
+        6.06,
+        ge=0.0,
+        le=100.0,
+        unit="UASC starting care per 10,000 children per year",
         source="[CLA] 2024: UASC 22% of 33,050 starts = 7,271 / 11,998,646 children",
         grade="H",
         description="Unaccompanied asylum-seeking children entering care directly, aged 15-17.",
     )
     uasc_path: TimeSeries = param(
-        1.0, unit="multiplier on uasc_starts_per_10k by year; a number, one per year, or dated steps",
-        source="the driver itself (e.g. the rise in UASC from 2015, [CLA] time series)", grade="H",
+        1.0,
+        unit="multiplier on uasc_starts_per_10k by year; a number, one per year, or dated steps",
+        source="the driver itself (e.g. the rise in UASC from 2015, [CLA] time series)",
+        grade="H",
         description="Change in arrivals of unaccompanied asylum-seeking children over time.",
     )
     uasc_age_shares: tuple[Prob, Prob, Prob] = param(
-        (0.15, 0.40, 0.45), unit="share arriving aged 15, 16, 17",
+        (0.15, 0.40, 0.45),
+        unit="share arriving aged 15, 16, 17",
         source="assumption: fitted so UASC stock (7,380 in 2024 [CLA]) is about one year of starts",
         description="Ages of unaccompanied asylum-seeking children on arrival.",
     )
@@ -247,7 +296,6 @@ class Population(Section):
         return self
 
 
-
 # -- starting position ------------------------------------------------------------------------
 
 
@@ -255,23 +303,39 @@ class StartStocks(Section):
     """Children in each service at the start, per 10,000 children (the published position)."""
 
     cin_per_10k: float = param(
-        332.9, ge=0.0, le=2_000.0, unit="children in need per 10,000 (incl. CP and care)",
-        source="[CIN] 2024: 399,460 children in need at 31 March (332.9 per 10k)", grade="H",
+        332.9,
+        ge=0.0,
+        le=2_000.0,
+        unit="children in need per 10,000 (incl. CP and care)",
+        source="[CIN] 2024: 399,460 children in need at 31 March (332.9 per 10k)",
+        grade="H",
         description="Children in need at the start (DfE definition).",
     )
     cp_per_10k: float = param(
-        41.19, ge=0.0, le=500.0, unit="children on protection plans per 10,000",
+        41.19,
+        ge=0.0,
+        le=500.0,
+        unit="children on protection plans per 10,000",
         source="[CIN] 2025: 49,420 on plans / 11,998,646 children (nearest to 31 March 2024)",
-        grade="H", description="Children on protection plans at the start.",
+        grade="H",
+        description="Children on protection plans at the start.",
     )
     lac_per_10k: float = param(
-        63.55, ge=0.0, le=500.0, unit="looked-after children (not UASC) per 10,000",
-        source="[CLA] 2024: 83,630 looked after less 7,380 UASC / 11,998,646", grade="H",
+        63.55,
+        ge=0.0,
+        le=500.0,
+        unit="looked-after children (not UASC) per 10,000",
+        source="[CLA] 2024: 83,630 looked after less 7,380 UASC / 11,998,646",
+        grade="H",
         description="Children in care at the start, other than unaccompanied asylum seekers.",
     )
     uasc_per_10k: float = param(
-        6.15, ge=0.0, le=200.0, unit="UASC looked after per 10,000",
-        source="[CLA] 2024: 7,380 UASC looked after / 11,998,646", grade="H",
+        6.15,
+        ge=0.0,
+        le=200.0,
+        unit="UASC looked after per 10,000",
+        source="[CLA] 2024: 7,380 UASC looked after / 11,998,646",
+        grade="H",
         description="Unaccompanied asylum-seeking children in care at the start.",
     )
 
@@ -284,7 +348,8 @@ class StartStocks(Section):
                 f"start.cp_per_10k + start.lac_per_10k + start.uasc_per_10k = {self.cp_per_10k:g} + "
                 f"{self.lac_per_10k:g} + {self.uasc_per_10k:g} = {inside:g} is above start.cin_per_10k = "
                 f"{self.cin_per_10k:g}, which counts them; allowed: cin_per_10k >= {inside:g} (or fewer "
-                "on plans or in care)")
+                "on plans or in care)"
+            )
         return self
 
 
@@ -303,44 +368,63 @@ class Need(Section):
         description="Rates of adverse events for a family of average deprivation.",
     )
     two_level_jump_share: float = param(
-        0.2, ge=0.0, le=1.0, unit="share of adverse events",
-        source="assumption", description="Adverse events severe enough to raise need two levels.",
+        0.2,
+        ge=0.0,
+        le=1.0,
+        unit="share of adverse events",
+        source="assumption",
+        description="Adverse events severe enough to raise need two levels.",
     )
     deprivation_ratio_per_decile: float = param(
-        1.13, ge=1.0, le=2.0, unit="ratio per decile step",
+        1.13,
+        ge=1.0,
+        le=2.0,
+        unit="ratio per decile step",
         source="calibrated to the Child Welfare Inequalities Project gradient: care ~1 in 60 "
         "children in the most deprived vs 1 in 660 in the least (calibration sheet)",
         grade="M",
         description="How much likelier adverse events are one decile more deprived.",
     )
     recovery_rates_per_year: tuple[Rate, Rate, Rate] = param(
-        (0.9, 0.45, 0.35), unit="per year, from need 1, 2, 3 without a service",
+        (0.9, 0.45, 0.35),
+        unit="per year, from need 1, 2, 3 without a service",
         source="assumption (calibrated): need that is not met recedes slowly",
         description="Rate at which need falls one level without any service.",
     )
     contextual_harm_per_teen_per_year: float = param(
-        0.01, ge=0.0, le=1.0, unit="events per child aged 12-17 per year",
+        0.01,
+        ge=0.0,
+        le=1.0,
+        unit="events per child aged 12-17 per year",
         source="assumption: extra-familial harm (exploitation, county lines), seeds p.361",
         description="Contextual harm to adolescents raising family need.",
     )
     care_leaver_parent_multiplier: float = param(
-        2.0, ge=1.0, le=10.0, unit="multiplier on adverse events",
+        2.0,
+        ge=1.0,
+        le=10.0,
+        unit="multiplier on adverse events",
         source="assumption: intergenerational care experience (seeds: circular demand)",
         description="Adverse events are this much likelier where a parent was in care.",
     )
     prior_involvement_multiplier: float = param(
-        1.3, ge=1.0, le=10.0, unit="multiplier on adverse events",
+        1.3,
+        ge=1.0,
+        le=10.0,
+        unit="multiplier on adverse events",
         source="assumption: families known before are likelier to return (seeds: circular demand)",
         description="Adverse events are this much likelier after earlier CIN, CP or care.",
     )
     initial_prior_share_by_need: ProbByNeed = param(
-        (0.10, 0.19, 0.33, 0.53), unit="share of families at need 0, 1, 2, 3",
+        (0.10, 0.19, 0.33, 0.53),
+        unit="share of families at need 0, 1, 2, 3",
         source="the model's own long-run prevalence of earlier CIN/CP/care (measured after 20 years "
         "of a baseline run); starting lower made demand drift up as history accumulated",
         description="Families with earlier statutory involvement at the start, by need.",
     )
     initial_need_shares: tuple[Prob, Prob, Prob, Prob] = param(
-        (0.77, 0.125, 0.074, 0.031), unit="share of families at need 0, 1, 2, 3",
+        (0.77, 0.125, 0.074, 0.031),
+        unit="share of families at need 0, 1, 2, 3",
         source="the model's own long-run distribution (measured over a 15-year baseline run)",
         description="Latent need of families at the start.",
     )
@@ -349,8 +433,10 @@ class Need(Section):
     def _need_shares_sum_to_one(self) -> Need:
         total = sum(self.initial_need_shares)
         if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"need.initial_need_shares = {list(self.initial_need_shares)} sum to "
-                             f"{total:.4f}; allowed: shares of families that sum to 1")
+            raise ValueError(
+                f"need.initial_need_shares = {list(self.initial_need_shares)} sum to "
+                f"{total:.4f}; allowed: shares of families that sum to 1"
+            )
         return self
 
 
@@ -361,63 +447,89 @@ class FrontDoor(Section):
     """Referral, assessment, section 47 and their outcomes."""
 
     referral_rates_per_year: ByNeed = param(
-        (0.0079, 0.0455, 0.214, 0.60), unit="referrals per family per year, by need",
+        (0.0079, 0.0455, 0.214, 0.60),
+        unit="referrals per family per year, by need",
         source="calibrated to [CIN] 2024: 621,880 referrals (5.2 per 100 children)",
         grade="M",
         description="How often a family in universal services is referred to children's social care.",
     )
     rereferral_multiplier: float = param(
-        3.0, ge=1.0, le=20.0, unit="multiplier for 12 months after a case closes",
+        3.0,
+        ge=1.0,
+        le=20.0,
+        unit="multiplier for 12 months after a case closes",
         source="calibrated: re-referral within 12 months is about a fifth of referrals "
         "(seeds: circular demand)",
         grade="M",
         description="Closed cases are referred again more often in the following year.",
     )
     prior_involvement_multiplier: float = param(
-        1.5, ge=1.0, le=10.0, unit="multiplier on referral",
-        source="assumption", description="Families known before are referred more readily.",
+        1.5,
+        ge=1.0,
+        le=10.0,
+        unit="multiplier on referral",
+        source="assumption",
+        description="Families known before are referred more readily.",
     )
     assessed_share: float = param(
-        0.95, ge=0.0, le=1.0, unit="share of referrals",
+        0.95,
+        ge=0.0,
+        le=1.0,
+        unit="share of referrals",
         source="[CIN]: about 600k-645k assessments for 620k-655k referrals (2017-2019)",
-        grade="M", description="Referrals that go on to a social work assessment.",
+        grade="M",
+        description="Referrals that go on to a social work assessment.",
     )
     early_help_outcome: ProbByNeed = param(
-        (0.12, 0.35, 0.18, 0.05), unit="share of assessments, by need",
+        (0.12, 0.35, 0.18, 0.05),
+        unit="share of assessments, by need",
         source="assumption (calibrated to early help ~2 for every 3 in social care, "
         "Action for Children 2022)",
         description="Assessments that end with a step down to early help.",
     )
     cin_outcome: ProbByNeed = param(
-        (0.03, 0.18, 0.40, 0.30), unit="share of assessments, by need",
+        (0.03, 0.18, 0.40, 0.30),
+        unit="share of assessments, by need",
         source="assumption (calibrated to [CIN] 2024: 399,460 children in need at 31 March)",
         description="Assessments that open a child-in-need plan.",
     )
     section47_outcome: ProbByNeed = param(
-        (0.0125, 0.039, 0.163, 0.41), unit="share of assessments, by need",
+        (0.0125, 0.039, 0.163, 0.41),
+        unit="share of assessments, by need",
         source="calibrated to [CIN] 2023: 225,400 section 47 enquiries (191.6 per 10k)",
         grade="M",
         description="Assessments that lead to a section 47 child protection enquiry.",
     )
     conference_given_s47: ProbByNeed = param(
-        (0.013, 0.066, 0.19, 0.35), unit="share of s47 enquiries, by need",
+        (0.013, 0.066, 0.19, 0.35),
+        unit="share of s47 enquiries, by need",
         source="calibrated to [CIN] 2023: 74,380 initial conferences from 225,400 enquiries (33%)",
         grade="M",
         description="Section 47 enquiries that go to an initial child protection conference.",
     )
     plan_given_conference: float = param(
-        0.83, ge=0.0, le=1.0, unit="share of conferences",
+        0.83,
+        ge=0.0,
+        le=1.0,
+        unit="share of conferences",
         source="[CIN]: 61,840 plans starting (2025) / 74,380 initial conferences (2023)",
-        grade="M", description="Initial conferences that start a child protection plan.",
+        grade="M",
+        description="Initial conferences that start a child protection plan.",
     )
     emergency_care_given_s47: ProbByNeed = param(
-        (0.0, 0.005, 0.02, 0.06), unit="share of s47 enquiries, by need",
+        (0.0, 0.005, 0.02, 0.06),
+        unit="share of s47 enquiries, by need",
         source="calibrated to [CLA] 2024: emergency/police protection 10% of care starts",
-        grade="M", description="Section 47 enquiries where a child is removed in an emergency.",
+        grade="M",
+        description="Section 47 enquiries where a child is removed in an emergency.",
     )
     cin_after_s47_share: float = param(
-        0.6, ge=0.0, le=1.0, unit="share of s47 without a conference",
-        source="assumption", description="Enquiries without a conference that continue as CIN.",
+        0.6,
+        ge=0.0,
+        le=1.0,
+        unit="share of s47 without a conference",
+        source="assumption",
+        description="Enquiries without a conference that continue as CIN.",
     )
 
     @model_validator(mode="after")
@@ -433,8 +545,10 @@ class FrontDoor(Section):
                 if sum(values) > 1.0 + 1e-9:
                     fields = " + ".join(f"front_door.{n}[{need}]" for n in names)
                     shown = " + ".join(f"{v:g}" for v in values)
-                    raise ValueError(f"{fields} = {shown} = {sum(values):.4g} at need {need}: these are "
-                                     f"shares of the same {whole}; allowed: a total of at most 1")
+                    raise ValueError(
+                        f"{fields} = {shown} = {sum(values):.4g} at need {need}: these are "
+                        f"shares of the same {whole}; allowed: a total of at most 1"
+                    )
         return self
 
 
@@ -442,33 +556,47 @@ class EarlyHelp(Section):
     """Non-statutory family support."""
 
     identification_rates_per_year: ByNeed = param(
-        (0.0, 0.11, 0.15, 0.05), unit="per family per year, by need",
+        (0.0, 0.11, 0.15, 0.05),
+        unit="per family per year, by need",
         source="assumption: schools and health visitors offer early help without a referral",
         description="Families in universal services found and offered early help directly.",
     )
     closure_rates_per_year: ByNeed = param(
-        (3.0, 1.3, 0.7, 0.4), unit="per year, by need",
+        (3.0, 1.3, 0.7, 0.4),
+        unit="per year, by need",
         source="assumption: early help episodes typically 3-9 months",
         description="Rate at which early help cases close.",
     )
     escalation_rates_per_year: ByNeed = param(
-        (0.0, 0.04, 0.35, 1.5), unit="referrals to social care per year, by need",
-        source="assumption", description="Early help cases referred on to children's social care.",
+        (0.0, 0.04, 0.35, 1.5),
+        unit="referrals to social care per year, by need",
+        source="assumption",
+        description="Early help cases referred on to children's social care.",
     )
     recovery_multiplier: float = param(
-        2.2, ge=1.0, le=10.0, unit="multiplier on recovery",
+        2.2,
+        ge=1.0,
+        le=10.0,
+        unit="multiplier on recovery",
         source="assumption: early help reduces need (EIF evidence reviews)",
         description="How much faster need falls while a family has early help.",
     )
     places_headroom: float = param(
-        1.15, ge=0.5, le=5.0, unit="places / starting caseload",
+        1.15,
+        ge=0.5,
+        le=5.0,
+        unit="places / starting caseload",
         source="assumption: early help capacity 15% above the starting caseload",
         description="Early help places (families) relative to the starting caseload.",
     )
     initial_share_of_social_care: float = param(
-        0.667, ge=0.0, le=3.0, unit="early help children per child in need",
+        0.667,
+        ge=0.0,
+        le=3.0,
+        unit="early help children per child in need",
         source="Action for Children 2022 FOI survey: ~2 in early help for every 3 in social care",
-        grade="M", description="Children in early help at the start, relative to children in need.",
+        grade="M",
+        description="Children in early help at the start, relative to children in need.",
     )
 
 
@@ -476,26 +604,37 @@ class ChildInNeed(Section):
     """Child-in-need plans (section 17), not protection plans or care."""
 
     closure_rates_per_year: ByNeed = param(
-        (4.0, 1.9, 0.77, 0.35), unit="per year, by need",
+        (4.0, 1.9, 0.77, 0.35),
+        unit="per year, by need",
         source="assumption (calibrated to [CIN] 2024 stock and 2017-18 starts/ends)",
         description="Rate at which CIN cases close or step down.",
     )
     stepdown_to_early_help_share: float = param(
-        0.3, ge=0.0, le=1.0, unit="share of closures",
-        source="assumption", description="CIN closures that step down to early help.",
+        0.3,
+        ge=0.0,
+        le=1.0,
+        unit="share of closures",
+        source="assumption",
+        description="CIN closures that step down to early help.",
     )
     section47_rates_per_year: ByNeed = param(
-        (0.0, 0.015, 0.11, 0.75), unit="per family per year, by need",
+        (0.0, 0.015, 0.11, 0.75),
+        unit="per family per year, by need",
         source="assumption (calibrated to [CIN] 2023 s47 enquiries)",
         description="Open CIN cases escalated to a section 47 enquiry.",
     )
     care_entry_rates_per_year: ByNeed = param(
-        (0.0, 0.0030, 0.024, 0.104), unit="per family per year, by need",
+        (0.0, 0.0030, 0.024, 0.104),
+        unit="per family per year, by need",
         source="assumption (calibrated to [CLA] 2024: 33,050 starts)",
         description="Open CIN cases where a child enters care.",
     )
     recovery_multiplier: float = param(
-        1.8, ge=1.0, le=10.0, unit="multiplier on recovery", source="assumption",
+        1.8,
+        ge=1.0,
+        le=10.0,
+        unit="multiplier on recovery",
+        source="assumption",
         description="How much faster need falls under a child-in-need plan.",
     )
 
@@ -504,32 +643,49 @@ class ChildProtection(Section):
     """Child protection plans, ending at review conferences."""
 
     first_review_months: int = param(
-        3, ge=1, le=12, unit="months",
-        source="Working Together 2023: first review conference within 3 months", grade="H",
+        3,
+        ge=1,
+        le=12,
+        unit="months",
+        source="Working Together 2023: first review conference within 3 months",
+        grade="H",
         description="Months from the initial conference to the first review.",
     )
     review_interval_months: int = param(
-        6, ge=1, le=12, unit="months",
-        source="Working Together 2023: later reviews at most 6 months apart", grade="H",
+        6,
+        ge=1,
+        le=12,
+        unit="months",
+        source="Working Together 2023: later reviews at most 6 months apart",
+        grade="H",
         description="Months between later review conferences.",
     )
     end_probability_at_review: ProbByNeed = param(
-        (0.95, 0.85, 0.6, 0.25), unit="chance the plan ends at a review, by need",
+        (0.95, 0.85, 0.6, 0.25),
+        unit="chance the plan ends at a review, by need",
         source="assumption (calibrated to [CIN] 2025: 49,420 on plans, 62,300 ending)",
         description="Plans end at review conferences when need has fallen.",
     )
     stepdown_to_cin_share: float = param(
-        0.7, ge=0.0, le=1.0, unit="share of plans ending",
+        0.7,
+        ge=0.0,
+        le=1.0,
+        unit="share of plans ending",
         source="assumption: most plans end with continued CIN support",
         description="Plans that end with a step down to a child-in-need plan.",
     )
     care_entry_rates_per_year: ByNeed = param(
-        (0.0, 0.0183, 0.066, 0.28), unit="per family per year, by need",
+        (0.0, 0.0183, 0.066, 0.28),
+        unit="per family per year, by need",
         source="assumption (calibrated to [CLA] 2024 starts)",
         description="Families on a plan where a child enters care.",
     )
     recovery_multiplier: float = param(
-        2.5, ge=1.0, le=10.0, unit="multiplier on recovery", source="assumption",
+        2.5,
+        ge=1.0,
+        le=10.0,
+        unit="multiplier on recovery",
+        source="assumption",
         description="How much faster need falls under a protection plan.",
     )
 
@@ -538,58 +694,80 @@ class Care(Section):
     """Entry to care, placements and the ways care ends."""
 
     selection_weights_by_age: tuple[Rate, Rate, Rate, Rate, Rate] = param(
-        (4.0, 1.1, 0.9, 1.5, 1.1), unit="relative weight for ages <1, 1-4, 5-9, 10-15, 16-17",
+        (4.0, 1.1, 0.9, 1.5, 1.1),
+        unit="relative weight for ages <1, 1-4, 5-9, 10-15, 16-17",
         source="assumption (calibrated to [CLA] age at entry: infants and adolescents most likely)",
         description="Which child in a family enters care.",
     )
     sibling_join_probability: float = param(
-        0.35, ge=0.0, le=1.0, unit="chance per sibling",
+        0.35,
+        ge=0.0,
+        le=1.0,
+        unit="chance per sibling",
         source="assumption: sibling groups often enter care together",
         description="Chance that each sibling enters care with the index child.",
     )
     route_shares: tuple[Prob, Prob, Prob] = param(
-        (0.57, 0.33, 0.10), unit="share of non-UASC starts: s20, care order, emergency",
+        (0.57, 0.33, 0.10),
+        unit="share of non-UASC starts: s20, care order, emergency",
         source="[CLA] 2024: voluntary 57%, care order 31%, emergency/police 10% (2% other added to "
         "care orders)",
-        grade="H", description="Legal route into care.",
+        grade="H",
+        description="Legal route into care.",
     )
     infant_care_order_share: float = param(
-        0.7, ge=0.0, le=1.0, unit="share of non-emergency entries under age 1",
+        0.7,
+        ge=0.0,
+        le=1.0,
+        unit="share of non-emergency entries under age 1",
         source="assumption: newborns are mostly removed through care proceedings (placement with "
         "consent under s20 is discouraged for infants since Re N 2015)",
         description="Infants entering care other than in an emergency who do so under a care order.",
     )
     return_home_share: tuple[Prob, Prob, Prob] = param(
-        (0.42, 0.14, 0.52), unit="share of episodes by route: s20, care order, emergency",
+        (0.42, 0.14, 0.52),
+        unit="share of episodes by route: s20, care order, emergency",
         source="assumption (calibrated to [CLA] 2024 ceases and stock)",
         description="Care episodes that end with a return home.",
     )
     adoption_share_under5: float = param(
-        0.38, ge=0.0, le=1.0, unit="share of non-UASC episodes starting under 5",
-        source="calibrated to [CLA] 2024: 2,980 adoptions", grade="M",
+        0.38,
+        ge=0.0,
+        le=1.0,
+        unit="share of non-UASC episodes starting under 5",
+        source="calibrated to [CLA] 2024: 2,980 adoptions",
+        grade="M",
         description="Care episodes of children under 5 that end in adoption (via a placement order).",
     )
     adoption_path: TimeSeries = param(
-        1.0, unit="multiplier on adoption_share_under5 by year care starts; a number, one per year, or "
+        1.0,
+        unit="multiplier on adoption_share_under5 by year care starts; a number, one per year, or "
         "dated steps",
-        source="the driver itself (e.g. the adoption drive of 2012-15, [CLA] adoptions by year)", grade="H",
+        source="the driver itself (e.g. the adoption drive of 2012-15, [CLA] adoptions by year)",
+        grade="H",
         description="Change in adoption practice over time (plans made when care starts).",
     )
     special_guardianship_share: float = param(
-        0.14, ge=0.0, le=1.0, unit="share of episodes",
+        0.14,
+        ge=0.0,
+        le=1.0,
+        unit="share of episodes",
         source="assumption: SGO/CAO about an eighth of ceases ([CLA] not in sheet)",
         description="Care episodes that end with special guardianship or a child arrangements order.",
     )
     median_months: tuple[Months, Months, Months, Months, Months] = param(
         (3.0, 15.0, 24.0, 24.0, 108.0),
-        unit="median months: return home (s20/emergency), return home (order), adoption, "
-        "SGO, other exits",
+        unit="median months: return home (s20/emergency), return home (order), adoption, SGO, other exits",
         source="assumption: many short episodes and a long tail (DESIGN.md)",
         description="Median time in care before each kind of exit.",
     )
     duration_spread: float = param(
-        0.9, ge=0.1, le=3.0, unit="log-normal sigma",
-        source="assumption", description="Spread of times in care around the medians.",
+        0.9,
+        ge=0.1,
+        le=3.0,
+        unit="log-normal sigma",
+        source="assumption",
+        description="Spread of times in care around the medians.",
     )
     placement_shares_by_age: tuple[
         tuple[Prob, Prob, Prob, Prob, Prob, Prob],
@@ -607,30 +785,40 @@ class Care(Section):
         "IFA, children's home, supported accommodation, placed with parents",
         source="calibrated so the stock matches [CLA] 2024: foster 67% (kin 16%, IFA 40% of foster), "
         "homes 10% (+8% other residential), with parents 6%, supported accommodation 7%",
-        grade="M", description="Placement type at the start of care, by age.",
+        grade="M",
+        description="Placement type at the start of care, by age.",
     )
     uasc_placement_shares: tuple[Prob, Prob, Prob, Prob, Prob, Prob] = param(
-        (0.0, 0.15, 0.35, 0.05, 0.45, 0.0), unit="shares of UASC starts by placement type",
+        (0.0, 0.15, 0.35, 0.05, 0.45, 0.0),
+        unit="shares of UASC starts by placement type",
         source="assumption: most UASC are 16-17 and placed in supported accommodation or IFA",
         description="Placement type for unaccompanied asylum-seeking children.",
     )
     after_return_home_need: int = param(
-        2, ge=0, le=3, unit="need level", source="assumption: returns home are supported as CIN",
+        2,
+        ge=0,
+        le=3,
+        unit="need level",
+        source="assumption: returns home are supported as CIN",
         description="Family need level after a child returns home (drives re-entry).",
     )
 
     @model_validator(mode="after")
     def _rows_sum_to_one(self) -> Care:
         rows: dict[str, list[tuple[float, ...]]] = {
-            "route_shares": [self.route_shares], "uasc_placement_shares": [self.uasc_placement_shares],
-            "placement_shares_by_age": list(self.placement_shares_by_age)}
+            "route_shares": [self.route_shares],
+            "uasc_placement_shares": [self.uasc_placement_shares],
+            "placement_shares_by_age": list(self.placement_shares_by_age),
+        }
         for name, vectors in rows.items():
             for i, row in enumerate(vectors):
                 if abs(sum(row) - 1.0) > 1e-6:
                     raise ValueError(f"care.{name} row {i} must sum to 1 (got {sum(row):.4f})")
         if not any(self.selection_weights_by_age):
-            raise ValueError("care.selection_weights_by_age = [0, 0, 0, 0, 0]: no child could be chosen to "
-                             "enter care; allowed: weights >= 0 with at least one above 0")
+            raise ValueError(
+                "care.selection_weights_by_age = [0, 0, 0, 0, 0]: no child could be chosen to "
+                "enter care; allowed: weights >= 0 with at least one above 0"
+            )
         return self
 
     @model_validator(mode="after")
@@ -648,7 +836,8 @@ class Care(Section):
                     f"care.return_home_share[{i}] + care.special_guardianship_share = {rh:g} + {sgo:g} = "
                     f"{rh + sgo:.4g} ({route} route): these are shares of the same care episodes, and "
                     f"special guardianship would never happen; allowed: a total of at most 1 "
-                    f"(special_guardianship_share <= {1.0 - rh:.4g} here)")
+                    f"(special_guardianship_share <= {1.0 - rh:.4g} here)"
+                )
         return self
 
 
@@ -656,12 +845,18 @@ class Workforce(Section):
     """Capacity that moves thresholds when caseloads rise."""
 
     caseload_headroom: float = param(
-        1.10, ge=0.5, le=5.0, unit="capacity / starting statutory caseload",
+        1.10,
+        ge=0.5,
+        le=5.0,
+        unit="capacity / starting statutory caseload",
         source="assumption: teams run close to capacity (NAO 2019: 9 in 10 councils overspent)",
         description="Social work capacity relative to the starting CIN+CP+care caseload.",
     )
     threshold_elasticity: float = param(
-        1.5, ge=0.0, le=10.0, unit="elasticity",
+        1.5,
+        ge=0.0,
+        le=10.0,
+        unit="elasticity",
         source="assumption: over capacity, fewer assessments open plans (seeds: thresholds)",
         description="How strongly caseload pressure raises the threshold for CIN and CP.",
     )
@@ -671,30 +866,43 @@ class RiskAversion(Section):
     """Practice culture: how readily concerns are escalated."""
 
     index: float = param(
-        1.0, ge=0.3, le=3.0, unit="index (1 = 2024 practice)",
-        source="normalised to 2024 practice", grade="H",
+        1.0,
+        ge=0.3,
+        le=3.0,
+        unit="index (1 = 2024 practice)",
+        source="normalised to 2024 practice",
+        grade="H",
         description="Risk aversion of referrers and social workers.",
     )
     referral_elasticity: float = param(
-        0.4, ge=0.0, le=5.0, unit="elasticity",
+        0.4,
+        ge=0.0,
+        le=5.0,
+        unit="elasticity",
         source="assumption: after Baby P referrals rose less than care applications",
         description="Referrals scale as index ** elasticity.",
     )
     section47_elasticity: float = param(
-        1.0, ge=0.0, le=5.0, unit="elasticity",
+        1.0,
+        ge=0.0,
+        le=5.0,
+        unit="elasticity",
         source="calibrated to the Baby P response (care applications +36% in 2009/10, Cafcass)",
-        grade="M", description="Section 47 enquiries scale as index ** elasticity.",
+        grade="M",
+        description="Section 47 enquiries scale as index ** elasticity.",
     )
     care_elasticity: float = param(
-        1.0, ge=0.0, le=5.0, unit="elasticity",
+        1.0,
+        ge=0.0,
+        le=5.0,
+        unit="elasticity",
         source="calibrated to the Baby P response (care applications +36% in 2009/10, Cafcass)",
-        grade="M", description="Entries to care scale as index ** elasticity.",
+        grade="M",
+        description="Entries to care scale as index ** elasticity.",
     )
-
 
 
 # -- levers ------------------------------------------------------------------------------------
-
 
 
 def series_values(value: TimeSeries, start_year: int, years: int) -> list[float]:
@@ -716,7 +924,7 @@ def series_values(value: TimeSeries, start_year: int, years: int) -> list[float]
 def _short(value: Any, limit: int = 80) -> str:
     """``repr(value)``, cut to one readable length (a value typed by mistake can be enormous)."""
     shown = repr(value)
-    return shown if len(shown) <= limit else shown[:limit - 10] + f"... ({len(shown):,} characters)"
+    return shown if len(shown) <= limit else shown[: limit - 10] + f"... ({len(shown):,} characters)"
 
 
 def parse_month(value: str | int, field: str) -> tuple[int, int]:
@@ -743,45 +951,71 @@ class Prevention(Section):
     """Extra prevention spend: early help places and universal prevention (seeds: -44%/-55% cuts)."""
 
     spend_per_year: TimeSeries = param(
-        0.0, unit="GBP per year (real, 2024-25 prices); a number, one per year, or dated steps",
-        source="the lever itself; negative values are not allowed (model cuts with "
-        "baseline_capacity_change)", grade="H",
+        0.0,
+        unit="GBP per year (real, 2024-25 prices); a number, one per year, or dated steps",
+        source="the lever itself; negative values are not allowed (model cuts with baseline_capacity_change)",
+        grade="H",
         description="Additional prevention spend each year.",
     )
     baseline_capacity_change: TimeSeries = param(
-        0.0, unit="share of starting early help places (-0.44 = a 44% cut)",
+        0.0,
+        unit="share of starting early help places (-0.44 = a 44% cut)",
         source="seeds: Sure Start/early years -44% 2010-11 to 2015-16; early intervention grant -55%",
-        grade="H", description="Change in the existing early help budget (and so its places).",
+        grade="H",
+        description="Change in the existing early help budget (and so its places).",
     )
     early_help_share: float = param(
-        0.6, ge=0.0, le=1.0, unit="share of the extra spend",
-        source="assumption", description="Share of extra spend buying early help places; "
-        "the rest funds universal prevention.",
+        0.6,
+        ge=0.0,
+        le=1.0,
+        unit="share of the extra spend",
+        source="assumption",
+        description="Share of extra spend buying early help places; the rest funds universal prevention.",
     )
     cost_per_early_help_place: float = param(
-        2_700.0, gt=0.0, le=MAX_COST_PER_YEAR, unit="GBP per family-year (2024-25)",
-        source="[GMCA] SS6.0 early help proxy £165/month (2010-11) x12, x1.35 to 2024-25", grade="M",
+        2_700.0,
+        gt=0.0,
+        le=MAX_COST_PER_YEAR,
+        unit="GBP per family-year (2024-25)",
+        source="[GMCA] SS6.0 early help proxy £165/month (2010-11) x12, x1.35 to 2024-25",
+        grade="M",
         description="Cost of one early help place for a year.",
     )
     cost_per_family_reached: float = param(
-        1_300.0, gt=0.0, le=MAX_COST_PER_YEAR, unit="GBP per family-year (2024-25)",
+        1_300.0,
+        gt=0.0,
+        le=MAX_COST_PER_YEAR,
+        unit="GBP per family-year (2024-25)",
         source="[GMCA] SS15 group parenting programme £952 per participant (2008-09) x1.35",
-        grade="M", description="Cost of reaching one family with universal prevention for a year.",
+        grade="M",
+        description="Cost of reaching one family with universal prevention for a year.",
     )
     adverse_reduction: float = param(
-        0.3, ge=0.0, le=0.9, unit="share fewer adverse events when fully effective",
+        0.3,
+        ge=0.0,
+        le=0.9,
+        unit="share fewer adverse events when fully effective",
         source="assumption informed by Sure Start evaluations (IFS 2025: benefits concentrated "
-        "in poorer areas; few impacts on social care contacts)", grade="L",
+        "in poorer areas; few impacts on social care contacts)",
+        grade="L",
         description="How much universal prevention lowers adverse events among families reached.",
     )
     identification_boost: float = param(
-        1.5, ge=0.0, le=5.0, unit="extra share of early help offers",
-        source="assumption: families reached are offered early help proactively (outreach)", grade="L",
+        1.5,
+        ge=0.0,
+        le=5.0,
+        unit="extra share of early help offers",
+        source="assumption: families reached are offered early help proactively (outreach)",
+        grade="L",
         description="How much likelier reached families with need are offered early help.",
     )
     months_to_effect: int = param(
-        12, ge=0, le=60, unit="months",
-        source="assumption: services take about a year to recruit and embed", grade="L",
+        12,
+        ge=0,
+        le=60,
+        unit="months",
+        source="assumption: services take about a year to recruit and embed",
+        grade="L",
         description="Months for spend to take effect: each month the effect closes 1/months_to_effect "
         "of its gap to the full effect (about 63% after this many months).",
     )
@@ -792,14 +1026,22 @@ class Shock(Section):
 
     date: str | int = Field(..., description="When the case becomes public ('YYYY-MM' or a year).")
     size: float = param(
-        0.4, ge=0.0, le=3.0, unit="proportional rise in the risk-aversion index at its peak",
-        source="Baby P (Nov 2008): care applications +36% in 2009/10 (Cafcass)", grade="M",
+        0.4,
+        ge=0.0,
+        le=3.0,
+        unit="proportional rise in the risk-aversion index at its peak",
+        source="Baby P (Nov 2008): care applications +36% in 2009/10 (Cafcass)",
+        grade="M",
         description="How far the shock raises risk aversion.",
     )
     half_life_years: float = param(
-        1.0, gt=0.0, le=20.0, unit="years",
+        1.0,
+        gt=0.0,
+        le=20.0,
+        unit="years",
         source="calibrated: Cafcass care applications stayed high for several years (2009-2011) "
-        "while s47 and care entries returned towards trend", grade="L",
+        "while s47 and care entries returned towards trend",
+        grade="L",
         description="Time for half of the shock's effect to fade.",
     )
 
@@ -808,8 +1050,10 @@ class RiskAversionLever(Section):
     """Risk aversion over time and shocks (the index itself is ``risk_aversion.index``)."""
 
     index_path: TimeSeries = param(
-        1.0, unit="multiplier on risk_aversion.index by year",
-        source="the lever itself", grade="H",
+        1.0,
+        unit="multiplier on risk_aversion.index by year",
+        source="the lever itself",
+        grade="H",
         description="Planned change in practice culture (e.g. 0.9 = 10% less risk-averse).",
     )
     shocks: list[Shock] = Field(default_factory=list, description="High-profile cases.")
@@ -819,8 +1063,10 @@ class RiskAversionLever(Section):
     def _few_shocks(cls, data: Any) -> Any:
         shocks = data.get("shocks") if isinstance(data, Mapping) else None
         if isinstance(shocks, list | tuple) and len(shocks) > MAX_SHOCKS:
-            raise ValueError(f"levers.risk_aversion.shocks has {len(shocks)} shocks; allowed: at most "
-                             f"{MAX_SHOCKS} (one a year over the longest run)")
+            raise ValueError(
+                f"levers.risk_aversion.shocks has {len(shocks)} shocks; allowed: at most "
+                f"{MAX_SHOCKS} (one a year over the longest run)"
+            )
         return data
 
 
@@ -833,43 +1079,72 @@ class CommunityHubs(Section):
     """Community (family) hubs: navigators find need early; peer support; trust builds."""
 
     opening_dates: list[str | int] = Field(
-        default_factory=list, description="One entry per hub: 'YYYY-MM' or a reporting year.")
+        default_factory=list, description="One entry per hub: 'YYYY-MM' or a reporting year."
+    )
     deciles: list[int] = Field(
         default_factory=list,
-        description="Deprivation decile (1 = most deprived) each hub serves; empty = most deprived first.")
+        description="Deprivation decile (1 = most deprived) each hub serves; empty = most deprived first.",
+    )
     catchment_families: int = param(
-        2_500, ge=100, le=100_000, unit="families with children per hub",
+        2_500,
+        ge=100,
+        le=100_000,
+        unit="families with children per hub",
         source="assumption: a hub serves a neighbourhood of ~2,500 families (Westminster, Wigan)",
         description="Families in each hub's catchment.",
     )
     identification_boost: float = param(
-        1.0, ge=0.0, le=10.0, unit="extra share of early help offers at full trust",
-        source="assumption from family hubs (Westminster) and Leeds community teams (seeds)", grade="L",
+        1.0,
+        ge=0.0,
+        le=10.0,
+        unit="extra share of early help offers at full trust",
+        source="assumption from family hubs (Westminster) and Leeds community teams (seeds)",
+        grade="L",
         description="How much likelier families with need are found and offered early help.",
     )
     adverse_reduction: float = param(
-        0.12, ge=0.0, le=0.9, unit="share fewer adverse events at full trust",
-        source="assumption: peer support and community networks (seeds, Wigan Deal)", grade="L",
+        0.12,
+        ge=0.0,
+        le=0.9,
+        unit="share fewer adverse events at full trust",
+        source="assumption: peer support and community networks (seeds, Wigan Deal)",
+        grade="L",
         description="Peer support slowing the growth of need.",
     )
     rereferral_reduction: float = param(
-        0.3, ge=0.0, le=0.9, unit="share fewer re-referrals of closed cases at full trust",
-        source="assumption: step-down support in the community (seeds)", grade="L",
+        0.3,
+        ge=0.0,
+        le=0.9,
+        unit="share fewer re-referrals of closed cases at full trust",
+        source="assumption: step-down support in the community (seeds)",
+        grade="L",
         description="Fewer closed cases coming back.",
     )
     months_to_half_trust: float = param(
-        15.0, gt=0.0, le=60.0, unit="months",
-        source="seeds: trust builds over 2-3 years", grade="M",
+        15.0,
+        gt=0.0,
+        le=60.0,
+        unit="months",
+        source="seeds: trust builds over 2-3 years",
+        grade="M",
         description="Months after opening at which a hub reaches half its effect (logistic ramp).",
     )
     capital_cost_per_hub: float = param(
-        500_000.0, ge=0.0, le=MAX_CAPITAL_PER_HUB, unit="GBP one-off (2024-25)",
-        source="assumption: refurbishing a children's centre as a hub; change in the app", grade="L",
+        500_000.0,
+        ge=0.0,
+        le=MAX_CAPITAL_PER_HUB,
+        unit="GBP one-off (2024-25)",
+        source="assumption: refurbishing a children's centre as a hub; change in the app",
+        grade="L",
         description="One-off cost of opening a hub.",
     )
     running_cost_per_hub: float = param(
-        350_000.0, ge=0.0, le=MAX_COST_PER_YEAR, unit="GBP per hub per year (2024-25)",
-        source="assumption: DfE Family Hubs programme ~£1.3m per LA a year over ~4 hubs", grade="L",
+        350_000.0,
+        ge=0.0,
+        le=MAX_COST_PER_YEAR,
+        unit="GBP per hub per year (2024-25)",
+        source="assumption: DfE Family Hubs programme ~£1.3m per LA a year over ~4 hubs",
+        grade="L",
         description="Yearly running cost of a hub (navigators, peer support, building).",
     )
 
@@ -878,38 +1153,68 @@ class TroubledFamilies(Section):
     """Intensive whole-family work for families with multiple needs."""
 
     places_per_year: TimeSeries = param(
-        0.0, unit="families starting per year; a number, one per year, or dated steps",
-        source="the lever itself", grade="H", description="Families starting the programme each year.",
+        0.0,
+        unit="families starting per year; a number, one per year, or dated steps",
+        source="the lever itself",
+        grade="H",
+        description="Families starting the programme each year.",
     )
     eligibility_min_need: int = param(
-        2, ge=1, le=3, unit="need level", source="MHCLG criteria: families with multiple problems",
-        grade="M", description="Lowest need level of an eligible family (with earlier involvement or "
+        2,
+        ge=1,
+        le=3,
+        unit="need level",
+        source="MHCLG criteria: families with multiple problems",
+        grade="M",
+        description="Lowest need level of an eligible family (with earlier involvement or "
         "three or more children).",
     )
     intervention_months: int = param(
-        12, ge=1, le=36, unit="months", source="MHCLG national evaluation: keyworker support ~12 months",
-        grade="M", description="Length of the intervention.",
+        12,
+        ge=1,
+        le=36,
+        unit="months",
+        source="MHCLG national evaluation: keyworker support ~12 months",
+        grade="M",
+        description="Length of the intervention.",
     )
     effect_months_after: int = param(
-        24, ge=0, le=120, unit="months", source="MHCLG 2019: effects measured to 19-24 months",
-        grade="M", description="How long the effect lasts after the intervention ends.",
+        24,
+        ge=0,
+        le=120,
+        unit="months",
+        source="MHCLG 2019: effects measured to 19-24 months",
+        grade="M",
+        description="How long the effect lasts after the intervention ends.",
     )
     care_entry_reduction: float = param(
-        0.32, ge=0.0, le=0.9, unit="share fewer entries to care",
+        0.32,
+        ge=0.0,
+        le=0.9,
+        unit="share fewer entries to care",
         source="MHCLG national evaluation 2019: children in care 32% lower than matched "
-        "comparison at 19-24 months", grade="H",
+        "comparison at 19-24 months",
+        grade="H",
         description="Effect on the chance of a child entering care.",
     )
     recovery_boost: float = param(
-        0.5, ge=0.0, le=5.0, unit="extra share of recovery",
-        source="assumption: whole-family working addresses several needs at once", grade="L",
+        0.5,
+        ge=0.0,
+        le=5.0,
+        unit="extra share of recovery",
+        source="assumption: whole-family working addresses several needs at once",
+        grade="L",
         description="How much faster need falls while in the programme.",
     )
     cost_per_family: float = param(
-        13_200.0, ge=0.0, le=MAX_COST_PER_YEAR, unit="GBP per family (2024-25)",
+        13_200.0,
+        ge=0.0,
+        le=MAX_COST_PER_YEAR,
+        unit="GBP per family (2024-25)",
         source="DCLG: ~£10,000 per family (2012-13 prices, grade L) x1.32 (finance.uprating 2012-13) "
         "to 2024-25; change it here",
-        grade="L", description="Cost of one family's intervention.",
+        grade="L",
+        description="Cost of one family's intervention.",
     )
 
 
@@ -939,45 +1244,75 @@ _PERIODS_A_YEAR = {"week": 52.14, "month": 12.0}
 
 
 def _cost(value: float, unit: str, price_year: str, source: str) -> Any:
-    return Field(default_factory=lambda: UnitCost(value=value, unit=unit, price_year=price_year,
-                                                  source=source))
+    return Field(
+        default_factory=lambda: UnitCost(value=value, unit=unit, price_year=price_year, source=source)
+    )
 
 
 class Costs(Section):
     """Unit costs by budget line, each with its source and price year (shared/calibration)."""
 
     early_help_family_month: UnitCost = _cost(
-        165.0, "GBP per family per month of early help", "2010-11",
-        "GMCA Unit Cost Database SS6.0 (CAF case, ongoing) [M]")
+        165.0,
+        "GBP per family per month of early help",
+        "2010-11",
+        "GMCA Unit Cost Database SS6.0 (CAF case, ongoing) [M]",
+    )
     referral: UnitCost = _cost(117.0, "GBP per referral", "2009-10", "GMCA Unit Cost Database SS6.2 [M]")
-    assessment: UnitCost = _cost(660.0, "GBP per assessment", "2009-10",
-                                 "GMCA Unit Cost Database SS6.4 core assessment [M]")
-    section47_enquiry: UnitCost = _cost(511.0, "GBP per enquiry", "2008-09",
-                                        "GMCA Unit Cost Database SS5.0.7 [M]")
-    cin_child_month: UnitCost = _cost(107.0, "GBP per child per month on a CIN plan", "2008-09",
-                                      "GMCA Unit Cost Database SS5.0 ongoing support [M]")
+    assessment: UnitCost = _cost(
+        660.0, "GBP per assessment", "2009-10", "GMCA Unit Cost Database SS6.4 core assessment [M]"
+    )
+    section47_enquiry: UnitCost = _cost(
+        511.0, "GBP per enquiry", "2008-09", "GMCA Unit Cost Database SS5.0.7 [M]"
+    )
+    cin_child_month: UnitCost = _cost(
+        107.0,
+        "GBP per child per month on a CIN plan",
+        "2008-09",
+        "GMCA Unit Cost Database SS5.0 ongoing support [M]",
+    )
     cp_child_month: UnitCost = _cost(
-        456.0, "GBP per child per month on a protection plan", "2013-14",
-        "assumption: 8 social worker hours a month at £57/hour (GMCA SS18); not in the sheet [L]")
+        456.0,
+        "GBP per child per month on a protection plan",
+        "2013-14",
+        "assumption: 8 social worker hours a month at £57/hour (GMCA SS18); not in the sheet [L]",
+    )
     friends_family_foster_week: UnitCost = _cost(
-        468.0, "GBP per child per week", "2013-14",
-        "assumption: the placement element of in-house foster care (GMCA SS2.0) [L]")
-    in_house_foster_week: UnitCost = _cost(700.0, "GBP per child per week (incl. social work)", "2013-14",
-                                           "GMCA Unit Cost Database SS2.0 [M]")
+        468.0,
+        "GBP per child per week",
+        "2013-14",
+        "assumption: the placement element of in-house foster care (GMCA SS2.0) [L]",
+    )
+    in_house_foster_week: UnitCost = _cost(
+        700.0, "GBP per child per week (incl. social work)", "2013-14", "GMCA Unit Cost Database SS2.0 [M]"
+    )
     independent_fostering_agency_week: UnitCost = _cost(
-        820.0, "GBP per child per week", "2020-21", "CMA children's social care market study 2021 [M]")
+        820.0, "GBP per child per week", "2020-21", "CMA children's social care market study 2021 [M]"
+    )
     childrens_home_week: UnitCost = _cost(
-        6_106.0, "GBP per child per week", "2023-24",
-        "NAO Managing children's residential care 2025: £318,400 per place per year / 52.14 [H]")
+        6_106.0,
+        "GBP per child per week",
+        "2023-24",
+        "NAO Managing children's residential care 2025: £318,400 per place per year / 52.14 [H]",
+    )
     supported_accommodation_week: UnitCost = _cost(
-        1_500.0, "GBP per child per week", "2024-25",
-        "assumption: between foster care and children's homes; not in the sheet [L]")
+        1_500.0,
+        "GBP per child per week",
+        "2024-25",
+        "assumption: between foster care and children's homes; not in the sheet [L]",
+    )
     placed_with_parents_week: UnitCost = _cost(
-        233.0, "GBP per child per week (social work only)", "2013-14",
-        "GMCA Unit Cost Database SS2.0 social work element [M]")
+        233.0,
+        "GBP per child per week (social work only)",
+        "2013-14",
+        "GMCA Unit Cost Database SS2.0 social work element [M]",
+    )
     care_proceedings: UnitCost = _cost(
-        6_250.0, "GBP per care order application (LA share)", "2005-06",
-        "GMCA Unit Cost Database SS4.1 (£25,000, LA share £6,250) [L]")
+        6_250.0,
+        "GBP per care order application (LA share)",
+        "2005-06",
+        "GMCA Unit Cost Database SS4.1 (£25,000, LA share £6,250) [L]",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -1012,64 +1347,108 @@ class Costs(Section):
                 raise ValueError(
                     f"costs.{name}.value = {value:g} is £{value * per_year:,.0f} a year; allowed: up to "
                     f"{MAX_COST_PER_YEAR / per_year:,.0f} per {period} (£{MAX_COST_PER_YEAR / 1e6:g}m a "
-                    "year, thirty times a children's home place)")
+                    "year, thirty times a children's home place)"
+                )
         return self
 
 
 class Finance(Section):
     """How costs are discounted, adjusted and judged (HM Treasury Green Book; GMCA CBA method)."""
 
-    base_price_year: str = Field("2024-25", pattern=r"^\d{4}-\d{2}$",
-                                 description="All costs are shown in real prices of this year.")
+    base_price_year: str = Field(
+        "2024-25", pattern=r"^\d{4}-\d{2}$", description="All costs are shown in real prices of this year."
+    )
     discount_rate: float = param(
-        0.035, ge=0.0, le=0.2, unit="per year, years 0-30", source="HM Treasury Green Book", grade="H",
-        description="Real discount rate for years 0-30.")
+        0.035,
+        ge=0.0,
+        le=0.2,
+        unit="per year, years 0-30",
+        source="HM Treasury Green Book",
+        grade="H",
+        description="Real discount rate for years 0-30.",
+    )
     discount_rate_long: float = param(
-        0.03, ge=0.0, le=0.2, unit="per year, years 31-75", source="HM Treasury Green Book", grade="H",
-        description="Real discount rate from year 31.")
+        0.03,
+        ge=0.0,
+        le=0.2,
+        unit="per year, years 31-75",
+        source="HM Treasury Green Book",
+        grade="H",
+        description="Real discount rate from year 31.",
+    )
     payback_horizon_years: int = param(
-        5, ge=1, le=50, unit="years", source="seeds: the Treasury looks at about five years", grade="M",
-        description="N in 'probability of paying back within N years'.")
+        5,
+        ge=1,
+        le=50,
+        unit="years",
+        source="seeds: the Treasury looks at about five years",
+        grade="M",
+        description="N in 'probability of paying back within N years'.",
+    )
     cashable_share: dict[str, float] = Field(
-        default_factory=lambda: {"early_help": 0.5, "social_work": 0.3, "placements": 0.9,
-                                 "programmes": 1.0, "hubs": 1.0},
+        default_factory=lambda: {
+            "early_help": 0.5,
+            "social_work": 0.3,
+            "placements": 0.9,
+            "programmes": 1.0,
+            "hubs": 1.0,
+        },
         description="Share of each budget line's avoided cost that is cashable (assumption; GMCA "
-        "method separates cashable and non-cashable savings).")
+        "method separates cashable and non-cashable savings).",
+    )
     deadweight: float = param(
-        0.0, ge=0.0, le=1.0, unit="share of the gross effect that would have happened anyway",
-        source="GMCA CBA method; 0 because the model's baseline is the counterfactual", grade="M",
-        description="Deadweight taken off avoided costs in the net view.")
+        0.0,
+        ge=0.0,
+        le=1.0,
+        unit="share of the gross effect that would have happened anyway",
+        source="GMCA CBA method; 0 because the model's baseline is the counterfactual",
+        grade="M",
+        description="Deadweight taken off avoided costs in the net view.",
+    )
     optimism_bias: dict[str, float] = Field(
         default_factory=lambda: {"H": 0.1, "M": 0.25, "L": 0.4, "assumption": 0.4},
         description="Share taken off benefits by evidence grade of the lever behind them (GMCA-style "
-        "confidence grading; assumption).")
+        "confidence grading; assumption).",
+    )
     evidence_grade: Literal["H", "M", "L", "assumption"] | None = Field(
-        None, description="Evidence grade used for optimism bias; empty = the weakest grade of the "
-        "effect parameters of the levers the scenario changes (simulator.finance.scheme_grade).")
+        None,
+        description="Evidence grade used for optimism bias; empty = the weakest grade of the "
+        "effect parameters of the levers the scenario changes (simulator.finance.scheme_grade).",
+    )
     uprating: dict[str, float] = Field(
         default_factory=lambda: {
             # GMCA Unit Cost Database v1.4 values: x1.30-1.35 to reach 2024-25 prices
             # (shared/calibration README, [GMCA]); older years take the top of the range
-            "2005-06": 1.35, "2008-09": 1.35, "2009-10": 1.35, "2010-11": 1.35,
+            "2005-06": 1.35,
+            "2008-09": 1.35,
+            "2009-10": 1.35,
+            "2010-11": 1.35,
             # assumption: interpolated within the sheet's GMCA range
-            "2011-12": 1.34, "2012-13": 1.32,
+            "2011-12": 1.34,
+            "2012-13": 1.32,
             "2013-14": 1.30,  # [GMCA] lower end of the sheet's range
             # assumption: approximate GDP-deflator growth to 2024-25 (replace with HM Treasury
             # "GDP deflators at market prices", ONS series L8GG, when updating)
-            "2014-15": 1.29, "2016-17": 1.28, "2020-21": 1.17, "2023-24": 1.04,
+            "2014-15": 1.29,
+            "2016-17": 1.28,
+            "2020-21": 1.17,
+            "2023-24": 1.04,
             "2024-25": 1.0,
         },
         description="Factor converting prices of each price year to 2024-25 prices (GMCA years from "
         "the calibration sheet's x1.30-1.35; others assumption). Costs are shown in base_price_year "
-        "prices as factor[price_year] / factor[base_price_year].")
+        "prices as factor[price_year] / factor[base_price_year].",
+    )
     effect_uncertainty: dict[str, float] = Field(
         default_factory=lambda: {"H": 0.2, "M": 0.35, "L": 0.5, "assumption": 0.5},
         description="Half-width of the triangular spread of lever effect sizes in Monte Carlo "
-        "and the tornado, as a share of the value, by evidence grade (assumption).")
+        "and the tornado, as a share of the value, by evidence grade (assumption).",
+    )
     unit_cost_uncertainty: dict[str, float] = Field(
         default_factory=lambda: {"H": 0.1, "M": 0.2, "L": 0.35, "assumption": 0.35},
         description="Half-width of the triangular spread of unit costs in Monte Carlo and the "
-        "tornado, as a share of the value, by the cost's confidence grade (assumption).")
+        "tornado, as a share of the value, by the cost's confidence grade (assumption).",
+    )
 
     @field_validator("cashable_share")
     @classmethod
@@ -1077,8 +1456,10 @@ class Finance(Section):
         lines = {"early_help", "social_work", "placements", "programmes", "hubs"}
         for k, x in v.items():
             if k not in lines:
-                raise ValueError(f"finance.cashable_share has an unknown budget line {k!r}; allowed: "
-                                 f"{', '.join(sorted(lines))}")
+                raise ValueError(
+                    f"finance.cashable_share has an unknown budget line {k!r}; allowed: "
+                    f"{', '.join(sorted(lines))}"
+                )
             if not 0.0 <= x <= 1.0:
                 raise ValueError(f"finance.cashable_share.{k} = {x!r}: must be between 0 and 1")
         return v
@@ -1090,8 +1471,9 @@ class Finance(Section):
 
         for k, x in v.items():
             if not re.fullmatch(r"\d{4}-\d{2}", k):
-                raise ValueError(f"finance.uprating key {k!r}: price years are written 'YYYY-YY' "
-                                 "(e.g. 2013-14)")
+                raise ValueError(
+                    f"finance.uprating key {k!r}: price years are written 'YYYY-YY' (e.g. 2013-14)"
+                )
             if not 0.0 < x <= 10.0:
                 raise ValueError(f"finance.uprating.{k} = {x!r}: must be above 0 and at most 10")
         return v
@@ -1164,10 +1546,13 @@ class Scenario(Section):
                 for key in value:
                     k = str(key)
                     if not (k.isascii() and k.isdigit() and len(k) <= 4) or not (
-                            run.start_year + 1 <= int(k) <= last_year):
-                        raise ValueError(f"{name} has a step at {key!r}: steps are reporting years from "
-                                         f"{run.start_year + 1} to {last_year} (steps after the run are "
-                                         "ignored)")
+                        run.start_year + 1 <= int(k) <= last_year
+                    ):
+                        raise ValueError(
+                            f"{name} has a step at {key!r}: steps are reporting years from "
+                            f"{run.start_year + 1} to {last_year} (steps after the run are "
+                            "ignored)"
+                        )
             raw = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
             low, high, why = SERIES_BOUNDS[name]
             for v in raw:
@@ -1183,37 +1568,50 @@ class Scenario(Section):
         series = {name: getattr(owner, attr) for name, (owner, attr, _) in fields.items()}
         for name, value in series.items():
             if isinstance(value, list) and len(value) != run.years:
-                raise ValueError(f"{name} has {len(value)} values but run.years = {run.years}: give one "
-                                 "value per year, a single number, or dated steps")
+                raise ValueError(
+                    f"{name} has {len(value)} values but run.years = {run.years}: give one "
+                    "value per year, a single number, or dated steps"
+                )
         share = self.care.adoption_share_under5
         top = max(series_values(self.care.adoption_path, run.start_year, run.years))
         if share * top > 1.0:
-            raise ValueError(f"care.adoption_path = {top:g} with care.adoption_share_under5 = {share:g} "
-                             f"gives an adoption share above 1; allowed: path values up to {1.0 / share:.3g}")
+            raise ValueError(
+                f"care.adoption_path = {top:g} with care.adoption_share_under5 = {share:g} "
+                f"gives an adoption share above 1; allowed: path values up to {1.0 / share:.3g}"
+            )
         sgo = self.care.special_guardianship_share
         if share * top + sgo > 1.0 + 1e-9:
             raise ValueError(
                 f"care.adoption_share_under5 x care.adoption_path + care.special_guardianship_share = "
                 f"{share:g} x {top:g} + {sgo:g} = {share * top + sgo:.4g}: these are shares of the same care "
                 "episodes (children under 5); allowed: a total of at most 1 "
-                f"(adoption_share_under5 x adoption_path <= {1.0 - sgo:.4g} here)")
+                f"(adoption_share_under5 x adoption_path <= {1.0 - sgo:.4g} here)"
+            )
         hubs = lv.community_hubs
         horizon = f"'YYYY-MM' from {run.start_year}-04 to {last_year}-03"
         for i, date in enumerate(hubs.opening_dates):
             field = f"levers.community_hubs.opening_dates[{i}]"
             m = month_index(date, run.start_year, field)
             if m < 0:
-                raise ValueError(f"{field} = {_short(date)}: a hub cannot open before the run starts "
-                                 f"(April {run.start_year}); allowed: {horizon}")
+                raise ValueError(
+                    f"{field} = {_short(date)}: a hub cannot open before the run starts "
+                    f"(April {run.start_year}); allowed: {horizon}"
+                )
             if m >= 12 * MAX_YEARS_AHEAD:
-                raise ValueError(f"{field} = {_short(date)}: more than {MAX_YEARS_AHEAD} years after the run "
-                                 f"starts; allowed: {horizon}")
+                raise ValueError(
+                    f"{field} = {_short(date)}: more than {MAX_YEARS_AHEAD} years after the run "
+                    f"starts; allowed: {horizon}"
+                )
         if len(hubs.opening_dates) > MAX_HUBS:
-            raise ValueError(f"levers.community_hubs.opening_dates has {len(hubs.opening_dates)} hubs; "
-                             f"allowed: at most {MAX_HUBS}")
+            raise ValueError(
+                f"levers.community_hubs.opening_dates has {len(hubs.opening_dates)} hubs; "
+                f"allowed: at most {MAX_HUBS}"
+            )
         if hubs.deciles and len(hubs.deciles) != len(hubs.opening_dates):
-            raise ValueError(f"levers.community_hubs.deciles has {len(hubs.deciles)} entries for "
-                             f"{len(hubs.opening_dates)} hubs: give one decile per hub or none")
+            raise ValueError(
+                f"levers.community_hubs.deciles has {len(hubs.deciles)} entries for "
+                f"{len(hubs.opening_dates)} hubs: give one decile per hub or none"
+            )
         for d in hubs.deciles:
             if not 1 <= d <= 10:
                 raise ValueError(f"levers.community_hubs.deciles = {d!r}: deciles run 1-10")
@@ -1222,9 +1620,11 @@ class Scenario(Section):
             m = month_index(shock.date, run.start_year, field)
             if abs(m) >= 12 * MAX_YEARS_AHEAD:
                 first_allowed = run.start_year - MAX_YEARS_AHEAD + 1
-                raise ValueError(f"{field} = {_short(shock.date)}: more than {MAX_YEARS_AHEAD} years from "
-                                 f"the run's start; allowed: 'YYYY-MM' from {first_allowed}-04 to "
-                                 f"{last_year}-03")
+                raise ValueError(
+                    f"{field} = {_short(shock.date)}: more than {MAX_YEARS_AHEAD} years from "
+                    f"the run's start; allowed: 'YYYY-MM' from {first_allowed}-04 to "
+                    f"{last_year}-03"
+                )
         return self
 
     @model_validator(mode="after")
@@ -1235,12 +1635,17 @@ class Scenario(Section):
         fraction = self.run.sample_fraction
         if fraction < 1.0 and families * fraction < MIN_SIMULATED_FAMILIES:
             need = MIN_SIMULATED_FAMILIES / families
-            allowed = (f"a fraction that simulates at least {MIN_SIMULATED_FAMILIES:,} families: "
-                       f"run.sample_fraction >= {_round_up(need):g} here, or 1" if need < 1.0 else
-                       f"1 (the area has fewer than {MIN_SIMULATED_FAMILIES:,} families to sample from)")
-            raise ValueError(f"run.sample_fraction = {fraction:g} would simulate {families * fraction:,.0f} "
-                             f"families, each standing for {1.0 / fraction:,.0f}, where the area has "
-                             f"{where}; allowed: {allowed}")
+            allowed = (
+                f"a fraction that simulates at least {MIN_SIMULATED_FAMILIES:,} families: "
+                f"run.sample_fraction >= {_round_up(need):g} here, or 1"
+                if need < 1.0
+                else f"1 (the area has fewer than {MIN_SIMULATED_FAMILIES:,} families to sample from)"
+            )
+            raise ValueError(
+                f"run.sample_fraction = {fraction:g} would simulate {families * fraction:,.0f} "
+                f"families, each standing for {1.0 / fraction:,.0f}, where the area has "
+                f"{where}; allowed: {allowed}"
+            )
         hubs = self.levers.community_hubs
         if hubs.opening_dates:
             problem = _hubs_do_not_fit(hubs, self.population, families, where)
@@ -1251,16 +1656,28 @@ class Scenario(Section):
 
 #: Range of each lever or driver given over time, and why (checked for every value given).
 SERIES_BOUNDS: dict[str, tuple[float, float, str]] = {
-    "population.uasc_path": (0.0, 20.0, "a multiplier on arrivals; England's varied about threefold "
-                             "2006-2024 [CLA]"),
+    "population.uasc_path": (
+        0.0,
+        20.0,
+        "a multiplier on arrivals; England's varied about threefold 2006-2024 [CLA]",
+    ),
     "care.adoption_path": (0.0, 20.0, "a multiplier on care.adoption_share_under5"),
-    "levers.prevention.spend_per_year": (0.0, MAX_SPEND_PER_YEAR, "GBP a year; £10bn is of the order of "
-                                         "English councils' whole children's social care spend"),
-    "levers.prevention.baseline_capacity_change": (-1.0, 10.0, "a share of today's early help places: "
-                                                   "-1 closes them all, 10 is eleven times as many"),
+    "levers.prevention.spend_per_year": (
+        0.0,
+        MAX_SPEND_PER_YEAR,
+        "GBP a year; £10bn is of the order of English councils' whole children's social care spend",
+    ),
+    "levers.prevention.baseline_capacity_change": (
+        -1.0,
+        10.0,
+        "a share of today's early help places: -1 closes them all, 10 is eleven times as many",
+    ),
     "levers.risk_aversion.index_path": (0.0, 10.0, "a multiplier on risk_aversion.index"),
-    "levers.troubled_families.places_per_year": (0.0, MAX_FAMILIES_PER_YEAR, "families a year; more than "
-                                                 "England's ~8m families with children"),
+    "levers.troubled_families.places_per_year": (
+        0.0,
+        MAX_FAMILIES_PER_YEAR,
+        "families a year; more than England's ~8m families with children",
+    ),
 }
 
 
@@ -1304,11 +1721,13 @@ def _hubs_do_not_fit(hubs: CommunityHubs, population: Population, families: floa
             room = per_decile[d - 1]
             if k * c > room:
                 share = population.decile_shares[d - 1]
-                return (f"levers.community_hubs.catchment_families = {c} for {k} hub(s) in decile {d} "
-                        f"(levers.community_hubs.deciles) needs {k * c:,} families, but decile {d} has "
-                        f"about {room:,.0f} (population.decile_shares[{d - 1}] = {share:g} of {where}); "
-                        f"allowed: catchment_families up to {int(room // k):,} there, or at most "
-                        f"{int(room // c)} hub(s) of {c} in that decile")
+                return (
+                    f"levers.community_hubs.catchment_families = {c} for {k} hub(s) in decile {d} "
+                    f"(levers.community_hubs.deciles) needs {k * c:,} families, but decile {d} has "
+                    f"about {room:,.0f} (population.decile_shares[{d - 1}] = {share:g} of {where}); "
+                    f"allowed: catchment_families up to {int(room // k):,} there, or at most "
+                    f"{int(room // c)} hub(s) of {c} in that decile"
+                )
         return ""
     n = len(hubs.opening_dates)
     if _hubs_fit(c, n, per_decile):
@@ -1318,10 +1737,12 @@ def _hubs_do_not_fit(hubs: CommunityHubs, population: Population, families: floa
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if _hubs_fit(mid, n, per_decile) else (lo, mid)
     most = next(k for k in range(n - 1, -1, -1) if _hubs_fit(c, k, per_decile))
-    return (f"levers.community_hubs.catchment_families = {c} for {n} hub(s) needs {n * c:,} families, each "
-            f"hub's within one deprivation decile, but the area has {where}, about "
-            f"{min(per_decile):,.0f}-{max(per_decile):,.0f} a decile; allowed: catchment_families up to "
-            f"{lo:,} for {n} hub(s), or at most {most} hub(s) of {c}")
+    return (
+        f"levers.community_hubs.catchment_families = {c} for {n} hub(s) needs {n * c:,} families, each "
+        f"hub's within one deprivation decile, but the area has {where}, about "
+        f"{min(per_decile):,.0f}-{max(per_decile):,.0f} a decile; allowed: catchment_families up to "
+        f"{lo:,} for {n} hub(s), or at most {most} hub(s) of {c}"
+    )
 
 
 # -- loading and errors ------------------------------------------------------------------------
@@ -1412,8 +1833,9 @@ def _one_per_union(errors: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any
     order: list[tuple] = []
     for e in errors:
         loc = tuple(e.get("loc", ()))
-        cut = next((i for i, p in enumerate(loc) if isinstance(p, str) and (p in _SCALAR_TAGS or "[" in p)),
-                   None)
+        cut = next(
+            (i for i, p in enumerate(loc) if isinstance(p, str) and (p in _SCALAR_TAGS or "[" in p)), None
+        )
         if cut is None:
             key = loc + (id(e),)
             chosen[key] = (0, e)
@@ -1421,7 +1843,7 @@ def _one_per_union(errors: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any
             continue
         key = loc[:cut]
         depth = len(loc) - cut  # > 1: the value had this member's shape and failed inside it
-        stripped = {**e, "loc": loc[:cut] + loc[cut + 1:]}
+        stripped = {**e, "loc": loc[:cut] + loc[cut + 1 :]}
         if key not in chosen:
             chosen[key] = (depth, stripped)
             order.append(key)
@@ -1444,8 +1866,11 @@ def format_validation_error(err: ValidationError, data: Mapping[str, Any] | None
             continue
         allowed = _describe_allowed(loc)
         msg = e.get("msg", "invalid")
-        if isinstance(value, dict) and msg.startswith("Value error, ") and (
-                not loc or msg.removeprefix("Value error, ").startswith(path.split(".")[0])):
+        if (
+            isinstance(value, dict)
+            and msg.startswith("Value error, ")
+            and (not loc or msg.removeprefix("Value error, ").startswith(path.split(".")[0]))
+        ):
             # a check across several fields: its message names the fields and values itself
             lines.append(msg.removeprefix("Value error, "))
             continue
@@ -1517,8 +1942,13 @@ def read_text(path: str | Path, kind: str = "scenario file") -> str:
     if not stat.S_ISREG(st.st_mode):
         raise ScenarioError([f"is not a regular file (a device, pipe or socket); give a {kind}"], source=src)
     if st.st_size > MAX_FILE_BYTES:
-        raise ScenarioError([f"is {st.st_size:,} bytes; a {kind} is a few kilobytes of text (allowed: up to "
-                             f"{MAX_FILE_BYTES:,} bytes)"], source=src)
+        raise ScenarioError(
+            [
+                f"is {st.st_size:,} bytes; a {kind} is a few kilobytes of text (allowed: up to "
+                f"{MAX_FILE_BYTES:,} bytes)"
+            ],
+            source=src,
+        )
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -1530,9 +1960,14 @@ def read_text(path: str | Path, kind: str = "scenario file") -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise ScenarioError([f"is not UTF-8 text: byte 0x{raw[exc.start]:02x} on line {line} cannot be read; "
-                             f"save the {kind} as UTF-8"], source=src) from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            [
+                f"is not UTF-8 text: byte 0x{raw[exc.start]:02x} on line {line} cannot be read; "
+                f"save the {kind} as UTF-8"
+            ],
+            source=src,
+        ) from None
     if not text.strip():
         raise ScenarioError([f"is empty; a {kind} needs at least one setting"], source=src)
     return text
@@ -1603,8 +2038,10 @@ def read_toml(path: str | Path, kind: str = "scenario file") -> dict[str, Any]:
             if dup:
                 key, line, first, table = dup
                 what = f"table [{key}] declared twice" if table else f"duplicate key '{key}'"
-                raise ScenarioError([f"{what}, on lines {first} and {line}; give each "
-                                     f"{'table' if table else 'key'} once"], source=str(path)) from None
+                raise ScenarioError(
+                    [f"{what}, on lines {first} and {line}; give each {'table' if table else 'key'} once"],
+                    source=str(path),
+                ) from None
             msg = f"a key or table is given twice: {msg}"
         raise ScenarioError([f"not valid TOML: {msg}"], source=str(path)) from None
 
@@ -1621,8 +2058,9 @@ def _base_roots(top: Path) -> tuple[Path, ...]:
     return tuple(dict.fromkeys(roots))
 
 
-def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = (),
-                       _roots: tuple[Path, ...] | None = None) -> dict[str, Any]:
+def read_scenario_dict(
+    path: str | Path, _seen: tuple[Path, ...] = (), _roots: tuple[Path, ...] | None = None
+) -> dict[str, Any]:
     """Read a scenario file and the chain of files it is based on, merged, unvalidated.
 
     A ``base`` is a ``.toml`` file relative to the file naming it, inside the folder tree of
@@ -1641,28 +2079,39 @@ def read_scenario_dict(path: str | Path, _seen: tuple[Path, ...] = (),
     base = data.get("base")
     if base is not None and base != "":
         if not isinstance(base, str):
-            raise ScenarioError([f"base = {base!r}: must be a file name, e.g. base = \"baseline.toml\""],
-                                source=str(path))
+            raise ScenarioError(
+                [f'base = {base!r}: must be a file name, e.g. base = "baseline.toml"'], source=str(path)
+            )
         target = path.parent / base
         try:
             resolved = target.resolve()
         except (OSError, ValueError, RuntimeError) as exc:
-            raise ScenarioError([f"base = {base!r}: not a usable file name ({exc})"],
-                                source=str(path)) from None
+            raise ScenarioError(
+                [f"base = {base!r}: not a usable file name ({exc})"], source=str(path)
+            ) from None
         if resolved in chain:
             names = " -> ".join(p.name for p in (*chain, resolved))
-            raise ScenarioError([f"base = {base!r}: the base chain loops ({names}); a scenario cannot be "
-                                 "based on itself"], source=str(path))
+            raise ScenarioError(
+                [f"base = {base!r}: the base chain loops ({names}); a scenario cannot be based on itself"],
+                source=str(path),
+            )
         if not any(resolved.is_relative_to(r) for r in roots):
             tree = ", ".join(str(r) for r in roots[:-1] or roots)
-            raise ScenarioError([f"base = {base!r} is {resolved}, outside this scenario's folder tree "
-                                 f"({tree}); allowed: a scenario file in that tree or in the shipped "
-                                 "scenarios, so a scenario reads no other files"], source=str(path))
+            raise ScenarioError(
+                [
+                    f"base = {base!r} is {resolved}, outside this scenario's folder tree "
+                    f"({tree}); allowed: a scenario file in that tree or in the shipped "
+                    "scenarios, so a scenario reads no other files"
+                ],
+                source=str(path),
+            )
         if resolved.suffix.lower() != ".toml":
             raise ScenarioError([f"base = {base!r}: must name a .toml scenario file"], source=str(path))
         if len(chain) >= MAX_BASE_DEPTH:
-            raise ScenarioError([f"base = {base!r}: the base chain is more than {MAX_BASE_DEPTH} files long"],
-                                source=str(path))
+            raise ScenarioError(
+                [f"base = {base!r}: the base chain is more than {MAX_BASE_DEPTH} files long"],
+                source=str(path),
+            )
         if not target.exists():
             raise ScenarioError([f"base = {base!r}: file not found ({target})"], source=str(path))
         parent = read_scenario_dict(target, chain, roots)
@@ -1704,8 +2153,9 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     return build_scenario(data, source=str(path))
 
 
-def _section_clash(data: Mapping[str, Any], over: Mapping[str, Any], model: type[BaseModel] = Scenario,
-                   prefix: str = "") -> str:
+def _section_clash(
+    data: Mapping[str, Any], over: Mapping[str, Any], model: type[BaseModel] = Scenario, prefix: str = ""
+) -> str:
     """One line if ``data`` has a value where the schema has a section that ``over`` changes."""
     for key, value in over.items():
         info = model.model_fields.get(key)
@@ -1740,15 +2190,17 @@ def parameter_table() -> list[dict[str, Any]]:
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             if not extra:
                 continue
-            rows.append({
-                "parameter": f"{prefix}{name}",
-                "default": info.get_default(call_default_factory=True),
-                "unit": extra.get("unit", ""),
-                "allowed": _describe_allowed(tuple(f"{prefix}{name}".split("."))),
-                "source": extra.get("source", ""),
-                "grade": extra.get("grade", ""),
-                "description": info.description or "",
-            })
+            rows.append(
+                {
+                    "parameter": f"{prefix}{name}",
+                    "default": info.get_default(call_default_factory=True),
+                    "unit": extra.get("unit", ""),
+                    "allowed": _describe_allowed(tuple(f"{prefix}{name}".split("."))),
+                    "source": extra.get("source", ""),
+                    "grade": extra.get("grade", ""),
+                    "description": info.description or "",
+                }
+            )
 
     walk(Scenario, "")
     return rows

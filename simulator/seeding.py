@@ -62,5 +62,6 @@ def design_generator(master: int, stream: int = 1) -> np.random.Generator:
 
     Used for a sampled sweep design and the input draws of a Monte Carlo.
     """
-    return np.random.default_rng(np.random.SeedSequence(handle_seed(master, "master seed"),
-                                                        spawn_key=(2**32 - 1, int(stream))))
+    return np.random.default_rng(
+        np.random.SeedSequence(handle_seed(master, "master seed"), spawn_key=(2**32 - 1, int(stream)))
+    )

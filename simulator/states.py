@@ -24,7 +24,6 @@ class State(IntEnum):
     LAC = 4
 
 
-
 class EndReason(IntEnum):
     """Why an episode of CIN, CP or care ended (``episodes.csv: end_reason``)."""
 

@@ -233,17 +233,20 @@ def _is_section(path: str) -> bool:
 def check_path(path: str, where: str, source: str) -> None:
     """Raise a one-line :class:`ScenarioError` unless ``path`` names a parameter of the schema."""
     if path in RESERVED_PATHS:
-        raise ScenarioError([f"{where} '{path}' cannot be swept: seeds come from [seeds] "
-                             "(count, entropy)"], source=source)
+        raise ScenarioError(
+            [f"{where} '{path}' cannot be swept: seeds come from [seeds] (count, entropy)"], source=source
+        )
     model, info = _field_at(path)
     if info is None or _is_section(path):
         parent = path.rpartition(".")[0]
         pmodel, pinfo = _field_at(parent) if parent else (None, None)
         sub = getattr(pinfo, "annotation", None) if parent else Scenario
-        known = sorted(sub.model_fields) if isinstance(sub, type) and issubclass(sub, BaseModel) \
-            else []
-        hint = f"; known under '{parent or '(top)'}': {', '.join(known)}" if known else \
-            "; list parameters with `python -m simulator params`"
+        known = sorted(sub.model_fields) if isinstance(sub, type) and issubclass(sub, BaseModel) else []
+        hint = (
+            f"; known under '{parent or '(top)'}': {', '.join(known)}"
+            if known
+            else "; list parameters with `python -m simulator params`"
+        )
         raise ScenarioError([f"{where} '{path}' is not a parameter{hint}"], source=source)
 
 
@@ -261,8 +264,9 @@ def _sample_points(spec: Mapping[str, Any], entropy: int, source: str) -> list[d
     allowed = {"n", "method", "ranges"}
     extra = sorted(set(spec) - allowed)
     if extra:
-        raise ScenarioError([f"unknown key 'sample.{extra[0]}'; allowed: {', '.join(sorted(allowed))}"],
-                            source=source)
+        raise ScenarioError(
+            [f"unknown key 'sample.{extra[0]}'; allowed: {', '.join(sorted(allowed))}"], source=source
+        )
     n = spec.get("n")
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ScenarioError([f"sample.n = {n!r}: must be a whole number >= 1"], source=source)
@@ -277,11 +281,16 @@ def _sample_points(spec: Mapping[str, Any], entropy: int, source: str) -> list[d
     cols: dict[str, np.ndarray] = {}
     for path, bounds in ranges.items():
         check_path(path, "sample.ranges key", source)
-        ok = isinstance(bounds, list) and len(bounds) == 2 and all(
-            isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+        ok = (
+            isinstance(bounds, list)
+            and len(bounds) == 2
+            and all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+        )
         if not ok or bounds[0] > bounds[1]:
-            raise ScenarioError([f"sample.ranges.{path} = {bounds!r}: give [low, high] numbers "
-                                 "with low <= high"], source=source)
+            raise ScenarioError(
+                [f"sample.ranges.{path} = {bounds!r}: give [low, high] numbers with low <= high"],
+                source=source,
+            )
         if method == "lhs":
             u = (rng.permutation(n) + rng.random(n)) / n
         else:
@@ -311,12 +320,15 @@ def parse_sweep(data: Mapping[str, Any], base_dir: str | Path = ".", source: str
     """
     extra = sorted(set(data) - SWEEP_KEYS)
     if extra:
-        raise ScenarioError([f"unknown key '{extra[0]}'; allowed: {', '.join(sorted(SWEEP_KEYS))}"],
-                            source=source)
+        raise ScenarioError(
+            [f"unknown key '{extra[0]}'; allowed: {', '.join(sorted(SWEEP_KEYS))}"], source=source
+        )
     scen = data.get("scenario")
     if not isinstance(scen, str):
-        raise ScenarioError([f"scenario = {scen!r}: name the base scenario file, "
-                             "e.g. scenario = \"../baseline.toml\""], source=source)
+        raise ScenarioError(
+            [f'scenario = {scen!r}: name the base scenario file, e.g. scenario = "../baseline.toml"'],
+            source=source,
+        )
     base = read_scenario_dict(Path(base_dir) / scen)
     table = data.get("table", "annual")
     if table not in TABLES:
@@ -332,8 +344,7 @@ def parse_sweep(data: Mapping[str, Any], base_dir: str | Path = ".", source: str
     for key, val in (("count", count), ("entropy", entropy)):
         if not isinstance(val, int) or isinstance(val, bool) or val < (1 if key == "count" else 0):
             low = 1 if key == "count" else 0
-            raise ScenarioError([f"seeds.{key} = {val!r}: must be a whole number >= {low}"],
-                                source=source)
+            raise ScenarioError([f"seeds.{key} = {val!r}: must be a whole number >= {low}"], source=source)
     overrides = data.get("overrides", {})
     if not isinstance(overrides, Mapping):
         raise ScenarioError(["overrides must be a table of {path = value}"], source=source)
@@ -350,8 +361,9 @@ def parse_sweep(data: Mapping[str, Any], base_dir: str | Path = ".", source: str
         for path, values in grid.items():
             check_path(path, "grid key", source)
             if not isinstance(values, list) or not values:
-                raise ScenarioError([f"grid.{path} = {values!r}: give a non-empty list of values"],
-                                    source=source)
+                raise ScenarioError(
+                    [f"grid.{path} = {values!r}: give a non-empty list of values"], source=source
+                )
         keys = list(grid)
         points = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
     elif sample is not None:
@@ -363,8 +375,15 @@ def parse_sweep(data: Mapping[str, Any], base_dir: str | Path = ".", source: str
     name = data.get("name", Path(source).stem)
     if not isinstance(name, str) or not name:
         raise ScenarioError([f"name = {name!r}: must be a non-empty string"], source=source)
-    sweep = Sweep(name=name, base=base, points=points, seeds=_seeds(count, entropy), table=table,
-                  overrides=dict(overrides), source=source)
+    sweep = Sweep(
+        name=name,
+        base=base,
+        points=points,
+        seeds=_seeds(count, entropy),
+        table=table,
+        overrides=dict(overrides),
+        source=source,
+    )
     sweep.tasks()  # validate every point now, before any run starts
     return sweep
 
@@ -428,10 +447,10 @@ class SweepStopped(KeyboardInterrupt):
 
     """
 
-    def __init__(self, signum: int, done: pd.DataFrame, missing: list[tuple[int, int]],
-                 total: int) -> None:
-        super().__init__(f"sweep stopped by {signal.Signals(signum).name}: "
-                         f"{total - len(missing)} of {total} runs finished")
+    def __init__(self, signum: int, done: pd.DataFrame, missing: list[tuple[int, int]], total: int) -> None:
+        super().__init__(
+            f"sweep stopped by {signal.Signals(signum).name}: {total - len(missing)} of {total} runs finished"
+        )
         self.signum = int(signum)
         self.done = done
         self.missing = missing
@@ -464,8 +483,7 @@ def _progress(total: int, enabled: bool, desc: str) -> Any:
 
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="run", disable=not enabled, file=sys.stderr,
-                delay=0.5)
+    return tqdm(total=total, desc=desc, unit="run", disable=not enabled, file=sys.stderr, delay=0.5)
 
 
 def _run_inprocess(tasks: Sequence[RunTask], bar: Any, done: dict[int, pd.DataFrame]) -> None:
@@ -488,8 +506,7 @@ def _pool_worker_init(parent: int) -> None:
     (``kill -9``), the worker notices within half a second and exits.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True,
-                     name="exit-with-sweep").start()
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True, name="exit-with-sweep").start()
 
 
 @contextlib.contextmanager
@@ -498,8 +515,7 @@ def _sigint_held() -> Iterator[None]:
 
     A Ctrl-C in this window is delivered when the block ends, not lost.
     """
-    if threading.current_thread() is not threading.main_thread() or \
-            not hasattr(signal, "pthread_sigmask"):
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         yield
         return
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -551,15 +567,15 @@ def _end_pool(pool: ProcessPoolExecutor) -> None:
         manager.join(max(0.1, deadline - time.monotonic()))
 
 
-def _run_pool(tasks: Sequence[RunTask], bar: Any, workers: int,
-              done: dict[int, pd.DataFrame]) -> None:
+def _run_pool(tasks: Sequence[RunTask], bar: Any, workers: int, done: dict[int, pd.DataFrame]) -> None:
     ctx = multiprocessing.get_context("spawn")  # what `import mesa` sets anyway; fork-unsafe libs
     pool: ProcessPoolExecutor | None = None
     futures: dict[Any, int] = {}
     try:
         with _sigint_held():  # workers are spawned by submit(), in this thread
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                       initializer=_pool_worker_init, initargs=(os.getpid(),))
+            pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=ctx, initializer=_pool_worker_init, initargs=(os.getpid(),)
+            )
             futures = {pool.submit(run_task, t): i for i, t in enumerate(tasks)}
         for fut in as_completed(futures):
             done[futures[fut]] = fut.result()
@@ -585,16 +601,18 @@ def _dask_processes(cluster: Any) -> list[int]:
     return pids
 
 
-def _run_dask(tasks: Sequence[RunTask], bar: Any, workers: int, scheduler: str | None,
-              done: dict[int, pd.DataFrame]) -> None:
+def _run_dask(
+    tasks: Sequence[RunTask], bar: Any, workers: int, scheduler: str | None, done: dict[int, pd.DataFrame]
+) -> None:
     try:
         from dask.distributed import Client, LocalCluster
         from dask.distributed import as_completed as dask_completed
     except ImportError:  # pragma: no cover - the distributed extra is not installed
         from simulator.cli import UsageError
 
-        raise UsageError("--engine dask needs dask[distributed]: pip install "
-                         "'csc-demand-simulator[distributed]'") from None
+        raise UsageError(
+            "--engine dask needs dask[distributed]: pip install 'csc-demand-simulator[distributed]'"
+        ) from None
     cluster = None
     if scheduler:
         try:
@@ -602,12 +620,14 @@ def _run_dask(tasks: Sequence[RunTask], bar: Any, workers: int, scheduler: str |
         except (OSError, TimeoutError) as exc:
             from simulator.cli import UsageError
 
-            raise UsageError(f"--scheduler {scheduler}: cannot reach the Dask scheduler "
-                             f"({type(exc).__name__}: {exc})") from None
+            raise UsageError(
+                f"--scheduler {scheduler}: cannot reach the Dask scheduler ({type(exc).__name__}: {exc})"
+            ) from None
     else:
         with _sigint_held():
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
         client = Client(cluster)
     futures: list[Any] = []
     stopping = False
@@ -689,8 +709,7 @@ def run_sweep(
     workers = max(1, int(workers or os.cpu_count() or 1))
     done: dict[int, pd.DataFrame] = {}
     try:
-        with sigterm_as_interrupt(), \
-                _progress(len(todo), progress, f"sweep {sweep.name} ({engine})") as bar:
+        with sigterm_as_interrupt(), _progress(len(todo), progress, f"sweep {sweep.name} ({engine})") as bar:
             if engine == "inprocess" or (engine == "pool" and workers == 1):
                 _run_inprocess(todo, bar, done)
             elif engine == "pool":
@@ -700,8 +719,7 @@ def run_sweep(
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         missing = [(t.point, t.replicate) for i, t in enumerate(todo) if i not in done]
-        raise SweepStopped(signum, combine(list(done.values()), sweep.paths), missing,
-                           len(todo)) from None
+        raise SweepStopped(signum, combine(list(done.values()), sweep.paths), missing, len(todo)) from None
     return combine([done[i] for i in range(len(todo))], sweep.paths)
 
 
@@ -722,8 +740,9 @@ def partial_path(out: str | Path) -> Path:
     return out.with_name(f"{out.stem}.partial{out.suffix or '.parquet'}")
 
 
-def write_results(df: pd.DataFrame, out: str | Path, sweep: Sweep | None = None,
-                  partial: Mapping[str, Any] | None = None) -> Path:
+def write_results(
+    df: pd.DataFrame, out: str | Path, sweep: Sweep | None = None, partial: Mapping[str, Any] | None = None
+) -> Path:
     """Write the table to Parquet whole or not at all, with the sweep's design in its metadata.
 
     The file is written beside ``out`` and renamed into place (:mod:`simulator.safe_io`): a full
@@ -734,14 +753,20 @@ def write_results(df: pd.DataFrame, out: str | Path, sweep: Sweep | None = None,
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-
     table = pa.Table.from_pandas(df, preserve_index=False)
     meta = dict(table.schema.metadata or {})
     if sweep is not None:
-        meta[b"simulator.sweep"] = json.dumps({
-            "name": sweep.name, "source": sweep.source, "table": sweep.table,
-            "seeds": sweep.seeds, "points": sweep.points, "overrides": sweep.overrides,
-        }, default=str).encode()
+        meta[b"simulator.sweep"] = json.dumps(
+            {
+                "name": sweep.name,
+                "source": sweep.source,
+                "table": sweep.table,
+                "seeds": sweep.seeds,
+                "points": sweep.points,
+                "overrides": sweep.overrides,
+            },
+            default=str,
+        ).encode()
     if partial is not None:
         meta[b"simulator.partial"] = json.dumps(dict(partial), default=str).encode()
     table = table.replace_schema_metadata(meta)
@@ -774,8 +799,12 @@ def read_partial_info(path: str | Path) -> dict[str, Any] | None:
     return None if raw is None else json.loads(raw)
 
 
-def summarise(df: pd.DataFrame, paths: Sequence[str], columns: Sequence[str],
-              at: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
+def summarise(
+    df: pd.DataFrame,
+    paths: Sequence[str],
+    columns: Sequence[str],
+    at: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
     """Mean and 5-95% band of ``columns`` in the last year, by design point (for the console)."""
     if df.empty or "year" not in df.columns:
         return pd.DataFrame()

@@ -153,11 +153,16 @@ def fit_pre_shock(
         return series_values(series, base.run.start_year, base.run.years)[:2]
 
     def run(index: float, share: float) -> tuple[float, float]:
-        sc = with_overrides(base, {
-            "run": {"years": 2}, "risk_aversion": {"index": index},
-            "population": {"uasc_path": first_two(base.population.uasc_path)},
-            "care": {"adoption_share_under5": share, "adoption_path": first_two(base.care.adoption_path)},
-            "levers": {"risk_aversion": {"shocks": []}, "prevention": {"baseline_capacity_change": 0.0}}})
+        sc = with_overrides(
+            base,
+            {
+                "run": {"years": 2},
+                "risk_aversion": {"index": index},
+                "population": {"uasc_path": first_two(base.population.uasc_path)},
+                "care": {"adoption_share_under5": share, "adoption_path": first_two(base.care.adoption_path)},
+                "levers": {"risk_aversion": {"shocks": []}, "prevention": {"baseline_capacity_change": 0.0}},
+            },
+        )
         starts, adopt = [], []
         for seed in seeds:
             m = CSCModel(sc, seed=seed)
@@ -173,9 +178,12 @@ def fit_pre_shock(
         index *= (target_starts / starts) ** (1 / 1.5)
         share *= target_adopt / adopt
     starts, adopt = run(index, share)
-    return {"risk_aversion.index": round(index, 3), "care.adoption_share_under5": round(share, 3),
-            "starts_error_pct": 100 * (starts / target_starts - 1),
-            "adoptions_error_pct": 100 * (adopt / target_adopt - 1)}
+    return {
+        "risk_aversion.index": round(index, 3),
+        "care.adoption_share_under5": round(share, 3),
+        "starts_error_pct": 100 * (starts / target_starts - 1),
+        "adoptions_error_pct": 100 * (adopt / target_adopt - 1),
+    }
 
 
 def shock_response(
@@ -210,8 +218,11 @@ def shock_response(
         return sum(runs) / len(runs)
 
     without = mean_starts(None)
-    rows = [{"size": size, "year": year, "ratio": with_ / without[year] - 1.0}
-            for size in sizes for year, with_ in mean_starts(size).items()]
+    rows = [
+        {"size": size, "year": year, "ratio": with_ / without[year] - 1.0}
+        for size in sizes
+        for year, with_ in mean_starts(size).items()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -247,21 +258,36 @@ def aggregate_vs_agent(
 
     lv = sc.levers
     tf_places = scaled(lv.troubled_families.places_per_year)
-    levers: dict[str, Any] = {"prevention": {"spend_per_year": scaled(lv.prevention.spend_per_year)},
-                              "troubled_families": {"places_per_year": tf_places}}
+    levers: dict[str, Any] = {
+        "prevention": {"spend_per_year": scaled(lv.prevention.spend_per_year)},
+        "troubled_families": {"places_per_year": tf_places},
+    }
     if lv.community_hubs.opening_dates:
         levers["community_hubs"] = {"catchment_families": round(lv.community_hubs.catchment_families * ratio)}
-    sc = with_overrides(sc, {"population": {"children": children},
-                             "run": {"years": years, "record_episodes": False}, "levers": levers})
-    cols = ["universal", "early_help_31_march", "cin_plans_31_march", "cp_31_march", "lac_31_march",
-            "families_with_child_in_care"]
+    sc = with_overrides(
+        sc,
+        {
+            "population": {"children": children},
+            "run": {"years": years, "record_episodes": False},
+            "levers": levers,
+        },
+    )
+    cols = [
+        "universal",
+        "early_help_31_march",
+        "cin_plans_31_march",
+        "cp_31_march",
+        "lac_31_march",
+        "families_with_child_in_care",
+    ]
 
     def at_31_march(res) -> pd.DataFrame:
         annual = res.annual.set_index("year")
         march = res.monthly[res.monthly["calendar_month"] == 3].set_index("reporting_year")
         annual["families_with_child_in_care"] = march["families_with_child_in_care"]
-        annual["universal"] = (annual["child_population"] - annual["early_help_31_march"]
-                               - annual["cin_31_march"])
+        annual["universal"] = (
+            annual["child_population"] - annual["early_help_31_march"] - annual["cin_31_march"]
+        )
         return annual[cols]
 
     agg = at_31_march(run_aggregate(sc))
@@ -276,9 +302,16 @@ def aggregate_vs_agent(
     rows = []
     for year in agg.index:
         for c in cols:
-            rows.append({"year": year, "stock": c, "agent_mean": mean.loc[year, c],
-                         "agent_se": se.loc[year, c], "aggregate": agg.loc[year, c],
-                         "difference_pct": 100 * (mean.loc[year, c] / agg.loc[year, c] - 1)})
+            rows.append(
+                {
+                    "year": year,
+                    "stock": c,
+                    "agent_mean": mean.loc[year, c],
+                    "agent_se": se.loc[year, c],
+                    "aggregate": agg.loc[year, c],
+                    "difference_pct": 100 * (mean.loc[year, c] / agg.loc[year, c] - 1),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -293,8 +326,9 @@ AGREEMENT_TOLERANCE = 0.02
 WIDER_TOLERANCE = {"families_with_child_in_care": 0.025}
 
 
-def agreement(table: pd.DataFrame, tol: float = AGREEMENT_TOLERANCE,
-              wider: dict[str, float] | None = None) -> pd.DataFrame:
+def agreement(
+    table: pd.DataFrame, tol: float = AGREEMENT_TOLERANCE, wider: dict[str, float] | None = None
+) -> pd.DataFrame:
     """Per stock of :func:`aggregate_vs_agent`: the largest gap, its year, and the acceptance.
 
     ``largest_gap_pct`` and ``year``: the largest absolute difference in %; ``standard_errors``:
@@ -308,10 +342,15 @@ def agreement(table: pd.DataFrame, tol: float = AGREEMENT_TOLERANCE,
     rows = []
     for stock, g in t.groupby("stock", sort=False):
         worst = g["difference_pct"].abs().idxmax()
-        rows.append({"stock": stock, "largest_gap_pct": g.loc[worst, "difference_pct"],
-                     "year": int(g.loc[worst, "year"]),
-                     "standard_errors": g.loc[worst, "gap"] / max(g.loc[worst, "agent_se"], 1e-12),
-                     "within": bool((g["gap"] <= g["allowed"]).all())})
+        rows.append(
+            {
+                "stock": stock,
+                "largest_gap_pct": g.loc[worst, "difference_pct"],
+                "year": int(g.loc[worst, "year"]),
+                "standard_errors": g.loc[worst, "gap"] / max(g.loc[worst, "agent_se"], 1e-12),
+                "within": bool((g["gap"] <= g["allowed"]).all()),
+            }
+        )
     return pd.DataFrame(rows).set_index("stock")
 
 
@@ -322,16 +361,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 9)))
     p.add_argument("--sample-fraction", type=float, default=0.1)
     p.add_argument("--view", choices=["agent", "aggregate"], default="agent")
-    p.add_argument("--aggregate", nargs="?", const=str(BASELINE), metavar="SCENARIO",
-                   help="instead: agent-based mean vs aggregate view for a scenario (default: the "
-                   "baseline) at 613,000 children, prevention spend and hub catchments scaled with them")
+    p.add_argument(
+        "--aggregate",
+        nargs="?",
+        const=str(BASELINE),
+        metavar="SCENARIO",
+        help="instead: agent-based mean vs aggregate view for a scenario (default: the "
+        "baseline) at 613,000 children, prevention spend and hub catchments scaled with them",
+    )
     p.add_argument("--years", type=int, default=20, help="with --aggregate: years to compare")
-    p.add_argument("--shock-response", type=float, nargs="+", metavar="SIZE",
-                   help="instead: care starts with each Baby P shock size over the replay without it "
-                   "(8 paired seeds; the mean over 2009-10 to 2012-13 is the figure in the scenario file)")
-    p.add_argument("--fit-start", action="store_true",
-                   help="instead: fit the replay's risk index and adoption share to the two years before "
-                   "Baby P (8 seeds at 10%)")
+    p.add_argument(
+        "--shock-response",
+        type=float,
+        nargs="+",
+        metavar="SIZE",
+        help="instead: care starts with each Baby P shock size over the replay without it "
+        "(8 paired seeds; the mean over 2009-10 to 2012-13 is the figure in the scenario file)",
+    )
+    p.add_argument(
+        "--fit-start",
+        action="store_true",
+        help="instead: fit the replay's risk index and adoption share to the two years before "
+        "Baby P (8 seeds at 10%)",
+    )
     args = p.parse_args(argv)
     try:
         return _run(args)
@@ -358,8 +410,10 @@ def _run(args: argparse.Namespace) -> int:
         print("agent-based mean / aggregate - 1, % (stocks at 31 March)")
         print(wide.to_string())
         wider = ", ".join(f"{k} {v:.1%}" for k, v in WIDER_TOLERANCE.items())
-        print(f"largest differences, and every year within {AGREEMENT_TOLERANCE:.0%} ({wider}) or 3 "
-              "standard errors:")
+        print(
+            f"largest differences, and every year within {AGREEMENT_TOLERANCE:.0%} ({wider}) or 3 "
+            "standard errors:"
+        )
         print(agreement(t).round(2).to_string())
         return 0
     table = replay(args.scenario, seeds=args.seeds, sample_fraction=args.sample_fraction, view=args.view)

@@ -25,8 +25,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CSC_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -60,16 +65,21 @@ class AppServer:
                 self.process.wait(10)
 
 
-def start_app(log_dir: Path, port: int | None = None, timeout: float = 240.0,
-              env: dict[str, str] | None = None) -> AppServer:
+def start_app(
+    log_dir: Path, port: int | None = None, timeout: float = 240.0, env: dict[str, str] | None = None
+) -> AppServer:
     """Start ``python -m simulator app`` on 127.0.0.1 and wait until the page answers."""
     port = port or free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     err, out = log_dir / "server.stderr.log", log_dir / "server.stdout.log"
     env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", "app", "--host", "127.0.0.1",
-                             "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=out.open("w"), stderr=err.open("w"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=out.open("w"),
+        stderr=err.open("w"),
+    )
     url = f"http://127.0.0.1:{port}/"
     server = AppServer(url, proc, err, out)
     deadline = time.monotonic() + timeout
@@ -97,7 +107,10 @@ def wait_for_result(page, after: int = 0, timeout: float = 120_000) -> int:
         """(after) => { const el = document.querySelector('.run-stamp');
              if (!el) return false; const m = el.textContent.match(/Result (\\d+)/);
              return m && parseInt(m[1]) > after && !document.querySelector('.run-busy'); }""",
-        arg=after, timeout=timeout, polling="raf")
+        arg=after,
+        timeout=timeout,
+        polling="raf",
+    )
     return result_number(page)
 
 

@@ -22,9 +22,14 @@ from simulator.validation import AGREEMENT_TOLERANCE, WIDER_TOLERANCE, aggregate
 #: Acceptance (issue 7): every stock within 2% of the agent-based mean every year, or within 3
 #: standard errors of that mean where the noise is larger.
 TOLERANCE = 0.02
-STOCKS = ["universal",  # derived: child population less early help and children in need
-          "early_help_31_march", "cin_plans_31_march", "cp_31_march", "lac_31_march",
-          "families_with_child_in_care"]  # at the end of March (no family with one moves away)
+STOCKS = [
+    "universal",  # derived: child population less early help and children in need
+    "early_help_31_march",
+    "cin_plans_31_march",
+    "cp_31_march",
+    "lac_31_march",
+    "families_with_child_in_care",
+]  # at the end of March (no family with one moves away)
 # Measured with these 60 seeds (python -m simulator.validation --aggregate --seeds $(seq 11 70)),
 # with keyed draws (3 Dec 2026, e0b4a92): largest gaps over 20 years universal 0.07%, early help
 # -1.33%, CIN plans -1.33%, CP 1.16% (2025, 3.1 SE), looked after -0.80%, families with a child in
@@ -95,8 +100,10 @@ def test_aggregate_is_deterministic_and_accounts() -> None:
 
 
 def _wide(table: pd.DataFrame, years: int = 20) -> tuple[dict[str, np.ndarray], ...]:
-    wide = {k: table.pivot(index="year", columns="stock", values=k) for k in
-            ("agent_mean", "agent_se", "aggregate")}
+    wide = {
+        k: table.pivot(index="year", columns="stock", values=k)
+        for k in ("agent_mean", "agent_se", "aggregate")
+    }
     assert list(wide["aggregate"].index) == list(range(2025, 2025 + years))
     return tuple({c: wide[k][c].to_numpy() for c in STOCKS} for k in ("agent_mean", "agent_se", "aggregate"))
 
@@ -115,7 +122,8 @@ def _check(paired, stock: str, tol: float) -> None:
     worst = int(np.argmax(gap / allowed))
     assert (gap <= allowed).all(), (
         f"{stock}: year {2025 + worst} agent-based mean {mean[stock][worst]:.0f} vs aggregate "
-        f"{agg[stock][worst]:.0f} (allowed +-{allowed[worst]:.0f}: {tol:.1%} or 3 SE)")
+        f"{agg[stock][worst]:.0f} (allowed +-{allowed[worst]:.0f}: {tol:.1%} or 3 SE)"
+    )
 
 
 @pytest.mark.slow
@@ -140,8 +148,9 @@ def test_levers_levels_match(lever) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("stock", ["early_help_31_march", "cin_plans_31_march", "cp_31_march",
-                                   "lac_31_march"])
+@pytest.mark.parametrize(
+    "stock", ["early_help_31_march", "cin_plans_31_march", "cp_31_march", "lac_31_march"]
+)
 def test_levers_effect_matches(paired, lever, stock: str) -> None:
     """A lever's effect (its scenario less the baseline, mean of 2028-2034) agrees in both views.
 
@@ -156,7 +165,8 @@ def test_levers_effect_matches(paired, lever, stock: str) -> None:
     aggregate = (a1[stock][yrs] - a0[stock][yrs]).mean()
     se = math.hypot(se0[stock][yrs].mean(), se1[stock][yrs].mean())
     assert abs(agent - aggregate) <= 3 * se, (
-        f"{stock}: effect {agent:.0f} agent-based vs {aggregate:.0f} aggregate (allowed +-{3 * se:.0f})")
+        f"{stock}: effect {agent:.0f} agent-based vs {aggregate:.0f} aggregate (allowed +-{3 * se:.0f})"
+    )
     if stock in ("early_help_31_march", "cin_plans_31_march"):
         assert abs(aggregate) > 3 * se
 
@@ -192,13 +202,27 @@ def test_aggregate_view_responds_like_the_model_to_a_lever() -> None:
 
 
 def test_aggregate_names_the_levers_it_leaves_out() -> None:
-    sc = with_overrides(Scenario(), {"run": {"years": 2},
-                                     "levers": {"troubled_families": {"places_per_year": 50.0},
-                                                "risk_aversion": {"shocks": [{"date": "2025-11"}]}}})
+    sc = with_overrides(
+        Scenario(),
+        {
+            "run": {"years": 2},
+            "levers": {
+                "troubled_families": {"places_per_year": 50.0},
+                "risk_aversion": {"shocks": [{"date": "2025-11"}]},
+            },
+        },
+    )
     assert run_aggregate(sc).meta["levers_not_modelled"] == ["levers.troubled_families"]
-    both = with_overrides(Scenario(), {"run": {"years": 2},
-                                       "levers": {"prevention": {"spend_per_year": 1e6},
-                                                  "community_hubs": {"opening_dates": ["2025-06"]}}})
+    both = with_overrides(
+        Scenario(),
+        {
+            "run": {"years": 2},
+            "levers": {
+                "prevention": {"spend_per_year": 1e6},
+                "community_hubs": {"opening_dates": ["2025-06"]},
+            },
+        },
+    )
     assert run_aggregate(both).meta["levers_not_modelled"] == []
     assert run_aggregate(with_overrides(Scenario(), {"run": {"years": 2}})).meta["levers_not_modelled"] == []
 
@@ -223,7 +247,7 @@ def test_family_path_is_a_distribution_and_follows_plan_reviews() -> None:
     assert (S[:, 12, 3, 3] > S[:, 12, 0, 3]).all()
     # with every hazard off, only the reviews move a family: still on a plan after x months with
     # chance (1 - end) ** (x / interval)
-    PV[kn.V_BASE:kn.V_BASE + 4 * 4 * 7] = 0.0
+    PV[kn.V_BASE : kn.V_BASE + 4 * 4 * 7] = 0.0
     S = ag._family_path(PV, dep, 1.0, 3)
     x = np.arange(ag.HORIZON)
     for n in range(ag.NN):
@@ -286,7 +310,7 @@ def test_family_month_rows_are_distributions_and_a_plans_front_door_leads_to_cin
     # _month and the kernel): with only referral on, and every assessment a CIN outcome
     from simulator.agents import kernel as kn
 
-    PV[kn.V_BASE:kn.V_BASE + 4 * 4 * 7] = 0.0
+    PV[kn.V_BASE : kn.V_BASE + 4 * 4 * 7] = 0.0
     PV[kn.V_BASE + (3 * 4 + 1) * 7 + 2] = 12.0 / (PV[kn.P_PRIOR_REF] * PV[kn.P_RA_REF])  # CP, need 1
     PV[kn.P_ASSESSED] = 1.0
     PV[kn.V_EH_OUT + 1] = PV[kn.V_S47_OUT + 1] = 0.0
@@ -301,11 +325,22 @@ def test_levers_with_no_effect_leave_the_aggregate_unchanged() -> None:
     """Hubs and prevention reach whose effects are zero: the mixes over families in and out of
     them come back to the baseline's numbers (their shares add up to one); with effects, not."""
     base = with_overrides(Scenario(), {"run": {"years": 4}})
-    idle = {"levers": {"prevention": {"spend_per_year": 5e6, "early_help_share": 0.0,
-                                      "adverse_reduction": 0.0, "identification_boost": 0.0},
-                       "community_hubs": {"opening_dates": ["2025-06", "2025-06", "2026-01"],
-                                          "adverse_reduction": 0.0, "identification_boost": 0.0,
-                                          "rereferral_reduction": 0.0}}}
+    idle = {
+        "levers": {
+            "prevention": {
+                "spend_per_year": 5e6,
+                "early_help_share": 0.0,
+                "adverse_reduction": 0.0,
+                "identification_boost": 0.0,
+            },
+            "community_hubs": {
+                "opening_dates": ["2025-06", "2025-06", "2026-01"],
+                "adverse_reduction": 0.0,
+                "identification_boost": 0.0,
+                "rereferral_reduction": 0.0,
+            },
+        }
+    }
     cols = ["early_help_31_march", "cin_31_march", "cp_31_march", "lac_31_march", "referrals"]
     a0 = run_aggregate(base).annual[cols].to_numpy()
     a1 = run_aggregate(with_overrides(base, idle)).annual[cols].to_numpy()

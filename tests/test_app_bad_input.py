@@ -99,7 +99,9 @@ def _settle(page) -> None:
         """() => { const h = document.querySelector('.money-headline');
              return h && /\\d+ paired runs/.test(h.textContent) && !h.textContent.includes('refining')
                && !h.textContent.includes('1 run only') && !document.querySelector('.run-busy'); }""",
-        timeout=300_000, polling=250)
+        timeout=300_000,
+        polling=250,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +191,10 @@ def test_a_value_the_model_refuses_is_put_back_and_the_results_stay(app_page):
 def test_the_server_log_has_the_expected_warnings_and_no_traceback(app_server):  # noqa: F811
     log = app_server.stderr()
     assert "Traceback" not in log, log[-3000:]
-    bad = [line for line in log.splitlines()
-           if re.search(r"Exception|^ERROR|raised exception|Could not load URL", line)]
+    bad = [
+        line
+        for line in log.splitlines()
+        if re.search(r"Exception|^ERROR|raised exception|Could not load URL", line)
+    ]
     assert bad == [], "\n".join(bad[:20])
     assert "run failed (levers.troubled_families.places_per_year)" in log, log[-3000:]

@@ -101,8 +101,14 @@ def test_lever_preset_and_csv_download(app_server, chromium, shots, tmp_path):  
     assert len(scen) == 20 and scen["year"].tolist() == list(range(2025, 2045))
     assert scen["scenario"].iloc[0].startswith("baseline-prevention_investment")
     assert set(df["seed"]) == {42}
-    for col in ("lac_31_march", "cp_31_march", "cin_31_march", "early_help_31_march", "lac_starts",
-                "unmet_high_need_31_march"):
+    for col in (
+        "lac_31_march",
+        "cp_31_march",
+        "cin_31_march",
+        "early_help_31_march",
+        "lac_starts",
+        "unmet_high_need_31_march",
+    ):
         assert (df[col] >= 0).all() and df[col].sum() > 0, col
 
     # and the finance workbook opens
@@ -154,6 +160,9 @@ def test_two_sessions_do_not_share_levers_or_results(app_server, chromium, shots
 
 def test_no_unhandled_exception_in_server_log(app_server):  # noqa: F811
     log = app_server.stderr()
-    bad = [line for line in log.splitlines()
-           if re.search(r"Traceback|Exception|^ERROR|raised exception|Could not load URL", line)]
+    bad = [
+        line
+        for line in log.splitlines()
+        if re.search(r"Traceback|Exception|^ERROR|raised exception|Could not load URL", line)
+    ]
     assert bad == [], "\n".join(bad[:20])

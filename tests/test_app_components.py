@@ -75,8 +75,10 @@ def test_lever_panel_comes_from_the_schema():
     # the panel renders one slider per control, labelled from the schema
     data = Scenario().model_dump()
     seen = []
-    box, rc = solara.render(LeverPanel(specs, data, data, on_value=lambda p, x: seen.append((p, x)),
-                                       on_text=lambda p, t: None), handle_error=False)
+    box, rc = solara.render(
+        LeverPanel(specs, data, data, on_value=lambda p, x: seen.append((p, x)), on_text=lambda p, t: None),
+        handle_error=False,
+    )
     sliders = rc.find(v.Slider, class_="lever-slider")
     assert len(sliders.widgets) == len(specs)
     risk = next(w for w in sliders.widgets if w.attributes["data-path"] == "risk_aversion.index")
@@ -131,7 +133,8 @@ def test_two_sessions_have_separate_state():
         _sliders(rc_a)["risk_aversion.index"].fire_event("change", 2.0)
         state.set_seed_text("11")
         state.choose_preset("prevention_investment") if any(
-            p.key == "prevention_investment" for p in catalog.list_presets()) else None
+            p.key == "prevention_investment" for p in catalog.list_presets()
+        ) else None
         a_seed, a_preset = state.seed.value, state.preset_key.value
     with b:
         assert state.overrides.value == {}
@@ -227,8 +230,11 @@ def test_cumulative_chart_marks_break_even_and_payback():
 def _expected_option(rc) -> dict:
     from simulator.app.components.echarts import EchartsJsonWidget
 
-    opts = [json.loads(w.option_json) for w in rc.find(EchartsJsonWidget).widgets
-            if "Expected change" in w.option_json]
+    opts = [
+        json.loads(w.option_json)
+        for w in rc.find(EchartsJsonWidget).widgets
+        if "Expected change" in w.option_json
+    ]
     assert len(opts) == 1
     return opts[0]
 
@@ -256,16 +262,23 @@ def test_expected_change_comes_with_the_runs_and_says_what_it_leaves_out():
         assert looked_after["data"][-1] == round(float(change.iloc[-1]), 1)
         run = state.outcome.value
         this_run = next(s for s in opt["series"] if s["name"] == "Looked after (this run)")
-        assert this_run["data"][-1] == round(float(run.scenario.annual["lac_31_march"].iloc[-1]
-                                                   - run.baseline.annual["lac_31_march"].iloc[-1]), 1)
+        assert this_run["data"][-1] == round(
+            float(
+                run.scenario.annual["lac_31_march"].iloc[-1] - run.baseline.annual["lac_31_march"].iloc[-1]
+            ),
+            1,
+        )
         assert state.set_seed_text("9")
         assert state.expected.value.key == exp.key
         assert state.expected.value.scenario is exp.scenario  # no seed: the cached values
         assert exp.left_out == []
         assert state.set_lever("levers.troubled_families.places_per_year", 100)
         assert state.expected.value.left_out == ["levers.troubled_families"]
-        notes = [w for w in rc.find(v.Html).widgets if "leaves out the Troubled Families" in str(
-            getattr(w, "children", ""))]
+        notes = [
+            w
+            for w in rc.find(v.Html).widgets
+            if "leaves out the Troubled Families" in str(getattr(w, "children", ""))
+        ]
         assert notes, "the note names the lever the expected change leaves out"
         rc.close()
 
@@ -313,7 +326,7 @@ def test_headline_money_is_the_median_and_p10_p90_of_paired_runs_and_the_workboo
         title = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("Monte Carlo:"))
         assert f"{n} paired runs over seeds" in rows[title][0]
         header = rows[title + 1]
-        npv_row = next(r for r in rows[title + 2:] if r[0] == "npv" and r[1] == "net")
+        npv_row = next(r for r in rows[title + 2 :] if r[0] == "npv" and r[1] == "net")
         got = dict(zip(header, npv_row, strict=False))
         for p in ("p10", "p50", "p90"):
             assert got[p] == pytest.approx(npv[p], abs=0.5)
@@ -429,8 +442,13 @@ def test_every_action_is_guarded_and_every_setting_kept(monkeypatch, caplog):
     with ctx:
         box, rc = solara.render(workshop.Page(), handle_error=False)
         assert state.set_lever("risk_aversion.index", 1.2)
-        before = (json.dumps(state.overrides.value, sort_keys=True), state.seed.value,
-                  state.area_key.value, state.preset_key.value, state.outcome.value)
+        before = (
+            json.dumps(state.overrides.value, sort_keys=True),
+            state.seed.value,
+            state.area_key.value,
+            state.preset_key.value,
+            state.outcome.value,
+        )
 
         def broken(*a, **k):
             raise RuntimeError("compose broke")
@@ -445,8 +463,13 @@ def test_every_action_is_guarded_and_every_setting_kept(monkeypatch, caplog):
             assert state.problem_field.value == "levers.prevention.spend_per_year"
             state.reset()
         monkeypatch.undo()
-        after = (json.dumps(state.overrides.value, sort_keys=True), state.seed.value,
-                 state.area_key.value, state.preset_key.value, state.outcome.value)
+        after = (
+            json.dumps(state.overrides.value, sort_keys=True),
+            state.seed.value,
+            state.area_key.value,
+            state.preset_key.value,
+            state.outcome.value,
+        )
         assert after == before
         assert caplog.records and not any(r.exc_info for r in caplog.records)
         # a slider that sends something odd is checked like typed text
@@ -482,7 +505,7 @@ def test_downloads_neutralise_formula_looking_text():
     from simulator.app.components.export import annual_csv, file_stem, finance_xlsx
     from simulator.app.finance_view import finance_view, workbook_bytes
 
-    evil = "=HYPERLINK(\"http://example.invalid\",\"x\")"
+    evil = '=HYPERLINK("http://example.invalid","x")'
     baseline, scenario = state.compose(catalog.list_areas()[0], catalog.list_presets()[0], {}, 3)
     scenario = scenario.model_copy(update={"name": evil})
     b = runs.simulate(baseline.model_dump(mode="json"), 3)

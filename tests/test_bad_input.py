@@ -38,8 +38,9 @@ BASELINE = str(SCENARIOS / "baseline.toml")
 HUBS = str(SCENARIOS / "community_hubs.toml")
 
 
-def refused(argv: list[str], capsys: pytest.CaptureFixture[str], *expected: str, lines: int | None = 1
-            ) -> str:
+def refused(
+    argv: list[str], capsys: pytest.CaptureFixture[str], *expected: str, lines: int | None = 1
+) -> str:
     """Run the command line: exit code 2, no traceback, every expected text on stderr."""
     try:
         code = main(argv)
@@ -67,26 +68,41 @@ def write(folder: Path, name: str, content: str | bytes) -> Path:
 # -- scenario files: bounds on every number -------------------------------------------------------
 
 BOUNDS = [
-    ("[levers.prevention]\nspend_per_year = 1e300\n", "levers.prevention.spend_per_year = 1e+300",
-     "<= 1e+10"),
+    (
+        "[levers.prevention]\nspend_per_year = 1e300\n",
+        "levers.prevention.spend_per_year = 1e+300",
+        "<= 1e+10",
+    ),
     ('[levers.prevention]\nspend_per_year = { "2030" = 1e300 }\n', "spend_per_year = 1e+300", "£10bn"),
     ("[levers.prevention]\nspend_per_year = [2e10]\n", "spend_per_year = 20000000000.0", "<= 1e+10"),
     ("[levers.prevention]\nbaseline_capacity_change = 11\n", "baseline_capacity_change = 11.0", "<= 10"),
     ("[levers.prevention]\nbaseline_capacity_change = -1.5\n", "baseline_capacity_change = -1.5", ">= -1"),
-    ("[levers.prevention]\ncost_per_early_help_place = 1e300\n", "cost_per_early_help_place = 1e+300",
-     "<= 10000000"),
+    (
+        "[levers.prevention]\ncost_per_early_help_place = 1e300\n",
+        "cost_per_early_help_place = 1e+300",
+        "<= 10000000",
+    ),
     ("[levers.prevention]\ncost_per_family_reached = 0\n", "cost_per_family_reached = 0", "> 0"),
     ("[levers.risk_aversion]\nindex_path = 11\n", "levers.risk_aversion.index_path = 11.0", "<= 10"),
     ("[population]\nuasc_path = 21\n", "population.uasc_path = 21.0", "<= 20"),
     ("[care]\nadoption_share_under5 = 0\nadoption_path = 25\n", "care.adoption_path = 25.0", "<= 20"),
     ("[levers.troubled_families]\nplaces_per_year = 1e8\n", "places_per_year = 100000000.0", "<= 1e+07"),
     ("[levers.troubled_families]\ncost_per_family = 1e300\n", "cost_per_family = 1e+300", "<= 10000000"),
-    ('[levers.community_hubs]\nopening_dates = ["2025-04"]\ncapital_cost_per_hub = 1e9\n',
-     "capital_cost_per_hub = 1000000000.0", "<= 100000000"),
-    ('[levers.community_hubs]\nopening_dates = ["2025-04"]\nrunning_cost_per_hub = 1e8\n',
-     "running_cost_per_hub = 100000000.0", "<= 10000000"),
-    ("[costs.childrens_home_week]\nvalue = 1e6\n", "costs.childrens_home_week.value = 1e+06",
-     "up to 191,791 per week"),
+    (
+        '[levers.community_hubs]\nopening_dates = ["2025-04"]\ncapital_cost_per_hub = 1e9\n',
+        "capital_cost_per_hub = 1000000000.0",
+        "<= 100000000",
+    ),
+    (
+        '[levers.community_hubs]\nopening_dates = ["2025-04"]\nrunning_cost_per_hub = 1e8\n',
+        "running_cost_per_hub = 100000000.0",
+        "<= 10000000",
+    ),
+    (
+        "[costs.childrens_home_week]\nvalue = 1e6\n",
+        "costs.childrens_home_week.value = 1e+06",
+        "up to 191,791 per week",
+    ),
     ("[costs.cin_child_month]\nvalue = 1e6\n", "costs.cin_child_month.value = 1e+06", "per month"),
     ("[costs.referral]\nvalue = 1e300\n", "costs.referral.value = 1e+300", "<= 10000000"),
     ("[care]\nmedian_months = [3, 15, 24, 24, 1e9]\n", "care.median_months.4 = 1000000000.0", "<= 1200"),
@@ -97,18 +113,27 @@ BOUNDS = [
     ("[run]\nseed = -1\n", "run.seed = -1", ">= 0"),
     ("[run]\nburn_in_months = 100000\n", "run.burn_in_months = 100000", "<= 240"),
     ("[care]\nreturn_home_share = [1.5, 0.1, 0.1]\n", "care.return_home_share.0 = 1.5", "<= 1.0"),
-    ("[front_door]\nreferral_rates_per_year = [0, 0, 0, 1e9]\n", "front_door.referral_rates_per_year.3",
-     "<= 50.0"),
-    ("[finance]\nuprating = { \"2024-25\" = 1e300 }\n", "finance.uprating.2024-25 = 1e+300", "at most 10"),
-    ("[levers.risk_aversion]\nshocks = [" + ", ".join(['{ date = "2026-01" }'] * 51) + "]\n",
-     "levers.risk_aversion.shocks has 51 shocks", "at most 50"),
-    ('[[levers.risk_aversion.shocks]]\ndate = "1800-01"\n', "shocks[0].date = '1800-01'",
-     "more than 100 years"),
+    (
+        "[front_door]\nreferral_rates_per_year = [0, 0, 0, 1e9]\n",
+        "front_door.referral_rates_per_year.3",
+        "<= 50.0",
+    ),
+    ('[finance]\nuprating = { "2024-25" = 1e300 }\n', "finance.uprating.2024-25 = 1e+300", "at most 10"),
+    (
+        "[levers.risk_aversion]\nshocks = [" + ", ".join(['{ date = "2026-01" }'] * 51) + "]\n",
+        "levers.risk_aversion.shocks has 51 shocks",
+        "at most 50",
+    ),
+    (
+        '[[levers.risk_aversion.shocks]]\ndate = "1800-01"\n',
+        "shocks[0].date = '1800-01'",
+        "more than 100 years",
+    ),
     ('[levers.community_hubs]\nopening_dates = ["2999-01"]\n', "opening_dates[0] = '2999-01'", "2124-03"),
     ('[levers.prevention]\nspend_per_year = { "99999" = 1e6 }\n', "has a step at '99999'", "to 2124"),
     ('[levers.prevention]\nspend_per_year = { "2200" = 1e6 }\n', "has a step at '2200'", "to 2124"),
     ("[run]\nburn_in_months = true\n", "run.burn_in_months = True", "true or false"),
-    ('[care]\nreturn_home_share = [true, 0.1, 0.1]\n', "care.return_home_share", "true or false"),
+    ("[care]\nreturn_home_share = [true, 0.1, 0.1]\n", "care.return_home_share", "true or false"),
     ('[run]\nseed = "' + "9" * 5000 + '"\n', "run.seed = '999", "characters)"),
 ]
 
@@ -123,35 +148,52 @@ def test_a_number_beyond_its_bound_is_named(tmp_path, capsys, content, field, al
 
 CROSS = [
     # care exit shares adding up to 3: special guardianship would never happen
-    ("[care]\nreturn_home_share = [1.0, 1.0, 1.0]\nspecial_guardianship_share = 1.0\n",
-     "care.return_home_share[0] + care.special_guardianship_share = 1 + 1 = 2"),
+    (
+        "[care]\nreturn_home_share = [1.0, 1.0, 1.0]\nspecial_guardianship_share = 1.0\n",
+        "care.return_home_share[0] + care.special_guardianship_share = 1 + 1 = 2",
+    ),
     ("[care]\nspecial_guardianship_share = 0.7\n", "special_guardianship_share <= 0.58 here"),
-    ("[care]\nadoption_share_under5 = 0.9\n",
-     "care.adoption_share_under5 x care.adoption_path + care.special_guardianship_share = 0.9 x 1 + 0.14"),
+    (
+        "[care]\nadoption_share_under5 = 0.9\n",
+        "care.adoption_share_under5 x care.adoption_path + care.special_guardianship_share = 0.9 x 1 + 0.14",
+    ),
     ("[care]\nadoption_path = 2.5\n", "adoption_share_under5 x adoption_path <= 0.86 here"),
     ("[care]\nselection_weights_by_age = [0, 0, 0, 0, 0]\n", "care.selection_weights_by_age"),
     ("[care]\nroute_shares = [0.5, 0.5, 0.5]\n", "care.route_shares row 0 must sum to 1"),
     ("[care]\nuasc_placement_shares = [0, 0, 0, 0, 0, 0]\n", "care.uasc_placement_shares row 0"),
-    ("[front_door]\ncin_outcome = [0.9, 0.9, 0.9, 0.9]\n",
-     "front_door.early_help_outcome[0] + front_door.cin_outcome[0] + front_door.section47_outcome[0]"),
+    (
+        "[front_door]\ncin_outcome = [0.9, 0.9, 0.9, 0.9]\n",
+        "front_door.early_help_outcome[0] + front_door.cin_outcome[0] + front_door.section47_outcome[0]",
+    ),
     ("[front_door]\nsection47_outcome = [0.5, 0.5, 0.5, 0.9]\n", "front_door.section47_outcome[1]"),
-    ("[front_door]\nconference_given_s47 = [0.5, 0.5, 0.5, 0.99]\n",
-     "front_door.emergency_care_given_s47[3] + front_door.conference_given_s47[3] = 0.06 + 0.99"),
+    (
+        "[front_door]\nconference_given_s47 = [0.5, 0.5, 0.5, 0.99]\n",
+        "front_door.emergency_care_given_s47[3] + front_door.conference_given_s47[3] = 0.06 + 0.99",
+    ),
     # a protection-plan rate above the children-in-need rate that includes it
     ("[start]\ncp_per_10k = 400\n", "start.cp_per_10k + start.lac_per_10k + start.uasc_per_10k = 400"),
     ("[start]\ncin_per_10k = 50\n", "is above start.cin_per_10k = 50"),
     ("[need]\ninitial_need_shares = [0.5, 0.1, 0.1, 0.1]\n", "need.initial_need_shares"),
-    ("[population]\ndecile_shares = [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2]\n",
-     "population.decile_shares must sum to 1"),
+    (
+        "[population]\ndecile_shares = [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2]\n",
+        "population.decile_shares must sum to 1",
+    ),
     ("[population]\nchildren_per_family_shares = [0, 0, 0, 0]\n", "children_per_family_shares"),
     # hub catchments far larger than the area
-    ('[levers.community_hubs]\nopening_dates = ["2025-04", "2025-04", "2025-04", "2025-04"]\n'
-     "catchment_families = 100000\n",
-     "levers.community_hubs.catchment_families = 100000 for 4 hub(s) needs 400,000 families"),
-    ('[levers.community_hubs]\nopening_dates = ["2025-04", "2025-04"]\ndeciles = [1, 1]\n'
-     "catchment_families = 3000\n", "in decile 1 (levers.community_hubs.deciles) needs 6,000 families"),
-    ('[population]\nchildren = 2000\n[levers.community_hubs]\nopening_dates = ["2025-04"]\n',
-     "catchment_families = 2500 for 1 hub(s)"),
+    (
+        '[levers.community_hubs]\nopening_dates = ["2025-04", "2025-04", "2025-04", "2025-04"]\n'
+        "catchment_families = 100000\n",
+        "levers.community_hubs.catchment_families = 100000 for 4 hub(s) needs 400,000 families",
+    ),
+    (
+        '[levers.community_hubs]\nopening_dates = ["2025-04", "2025-04"]\ndeciles = [1, 1]\n'
+        "catchment_families = 3000\n",
+        "in decile 1 (levers.community_hubs.deciles) needs 6,000 families",
+    ),
+    (
+        '[population]\nchildren = 2000\n[levers.community_hubs]\nopening_dates = ["2025-04"]\n',
+        "catchment_families = 2500 for 1 hub(s)",
+    ),
     ('[levers.community_hubs]\nopening_dates = ["2025-04"]\ndeciles = [1, 2]\n', "2 entries for 1 hubs"),
     ('[levers.community_hubs]\nopening_dates = ["2025-04"]\ndeciles = [11]\n', "deciles run 1-10"),
     # a sample of a billionth reported a billion children
@@ -195,11 +237,15 @@ FILES = [
     (b"", "is empty"),
     (b"  \n\n\t\n", "is empty"),
     (b"[run]\nyears = 2\nyears = 3\n", "duplicate key 'run.years', on lines 2 and 3"),
-    (b'[run]\nyears = 2\n[care]\nsibling_join_probability = 0.3\n[run]\nseed = 1\n',
-     "table [run] declared twice, on lines 1 and 5"),
+    (
+        b"[run]\nyears = 2\n[care]\nsibling_join_probability = 0.3\n[run]\nseed = 1\n",
+        "table [run] declared twice, on lines 1 and 5",
+    ),
     (b'name = "a"\n"name" = "b"\n', "duplicate key 'name', on lines 1 and 2"),
-    (b'description = """\nx = 1\nx = 2\n"""\n[population]\nchildren = 5000\nchildren = 6000\n',
-     "duplicate key 'population.children', on lines 6 and 7"),
+    (
+        b'description = """\nx = 1\nx = 2\n"""\n[population]\nchildren = 5000\nchildren = 6000\n',
+        "duplicate key 'population.children', on lines 6 and 7",
+    ),
     (b"[run]\nyears = = 2\n", "not valid TOML"),
     (b"x" * (MAX_FILE_BYTES + 1), "bytes; a scenario file is a few kilobytes"),
 ]
@@ -212,8 +258,9 @@ def test_a_scenario_file_that_cannot_be_read(tmp_path, capsys, content, message)
 
 
 def test_a_folder_given_as_a_scenario(capsys):
-    refused(["run", str(SCENARIOS / "la"), "--quiet"], capsys, "is a folder, not a scenario file",
-            "kent.toml")
+    refused(
+        ["run", str(SCENARIOS / "la"), "--quiet"], capsys, "is a folder, not a scenario file", "kent.toml"
+    )
 
 
 @pytest.mark.parametrize("name", ["/dev/null", "bad\0name.toml"])
@@ -252,14 +299,17 @@ def test_a_base_chain_that_leaves_its_tree_or_loops(tmp_path, capsys, content, m
 def test_a_base_inside_the_tree_and_the_shipped_scenarios_still_load(tmp_path):
     (tmp_path / "scenarios" / "la").mkdir(parents=True)
     write(tmp_path / "scenarios", "mine.toml", f'base = "{BASELINE}"\n[run]\nyears = 3\n')
-    la = write(tmp_path / "scenarios" / "la", "x.toml",
-               'base = "../mine.toml"\n[population]\nchildren = 9000\n')
+    la = write(
+        tmp_path / "scenarios" / "la", "x.toml", 'base = "../mine.toml"\n[population]\nchildren = 9000\n'
+    )
     data = read_scenario_dict(la)
     assert data["run"]["years"] == 3 and data["population"]["children"] == 9000
 
 
-@pytest.mark.parametrize("path", sorted(p.relative_to(ROOT).as_posix() for p in SCENARIOS.rglob("*.toml")
-                                        if p.parent.name != "sweeps"))
+@pytest.mark.parametrize(
+    "path",
+    sorted(p.relative_to(ROOT).as_posix() for p in SCENARIOS.rglob("*.toml") if p.parent.name != "sweeps"),
+)
 def test_every_shipped_scenario_still_loads(path):
     from simulator.schema import load_scenario
 
@@ -332,11 +382,15 @@ def test_argparse_errors_exit_2_without_a_traceback(capsys, argv, message):
 # -- sweep files ------------------------------------------------------------------------------------
 
 SWEEPS = [
-    (f'scenario = "{BASELINE}"\n[grid]\n"levers.prevention.spend_per_year" = [0.0, 1e300]\n',
-     "levers.prevention.spend_per_year = 1e+300: must be <= 1e+10"),
+    (
+        f'scenario = "{BASELINE}"\n[grid]\n"levers.prevention.spend_per_year" = [0.0, 1e300]\n',
+        "levers.prevention.spend_per_year = 1e+300: must be <= 1e+10",
+    ),
     (f'scenario = "{BASELINE}"\n[overrides]\n"run.sample_fraction" = 1e-9\n', "run.sample_fraction = 1e-09"),
-    (f'scenario = "{BASELINE}"\n[grid]\n"care.special_guardianship_share" = [0.1, 0.9]\n',
-     "care.special_guardianship_share"),
+    (
+        f'scenario = "{BASELINE}"\n[grid]\n"care.special_guardianship_share" = [0.1, 0.9]\n',
+        "care.special_guardianship_share",
+    ),
     (f'scenario = "{BASELINE}"\n[seeds]\ncount = 1\nentropy = -1\n', "seeds.entropy = -1"),
     (f'scenario = "{BASELINE}"\n[seeds]\nnumber = 3\n', "unknown key 'seeds.number'"),
     (f'scenario = "{BASELINE}"\n[sample]\nn = 0\n', "sample.n = 0"),
@@ -345,7 +399,7 @@ SWEEPS = [
     ('scenario = "../../../../../../etc/passwd"\n', "error:"),
     ('scenario = "binary.toml"\n', "is a binary file"),
     ('scenario = "."\n', "is a folder"),
-    ('scenario = 5\n', "scenario = 5"),
+    ("scenario = 5\n", "scenario = 5"),
     ("# nothing but a comment\n", "scenario = None"),
 ]
 
@@ -354,17 +408,23 @@ SWEEPS = [
 def test_a_bad_sweep_file(tmp_path, capsys, content, message):
     write(tmp_path, "binary.toml", b"\x00\x01")
     path = write(tmp_path, "sweep.toml", content)
-    refused(["sweep", str(path), "--out", str(tmp_path / "r.parquet"), "--engine", "inprocess", "--quiet"],
-            capsys, message)
+    refused(
+        ["sweep", str(path), "--out", str(tmp_path / "r.parquet"), "--engine", "inprocess", "--quiet"],
+        capsys,
+        message,
+    )
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"\x00\x01\x02", "is a binary file"),
-    (b'name = "caf\xe9"\n', "is not UTF-8"),
-    (None, "is a folder"),
-    (b"", "is empty"),
-    (b'scenario = "a.toml"\nscenario = "b.toml"\n', "duplicate key 'scenario', on lines 1 and 2"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x00\x01\x02", "is a binary file"),
+        (b'name = "caf\xe9"\n', "is not UTF-8"),
+        (None, "is a folder"),
+        (b"", "is empty"),
+        (b'scenario = "a.toml"\nscenario = "b.toml"\n', "duplicate key 'scenario', on lines 1 and 2"),
+    ],
+)
 def test_a_sweep_file_that_cannot_be_read(tmp_path, capsys, content, message):
     path = tmp_path / "sweep.toml"
     if content is None:
@@ -376,8 +436,9 @@ def test_a_sweep_file_that_cannot_be_read(tmp_path, capsys, content, message):
 
 def test_sweep_workers_must_be_positive(tmp_path, capsys):
     path = write(tmp_path, "sweep.toml", f'scenario = "{BASELINE}"\n')
-    refused(["sweep", str(path), "--out", str(tmp_path / "r.parquet"), "--workers", "0"], capsys,
-            "--workers = 0")
+    refused(
+        ["sweep", str(path), "--out", str(tmp_path / "r.parquet"), "--workers", "0"], capsys, "--workers = 0"
+    )
 
 
 # -- calibrate --figures: CSV and TOML ----------------------------------------------------------------
@@ -393,8 +454,10 @@ FIGURES_CSV = [
     (b"measure,value\ncp_31_march,inf\n", "cp_31_march = inf"),
     (b"measure,value\nreferrals,-5\n", "referrals = -5.0: allowed: a number from 0"),
     (b"measure,value\nreferrals,1e300\n", "referrals = 1e+300: allowed: a number from 0 to 20,000,000"),
-    (b"measure,value\nreferrals,3500\nreferrals,3600\n",
-     "line 3: referrals is given twice (first on line 2)"),
+    (
+        b"measure,value\nreferrals,3500\nreferrals,3600\n",
+        "line 3: referrals is given twice (first on line 2)",
+    ),
     (b"measure,value\ncin,2100\n", "unknown figure 'cin'"),
     (b"measure,value\ncosts.taxis,100\n", "unknown unit cost 'costs.taxis'"),
     (b"measure,value\ncosts.referral,1e300\n", "costs.referral.value = 1e+300"),
@@ -411,8 +474,13 @@ FIGURES_CSV = [
 @pytest.mark.parametrize(("content", "message"), FIGURES_CSV, ids=[f[1][:40] for f in FIGURES_CSV])
 def test_a_bad_figures_csv(tmp_path, capsys, content, message):
     path = write(tmp_path, "figures.csv", content)
-    refused(["calibrate", "--la", "Kent", "--figures", str(path), "--quiet"], capsys, message, str(path),
-            lines=None)
+    refused(
+        ["calibrate", "--la", "Kent", "--figures", str(path), "--quiet"],
+        capsys,
+        message,
+        str(path),
+        lines=None,
+    )
 
 
 FIGURES_TOML = [
@@ -422,10 +490,10 @@ FIGURES_TOML = [
     (b"cin_31_march = true\n", "cin_31_march = True: must be a number"),
     (b"cin_31_march = nan\n", "cin_31_march = nan"),
     (b"costs = 5\n", "costs: give [costs.NAME] tables"),
-    (b"[costs.referral]\nprice_year = \"2024-25\"\n", "costs.referral: give a table with value"),
+    (b'[costs.referral]\nprice_year = "2024-25"\n', "costs.referral: give a table with value"),
     (b"[costs.referral]\nvalue = 1e300\n", "costs.referral.value = 1e+300"),
     (b"[costs.referral]\nvalue = 100\nvalu = 5\n", "unknown key 'costs.referral.valu'"),
-    (b"[costs.referral]\nvalue = \"cheap\"\n", "costs.referral.value = 'cheap': must be a number"),
+    (b'[costs.referral]\nvalue = "cheap"\n', "costs.referral.value = 'cheap': must be a number"),
 ]
 
 
@@ -440,8 +508,11 @@ def test_figures_file_missing_or_a_folder(tmp_path, capsys, kind):
     path = tmp_path / "figures.csv"
     if kind == "folder":
         path.mkdir()
-    refused(["calibrate", "--la", "Kent", "--figures", str(path), "--quiet"], capsys,
-            "file not found" if kind == "missing" else "is a folder")
+    refused(
+        ["calibrate", "--la", "Kent", "--figures", str(path), "--quiet"],
+        capsys,
+        "file not found" if kind == "missing" else "is a folder",
+    )
 
 
 # -- hypothesis: out-of-range values drawn from the schema's own bounds -----------------------------
@@ -516,15 +587,20 @@ def out_of_range(draw: st.DrawFn) -> tuple[str, Any]:
     path, kind, lo, hi, strict = draw(st.sampled_from(NUMERIC))
     above = draw(st.booleans()) if lo is not None and hi is not None else hi is not None
     if kind is int:
-        value = (draw(st.integers(int(hi) + 1, int(hi) + 10**12) | st.just(10**30)) if above
-                 else draw(st.integers(int(lo) - 10**12, int(lo) - 1)))
+        value = (
+            draw(st.integers(int(hi) + 1, int(hi) + 10**12) | st.just(10**30))
+            if above
+            else draw(st.integers(int(lo) - 10**12, int(lo) - 1))
+        )
     else:
         span = max(abs(hi if above else lo), 1.0)
         if above:
             value = draw(st.floats(hi, hi + 1e6 * span).filter(lambda x: x > hi) | st.just(1e300))
         else:
-            value = draw(st.floats(lo - 1e6 * span, lo).filter(lambda x: x < lo or (strict and x == lo))
-                         | st.just(-1e300))
+            value = draw(
+                st.floats(lo - 1e6 * span, lo).filter(lambda x: x < lo or (strict and x == lo))
+                | st.just(-1e300)
+            )
     return path, value
 
 
@@ -599,9 +675,29 @@ def test_hypothesis_any_bytes_as_a_scenario_load_or_refuse(tmp_path_factory, con
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(["measure", "value", "cin_31_march", "referrals", "1e3", "-1",
-                                          "nan", "", '"', "costs.referral", "x,y"]), max_size=4),
-                max_size=5))
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(
+                [
+                    "measure",
+                    "value",
+                    "cin_31_march",
+                    "referrals",
+                    "1e3",
+                    "-1",
+                    "nan",
+                    "",
+                    '"',
+                    "costs.referral",
+                    "x,y",
+                ]
+            ),
+            max_size=4,
+        ),
+        max_size=5,
+    )
+)
 def test_hypothesis_any_figures_csv_reads_or_refuses(tmp_path_factory, rows):
     path = tmp_path_factory.mktemp("c") / "figures.csv"
     path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")

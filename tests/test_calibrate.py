@@ -43,8 +43,10 @@ def test_unknown_la_is_one_line_with_close_matches(capsys) -> None:
 
 def test_user_figures_are_checked(tmp_path: Path) -> None:
     good = tmp_path / "figs.toml"
-    good.write_text("cin_31_march = 2100\ncp_31_march = 260\nreferrals = 3500\n"
-                    "[costs.referral]\nvalue = 150.0\nprice_year = \"2024-25\"\n")
+    good.write_text(
+        "cin_31_march = 2100\ncp_31_march = 260\nreferrals = 3500\n"
+        '[costs.referral]\nvalue = 150.0\nprice_year = "2024-25"\n'
+    )
     assert read_user_figures(good)["referrals"] == 3500
     bad = tmp_path / "bad.toml"
     bad.write_text("cin = 5\nreferrals = -1\n")
@@ -73,8 +75,12 @@ def test_calibrate_one_la_writes_a_scenario_that_reproduces_it(tmp_path: Path) -
 def test_user_figures_enter_the_fit() -> None:
     row = find_la("Leeds")
     n = row["child_population"]
-    user = {"cin_31_march": 330.0 * n / 1e4, "cp_31_march": 45.0 * n / 1e4, "referrals": 600.0 * n / 1e4,
-            "costs": {"referral": {"value": 150.0}}}
+    user = {
+        "cin_31_march": 330.0 * n / 1e4,
+        "cp_31_march": 45.0 * n / 1e4,
+        "referrals": 600.0 * n / 1e4,
+        "costs": {"referral": {"value": 150.0}},
+    }
     fit = calibrate_la(row, user=user)
     assert fit.overrides["start"]["cp_per_10k"] == pytest.approx(45.0, rel=1e-3)
     assert fit.overrides["costs"]["referral"]["value"] == 150.0
@@ -83,8 +89,24 @@ def test_user_figures_enter_the_fit() -> None:
 
 def test_command_writes_kent(tmp_path: Path) -> None:
     out = tmp_path / "kent.toml"
-    proc = subprocess.run([sys.executable, "-m", "simulator", "calibrate", "--la", "Kent", "--out", str(out),
-                           "--check-agent", "0"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simulator",
+            "calibrate",
+            "--la",
+            "Kent",
+            "--out",
+            str(out),
+            "--check-agent",
+            "0",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "lac_starts" in proc.stdout and out.exists()
     load_scenario(out)

@@ -33,8 +33,7 @@ STOCKS = [f"children_{n}" for n in STATE_NAMES]
 @pytest.fixture(scope="module")
 def scenario():
     base = load_scenario(ROOT / "scenarios" / "baseline.toml")
-    return with_overrides(core_scenario(base, years=MONTHS // 12),
-                          {"population": {"children": CHILDREN}})
+    return with_overrides(core_scenario(base, years=MONTHS // 12), {"population": {"children": CHILDREN}})
 
 
 def engine_run(scenario, seed):

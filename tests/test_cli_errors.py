@@ -10,23 +10,35 @@ import pytest
 from simulator.cli import main
 
 
-@pytest.mark.parametrize("content,expected", [
-    ("[population]\nchildern = 5\n", "unknown key 'population.childern'"),
-    ('[population]\nchildren = "many"\n', "population.children = 'many'"),
-    ("[population]\nchildren = 5\n", "population.children = 5: Input should be greater than or equal to 100"),
-    ("[care]\nsibling_join_probability = 1.5\n", "allowed: >= 0.0 and <= 1.0"),
-    ("[run\n", "not valid TOML"),
-    # NaN and infinity are refused by the schema itself (they pass every range check otherwise)
-    ("[levers.prevention]\nspend_per_year = nan\n",
-     "levers.prevention.spend_per_year = nan: Input should be a finite number"),
-    ("[levers.prevention]\nspend_per_year = inf\n",
-     "levers.prevention.spend_per_year = inf: Input should be a finite number"),
-    ("[risk_aversion]\nindex = nan\n", "risk_aversion.index = nan: Input should be a finite number"),
-    ("[costs.referral]\nvalue = -inf\n", "costs.referral.value = -inf: Input should be a finite number"),
-    ("[care]\nadoption_path = 3.0\n",
-     "care.adoption_path = 3 with care.adoption_share_under5 = 0.38 gives an adoption share above 1; "
-     "allowed: path values up to 2.63"),
-])
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        ("[population]\nchildern = 5\n", "unknown key 'population.childern'"),
+        ('[population]\nchildren = "many"\n', "population.children = 'many'"),
+        (
+            "[population]\nchildren = 5\n",
+            "population.children = 5: Input should be greater than or equal to 100",
+        ),
+        ("[care]\nsibling_join_probability = 1.5\n", "allowed: >= 0.0 and <= 1.0"),
+        ("[run\n", "not valid TOML"),
+        # NaN and infinity are refused by the schema itself (they pass every range check otherwise)
+        (
+            "[levers.prevention]\nspend_per_year = nan\n",
+            "levers.prevention.spend_per_year = nan: Input should be a finite number",
+        ),
+        (
+            "[levers.prevention]\nspend_per_year = inf\n",
+            "levers.prevention.spend_per_year = inf: Input should be a finite number",
+        ),
+        ("[risk_aversion]\nindex = nan\n", "risk_aversion.index = nan: Input should be a finite number"),
+        ("[costs.referral]\nvalue = -inf\n", "costs.referral.value = -inf: Input should be a finite number"),
+        (
+            "[care]\nadoption_path = 3.0\n",
+            "care.adoption_path = 3 with care.adoption_share_under5 = 0.38 gives an adoption share above 1; "
+            "allowed: path values up to 2.63",
+        ),
+    ],
+)
 def test_bad_scenario_file(tmp_path, capsys, content, expected):
     path = tmp_path / "bad.toml"
     path.write_text(content)
@@ -43,8 +55,9 @@ def test_missing_file(capsys):
 def test_no_traceback_from_the_real_command(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("[run]\nyears = 0\n")
-    proc = subprocess.run([sys.executable, "-m", "simulator", "run", str(path)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulator", "run", str(path)], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert "run.years = 0" in proc.stderr and ">= 1" in proc.stderr
@@ -77,8 +90,9 @@ def test_params_markdown_is_a_table_without_optional_packages(capsys):
 
 def test_a_closed_pipe_is_not_a_traceback():
     """``python -m simulator params | head -1``: the reader leaves early; no traceback, exit 0."""
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", "params"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "params"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.readline()
     proc.stdout.close()

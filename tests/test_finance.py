@@ -134,8 +134,7 @@ def test_a_scheme_that_never_pays_back_says_so():
 def _fake_results(years: int = 2, start: int = 2024, policy: pd.DataFrame | None = None) -> SimpleNamespace:
     """Run outputs built by hand: 10 child-months of each activity a year, 100 early help places."""
     acts = ["referrals", "assessments", "section47_enquiries", "cin_child_months", "cp_child_months"] + [
-        f"lac_{p}_child_months"
-        for p in PLACEMENT_NAMES
+        f"lac_{p}_child_months" for p in PLACEMENT_NAMES
     ]
     annual = pd.DataFrame({"year": range(start + 1, start + 1 + years), **{a: 10.0 for a in acts}})
     monthly = pd.DataFrame(

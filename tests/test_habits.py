@@ -13,13 +13,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 #: The modules mypy checks (with the pydantic plugin; settings in pyproject's [tool.mypy]).
-TYPED = ["simulator/schema.py", "simulator/model.py", "simulator/results.py", "simulator/finance",
-         "simulator/policies"]
+TYPED = [
+    "simulator/schema.py",
+    "simulator/model.py",
+    "simulator/results.py",
+    "simulator/finance",
+    "simulator/policies",
+]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_typed_core_passes_mypy():
@@ -28,5 +34,11 @@ def test_typed_core_passes_mypy():
 
 
 def test_ruff_check_passes():
-    done = _run("ruff", "check", "simulator", "tests", "benchmarks")
+    done = _run("ruff", "check", ".")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_code_is_formatted():
+    """``ruff format --check .``: the README's test command runs it too, before the suite."""
+    done = _run("ruff", "format", "--check", ".")
     assert done.returncode == 0, done.stdout + done.stderr

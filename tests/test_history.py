@@ -46,8 +46,11 @@ def test_replay_scenario_has_no_year_specific_rates() -> None:
     # every other rate is the 2024 default, except the three practice settings fitted to the years
     # before Baby P
     default = Scenario()
-    set_here = {("risk_aversion", "index"), ("front_door", "plan_given_conference"),
-              ("care", "adoption_share_under5")}
+    set_here = {
+        ("risk_aversion", "index"),
+        ("front_door", "plan_given_conference"),
+        ("care", "adoption_share_under5"),
+    }
     for section in ("need", "front_door", "early_help", "cin", "cp", "care", "workforce", "risk_aversion"):
         ours, theirs = getattr(sc, section).model_dump(), getattr(default, section).model_dump()
         changed = {(section, k) for k in ours if ours[k] != theirs[k]}
@@ -56,10 +59,16 @@ def test_replay_scenario_has_no_year_specific_rates() -> None:
 
 def test_adoption_path_drives_adoptions() -> None:
     """The adoption driver works: more adoptions when plans made at entry favour adoption."""
+
     def adoptions(path: float) -> float:
-        sc = with_overrides(Scenario(), {"population": {"children": 613_000},
-                                         "care": {"adoption_path": path},
-                                         "run": {"years": 4, "record_episodes": False}})
+        sc = with_overrides(
+            Scenario(),
+            {
+                "population": {"children": 613_000},
+                "care": {"adoption_path": path},
+                "run": {"years": 4, "record_episodes": False},
+            },
+        )
         m = CSCModel(sc, seed=5)
         m.run()
         return float(m.results().annual["adoptions"].iloc[2:].sum())

@@ -16,8 +16,11 @@ from simulator.seeding import handle_seed, replicate_seeds
 KAT = [
     ((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
     ((0xFFFFFFFF,) * 4, (0xFFFFFFFF,) * 2, (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
-    ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
-     (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
+    (
+        (0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344),
+        (0xA4093822, 0x299F31D0),
+        (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1),
+    ),
 ]
 
 
@@ -103,11 +106,14 @@ def _by_family(j):
 
 def test_a_family_no_lever_and_no_rationing_touches_keeps_its_journey():
     # no rationing: early help places and social work capacity never bind
-    sc = with_overrides(Scenario(), {
-        "run": {"years": 6, "record_episodes": True},
-        "early_help": {"places_headroom": 5.0},
-        "workforce": {"caseload_headroom": 5.0, "threshold_elasticity": 0.0},
-    })
+    sc = with_overrides(
+        Scenario(),
+        {
+            "run": {"years": 6, "record_episodes": True},
+            "early_help": {"places_headroom": 5.0},
+            "workforce": {"caseload_headroom": 5.0, "threshold_elasticity": 0.0},
+        },
+    )
     base = CSCModel(sc, seed=11, policies=[])
     base.run()
     scen = CSCModel(sc, seed=11, policies=None)
@@ -155,6 +161,6 @@ def test_hazard_codes_follow_the_flags():
     model.run()
     f = model.families
     live = np.flatnonzero(f.fam_id >= 0)
-    expect = (((f.state[live] * 4 + f.need[live]) * 10 + f.decile[live]) * 8 + (f.flags[live] & 3))
+    expect = ((f.state[live] * 4 + f.need[live]) * 10 + f.decile[live]) * 8 + (f.flags[live] & 3)
     np.testing.assert_array_equal(f.code[live] & ~4, expect)
     assert (f.n_lac[live] > 0).sum() > 100  # families with a child in care are among them

@@ -20,8 +20,7 @@ def annual(sc, seed):
 
 def test_troubled_families_treated_vs_matched_comparison():
     """Children entering care within 24 months: 25-40% lower than a matched untreated group."""
-    sc = scenario(1_000_000, years=4, run=NO_LOGS,
-                  levers={"troubled_families": {"places_per_year": 6_000}})
+    sc = scenario(1_000_000, years=4, run=NO_LOGS, levers={"troubled_families": {"places_per_year": 6_000}})
     model, _ = annual(sc, 3)
     ev = model.policy("troubled_families").evaluation()
     assert ev["treated_families"] > 5_000 and ev["comparison_families"] > 5_000
@@ -31,8 +30,12 @@ def test_troubled_families_treated_vs_matched_comparison():
 def test_risk_aversion_shock_raises_then_fades():
     """After a shock, s47 enquiries and care entries rise 20-50% in the year, near baseline in 5 years."""
     base = scenario(1_000_000, years=7, run=NO_LOGS)
-    shock = scenario(1_000_000, years=7, run=NO_LOGS,
-                     levers={"risk_aversion": {"shocks": [{"date": "2025-04", "size": 0.4}]}})
+    shock = scenario(
+        1_000_000,
+        years=7,
+        run=NO_LOGS,
+        levers={"risk_aversion": {"shocks": [{"date": "2025-04", "size": 0.4}]}},
+    )
     _, a0 = annual(base, 5)
     _, a1 = annual(shock, 5)
     ratio = a1 / a0
@@ -44,11 +47,11 @@ def test_risk_aversion_shock_raises_then_fades():
 
 def test_prevention_spend_lagged_monotone_diminishing():
     """CP and care entries fall with a lag, more with more spend, less per pound."""
+
     def entries(spend):
         total = 0
         for seed in (1, 2):
-            sc = scenario(900_000, years=6, run=NO_LOGS,
-                          levers={"prevention": {"spend_per_year": spend}})
+            sc = scenario(900_000, years=6, run=NO_LOGS, levers={"prevention": {"spend_per_year": spend}})
             _, a = annual(sc, seed)
             total = total + a["cp_starts"] + a["lac_starts"]
         return total
@@ -69,7 +72,7 @@ def test_community_hubs_build_over_three_years():
     with_hubs = scenario(1_000_000, years=4, run=NO_LOGS, levers={"community_hubs": hubs})
     _, a0 = annual(base, 9)
     model, a1 = annual(with_hubs, 9)
-    extra = (a1["early_help_starts"] - a0["early_help_starts"])
+    extra = a1["early_help_starts"] - a0["early_help_starts"]
     assert extra.loc[2028] > 0.1 * a0.loc[2028, "early_help_starts"]  # a real effect once trusted
     assert extra.loc[2026] < 0.35 * extra.loc[2028]  # the first year after opening: little of it
     trust = model.results().policy.groupby("reporting_year")["mean_trust"].last()
@@ -78,11 +81,16 @@ def test_community_hubs_build_over_three_years():
 
 def test_levers_switched_off_give_exactly_the_baseline():
     base = scenario(20_000, years=3)
-    off = scenario(20_000, years=3, levers={
-        "prevention": {"spend_per_year": 0.0, "baseline_capacity_change": 0.0},
-        "risk_aversion": {"index_path": 1.0, "shocks": []},
-        "community_hubs": {"opening_dates": []},
-        "troubled_families": {"places_per_year": 0.0}})
+    off = scenario(
+        20_000,
+        years=3,
+        levers={
+            "prevention": {"spend_per_year": 0.0, "baseline_capacity_change": 0.0},
+            "risk_aversion": {"index_path": 1.0, "shocks": []},
+            "community_hubs": {"opening_dates": []},
+            "troubled_families": {"places_per_year": 0.0},
+        },
+    )
     _, a0 = annual(base, 4)
     _, a1 = annual(off, 4)
     assert a0.equals(a1)
@@ -98,14 +106,20 @@ def test_less_risk_aversion_without_early_help_leaves_harm():
     assert a1.loc[2028, "unmet_high_need_31_march"] > 1.03 * a0.loc[2028, "unmet_high_need_31_march"]
 
 
-@pytest.mark.parametrize("levers,message", [
-    ({"free_childcare": {"spend": 1}}, "unknown key 'levers.free_childcare'"),
-    ({"prevention": {"spend_per_year": -1e6}}, "levers.prevention.spend_per_year = -1000000.0: must be >= 0"),
-    ({"community_hubs": {"opening_dates": ["2023-06"]}}, "cannot open before the run starts"),
-    ({"prevention": {"spend_per_year": [1e6, 2e6]}}, "has 2 values but run.years = 5"),
-    ({"risk_aversion": {"shocks": [{"date": "2026-13"}]}}, "a date must be 'YYYY-MM'"),
-    ({"community_hubs": {"opening_dates": ["2025-06"] * 64}}, "has 64 hubs; allowed: at most 63"),
-])
+@pytest.mark.parametrize(
+    "levers,message",
+    [
+        ({"free_childcare": {"spend": 1}}, "unknown key 'levers.free_childcare'"),
+        (
+            {"prevention": {"spend_per_year": -1e6}},
+            "levers.prevention.spend_per_year = -1000000.0: must be >= 0",
+        ),
+        ({"community_hubs": {"opening_dates": ["2023-06"]}}, "cannot open before the run starts"),
+        ({"prevention": {"spend_per_year": [1e6, 2e6]}}, "has 2 values but run.years = 5"),
+        ({"risk_aversion": {"shocks": [{"date": "2026-13"}]}}, "a date must be 'YYYY-MM'"),
+        ({"community_hubs": {"opening_dates": ["2025-06"] * 64}}, "has 64 hubs; allowed: at most 63"),
+    ],
+)
 def test_bad_lever_input_is_named(levers, message):
     with pytest.raises(ScenarioError) as err:
         scenario(10_000, years=5, levers=levers)
@@ -121,9 +135,15 @@ def test_troubled_families_places_above_eligible_families():
 
 
 def test_policy_outputs_carry_costs():
-    sc = scenario(61_300, years=3, run=NO_LOGS, levers={
-        "community_hubs": {"opening_dates": ["2025-04", "2026-04"]},
-        "troubled_families": {"places_per_year": 120}})
+    sc = scenario(
+        61_300,
+        years=3,
+        run=NO_LOGS,
+        levers={
+            "community_hubs": {"opening_dates": ["2025-04", "2026-04"]},
+            "troubled_families": {"places_per_year": 120},
+        },
+    )
     model, _ = annual(sc, 2)
     pol = model.results().policy
     hubs = pol[pol.policy == "community_hubs"].groupby("reporting_year")
@@ -138,8 +158,14 @@ def test_dated_steps_start_from_the_neutral_value():
     """A step from 2026 leaves 2025 at the lever's neutral value (1 for a multiplier, 0 for spend)."""
     from simulator.schema import series_values
 
-    sc = scenario(10_000, years=3, levers={"risk_aversion": {"index_path": {"2026": 0.95}},
-                                           "prevention": {"spend_per_year": {"2027": 1e6}}})
+    sc = scenario(
+        10_000,
+        years=3,
+        levers={
+            "risk_aversion": {"index_path": {"2026": 0.95}},
+            "prevention": {"spend_per_year": {"2027": 1e6}},
+        },
+    )
     run = sc.run
     assert series_values(sc.levers.risk_aversion.index_path, run.start_year, 3) == [1.0, 0.95, 0.95]
     assert series_values(sc.levers.prevention.spend_per_year, run.start_year, 3) == [0.0, 0.0, 1e6]
@@ -153,8 +179,9 @@ def test_prevention_places_are_the_same_whatever_the_sample(fraction):
     run = {**NO_LOGS, "sample_fraction": fraction}
     spend = 3_000_000.0
     base = CSCModel(scenario(61_300, years=2, run=run), seed=4)
-    prev = CSCModel(scenario(61_300, years=2, run=run, levers={"prevention": {"spend_per_year": spend}}),
-                    seed=4)
+    prev = CSCModel(
+        scenario(61_300, years=2, run=run, levers={"prevention": {"spend_per_year": spend}}), seed=4
+    )
     base.run()
     prev.run()
     col = "early_help_places"

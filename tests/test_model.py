@@ -15,8 +15,13 @@ from simulator.recording import FLOW_NAMES
 from tests.conftest import scenario
 
 TARGETS_2024 = {  # shared/calibration/targets_england.csv (s47 2023, CP 2025: nearest published)
-    "lac_31_march": 83_630, "lac_starts": 33_050, "lac_ceases": 33_620, "cin_31_march": 399_460,
-    "cp_31_march": 49_420, "referrals": 621_880, "section47_enquiries": 225_400,
+    "lac_31_march": 83_630,
+    "lac_starts": 33_050,
+    "lac_ceases": 33_620,
+    "cin_31_march": 399_460,
+    "cp_31_march": 49_420,
+    "referrals": 621_880,
+    "section47_enquiries": 225_400,
 }
 
 
@@ -49,8 +54,14 @@ def test_twenty_years_stay_plausible(la_20y):
     """No explosion or collapse: stocks stay within 40% of the first three years, population within 2%."""
     _, res = la_20y
     a = res.annual.set_index("year")
-    for col in ("early_help_31_march", "cin_31_march", "cp_31_march", "lac_31_march",
-                "referrals", "unmet_high_need_31_march"):
+    for col in (
+        "early_help_31_march",
+        "cin_31_march",
+        "cp_31_march",
+        "lac_31_march",
+        "referrals",
+        "unmet_high_need_31_march",
+    ):
         ratio = a[col] / a[col].iloc[:3].mean()
         assert ratio.between(0.6, 1.4).all(), (col, ratio.round(2).tolist())
     pop = a["child_population"] / 61_300
@@ -88,19 +99,28 @@ def _scaled(rates, factor):
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**31), refer=st.sampled_from([0.2, 1.0, 5.0]),
-       care=st.sampled_from([0.0, 1.0, 6.0]), moves=st.sampled_from([0.0, 0.3]),
-       risk=st.sampled_from([0.3, 1.0, 3.0]), growth=st.sampled_from([-0.05, 0.0, 0.05]))
+@given(
+    seed=st.integers(0, 2**31),
+    refer=st.sampled_from([0.2, 1.0, 5.0]),
+    care=st.sampled_from([0.0, 1.0, 6.0]),
+    moves=st.sampled_from([0.0, 0.3]),
+    risk=st.sampled_from([0.3, 1.0, 3.0]),
+    growth=st.sampled_from([-0.05, 0.0, 0.05]),
+)
 def test_accounting_holds_every_month(seed, refer, care, moves, risk, growth):
     """In = out + change in stock, for every state and month, at parameter extremes."""
     base = scenario(3_000, years=2, run={"burn_in_months": 6})
     fd, cin, cp = base.front_door, base.cin, base.cp
-    sc = scenario(3_000, years=2, run={"burn_in_months": 6},
-                  front_door={"referral_rates_per_year": _scaled(fd.referral_rates_per_year, refer)},
-                  cin={"care_entry_rates_per_year": _scaled(cin.care_entry_rates_per_year, care)},
-                  cp={"care_entry_rates_per_year": _scaled(cp.care_entry_rates_per_year, care)},
-                  population={"move_rate_per_year": moves, "growth_per_year": growth},
-                  risk_aversion={"index": risk})
+    sc = scenario(
+        3_000,
+        years=2,
+        run={"burn_in_months": 6},
+        front_door={"referral_rates_per_year": _scaled(fd.referral_rates_per_year, refer)},
+        cin={"care_entry_rates_per_year": _scaled(cin.care_entry_rates_per_year, care)},
+        cp={"care_entry_rates_per_year": _scaled(cp.care_entry_rates_per_year, care)},
+        population={"move_rate_per_year": moves, "growth_per_year": growth},
+        risk_aversion={"index": risk},
+    )
     model = CSCModel(sc, seed=seed)
     model.run()
     _check_accounting(model)
@@ -121,9 +141,23 @@ def test_same_seed_same_files_different_seed_differs(tmp_path):
     info = json.loads((tmp_path / "a" / "run.json").read_text())
     assert info["seed"] == 5 and info["scenario"] == "baseline" and info["version"]
     annual = pd.read_csv(tmp_path / "a" / "annual.csv")
-    required = ["year", "child_population", "referrals", "re_referrals_within_12_months", "assessments",
-                "section47_enquiries", "early_help_31_march", "cin_31_march", "cp_31_march", "cp_starts",
-                "cp_ends", "lac_31_march", "lac_starts", "lac_ceases", "unmet_high_need_31_march"]
+    required = [
+        "year",
+        "child_population",
+        "referrals",
+        "re_referrals_within_12_months",
+        "assessments",
+        "section47_enquiries",
+        "early_help_31_march",
+        "cin_31_march",
+        "cp_31_march",
+        "cp_starts",
+        "cp_ends",
+        "lac_31_march",
+        "lac_starts",
+        "lac_ceases",
+        "unmet_high_need_31_march",
+    ]
     assert set(required) <= set(annual.columns)
     assert (annual.scenario == "baseline").all() and (annual.seed == 5).all()
 

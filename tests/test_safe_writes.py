@@ -37,8 +37,20 @@ EVIL = '=HYPERLINK("http://x","y")'
 #: A one-year run of the typical LA at 5% of its families: about a second.
 SMALL = ["--years", "1", "--seed", "3", "--sample-fraction", "0.05", "--quiet"]
 #: A payback appraisal cut to the bone: no Monte Carlo, one central seed, no sensitivity.
-SMALL_PAYBACK = ["--years", "2", "--runs", "0", "--central-seeds", "1", "--no-sensitivity",
-                 "--sample-fraction", "0.05", "--seed", "1", "--quiet"]
+SMALL_PAYBACK = [
+    "--years",
+    "2",
+    "--runs",
+    "0",
+    "--central-seeds",
+    "1",
+    "--no-sensitivity",
+    "--sample-fraction",
+    "0.05",
+    "--seed",
+    "1",
+    "--quiet",
+]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -49,8 +61,11 @@ def _warm() -> None:
 
 def snapshot(folder: Path) -> dict[str, str]:
     """Every file under ``folder`` (hidden ones too) and the SHA-256 of its bytes."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def one_error_line(rc: int, capsys: pytest.CaptureFixture[str]) -> str:
@@ -139,8 +154,13 @@ def test_disk_full_mid_write_leaves_the_earlier_file(tmp_path, monkeypatch):
 
 
 def _start(script: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(script), *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _kill_when_writing(proc: subprocess.Popen[str], timeout: float = 120) -> None:
@@ -161,7 +181,8 @@ def _kill_when_writing(proc: subprocess.Popen[str], timeout: float = 120) -> Non
 def test_kill_during_a_file_write_leaves_the_earlier_file(tmp_path):
     dest = tmp_path / "big.csv"
     dest.write_text("earlier,complete\n1,2\n")
-    proc = _start("""
+    proc = _start(
+        """
         import sys, time
         from simulator.safe_io import write_with
 
@@ -176,7 +197,9 @@ def test_kill_during_a_file_write_leaves_the_earlier_file(tmp_path):
                         time.sleep(0.001)
 
         write_with(sys.argv[1], writer)
-        """, str(dest))
+        """,
+        str(dest),
+    )
     _kill_when_writing(proc)
     assert dest.read_text() == "earlier,complete\n1,2\n"
     partial = [p for p in tmp_path.iterdir() if p.name != "big.csv"]
@@ -188,7 +211,8 @@ def test_kill_during_a_run_folder_write_leaves_the_earlier_run(tmp_path):
     out = tmp_path / "run"
     assert main(["run", BASE, *SMALL, "--out", str(out)]) == 0
     before = snapshot(out)
-    proc = _start("""
+    proc = _start(
+        """
         import sys, time
         import pandas as pd
 
@@ -203,7 +227,17 @@ def test_kill_during_a_run_folder_write_leaves_the_earlier_run(tmp_path):
         pd.DataFrame.to_csv = slow
         from simulator.cli import main
         sys.exit(main(sys.argv[1:]))
-        """, "run", BASE, *SMALL, "--seed", "4", "--no-episodes", "--out", str(out), "--overwrite")
+        """,
+        "run",
+        BASE,
+        *SMALL,
+        "--seed",
+        "4",
+        "--no-episodes",
+        "--out",
+        str(out),
+        "--overwrite",
+    )
     _kill_when_writing(proc)
     assert snapshot(out) == before  # the earlier run, whole: no mix of old and new tables
     litter = [p for p in tmp_path.iterdir() if p.name != "run"]
@@ -226,21 +260,26 @@ def read_only_dir(tmp_path):
         return
     chattr = shutil.which("chattr")
     if chattr is None or subprocess.run([chattr, "+i", str(folder)], capture_output=True).returncode:
-        pytest.skip("running as root, which ignores a folder's permissions, and 'chattr +i' "
-                    "(an immutable folder) is not available here")
+        pytest.skip(
+            "running as root, which ignores a folder's permissions, and 'chattr +i' "
+            "(an immutable folder) is not available here"
+        )
     try:
         yield folder
     finally:
         subprocess.run([chattr, "-i", str(folder)], check=False)
 
 
-@pytest.mark.parametrize("argv", [
-    ["run", BASE, "--out", "{ro}/run"],
-    ["compare", BASE, HUBS, "--out", "{ro}/compare"],
-    ["payback", HUBS, "--baseline", BASE, "--xlsx", "{ro}/hubs.xlsx"],
-    ["calibrate", "--la", "Leeds", "--out", "{ro}/la/leeds.toml"],
-    ["calibrate", "--all", "--table", "{ro}/fit.csv"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", BASE, "--out", "{ro}/run"],
+        ["compare", BASE, HUBS, "--out", "{ro}/compare"],
+        ["payback", HUBS, "--baseline", BASE, "--xlsx", "{ro}/hubs.xlsx"],
+        ["calibrate", "--la", "Leeds", "--out", "{ro}/la/leeds.toml"],
+        ["calibrate", "--all", "--table", "{ro}/fit.csv"],
+    ],
+)
 def test_read_only_destination_fails_before_computing(read_only_dir, argv, capsys, monkeypatch):
     refuse_computing(monkeypatch)
     t0 = time.perf_counter()
@@ -312,10 +351,15 @@ def test_calibrate_never_replaces_a_scenario_without_force(tmp_path, capsys, mon
 def test_calibrate_with_force_replaces_the_scenario_whole(tmp_path, monkeypatch):
     from simulator.calibrate import Fit, load_scenario
 
-    fit = Fit(la="Kent", la_code="E10000016", region="South East",
-              overrides={"population": {"children": 348_332}},
-              parameters={"entry_scale": 1.1, "duration_scale": 0.9, "uasc_scale": 1.0},
-              targets={"lac_31_march": 1960.0}, aggregate={"lac_31_march": 1961.0})
+    fit = Fit(
+        la="Kent",
+        la_code="E10000016",
+        region="South East",
+        overrides={"population": {"children": 348_332}},
+        parameters={"entry_scale": 1.1, "duration_scale": 0.9, "uasc_scale": 1.0},
+        targets={"lac_31_march": 1960.0},
+        aggregate={"lac_31_march": 1961.0},
+    )
     monkeypatch.setattr("simulator.commands.calibrate.calibrate_la", lambda *a, **k: fit)  # the fit is slow
     out = tmp_path / "kent.toml"
     out.write_text("# an earlier fit\n")
@@ -368,8 +412,17 @@ def evil_payback(tmp_path_factory):
     with pytest.MonkeyPatch.context() as m:
         m.setattr("simulator.commands.payback.write_outputs", keep)
         xlsx = folder / "evil.xlsx"
-        rc = main(["payback", str(evil_scenario(folder, HUBS)), "--baseline", BASE, *SMALL_PAYBACK,
-                   "--xlsx", str(xlsx)])
+        rc = main(
+            [
+                "payback",
+                str(evil_scenario(folder, HUBS)),
+                "--baseline",
+                BASE,
+                *SMALL_PAYBACK,
+                "--xlsx",
+                str(xlsx),
+            ]
+        )
     assert rc == 0
     return xlsx, kept["report"]
 
@@ -416,19 +469,22 @@ def test_disk_full_while_saving_the_workbook_leaves_the_earlier_outputs(evil_pay
 # -- (7) output paths checked before computing -----------------------------------------------------
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["run", BASE, "--out", "{file}"], "is a file; allowed: a folder"),
-    (["run", BASE, "--out", "{file}/run"], "is a file, not a folder"),
-    (["run", BASE, "--out", ""], "empty path"),
-    (["compare", BASE, HUBS, "--out", "{file}"], "is a file; allowed: a folder"),
-    (["compare", BASE, HUBS, "--out", ""], "empty path"),
-    (["payback", HUBS, "--baseline", BASE, "--xlsx", "{folder}"], "is a folder; allowed: a file path"),
-    (["payback", HUBS, "--baseline", BASE, "--xlsx", "{file}/hubs.xlsx"], "is a file, not a folder"),
-    (["payback", HUBS, "--baseline", BASE, "--xlsx", ""], "empty path"),
-    (["calibrate", "--la", "Leeds", "--out", "{file}/leeds.toml"], "is a file, not a folder"),
-    (["calibrate", "--la", "Leeds", "--out", ""], "empty path"),
-    (["calibrate", "--all", "--table", "{folder}"], "is a folder; allowed: a file path"),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["run", BASE, "--out", "{file}"], "is a file; allowed: a folder"),
+        (["run", BASE, "--out", "{file}/run"], "is a file, not a folder"),
+        (["run", BASE, "--out", ""], "empty path"),
+        (["compare", BASE, HUBS, "--out", "{file}"], "is a file; allowed: a folder"),
+        (["compare", BASE, HUBS, "--out", ""], "empty path"),
+        (["payback", HUBS, "--baseline", BASE, "--xlsx", "{folder}"], "is a folder; allowed: a file path"),
+        (["payback", HUBS, "--baseline", BASE, "--xlsx", "{file}/hubs.xlsx"], "is a file, not a folder"),
+        (["payback", HUBS, "--baseline", BASE, "--xlsx", ""], "empty path"),
+        (["calibrate", "--la", "Leeds", "--out", "{file}/leeds.toml"], "is a file, not a folder"),
+        (["calibrate", "--la", "Leeds", "--out", ""], "empty path"),
+        (["calibrate", "--all", "--table", "{folder}"], "is a folder; allowed: a file path"),
+    ],
+)
 def test_unusable_output_path_fails_before_computing(tmp_path, argv, expected, capsys, monkeypatch):
     refuse_computing(monkeypatch)
     (tmp_path / "a_file").write_text("x")

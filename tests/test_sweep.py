@@ -44,8 +44,17 @@ def test_table_is_tidy_and_stamped(sweep, inprocess_table):
     df = inprocess_table
     assert len(sweep) == 4
     assert len(df) == 4  # one reported year per run
-    for col in ("sweep", "point", "replicate", "risk_aversion.index", "scenario", "seed", "version",
-                "year", "lac_31_march"):
+    for col in (
+        "sweep",
+        "point",
+        "replicate",
+        "risk_aversion.index",
+        "scenario",
+        "seed",
+        "version",
+        "year",
+        "lac_31_march",
+    ):
         assert col in df.columns
     assert list(df["point"]) == [0, 0, 1, 1]
     assert list(df["risk_aversion.index"]) == [0.8, 0.8, 1.2, 1.2]
@@ -64,10 +73,10 @@ def test_dask_scheduler_address_runs_the_same_tasks(sweep, inprocess_table):
     from dask.distributed import LocalCluster
 
     subset = [t for t in sweep.tasks() if t.point == 1]
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
-        df = run_sweep(sweep, engine="dask", scheduler=cluster.scheduler_address, progress=False,
-                       tasks=subset)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        df = run_sweep(
+            sweep, engine="dask", scheduler=cluster.scheduler_address, progress=False, tasks=subset
+        )
     want = inprocess_table[inprocess_table["point"] == 1].reset_index(drop=True)
     pd.testing.assert_frame_equal(df, want)
 
@@ -82,17 +91,23 @@ def test_seeds_are_independent_and_reproducible(sweep, inprocess_table):
     assert not set(other.seeds) & set(sweep.seeds)
     assert all(0 <= s < 2**63 for s in more.seeds)
     # same seed, same table; different seeds, different runs
-    pd.testing.assert_frame_equal(run_sweep(again, engine="inprocess", progress=False),
-                                  inprocess_table)
-    a, b = (g.drop(columns=["replicate", "seed"]).reset_index(drop=True)
-            for _, g in inprocess_table[inprocess_table["point"] == 0].groupby("replicate"))
+    pd.testing.assert_frame_equal(run_sweep(again, engine="inprocess", progress=False), inprocess_table)
+    a, b = (
+        g.drop(columns=["replicate", "seed"]).reset_index(drop=True)
+        for _, g in inprocess_table[inprocess_table["point"] == 0].groupby("replicate")
+    )
     assert not a.equals(b)
 
 
 def test_sample_design_is_seeded_and_in_range():
-    data = small(grid=None, sample={"n": 8, "method": "lhs",
-                                    "ranges": {"risk_aversion.index": [0.8, 1.2],
-                                               "run.burn_in_months": [0, 6]}})
+    data = small(
+        grid=None,
+        sample={
+            "n": 8,
+            "method": "lhs",
+            "ranges": {"risk_aversion.index": [0.8, 1.2], "run.burn_in_months": [0, 6]},
+        },
+    )
     del data["grid"]
     s1 = parse_sweep(data, base_dir=SCENARIOS)
     s2 = parse_sweep(data, base_dir=SCENARIOS)
@@ -111,9 +126,11 @@ def test_example_sweep_file_loads():
 
 def test_cli_writes_parquet(tmp_path, capsys):
     f = tmp_path / "s.toml"
-    f.write_text(f'scenario = "{(SCENARIOS / "baseline.toml").as_posix()}"\n'
-                 '[seeds]\ncount = 2\n[overrides]\n"run.years" = 1\n"run.burn_in_months" = 0\n'
-                 '"population.children" = 2000\n')
+    f.write_text(
+        f'scenario = "{(SCENARIOS / "baseline.toml").as_posix()}"\n'
+        '[seeds]\ncount = 2\n[overrides]\n"run.years" = 1\n"run.burn_in_months" = 0\n'
+        '"population.children" = 2000\n'
+    )
     out = tmp_path / "r.parquet"
     assert cli.main(["sweep", str(f), "--out", str(out), "--engine", "inprocess", "--quiet"]) == 0
     df = pd.read_parquet(out)
@@ -126,7 +143,7 @@ BAD = [
     ('[grid]\n"run.seed" = [1, 2]\n', "cannot be swept"),
     ('[grid]\n"risk_aversion.index" = []\n', "non-empty list"),
     ('colour = "red"\n', "unknown key 'colour'"),
-    ('[seeds]\ncount = 0\n', "seeds.count"),
+    ("[seeds]\ncount = 0\n", "seeds.count"),
     ('[overrides]\n"population.kids" = 3\n', "is not a parameter"),
     ('[grid]\n"risk_aversion.index" = [1.0]\n[sample]\nn = 2\n', "not both"),
     ('[sample]\nn = 3\n[sample.ranges]\n"risk_aversion.index" = [2.0, 1.0]\n', "low <= high"),
@@ -138,8 +155,9 @@ BAD = [
 def test_bad_sweep_files_exit_2_with_one_line(tmp_path, capsys, body, message):
     f = tmp_path / "bad.toml"
     f.write_text(f'scenario = "{(SCENARIOS / "baseline.toml").as_posix()}"\n' + body)
-    code = cli.main(["sweep", str(f), "--out", str(tmp_path / "r.parquet"), "--engine", "inprocess",
-                     "--quiet"])
+    code = cli.main(
+        ["sweep", str(f), "--out", str(tmp_path / "r.parquet"), "--engine", "inprocess", "--quiet"]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and message in err[0], err
@@ -153,8 +171,21 @@ def test_missing_files_and_bad_options(tmp_path, capsys):
     assert cli.main(["sweep", str(f), "--out", str(tmp_path / "r.parquet")]) == 2
     f.write_text(f'scenario = "{(SCENARIOS / "baseline.toml").as_posix()}"\n')
     assert cli.main(["sweep", str(f), "--out", str(tmp_path / "r.csv")]) == 2
-    assert cli.main(["sweep", str(f), "--out", str(tmp_path / "r.parquet"), "--engine", "pool",
-                     "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert (
+        cli.main(
+            [
+                "sweep",
+                str(f),
+                "--out",
+                str(tmp_path / "r.parquet"),
+                "--engine",
+                "pool",
+                "--scheduler",
+                "tcp://127.0.0.1:1",
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 4 and all(line.startswith("error:") for line in err)
 

@@ -36,9 +36,11 @@ needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="ne
 def write_toml(folder: Path, years: int, children: int, points: int = 4, seeds: int = 2) -> Path:
     values = ", ".join(str(0.8 + 0.1 * i) for i in range(points))
     f = folder / "s.toml"
-    f.write_text(f'scenario = "{BASELINE}"\n[seeds]\ncount = {seeds}\nentropy = 3\n'
-                 f'[overrides]\n"run.years" = {years}\n"population.children" = {children}\n'
-                 f'[grid]\n"risk_aversion.index" = [{values}]\n')
+    f.write_text(
+        f'scenario = "{BASELINE}"\n[seeds]\ncount = {seeds}\nentropy = 3\n'
+        f'[overrides]\n"run.years" = {years}\n"population.children" = {children}\n'
+        f'[grid]\n"risk_aversion.index" = [{values}]\n'
+    )
     return f
 
 
@@ -80,10 +82,23 @@ class Sweep:
     """``python -m simulator sweep`` in its own session, its stderr read as it comes."""
 
     def __init__(self, toml: Path, out: Path, engine: str, *extra: str) -> None:
-        cmd = [sys.executable, "-m", "simulator", "sweep", str(toml), "--out", str(out),
-               "--engine", engine, "--workers", "2", *extra]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     start_new_session=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "simulator",
+            "sweep",
+            str(toml),
+            "--out",
+            str(out),
+            "--engine",
+            engine,
+            "--workers",
+            "2",
+            *extra,
+        ]
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        )
         os.set_blocking(self.proc.stderr.fileno(), False)
         self.err = b""
 
@@ -157,8 +172,7 @@ def check_partial(out: Path, signame: str, total: int = 8) -> pd.DataFrame:
 
 
 @needs_proc
-def test_sigterm_stops_a_pool_sweep_keeps_finished_runs_and_the_earlier_file(tmp_path,
-                                                                             sweep_process):
+def test_sigterm_stops_a_pool_sweep_keeps_finished_runs_and_the_earlier_file(tmp_path, sweep_process):
     out = tmp_path / "results.parquet"
     out.write_bytes(EARLIER)
     s = sweep_process(long_sweep(tmp_path), out, "pool", "--force")
@@ -233,9 +247,15 @@ def test_sigterm_in_process_becomes_an_orderly_stop(monkeypatch):
     """SIGTERM raises in the main thread like Ctrl-C; the runs finished are kept, the rest listed."""
     import simulator.sweep as sweep_mod
 
-    sweep = parse_sweep({"scenario": BASELINE, "seeds": {"count": 2},
-                         "overrides": {"run.years": 1, "population.children": 2000},
-                         "grid": {"risk_aversion.index": [0.9, 1.1]}}, source="t")
+    sweep = parse_sweep(
+        {
+            "scenario": BASELINE,
+            "seeds": {"count": 2},
+            "overrides": {"run.years": 1, "population.children": 2000},
+            "grid": {"risk_aversion.index": [0.9, 1.1]},
+        },
+        source="t",
+    )
     real, calls = sweep_mod.run_task, []
 
     def run_task(task):
@@ -299,8 +319,9 @@ def test_force_replaces_the_earlier_file_whole(tmp_path):
     toml = tiny_sweep(tmp_path)
     out = tmp_path / "r.parquet"
     out.write_bytes(EARLIER)
-    assert cli.main(["sweep", str(toml), "--out", str(out), "--engine", "inprocess", "--quiet",
-                     "--force"]) == 0
+    assert (
+        cli.main(["sweep", str(toml), "--out", str(out), "--engine", "inprocess", "--quiet", "--force"]) == 0
+    )
     assert len(pd.read_parquet(out)) == 1
     assert read_partial_info(out) is None  # a complete sweep
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.parquet", "s.toml"]
@@ -319,8 +340,7 @@ def test_full_disk_while_writing_leaves_the_earlier_file(tmp_path, monkeypatch, 
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(where))
 
     monkeypatch.setattr(pq, "write_table", full_disk)
-    code = cli.main(["sweep", str(toml), "--out", str(out), "--engine", "inprocess", "--quiet",
-                     "--force"])
+    code = cli.main(["sweep", str(toml), "--out", str(out), "--engine", "inprocess", "--quiet", "--force"])
     err = capsys.readouterr().err.strip().splitlines()
     assert written and written[0] != out  # written beside, not over, the earlier file
     assert code == 2
@@ -356,9 +376,24 @@ def test_kill_9_while_writing_leaves_the_earlier_file(tmp_path):
     toml = tiny_sweep(tmp_path)
     out = tmp_path / "r.parquet"
     out.write_bytes(EARLIER)
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(KILL_WHILE_WRITING), "sweep",
-                             str(toml), "--out", str(out), "--engine", "inprocess", "--quiet",
-                             "--force"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(KILL_WHILE_WRITING),
+            "sweep",
+            str(toml),
+            "--out",
+            str(out),
+            "--engine",
+            "inprocess",
+            "--quiet",
+            "--force",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         line = proc.stdout.readline().decode()
         assert line.startswith("HALF"), proc.stderr.read().decode()
@@ -371,5 +406,4 @@ def test_kill_9_while_writing_leaves_the_earlier_file(tmp_path):
     assert half != out and half.parent == out.parent and half.name.startswith(".")
     assert out.read_bytes() == EARLIER  # the destination never held the half-written file
     # what a kill -9 cannot clean up is a hidden temporary file, not a corrupt results file
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
-        "r.parquet", "s.toml"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["r.parquet", "s.toml"]

@@ -66,14 +66,21 @@ class FamilyTable:
         """Refresh the hazard code after changing ``state`` or ``need`` of rows."""
         flags = self.flags[rows]
         bits = (flags & 3) + np.where(flags & kn.FLAG_RECENT, 4, 0)
-        self.code[rows] = ((self.state[rows] * N_NEED + self.need[rows]) * N_DECILES
-                           + self.decile[rows]) * 8 + bits
+        self.code[rows] = (
+            (self.state[rows] * N_NEED + self.need[rows]) * N_DECILES + self.decile[rows]
+        ) * 8 + bits
 
     def home_slots(self, rows: np.ndarray) -> np.ndarray:
         """Mask (len(rows), MAX_CHILDREN) of children present and living at home."""
         rows = np.asarray(rows)
-        if rows.dtype.kind in "iu" and rows.ndim == 1 and rows.size > 1 and rows[0] >= 0 \
-                and rows[-1] - rows[0] + 1 == rows.size and np.all(np.diff(rows) == 1):
+        if (
+            rows.dtype.kind in "iu"
+            and rows.ndim == 1
+            and rows.size > 1
+            and rows[0] >= 0
+            and rows[-1] - rows[0] + 1 == rows.size
+            and np.all(np.diff(rows) == 1)
+        ):
             rows = slice(int(rows[0]), int(rows[-1]) + 1)  # a run of rows (as at set-up): no gather
         return (self.c_id[rows] >= 0) & (self.c_lac[rows] == 0)
 

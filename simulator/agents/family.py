@@ -49,12 +49,14 @@ class Family(mesa.Agent):
         self.children: list[dict[str, Any]] = []
         for slot in np.flatnonzero(f.c_id[row] >= 0):
             in_care = bool(f.c_lac[row, slot])
-            self.children.append({
-                "child_id": int(f.c_id[row, slot]),
-                "age_years": round((month - int(f.c_birth[row, slot])) / 12, 1),
-                "state": State.LAC if in_care else self.state,
-                "placement": Placement(int(f.c_place[row, slot])).name if in_care else None,
-            })
+            self.children.append(
+                {
+                    "child_id": int(f.c_id[row, slot]),
+                    "age_years": round((month - int(f.c_birth[row, slot])) / 12, 1),
+                    "state": State.LAC if in_care else self.state,
+                    "placement": Placement(int(f.c_place[row, slot])).name if in_care else None,
+                }
+            )
         self._model = model
 
     def step(self) -> None:
@@ -80,8 +82,10 @@ class Family(mesa.Agent):
     def summary(self) -> str:
         """A short plain-language description for a workshop."""
         kids = ", ".join(f"{c['age_years']:.0f}y ({c['state'].name})" for c in self.children)
-        return (f"Family {self.family_id}: deprivation decile {self.deprivation_decile}, "
-                f"need {self.need}, {self.state.name}; children: {kids or 'none'}")
+        return (
+            f"Family {self.family_id}: deprivation decile {self.deprivation_decile}, "
+            f"need {self.need}, {self.state.name}; children: {kids or 'none'}"
+        )
 
 
 def _detail(event: str, detail: int) -> str:

@@ -42,14 +42,48 @@ from simulator.agents.keyed import AREA, CHILD, FAM, normal, poisson_quantile, r
 
 # -- family columns FI[row, X] ---------------------------------------------------------------
 FAMILY_COLUMNS = {
-    "fam_id": -1, "decile": 0, "need": 0, "state": 0, "code": 1280, "since": 0, "flags": 0,
-    "closed_month": -(2**30), "last_referral": -(2**30), "n_kids": 0, "n_home": 0, "n_lac": 0,
-    "review": 2**30, "next_due": 2**30, "care_entries": 0, "lever_0": 0, "lever_1": 0, "lever_2": 0,
-    "n_teens": 0, "teen_due": 2**30, "child_due": 2**30,
-    "u_block": -1, "cp_plans": 0,
+    "fam_id": -1,
+    "decile": 0,
+    "need": 0,
+    "state": 0,
+    "code": 1280,
+    "since": 0,
+    "flags": 0,
+    "closed_month": -(2**30),
+    "last_referral": -(2**30),
+    "n_kids": 0,
+    "n_home": 0,
+    "n_lac": 0,
+    "review": 2**30,
+    "next_due": 2**30,
+    "care_entries": 0,
+    "lever_0": 0,
+    "lever_1": 0,
+    "lever_2": 0,
+    "n_teens": 0,
+    "teen_due": 2**30,
+    "child_due": 2**30,
+    "u_block": -1,
+    "cp_plans": 0,
 }
-(FAM_ID, DECILE, NEED, STATE, CODE, SINCE, FLAGS, CLOSED, LAST_REF, N_KIDS, N_HOME, N_LAC,
- REVIEW, NEXT_DUE, CARE_ENTRIES, LEVER0) = range(16)
+(
+    FAM_ID,
+    DECILE,
+    NEED,
+    STATE,
+    CODE,
+    SINCE,
+    FLAGS,
+    CLOSED,
+    LAST_REF,
+    N_KIDS,
+    N_HOME,
+    N_LAC,
+    REVIEW,
+    NEXT_DUE,
+    CARE_ENTRIES,
+    LEVER0,
+) = range(16)
 #: A summary of the children kept on the family row (:func:`child_summary`) so that the monthly
 #: hazards and the schedule need not read the child slots: children at home aged 12 or more, the
 #: month the next one turns 12, and the earliest care exit or 18th birthday.
@@ -70,14 +104,31 @@ N_LEVER_EFFECTS = 8
 REREFERRAL = 7
 
 # -- child columns CI[row, slot, X] ----------------------------------------------------------
-CHILD_COLUMNS = {"c_id": -1, "c_birth": 0, "c_lac": 0, "c_ep": -1, "c_place": -1,
-                 "c_exit": 2**30, "c_exit_reason": 0, "c_route": -1}
+CHILD_COLUMNS = {
+    "c_id": -1,
+    "c_birth": 0,
+    "c_lac": 0,
+    "c_ep": -1,
+    "c_place": -1,
+    "c_exit": 2**30,
+    "c_exit_reason": 0,
+    "c_route": -1,
+}
 C_ID, C_BIRTH, C_LAC, C_EP, C_PLACE, C_EXIT, C_EXIT_REASON, C_ROUTE = range(8)
 N_CI = len(CHILD_COLUMNS)
 
 # -- logs ------------------------------------------------------------------------------------
-EPISODE_COLUMNS = ("child_id", "family_id", "state", "start_month", "end_month", "end_reason",
-                   "age_at_start", "placement", "route")
+EPISODE_COLUMNS = (
+    "child_id",
+    "family_id",
+    "state",
+    "start_month",
+    "end_month",
+    "end_reason",
+    "age_at_start",
+    "placement",
+    "route",
+)
 JOURNEY_COLUMNS = ("month", "family_id", "event", "detail")
 
 # -- counters M[...] ------------------------------------------------------------------------
@@ -86,23 +137,76 @@ M_NFREE, M_NEP, M_NJ, M_NEH, M_NEXT_FID, M_NEXT_CID, M_OVERFLOW, M_LOGS, M_NKIDS
 #: of the births, arrivals and unaccompanied children, and each block's size; ids beyond a block
 #: come from the spill counters (unique, but not shared between runs); ``M_NQ`` requests for
 #: early help places this month; ``M_N_IDS`` ids covered by ``IDX``.
-(M_BIRTH_FID, M_ARRIVE_FID, M_UASC_FID, M_BIRTH_CID, M_ARRIVE_CID, M_UASC_CID, M_BIRTH_N,
- M_ARRIVE_N, M_UASC_N, M_SPILL_FID, M_SPILL_CID, M_NQ, M_N_IDS, M_BIRTH_FN) = range(9, 23)
+(
+    M_BIRTH_FID,
+    M_ARRIVE_FID,
+    M_UASC_FID,
+    M_BIRTH_CID,
+    M_ARRIVE_CID,
+    M_UASC_CID,
+    M_BIRTH_N,
+    M_ARRIVE_N,
+    M_UASC_N,
+    M_SPILL_FID,
+    M_SPILL_CID,
+    M_NQ,
+    M_N_IDS,
+    M_BIRTH_FN,
+) = range(9, 23)
 FL = 23  # flows between states: M[FL + src * 7 + dst]
 CN = FL + 49  # monthly counters, order of simulator.recording.COUNTERS
 LP = CN + 16  # children in care by placement
 N_M = LP + 6
-(C_REFERRALS, C_REREF, C_ASSESS, C_S47, C_ICPC, C_EMERGENCY, C_ADVERSE, C_EH_AWAY, C_ADOPT,
- C_SGO, C_HOME, C_LEAVERS, C_UASC, C_BIRTHS, C_MOVED_IN, C_MOVED_AWAY) = range(16)
+(
+    C_REFERRALS,
+    C_REREF,
+    C_ASSESS,
+    C_S47,
+    C_ICPC,
+    C_EMERGENCY,
+    C_ADVERSE,
+    C_EH_AWAY,
+    C_ADOPT,
+    C_SGO,
+    C_HOME,
+    C_LEAVERS,
+    C_UASC,
+    C_BIRTHS,
+    C_MOVED_IN,
+    C_MOVED_AWAY,
+) = range(16)
 
 # -- constants mirrored from simulator.states (numba needs plain ints) -----------------------
 U, EH, CIN, CP, LAC = 0, 1, 2, 3, 4
 IN, OUT = 5, 6
-R_OPEN, R_STEPPED_DOWN, R_ESCALATED, R_CLOSED, R_RETURNED_HOME, R_ADOPTED, R_SGO, R_TURNED_18, \
-    R_MOVED_AWAY = range(9)
+(
+    R_OPEN,
+    R_STEPPED_DOWN,
+    R_ESCALATED,
+    R_CLOSED,
+    R_RETURNED_HOME,
+    R_ADOPTED,
+    R_SGO,
+    R_TURNED_18,
+    R_MOVED_AWAY,
+) = range(9)
 RT_S20, RT_ORDER, RT_EMERGENCY, RT_UASC = range(4)
-EV_ADVERSE, EV_RECOVERY, EV_REFERRAL, EV_ASSESSMENT, EV_NFA, EV_S47, EV_STATE, EV_ENTERED_CARE, \
-    EV_LEFT_CARE, EV_MOVED_IN, EV_MOVED_AWAY, EV_BIRTH, EV_TURNED_18, EV_PROGRAMME = range(14)
+(
+    EV_ADVERSE,
+    EV_RECOVERY,
+    EV_REFERRAL,
+    EV_ASSESSMENT,
+    EV_NFA,
+    EV_S47,
+    EV_STATE,
+    EV_ENTERED_CARE,
+    EV_LEFT_CARE,
+    EV_MOVED_IN,
+    EV_MOVED_AWAY,
+    EV_BIRTH,
+    EV_TURNED_18,
+    EV_PROGRAMME,
+) = range(14)
 CONTEXTUAL_HARM = 4
 FLAG_PRIOR, FLAG_CLP, FLAG_UASC, FLAG_RECENT = 1, 2, 4, 8
 K = 6
@@ -128,22 +232,73 @@ N_SCRATCH = N_HAZARDS + K
 #: The month-end tally ``TL`` (float64): children at home and families with children at home by
 #: cell, children in care and UASC in care by decile, then children, hidden need, families with a
 #: child in care, families free to move (children at home, none in care, not unaccompanied).
-T_CUBE, T_FAM, T_LAC, T_ULAC, T_KIDS, T_HIDDEN, T_WITH_LAC, T_MOVERS = 0, N_CELLS, 2 * N_CELLS, \
-    2 * N_CELLS + 10, 2 * N_CELLS + 20, 2 * N_CELLS + 21, 2 * N_CELLS + 22, 2 * N_CELLS + 23
+T_CUBE, T_FAM, T_LAC, T_ULAC, T_KIDS, T_HIDDEN, T_WITH_LAC, T_MOVERS = (
+    0,
+    N_CELLS,
+    2 * N_CELLS,
+    2 * N_CELLS + 10,
+    2 * N_CELLS + 20,
+    2 * N_CELLS + 21,
+    2 * N_CELLS + 22,
+    2 * N_CELLS + 23,
+)
 N_TALLY = 2 * N_CELLS + 24
 
 # -- parameters PV[...]: scalars, then vectors -----------------------------------------------
-(P_TWO_LEVEL, P_CH_RATE, P_CLP_MULT, P_PRIOR_ADV, P_REREF_MULT, P_PRIOR_REF, P_ASSESSED,
- P_PLAN_GIVEN_CONF, P_CIN_AFTER_S47, P_CIN_STEPDOWN_EH, P_CP_FIRST_REVIEW, P_CP_INTERVAL,
- P_CP_STEPDOWN, P_SIB_JOIN, P_ADOPT_U5, P_SGO, P_SIGMA, P_AFTER_RH_NEED, P_RA_REF, P_RA_S47,
- P_RA_CARE, P_PRESSURE, P_EH_PLACES, P_S20_SHARE, P_MOVE_P, P_UASC_LAMBDA,
- P_EXISTING_BIRTH_SHARE, P_CLP_SHARE, P_INFANT_ORDER, P_ARRIVALS) = range(30)
+(
+    P_TWO_LEVEL,
+    P_CH_RATE,
+    P_CLP_MULT,
+    P_PRIOR_ADV,
+    P_REREF_MULT,
+    P_PRIOR_REF,
+    P_ASSESSED,
+    P_PLAN_GIVEN_CONF,
+    P_CIN_AFTER_S47,
+    P_CIN_STEPDOWN_EH,
+    P_CP_FIRST_REVIEW,
+    P_CP_INTERVAL,
+    P_CP_STEPDOWN,
+    P_SIB_JOIN,
+    P_ADOPT_U5,
+    P_SGO,
+    P_SIGMA,
+    P_AFTER_RH_NEED,
+    P_RA_REF,
+    P_RA_S47,
+    P_RA_CARE,
+    P_PRESSURE,
+    P_EH_PLACES,
+    P_S20_SHARE,
+    P_MOVE_P,
+    P_UASC_LAMBDA,
+    P_EXISTING_BIRTH_SHARE,
+    P_CLP_SHARE,
+    P_INFANT_ORDER,
+    P_ARRIVALS,
+) = range(30)
 N_P = 30
 VECTOR_SIZES = {
-    "eh_out": 4, "cin_out": 4, "s47_out": 4, "conf": 4, "emerg": 4, "cp_end": 4, "adv_cum": 4,
-    "sel_w": 5, "rh": 3, "med": 5, "place_cum": 30, "dep": 10, "base": 112, "bound": N_CODES + 1,
-    "hbound": (N_CODES + 1) * 7, "layout": N_CODES + 1, "slot": N_LAYOUTS * 8,
-    "lever": LEVER_CHANNELS * MAX_GROUPS * N_LEVER_EFFECTS, "decile_cum": 10, "need_cum": 4,
+    "eh_out": 4,
+    "cin_out": 4,
+    "s47_out": 4,
+    "conf": 4,
+    "emerg": 4,
+    "cp_end": 4,
+    "adv_cum": 4,
+    "sel_w": 5,
+    "rh": 3,
+    "med": 5,
+    "place_cum": 30,
+    "dep": 10,
+    "base": 112,
+    "bound": N_CODES + 1,
+    "hbound": (N_CODES + 1) * 7,
+    "layout": N_CODES + 1,
+    "slot": N_LAYOUTS * 8,
+    "lever": LEVER_CHANNELS * MAX_GROUPS * N_LEVER_EFFECTS,
+    "decile_cum": 10,
+    "need_cum": 4,
     "uasc_age_cum": 3,
 }
 VECTOR_OFFSETS = {}
@@ -313,8 +468,25 @@ def set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, new, reason):
             close_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_EP], t, reason)
             CI[row, k, C_EP] = -1
             if new == CIN or new == CP:
-                CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_ID],
-                                                fid, new, t, t - CI[row, k, C_BIRTH], -1, -1)
+                CI[row, k, C_EP] = open_episode(
+                    FI,
+                    CI,
+                    LE,
+                    LJ,
+                    M,
+                    free,
+                    PV,
+                    rng,
+                    IDX,
+                    Q,
+                    CI[row, k, C_ID],
+                    fid,
+                    new,
+                    t,
+                    t - CI[row, k, C_BIRTH],
+                    -1,
+                    -1,
+                )
     log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_STATE, new)
     FI[row, STATE] = new
     FI[row, SINCE] = t
@@ -411,8 +583,9 @@ def add_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, birth, source, c
             st = FI[row, STATE]
             M[FL + (source) * 7 + st] += 1
             if st == CIN or st == CP:
-                CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, cid,
-                                                FI[row, FAM_ID], st, t, t - birth, -1, -1)
+                CI[row, k, C_EP] = open_episode(
+                    FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, cid, FI[row, FAM_ID], st, t, t - birth, -1, -1
+                )
             child_summary(FI, CI, row, t)
             update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
             return k
@@ -543,8 +716,9 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outsi
     CI[row, k, C_EXIT_REASON] = reason
     fid = FI[row, FAM_ID]
     close_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_EP], t, R_ESCALATED)
-    CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_ID], fid, LAC,
-                                    t, age, place, route)
+    CI[row, k, C_EP] = open_episode(
+        FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_ID], fid, LAC, t, age, place, route
+    )
     log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_ENTERED_CARE, k)
     child_summary(FI, CI, row, t)
     update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
@@ -603,9 +777,25 @@ def care_exit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k):
         FI[row, N_HOME] += 1
         child_summary(FI, CI, row, t)
         if st == CIN or st == CP:
-            CI[row, k, C_EP] = open_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_ID],
-                                            FI[row, FAM_ID], st, t,
-                                           t - CI[row, k, C_BIRTH], -1, -1)
+            CI[row, k, C_EP] = open_episode(
+                FI,
+                CI,
+                LE,
+                LJ,
+                M,
+                free,
+                PV,
+                rng,
+                IDX,
+                Q,
+                CI[row, k, C_ID],
+                FI[row, FAM_ID],
+                st,
+                t,
+                t - CI[row, k, C_BIRTH],
+                -1,
+                -1,
+            )
         if FI[row, NEED] < PV[P_AFTER_RH_NEED]:
             FI[row, NEED] = int(PV[P_AFTER_RH_NEED])
             recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
@@ -828,7 +1018,6 @@ def hazard_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates, event,
         enter_care(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, route)
 
 
-
 # -- demography ------------------------------------------------------------------------------
 
 
@@ -861,8 +1050,12 @@ def pick_family(FI, IDX, M, rng, need_room):
         return -1
     for _try in range(64):
         r = IDX[randint(rng, AREA, 0, n)]
-        if r >= 0 and FI[r, N_HOME] > 0 and (FI[r, FLAGS] & FLAG_UASC) == 0 \
-                and (not need_room or FI[r, N_KIDS] < K):
+        if (
+            r >= 0
+            and FI[r, N_HOME] > 0
+            and (FI[r, FLAGS] & FLAG_UASC) == 0
+            and (not need_room or FI[r, N_KIDS] < K)
+        ):
             return r
     return -1
 
@@ -1007,14 +1200,12 @@ def step_month(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, target_children, TL,
     u_uasc = uniform(rng, AREA)
     u_births = uniform(rng, AREA)
     n_in = poisson_quantile(PV[P_ARRIVALS], u_arrive)
-    arrivals(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n_in, scratch[N_HAZARDS:N_HAZARDS + K],
-             TL)
+    arrivals(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n_in, scratch[N_HAZARDS : N_HAZARDS + K], TL)
     n_uasc = poisson_quantile(PV[P_UASC_LAMBDA], u_uasc)
     uasc_arrivals(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n_uasc, TL)
     # births keep the child population on its projected path, after this month's departures
     gap = target_children - M[M_NKIDS]
-    births(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, poisson_quantile(gap, u_births) if gap > 0 else 0,
-           TL)
+    births(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, poisson_quantile(gap, u_births) if gap > 0 else 0, TL)
     return int(TL[T_KIDS]), TL[T_HIDDEN], int(TL[T_WITH_LAC])
 
 
@@ -1081,8 +1272,17 @@ def refresh_screening(FI, U, rng, t):
         for i in range(n):
             fid[i] = np.uint64(FI[start + i, FAM_ID]) & kr._MASK
             FI[start + i, U_BLOCK] = blk
-        _philox_many(fid, np.uint64(blk), rng[0], rng[1], n, U[0, start:start + n], U[1, start:start + n],
-                     U[2, start:start + n], U[3, start:start + n])
+        _philox_many(
+            fid,
+            np.uint64(blk),
+            rng[0],
+            rng[1],
+            n,
+            U[0, start : start + n],
+            U[1, start : start + n],
+            U[2, start : start + n],
+            U[3, start : start + n],
+        )
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -1093,8 +1293,9 @@ def screen_uniform(FI, U, rng, row, t):
     """
     blk = t >> 2
     if FI[row, U_BLOCK] != blk:
-        w0, w1, w2, w3 = kr.philox(np.uint64(FI[row, FAM_ID]), np.uint64(blk), np.uint64(kr.P_SCREEN),
-                                   np.uint64(0), rng[0], rng[1])
+        w0, w1, w2, w3 = kr.philox(
+            np.uint64(FI[row, FAM_ID]), np.uint64(blk), np.uint64(kr.P_SCREEN), np.uint64(0), rng[0], rng[1]
+        )
         U[0, row] = np.uint32(w0)
         U[1, row] = np.uint32(w1)
         U[2, row] = np.uint32(w2)
@@ -1177,8 +1378,9 @@ def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates):
                     event = e
                     break
     if event >= 0:
-        w = kr.philox(np.uint64(FI[row, FAM_ID]), np.uint64(t), np.uint64(kr.P_EVENT), np.uint64(0),
-                      rng[0], rng[1])
+        w = kr.philox(
+            np.uint64(FI[row, FAM_ID]), np.uint64(t), np.uint64(kr.P_EVENT), np.uint64(0), rng[0], rng[1]
+        )
         hazard_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates, event, teens, kr.to_unit(w[3]))
 
 

@@ -97,8 +97,9 @@ def philox(c0, c1, c2, c3, k0, k1):
 @njit(cache=True)
 def philox_block(c0, c1, c2, c3, k0, k1):
     """Philox4x32-10 from Python (for the known-answer test): four ints."""
-    a, b, c, d = philox(np.uint64(c0), np.uint64(c1), np.uint64(c2), np.uint64(c3), np.uint64(k0),
-                        np.uint64(k1))
+    a, b, c, d = philox(
+        np.uint64(c0), np.uint64(c1), np.uint64(c2), np.uint64(c3), np.uint64(k0), np.uint64(k1)
+    )
     return int(a), int(b), int(c), int(d)
 
 
@@ -181,26 +182,52 @@ def normal(RS, s):
 @njit(cache=True, inline="always", _nrt=False)
 def normal_quantile(p):
     """Inverse of the standard normal distribution (Acklam's rational approximation, 1.2e-9)."""
-    a0, a1, a2, a3, a4, a5 = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
-                              1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00)
-    b0, b1, b2, b3, b4 = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02,
-                          6.680131188771972e01, -1.328068155288572e01)
-    c0, c1, c2, c3, c4, c5 = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00,
-                              -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00)
-    d0, d1, d2, d3 = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00,
-                      3.754408661907416e00)
+    a0, a1, a2, a3, a4, a5 = (
+        -3.969683028665376e01,
+        2.209460984245205e02,
+        -2.759285104469687e02,
+        1.383577518672690e02,
+        -3.066479806614716e01,
+        2.506628277459239e00,
+    )
+    b0, b1, b2, b3, b4 = (
+        -5.447609879822406e01,
+        1.615858368580409e02,
+        -1.556989798598866e02,
+        6.680131188771972e01,
+        -1.328068155288572e01,
+    )
+    c0, c1, c2, c3, c4, c5 = (
+        -7.784894002430293e-03,
+        -3.223964580411365e-01,
+        -2.400758277161838e00,
+        -2.549732539343734e00,
+        4.374664141464968e00,
+        2.938163982698783e00,
+    )
+    d0, d1, d2, d3 = (
+        7.784695709041462e-03,
+        3.224671290700398e-01,
+        2.445134137142996e00,
+        3.754408661907416e00,
+    )
     if p < 0.02425:
         q = math.sqrt(-2.0 * math.log(p))
-        return (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / \
-            ((((d0 * q + d1) * q + d2) * q + d3) * q + 1.0)
+        return (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / (
+            (((d0 * q + d1) * q + d2) * q + d3) * q + 1.0
+        )
     if p > 1.0 - 0.02425:
         q = math.sqrt(-2.0 * math.log(1.0 - p))
-        return -(((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / \
-            ((((d0 * q + d1) * q + d2) * q + d3) * q + 1.0)
+        return -(((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / (
+            (((d0 * q + d1) * q + d2) * q + d3) * q + 1.0
+        )
     q = p - 0.5
     r = q * q
-    return (((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q / \
-        (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1.0)
+    return (
+        (((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5)
+        * q
+        / (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1.0)
+    )
 
 
 @njit(cache=True, _nrt=False)
@@ -226,8 +253,12 @@ def poisson_quantile(lam, u):
         return k
     z = normal_quantile(u)
     g1 = 1.0 / math.sqrt(lam)
-    w = z + (z * z - 1.0) * g1 / 6.0 + (z * z * z - 3.0 * z) * g1 * g1 / 24.0 \
+    w = (
+        z
+        + (z * z - 1.0) * g1 / 6.0
+        + (z * z * z - 3.0 * z) * g1 * g1 / 24.0
         - (2.0 * z * z * z - 5.0 * z) * g1 * g1 / 36.0
+    )
     x = math.floor(lam + math.sqrt(lam) * w + 0.5)
     return int(x) if x > 0.0 else 0
 
@@ -254,8 +285,9 @@ def uniforms(key: tuple[int, int], who: np.ndarray, month: int, purpose: int) ->
     return out
 
 
-def lowest(key: tuple[int, int], rows: np.ndarray, ids: np.ndarray, n: int, month: int,
-           purpose: int) -> np.ndarray:
+def lowest(
+    key: tuple[int, int], rows: np.ndarray, ids: np.ndarray, n: int, month: int, purpose: int
+) -> np.ndarray:
     """The ``n`` of ``rows`` whose ids draw the lowest uniforms.
 
     A random choice that does not depend on the rows' order or on any other draw, so the same

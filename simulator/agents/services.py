@@ -159,10 +159,17 @@ class Services:
 
     def _build_parameters(self) -> None:
         sc = self.sc
-        need, eh, cin, cp, fd, care, pop = (sc.need, sc.early_help, sc.cin, sc.cp, sc.front_door,
-                                            sc.care, sc.population)
+        need, eh, cin, cp, fd, care, pop = (
+            sc.need,
+            sc.early_help,
+            sc.cin,
+            sc.cp,
+            sc.front_door,
+            sc.care,
+            sc.population,
+        )
         steps = np.arange(10)[::-1].astype(float)
-        raw = need.deprivation_ratio_per_decile ** steps
+        raw = need.deprivation_ratio_per_decile**steps
         self.dep_mult = raw / np.dot(raw, pop.decile_shares)
         r = np.zeros((4, 4, N_EVENTS))
         r[:, :3, kn.ADVERSE] = sum(need.adverse_rates_per_year)
@@ -182,13 +189,22 @@ class Services:
         self.base_rates = r
         place = np.vstack([np.asarray(care.placement_shares_by_age), care.uasc_placement_shares])
         vectors = {
-            "eh_out": fd.early_help_outcome, "cin_out": fd.cin_outcome, "s47_out": fd.section47_outcome,
-            "conf": fd.conference_given_s47, "emerg": fd.emergency_care_given_s47,
-            "cp_end": cp.end_probability_at_review, "adv_cum": _cum(need.adverse_rates_per_year),
-            "sel_w": care.selection_weights_by_age, "rh": care.return_home_share,
-            "med": care.median_months, "place_cum": _cum(place).ravel(), "dep": self.dep_mult,
-            "base": r.ravel(), "lever": np.ones(kn.VECTOR_SIZES["lever"]),
-            "decile_cum": _cum(pop.decile_shares), "need_cum": _cum(need.initial_need_shares),
+            "eh_out": fd.early_help_outcome,
+            "cin_out": fd.cin_outcome,
+            "s47_out": fd.section47_outcome,
+            "conf": fd.conference_given_s47,
+            "emerg": fd.emergency_care_given_s47,
+            "cp_end": cp.end_probability_at_review,
+            "adv_cum": _cum(need.adverse_rates_per_year),
+            "sel_w": care.selection_weights_by_age,
+            "rh": care.return_home_share,
+            "med": care.median_months,
+            "place_cum": _cum(place).ravel(),
+            "dep": self.dep_mult,
+            "base": r.ravel(),
+            "lever": np.ones(kn.VECTOR_SIZES["lever"]),
+            "decile_cum": _cum(pop.decile_shares),
+            "need_cum": _cum(need.initial_need_shares),
             "uasc_age_cum": _cum(pop.uasc_age_shares),
         }
         for name, values in vectors.items():
@@ -228,9 +244,9 @@ class Services:
         """Apply a risk-aversion index to referrals, s47 enquiries and entries to care."""
         ra = self.sc.risk_aversion
         self.risk_index = float(index)
-        self.PV[kn.P_RA_REF] = self.risk_index ** ra.referral_elasticity
-        self.PV[kn.P_RA_S47] = self.risk_index ** ra.section47_elasticity
-        self.PV[kn.P_RA_CARE] = self.risk_index ** ra.care_elasticity
+        self.PV[kn.P_RA_REF] = self.risk_index**ra.referral_elasticity
+        self.PV[kn.P_RA_S47] = self.risk_index**ra.section47_elasticity
+        self.PV[kn.P_RA_CARE] = self.risk_index**ra.care_elasticity
 
     def pressure_factor(self) -> float:
         """Threshold multiplier (<= 1) on opening CIN plans and conferences when over capacity."""
@@ -252,10 +268,12 @@ class Services:
         r = self.base_rates[st, nd].copy()
         dep = self.dep_mult[dc]
         adverse = np.where(clp, sc.need.care_leaver_parent_multiplier, 1.0) * np.where(
-            prior, sc.need.prior_involvement_multiplier, 1.0)
+            prior, sc.need.prior_involvement_multiplier, 1.0
+        )
         r[:, kn.ADVERSE] = (r[:, kn.ADVERSE] * adverse + P[kn.P_CH_RATE] * kn.K) * dep * (nd < 3)
-        r[:, kn.REFER] *= ra[0] * np.where(recent, P[kn.P_REREF_MULT], 1.0) * np.where(
-            prior, P[kn.P_PRIOR_REF], 1.0)
+        r[:, kn.REFER] *= (
+            ra[0] * np.where(recent, P[kn.P_REREF_MULT], 1.0) * np.where(prior, P[kn.P_PRIOR_REF], 1.0)
+        )
         r[:, kn.S47] *= ra[1]
         r[:, kn.CARE] *= ra[2]
         return r * lever_max[None, :]
@@ -307,8 +325,7 @@ class Services:
         if not hasattr(self, "_slot_width"):
             self._slot_layout()
         lever_max = self.lever_table.max(axis=1).prod(axis=0)
-        lever_max = lever_max[:N_EVENTS] * np.r_[np.ones(2), max(1.0, lever_max[kn.REREFERRAL]),
-                                                 np.ones(4)]
+        lever_max = lever_max[:N_EVENTS] * np.r_[np.ones(2), max(1.0, lever_max[kn.REREFERRAL]), np.ones(4)]
         hb = monthly(self._code_rates(lever_max, (P[kn.P_RA_REF], P[kn.P_RA_S47], P[kn.P_RA_CARE])))
         width = self._slot_width[self._layout_of_code]
         starts = self.vec("slot").reshape(kn.N_LAYOUTS, N_EVENTS + 1)[self._layout_of_code]
@@ -320,9 +337,10 @@ class Services:
         if reach[worst] > 1.0 - P[kn.P_MOVE_P]:
             raise ValueError(
                 f"monthly event probabilities add up to {reach[worst] + P[kn.P_MOVE_P]:.3f} (> 1) for "
-                f"families of hazard code {worst}: the levers or the risk index raise hazards too far")
+                f"families of hazard code {worst}: the levers or the risk index raise hazards too far"
+            )
         self.vec("hbound")[: kn.N_CODES * N_EVENTS] = hb.ravel()
-        self.vec("hbound")[kn.N_CODES * N_EVENTS:] = 0.0
+        self.vec("hbound")[kn.N_CODES * N_EVENTS :] = 0.0
         bound = self.vec("bound")
         bound[: kn.N_CODES] = reach
         bound[kn.N_CODES] = 0.0
@@ -387,18 +405,19 @@ class Services:
         P[kn.P_PRESSURE] = self.pressure_factor()
         P[kn.P_EH_PLACES] = self.eh_places
         pop = self.sc.population
-        P[kn.P_UASC_LAMBDA] = (pop.uasc_starts_per_10k * self.uasc_multiplier * target_children
-                               / 10_000 / 12)
+        P[kn.P_UASC_LAMBDA] = pop.uasc_starts_per_10k * self.uasc_multiplier * target_children / 10_000 / 12
         # moving: each family free to move (children at home, none in care) moves away with chance
         # ``P_MOVE_P`` by its own draw; as many arrive on average, their number the area's draw
         P[kn.P_ARRIVALS] = P[kn.P_MOVE_P] * float(self.tallies[kn.T_MOVERS])
         self._identity_blocks(target_children)
         births = max(0.0, target_children - self.n_children) + self.n_children / kn.AGE_18
-        self.ensure_capacity(int(births * 1.5) + int(P[kn.P_ARRIVALS] * 2) + 64
-                             + int(P[kn.P_UASC_LAMBDA] * 4) + 16)
+        self.ensure_capacity(
+            int(births * 1.5) + int(P[kn.P_ARRIVALS] * 2) + 64 + int(P[kn.P_UASC_LAMBDA] * 4) + 16
+        )
         self.refresh_bound()
-        n, hidden, with_lac = kn.step_month(*self.args, t, float(target_children), self.tallies,
-                                            self.scratch, self.U)
+        n, hidden, with_lac = kn.step_month(
+            *self.args, t, float(target_children), self.tallies, self.scratch, self.U
+        )
         if self.M[kn.M_OVERFLOW]:
             raise RuntimeError("internal: family table or log ran out of room in a month")
         self.n_children, self.hidden, self.families_with_lac = int(n), float(hidden), int(with_lac)
@@ -425,8 +444,9 @@ class Services:
         e_uasc = pop.uasc_starts_per_10k * target / 10_000 / 12
         self._last_target = target
         e_new = e_births * (1.0 - pop.births_to_existing_families)  # births that start a family
-        nb, nbf, na, nu = (int(np.ceil(1.2 * e + 4.0 * np.sqrt(e) + 8))
-                           for e in (e_births, e_new, e_arrive, e_uasc))
+        nb, nbf, na, nu = (
+            int(np.ceil(1.2 * e + 4.0 * np.sqrt(e) + 8)) for e in (e_births, e_new, e_arrive, e_uasc)
+        )
         f, c = self._next_fid, self._next_cid
         M[kn.M_BIRTH_FID], M[kn.M_ARRIVE_FID], M[kn.M_UASC_FID] = f, f + nbf, f + nbf + na
         M[kn.M_BIRTH_CID], M[kn.M_ARRIVE_CID], M[kn.M_UASC_CID] = c, c + nb, c + nb + na * kn.K

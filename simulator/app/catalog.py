@@ -86,8 +86,11 @@ SLIDER_EXTENT: dict[str, tuple[float, float, float]] = {
     "levers.community_hubs.catchment_families": (500.0, 10_000.0, 250.0),
 }
 #: Parameters whose slider extent scales with the area's children.
-SCALES_WITH_AREA = {"levers.prevention.spend_per_year", "levers.troubled_families.places_per_year",
-                    "levers.community_hubs.opening_dates"}
+SCALES_WITH_AREA = {
+    "levers.prevention.spend_per_year",
+    "levers.troubled_families.places_per_year",
+    "levers.community_hubs.opening_dates",
+}
 TYPICAL_LA_CHILDREN = Scenario().population.children
 
 #: Where the schema sets no upper bound, a typed value may go up to this many times the top of
@@ -172,8 +175,7 @@ def list_areas(folder: Path | None = None) -> list[Area]:
 def _areas(folder: Path, _sig: tuple) -> tuple[Area, ...]:
     areas = [Area("baseline", "Typical local authority", folder / "baseline.toml")]
     if (folder / "england.toml").exists():
-        areas.append(Area("england", "England (sampled)", folder / "england.toml",
-                          ENGLAND_SAMPLE_FRACTION))
+        areas.append(Area("england", "England (sampled)", folder / "england.toml", ENGLAND_SAMPLE_FRACTION))
     la = folder / "la"
     if la.is_dir():
         for path in sorted(la.glob("*.toml")):
@@ -203,8 +205,16 @@ def list_presets(folder: Path | None = None) -> list[Preset]:
 @functools.lru_cache(maxsize=8)
 def _presets(folder: Path, _sig: tuple) -> tuple[Preset, ...]:
     base = read_scenario_dict(folder / "baseline.toml")
-    presets = [Preset("none", "No change (the area as it is)", None,
-                      "The chosen area with today's practice and no levers.", "", {})]
+    presets = [
+        Preset(
+            "none",
+            "No change (the area as it is)",
+            None,
+            "The chosen area with today's practice and no levers.",
+            "",
+            {},
+        )
+    ]
     for path in sorted(folder.glob("*.toml")):
         if path.name in AREA_FILES:
             continue
@@ -213,12 +223,20 @@ def _presets(folder: Path, _sig: tuple) -> tuple[Preset, ...]:
             text = tomllib.loads(path.read_text(encoding="utf-8"))
         except Exception:  # noqa: BLE001 - a broken file must not stop the app; it is skipped
             continue
-        overrides = diff({k: v for k, v in data.items()
-                          if k not in ("name", "description", "evidence", "base")}, base)
+        overrides = diff(
+            {k: v for k, v in data.items() if k not in ("name", "description", "evidence", "base")}, base
+        )
         overrides.get("run", {}).pop("seed", None)
-        presets.append(Preset(path.stem, _title(str(text.get("name", path.stem))), path,
-                              str(data.get("description", "")).strip(),
-                              str(data.get("evidence", "")).strip(), overrides))
+        presets.append(
+            Preset(
+                path.stem,
+                _title(str(text.get("name", path.stem))),
+                path,
+                str(data.get("description", "")).strip(),
+                str(data.get("evidence", "")).strip(),
+                overrides,
+            )
+        )
     return tuple(presets)
 
 
@@ -292,8 +310,33 @@ def _nice_step(span: float, kind: str) -> float:
     if kind == "int":
         return float(max(1, round(span / 100)))
     raw = span / 100
-    for step in (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100,
-                 250, 500, 1000, 2500, 5000, 10_000, 25_000, 50_000, 100_000):
+    for step in (
+        0.001,
+        0.002,
+        0.005,
+        0.01,
+        0.02,
+        0.05,
+        0.1,
+        0.2,
+        0.5,
+        1,
+        2,
+        5,
+        10,
+        20,
+        50,
+        100,
+        250,
+        500,
+        1000,
+        2500,
+        5000,
+        10_000,
+        25_000,
+        50_000,
+        100_000,
+    ):
         if step >= raw:
             return float(step)
     return float(round(raw))
@@ -301,9 +344,11 @@ def _nice_step(span: float, kind: str) -> float:
 
 def label_of(path: str) -> str:
     """A readable label from the field name (``spend_per_year`` -> ``Spend per year``)."""
-    special = {"levers.community_hubs.opening_dates": "Community hubs (opening at the start)",
-               "levers.risk_aversion.index_path": "Change in risk aversion",
-               "risk_aversion.index": "Risk aversion (starting index)"}
+    special = {
+        "levers.community_hubs.opening_dates": "Community hubs (opening at the start)",
+        "levers.risk_aversion.index_path": "Change in risk aversion",
+        "risk_aversion.index": "Risk aversion (starting index)",
+    }
     if path in special:
         return special[path]
     name = path.split(".")[-1]
@@ -321,8 +366,9 @@ def lever_spec(path: str, group: str = "", children: float | None = None) -> Lev
         control, default, kind = "hubs", 0, "int"
         unit = "hubs, each opening in the run's first month (dates in a preset are kept in its file)"
         description = info.description or ""
-        source = str(field_info("levers.community_hubs.months_to_half_trust")[0]
-                     .json_schema_extra.get("source", ""))
+        source = str(
+            field_info("levers.community_hubs.months_to_half_trust")[0].json_schema_extra.get("source", "")
+        )
         grade = "assumption"
     else:
         kind = "int" if info.annotation is int else "float"
@@ -349,15 +395,31 @@ def lever_spec(path: str, group: str = "", children: float | None = None) -> Lev
         step = _nice_step(hi - lo, kind)
     if path in _SERIES_BOUNDS:  # a value over time: the scenario validator's own range
         hard_lo, hard_hi = _SERIES_BOUNDS[path][0], _SERIES_BOUNDS[path][1]
-    elif path in ("levers.prevention.spend_per_year", "levers.risk_aversion.index_path",
-                  "levers.troubled_families.places_per_year", "levers.prevention.baseline_capacity_change"):
+    elif path in (
+        "levers.prevention.spend_per_year",
+        "levers.risk_aversion.index_path",
+        "levers.troubled_families.places_per_year",
+        "levers.prevention.baseline_capacity_change",
+    ):
         # a schema without SERIES_BOUNDS: its validator's lower bounds for these series
         hard_lo = -1.0 if path == "levers.prevention.baseline_capacity_change" else 0.0
-    return LeverSpec(path=path, label=label_of(path), group=group, unit=unit,
-                     description=description, source=source, grade=grade,
-                     default=float(default) if not isinstance(default, list | dict) else 0.0,
-                     minimum=float(lo), maximum=float(hi), step=float(step), kind=kind,
-                     hard_min=hard_lo, hard_max=hard_hi, control=control)
+    return LeverSpec(
+        path=path,
+        label=label_of(path),
+        group=group,
+        unit=unit,
+        description=description,
+        source=source,
+        grade=grade,
+        default=float(default) if not isinstance(default, list | dict) else 0.0,
+        minimum=float(lo),
+        maximum=float(hi),
+        step=float(step),
+        kind=kind,
+        hard_min=hard_lo,
+        hard_max=hard_hi,
+        control=control,
+    )
 
 
 def _round_sig(x: float) -> float:
@@ -427,8 +489,10 @@ def is_path(spec: LeverSpec, data: Mapping[str, Any]) -> bool:
     value = get_path(data, spec.path)
     if spec.control == "hubs":
         return len(set(map(str, value or []))) > 1
-    return isinstance(value, list | Mapping) and len({float(v) for v in (
-        value.values() if isinstance(value, Mapping) else value)}) > 1
+    return (
+        isinstance(value, list | Mapping)
+        and len({float(v) for v in (value.values() if isinstance(value, Mapping) else value)}) > 1
+    )
 
 
 def control_value(spec: LeverSpec, data: Mapping[str, Any]) -> float:
@@ -494,8 +558,9 @@ def lever_number(spec: LeverSpec, raw: Any) -> float:
     if isinstance(raw, bool) or raw is None:
         raise ValueError(f"{name} needs a number; {_allowed(spec)}")
     try:
-        value = float(str(raw).replace(",", "").replace("£", "").strip()) if isinstance(raw, str) \
-            else float(raw)
+        value = (
+            float(str(raw).replace(",", "").replace("£", "").strip()) if isinstance(raw, str) else float(raw)
+        )
     except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{name} needs a number; {_allowed(spec)}") from None
     if not math.isfinite(value):

@@ -24,8 +24,15 @@ STATE_SERIES = {
     "cp_31_march": "Protection plan",
     "lac_31_march": "Looked after",
 }
-STATE_LABELS = {"UNIVERSAL": "Universal", "EARLY_HELP": "Early help", "CIN": "Child in need",
-                "CP": "Protection plan", "LAC": "Looked after", "IN": "Arrived", "OUT": "Left"}
+STATE_LABELS = {
+    "UNIVERSAL": "Universal",
+    "EARLY_HELP": "Early help",
+    "CIN": "Child in need",
+    "CP": "Protection plan",
+    "LAC": "Looked after",
+    "IN": "Arrived",
+    "OUT": "Left",
+}
 # Okabe-Ito colours: distinguishable with colour-blindness and on a projector
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 LINE_COLOURS = dict(zip(LINES, ["#56B4E9", "#0072B2", "#D55E00", "#009E73", "#CC79A7"], strict=True))
@@ -33,8 +40,7 @@ LINE_COLOURS = dict(zip(LINES, ["#56B4E9", "#0072B2", "#D55E00", "#009E73", "#CC
 
 def _style(projector: bool) -> dict[str, Any]:
     size = 20 if projector else 13
-    return {"textStyle": {"fontSize": size, "color": "#000" if projector else "#222"},
-            "animation": False}
+    return {"textStyle": {"fontSize": size, "color": "#000" if projector else "#222"}, "animation": False}
 
 
 def _axis_font(projector: bool) -> dict[str, Any]:
@@ -45,15 +51,23 @@ def _base(title: str, projector: bool, years: Sequence[int], y_name: str = "") -
     size = 24 if projector else 15
     return {
         **_style(projector),
-        "title": {"text": title, "left": 8, "top": 4, "textStyle": {"fontSize": size,
-                                                                       "fontWeight": "bold"}},
+        "title": {"text": title, "left": 8, "top": 4, "textStyle": {"fontSize": size, "fontWeight": "bold"}},
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 34 if not projector else 44, "textStyle": _axis_font(projector), "type": "scroll"},
-        "grid": {"left": 70 if not projector else 100, "right": 24, "top": 80 if not projector else 110,
-                 "bottom": 36 if not projector else 50},
+        "grid": {
+            "left": 70 if not projector else 100,
+            "right": 24,
+            "top": 80 if not projector else 110,
+            "bottom": 36 if not projector else 50,
+        },
         "xAxis": {"type": "category", "data": [str(y) for y in years], "axisLabel": _axis_font(projector)},
-        "yAxis": {"type": "value", "name": y_name, "nameTextStyle": _axis_font(projector),
-                  "axisLabel": _axis_font(projector), "scale": False},
+        "yAxis": {
+            "type": "value",
+            "name": y_name,
+            "nameTextStyle": _axis_font(projector),
+            "axisLabel": _axis_font(projector),
+            "scale": False,
+        },
     }
 
 
@@ -62,13 +76,19 @@ def _round(values: Any, digits: int = 1) -> list[float]:
 
 
 def _line(name: str, values: Any, colour: str, dashed: bool, width: float = 2.5) -> dict[str, Any]:
-    return {"name": name, "type": "line", "data": _round(values), "showSymbol": False,
-            "lineStyle": {"width": width, "type": "dashed" if dashed else "solid", "color": colour},
-            "itemStyle": {"color": colour}}
+    return {
+        "name": name,
+        "type": "line",
+        "data": _round(values),
+        "showSymbol": False,
+        "lineStyle": {"width": width, "type": "dashed" if dashed else "solid", "color": colour},
+        "itemStyle": {"color": colour},
+    }
 
 
-def state_chart(base: pd.DataFrame, scen: pd.DataFrame | None, projector: bool = False,
-                only: str | None = None) -> dict[str, Any]:
+def state_chart(
+    base: pd.DataFrame, scen: pd.DataFrame | None, projector: bool = False, only: str | None = None
+) -> dict[str, Any]:
     """Children by state at 31 March each year; baseline dashed, scenario solid.
 
     Args:
@@ -78,54 +98,96 @@ def state_chart(base: pd.DataFrame, scen: pd.DataFrame | None, projector: bool =
         only: ``"baseline"`` or ``"scenario"`` to draw one of them (side-by-side mode).
     """
     years = base["year"].tolist()
-    title = {"baseline": "Baseline: children by service",
-             "scenario": "Scenario: children by service"}.get(only or "", "Children by service at 31 March")
+    title = {"baseline": "Baseline: children by service", "scenario": "Scenario: children by service"}.get(
+        only or "", "Children by service at 31 March"
+    )
     opt = _base(title, projector, years, "children")
     series = []
     for i, (col, label) in enumerate(STATE_SERIES.items()):
         if only in (None, "baseline"):
-            series.append(_line(f"{label} (baseline)" if only is None else label, base[col], PALETTE[i],
-                                dashed=only is None))
+            series.append(
+                _line(
+                    f"{label} (baseline)" if only is None else label,
+                    base[col],
+                    PALETTE[i],
+                    dashed=only is None,
+                )
+            )
         if scen is not None and only in (None, "scenario"):
             series.append(_line(label if only else f"{label} (scenario)", scen[col], PALETTE[i], False))
     opt["series"] = series
     return opt
 
 
-def expected_chart(exp_base: pd.DataFrame, exp_scen: pd.DataFrame, run_base: pd.DataFrame | None = None,
-                   run_scen: pd.DataFrame | None = None, projector: bool = False) -> dict[str, Any]:
+def expected_chart(
+    exp_base: pd.DataFrame,
+    exp_scen: pd.DataFrame,
+    run_base: pd.DataFrame | None = None,
+    run_scen: pd.DataFrame | None = None,
+    projector: bool = False,
+) -> dict[str, Any]:
     """The scenario's expected change from the baseline by state at 31 March (aggregate view).
 
     Solid: expected values (no chance variation). Dotted, if given: the runs on screen, whose
     difference also holds chance; the gap between the two is that chance.
     """
     years = exp_base["year"].tolist()
-    opt = _base("Expected change from the baseline at 31 March (no chance)", projector, years,
-                "children")
+    opt = _base("Expected change from the baseline at 31 March (no chance)", projector, years, "children")
     series = []
     for i, (col, label) in enumerate(STATE_SERIES.items()):
-        series.append(_line(f"{label} (expected)", exp_scen[col].to_numpy() - exp_base[col].to_numpy(),
-                            PALETTE[i], False, 3))
+        series.append(
+            _line(
+                f"{label} (expected)",
+                exp_scen[col].to_numpy() - exp_base[col].to_numpy(),
+                PALETTE[i],
+                False,
+                3,
+            )
+        )
         if run_base is not None and run_scen is not None:
-            line = _line(f"{label} (this run)", run_scen[col].to_numpy() - run_base[col].to_numpy(),
-                         PALETTE[i], False, 1.5)
+            line = _line(
+                f"{label} (this run)",
+                run_scen[col].to_numpy() - run_base[col].to_numpy(),
+                PALETTE[i],
+                False,
+                1.5,
+            )
             line["lineStyle"]["type"] = "dotted"
             series.append(line)
     opt["series"] = series
     return opt
 
 
-def pair_chart(title: str, column: str, base: pd.DataFrame, scen: pd.DataFrame | None,
-               projector: bool = False, y_name: str = "children", bars: bool = False) -> dict[str, Any]:
+def pair_chart(
+    title: str,
+    column: str,
+    base: pd.DataFrame,
+    scen: pd.DataFrame | None,
+    projector: bool = False,
+    y_name: str = "children",
+    bars: bool = False,
+) -> dict[str, Any]:
     """One measure for baseline and scenario over the years (lines or bars)."""
     years = base["year"].tolist()
     opt = _base(title, projector, years, y_name)
     if bars:
-        series = [{"name": "Baseline", "type": "bar", "data": _round(base[column]),
-                   "itemStyle": {"color": "#9E9E9E"}}]
+        series = [
+            {
+                "name": "Baseline",
+                "type": "bar",
+                "data": _round(base[column]),
+                "itemStyle": {"color": "#9E9E9E"},
+            }
+        ]
         if scen is not None:
-            series.append({"name": "Scenario", "type": "bar", "data": _round(scen[column]),
-                           "itemStyle": {"color": PALETTE[0]}})
+            series.append(
+                {
+                    "name": "Scenario",
+                    "type": "bar",
+                    "data": _round(scen[column]),
+                    "itemStyle": {"color": PALETTE[0]},
+                }
+            )
     else:
         series = [_line("Baseline", base[column], "#555555", True)]
         if scen is not None:
@@ -134,9 +196,15 @@ def pair_chart(title: str, column: str, base: pd.DataFrame, scen: pd.DataFrame |
     return opt
 
 
-def band_chart(title: str, column: str, base_runs: Sequence[pd.DataFrame],
-               scen_runs: Sequence[pd.DataFrame], projector: bool = False,
-               low: float = 10, high: float = 90) -> dict[str, Any]:
+def band_chart(
+    title: str,
+    column: str,
+    base_runs: Sequence[pd.DataFrame],
+    scen_runs: Sequence[pd.DataFrame],
+    projector: bool = False,
+    low: float = 10,
+    high: float = 90,
+) -> dict[str, Any]:
     """Median and a percentile band over seeds for baseline and scenario."""
     years = base_runs[0]["year"].tolist()
     opt = _base(f"{title} ({len(base_runs)} seeds, {low:g}-{high:g}% band)", projector, years, "children")
@@ -147,12 +215,32 @@ def band_chart(title: str, column: str, base_runs: Sequence[pd.DataFrame],
         m = np.vstack([r[column].to_numpy(float) for r in runs])
         lo, med, hi = np.percentile(m, [low, 50, high], axis=0)
         stack = f"band-{name}"
-        series.append({"name": f"{name} {low:g}%", "type": "line", "data": _round(lo), "stack": stack,
-                       "lineStyle": {"opacity": 0}, "showSymbol": False, "silent": True,
-                       "areaStyle": {"opacity": 0}, "itemStyle": {"color": colour}})
-        series.append({"name": f"{name} range", "type": "line", "data": _round(hi - lo), "stack": stack,
-                       "lineStyle": {"opacity": 0}, "showSymbol": False, "silent": True,
-                       "areaStyle": {"color": colour, "opacity": 0.25}, "itemStyle": {"color": colour}})
+        series.append(
+            {
+                "name": f"{name} {low:g}%",
+                "type": "line",
+                "data": _round(lo),
+                "stack": stack,
+                "lineStyle": {"opacity": 0},
+                "showSymbol": False,
+                "silent": True,
+                "areaStyle": {"opacity": 0},
+                "itemStyle": {"color": colour},
+            }
+        )
+        series.append(
+            {
+                "name": f"{name} range",
+                "type": "line",
+                "data": _round(hi - lo),
+                "stack": stack,
+                "lineStyle": {"opacity": 0},
+                "showSymbol": False,
+                "silent": True,
+                "areaStyle": {"color": colour, "opacity": 0.25},
+                "itemStyle": {"color": colour},
+            }
+        )
         series.append(_line(f"{name} median", med, colour, name == "Baseline"))
     opt["series"] = series
     opt["legend"]["data"] = [s["name"] for s in series if not s["name"].endswith(f"{low:g}%")]
@@ -165,23 +253,40 @@ def costs_chart(view: FinanceView, projector: bool = False) -> dict[str, Any]:
     series = []
     for which, frame in (("Baseline", view.baseline), ("Scenario", view.scenario)):
         for line in LINES:
-            series.append({
-                "name": LINE_LABELS[line], "type": "bar", "stack": which,
-                "data": _round(frame[line] / 1e6, 2),
-                "itemStyle": {"color": LINE_COLOURS[line], "opacity": 0.55 if which == "Baseline" else 1.0,
-                              "borderColor": "#333" if which == "Baseline" else None},
-            })
+            series.append(
+                {
+                    "name": LINE_LABELS[line],
+                    "type": "bar",
+                    "stack": which,
+                    "data": _round(frame[line] / 1e6, 2),
+                    "itemStyle": {
+                        "color": LINE_COLOURS[line],
+                        "opacity": 0.55 if which == "Baseline" else 1.0,
+                        "borderColor": "#333" if which == "Baseline" else None,
+                    },
+                }
+            )
     opt["series"] = series
     opt["legend"]["data"] = [LINE_LABELS[x] for x in LINES]
     opt["tooltip"] = {"trigger": "axis", "axisPointer": {"type": "shadow"}}
-    opt["graphic"] = [{"type": "text", "right": 24, "top": 8,
-                       "style": {"text": "left bar: baseline (faded) · right bar: scenario",
-                                 "fontSize": 16 if projector else 11, "fill": "#333"}}]
+    opt["graphic"] = [
+        {
+            "type": "text",
+            "right": 24,
+            "top": 8,
+            "style": {
+                "text": "left bar: baseline (faded) · right bar: scenario",
+                "fontSize": 16 if projector else 11,
+                "fill": "#333",
+            },
+        }
+    ]
     return opt
 
 
-def cumulative_chart(view: FinanceView, projector: bool = False,
-                     curves: pd.DataFrame | None = None) -> dict[str, Any]:
+def cumulative_chart(
+    view: FinanceView, projector: bool = False, curves: pd.DataFrame | None = None
+) -> dict[str, Any]:
     """Cumulative net cost of the scenario against the baseline, break-even and payback marked.
 
     ``curves`` (years x paired runs, GBP): the paired runs' cumulative net costs, drawn as their
@@ -189,40 +294,93 @@ def cumulative_chart(view: FinanceView, projector: bool = False,
     """
     opt = _base("Cumulative net cost against baseline (£m)", projector, view.years, "£m")
     data = _round(view.cumulative_net / 1e6, 3)
-    marks: list[dict[str, Any]] = [{"yAxis": 0, "name": "break-even line",
-                                    "lineStyle": {"color": "#000", "type": "solid", "width": 1.5},
-                                    "label": {"formatter": "break-even", "position": "insideStartTop",
-                                              "fontSize": 16 if projector else 11}}]
+    marks: list[dict[str, Any]] = [
+        {
+            "yAxis": 0,
+            "name": "break-even line",
+            "lineStyle": {"color": "#000", "type": "solid", "width": 1.5},
+            "label": {
+                "formatter": "break-even",
+                "position": "insideStartTop",
+                "fontSize": 16 if projector else 11,
+            },
+        }
+    ]
     points = []
     if view.payback_year is not None:
-        marks.append({"xAxis": str(view.payback_year), "name": "payback",
-                      "lineStyle": {"color": PALETTE[2], "type": "dashed", "width": 2},
-                      "label": {"formatter": f"payback {view.payback_year}", "position": "insideEndTop",
-                                "fontSize": 16 if projector else 11}})
+        marks.append(
+            {
+                "xAxis": str(view.payback_year),
+                "name": "payback",
+                "lineStyle": {"color": PALETTE[2], "type": "dashed", "width": 2},
+                "label": {
+                    "formatter": f"payback {view.payback_year}",
+                    "position": "insideEndTop",
+                    "fontSize": 16 if projector else 11,
+                },
+            }
+        )
         i = view.years.index(view.payback_year)
-        points.append({"coord": [str(view.payback_year), data[i]], "value": "breaks even",
-                       "itemStyle": {"color": PALETTE[2]}})
-    series = {"name": "Cumulative net cost", "type": "line", "data": data, "showSymbol": True,
-              "symbolSize": 6, "lineStyle": {"width": 3, "color": PALETTE[3]},
-              "itemStyle": {"color": PALETTE[3]},
-              "areaStyle": {"color": PALETTE[3], "opacity": 0.08},
-              "markLine": {"symbol": "none", "data": marks, "silent": True}}
+        points.append(
+            {
+                "coord": [str(view.payback_year), data[i]],
+                "value": "breaks even",
+                "itemStyle": {"color": PALETTE[2]},
+            }
+        )
+    series = {
+        "name": "Cumulative net cost",
+        "type": "line",
+        "data": data,
+        "showSymbol": True,
+        "symbolSize": 6,
+        "lineStyle": {"width": 3, "color": PALETTE[3]},
+        "itemStyle": {"color": PALETTE[3]},
+        "areaStyle": {"color": PALETTE[3], "opacity": 0.08},
+        "markLine": {"symbol": "none", "data": marks, "silent": True},
+    }
     if points:
-        series["markPoint"] = {"data": points, "symbolSize": 60 if projector else 45,
-                               "label": {"fontSize": 12 if projector else 9}}
-    opt["series"] = [series, {"name": "Net cost in the year", "type": "bar",
-                              "data": _round(view.net / 1e6, 3), "itemStyle": {"color": "#9E9E9E"}}]
+        series["markPoint"] = {
+            "data": points,
+            "symbolSize": 60 if projector else 45,
+            "label": {"fontSize": 12 if projector else 9},
+        }
+    opt["series"] = [
+        series,
+        {
+            "name": "Net cost in the year",
+            "type": "bar",
+            "data": _round(view.net / 1e6, 3),
+            "itemStyle": {"color": "#9E9E9E"},
+        },
+    ]
     if curves is not None and curves.shape[1] > 1:
         c = curves.reindex(view.years).to_numpy(float) / 1e6
         lo, med, hi = np.percentile(c, [10, 50, 90], axis=1)
         series["name"] = "This run"
         opt["series"] += [
-            {"name": "P10", "type": "line", "data": _round(lo, 3), "stack": "money-band", "silent": True,
-             "lineStyle": {"opacity": 0}, "showSymbol": False, "areaStyle": {"opacity": 0},
-             "itemStyle": {"color": PALETTE[3]}},
-            {"name": f"P10-P90 of {c.shape[1]} paired runs", "type": "line", "data": _round(hi - lo, 3),
-             "stack": "money-band", "silent": True, "lineStyle": {"opacity": 0}, "showSymbol": False,
-             "areaStyle": {"color": PALETTE[3], "opacity": 0.2}, "itemStyle": {"color": PALETTE[3]}},
+            {
+                "name": "P10",
+                "type": "line",
+                "data": _round(lo, 3),
+                "stack": "money-band",
+                "silent": True,
+                "lineStyle": {"opacity": 0},
+                "showSymbol": False,
+                "areaStyle": {"opacity": 0},
+                "itemStyle": {"color": PALETTE[3]},
+            },
+            {
+                "name": f"P10-P90 of {c.shape[1]} paired runs",
+                "type": "line",
+                "data": _round(hi - lo, 3),
+                "stack": "money-band",
+                "silent": True,
+                "lineStyle": {"opacity": 0},
+                "showSymbol": False,
+                "areaStyle": {"color": PALETTE[3], "opacity": 0.2},
+                "itemStyle": {"color": PALETTE[3]},
+            },
             {**_line(f"Median of {c.shape[1]} paired runs", med, PALETTE[3], True), "data": _round(med, 3)},
         ]
         opt["title"]["text"] = "Cumulative net cost against baseline (£m): run, median, P10-P90"
@@ -230,15 +388,28 @@ def cumulative_chart(view: FinanceView, projector: bool = False,
     return opt
 
 
-def equity_chart(base_eq: pd.DataFrame, scen_eq: pd.DataFrame | None, year: int | None = None,
-                 measure: str = "lac", projector: bool = False) -> dict[str, Any]:
+def equity_chart(
+    base_eq: pd.DataFrame,
+    scen_eq: pd.DataFrame | None,
+    year: int | None = None,
+    measure: str = "lac",
+    projector: bool = False,
+) -> dict[str, Any]:
     """A measure per 10,000 children by deprivation quintile in one year (1 = most deprived)."""
     year = int(year if year is not None else base_eq["year"].max())
-    labels = {"lac": "in care", "cp": "on protection plans", "cin": "on CIN plans",
-              "early_help": "in early help", "unmet_high_need": "with unmet high need"}
-    opt = _base(f"Children {labels.get(measure, measure)} per 10,000 by deprivation, {year}",
-                projector, [f"Q{q}{' most deprived' if q == 1 else ' least' if q == 5 else ''}"
-                            for q in range(1, 6)], "per 10,000")
+    labels = {
+        "lac": "in care",
+        "cp": "on protection plans",
+        "cin": "on CIN plans",
+        "early_help": "in early help",
+        "unmet_high_need": "with unmet high need",
+    }
+    opt = _base(
+        f"Children {labels.get(measure, measure)} per 10,000 by deprivation, {year}",
+        projector,
+        [f"Q{q}{' most deprived' if q == 1 else ' least' if q == 5 else ''}" for q in range(1, 6)],
+        "per 10,000",
+    )
     opt["tooltip"] = {"trigger": "axis", "axisPointer": {"type": "shadow"}}
     series = []
     for name, eq, colour in (("Baseline", base_eq, "#9E9E9E"), ("Scenario", scen_eq, PALETTE[0])):
@@ -246,14 +417,20 @@ def equity_chart(base_eq: pd.DataFrame, scen_eq: pd.DataFrame | None, year: int 
             continue
         row = eq[eq["year"] == year].sort_values("deprivation_quintile")
         rate = row[measure] / row["children"].where(row["children"] > 0) * 10_000
-        series.append({"name": name, "type": "bar", "data": _round(rate.fillna(0)),
-                       "itemStyle": {"color": colour}})
+        series.append(
+            {"name": name, "type": "bar", "data": _round(rate.fillna(0)), "itemStyle": {"color": colour}}
+        )
     opt["series"] = series
     return opt
 
 
-def sankey_chart(monthly: pd.DataFrame, year: int, title: str, projector: bool = False,
-                 include_universal_stays: bool = False) -> dict[str, Any]:
+def sankey_chart(
+    monthly: pd.DataFrame,
+    year: int,
+    title: str,
+    projector: bool = False,
+    include_universal_stays: bool = False,
+) -> dict[str, Any]:
     """Movements between states over one reporting year (children), as a Sankey diagram.
 
     Nodes on the left are where children were, on the right where they went; staying
@@ -273,8 +450,13 @@ def sankey_chart(monthly: pd.DataFrame, year: int, title: str, projector: bool =
                 continue
             value = float(rows[col].sum())
             if value >= 0.5:
-                links.append({"source": f"{STATE_LABELS[a]} ·", "target": f"· {STATE_LABELS[b]}",
-                              "value": round(value)})
+                links.append(
+                    {
+                        "source": f"{STATE_LABELS[a]} ·",
+                        "target": f"· {STATE_LABELS[b]}",
+                        "value": round(value),
+                    }
+                )
     used = {x["source"] for x in links} | {x["target"] for x in links}
     nodes = []
     for i, s in enumerate(FLOW_NAMES):
@@ -283,14 +465,26 @@ def sankey_chart(monthly: pd.DataFrame, year: int, title: str, projector: bool =
                 nodes.append({"name": name, "itemStyle": {"color": (["#BDBDBD"] + PALETTE)[i % 8]}})
     return {
         **_style(projector),
-        "title": {"text": title, "left": 8, "top": 4,
-                  "textStyle": {"fontSize": 22 if projector else 15, "fontWeight": "bold"}},
+        "title": {
+            "text": title,
+            "left": 8,
+            "top": 4,
+            "textStyle": {"fontSize": 22 if projector else 15, "fontWeight": "bold"},
+        },
         "tooltip": {"trigger": "item"},
-        "series": [{
-            "type": "sankey", "top": 50 if not projector else 70, "bottom": 20, "left": 20, "right": 140,
-            "nodeAlign": "justify", "emphasis": {"focus": "adjacency"},
-            "label": {"fontSize": 16 if projector else 12, "color": "#000"},
-            "lineStyle": {"color": "gradient", "opacity": 0.45},
-            "data": nodes, "links": links,
-        }],
+        "series": [
+            {
+                "type": "sankey",
+                "top": 50 if not projector else 70,
+                "bottom": 20,
+                "left": 20,
+                "right": 140,
+                "nodeAlign": "justify",
+                "emphasis": {"focus": "adjacency"},
+                "label": {"fontSize": 16 if projector else 12, "color": "#000"},
+                "lineStyle": {"color": "gradient", "opacity": 0.45},
+                "data": nodes,
+                "links": links,
+            }
+        ],
     }

@@ -22,9 +22,13 @@ from simulator.safe_io import FORMULA_STARTS, neutralise, neutralise_frame
 from simulator.schema import Scenario, series_values
 
 LINES = ["early_help", "social_work", "placements", "programmes", "hubs"]
-LINE_LABELS = {"early_help": "Early help", "social_work": "Social work (CIN, CP, front door)",
-               "placements": "Placements", "programmes": "Programmes (prevention, Troubled Families)",
-               "hubs": "Community hubs"}
+LINE_LABELS = {
+    "early_help": "Early help",
+    "social_work": "Social work (CIN, CP, front door)",
+    "placements": "Placements",
+    "programmes": "Programmes (prevention, Troubled Families)",
+    "hubs": "Community hubs",
+}
 WEEKS_PER_MONTH = 52.143 / 12
 
 
@@ -81,19 +85,24 @@ def estimate_costs(scenario: Scenario, annual: pd.DataFrame) -> pd.DataFrame:
     a = annual.set_index("year")
     out = pd.DataFrame(index=a.index)
     out["early_help"] = a["early_help_family_months"] * _unit(scenario, "early_help_family_month")
-    out["social_work"] = (a["referrals"] * _unit(scenario, "referral")
-                          + a["assessments"] * _unit(scenario, "assessment")
-                          + a["section47_enquiries"] * _unit(scenario, "section47_enquiry")
-                          + a["cin_child_months"] * _unit(scenario, "cin_child_month")
-                          + a["cp_child_months"] * _unit(scenario, "cp_child_month"))
-    weekly = {"friends_family_foster": "friends_family_foster_week",
-              "in_house_foster": "in_house_foster_week",
-              "independent_fostering_agency": "independent_fostering_agency_week",
-              "childrens_home": "childrens_home_week",
-              "supported_accommodation": "supported_accommodation_week",
-              "placed_with_parents": "placed_with_parents_week"}
-    out["placements"] = sum(a[f"lac_{p}_child_months"] * _unit(scenario, c) * WEEKS_PER_MONTH
-                            for p, c in weekly.items())
+    out["social_work"] = (
+        a["referrals"] * _unit(scenario, "referral")
+        + a["assessments"] * _unit(scenario, "assessment")
+        + a["section47_enquiries"] * _unit(scenario, "section47_enquiry")
+        + a["cin_child_months"] * _unit(scenario, "cin_child_month")
+        + a["cp_child_months"] * _unit(scenario, "cp_child_month")
+    )
+    weekly = {
+        "friends_family_foster": "friends_family_foster_week",
+        "in_house_foster": "in_house_foster_week",
+        "independent_fostering_agency": "independent_fostering_agency_week",
+        "childrens_home": "childrens_home_week",
+        "supported_accommodation": "supported_accommodation_week",
+        "placed_with_parents": "placed_with_parents_week",
+    }
+    out["placements"] = sum(
+        a[f"lac_{p}_child_months"] * _unit(scenario, c) * WEEKS_PER_MONTH for p, c in weekly.items()
+    )
     run, lv = scenario.run, scenario.levers
     years = len(a)
     spend = np.array(series_values(lv.prevention.spend_per_year, run.start_year, run.years))[:years]
@@ -104,8 +113,11 @@ def estimate_costs(scenario: Scenario, annual: pd.DataFrame) -> pd.DataFrame:
     for date in hub.opening_dates:
         year = int(str(date)[:4])
         month = int(str(date)[5:7]) if len(str(date)) >= 7 else 4
-        i = year - (run.start_year + 1) + (1 if month >= 4 else 0) if isinstance(date, str) else \
-            int(date) - (run.start_year + 1)
+        i = (
+            year - (run.start_year + 1) + (1 if month >= 4 else 0)
+            if isinstance(date, str)
+            else int(date) - (run.start_year + 1)
+        )
         i = min(max(i, 0), years - 1)
         hubs[i] += hub.capital_cost_per_hub
         hubs[i:] += hub.running_cost_per_hub
@@ -123,8 +135,12 @@ def _first_break_even(cum: pd.Series) -> int | None:
     return None
 
 
-def _estimate(scenario: Scenario, baseline_annual: pd.DataFrame, scenario_annual: pd.DataFrame,
-              baseline_scenario: Scenario | None = None) -> FinanceView:
+def _estimate(
+    scenario: Scenario,
+    baseline_annual: pd.DataFrame,
+    scenario_annual: pd.DataFrame,
+    baseline_scenario: Scenario | None = None,
+) -> FinanceView:
     base = estimate_costs(baseline_scenario or scenario, baseline_annual)
     scen = estimate_costs(scenario, scenario_annual)
     # the baseline has no lever spend even if the scenario's unit costs were changed
@@ -134,12 +150,18 @@ def _estimate(scenario: Scenario, baseline_annual: pd.DataFrame, scenario_annual
     t = np.arange(len(net))
     disc = net * (1 + rate) ** -t
     return FinanceView(
-        years=[int(y) for y in net.index], baseline=base, scenario=scen, net=net, cumulative_net=cum,
-        break_even_year=_first_break_even(cum), payback_year=_first_break_even(cum),
-        discounted_payback_year=_first_break_even(disc.cumsum()), npv=float(-disc.sum()),
+        years=[int(y) for y in net.index],
+        baseline=base,
+        scenario=scen,
+        net=net,
+        cumulative_net=cum,
+        break_even_year=_first_break_even(cum),
+        payback_year=_first_break_even(cum),
+        discounted_payback_year=_first_break_even(disc.cumsum()),
+        npv=float(-disc.sum()),
         source="app estimate (the finance module is not available)",
         note="Unit costs at their own price years, not uprated; discounted at "
-             f"{rate:.1%} a year; no deadweight, optimism bias or cashable share.",
+        f"{rate:.1%} a year; no deadweight, optimism bias or cashable share.",
     )
 
 
@@ -168,13 +190,16 @@ def _cost_digest(scenario: Scenario) -> str:
     import hashlib
     import json
 
-    data = {"costs": scenario.costs.model_dump(mode="json"),
-            "finance": scenario.finance.model_dump(mode="json")}
+    data = {
+        "costs": scenario.costs.model_dump(mode="json"),
+        "finance": scenario.finance.model_dump(mode="json"),
+    }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def finance_view(scenario: Scenario, baseline: Any, result: Any,
-                 baseline_scenario: Scenario | None = None) -> FinanceView:
+def finance_view(
+    scenario: Scenario, baseline: Any, result: Any, baseline_scenario: Scenario | None = None
+) -> FinanceView:
     """Costs by budget line, cumulative net cost, break-even, payback and NPV.
 
     Args:
@@ -209,21 +234,42 @@ def _lines(fin: Any, scenario: Scenario, run: Any, digest: str) -> pd.DataFrame:
     return fin.costs_by_line(fin.activities(run), fin.unit_cost_table(scenario), scenario.finance)
 
 
-def _appraise(fin: Any, scenario: Scenario, baseline_scenario: Scenario, base_lines: pd.DataFrame,
-              scen_lines: pd.DataFrame) -> Any:
+def _appraise(
+    fin: Any,
+    scenario: Scenario,
+    baseline_scenario: Scenario,
+    base_lines: pd.DataFrame,
+    scen_lines: pd.DataFrame,
+) -> Any:
     """The finance module's appraisal of the scheme's costs against the baseline's."""
     from simulator.finance.uncertainty import scheme_grade
 
-    return fin.appraise(base_lines, scen_lines, scenario.finance,
-                        grade=scheme_grade(scenario, baseline_scenario), start_year=scenario.run.start_year)
+    return fin.appraise(
+        base_lines,
+        scen_lines,
+        scenario.finance,
+        grade=scheme_grade(scenario, baseline_scenario),
+        start_year=scenario.run.start_year,
+    )
 
 
-def _from_module(fin: Any, scenario: Scenario, baseline: Any, result: Any,
-                 baseline_scenario: Scenario | None, basis: str = "net") -> FinanceView:
+def _from_module(
+    fin: Any,
+    scenario: Scenario,
+    baseline: Any,
+    result: Any,
+    baseline_scenario: Scenario | None,
+    basis: str = "net",
+) -> FinanceView:
     """Read the finance module's figures (its API, adapted in this one place)."""
     digest = _cost_digest(scenario)
-    appraisal = _appraise(fin, scenario, baseline_scenario or scenario,
-                          _lines(fin, scenario, baseline, digest), _lines(fin, scenario, result, digest))
+    appraisal = _appraise(
+        fin,
+        scenario,
+        baseline_scenario or scenario,
+        _lines(fin, scenario, baseline, digest),
+        _lines(fin, scenario, result, digest),
+    )
     cf = appraisal.cashflow.set_index("year")
     lines = list(fin.BUDGET_LINES)
     base = cf[[f"baseline_{x}" for x in lines]].set_axis(lines, axis=1)
@@ -234,16 +280,19 @@ def _from_module(fin: Any, scenario: Scenario, baseline: Any, result: Any,
     fin_s = scenario.finance
     years = [int(y) for y in cf.index]
     return FinanceView(
-        years=years, baseline=base, scenario=scen, net=cf[f"net_cost_{basis}"],
+        years=years,
+        baseline=base,
+        scenario=scen,
+        net=cf[f"net_cost_{basis}"],
         cumulative_net=cf[f"cumulative_net_cost_{basis}"],
         break_even_year=fin.breakeven_year(cash, start) if cash > 0 else None,
         payback_year=fin.breakeven_year(cash, start) if cash > 0 else None,
         discounted_payback_year=fin.breakeven_year(disc, start) if disc > 0 else None,
         npv=appraisal.npv(basis),
         source=f"simulator.finance ({basis} view: evidence grade {appraisal.grade}, "
-               f"adjustment x{appraisal.adjustment:.2f})",
+        f"adjustment x{appraisal.adjustment:.2f})",
         note=f"Real {fin_s.base_price_year} prices; Green Book discounting {fin_s.discount_rate:.1%} "
-             f"(years 0-30); payback {fin.format_payback(cash, appraisal.horizon, start)}.",
+        f"(years 0-30); payback {fin.format_payback(cash, appraisal.horizon, start)}.",
         extra={"appraisal": appraisal},
     )
 
@@ -277,8 +326,14 @@ class PairedMoney:
         return self.monte_carlo.measure("payback_years", self.monte_carlo.basis)
 
 
-def paired_money(scenario: Scenario, baseline_scenario: Scenario, seeds: list[int],
-                 baselines: list[Any], results: list[Any], basis: str = "net") -> PairedMoney:
+def paired_money(
+    scenario: Scenario,
+    baseline_scenario: Scenario,
+    seeds: list[int],
+    baselines: list[Any],
+    results: list[Any],
+    basis: str = "net",
+) -> PairedMoney:
     """Appraise each paired run with the finance module and summarise them (median, P10-P90).
 
     The same summary (:func:`simulator.finance.uncertainty.summarise_runs`) is written to the
@@ -296,8 +351,9 @@ def paired_money(scenario: Scenario, baseline_scenario: Scenario, seeds: list[in
         rows.append(run_row(i, int(s), a))
         curves[i] = a.cashflow.set_index("year")[f"cumulative_net_cost_{basis}"]
     mc = summarise_runs(rows, curves, scenario.finance.payback_horizon_years, basis, "seeds")
-    central = _appraise(fin, scenario, baseline_scenario, sum(base_lines) / len(base_lines),
-                        sum(scen_lines) / len(scen_lines))
+    central = _appraise(
+        fin, scenario, baseline_scenario, sum(base_lines) / len(base_lines), sum(scen_lines) / len(scen_lines)
+    )
     return PairedMoney([int(x) for x in seeds], mc, central)
 
 
@@ -319,14 +375,22 @@ def headline(money: PairedMoney, start_year: int) -> str:
     def gbp(x: float) -> str:
         return f"-£{-x / 1e6:,.2f}m" if x < 0 else f"£{x / 1e6:,.2f}m"
 
-    return (f"Payback (cash): median {format_years(pay['p50'], start_year)}, P10-P90 "
-            f"{format_years(pay['p10'], start_year)} to {format_years(pay['p90'], start_year)} · "
-            f"NPV of savings: median {gbp(npv['p50'])}, P10-P90 {gbp(npv['p10'])} to {gbp(npv['p90'])} · "
-            f"{money.runs} paired runs")
+    return (
+        f"Payback (cash): median {format_years(pay['p50'], start_year)}, P10-P90 "
+        f"{format_years(pay['p10'], start_year)} to {format_years(pay['p90'], start_year)} · "
+        f"NPV of savings: median {gbp(npv['p50'])}, P10-P90 {gbp(npv['p10'])} to {gbp(npv['p90'])} · "
+        f"{money.runs} paired runs"
+    )
 
 
-def workbook_bytes(scenario: Scenario, baseline: Any, result: Any, view: FinanceView,
-                   baseline_scenario: Scenario | None = None, money: PairedMoney | None = None) -> bytes:
+def workbook_bytes(
+    scenario: Scenario,
+    baseline: Any,
+    result: Any,
+    view: FinanceView,
+    baseline_scenario: Scenario | None = None,
+    money: PairedMoney | None = None,
+) -> bytes:
     """The finance workbook (Excel) as bytes: the finance module's writer, or a plain one."""
     fin = _finance_module()
     if fin is not None and money is not None:
@@ -338,17 +402,34 @@ def workbook_bytes(scenario: Scenario, baseline: Any, result: Any, view: Finance
             pass
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        summary = pd.DataFrame({
-            "item": ["scenario", "source", "note", "break-even year", "payback year (cash)",
-                     "payback year (discounted)", "NPV of savings (GBP)"],
-            "value": [scenario.name, view.source, view.note, view.break_even_year, view.payback_year,
-                      view.discounted_payback_year, round(view.npv)],
-        })
+        summary = pd.DataFrame(
+            {
+                "item": [
+                    "scenario",
+                    "source",
+                    "note",
+                    "break-even year",
+                    "payback year (cash)",
+                    "payback year (discounted)",
+                    "NPV of savings (GBP)",
+                ],
+                "value": [
+                    scenario.name,
+                    view.source,
+                    view.note,
+                    view.break_even_year,
+                    view.payback_year,
+                    view.discounted_payback_year,
+                    round(view.npv),
+                ],
+            }
+        )
         neutralise_frame(summary).to_excel(xl, sheet_name="summary", index=False)
         neutralise_frame(view.baseline.rename(columns=LINE_LABELS)).to_excel(xl, sheet_name="baseline costs")
         neutralise_frame(view.scenario.rename(columns=LINE_LABELS)).to_excel(xl, sheet_name="scenario costs")
         pd.DataFrame({"net cost": view.net, "cumulative net cost": view.cumulative_net}).to_excel(
-            xl, sheet_name="net cost")
+            xl, sheet_name="net cost"
+        )
         neutralise_frame(result.annual).to_excel(xl, sheet_name="scenario annual", index=False)
         neutralise_frame(baseline.annual).to_excel(xl, sheet_name="baseline annual", index=False)
     return buf.getvalue()
@@ -378,9 +459,15 @@ def neutralise_xlsx(data: bytes) -> bytes:
     return buf.getvalue()
 
 
-def _workbook_from_module(fin: Any, scenario: Scenario, baseline: Any, result: Any,
-                          view: FinanceView, baseline_scenario: Scenario | None,
-                          money: PairedMoney | None = None) -> bytes:
+def _workbook_from_module(
+    fin: Any,
+    scenario: Scenario,
+    baseline: Any,
+    result: Any,
+    view: FinanceView,
+    baseline_scenario: Scenario | None,
+    money: PairedMoney | None = None,
+) -> bytes:
     """The finance module's workbook: over the paired runs when they are in.
 
     Until then, the pair of runs on screen (one seed).
@@ -391,20 +478,35 @@ def _workbook_from_module(fin: Any, scenario: Scenario, baseline: Any, result: A
     seed = int(result.meta.get("seed", scenario.run.seed))
     if money is not None:
         appraisal, mc, seeds = money.central, money.monte_carlo, money.seeds
-        source = (f"workshop app: {money.runs} paired runs of baseline and scenario (replicate seeds of "
-                  f"master seed {seed}); central estimate = their mean; percentiles over the runs")
+        source = (
+            f"workshop app: {money.runs} paired runs of baseline and scenario (replicate seeds of "
+            f"master seed {seed}); central estimate = their mean; percentiles over the runs"
+        )
     else:
         appraisal = view.extra.get("appraisal") or fin.appraise_results(
-            scenario, baseline_scenario or scenario, result, baseline)
+            scenario, baseline_scenario or scenario, result, baseline
+        )
         mc, seeds = None, [seed]
         source = "workshop app: the pair of runs on screen (one seed, no Monte Carlo)"
     report = fin.PaybackReport(
-        scenario=scenario, baseline=baseline_scenario or scenario, central=appraisal,
-        unit_costs=fin.unit_cost_table(scenario), monte_carlo=mc, tornado=None, switching=None,
-        central_seeds=seeds, seed=seed, within_years=scenario.finance.payback_horizon_years,
-        provenance={"source": source, "scenario": scenario.name, "seed": seed,
-                    "paired seeds": ", ".join(map(str, seeds)),
-                    "version": str(result.meta.get("version", ""))})
+        scenario=scenario,
+        baseline=baseline_scenario or scenario,
+        central=appraisal,
+        unit_costs=fin.unit_cost_table(scenario),
+        monte_carlo=mc,
+        tornado=None,
+        switching=None,
+        central_seeds=seeds,
+        seed=seed,
+        within_years=scenario.finance.payback_horizon_years,
+        provenance={
+            "source": source,
+            "scenario": scenario.name,
+            "seed": seed,
+            "paired seeds": ", ".join(map(str, seeds)),
+            "version": str(result.meta.get("version", "")),
+        },
+    )
     with tempfile.TemporaryDirectory() as tmp:
         path = fin.write_workbook(report, Path(tmp) / "finance.xlsx")
         return neutralise_xlsx(Path(path).read_bytes())

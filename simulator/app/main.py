@@ -40,15 +40,24 @@ def Layout(children: list = []) -> solara.Element:  # noqa: B006 - Solara's layo
     cls = ["csc-app"] + (["csc-projector"] if state.projector.value else [])
     solara.Style(CSS)
     with solara.Column(classes=cls, style={"padding": "0", "min-height": "100vh", "background": "#fff"}):
-        with solara.Row(style={"padding": "4px 16px", "align-items": "center",
-                               "border-bottom": "2px solid #0072B2"},
-                        gap="8px", classes=["app-header"]):
-            solara.Text("Children's social care: what if?", classes=["app-title"],
-                        style={"font-size": "1.4em", "font-weight": "bold", "margin-right": "24px"})
+        with solara.Row(
+            style={"padding": "4px 16px", "align-items": "center", "border-bottom": "2px solid #0072B2"},
+            gap="8px",
+            classes=["app-header"],
+        ):
+            solara.Text(
+                "Children's social care: what if?",
+                classes=["app-title"],
+                style={"font-size": "1.4em", "font-weight": "bold", "margin-right": "24px"},
+            )
             for route in routes:
                 with solara.Link(solara.resolve_path(route)):
-                    solara.Button(route.label, text=True, color="primary" if route == route_current else None,
-                                  classes=[f"nav-{route.path or 'home'}"])
+                    solara.Button(
+                        route.label,
+                        text=True,
+                        color="primary" if route == route_current else None,
+                        classes=[f"nav-{route.path or 'home'}"],
+                    )
         with solara.Column(style={"padding": "8px 16px"}):
             solara.Column(children=children)
 

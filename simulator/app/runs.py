@@ -43,8 +43,15 @@ import pandas as pd
 log = logging.getLogger(__name__)
 
 #: Monthly columns the app needs (children by state, unmet need, flows between states).
-_MONTHLY_KEEP = ("month", "reporting_year", "unmet_high_need", "hidden_high_need", "risk_index",
-                 "caseload_pressure", "early_help_places")
+_MONTHLY_KEEP = (
+    "month",
+    "reporting_year",
+    "unmet_high_need",
+    "hidden_high_need",
+    "risk_index",
+    "caseload_pressure",
+    "early_help_places",
+)
 
 
 @dataclass(eq=False)  # compared by identity (the UI compares arguments on every render)
@@ -94,8 +101,15 @@ def simulate(data: Mapping[str, Any], seed: int | None) -> RunOutput:
     seconds = time.perf_counter() - t0
     from simulator.app.finance_view import run_cost_lines
 
-    return RunOutput(res.annual, _app_monthly(res.monthly), res.equity, res.policy, meta, seconds,
-                     run_cost_lines(scenario, res))
+    return RunOutput(
+        res.annual,
+        _app_monthly(res.monthly),
+        res.equity,
+        res.policy,
+        meta,
+        seconds,
+        run_cost_lines(scenario, res),
+    )
 
 
 def expect(data: Mapping[str, Any]) -> RunOutput:
@@ -110,8 +124,9 @@ def expect(data: Mapping[str, Any]) -> RunOutput:
     t0 = time.perf_counter()
     res = run_aggregate(build_scenario(dict(data), source="app"))
     meta = {k: v for k, v in res.meta.items() if k in ("scenario", "view", "levers_not_modelled")}
-    return RunOutput(res.annual, _app_monthly(res.monthly), pd.DataFrame(), pd.DataFrame(), meta,
-                     time.perf_counter() - t0)
+    return RunOutput(
+        res.annual, _app_monthly(res.monthly), pd.DataFrame(), pd.DataFrame(), meta, time.perf_counter() - t0
+    )
 
 
 def expected_data(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -179,8 +194,12 @@ class Runner:
         with self._lock:
             if self._pool is None:
                 ctx = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
-                                                 initializer=_watch_parent, initargs=(os.getpid(),))
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    mp_context=ctx,
+                    initializer=_watch_parent,
+                    initargs=(os.getpid(),),
+                )
                 atexit.register(self.shutdown)
             return self._pool
 
@@ -340,9 +359,12 @@ class RunTicket:
         self._pending: list[Future] = []
         self._lock = threading.Lock()
 
-    def request(self, jobs: Mapping[str, tuple[Mapping[str, Any], int | None]],
-                on_done: Callable[[int, dict[str, RunOutput] | None, BaseException | None], None],
-                runner: Runner | None = None) -> int:
+    def request(
+        self,
+        jobs: Mapping[str, tuple[Mapping[str, Any], int | None]],
+        on_done: Callable[[int, dict[str, RunOutput] | None, BaseException | None], None],
+        runner: Runner | None = None,
+    ) -> int:
         """Submit named runs; ``on_done(generation, outputs, error)`` fires once all finish.
 
         Args:

@@ -165,9 +165,13 @@ def preset(peek: bool = False) -> catalog.Preset:
     return catalog.list_presets()[0]
 
 
-def compose(area_: catalog.Area | None = None, preset_: catalog.Preset | None = None,
-            user: Mapping[str, Any] | None = None, seed_: int | None = None,
-            fraction: float | None = None) -> tuple[Scenario, Scenario]:
+def compose(
+    area_: catalog.Area | None = None,
+    preset_: catalog.Preset | None = None,
+    user: Mapping[str, Any] | None = None,
+    seed_: int | None = None,
+    fraction: float | None = None,
+) -> tuple[Scenario, Scenario]:
     """The baseline and scenario for the given (or current) settings, validated.
 
     The baseline is the area as it is; the scenario adds the preset and the user's
@@ -264,8 +268,13 @@ Snapshot = dict[str, Any]
 
 def _snapshot() -> Snapshot:
     """Every setting of the session (to put back if a change fails)."""
-    return {"area": area_key.peek(), "preset": preset_key.peek(), "overrides": overrides.peek(),
-            "seed": seed.peek(), "fraction": england_fraction.peek()}
+    return {
+        "area": area_key.peek(),
+        "preset": preset_key.peek(),
+        "overrides": overrides.peek(),
+        "seed": seed.peek(),
+        "fraction": england_fraction.peek(),
+    }
 
 
 def _restore(settings: Snapshot) -> None:
@@ -320,6 +329,7 @@ def _guarded(field: str | Callable[..., str]) -> Callable[[Callable[..., Any]], 
     ``field`` names the field the action is about (or is called with the action's arguments
     to name it); the message is shown beside it and the error logged at WARNING.
     """
+
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -334,10 +344,14 @@ def _guarded(field: str | Callable[..., str]) -> Callable[[Callable[..., Any]], 
                 log.warning("%s(%s) failed: %s", fn.__name__, name, describe(err))
                 log.debug("%s failed", fn.__name__, exc_info=err)
                 _restore(before)
-                _refuse(str(name), [f"{name or 'This change'}: not applied, something went wrong "
-                                    f"({describe(err)})"])
+                _refuse(
+                    str(name),
+                    [f"{name or 'This change'}: not applied, something went wrong ({describe(err)})"],
+                )
                 return False
+
         return guarded
+
     return wrap
 
 
@@ -349,8 +363,12 @@ def _ticket_for(which: solara.Reactive[RunTicket | None]) -> RunTicket:
     return ticket
 
 
-def request_runs(user: Mapping[str, Any] | None = None, seed_: int | None = None, field: str = "",
-                 undo: Snapshot | None = None) -> bool:
+def request_runs(
+    user: Mapping[str, Any] | None = None,
+    seed_: int | None = None,
+    field: str = "",
+    undo: Snapshot | None = None,
+) -> bool:
     """Run the baseline (cached) and the scenario for the current settings, off the UI thread.
 
     If the runs fail, the settings go back to ``undo``, the results on screen stay, and the
@@ -377,8 +395,10 @@ def request_runs(user: Mapping[str, Any] | None = None, seed_: int | None = None
     ctx = _context()
     requested = time.perf_counter()
     s = int(seed.peek() if seed_ is None else seed_)
-    jobs = {"baseline": (baseline.model_dump(mode="json"), s),
-            "scenario": (scenario.model_dump(mode="json"), s)}
+    jobs = {
+        "baseline": (baseline.model_dump(mode="json"), s),
+        "scenario": (scenario.model_dump(mode="json"), s),
+    }
     status.set("running")
 
     def on_done(gen: int, outs: dict[str, RunOutput] | None, error: BaseException | None) -> None:
@@ -389,19 +409,24 @@ def request_runs(user: Mapping[str, Any] | None = None, seed_: int | None = None
                 return
             t_arrived = time.perf_counter()
             number = (outcome.peek().number if outcome.peek() else 0) + 1
-            outcome.set(Outcome(outs["baseline"], outs["scenario"], baseline, scenario, gen, requested,
-                                number))
+            outcome.set(
+                Outcome(outs["baseline"], outs["scenario"], baseline, scenario, gen, requested, number)
+            )
             t_drawn = time.perf_counter()
             status.set("ready")
             request_bands(baseline, scenario, s)  # the paired runs, once the pair on screen is in
             if TIMING:
-                print(f"[app timing] run {gen}: engine {outs['scenario'].seconds:.3f} s, results after "
-                      f"{t_arrived - requested:.3f} s, charts built in {t_drawn - t_arrived:.3f} s, "
-                      f"stamp at {time.perf_counter() - requested:.3f} s", flush=True)
+                print(
+                    f"[app timing] run {gen}: engine {outs['scenario'].seconds:.3f} s, results after "
+                    f"{t_arrived - requested:.3f} s, charts built in {t_drawn - t_arrived:.3f} s, "
+                    f"stamp at {time.perf_counter() - requested:.3f} s",
+                    flush=True,
+                )
             try:
                 prefetch_neighbours(user, seed_)
             except Exception as err:  # noqa: BLE001 - runs ahead of time are a nicety
                 log.warning("running ahead failed: %s", describe(err))
+
         _in_context(ctx, apply, origin)
 
     origin = threading.get_ident()
@@ -423,8 +448,10 @@ def request_expected(baseline: Scenario, scenario: Scenario) -> None:
     are on screen before (or with) the runs, and stay put when only the seed changes.
     """
     ctx = _context()
-    jobs = {"baseline": (expected_data(baseline.model_dump(mode="json")), None),
-            "scenario": (expected_data(scenario.model_dump(mode="json")), None)}
+    jobs = {
+        "baseline": (expected_data(baseline.model_dump(mode="json")), None),
+        "scenario": (expected_data(scenario.model_dump(mode="json")), None),
+    }
     key = expected_key(scenario)
 
     def on_done(gen: int, outs: dict[str, RunOutput] | None, error: BaseException | None) -> None:
@@ -434,6 +461,7 @@ def request_expected(baseline: Scenario, scenario: Scenario) -> None:
                 log.warning("expected values failed: %s", describe(error))
                 return
             expected.set(Expected(outs["baseline"], outs["scenario"], gen, key))
+
         _in_context(ctx, apply, origin)
 
     origin = threading.get_ident()
@@ -481,8 +509,12 @@ def prefetch_neighbours(user: Mapping[str, Any] | None = None, seed_: int | None
     return started
 
 
-def request_bands(baseline: Scenario | None = None, scenario: Scenario | None = None,
-                  seed_: int | None = None, stage: int = 0) -> None:
+def request_bands(
+    baseline: Scenario | None = None,
+    scenario: Scenario | None = None,
+    seed_: int | None = None,
+    stage: int = 0,
+) -> None:
     """Run the paired runs behind the headline figures, stage by stage (:data:`PAIRED_STAGES`).
 
     Each stage's results replace the last (a first estimate, then refined); the money of every
@@ -518,6 +550,7 @@ def request_bands(baseline: Scenario | None = None, scenario: Scenario | None = 
                 request_bands(baseline, scenario, first, stage + 1)
             else:
                 bands_status.set("")
+
         _in_context(ctx, apply, origin)
 
     origin = threading.get_ident()
@@ -527,9 +560,14 @@ def request_bands(baseline: Scenario | None = None, scenario: Scenario | None = 
 # -- actions (called from components' on_<event> callbacks) --------------------------------------------
 
 
-def _try(area_: catalog.Area | None = None, preset_: catalog.Preset | None = None,
-         user: Mapping[str, Any] | None = None, seed_: int | None = None,
-         fraction: float | None = None, field: str = "") -> bool:
+def _try(
+    area_: catalog.Area | None = None,
+    preset_: catalog.Preset | None = None,
+    user: Mapping[str, Any] | None = None,
+    seed_: int | None = None,
+    fraction: float | None = None,
+    field: str = "",
+) -> bool:
     """Validate candidate settings; on failure put the problems in :data:`messages`, beside ``field``."""
     try:
         compose(area_, preset_, user, seed_, fraction)
@@ -542,8 +580,9 @@ def _try(area_: catalog.Area | None = None, preset_: catalog.Preset | None = Non
 
 def lever_spec(path: str) -> catalog.LeverSpec | None:
     """The panel's control for a parameter, as drawn for the chosen area (None if not in the panel)."""
-    children = float(catalog.get_path(area(peek=True).data(), "population.children",
-                                      catalog.TYPICAL_LA_CHILDREN))
+    children = float(
+        catalog.get_path(area(peek=True).data(), "population.children", catalog.TYPICAL_LA_CHILDREN)
+    )
     return next((s for s in catalog.lever_panel(children) if s.path == path), None)
 
 
@@ -627,8 +666,9 @@ def set_seed_text(text: str) -> bool:
     try:
         value = int(raw)
     except ValueError:
-        _refuse("run.seed", [f"run.seed = {catalog.shown_text(raw)}: the seed must be a whole number "
-                             f"({allowed})"])
+        _refuse(
+            "run.seed", [f"run.seed = {catalog.shown_text(raw)}: the seed must be a whole number ({allowed})"]
+        )
         return False
     if not 0 <= value <= SEED_MAX:
         _refuse("run.seed", [f"run.seed = {catalog.shown_text(raw)}: out of range ({allowed})"])
@@ -660,8 +700,11 @@ def set_england_fraction_text(text: str) -> bool:
         _accept_for("run.sample_fraction")
         return True
     here = area(peek=True)  # checked against a sampled area (England) even while another is chosen
-    sampled = here if here.sample_fraction is not None else next(
-        (a for a in catalog.list_areas() if a.sample_fraction is not None), here)
+    sampled = (
+        here
+        if here.sample_fraction is not None
+        else next((a for a in catalog.list_areas() if a.sample_fraction is not None), here)
+    )
     if not _try(area_=sampled, fraction=value, field="run.sample_fraction"):
         return False
     before = _snapshot()
@@ -676,8 +719,10 @@ def choose_area(key: str) -> None:
     """Simulate another area (user changes and preset are kept if still valid)."""
     new = next((a for a in catalog.list_areas() if a.key == key), None)
     if new is None:
-        _refuse("area", [f"area = {key!r}: unknown area (allowed: "
-                         f"{', '.join(a.key for a in catalog.list_areas())})"])
+        _refuse(
+            "area",
+            [f"area = {key!r}: unknown area (allowed: {', '.join(a.key for a in catalog.list_areas())})"],
+        )
         return
     if not _try(area_=new, field="area"):
         return
@@ -691,8 +736,13 @@ def choose_preset(key: str) -> None:
     """Start from a preset scenario (clears the user's own changes)."""
     new = next((p for p in catalog.list_presets() if p.key == key), None)
     if new is None:
-        _refuse("preset", [f"preset = {key!r}: unknown preset (allowed: "
-                           f"{', '.join(p.key for p in catalog.list_presets())})"])
+        _refuse(
+            "preset",
+            [
+                f"preset = {key!r}: unknown preset (allowed: "
+                f"{', '.join(p.key for p in catalog.list_presets())})"
+            ],
+        )
         return
     if not _try(preset_=new, user={}, field="preset"):
         return

@@ -11,8 +11,9 @@ from simulator.schema import Scenario, ScenarioError, load_scenario
 RUN_OPTIONS = {"years": "--years", "seed": "--seed", "sample_fraction": "--sample-fraction"}
 
 
-def scenario_from_args(path: str, years: int | None = None, seed: int | None = None,
-                       **run_overrides: Any) -> Scenario:
+def scenario_from_args(
+    path: str, years: int | None = None, seed: int | None = None, **run_overrides: Any
+) -> Scenario:
     """Load a scenario file with command-line overrides of ``run`` (validated by the schema).
 
     Raises:
@@ -32,9 +33,9 @@ def scenario_from_args(path: str, years: int | None = None, seed: int | None = N
             for field, option in RUN_OPTIONS.items():
                 prefix = f"run.{field} = "
                 if field in run and line.startswith(prefix):
-                    rest = line[len(prefix):]
+                    rest = line[len(prefix) :]
                     value = re.match(r"[^\s:]*", rest).group(0)  # the value as shown, up to ':' or ' '
-                    line = f"{prefix}{value} (from {option}){rest[len(value):]}"
+                    line = f"{prefix}{value} (from {option}){rest[len(value) :]}"
                     break
             problems.append(line)
         raise ScenarioError(problems, source=err.source) from None

@@ -16,11 +16,16 @@ import sys
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``app``."""
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
-    p.add_argument("--workers", type=int, default=None,
-                   help="worker processes for simulation runs (default: cores, at most 2)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes for simulation runs (default: cores, at most 2)",
+    )
     p.add_argument("--open", action="store_true", help="open a browser tab")
 
 
@@ -44,8 +49,9 @@ def main(args: argparse.Namespace) -> int:
     try:
         from solara.__main__ import cli
     except ImportError:
-        print("error: the app needs the 'app' extra: pip install 'csc-demand-simulator[app]'",
-              file=sys.stderr)
+        print(
+            "error: the app needs the 'app' extra: pip install 'csc-demand-simulator[app]'", file=sys.stderr
+        )
         return 2
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     # reacton's faster tree walk (opt-in): halves the redraw after a run (measured in the app)
@@ -55,8 +61,17 @@ def main(args: argparse.Namespace) -> int:
     from simulator.app.runs import get_runner
 
     get_runner().warm()
-    argv = ["run", "simulator.app.main", "--host", str(args.host), "--port", str(args.port),
-            "--production", "--no-check-version", "--open" if args.open else "--no-open"]
+    argv = [
+        "run",
+        "simulator.app.main",
+        "--host",
+        str(args.host),
+        "--port",
+        str(args.port),
+        "--production",
+        "--no-check-version",
+        "--open" if args.open else "--no-open",
+    ]
     print(f"Workshop app: http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
     try:
         cli.main(args=argv, prog_name="solara", standalone_mode=False)

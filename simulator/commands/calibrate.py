@@ -40,13 +40,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     who.add_argument("--all", action="store_true", help="calibrate every authority with data (batch)")
     p.add_argument("--out", default=None, help="write the calibrated scenario here (with --la)")
     p.add_argument("--table", default=None, help="write the table of fit errors here (CSV; with --all)")
-    p.add_argument("--force", action="store_true",
-                   help="replace an existing --out scenario or --table file (never the --base scenario)")
-    p.add_argument("--figures", default=None,
-                   help="the authority's own figures: CIN, CP, referrals, unit costs (TOML or CSV)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing --out scenario or --table file (never the --base scenario)",
+    )
+    p.add_argument(
+        "--figures",
+        default=None,
+        help="the authority's own figures: CIN, CP, referrals, unit costs (TOML or CSV)",
+    )
     p.add_argument("--base", default=str(BASELINE), help="scenario the fit overrides (default: the baseline)")
-    p.add_argument("--check-agent", type=int, default=1, metavar="SEEDS",
-                   help="seeds of the agent-based check (0 to skip; with --la)")
+    p.add_argument(
+        "--check-agent",
+        type=int,
+        default=1,
+        metavar="SEEDS",
+        help="seeds of the agent-based check (0 to skip; with --la)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar or report")
 
 
@@ -59,17 +70,20 @@ def main(args: argparse.Namespace) -> int:
         check_scenario_out(args.out, args.base, args.force)
     if args.all:
         table = la_table()
-        with tqdm(total=len(table), desc="calibrating", unit="LA", disable=args.quiet, file=sys.stderr,
-                  delay=1.0) as bar:
+        with tqdm(
+            total=len(table), desc="calibrating", unit="LA", disable=args.quiet, file=sys.stderr, delay=1.0
+        ) as bar:
             df = calibrate_all(base=args.base, progress=bar.update)
         if args.table is not None:
             write_csv(args.table, df, index=False, float_format="%.4g")
         with_data = df[df["has_data"]]
         ok = int(with_data["ok"].sum())
         if not args.quiet:
-            print(f"{ok} of {len(with_data)} authorities with data fitted within ±{TOLERANCE:.0%} "
-                  f"(looked after at 31 March, starts, ceases; aggregate view)"
-                  + (f"; table: {args.table}" if args.table else ""))
+            print(
+                f"{ok} of {len(with_data)} authorities with data fitted within ±{TOLERANCE:.0%} "
+                f"(looked after at 31 March, starts, ceases; aggregate view)"
+                + (f"; table: {args.table}" if args.table else "")
+            )
             rest = df[~df["ok"]]
             if len(rest):
                 print("not fitted:")

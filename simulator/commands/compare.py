@@ -13,8 +13,16 @@ from simulator.compare import compare
 from simulator.results import __version__
 from simulator.safe_io import atomic_dir, check_output_dir, neutralise_frame
 
-HEADLINE = ["referrals", "section47_enquiries", "early_help_31_march", "cp_31_march", "cp_starts",
-            "lac_31_march", "lac_starts", "unmet_high_need_31_march"]
+HEADLINE = [
+    "referrals",
+    "section47_enquiries",
+    "early_help_31_march",
+    "cp_31_march",
+    "cp_starts",
+    "lac_31_march",
+    "lac_starts",
+    "unmet_high_need_31_march",
+]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -24,10 +32,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--years", type=int, default=None, help="reporting years (default: the scenario's)")
     p.add_argument("--runs", type=int, default=10, help="paired runs (default 10)")
     p.add_argument("--seed", type=int, default=1, help="seed the paired seeds are drawn from")
-    p.add_argument("--out", default=None,
-                   help="folder for differences.csv, runs.csv, run.json (new or empty)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace the contents of an --out folder that already holds files")
+    p.add_argument(
+        "--out", default=None, help="folder for differences.csv, runs.csv, run.json (new or empty)"
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the contents of an --out folder that already holds files",
+    )
     p.add_argument("--sample-fraction", type=float, default=None, help="simulate a share of families")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
@@ -43,23 +55,45 @@ def main(args: argparse.Namespace) -> int:
     scen = scenario_from_args(args.scenario, args.years, None, **common)
     if args.out is not None:  # before any computing: a bad --out costs nothing
         check_output_dir(args.out, args.overwrite)
-    with tqdm(total=2 * args.runs, desc=f"{scen.name} vs {base.name}", unit="run", delay=1.0,
-              disable=args.quiet, file=sys.stderr) as bar:
+    with tqdm(
+        total=2 * args.runs,
+        desc=f"{scen.name} vs {base.name}",
+        unit="run",
+        delay=1.0,
+        disable=args.quiet,
+        file=sys.stderr,
+    ) as bar:
         result = compare(base, scen, runs=args.runs, seed=args.seed, progress=bar.update)
     if args.out is not None:
         # one complete comparison or none: filled beside the folder, renamed into place
         with atomic_dir(args.out, args.overwrite) as tmp:
             for name, df in (("differences", result.differences), ("runs", result.runs)):
                 neutralise_frame(df).to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
-            (tmp / "run.json").write_text(json.dumps({
-                "baseline": base.name, "scenario": scen.name, "seed": args.seed, "runs": args.runs,
-                "paired_seeds": result.seeds, "version": __version__,
-                "baseline_file": args.baseline, "scenario_file": args.scenario}, indent=2))
+            (tmp / "run.json").write_text(
+                json.dumps(
+                    {
+                        "baseline": base.name,
+                        "scenario": scen.name,
+                        "seed": args.seed,
+                        "runs": args.runs,
+                        "paired_seeds": result.seeds,
+                        "version": __version__,
+                        "baseline_file": args.baseline,
+                        "scenario_file": args.scenario,
+                    },
+                    indent=2,
+                )
+            )
     if not args.quiet:
         d = result.differences
         last = d[(d.year == d.year.max()) & d.measure.isin(HEADLINE)].set_index("measure").loc[HEADLINE]
-        print(f"\n{scen.name} minus {base.name}, year ending March {int(d.year.max())}, "
-              f"{args.runs} paired runs (95% interval of the mean difference):")
-        print(last[["baseline_mean", "scenario_mean", "difference_mean", "ci95_low", "ci95_high"]]
-              .round(1).to_string())
+        print(
+            f"\n{scen.name} minus {base.name}, year ending March {int(d.year.max())}, "
+            f"{args.runs} paired runs (95% interval of the mean difference):"
+        )
+        print(
+            last[["baseline_mean", "scenario_mean", "difference_mean", "ci95_low", "ci95_high"]]
+            .round(1)
+            .to_string()
+        )
     return 0

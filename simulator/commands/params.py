@@ -17,8 +17,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _markdown(df: pd.DataFrame) -> str:
     """A GitHub Markdown table (no optional dependency: pandas' to_markdown needs tabulate)."""
+
     def cell(v: object) -> str:
         return str(v).replace("|", "\\|").replace("\n", " ")
+
     lines = ["| " + " | ".join(map(cell, df.columns)) + " |", "|" + "---|" * len(df.columns)]
     lines += ["| " + " | ".join(map(cell, row)) + " |" for row in df.itertuples(index=False)]
     return "\n".join(lines)
@@ -30,12 +32,15 @@ def main(args: argparse.Namespace) -> int:
     if args.section:
         sections = sorted({p.split(".")[0] for p in df["parameter"]})
         chosen = df["parameter"].str.startswith(args.section.rstrip(".") + ".") | (
-            df["parameter"] == args.section)
+            df["parameter"] == args.section
+        )
         if not chosen.any():
             from simulator.cli import UsageError
 
-            raise UsageError(f"--section {args.section!r}: no such section; allowed: a section or "
-                             f"dotted prefix such as {', '.join(sections)}")
+            raise UsageError(
+                f"--section {args.section!r}: no such section; allowed: a section or "
+                f"dotted prefix such as {', '.join(sections)}"
+            )
         df = df[chosen]
     if args.markdown:
         print(_markdown(df))

@@ -12,9 +12,19 @@ from simulator.commands import scenario_from_args
 from simulator.model import CSCModel
 from simulator.safe_io import check_output_dir
 
-SUMMARY_COLUMNS = ["child_population", "referrals", "section47_enquiries", "early_help_31_march",
-                   "cin_31_march", "cp_31_march", "lac_31_march", "lac_starts", "lac_ceases",
-                   "unmet_high_need_31_march", "lac_per_10k"]
+SUMMARY_COLUMNS = [
+    "child_population",
+    "referrals",
+    "section47_enquiries",
+    "early_help_31_march",
+    "cin_31_march",
+    "cp_31_march",
+    "lac_31_march",
+    "lac_starts",
+    "lac_ceases",
+    "unmet_high_need_31_march",
+    "lac_per_10k",
+]
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,27 +32,47 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="scenario TOML file (e.g. scenarios/baseline.toml)")
     p.add_argument("--years", type=int, default=None, help="reporting years (default: the scenario's)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
-    p.add_argument("--out", default=None,
-                   help="folder for annual.csv, monthly.csv, episodes.csv, run.json (new or empty)")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace the contents of an --out folder that already holds files")
-    p.add_argument("--sample-fraction", type=float, default=None,
-                   help="simulate this share of families and scale up (e.g. 0.1 for a quick England run)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="folder for annual.csv, monthly.csv, episodes.csv, run.json (new or empty)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the contents of an --out folder that already holds files",
+    )
+    p.add_argument(
+        "--sample-fraction",
+        type=float,
+        default=None,
+        help="simulate this share of families and scale up (e.g. 0.1 for a quick England run)",
+    )
     p.add_argument("--no-episodes", action="store_true", help="do not keep episode and journey logs")
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
 def main(args: argparse.Namespace) -> int:
     """Run the scenario and write its outputs."""
-    scenario = scenario_from_args(args.scenario, args.years, args.seed,
-                                  sample_fraction=args.sample_fraction,
-                                  record_episodes=False if args.no_episodes else None)
+    scenario = scenario_from_args(
+        args.scenario,
+        args.years,
+        args.seed,
+        sample_fraction=args.sample_fraction,
+        record_episodes=False if args.no_episodes else None,
+    )
     if args.out is not None:  # before any computing: a bad --out costs nothing
         check_output_dir(args.out, args.overwrite)
     t0 = time.perf_counter()
     model = CSCModel(scenario)
-    with tqdm(total=model.total_months, desc=f"{scenario.name} (seed {model.seed})", unit="month",
-              delay=1.0, disable=args.quiet, file=sys.stderr) as bar:
+    with tqdm(
+        total=model.total_months,
+        desc=f"{scenario.name} (seed {model.seed})",
+        unit="month",
+        delay=1.0,
+        disable=args.quiet,
+        file=sys.stderr,
+    ) as bar:
         model.run(progress=lambda _m: bar.update(1))
     results = model.results()
     wall = time.perf_counter() - t0
@@ -53,7 +83,9 @@ def main(args: argparse.Namespace) -> int:
     if not args.quiet:
         table = results.annual.set_index("year")[SUMMARY_COLUMNS]
         show = table if len(table) <= 6 else table.iloc[[0, 1, 2, -3, -2, -1]]
-        print(f"\n{scenario.name}: seed {model.seed}, {len(table)} years, {wall:.2f} s "
-              f"(children at 31 March; flows in the year ending 31 March)")
+        print(
+            f"\n{scenario.name}: seed {model.seed}, {len(table)} years, {wall:.2f} s "
+            f"(children at 31 March; flows in the year ending 31 March)"
+        )
         print(show.round(1).to_string())
     return 0

@@ -44,13 +44,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("sweep", help="sweep TOML file (e.g. scenarios/sweeps/example.toml)")
     p.add_argument("--out", required=True, help="results table to write (Parquet), e.g. results.parquet")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
-    p.add_argument("--engine", choices=ENGINES, default=None,
-                   help="where runs execute: inprocess (one core), pool (default: a local process "
-                   "pool on all cores) or dask (a cluster at --scheduler, or a LocalCluster)")
-    p.add_argument("--scheduler", default=None,
-                   help="Dask scheduler address, e.g. tcp://host:8786 (implies --engine dask)")
-    p.add_argument("--workers", type=int, default=None,
-                   help="worker processes for pool or a local Dask cluster (default: all cores)")
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=None,
+        help="where runs execute: inprocess (one core), pool (default: a local process "
+        "pool on all cores) or dask (a cluster at --scheduler, or a LocalCluster)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="Dask scheduler address, e.g. tcp://host:8786 (implies --engine dask)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes for pool or a local Dask cluster (default: all cores)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
@@ -60,8 +71,9 @@ def _write(write: Callable[[], Path], what: str, out: str) -> Path:
         return write()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise OutputError(f"--out {out!r}: could not write {what} ({reason}); "
-                          f"{out!r} is as it was before") from None
+        raise OutputError(
+            f"--out {out!r}: could not write {what} ({reason}); {out!r} is as it was before"
+        ) from None
 
 
 def _stopped(stopped: SweepStopped, sweep: Sweep, out: str) -> int:
@@ -71,10 +83,12 @@ def _stopped(stopped: SweepStopped, sweep: Sweep, out: str) -> int:
     if stopped.done.empty:
         print(f"{head}; nothing written ({out!r} untouched)", file=sys.stderr)
     else:
-        part = _write(lambda: write_partial(stopped, out, sweep), "the finished runs",
-                      str(partial_path(out)))
-        print(f"{head}; kept them in {part} (incomplete: the missing runs are listed in its "
-              f"metadata, simulator.partial); {out!r} untouched", file=sys.stderr)
+        part = _write(lambda: write_partial(stopped, out, sweep), "the finished runs", str(partial_path(out)))
+        print(
+            f"{head}; kept them in {part} (incomplete: the missing runs are listed in its "
+            f"metadata, simulator.partial); {out!r} untouched",
+            file=sys.stderr,
+        )
     return 128 + stopped.signum
 
 
@@ -93,20 +107,29 @@ def main(args: argparse.Namespace) -> int:
             sweep = load_sweep(args.sweep)
             t0 = time.perf_counter()
             try:
-                df = run_sweep(sweep, engine=engine, workers=args.workers,
-                               scheduler=args.scheduler, progress=not args.quiet)
+                df = run_sweep(
+                    sweep,
+                    engine=engine,
+                    workers=args.workers,
+                    scheduler=args.scheduler,
+                    progress=not args.quiet,
+                )
             except SweepStopped as stopped:
                 return _stopped(stopped, sweep, args.out)
             wall = time.perf_counter() - t0
             path = _write(lambda: write_results(df, args.out, sweep), "the results", args.out)
         except KeyboardInterrupt as exc:  # while loading or writing: nothing half-written
             signum = getattr(exc, "signum", signal.SIGINT)
-            print(f"stopped by {signal.Signals(signum).name}; nothing written ({args.out!r} "
-                  "untouched)", file=sys.stderr)
+            print(
+                f"stopped by {signal.Signals(signum).name}; nothing written ({args.out!r} untouched)",
+                file=sys.stderr,
+            )
             return 128 + signum
     if not args.quiet:
-        print(f"{sweep.name}: {len(sweep.points)} points x {len(sweep.seeds)} seeds = {len(sweep)} runs "
-              f"on {engine} in {wall:.1f} s; wrote {len(df)} rows to {path}")
+        print(
+            f"{sweep.name}: {len(sweep.points)} points x {len(sweep.seeds)} seeds = {len(sweep)} runs "
+            f"on {engine} in {wall:.1f} s; wrote {len(df)} rows to {path}"
+        )
         summary = summarise(df, sweep.paths, [c for c in SUMMARY_COLUMNS if c in df.columns])
         if not summary.empty:
             print("last year, mean [5%, 95%] over seeds:")

@@ -198,10 +198,20 @@ def appraise_runs(
     if finance_overrides:
         fin = with_overrides(scenario, {"finance": dict(finance_overrides)}).finance
     table = unit_costs if unit_costs is not None else unit_cost_table(scenario)
-    base_lines = costs_by_line(runner.mean(baseline, seeds), table, fin, cost_multipliers=cost_multipliers,
-                               policy_cost_multiplier=policy_cost_multiplier)
-    scen_lines = costs_by_line(runner.mean(sc, seeds), table, fin, cost_multipliers=cost_multipliers,
-                               policy_cost_multiplier=policy_cost_multiplier)
+    base_lines = costs_by_line(
+        runner.mean(baseline, seeds),
+        table,
+        fin,
+        cost_multipliers=cost_multipliers,
+        policy_cost_multiplier=policy_cost_multiplier,
+    )
+    scen_lines = costs_by_line(
+        runner.mean(sc, seeds),
+        table,
+        fin,
+        cost_multipliers=cost_multipliers,
+        policy_cost_multiplier=policy_cost_multiplier,
+    )
     return appraise(
         base_lines,
         scen_lines,
@@ -370,11 +380,15 @@ def monte_carlo(
             policy_cost_multiplier=pol,
             unit_costs=table,
         )
-        rows.append(run_row(i, s, a, policy_cost_multiplier=pol,
-                            **{f"effect_multiplier_{k}": v for k, v in eff.items()}))
+        rows.append(
+            run_row(
+                i, s, a, policy_cost_multiplier=pol, **{f"effect_multiplier_{k}": v for k, v in eff.items()}
+            )
+        )
         curves[i] = a.cashflow.set_index("year")[f"cumulative_net_cost_{basis}"]
-    return summarise_runs(rows, curves, within, basis,
-                          "seeds, effect sizes and unit costs" if vary_inputs else "seeds")
+    return summarise_runs(
+        rows, curves, within, basis, "seeds, effect sizes and unit costs" if vary_inputs else "seeds"
+    )
 
 
 def run_row(run: int, seed: int, appraisal: Appraisal, **extra: float) -> dict[str, Any]:
@@ -386,8 +400,13 @@ def run_row(run: int, seed: int, appraisal: Appraisal, **extra: float) -> dict[s
     return row
 
 
-def summarise_runs(rows: Sequence[Mapping[str, Any]], curves: Mapping[int, pd.Series], within: int,
-                   basis: str = "net", varied: str = "seeds") -> MonteCarlo:
+def summarise_runs(
+    rows: Sequence[Mapping[str, Any]],
+    curves: Mapping[int, pd.Series],
+    within: int,
+    basis: str = "net",
+    varied: str = "seeds",
+) -> MonteCarlo:
     """P10, P50 and P90 of each measure over runs (rows of :func:`run_row`) and their curves.
 
     Used by :func:`monte_carlo` and by the app, whose paired runs over seeds are summarised the

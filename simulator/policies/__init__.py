@@ -18,8 +18,12 @@ if TYPE_CHECKING:
     from simulator.model import CSCModel
 
 #: Levers in the order they act each month.
-LEVERS: tuple[type[Policy], ...] = (RiskAversionPolicy, PreventionPolicy, CommunityHubsPolicy,
-                                    TroubledFamiliesPolicy)
+LEVERS: tuple[type[Policy], ...] = (
+    RiskAversionPolicy,
+    PreventionPolicy,
+    CommunityHubsPolicy,
+    TroubledFamiliesPolicy,
+)
 
 
 def build_policies(model: CSCModel) -> list[Policy]:
@@ -27,5 +31,12 @@ def build_policies(model: CSCModel) -> list[Policy]:
     return [cls(model) for cls in LEVERS if cls.active(model)]
 
 
-__all__ = ["LEVERS", "CommunityHubsPolicy", "Policy", "PreventionPolicy", "RiskAversionPolicy",
-           "TroubledFamiliesPolicy", "build_policies"]
+__all__ = [
+    "LEVERS",
+    "CommunityHubsPolicy",
+    "Policy",
+    "PreventionPolicy",
+    "RiskAversionPolicy",
+    "TroubledFamiliesPolicy",
+    "build_policies",
+]

@@ -62,16 +62,20 @@ class CommunityHubsPolicy(Policy):
 
     name = "community_hubs"
     channel = 0
-    mechanism = ("Navigators find need early; peer support slows need growth and lowers re-referral; "
-                 "trust builds over 2-3 years (logistic ramp).")
+    mechanism = (
+        "Navigators find need early; peer support slows need growth and lowers re-referral; "
+        "trust builds over 2-3 years (logistic ramp)."
+    )
     evidence = "Seeds: Westminster family hubs, Wigan Deal, Leeds community teams. Effect sizes: assumption."
     grade = "L"
 
     def __init__(self, model: CSCModel):
         super().__init__(model)
         self.lever = model.scenario.levers.community_hubs
-        self.opening = [self.month_of(d, f"levers.community_hubs.opening_dates[{i}]")
-                        for i, d in enumerate(self.lever.opening_dates)]
+        self.opening = [
+            self.month_of(d, f"levers.community_hubs.opening_dates[{i}]")
+            for i, d in enumerate(self.lever.opening_dates)
+        ]
         self.deciles: list[int] | None = [d - 1 for d in self.lever.deciles] if self.lever.deciles else None
         self.catchment = int(round(self.lever.catchment_families * model.scenario.run.sample_fraction))
         self.trust = np.zeros(len(self.opening))
@@ -87,8 +91,9 @@ class CommunityHubsPolicy(Policy):
         if self.deciles is None:
             f = model.families
             live = (f.fam_id >= 0) & (f.n_home > 0)
-            self.deciles = hub_deciles(np.bincount(f.decile[live], minlength=10), len(self.opening),
-                                       self.catchment)
+            self.deciles = hub_deciles(
+                np.bincount(f.decile[live], minlength=10), len(self.opening), self.catchment
+            )
 
     def trust_at(self, months_open: float) -> float:
         """Share of a hub's full effect after ``months_open`` months (:func:`trust`)."""
@@ -143,5 +148,6 @@ class CommunityHubsPolicy(Policy):
             "running_cost_gbp": open_hubs * self.lever.running_cost_per_hub / 12,
             "capital_cost_gbp": self.capital_this_month,
             "mean_trust": float(self.trust[[i for i, s in enumerate(self.opening) if self.m >= s]].mean())
-            if open_hubs else 0.0,
+            if open_hubs
+            else 0.0,
         }

@@ -40,8 +40,10 @@ class PreventionPolicy(Policy):
 
     name = "prevention"
     channel = 2
-    mechanism = ("Buys early help places and universal prevention; families reached (most need first) "
-                 "have fewer adverse events and are found earlier; effect builds over months_to_effect.")
+    mechanism = (
+        "Buys early help places and universal prevention; families reached (most need first) "
+        "have fewer adverse events and are found earlier; effect builds over months_to_effect."
+    )
     evidence = "GMCA early help and parenting programme costs; Sure Start evaluations; seeds' cuts -44%/-55%."
     grade = "L"
 
@@ -61,7 +63,8 @@ class PreventionPolicy(Policy):
         lever = model.scenario.levers.prevention
         p = Policy(model)
         return any(v != 0 for v in p.series(lever.spend_per_year)) or any(
-            v != 0 for v in p.series(lever.baseline_capacity_change))
+            v != 0 for v in p.series(lever.baseline_capacity_change)
+        )
 
     def start_month(self, model: CSCModel) -> None:
         """Smooth spend towards this year's level; set places and who is reached."""
@@ -72,8 +75,12 @@ class PreventionPolicy(Policy):
         self.effective_change += (self.year_value(self.capacity_change) - self.effective_change) / lag
         sv = model.services
         # places for the simulated sample (counts are scaled back up by 1/sample_fraction)
-        self.extra_places = self.effective_spend * self.lever.early_help_share \
-            / self.lever.cost_per_early_help_place * model.scenario.run.sample_fraction
+        self.extra_places = (
+            self.effective_spend
+            * self.lever.early_help_share
+            / self.lever.cost_per_early_help_place
+            * model.scenario.run.sample_fraction
+        )
         sv.eh_places = max(0.0, model.base_eh_places * (1.0 + self.effective_change) + self.extra_places)
         universal = self.effective_spend * (1.0 - self.lever.early_help_share)
         reach = int(universal / self.lever.cost_per_family_reached * model.scenario.run.sample_fraction)
@@ -94,14 +101,18 @@ class PreventionPolicy(Policy):
         if reach <= 0:
             return
         # emerging or high need, not yet statutory: where prevention can stop escalation
-        eligible = np.flatnonzero((f.fam_id >= 0) & (f.n_home > 0) & (f.state <= kn.EH)
-                                  & (f.need >= 1) & (f.need <= 2))
+        eligible = np.flatnonzero(
+            (f.fam_id >= 0) & (f.n_home > 0) & (f.state <= kn.EH) & (f.need >= 1) & (f.need <= 2)
+        )
         if eligible.size == 0:
             return
         # need first, then deprivation (decile 0 = most deprived), ties broken by each family's own
         # draw for the month (not by the table's order), so two runs reach the same families
-        score = f.need[eligible] * 100.0 + (9 - f.decile[eligible]) * 10.0 \
+        score = (
+            f.need[eligible] * 100.0
+            + (9 - f.decile[eligible]) * 10.0
             + keyed.uniforms(model.key, f.fam_id[eligible], model.month, keyed.P_PREVENTION)
+        )
         if reach < eligible.size:
             eligible = eligible[np.argpartition(-score, reach - 1)[:reach]]
         group[eligible] = REACHED

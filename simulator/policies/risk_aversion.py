@@ -29,8 +29,10 @@ class RiskAversionPolicy(Policy):
     """Moves ``risk_aversion.index`` along a path and through shocks."""
 
     name = "risk_aversion"
-    mechanism = ("Scales referrals, section 47 enquiries and entries to care; a shock raises it and "
-                 "it decays with a half-life.")
+    mechanism = (
+        "Scales referrals, section 47 enquiries and entries to care; a shock raises it and "
+        "it decays with a half-life."
+    )
     evidence = "Baby P: care applications +36% in 2009/10 (Cafcass); CP plan conversion -20% (Bywaters)."
     grade = "M"
 
@@ -38,16 +40,17 @@ class RiskAversionPolicy(Policy):
         super().__init__(model)
         lever = model.scenario.levers.risk_aversion
         self.path = self.series(lever.index_path)
-        self.shocks = [(self.month_of(s.date, f"levers.risk_aversion.shocks[{i}].date"), s.size,
-                        s.half_life_years * 12) for i, s in enumerate(lever.shocks)]
+        self.shocks = [
+            (self.month_of(s.date, f"levers.risk_aversion.shocks[{i}].date"), s.size, s.half_life_years * 12)
+            for i, s in enumerate(lever.shocks)
+        ]
         self.index = model.scenario.risk_aversion.index
 
     @staticmethod
     def active(model: CSCModel) -> bool:
         """Whether the scenario moves risk aversion at all."""
         lever = model.scenario.levers.risk_aversion
-        return bool(lever.shocks) or any(v != 1.0 for v in
-                                         Policy(model).series(lever.index_path))
+        return bool(lever.shocks) or any(v != 1.0 for v in Policy(model).series(lever.index_path))
 
     def index_at(self, m: int) -> float:
         """The index in reported month ``m`` (shocks dated before the run count from their date)."""
@@ -66,5 +69,10 @@ class RiskAversionPolicy(Policy):
 
     def monthly_outputs(self, model: CSCModel) -> dict[str, Any]:
         """The index this month (no cost of its own)."""
-        return {"risk_index": self.index, "families_served": 0.0, "places": 0.0,
-                "running_cost_gbp": 0.0, "capital_cost_gbp": 0.0}
+        return {
+            "risk_index": self.index,
+            "families_served": 0.0,
+            "places": 0.0,
+            "running_cost_gbp": 0.0,
+            "capital_cost_gbp": 0.0,
+        }

@@ -40,10 +40,13 @@ class TroubledFamiliesPolicy(Policy):
 
     name = "troubled_families"
     channel = 1
-    mechanism = ("Whole-family keyworker support for families with multiple needs: fewer entries to care "
-                 "during and after the intervention; need falls faster.")
-    evidence = ("MHCLG national evaluation 2019: children in care 32% lower than matched comparison "
-                "at 19-24 months.")
+    mechanism = (
+        "Whole-family keyworker support for families with multiple needs: fewer entries to care "
+        "during and after the intervention; need falls faster."
+    )
+    evidence = (
+        "MHCLG national evaluation 2019: children in care 32% lower than matched comparison at 19-24 months."
+    )
     grade = "H"
 
     def __init__(self, model: CSCModel):
@@ -69,8 +72,13 @@ class TroubledFamiliesPolicy(Policy):
     def eligible(self, model: CSCModel) -> np.ndarray:
         """Rows of families eligible now and never enrolled or used as comparison."""
         f = model.families
-        ok = (f.fam_id >= 0) & (f.n_home > 0) & (f.need >= self.lever.eligibility_min_need) \
-            & (((f.flags & kn.FLAG_PRIOR) > 0) | (f.n_kids >= 3)) & ((f.flags & kn.FLAG_UASC) == 0)
+        ok = (
+            (f.fam_id >= 0)
+            & (f.n_home > 0)
+            & (f.need >= self.lever.eligibility_min_need)
+            & (((f.flags & kn.FLAG_PRIOR) > 0) | (f.n_kids >= 3))
+            & ((f.flags & kn.FLAG_UASC) == 0)
+        )
         ok[self.rows[self._still_here(model)]] = False
         return np.flatnonzero(ok)
 
@@ -82,11 +90,14 @@ class TroubledFamiliesPolicy(Policy):
         n_eligible = int(self.eligible(model).size / model.scenario.run.sample_fraction)
         worst = max(self.places)
         if worst > n_eligible:
-            raise ScenarioError([
-                f"levers.troubled_families.places_per_year = {worst:g}: more than the {n_eligible:,} "
-                f"eligible families in the area at the start (need >= {self.lever.eligibility_min_need} "
-                "with earlier involvement or 3+ children); allowed: 0 to that number"],
-                source=model.scenario.name)
+            raise ScenarioError(
+                [
+                    f"levers.troubled_families.places_per_year = {worst:g}: more than the {n_eligible:,} "
+                    f"eligible families in the area at the start (need >= {self.lever.eligibility_min_need} "
+                    "with earlier involvement or 3+ children); allowed: 0 to that number"
+                ],
+                source=model.scenario.name,
+            )
         table = model.services.lever_table[self.channel]
         table[IN_PROGRAMME, :] = 1.0
         table[IN_PROGRAMME, CARE] = 1.0 - self.lever.care_entry_reduction
@@ -117,9 +128,11 @@ class TroubledFamiliesPolicy(Policy):
         # programme groups: in the intervention, then the lasting effect, then nothing
         here = self._still_here(model) & self.treated
         age = self.m - self.month
-        g = np.where(age < self.lever.intervention_months, IN_PROGRAMME,
-                     np.where(age < self.lever.intervention_months + self.lever.effect_months_after,
-                              AFTER, 0))
+        g = np.where(
+            age < self.lever.intervention_months,
+            IN_PROGRAMME,
+            np.where(age < self.lever.intervention_months + self.lever.effect_months_after, AFTER, 0),
+        )
         f.lever[self.rows[here], self.channel] = g[here]
 
     def _matched(self, model: CSCModel, treated: np.ndarray, pool: np.ndarray) -> np.ndarray:
@@ -131,8 +144,9 @@ class TroubledFamiliesPolicy(Policy):
         for key, count in zip(*np.unique(key_t, return_counts=True), strict=True):
             cand = pool[key_p == key]
             if cand.size:
-                picks.append(keyed.lowest(model.key, cand, f.fam_id[cand], int(count), model.month,
-                                          keyed.P_TF_COMPARE))
+                picks.append(
+                    keyed.lowest(model.key, cand, f.fam_id[cand], int(count), model.month, keyed.P_TF_COMPARE)
+                )
         return np.concatenate(picks) if picks else np.empty(0, np.int64)
 
     def _add(self, model: CSCModel, rows: np.ndarray, treated: bool) -> None:
@@ -162,7 +176,8 @@ class TroubledFamiliesPolicy(Policy):
         rate_t = float(self.outcome[t].mean()) if t.any() else float("nan")
         rate_c = float(self.outcome[c].mean()) if c.any() else float("nan")
         return {
-            "treated_families": int(t.sum()), "comparison_families": int(c.sum()),
+            "treated_families": int(t.sum()),
+            "comparison_families": int(c.sum()),
             "treated_children_entering_care_per_family": rate_t,
             "comparison_children_entering_care_per_family": rate_c,
             "reduction": 1.0 - rate_t / rate_c if rate_c > 0 else float("nan"),

@@ -23,8 +23,13 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 
 #: Five scenarios (baseline and each lever) and two seeds; short runs of the typical LA.
-SCENARIOS = ("baseline", "community_hubs", "prevention_investment", "risk_aversion_shock",
-             "troubled_families_continued")
+SCENARIOS = (
+    "baseline",
+    "community_hubs",
+    "prevention_investment",
+    "risk_aversion_shock",
+    "troubled_families_continued",
+)
 SEEDS = (1, 2024)
 YEARS = 4
 #: The expected-value view: the baseline and the levers it carries.
@@ -38,8 +43,9 @@ VOLATILE = ("version",)
 def load(name: str, years: int):
     from simulator.schema import load_scenario
 
-    return load_scenario(ROOT / "scenarios" / f"{name}.toml",
-                         {"run": {"years": years, "record_episodes": False}})
+    return load_scenario(
+        ROOT / "scenarios" / f"{name}.toml", {"run": {"years": years, "record_episodes": False}}
+    )
 
 
 def engine_table(name: str, seed: int) -> pd.DataFrame:
@@ -71,8 +77,7 @@ def main() -> None:
         for seed in SEEDS:
             table = engine_table(name, seed)
             last = table.iloc[-1]
-            pins[f"{name}/{seed}"] = {"sha256": digest(table),
-                                      **{h: float(last[h]) for h in HEADLINES}}
+            pins[f"{name}/{seed}"] = {"sha256": digest(table), **{h: float(last[h]) for h in HEADLINES}}
             print(name, seed, pins[f"{name}/{seed}"]["sha256"][:12])
     (HERE / "engine.json").write_text(json.dumps({"years": YEARS, "runs": pins}, indent=1) + "\n")
     for name in VIEW_SCENARIOS:

@@ -6,5 +6,17 @@ from simulator.app.components.export import Downloads
 from simulator.app.components.levers import LeverControl, LeverPanel
 from simulator.app.components.results import ExpectedChange, Results, RunStamp
 
-__all__ = ["AreaPicker", "Downloads", "ExpectedChange", "Explainer", "LeverControl", "LeverPanel", "Messages",
-           "PresetPicker", "Results", "RunStamp", "SeedBox", "ViewOptions"]
+__all__ = [
+    "AreaPicker",
+    "Downloads",
+    "ExpectedChange",
+    "Explainer",
+    "LeverControl",
+    "LeverPanel",
+    "Messages",
+    "PresetPicker",
+    "Results",
+    "RunStamp",
+    "SeedBox",
+    "ViewOptions",
+]

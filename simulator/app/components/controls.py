@@ -12,17 +12,34 @@ from simulator.app.catalog import Area, Preset
 
 
 @solara.component
-def AreaPicker(areas: Sequence[Area], value: str, on_value: Callable[[str], Any],
-               fraction: float, on_fraction_text: Callable[[str], Any]) -> solara.Element:
+def AreaPicker(
+    areas: Sequence[Area],
+    value: str,
+    on_value: Callable[[str], Any],
+    fraction: float,
+    on_fraction_text: Callable[[str], Any],
+) -> solara.Element:
     """Choose the area; England shows its sample fraction (simulated share of families)."""
     items = [{"text": a.label, "value": a.key} for a in areas]
     with solara.Column(gap="0px"):
-        rv.Select(label="Area", items=items, v_model=value, on_v_model=on_value, dense=True,
-                  hide_details=True, class_="area-picker")
+        rv.Select(
+            label="Area",
+            items=items,
+            v_model=value,
+            on_v_model=on_value,
+            dense=True,
+            hide_details=True,
+            class_="area-picker",
+        )
         chosen = next((a for a in areas if a.key == value), None)
         if chosen is not None and chosen.sample_fraction is not None:
-            solara.InputText("Sample fraction (share of families simulated)", value=f"{fraction:g}",
-                             on_value=on_fraction_text, dense=True, classes=["fraction-box"])
+            solara.InputText(
+                "Sample fraction (share of families simulated)",
+                value=f"{fraction:g}",
+                on_value=on_fraction_text,
+                dense=True,
+                classes=["fraction-box"],
+            )
 
 
 @solara.component
@@ -30,8 +47,15 @@ def PresetPicker(presets: Sequence[Preset], value: str, on_value: Callable[[str]
     """Choose a preset scenario from ``scenarios/``; its description is shown below."""
     items = [{"text": p.label, "value": p.key} for p in presets]
     with solara.Column(gap="0px"):
-        rv.Select(label="Preset", items=items, v_model=value, on_v_model=on_value, dense=True,
-                  hide_details=True, class_="preset-picker")
+        rv.Select(
+            label="Preset",
+            items=items,
+            v_model=value,
+            on_v_model=on_value,
+            dense=True,
+            hide_details=True,
+            class_="preset-picker",
+        )
         chosen = next((p for p in presets if p.key == value), None)
         if chosen is not None and chosen.description:
             solara.Text(chosen.description[:300], style={"font-size": "0.85em", "color": "#333"})
@@ -44,19 +68,40 @@ def SeedBox(value: int, on_text: Callable[[str], Any]) -> solara.Element:
 
 
 @solara.component
-def ViewOptions(overlay: bool, on_overlay: Callable[[bool], Any], uncertainty: bool,
-                on_uncertainty: Callable[[bool], Any], projector: bool,
-                on_projector: Callable[[bool], Any], on_reset: Callable[[], Any]) -> solara.Element:
+def ViewOptions(
+    overlay: bool,
+    on_overlay: Callable[[bool], Any],
+    uncertainty: bool,
+    on_uncertainty: Callable[[bool], Any],
+    projector: bool,
+    on_projector: Callable[[bool], Any],
+    on_reset: Callable[[], Any],
+) -> solara.Element:
     """Overlay or side by side, uncertainty bands, projector mode, reset."""
     with solara.Column(gap="0px"):
-        solara.Switch(label="Overlay baseline and scenario", value=overlay, on_value=on_overlay,
-                      classes=["overlay-switch"])
-        solara.Switch(label="Bands over the paired runs", value=uncertainty, on_value=on_uncertainty,
-                      classes=["bands-switch"])
-        solara.Switch(label="Projector mode", value=projector, on_value=on_projector,
-                      classes=["projector-switch"])
-        solara.Button("Reset", icon_name="mdi-restore", on_click=on_reset, color="primary", outlined=True,
-                      classes=["reset-button"])
+        solara.Switch(
+            label="Overlay baseline and scenario",
+            value=overlay,
+            on_value=on_overlay,
+            classes=["overlay-switch"],
+        )
+        solara.Switch(
+            label="Bands over the paired runs",
+            value=uncertainty,
+            on_value=on_uncertainty,
+            classes=["bands-switch"],
+        )
+        solara.Switch(
+            label="Projector mode", value=projector, on_value=on_projector, classes=["projector-switch"]
+        )
+        solara.Button(
+            "Reset",
+            icon_name="mdi-restore",
+            on_click=on_reset,
+            color="primary",
+            outlined=True,
+            classes=["reset-button"],
+        )
 
 
 @solara.component
@@ -71,7 +116,8 @@ def Messages(lines: Sequence[str], on_dismiss: Callable[[], Any] | None = None) 
     with solara.Column(gap="2px", classes=["input-messages"]):
         for line in lines:
             solara.Error(line, dense=True, classes=["input-error"])
-        solara.Text("The settings in force and the results on screen are unchanged.",
-                    style={"font-size": "0.85em"})
+        solara.Text(
+            "The settings in force and the results on screen are unchanged.", style={"font-size": "0.85em"}
+        )
         if on_dismiss is not None:
             solara.Button("Dismiss", text=True, on_click=on_dismiss, small=True)

@@ -57,5 +57,6 @@ def option_json(option: dict[str, Any]) -> str:
 @solara.component
 def FigureEchartsJson(option: str, height: str = "330px") -> solara.Element:
     """An ECharts figure from an option already turned into JSON (:func:`option_json`)."""
-    return EchartsJsonWidget.element(option_json=option, responsive=True,
-                                     attributes={"style": f"height: {height}; width: 100%;"})
+    return EchartsJsonWidget.element(
+        option_json=option, responsive=True, attributes={"style": f"height: {height}; width: 100%;"}
+    )

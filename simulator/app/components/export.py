@@ -35,10 +35,17 @@ def file_stem(name: str) -> str:
 
 def finance_xlsx(outcome: Outcome, bands: Bands | None = None) -> bytes:
     """The finance workbook for what is on screen: the paired runs' figures once they are in."""
-    view = finance_view(outcome.scenario_scenario, outcome.baseline, outcome.scenario,
-                        outcome.baseline_scenario)
-    return workbook_bytes(outcome.scenario_scenario, outcome.baseline, outcome.scenario, view,
-                          outcome.baseline_scenario, paired_money_for(outcome, bands))
+    view = finance_view(
+        outcome.scenario_scenario, outcome.baseline, outcome.scenario, outcome.baseline_scenario
+    )
+    return workbook_bytes(
+        outcome.scenario_scenario,
+        outcome.baseline,
+        outcome.scenario,
+        view,
+        outcome.baseline_scenario,
+        paired_money_for(outcome, bands),
+    )
 
 
 @solara.component
@@ -52,9 +59,15 @@ def Downloads(outcome: Outcome | None) -> solara.Element:
     name = file_stem(outcome.scenario_scenario.name)
     seed = outcome.scenario.meta.get("seed")
     with solara.Row(gap="8px", classes=["downloads"]):
-        solara.FileDownload(lambda: annual_csv(outcome), filename=f"annual_{name}_seed{seed}.csv",
-                            label="Annual table (CSV)", mime_type="text/csv")
-        solara.FileDownload(lambda: finance_xlsx(outcome, state.bands.peek()),
-                            filename=f"finance_{name}_seed{seed}.xlsx",
-                            label="Finance workbook (Excel)",
-                            mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        solara.FileDownload(
+            lambda: annual_csv(outcome),
+            filename=f"annual_{name}_seed{seed}.csv",
+            label="Annual table (CSV)",
+            mime_type="text/csv",
+        )
+        solara.FileDownload(
+            lambda: finance_xlsx(outcome, state.bands.peek()),
+            filename=f"finance_{name}_seed{seed}.xlsx",
+            label="Finance workbook (Excel)",
+            mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )

@@ -22,11 +22,17 @@ def format_value(spec: LeverSpec, value: float) -> str:
 
 
 @solara.component
-def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[Any], Any],
-                 on_text: Callable[[str], Any], changed: bool = False, path: bool = False,
-                 on_focus: Callable[[], Any] | None = None,
-                 messages: Sequence[str] = (), on_dismiss: Callable[[], Any] | None = None
-                 ) -> solara.Element:
+def LeverControl(
+    spec: LeverSpec,
+    value: float,
+    on_value: Callable[[Any], Any],
+    on_text: Callable[[str], Any],
+    changed: bool = False,
+    path: bool = False,
+    on_focus: Callable[[], Any] | None = None,
+    messages: Sequence[str] = (),
+    on_dismiss: Callable[[], Any] | None = None,
+) -> solara.Element:
     """A slider that reports on release, and a box to type an exact value.
 
     Args:
@@ -50,14 +56,26 @@ def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[Any], Any],
     solara.use_effect(sync, [value])
     hi = max(spec.maximum, value)
     lo = min(spec.minimum, value)
-    with solara.Column(gap="0px", classes=["lever", "lever-changed" if changed else "lever-default"],
-                       style={"margin-bottom": "6px"}):
+    with solara.Column(
+        gap="0px",
+        classes=["lever", "lever-changed" if changed else "lever-default"],
+        style={"margin-bottom": "6px"},
+    ):
         solara.Text(spec.label, classes=["lever-label"], style={"font-weight": "bold" if changed else "500"})
         with solara.Row(gap="8px", style={"align-items": "center"}):
-            slider = rv.Slider(v_model=draft, on_v_model=set_draft, min=lo, max=hi, step=spec.step,
-                               hide_details=True, thumb_label=False, dense=True,
-                               class_="lever-slider", style_="flex: 1 1 auto; min-width: 120px;",
-                               attributes={"aria-label": spec.label, "data-path": spec.path})
+            slider = rv.Slider(
+                v_model=draft,
+                on_v_model=set_draft,
+                min=lo,
+                max=hi,
+                step=spec.step,
+                hide_details=True,
+                thumb_label=False,
+                dense=True,
+                class_="lever-slider",
+                style_="flex: 1 1 auto; min-width: 120px;",
+                attributes={"aria-label": spec.label, "data-path": spec.path},
+            )
 
             def on_change(_widget: Any, _event: str, data: Any) -> None:
                 on_value(data)
@@ -69,26 +87,40 @@ def LeverControl(spec: LeverSpec, value: float, on_value: Callable[[Any], Any],
                     on_focus()
 
             rv.use_event(slider, "focus", on_focus_event)
-            solara.InputText("", value=format_value(spec, value), on_value=on_text, dense=True,
-                             classes=["lever-input"], style={"max-width": "130px"},
-                             hide_details=True, error=bool(messages))
-        solara.Text(short_unit(spec.unit), classes=["lever-unit"],
-                    style={"font-size": "0.8em", "color": "#444"})
+            solara.InputText(
+                "",
+                value=format_value(spec, value),
+                on_value=on_text,
+                dense=True,
+                classes=["lever-input"],
+                style={"max-width": "130px"},
+                hide_details=True,
+                error=bool(messages),
+            )
+        solara.Text(
+            short_unit(spec.unit), classes=["lever-unit"], style={"font-size": "0.8em", "color": "#444"}
+        )
         if path:
-            solara.Text("A yearly path is in force (from the preset); moving this sets one value "
-                        "for every year.", classes=["lever-path-note"],
-                        style={"font-size": "0.8em", "color": "#D55E00"})
+            solara.Text(
+                "A yearly path is in force (from the preset); moving this sets one value for every year.",
+                classes=["lever-path-note"],
+                style={"font-size": "0.8em", "color": "#D55E00"},
+            )
         if messages:
             Messages(messages, on_dismiss)
 
 
-
 @solara.component
-def LeverPanel(specs: Sequence[LeverSpec], values: Mapping[str, Any], defaults: Mapping[str, Any],
-               on_value: Callable[[str, Any], Any], on_text: Callable[[str, str], Any],
-               on_focus: Callable[[str], Any] | None = None,
-               messages: Mapping[str, Sequence[str]] | None = None,
-               on_dismiss: Callable[[], Any] | None = None) -> solara.Element:
+def LeverPanel(
+    specs: Sequence[LeverSpec],
+    values: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    on_value: Callable[[str, Any], Any],
+    on_text: Callable[[str, str], Any],
+    on_focus: Callable[[str], Any] | None = None,
+    messages: Mapping[str, Sequence[str]] | None = None,
+    on_dismiss: Callable[[], Any] | None = None,
+) -> solara.Element:
     """Every lever, grouped as in :data:`simulator.app.catalog.PANEL`.
 
     Args:
@@ -110,11 +142,14 @@ def LeverPanel(specs: Sequence[LeverSpec], values: Mapping[str, Any], defaults: 
             with solara.Details(group, expand=group in ("Prevention", "Risk aversion")):
                 for spec in items:
                     v = control_value(spec, values)
-                    LeverControl(spec, v,
-                                 on_value=lambda x, p=spec.path: on_value(p, x),
-                                 on_text=lambda t, p=spec.path: on_text(p, t),
-                                 changed=abs(v - control_value(spec, defaults)) > 1e-12,
-                                 path=is_path(spec, values),
-                                 on_focus=(lambda p=spec.path: on_focus(p)) if on_focus else None,
-                                 messages=tuple(messages.get(spec.path, ())), on_dismiss=on_dismiss,
-                                 ).key(spec.path)
+                    LeverControl(
+                        spec,
+                        v,
+                        on_value=lambda x, p=spec.path: on_value(p, x),
+                        on_text=lambda t, p=spec.path: on_text(p, t),
+                        changed=abs(v - control_value(spec, defaults)) > 1e-12,
+                        path=is_path(spec, values),
+                        on_focus=(lambda p=spec.path: on_focus(p)) if on_focus else None,
+                        messages=tuple(messages.get(spec.path, ())),
+                        on_dismiss=on_dismiss,
+                    ).key(spec.path)

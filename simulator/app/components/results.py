@@ -33,13 +33,16 @@ def RunStamp(outcome: Outcome | None, status: str) -> solara.Element:
         solara.Text(text, classes=["run-stamp", "run-stamp-empty"])
         return
     s = outcome.scenario
-    text = (f"Result {outcome.number} · {outcome.scenario_scenario.name} · seed {s.meta.get('seed')} · "
-            f"{len(s.annual)} years · engine {s.seconds:.2f} s")
+    text = (
+        f"Result {outcome.number} · {outcome.scenario_scenario.name} · seed {s.meta.get('seed')} · "
+        f"{len(s.annual)} years · engine {s.seconds:.2f} s"
+    )
     with solara.Row(gap="12px", style={"align-items": "center"}):
         solara.Text(text, classes=["run-stamp"])
         if status == "running":
-            solara.Text("updating...", classes=["run-busy"],
-                        style={"color": "#D55E00", "font-weight": "bold"})
+            solara.Text(
+                "updating...", classes=["run-busy"], style={"color": "#D55E00", "font-weight": "bold"}
+            )
         elif status.startswith("error"):
             solara.Error(status, dense=True)
 
@@ -64,19 +67,26 @@ def ExpectedChange(expected: Expected | None, outcome: Outcome | None, projector
 def ExpectedChangeBody(expected: Expected, outcome: Outcome | None, projector: bool) -> solara.Element:
     """The chart and note of :func:`ExpectedChange`."""
     same = outcome is not None and expected_key(outcome.scenario_scenario) == expected.key
-    key = (expected.generation, id(expected), (outcome.generation, id(outcome)) if same and outcome else None,
-           projector)
+    key = (
+        expected.generation,
+        id(expected),
+        (outcome.generation, id(outcome)) if same and outcome else None,
+        projector,
+    )
 
     def build() -> str:
         runs = (outcome.baseline.annual, outcome.scenario.annual) if same and outcome else (None, None)
-        return option_json(charts.expected_chart(expected.baseline.annual, expected.scenario.annual,
-                                                 *runs, projector))
+        return option_json(
+            charts.expected_chart(expected.baseline.annual, expected.scenario.annual, *runs, projector)
+        )
 
     opt = solara.use_memo(build, dependencies=list(key))
     Chart(opt, projector, "expected")
-    note = ("Expected: worked out directly from the same rules (the aggregate view), close to the "
-            "average of many runs (see the model card). Dotted: the run on screen, whose difference "
-            "also holds chance.")
+    note = (
+        "Expected: worked out directly from the same rules (the aggregate view), close to the "
+        "average of many runs (see the model card). Dotted: the run on screen, whose difference "
+        "also holds chance."
+    )
     if expected.left_out:
         names = ", ".join(LEFT_OUT_NAMES.get(x, x) for x in expected.left_out)
         note += f" The expected change leaves out {names}."
@@ -84,20 +94,27 @@ def ExpectedChangeBody(expected: Expected, outcome: Outcome | None, projector: b
 
 
 @solara.component
-def Results(outcome: Outcome | None, bands: Bands | None, bands_status: str, overlay: bool,
-            projector: bool, sankey_year: int | None,
-            on_sankey_year: Callable[[int], Any], show_bands: bool = False) -> solara.Element:
+def Results(
+    outcome: Outcome | None,
+    bands: Bands | None,
+    bands_status: str,
+    overlay: bool,
+    projector: bool,
+    sankey_year: int | None,
+    on_sankey_year: Callable[[int], Any],
+    show_bands: bool = False,
+) -> solara.Element:
     """Every chart for the outcome on screen (a progress bar until the first result)."""
     if outcome is None:
         solara.ProgressLinear(True)
         return
-    ResultsBody(outcome, bands, bands_status, overlay, projector, sankey_year, on_sankey_year,
-                show_bands)
+    ResultsBody(outcome, bands, bands_status, overlay, projector, sankey_year, on_sankey_year, show_bands)
 
 
 @solara.component
-def MoneyHeadline(outcome: Outcome, bands: Bands | None, bands_status: str,
-                  fin: FinanceView) -> solara.Element:
+def MoneyHeadline(
+    outcome: Outcome, bands: Bands | None, bands_status: str, fin: FinanceView
+) -> solara.Element:
     """Payback and NPV as the median and P10-P90 of the paired runs, with their number.
 
     Until the paired runs are in, the single run's figures are shown as one run, with the work
@@ -109,16 +126,25 @@ def MoneyHeadline(outcome: Outcome, bands: Bands | None, bands_status: str,
         if not bands.complete:
             text += f" (refining: {bands.target} runs on the way)"
     else:
-        pay = (f"Payback (cash): {fin.payback_year}" if fin.payback_year else "No payback within the run")
-        text = (f"{pay} · NPV of savings £{fin.npv / 1e6:,.2f}m · from 1 run only"
-                f"{' (' + bands_status + ')' if bands_status else ''}")
+        pay = f"Payback (cash): {fin.payback_year}" if fin.payback_year else "No payback within the run"
+        text = (
+            f"{pay} · NPV of savings £{fin.npv / 1e6:,.2f}m · from 1 run only"
+            f"{' (' + bands_status + ')' if bands_status else ''}"
+        )
     solara.Text(text, classes=["money-headline"], style={"font-size": "1.05em", "font-weight": "bold"})
 
 
 @solara.component
-def ResultsBody(outcome: Outcome, bands: Bands | None, bands_status: str, overlay: bool,
-                projector: bool, sankey_year: int | None,
-                on_sankey_year: Callable[[int], Any], show_bands: bool = False) -> solara.Element:
+def ResultsBody(
+    outcome: Outcome,
+    bands: Bands | None,
+    bands_status: str,
+    overlay: bool,
+    projector: bool,
+    sankey_year: int | None,
+    on_sankey_year: Callable[[int], Any],
+    show_bands: bool = False,
+) -> solara.Element:
     """The charts of one outcome."""
     base, scen = outcome.baseline, outcome.scenario
     key = (outcome.generation, id(outcome), projector, overlay)
@@ -127,10 +153,16 @@ def ResultsBody(outcome: Outcome, bands: Bands | None, bands_status: str, overla
         fin = finance_view(outcome.scenario_scenario, base, scen, outcome.baseline_scenario)
         ba, sa = base.annual, scen.annual
         opts = {
-            "entries": charts.pair_chart("Entries to care (children starting care a year)", "lac_starts",
-                                         ba, sa, projector),
-            "unmet": charts.pair_chart("Unmet high need at 31 March (families not served)",
-                                       "unmet_high_need_31_march", ba, sa, projector),
+            "entries": charts.pair_chart(
+                "Entries to care (children starting care a year)", "lac_starts", ba, sa, projector
+            ),
+            "unmet": charts.pair_chart(
+                "Unmet high need at 31 March (families not served)",
+                "unmet_high_need_31_march",
+                ba,
+                sa,
+                projector,
+            ),
             "costs": charts.costs_chart(fin, projector),
             "cumulative": charts.cumulative_chart(fin, projector),
             "equity": charts.equity_chart(base.equity, scen.equity, None, "lac", projector),
@@ -149,9 +181,11 @@ def ResultsBody(outcome: Outcome, bands: Bands | None, bands_status: str, overla
     opts, fin = solara.use_memo(build, dependencies=list(key))
     money = paired_money_for(outcome, bands)
     cumulative = solara.use_memo(
-        lambda: option_json(charts.cumulative_chart(fin, projector,
-                                                    money.monte_carlo.curves if money else None)),
-        dependencies=[*key, id(money)])
+        lambda: option_json(
+            charts.cumulative_chart(fin, projector, money.monte_carlo.curves if money else None)
+        ),
+        dependencies=[*key, id(money)],
+    )
     years = base.annual["year"].tolist()
     year = sankey_year if sankey_year in years else years[min(4, len(years) - 1)]
     with solara.Column(gap="12px", classes=["results"]):
@@ -168,28 +202,60 @@ def ResultsBody(outcome: Outcome, bands: Bands | None, bands_status: str, overla
         with solara.Columns([1, 1]):
             Chart(opts["costs"], projector, "costs")
             Chart(cumulative, projector, "cumulative")
-        solara.Text(f"Charts of costs: the run on screen (seed {outcome.scenario.meta.get('seed')}); "
-                    f"figures: {fin.source}. {fin.note}", classes=["finance-note"],
-                    style={"font-size": "0.9em"})
+        solara.Text(
+            f"Charts of costs: the run on screen (seed {outcome.scenario.meta.get('seed')}); "
+            f"figures: {fin.source}. {fin.note}",
+            classes=["finance-note"],
+            style={"font-size": "0.9em"},
+        )
         with solara.Columns([1, 1]):
             Chart(opts["equity"], projector, "equity")
             Chart(opts["equity_unmet"], projector, "equity-unmet")
         if bands is not None and show_bands:
             with solara.Columns([1, 1]):
-                Chart(charts.band_chart("Children looked after", "lac_31_march",
-                                        [b.annual for b in bands.baseline],
-                                        [s.annual for s in bands.scenario], projector),
-                      projector, "bands-lac")
-                Chart(charts.band_chart("Entries to care", "lac_starts",
-                                        [b.annual for b in bands.baseline],
-                                        [s.annual for s in bands.scenario], projector), projector,
-                      "bands-starts")
+                Chart(
+                    charts.band_chart(
+                        "Children looked after",
+                        "lac_31_march",
+                        [b.annual for b in bands.baseline],
+                        [s.annual for s in bands.scenario],
+                        projector,
+                    ),
+                    projector,
+                    "bands-lac",
+                )
+                Chart(
+                    charts.band_chart(
+                        "Entries to care",
+                        "lac_starts",
+                        [b.annual for b in bands.baseline],
+                        [s.annual for s in bands.scenario],
+                        projector,
+                    ),
+                    projector,
+                    "bands-starts",
+                )
         elif bands_status and show_bands:
             solara.Text(f"Bands: {bands_status}...", classes=["bands-status"])
-        solara.SliderInt("Year of the movement diagram", value=year, min=years[0], max=years[-1],
-                         on_value=on_sankey_year, tick_labels=False, thumb_label="always")
+        solara.SliderInt(
+            "Year of the movement diagram",
+            value=year,
+            min=years[0],
+            max=years[-1],
+            on_value=on_sankey_year,
+            tick_labels=False,
+            thumb_label="always",
+        )
         with solara.Columns([1, 1]):
-            Chart(charts.sankey_chart(base.monthly, year, f"Baseline: movements in {year}", projector),
-                  projector, "sankey-baseline", tall=True)
-            Chart(charts.sankey_chart(scen.monthly, year, f"Scenario: movements in {year}", projector),
-                  projector, "sankey-scenario", tall=True)
+            Chart(
+                charts.sankey_chart(base.monthly, year, f"Baseline: movements in {year}", projector),
+                projector,
+                "sankey-baseline",
+                tall=True,
+            )
+            Chart(
+                charts.sankey_chart(scen.monthly, year, f"Scenario: movements in {year}", projector),
+                projector,
+                "sankey-scenario",
+                tall=True,
+            )

@@ -32,23 +32,36 @@ def FieldMessages(fields: tuple[str, ...]) -> solara.Element:
     """The messages, if they are about one of ``fields`` (``""``: about no field in particular)."""
     field = state.problem_field.value
     lines = state.messages.value
-    mine = field in fields or ("" in fields and field not in SETTING_FIELDS
-                               and catalog.lever_index().get(field) is None)
+    mine = field in fields or (
+        "" in fields and field not in SETTING_FIELDS and catalog.lever_index().get(field) is None
+    )
     Messages(lines if mine else [], state.dismiss_messages)
 
 
 @solara.component
 def Settings() -> solara.Element:
     """Area, preset, seed, view options; a message beside the field it is about."""
-    AreaPicker(catalog.list_areas(), state.area_key.value, state.choose_area, state.england_fraction.value,
-               state.set_england_fraction_text)
+    AreaPicker(
+        catalog.list_areas(),
+        state.area_key.value,
+        state.choose_area,
+        state.england_fraction.value,
+        state.set_england_fraction_text,
+    )
     FieldMessages(("area", "run.sample_fraction"))
     PresetPicker(catalog.list_presets(), state.preset_key.value, state.choose_preset)
     FieldMessages(("preset",))
     SeedBox(state.seed.value, state.set_seed_text)
     FieldMessages(("run.seed", ""))
-    ViewOptions(state.overlay.value, state.set_overlay, state.uncertainty.value, state.set_uncertainty,
-                state.projector.value, state.set_projector, state.reset)
+    ViewOptions(
+        state.overlay.value,
+        state.set_overlay,
+        state.uncertainty.value,
+        state.set_uncertainty,
+        state.projector.value,
+        state.set_projector,
+        state.reset,
+    )
 
 
 @solara.component
@@ -60,8 +73,16 @@ def Levers() -> solara.Element:
     children = float(catalog.get_path(defaults, "population.children", catalog.TYPICAL_LA_CHILDREN))
     field, lines = state.problem_field.value, state.messages.value
     problems = {field: lines} if lines and catalog.lever_index().get(field) is not None else {}
-    LeverPanel(catalog.lever_panel(children), state.shown_values(), defaults, state.set_lever,
-               state.set_lever_text, state.focus_lever, problems, state.dismiss_messages)
+    LeverPanel(
+        catalog.lever_panel(children),
+        state.shown_values(),
+        defaults,
+        state.set_lever,
+        state.set_lever_text,
+        state.focus_lever,
+        problems,
+        state.dismiss_messages,
+    )
 
 
 @solara.component
@@ -89,14 +110,23 @@ def Charts() -> solara.Element:
     solara.use_effect(retry, [id(outcome), *view])
     if error is not None:
         state.log.warning("drawing the results failed: %s", state.describe(error))
-        solara.Error(f"The charts of this result could not be drawn ({state.describe(error)}). "
-                     "The settings are unchanged; change a setting to try again.",
-                     classes=["charts-error"])
+        solara.Error(
+            f"The charts of this result could not be drawn ({state.describe(error)}). "
+            "The settings are unchanged; change a setting to try again.",
+            classes=["charts-error"],
+        )
         return
     ExpectedChange(state.expected.value, outcome, state.projector.value)
-    Results(outcome, state.bands.value, state.bands_status.value, state.overlay.value,
-            state.projector.value, state.sankey_year.value, state.set_sankey_year,
-            state.uncertainty.value)
+    Results(
+        outcome,
+        state.bands.value,
+        state.bands_status.value,
+        state.overlay.value,
+        state.projector.value,
+        state.sankey_year.value,
+        state.set_sankey_year,
+        state.uncertainty.value,
+    )
 
 
 @solara.component
