@@ -210,6 +210,29 @@ def test_finance_view_from_worker_priced_runs_matches_the_finance_module():
     assert view.npv == pytest.approx(direct.npv("net"))
 
 
+def test_a_finance_failure_is_a_failure_not_another_number(monkeypatch):
+    """No shadow estimate: if the finance module fails, the app's money view raises (and the
+    results panel shows the failure) instead of showing figures priced some other way."""
+    import dataclasses
+
+    import simulator.finance as fin
+    from simulator.app import finance_view as fv
+
+    baseline, scenario = state.compose(catalog.list_areas()[0], catalog.list_presets()[0], {}, 3)
+    b = runs.simulate(baseline.model_dump(mode="json"), 3)
+    s = runs.simulate(scenario.model_dump(mode="json"), 3)
+
+    def broken(*_a, **_k):
+        raise RuntimeError("unit cost table unreadable")
+
+    monkeypatch.setattr(fin, "appraise_cost_lines", broken, raising=False)
+    monkeypatch.setattr(fin, "costs_by_line", broken)
+    b2, s2 = dataclasses.replace(b, cost_lines=None), dataclasses.replace(s, cost_lines=None)
+    with pytest.raises(RuntimeError, match="unit cost table unreadable"):
+        fv.finance_view(scenario, b2, s2, baseline)
+    assert not hasattr(fv, "estimate_costs") and not hasattr(fv, "_estimate")
+
+
 def test_cumulative_chart_marks_break_even_and_payback():
     import pandas as pd
 

@@ -1,16 +1,13 @@
 """The app's one adapter to the finance module: costs, cumulative net cost, payback, workbook.
 
-The views ask only :func:`finance_view` and :func:`workbook_bytes`. When
-:mod:`simulator.finance` is available its figures are used (real prices of the
-base year, Green Book discounting, GMCA adjustments); until then, and if it
-fails, a plain estimate is made here from the scenario's unit costs and each
-year's activity, labelled as such on screen (unit costs at their own price
-years, not uprated; 3.5% discounting).
+The views ask only :func:`finance_view` and :func:`workbook_bytes`, and every money figure comes
+from :mod:`simulator.finance` (real prices of the base year, Green Book discounting, GMCA
+adjustments). There is no estimate of the app's own: if the finance module fails, the failure
+is shown as a failure, never as a different number.
 """
 
 from __future__ import annotations
 
-import importlib
 import io
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,10 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.safe_io import FORMULA_STARTS, neutralise, neutralise_frame
-from simulator.schema import Scenario, series_values
+from simulator import finance as _fin
+from simulator.safe_io import FORMULA_STARTS, neutralise
+from simulator.schema import Scenario
 
-LINES = ["early_help", "social_work", "placements", "programmes", "hubs"]
+#: The finance module's budget lines, in its order (the one definition).
+LINES = list(_fin.BUDGET_LINES)
 LINE_LABELS = {
     "early_help": "Early help",
     "social_work": "Social work (CIN, CP, front door)",
@@ -29,7 +28,6 @@ LINE_LABELS = {
     "programmes": "Programmes (prevention, Troubled Families)",
     "hubs": "Community hubs",
 }
-WEEKS_PER_MONTH = 52.143 / 12
 
 
 @dataclass
@@ -66,105 +64,6 @@ class FinanceView:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _finance_module() -> Any | None:
-    try:
-        return importlib.import_module("simulator.finance")
-    except Exception:  # noqa: BLE001 - not there yet, or broken: the app falls back
-        return None
-
-
-# -- the app's own estimate (used until simulator.finance is available) --------------------------
-
-
-def _unit(scenario: Scenario, name: str) -> float:
-    return float(getattr(scenario.costs, name).value)
-
-
-def estimate_costs(scenario: Scenario, annual: pd.DataFrame) -> pd.DataFrame:
-    """Cost by budget line each year from activity x unit cost (unit costs not uprated)."""
-    a = annual.set_index("year")
-    out = pd.DataFrame(index=a.index)
-    out["early_help"] = a["early_help_family_months"] * _unit(scenario, "early_help_family_month")
-    out["social_work"] = (
-        a["referrals"] * _unit(scenario, "referral")
-        + a["assessments"] * _unit(scenario, "assessment")
-        + a["section47_enquiries"] * _unit(scenario, "section47_enquiry")
-        + a["cin_child_months"] * _unit(scenario, "cin_child_month")
-        + a["cp_child_months"] * _unit(scenario, "cp_child_month")
-    )
-    weekly = {
-        "friends_family_foster": "friends_family_foster_week",
-        "in_house_foster": "in_house_foster_week",
-        "independent_fostering_agency": "independent_fostering_agency_week",
-        "childrens_home": "childrens_home_week",
-        "supported_accommodation": "supported_accommodation_week",
-        "placed_with_parents": "placed_with_parents_week",
-    }
-    out["placements"] = sum(
-        a[f"lac_{p}_child_months"] * _unit(scenario, c) * WEEKS_PER_MONTH for p, c in weekly.items()
-    )
-    run, lv = scenario.run, scenario.levers
-    years = len(a)
-    spend = np.array(series_values(lv.prevention.spend_per_year, run.start_year, run.years))[:years]
-    tf = np.array(series_values(lv.troubled_families.places_per_year, run.start_year, run.years))[:years]
-    out["programmes"] = spend + tf * lv.troubled_families.cost_per_family
-    hubs = np.zeros(years)
-    hub = lv.community_hubs
-    for date in hub.opening_dates:
-        year = int(str(date)[:4])
-        month = int(str(date)[5:7]) if len(str(date)) >= 7 else 4
-        i = (
-            year - (run.start_year + 1) + (1 if month >= 4 else 0)
-            if isinstance(date, str)
-            else int(date) - (run.start_year + 1)
-        )
-        i = min(max(i, 0), years - 1)
-        hubs[i] += hub.capital_cost_per_hub
-        hubs[i:] += hub.running_cost_per_hub
-    out["hubs"] = hubs
-    return out[LINES]
-
-
-def _first_break_even(cum: pd.Series) -> int | None:
-    above = False
-    for year, value in cum.items():
-        if value > 0:
-            above = True
-        elif above and value <= 0:
-            return int(year)
-    return None
-
-
-def _estimate(
-    scenario: Scenario,
-    baseline_annual: pd.DataFrame,
-    scenario_annual: pd.DataFrame,
-    baseline_scenario: Scenario | None = None,
-) -> FinanceView:
-    base = estimate_costs(baseline_scenario or scenario, baseline_annual)
-    scen = estimate_costs(scenario, scenario_annual)
-    # the baseline has no lever spend even if the scenario's unit costs were changed
-    net = scen.sum(axis=1) - base.sum(axis=1)
-    cum = net.cumsum()
-    rate = scenario.finance.discount_rate
-    t = np.arange(len(net))
-    disc = net * (1 + rate) ** -t
-    return FinanceView(
-        years=[int(y) for y in net.index],
-        baseline=base,
-        scenario=scen,
-        net=net,
-        cumulative_net=cum,
-        break_even_year=_first_break_even(cum),
-        payback_year=_first_break_even(cum),
-        discounted_payback_year=_first_break_even(disc.cumsum()),
-        npv=float(-disc.sum()),
-        source="app estimate (the finance module is not available)",
-        note="Unit costs at their own price years, not uprated; discounted at "
-        f"{rate:.1%} a year; no deadweight, optimism bias or cashable share.",
-    )
-
-
 # -- the adapter ---------------------------------------------------------------------------------
 
 
@@ -172,17 +71,15 @@ def run_cost_lines(scenario: Scenario, results: Any) -> tuple[str, pd.DataFrame]
     """One run's cost by budget line, computed where the run was (a worker process).
 
     Returns:
-        ``(unit-cost digest, costs by line)``, or None without the finance module. The
-        digest says which unit costs and finance settings the lines were priced with.
+        ``(unit-cost digest, costs by line)``, or None if pricing failed here (the server then
+        prices the run itself, and a failure there is shown). The digest says which unit costs
+        and finance settings the lines were priced with.
     """
-    fin = _finance_module()
-    if fin is None:
-        return None
     try:
         digest = _cost_digest(scenario)
-        lines = fin.costs_by_line(fin.activities(results), fin.unit_cost_table(scenario), scenario.finance)
+        lines = _fin.costs_by_line(_fin.activities(results), _fin.unit_cost_table(scenario), scenario.finance)
         return digest, lines
-    except Exception:  # noqa: BLE001 - the view recomputes (and reports) in the server
+    except Exception:  # noqa: BLE001 - the server prices the run again, and shows any failure
         return None
 
 
@@ -209,18 +106,10 @@ def finance_view(
         baseline_scenario: the baseline's scenario (default: ``scenario``).
 
     Returns:
-        The figures the finance charts show, from :mod:`simulator.finance` when it is
-        available, otherwise from the app's estimate (the view says which).
+        The figures the finance charts show, from :mod:`simulator.finance` (its errors are
+        raised, not replaced by another estimate).
     """
-    fin = _finance_module()
-    if fin is not None:
-        try:
-            return _from_module(fin, scenario, baseline, result, baseline_scenario)
-        except Exception as err:  # noqa: BLE001 - shown as the source note; the estimate is used
-            view = _estimate(scenario, baseline.annual, result.annual, baseline_scenario)
-            view.source = f"app estimate (finance module failed: {type(err).__name__}: {err})"
-            return view
-    return _estimate(scenario, baseline.annual, result.annual, baseline_scenario)
+    return _from_module(_fin, scenario, baseline, result, baseline_scenario)
 
 
 def _lines(fin: Any, scenario: Scenario, run: Any, digest: str) -> pd.DataFrame:
@@ -341,7 +230,7 @@ def paired_money(
     """
     from simulator.finance.uncertainty import run_row, summarise_runs
 
-    fin = importlib.import_module("simulator.finance")
+    fin = _fin
     digest = _cost_digest(scenario)
     base_lines = [_lines(fin, scenario, b, digest) for b in baselines]
     scen_lines = [_lines(fin, scenario, r, digest) for r in results]
@@ -391,48 +280,11 @@ def workbook_bytes(
     baseline_scenario: Scenario | None = None,
     money: PairedMoney | None = None,
 ) -> bytes:
-    """The finance workbook (Excel) as bytes: the finance module's writer, or a plain one."""
-    fin = _finance_module()
-    if fin is not None and money is not None:
-        return _workbook_from_module(fin, scenario, baseline, result, view, baseline_scenario, money)
-    if fin is not None and "appraisal" in view.extra:
-        try:
-            return _workbook_from_module(fin, scenario, baseline, result, view, baseline_scenario)
-        except Exception:  # noqa: BLE001 - fall back to the app's plain workbook
-            pass
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        summary = pd.DataFrame(
-            {
-                "item": [
-                    "scenario",
-                    "source",
-                    "note",
-                    "break-even year",
-                    "payback year (cash)",
-                    "payback year (discounted)",
-                    "NPV of savings (GBP)",
-                ],
-                "value": [
-                    scenario.name,
-                    view.source,
-                    view.note,
-                    view.break_even_year,
-                    view.payback_year,
-                    view.discounted_payback_year,
-                    round(view.npv),
-                ],
-            }
-        )
-        neutralise_frame(summary).to_excel(xl, sheet_name="summary", index=False)
-        neutralise_frame(view.baseline.rename(columns=LINE_LABELS)).to_excel(xl, sheet_name="baseline costs")
-        neutralise_frame(view.scenario.rename(columns=LINE_LABELS)).to_excel(xl, sheet_name="scenario costs")
-        pd.DataFrame({"net cost": view.net, "cumulative net cost": view.cumulative_net}).to_excel(
-            xl, sheet_name="net cost"
-        )
-        neutralise_frame(result.annual).to_excel(xl, sheet_name="scenario annual", index=False)
-        neutralise_frame(baseline.annual).to_excel(xl, sheet_name="baseline annual", index=False)
-    return buf.getvalue()
+    """The finance workbook (Excel) as bytes, written by the finance module.
+
+    Over the paired runs (``money``) once they are in; until then, the pair of runs on screen.
+    """
+    return _workbook_from_module(_fin, scenario, baseline, result, view, baseline_scenario, money)
 
 
 def neutralise_xlsx(data: bytes) -> bytes:
