@@ -18,7 +18,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 import numpy as np
@@ -26,16 +26,14 @@ import numpy as np
 from simulator.agents import kernel as kn
 from simulator.agents import keyed
 from simulator.agents.families import N_CELLS, N_DECILES, N_NEED, FamilyTable
+from simulator.agents.family import Family
 from simulator.agents.services import Services
+from simulator.policies import Policy, build_policies
 from simulator.recording import COUNTERS, FLOW_NAMES
+from simulator.results import Results
 from simulator.schema import Scenario, series_values
 from simulator.seeding import handle_seed
 from simulator.states import HIGH_NEED, Placement, State
-
-if TYPE_CHECKING:
-    from simulator.agents.family import Family
-    from simulator.policies.base import Policy
-    from simulator.results import Results
 
 FLOW_COLUMNS = [f"flow_{a}_{b}" for a in FLOW_NAMES for b in FLOW_NAMES]
 _N_HEAD = 5  # month, reporting_year, calendar_month, child_population, families
@@ -133,8 +131,6 @@ class CSCModel(mesa.Model):
         )
         self._populate()
         if policies is None:
-            from simulator.policies import build_policies
-
             policies = build_policies(self)
         self.policies = list(policies)
         for policy in self.policies:
@@ -348,8 +344,6 @@ class CSCModel(mesa.Model):
 
     def results(self) -> Results:
         """Tidy DataFrames of this run (annual, monthly, episodes, equity), stamped."""
-        from simulator.results import Results
-
         return Results.from_model(self)
 
     def policy(self, name: str) -> Policy:
@@ -361,8 +355,6 @@ class CSCModel(mesa.Model):
 
     def family(self, family_id: int) -> Family:
         """A Mesa ``Agent`` view of one family: attributes now and its journey so far."""
-        from simulator.agents.family import Family
-
         return Family(self, family_id)
 
     def family_ids(self, state: State | None = None) -> np.ndarray:

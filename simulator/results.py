@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from simulator.agents.episodes import episodes_frame
 from simulator.safe_io import atomic_dir, neutralise_frame
-from simulator.states import EndReason, Placement, Route, State
+from simulator.states import Placement, State
 
 if TYPE_CHECKING:
-    from simulator.model import CSCModel
+    from simulator.agents.protocols import ModelView
 
 try:
     __version__ = version("csc-demand-simulator")
@@ -165,34 +166,7 @@ def annual_from_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=last.index)[ANNUAL_COLUMNS].reset_index(drop=True)
 
 
-def episodes_frame(model: CSCModel) -> pd.DataFrame:
-    """One row per child episode of CIN, CP or care that was open during the reported years.
-
-    Months count from the first reported month (0 = April of the year after
-    ``run.start_year``); negative start months began before it.
-    """
-    ep = model.services.episodes()
-    b = model.burn_in
-    end = ep["end_month"].astype(np.int64)
-    keep = (end < 0) | (end >= b)
-    df = pd.DataFrame(
-        {
-            "child_id": ep["child_id"][keep],
-            "family_id": ep["family_id"][keep],
-            "state": pd.Categorical.from_codes(ep["state"][keep], [s.name for s in State]),
-            "start_month": ep["start_month"][keep].astype(np.int64) - b,
-            "end_month": pd.array(np.where(end[keep] >= 0, end[keep] - b, 0), dtype="Int64"),
-            "end_reason": [EndReason(r).name.lower() if r else "" for r in ep["end_reason"][keep]],
-            "age_at_start": np.floor(ep["age_at_start"][keep] / 12).astype(np.int64),
-            "placement": [Placement(p).name.lower() if p >= 0 else "" for p in ep["placement"][keep]],
-            "route": [Route(r).name.lower() if r >= 0 else "" for r in ep["route"][keep]],
-        }
-    )
-    df.loc[end[keep] < 0, "end_month"] = pd.NA
-    return df.sort_values(["start_month", "child_id"], kind="stable").reset_index(drop=True)
-
-
-def scenario_hash(model: CSCModel) -> str:
+def scenario_hash(model: ModelView) -> str:
     """Short hash of the full scenario (all parameters after overrides)."""
     text = json.dumps(model.scenario.model_dump(mode="json"), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -210,7 +184,7 @@ class Results:
     _model: Any = None
 
     @classmethod
-    def from_model(cls, model: CSCModel) -> Results:
+    def from_model(cls, model: ModelView) -> Results:
         """Collect the tables from a model that has been run."""
         columns = model.monthly_columns()
         table = model.monthly_table()

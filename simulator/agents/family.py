@@ -13,25 +13,27 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from simulator.agents.episodes import episodes_frame
 from simulator.agents.families import FLAG_CARE_LEAVER_PARENT, FLAG_PRIOR, FLAG_UASC
 from simulator.states import NEED_LEVELS, Adverse, EndReason, Event, Placement, Route, State
 
 if TYPE_CHECKING:
-    from simulator.model import CSCModel
+    from simulator.agents.protocols import ModelView
 
 
 class Family(mesa.Agent):
     """One family: deprivation, need, service state, children and history.
 
     Args:
-        model: the running model.
+        model: the running model (a :class:`simulator.model.CSCModel`: the Mesa model the
+            agent belongs to).
         family_id: the family's id (``model.family_ids()`` lists them).
 
     Raises:
         KeyError: the family is not (or no longer) in the area.
     """
 
-    def __init__(self, model: CSCModel, family_id: int):
+    def __init__(self, model: ModelView, family_id: int):
         row = model.families.row_of(int(family_id))
         if row < 0:
             raise KeyError(f"family {family_id} is not in the area (moved away or never existed)")
@@ -74,8 +76,6 @@ class Family(mesa.Agent):
 
     def episodes(self) -> pd.DataFrame:
         """This family's CIN, CP and care episodes (one row per child episode)."""
-        from simulator.results import episodes_frame
-
         eps = episodes_frame(self._model)
         return eps[eps["family_id"] == self.family_id].reset_index(drop=True)
 

@@ -39,7 +39,7 @@ References:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -47,9 +47,25 @@ from simulator.agents import kernel as kn
 from simulator.agents import keyed
 
 if TYPE_CHECKING:
-    from simulator.model import CSCModel
+    from simulator.schema import Scenario
 
 N_EVENTS = 7
+
+
+class Host(Protocol):
+    """What :class:`Services` reads of the model that owns it: the scenario and the run's key.
+
+    :class:`simulator.model.CSCModel` is one; the services do not import it (the model is built
+    on them).
+    """
+
+    @property
+    def scenario(self) -> Scenario:
+        """The validated scenario of the run."""
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """The run's random key (:func:`simulator.agents.keyed.key_words`)."""
 
 
 def monthly(rate_per_year):
@@ -80,7 +96,7 @@ class Services:
             levers move them).
     """
 
-    def __init__(self, model: CSCModel, capacity: int):
+    def __init__(self, model: Host, capacity: int):
         self.model = model
         sc = model.scenario
         self.sc = sc

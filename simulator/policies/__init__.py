@@ -15,7 +15,7 @@ from simulator.policies.risk_aversion import RiskAversionPolicy
 from simulator.policies.troubled_families import TroubledFamiliesPolicy
 
 if TYPE_CHECKING:
-    from simulator.model import CSCModel
+    from simulator.agents.protocols import ModelView
 
 #: Levers in the order they act each month.
 LEVERS: tuple[type[Policy], ...] = (
@@ -26,7 +26,7 @@ LEVERS: tuple[type[Policy], ...] = (
 )
 
 
-def build_policies(model: CSCModel) -> list[Policy]:
+def build_policies(model: ModelView) -> list[Policy]:
     """The levers a model's scenario switches on."""
     return [cls(model) for cls in LEVERS if cls.active(model)]
 

@@ -27,7 +27,7 @@ from simulator.agents import kernel as kn
 from simulator.schema import month_index, series_values
 
 if TYPE_CHECKING:
-    from simulator.model import CSCModel
+    from simulator.agents.protocols import ModelView
 
 # hazard columns of a lever row
 ADVERSE, RECOVER, REFER, IDENTIFY, CLOSE, S47, CARE, REREFERRAL = range(kn.N_LEVER_EFFECTS)
@@ -42,7 +42,7 @@ class Policy:
     evidence: ClassVar[str] = ""
     grade: ClassVar[str] = "assumption"
 
-    def __init__(self, model: CSCModel):
+    def __init__(self, model: ModelView):
         self.model = model
         run = model.scenario.run
         self.start_year = run.start_year
@@ -70,22 +70,22 @@ class Policy:
     # -- hooks ---------------------------------------------------------------------------------
 
     @staticmethod
-    def active(model: CSCModel) -> bool:
+    def active(model: ModelView) -> bool:
         """Whether the model's scenario switches this lever on (a lever at its defaults is not built).
 
         Every lever in :data:`simulator.policies.LEVERS` overrides this.
         """
         raise NotImplementedError("a lever must say when its scenario switches it on")
 
-    def setup(self, model: CSCModel) -> None:
+    def setup(self, model: ModelView) -> None:
         """Prepare once the population exists (validate against it if needed)."""
 
-    def start_month(self, model: CSCModel) -> None:
+    def start_month(self, model: ModelView) -> None:
         """Update the policy's state at the start of a month."""
 
-    def end_month(self, model: CSCModel) -> None:
+    def end_month(self, model: ModelView) -> None:
         """Book-keeping after the month's events."""
 
-    def monthly_outputs(self, model: CSCModel) -> dict[str, Any]:
+    def monthly_outputs(self, model: ModelView) -> dict[str, Any]:
         """This month's outputs: families_served, places, running_cost_gbp, capital_cost_gbp."""
         return {}

@@ -25,7 +25,7 @@ from simulator.policies.base import ADVERSE, IDENTIFY, REREFERRAL, Policy
 from simulator.schema import MAX_HUBS
 
 if TYPE_CHECKING:
-    from simulator.model import CSCModel
+    from simulator.agents.protocols import ModelView
 
 
 assert MAX_HUBS <= kn.MAX_GROUPS - 1, "the schema allows more hubs than the engine has lever groups"
@@ -69,7 +69,7 @@ class CommunityHubsPolicy(Policy):
     evidence = "Seeds: Westminster family hubs, Wigan Deal, Leeds community teams. Effect sizes: assumption."
     grade = "L"
 
-    def __init__(self, model: CSCModel):
+    def __init__(self, model: ModelView):
         super().__init__(model)
         self.lever = model.scenario.levers.community_hubs
         self.opening = [
@@ -82,11 +82,11 @@ class CommunityHubsPolicy(Policy):
         self.capital_this_month = 0.0
 
     @staticmethod
-    def active(model: CSCModel) -> bool:
+    def active(model: ModelView) -> bool:
         """Whether any hub is planned."""
         return bool(model.scenario.levers.community_hubs.opening_dates)
 
-    def setup(self, model: CSCModel) -> None:
+    def setup(self, model: ModelView) -> None:
         """Place hubs in deciles: as given, or filling the most deprived deciles first."""
         if self.deciles is None:
             f = model.families
@@ -99,7 +99,7 @@ class CommunityHubsPolicy(Policy):
         """Share of a hub's full effect after ``months_open`` months (:func:`trust`)."""
         return trust(months_open, self.lever.months_to_half_trust)
 
-    def start_month(self, model: CSCModel) -> None:
+    def start_month(self, model: ModelView) -> None:
         """Open hubs that are due, top up catchments yearly, set each hub's effect by its trust."""
         if self.m < 0:
             return
@@ -122,7 +122,7 @@ class CommunityHubsPolicy(Policy):
             table[g, REREFERRAL] = 1.0 - self.lever.rereferral_reduction * t
         del group
 
-    def _fill(self, model: CSCModel, g: int, decile: int) -> None:
+    def _fill(self, model: ModelView, g: int, decile: int) -> None:
         """Bring hub ``g``'s catchment up to size with families of its decile not in another hub."""
         f = model.families
         group = f.lever[:, self.channel]
@@ -137,7 +137,7 @@ class CommunityHubsPolicy(Policy):
         cand = keyed.lowest(model.key, cand, f.fam_id[cand], need, model.month, keyed.P_HUBS)
         group[cand] = g
 
-    def monthly_outputs(self, model: CSCModel) -> dict[str, Any]:
+    def monthly_outputs(self, model: ModelView) -> dict[str, Any]:
         """Hubs open, families in catchments, running and capital cost, mean trust."""
         open_hubs = sum(1 for s in self.opening if self.m >= s)
         group = model.families.lever[:, self.channel]

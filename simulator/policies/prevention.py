@@ -30,7 +30,7 @@ from simulator.agents import keyed
 from simulator.policies.base import ADVERSE, IDENTIFY, Policy
 
 if TYPE_CHECKING:
-    from simulator.model import CSCModel
+    from simulator.agents.protocols import ModelView
 
 REACHED = 1
 
@@ -47,7 +47,7 @@ class PreventionPolicy(Policy):
     evidence = "GMCA early help and parenting programme costs; Sure Start evaluations; seeds' cuts -44%/-55%."
     grade = "L"
 
-    def __init__(self, model: CSCModel):
+    def __init__(self, model: ModelView):
         super().__init__(model)
         self.lever = model.scenario.levers.prevention
         self.spend = self.series(self.lever.spend_per_year)
@@ -58,7 +58,7 @@ class PreventionPolicy(Policy):
         self.extra_places = 0.0
 
     @staticmethod
-    def active(model: CSCModel) -> bool:
+    def active(model: ModelView) -> bool:
         """Whether the scenario changes prevention spend or the early help budget."""
         lever = model.scenario.levers.prevention
         p = Policy(model)
@@ -66,7 +66,7 @@ class PreventionPolicy(Policy):
             v != 0 for v in p.series(lever.baseline_capacity_change)
         )
 
-    def start_month(self, model: CSCModel) -> None:
+    def start_month(self, model: ModelView) -> None:
         """Smooth spend towards this year's level; set places and who is reached."""
         if self.m < 0:
             return
@@ -92,7 +92,7 @@ class PreventionPolicy(Policy):
         table[ADVERSE] = 1.0 - self.lever.adverse_reduction
         table[IDENTIFY] = 1.0 + self.lever.identification_boost
 
-    def _target(self, model: CSCModel, reach: int) -> None:
+    def _target(self, model: ModelView, reach: int) -> None:
         """Give the ``reach`` families with most need (then most deprived) universal prevention."""
         f = model.families
         group = f.lever[:, self.channel]
@@ -118,7 +118,7 @@ class PreventionPolicy(Policy):
         group[eligible] = REACHED
         self.reached = int(eligible.size)
 
-    def monthly_outputs(self, model: CSCModel) -> dict[str, Any]:
+    def monthly_outputs(self, model: ModelView) -> dict[str, Any]:
         """Families reached, extra early help places, and the universal part of the spend."""
         scale = model.scale
         return {

@@ -22,7 +22,7 @@ import numpy as np
 from simulator.policies.base import Policy
 
 if TYPE_CHECKING:
-    from simulator.model import CSCModel
+    from simulator.agents.protocols import ModelView
 
 
 class RiskAversionPolicy(Policy):
@@ -36,7 +36,7 @@ class RiskAversionPolicy(Policy):
     evidence = "Baby P: care applications +36% in 2009/10 (Cafcass); CP plan conversion -20% (Bywaters)."
     grade = "M"
 
-    def __init__(self, model: CSCModel):
+    def __init__(self, model: ModelView):
         super().__init__(model)
         lever = model.scenario.levers.risk_aversion
         self.path = self.series(lever.index_path)
@@ -47,7 +47,7 @@ class RiskAversionPolicy(Policy):
         self.index = model.scenario.risk_aversion.index
 
     @staticmethod
-    def active(model: CSCModel) -> bool:
+    def active(model: ModelView) -> bool:
         """Whether the scenario moves risk aversion at all."""
         lever = model.scenario.levers.risk_aversion
         return bool(lever.shocks) or any(v != 1.0 for v in Policy(model).series(lever.index_path))
@@ -61,13 +61,13 @@ class RiskAversionPolicy(Policy):
                 value *= 1.0 + size * np.exp2(-(m - start) / half_life)
         return float(value)
 
-    def start_month(self, model: CSCModel) -> None:
+    def start_month(self, model: ModelView) -> None:
         """Set this month's index on the services."""
         if self.m >= 0 or any(start < 0 for start, _, _ in self.shocks):
             self.index = self.index_at(self.m)
             model.services.set_risk_index(self.index)
 
-    def monthly_outputs(self, model: CSCModel) -> dict[str, Any]:
+    def monthly_outputs(self, model: ModelView) -> dict[str, Any]:
         """The index this month (no cost of its own)."""
         return {
             "risk_index": self.index,

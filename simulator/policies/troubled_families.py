@@ -29,7 +29,7 @@ from simulator.policies.base import CARE, RECOVER, Policy
 from simulator.schema import ScenarioError
 
 if TYPE_CHECKING:
-    from simulator.model import CSCModel
+    from simulator.agents.protocols import ModelView
 
 IN_PROGRAMME, AFTER = 1, 2
 FOLLOW_UP = 24  # months, as in the national evaluation
@@ -49,7 +49,7 @@ class TroubledFamiliesPolicy(Policy):
     )
     grade = "H"
 
-    def __init__(self, model: CSCModel):
+    def __init__(self, model: ModelView):
         super().__init__(model)
         self.lever = model.scenario.levers.troubled_families
         self.places = self.series(self.lever.places_per_year)
@@ -64,12 +64,12 @@ class TroubledFamiliesPolicy(Policy):
         self.outcome = np.full(0, -1, np.int64)  # children entering care within FOLLOW_UP (-1 unknown)
 
     @staticmethod
-    def active(model: CSCModel) -> bool:
+    def active(model: ModelView) -> bool:
         """Whether any places are funded."""
         places = model.scenario.levers.troubled_families.places_per_year
         return any(v > 0 for v in Policy(model).series(places))
 
-    def eligible(self, model: CSCModel) -> np.ndarray:
+    def eligible(self, model: ModelView) -> np.ndarray:
         """Rows of families eligible now and never enrolled or used as comparison."""
         f = model.families
         ok = (
@@ -82,10 +82,10 @@ class TroubledFamiliesPolicy(Policy):
         ok[self.rows[self._still_here(model)]] = False
         return np.flatnonzero(ok)
 
-    def _still_here(self, model: CSCModel) -> np.ndarray:
+    def _still_here(self, model: ModelView) -> np.ndarray:
         return model.families.fam_id[self.rows] == self.fid
 
-    def setup(self, model: CSCModel) -> None:
+    def setup(self, model: ModelView) -> None:
         """Check the places against the families who could take them."""
         n_eligible = int(self.eligible(model).size / model.scenario.run.sample_fraction)
         worst = max(self.places)
@@ -105,7 +105,7 @@ class TroubledFamiliesPolicy(Policy):
         table[AFTER, :] = 1.0
         table[AFTER, CARE] = 1.0 - self.lever.care_entry_reduction
 
-    def start_month(self, model: CSCModel) -> None:
+    def start_month(self, model: ModelView) -> None:
         """Enrol this month's families (and their matched comparison); move cohorts along."""
         self.starts_this_month = 0
         if self.m < 0:
@@ -135,7 +135,7 @@ class TroubledFamiliesPolicy(Policy):
         )
         f.lever[self.rows[here], self.channel] = g[here]
 
-    def _matched(self, model: CSCModel, treated: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    def _matched(self, model: ModelView, treated: np.ndarray, pool: np.ndarray) -> np.ndarray:
         """Comparison families with the same need level and service state as the treated ones."""
         f = model.families
         key_t = f.need[treated] * 10 + f.state[treated]
@@ -149,7 +149,7 @@ class TroubledFamiliesPolicy(Policy):
                 )
         return np.concatenate(picks) if picks else np.empty(0, np.int64)
 
-    def _add(self, model: CSCModel, rows: np.ndarray, treated: bool) -> None:
+    def _add(self, model: ModelView, rows: np.ndarray, treated: bool) -> None:
         f = model.families
         self.rows = np.concatenate([self.rows, rows])
         self.fid = np.concatenate([self.fid, f.fam_id[rows].astype(np.int64)])
@@ -158,7 +158,7 @@ class TroubledFamiliesPolicy(Policy):
         self.treated = np.concatenate([self.treated, np.full(rows.size, treated)])
         self.outcome = np.concatenate([self.outcome, np.full(rows.size, -1)])
 
-    def end_month(self, model: CSCModel) -> None:
+    def end_month(self, model: ModelView) -> None:
         """Record children entering care within the follow-up for cohorts reaching it now."""
         if self.rows.size == 0:
             return
@@ -183,7 +183,7 @@ class TroubledFamiliesPolicy(Policy):
             "reduction": 1.0 - rate_t / rate_c if rate_c > 0 else float("nan"),
         }
 
-    def monthly_outputs(self, model: CSCModel) -> dict[str, Any]:
+    def monthly_outputs(self, model: ModelView) -> dict[str, Any]:
         """Families in the programme, starts, and their cost (booked at the start)."""
         here = self._still_here(model) & self.treated
         in_prog = int(np.count_nonzero(here & (self.m - self.month < self.lever.intervention_months)))
