@@ -14,13 +14,15 @@ bad path costs the user nothing.
 Spreadsheet formula injection (OWASP, "CSV Injection"): a text cell that starts with ``=``,
 ``+``, ``-``, ``@``, a tab or a carriage return is run as a formula by Excel and LibreOffice.
 :func:`neutralise` prefixes such text with a single quote, which the spreadsheet shows as
-text; numbers are left alone.
+text; numbers are left alone. A workbook's own formulas (the finance workbook's NPV and
+payback) are kept: :func:`plain_formula` tells them from text that came from a user.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -283,6 +285,31 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+#: Functions a workbook's own formulas may call: arithmetic over its cells, nothing that reaches out.
+PLAIN_FUNCTIONS = frozenset(
+    {"ABS", "AND", "IF", "INDEX", "ISNUMBER", "MAX", "MIN", "OR", "ROUNDUP", "SUM", "SUMPRODUCT"}
+)
+_TEXT_LITERAL = re.compile(r'"[^"]*"')
+_FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")
+#: Other workbooks ``[1]``, DDE ``cmd|' /C calc'!A0``, quoted sheet names, structured references.
+_REACHES_OUT = re.compile(r"[\[\]|'@{}#;\\]")
+
+
+def plain_formula(text: Any) -> bool:
+    """Whether ``text`` is a formula that only does arithmetic over cells of its own workbook.
+
+    Only :data:`PLAIN_FUNCTIONS` are called, text appears only as quoted literals, and nothing
+    names another workbook, a DDE server (``cmd|...``) or a quoted sheet. The finance workbook's
+    own formulas are all plain; ``=HYPERLINK(...)`` or ``=cmd|' /C calc'!A0`` are not.
+    """
+    if not isinstance(text, str) or not text.startswith("="):
+        return False
+    body = _TEXT_LITERAL.sub('""', text[1:])
+    if _REACHES_OUT.search(body):
+        return False
+    return all(name.upper() in PLAIN_FUNCTIONS for name in _FUNCTION_CALL.findall(body))
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:

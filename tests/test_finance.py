@@ -14,6 +14,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 
 from simulator.finance import (
     BUDGET_LINES,
@@ -39,6 +40,7 @@ from simulator.finance import (
     write_outputs,
 )
 from simulator.finance.costs import PLACEMENT_NAMES, WEEKS_PER_MONTH
+from simulator.finance.report import FLOW_PREFIXES, cashflow_label
 from simulator.schema import Scenario, ScenarioError, with_overrides
 
 # -- Green Book discounting --------------------------------------------------------------------
@@ -343,24 +345,21 @@ def test_workbook_reads_back_with_five_sheets_and_cashflow_totals(tmp_path):
     assert wb.sheetnames == list(SHEETS)
     ws = wb["Cashflow"]
     rows = list(ws.iter_rows(values_only=True))
-    header, body, total = rows[0], rows[1:-1], rows[-1]
     cf = report.central.cashflow
-    assert list(header) == list(cashflow_sheet(report).columns) == list(cf.columns)
-    assert len(body) == len(cf) and total[0] == "Total"
-    for j, col in enumerate(header):
-        if col in (
-            "investment",
-            "benefit_net",
-            "net_cost_cashable",
-            "scenario_hubs",
-            "baseline_placements",
-            "avoided_placements",
-            "discounted_net_cost_net",
-        ):
-            sheet_values = [r[j] for r in body]
-            assert sheet_values == pytest.approx(cf[col].tolist())
-            assert total[j] == pytest.approx(cf[col].sum())
-            assert total[j] == pytest.approx(sum(sheet_values))
+    n = len(cf)
+    header, body, total = rows[0], rows[1 : n + 1], rows[n + 1]
+    assert list(header) == [cashflow_label(c) for c in cf.columns]
+    assert list(cashflow_sheet(report).columns) == list(cf.columns) and total[0] == "Total"
+    # the two runs' costs are values; every derived column and the totals are formulas (their
+    # values, recalculated by LibreOffice, are checked in tests/test_workbook_audit.py)
+    for j, col in enumerate(cf.columns):
+        letter = get_column_letter(j + 1)
+        if col.startswith(("baseline_", "scenario_")):
+            assert [r[j] for r in body] == pytest.approx(cf[col].tolist())
+        elif col not in ("year", "t"):
+            assert all(str(r[j]).startswith("=") for r in body), col
+        if col.startswith(FLOW_PREFIXES):
+            assert total[j] == f"=SUM({letter}2:{letter}{n + 1})"
     assert cf["scenario_hubs"].sum() == pytest.approx(1_500_000 * 1 + 300_000 * 8)
     # Assumptions: every unit cost with its source and price year
     text = [c for row in wb["Assumptions"].iter_rows(values_only=True) for c in row if c is not None]
@@ -398,5 +397,5 @@ def test_payback_notebook_runs(tmp_path):
     text = "\n".join(
         o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
     )
-    assert "['Summary', 'Assumptions', 'Cashflow', 'Sensitivity', 'Provenance']" in text
+    assert "['Summary', 'Assumptions', 'Levers', 'Cashflow', 'Sensitivity', 'Provenance']" in text
     assert "Net payback:" in text

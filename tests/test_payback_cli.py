@@ -7,9 +7,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from simulator.cli import main
 from simulator.finance import SHEETS
+from simulator.finance.report import cashflow_label
 
 ROOT = Path(__file__).resolve().parents[1]
 HUBS = str(ROOT / "scenarios" / "community_hubs.toml")
@@ -49,10 +51,16 @@ def test_payback_command_writes_workbook_and_charts(tmp_path, capsys):
     assert prov["master seed"] == 1 and prov["Monte Carlo runs"] == 3
     cash = list(wb["Cashflow"].iter_rows(values_only=True))
     header = cash[0]
-    hubs = header.index("scenario_hubs")
+    hubs = header.index(cashflow_label("scenario_hubs"))
     # four hubs: £500k capital each and £350k a year running while open (2024-25 prices);
     # the run covers April 2024 - March 2028: two hubs open 30 months (from 2025-10), two 24 (2026-04)
-    assert cash[-1][hubs] == pytest.approx(4 * 500_000 + 350_000 * (2 * 30 + 2 * 24) / 12)
+    assert sum(row[hubs] for row in cash[1:5]) == pytest.approx(
+        4 * 500_000 + 350_000 * (2 * 30 + 2 * 24) / 12
+    )
+    assert (
+        cash[5][0] == "Total"
+        and cash[5][hubs] == f"=SUM({get_column_letter(hubs + 1)}2:{get_column_letter(hubs + 1)}5)"
+    )
     assert capsys.readouterr().out == ""
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from simulator import finance as _fin
-from simulator.safe_io import FORMULA_STARTS, neutralise
+from simulator.safe_io import FORMULA_STARTS, neutralise, plain_formula
 from simulator.schema import Scenario
 
 #: The finance module's budget lines, in its order (the one definition).
@@ -291,7 +291,9 @@ def neutralise_xlsx(data: bytes) -> bytes:
     """A workbook with every text cell that starts like a formula stored as quoted text.
 
     The finance module's writer does this itself; this makes the app's download safe whatever
-    writer made it. The workbook is rewritten only if a cell needed it.
+    writer made it. Plain formulas (arithmetic over the workbook's own cells, as the finance
+    workbook's NPV and payback are: :func:`simulator.safe_io.plain_formula`) are kept; any other
+    formula becomes text. The workbook is rewritten only if a cell needed it.
     """
     import openpyxl
 
@@ -300,6 +302,8 @@ def neutralise_xlsx(data: bytes) -> bytes:
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for cell in row:
+                if cell.data_type == "f" and plain_formula(cell.value):
+                    continue
                 if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
                     cell.value = neutralise(cell.value)
                     cell.data_type = "s"
