@@ -16,6 +16,7 @@ import sys
 
 from simulator.safe_io import OutputError
 from simulator.schema import ScenarioError
+from simulator.seeding import SeedError
 
 COMMANDS = {
     "run": ("simulator.commands.run", "run one scenario and write its tables"),
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(importlib.import_module(args._module).main(args) or 0)
-    except (ScenarioError, UsageError, OutputError) as err:
+    except (ScenarioError, UsageError, OutputError, SeedError) as err:
         for line in getattr(err, "problems", None) or [str(err)]:
             source = getattr(err, "source", None)
             print(f"error: {source}: {line}" if source else f"error: {line}", file=sys.stderr)
@@ -69,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as err:
+        # the machine, not the input: a full disk behind standard output, a folder gone
+        print(f"error: {err.strerror or err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -40,6 +40,32 @@ def measures(annual: pd.DataFrame) -> list[str]:
     ]
 
 
+def check_pair(baseline: Scenario, scenario: Scenario, source: str = "compare") -> None:
+    """Refuse a baseline and scenario that cannot be compared family by family.
+
+    They must cover the same years and be the same area simulated at the same scale: a lever's
+    effect is the difference between two runs of one area, not between two areas.
+    """
+    from simulator.schema import ScenarioError
+
+    problems = []
+    for name, a, b in (
+        ("run.years", scenario.run.years, baseline.run.years),
+        ("run.start_year", scenario.run.start_year, baseline.run.start_year),
+        ("population.children", scenario.population.children, baseline.population.children),
+        ("run.sample_fraction", scenario.run.sample_fraction, baseline.run.sample_fraction),
+    ):
+        if a != b:
+            why = (
+                "compare them over the same years"
+                if name.startswith("run.") and "year" in name
+                else "a baseline must be the same area at the same scale (use the scenario's own base)"
+            )
+            problems.append(f"{name} differs: scenario {a}, baseline {b}; {why}")
+    if problems:
+        raise ScenarioError(problems, source=source)
+
+
 def compare(
     baseline: Scenario,
     scenario: Scenario,
@@ -54,6 +80,7 @@ def compare(
         ``differences`` (year, measure, baseline and scenario means, mean difference, its
         standard error and 95% interval, and the 5th-95th percentile of run differences).
     """
+    check_pair(baseline, scenario)
     seeds = paired_seeds(seed, runs)
     tables = []
     for r, s in enumerate(seeds):

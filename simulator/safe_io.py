@@ -70,11 +70,57 @@ def _empty(raw: str | Path) -> bool:
     return str(raw).strip() == ""
 
 
+def _checked(check):
+    """Turn an OS error met while checking a path (a name too long, a folder gone) into one line."""
+
+    def wrapper(path: str | Path, *args, what: str = "--out", **kw):
+        try:
+            return check(path, *args, what=what, **kw)
+        except OutputError:
+            raise
+        except OSError as err:
+            raise OutputError(f"{what} {str(path)[:80]!r}: {err.strerror or err}") from None
+
+    wrapper.__doc__ = check.__doc__
+    wrapper.__name__ = check.__name__
+    return wrapper
+
+
+#: What a results folder may hold (run and compare outputs): ``--overwrite`` replaces nothing else.
+RESULT_FILES = frozenset(
+    {
+        "annual.csv",
+        "monthly.csv",
+        "equity.csv",
+        "policy.csv",
+        "episodes.csv",
+        "journeys.csv",
+        "differences.csv",
+        "runs.csv",
+        "run.json",
+    }
+)
+
+
+def _not_special(path: Path, what: str) -> None:
+    if path.is_symlink():
+        raise OutputError(f"{what} {str(path)!r} is a symbolic link; give the path it points to")
+    if path.exists() and not (path.is_file() or path.is_dir()):
+        raise OutputError(
+            f"{what} {str(path)!r} is a device, pipe or socket, not a file; allowed: a file path"
+        )
+
+
+@_checked
 def check_output_file(path: str | Path, force: bool = False, what: str = "--out") -> Path:
-    """Refuse an output file that cannot be written, or exists and ``force`` was not given."""
+    """Refuse an output file that cannot be written, or exists and ``force`` was not given.
+
+    A device, pipe, socket or symbolic link is never replaced, even with ``force``.
+    """
     if _empty(path):
         raise OutputError(f"{what}: empty path; allowed: a file path")
     path = Path(path)
+    _not_special(path, what)
     if path.is_dir():
         raise OutputError(f"{what} {str(path)!r} is a folder; allowed: a file path")
     if path.exists() and not force:
@@ -88,11 +134,18 @@ def check_output_file(path: str | Path, force: bool = False, what: str = "--out"
     return path
 
 
+@_checked
 def check_output_dir(path: str | Path, overwrite: bool = False, what: str = "--out") -> Path:
-    """Refuse an output folder that cannot be made, or holds anything and ``overwrite`` was not given."""
+    """Refuse an output folder that cannot be made, or holds anything and ``overwrite`` was not given.
+
+    ``overwrite`` replaces only a results folder: one holding a ``run.json`` and nothing but the
+    files a run or a comparison writes (:data:`RESULT_FILES`). Anything else in it (a scenario,
+    notes, a folder) and the folder is refused, so ``--overwrite`` can never delete an input.
+    """
     if _empty(path):
         raise OutputError(f"{what}: empty path; allowed: a folder path")
     path = Path(path)
+    _not_special(path, what)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{what} {str(path)!r} is a file; allowed: a folder (new or empty)")
     if path.is_dir() and any(path.iterdir()):
@@ -101,17 +154,13 @@ def check_output_dir(path: str | Path, overwrite: bool = False, what: str = "--o
                 f"{what} {str(path)!r} already holds files; nothing was written "
                 "(give --overwrite to replace its contents, or choose another folder)"
             )
-        # --overwrite deletes the folder's contents: only ever a folder of output files
-        here, target = Path.cwd().resolve(), path.resolve()
-        if target == here or target in here.parents or target == Path.home().resolve():
+        names = sorted(p.name for p in path.iterdir() if not p.name.startswith("."))
+        others = [n for n in names if n not in RESULT_FILES or (path / n).is_dir()]
+        if others or "run.json" not in names:
+            shown = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "") if others else "no run.json"
             raise OutputError(
-                f"{what} {str(path)!r} is the current or home folder (or holds it); "
-                "--overwrite replaces only a folder of results: choose a new folder"
-            )
-        if any(p.is_dir() and not p.is_symlink() for p in path.iterdir()):
-            raise OutputError(
-                f"{what} {str(path)!r} holds folders, so it is not a results folder; "
-                "--overwrite replaces only a folder of results: choose a new folder"
+                f"{what} {str(path)!r} is not a results folder ({shown}); --overwrite replaces only "
+                "a folder written by run or compare: choose a new folder"
             )
     _writable_parent(path, what)
     if path.is_dir() and not os.access(path.parent if str(path.parent) else Path("."), os.W_OK):

@@ -73,7 +73,10 @@ ByNeed = tuple[Rate, Rate, Rate, Rate]
 ProbByNeed = tuple[Prob, Prob, Prob, Prob]
 #: A lever value over time: one number for every year, a list with one value per reported
 #: year, or a table of dated steps ``{"2027" = 2e6}`` (the value from that reporting year on).
-TimeSeries = float | list[float] | dict[str, float]
+#: An empty list or table is refused (it would otherwise mean zero, not "no change").
+TimeSeries = (
+    float | Annotated[list[float], Field(min_length=1)] | Annotated[dict[str, float], Field(min_length=1)]
+)
 
 
 def param(
@@ -1829,7 +1832,7 @@ def _one_per_union(errors: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any
     the value has (its error lies inside the member), else the first. The member tag is dropped
     from the path.
     """
-    chosen: dict[tuple, tuple[int, Mapping[str, Any]]] = {}
+    chosen: dict[tuple, tuple[float, Mapping[str, Any]]] = {}
     order: list[tuple] = []
     for e in errors:
         loc = tuple(e.get("loc", ()))
@@ -1842,7 +1845,12 @@ def _one_per_union(errors: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any
             order.append(key)
             continue
         key = loc[:cut]
-        depth = len(loc) - cut  # > 1: the value had this member's shape and failed inside it
+        depth: float = len(loc) - cut  # > 1: the value had this member's shape and failed inside it
+        tag, given = str(loc[cut]), e.get("input")
+        if (isinstance(given, list) and tag.startswith("list[")) or (
+            isinstance(given, dict) and tag.startswith("dict[")
+        ):
+            depth += 0.5  # the member of the value's own shape (an empty list says "too short")
         stripped = {**e, "loc": loc[:cut] + loc[cut + 1 :]}
         if key not in chosen:
             chosen[key] = (depth, stripped)
@@ -2175,6 +2183,49 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario
     """Return a new validated scenario with nested overrides applied."""
     data = deep_merge(scenario.model_dump(), overrides)
     return build_scenario(data, source=scenario.name)
+
+
+def differences(
+    model: type[BaseModel], data: Mapping[str, Any], default: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The fields of ``data`` (a ``model_dump``) whose values differ from ``default``, by section.
+
+    Sections are compared field by field; any other value (a list, a table of dated steps, a
+    table by evidence grade) is kept whole, as a partial one would replace the whole default.
+    """
+    out: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            sub = differences(ann, data[name], default[name])
+            if sub:
+                out[name] = sub
+        elif data[name] != default[name]:
+            out[name] = data[name]
+    return out
+
+
+def scenario_toml(scenario: Scenario, comment: str = "") -> str:
+    """A scenario as the text of a self-contained scenario file (TOML).
+
+    The file holds the scenario's name and every value that differs from the schema's default,
+    and no ``base``: loaded again (:func:`load_scenario`, from any folder) it gives an equal
+    scenario.
+
+    Args:
+        scenario: the scenario to write.
+        comment: lines put at the top as TOML comments (``# ``), e.g. where the scenario came from.
+    """
+    import tomli_w  # only writing needs it
+
+    data = differences(Scenario, scenario.model_dump(mode="json"), Scenario().model_dump(mode="json"))
+    data.pop("base", None)
+    data = {"name": scenario.name, **{k: v for k, v in data.items() if k != "name"}}
+    head = "".join(f"# {line}".rstrip() + "\n" for line in comment.splitlines())
+    try:
+        return head + tomli_w.dumps(data, multiline_strings=True)
+    except TypeError as err:  # an empty value (None) where the default is not: TOML has no null
+        raise ValueError(f"scenario {scenario.name!r} cannot be written as TOML: {err}") from None
 
 
 def parameter_table() -> list[dict[str, Any]]:

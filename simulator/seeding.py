@@ -18,6 +18,10 @@ import numpy as np
 MAX_SEED = 2**63 - 1
 
 
+class SeedError(ValueError):
+    """A seed that is not a whole number from 0 to :data:`MAX_SEED` (exit code 2 on the command line)."""
+
+
 def handle_seed(seed: Any, field: str = "seed") -> int:
     """A seed as an int in ``[0, 2**63)``.
 
@@ -25,20 +29,20 @@ def handle_seed(seed: Any, field: str = "seed") -> int:
     ``field``, the value and what is allowed.
     """
     if isinstance(seed, bool):
-        raise ValueError(f"{field} = {seed!r}: must be a whole number from 0 to {MAX_SEED}")
+        raise SeedError(f"{field} = {seed!r}: must be a whole number from 0 to {MAX_SEED}")
     if isinstance(seed, str):
         text = seed.strip()
         if not text.lstrip("+").isdigit():
-            raise ValueError(f"{field} = {seed!r}: must be a whole number from 0 to {MAX_SEED}")
+            raise SeedError(f"{field} = {seed!r}: must be a whole number from 0 to {MAX_SEED}")
         seed = int(text)
     if isinstance(seed, numbers.Integral):
         value = int(seed)
     elif isinstance(seed, numbers.Real) and float(seed).is_integer():
         value = int(seed)
     else:
-        raise ValueError(f"{field} = {seed!r}: must be a whole number from 0 to {MAX_SEED}")
+        raise SeedError(f"{field} = {seed!r}: must be a whole number from 0 to {MAX_SEED}")
     if not 0 <= value <= MAX_SEED:
-        raise ValueError(f"{field} = {value}: must be a whole number from 0 to {MAX_SEED}")
+        raise SeedError(f"{field} = {value}: must be a whole number from 0 to {MAX_SEED}")
     return value
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from simulator.cli import main
+
+BASELINE = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml")
 
 
 @pytest.mark.parametrize(
@@ -99,3 +102,66 @@ def test_a_closed_pipe_is_not_a_traceback():
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "message"),
+    [
+        ("levers.risk_aversion", "index_path", "{}", "at least 1 item"),
+        ("population", "uasc_path", "[]", "at least 1 item"),
+        ("levers.prevention", "spend_per_year", "{}", "at least 1 item"),
+    ],
+)
+def test_an_empty_path_is_refused_not_read_as_zero(tmp_path, capsys, section, key, value, message):
+    """An empty list or table of dated steps once meant zero (no enquiries at all): refused."""
+    path = tmp_path / "s.toml"
+    path.write_text(f'base = "{BASELINE}"\n[{section}]\n{key} = {value}\n')
+    assert main(["run", str(path), "--years", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{section}.{key}" in err[0] and message in err[0]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["compare", "{b}", "{k}", "--years", "1", "--runs", "1"],
+        ["payback", "{h}", "--baseline", "{k}", "--years", "1", "--runs", "0"],
+    ],
+)
+def test_a_baseline_from_another_area_is_refused(capsys, argv):
+    root = Path(BASELINE).parent
+    args = [a.format(b=BASELINE, k=root / "la" / "kent.toml", h=root / "community_hubs.toml") for a in argv]
+    assert main([*args, "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "population.children differs" in err and "Traceback" not in err
+
+
+def test_pairs_over_different_years_are_refused_before_running(tmp_path, capsys):
+    other = tmp_path / "other.toml"
+    other.write_text(f'base = "{BASELINE}"\n[run]\nstart_year = 2030\n')
+    assert main(["compare", BASELINE, str(other), "--years", "1", "--runs", "1", "--quiet"]) == 2
+    assert "run.start_year differs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["compare", "{b}", "{b}", "--seed", "-1"], "master seed = -1"),
+        (["compare", "{b}", "{b}", "--runs", "1000000000"], "from 1 to 10,000"),
+        (["payback", "{b}", "--runs", "1000000000"], "from 0 to 10,000"),
+        (["payback", "{b}", "--central-seeds", "1000000000"], "from 1 to 10,000"),
+    ],
+)
+def test_seeds_and_run_counts_are_checked_up_front(capsys, argv, message):
+    assert main([*(a.format(b=BASELINE) for a in argv), "--years", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+
+
+def test_a_full_standard_output_is_one_line_not_a_traceback():
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "simulator", "params"], stdout=full, stderr=subprocess.PIPE, text=True
+        )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "No space left on device" in proc.stderr

@@ -16,6 +16,7 @@ import resource
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -311,17 +312,52 @@ def test_run_folder_is_refused_then_replaced_whole(tmp_path, capsys, monkeypatch
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
 
 
-def test_overwrite_never_clears_the_current_folder_or_one_with_folders(tmp_path, capsys, monkeypatch):
+def test_overwrite_replaces_only_a_results_folder(tmp_path, capsys, monkeypatch):
+    """--overwrite never deletes an input: the current folder, one with folders, one holding the
+    run's own scenario file, a symbolic link: each refused, each left as it was."""
     refuse_computing(monkeypatch)
     (tmp_path / "notes.txt").write_text("mine")
     monkeypatch.chdir(tmp_path)
     err = one_error_line(main(["run", BASE, "--quiet", "--out", ".", "--overwrite"]), capsys)
-    assert "current or home folder" in err
+    assert "not a results folder (notes.txt)" in err
     project = tmp_path / "project"
     (project / "src").mkdir(parents=True)
     err = one_error_line(main(["run", BASE, "--quiet", "--out", str(project), "--overwrite"]), capsys)
-    assert "holds folders" in err
+    assert "not a results folder (src)" in err
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    shutil.copy(BASE, inputs / "my_scenario.toml")
+    (inputs / "annual.csv").write_text("year\n")
+    (inputs / "run.json").write_text("{}")
+    err = one_error_line(
+        main(["run", str(inputs / "my_scenario.toml"), "--quiet", "--out", str(inputs), "--overwrite"]),
+        capsys,
+    )
+    assert "not a results folder (my_scenario.toml)" in err
+    link = tmp_path / "link"
+    link.symlink_to(project)
+    err = one_error_line(main(["run", BASE, "--quiet", "--out", str(link), "--overwrite"]), capsys)
+    assert "symbolic link" in err
     assert (tmp_path / "notes.txt").read_text() == "mine" and (project / "src").is_dir()
+    assert (inputs / "my_scenario.toml").read_bytes() == Path(BASE).read_bytes() and link.is_symlink()
+
+
+def test_force_never_replaces_a_device_or_pipe(tmp_path, capsys, monkeypatch):
+    refuse_computing(monkeypatch)
+    fifo = tmp_path / "results.parquet"
+    os.mkfifo(fifo)
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(f'scenario = "{BASE}"\n')
+    err = one_error_line(main(["sweep", str(sweep), "--out", str(fifo), "--force"]), capsys)
+    assert "device, pipe or socket" in err and stat.S_ISFIFO(fifo.stat().st_mode)
+    err = one_error_line(main(["run", BASE, "--quiet", "--out", "/dev/null", "--overwrite"]), capsys)
+    assert "device, pipe or socket" in err
+
+
+def test_an_output_name_too_long_is_one_line(tmp_path, capsys, monkeypatch):
+    refuse_computing(monkeypatch)
+    err = one_error_line(main(["run", BASE, "--quiet", "--out", str(tmp_path / ("x" * 300))]), capsys)
+    assert "name too long" in err.lower()
 
 
 # -- (5) a scenario file is never replaced without --force ------------------------------------------

@@ -44,12 +44,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
 
+#: Most paired runs asked for at once (a typical LA pair takes about half a second: 10,000 pairs
+#: is over an hour; more is a typing slip, refused before anything is spent on it).
+MAX_RUNS = 10_000
+
+
 def main(args: argparse.Namespace) -> int:
     """Run the paired comparison and write the tables."""
-    if args.runs < 1:
+    if not 1 <= args.runs <= MAX_RUNS:
         from simulator.cli import UsageError
 
-        raise UsageError(f"--runs = {args.runs}: must be at least 1")
+        raise UsageError(f"--runs = {args.runs}: must be from 1 to {MAX_RUNS:,}")
     common = {"sample_fraction": args.sample_fraction, "record_episodes": False}
     base = scenario_from_args(args.baseline, args.years, None, **common)
     scen = scenario_from_args(args.scenario, args.years, None, **common)

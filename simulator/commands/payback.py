@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from simulator.cli import UsageError
 from simulator.commands import scenario_from_args
+from simulator.commands.compare import MAX_RUNS
 from simulator.finance import BASES, BUDGET_LINES, ModelRunner, active_levers, format_payback, payback_report
 from simulator.finance.report import check_outputs, settled, write_outputs
 from simulator.schema import ScenarioError, with_overrides
@@ -115,10 +116,10 @@ def _finance_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(args: argparse.Namespace) -> int:
     """Appraise the scenario against the baseline and write the workbook."""
-    if args.runs < 0:
-        raise UsageError(f"--runs = {args.runs}: must be 0 or more")
-    if args.central_seeds < 1:
-        raise UsageError(f"--central-seeds = {args.central_seeds}: must be at least 1")
+    if not 0 <= args.runs <= MAX_RUNS:
+        raise UsageError(f"--runs = {args.runs}: must be from 0 to {MAX_RUNS:,}")
+    if not 1 <= args.central_seeds <= MAX_RUNS:
+        raise UsageError(f"--central-seeds = {args.central_seeds}: must be from 1 to {MAX_RUNS:,}")
     if args.within is not None and args.within < 1:
         raise UsageError(f"--within = {args.within}: must be at least 1 year")
     run_over = {"sample_fraction": args.sample_fraction, "record_episodes": False}

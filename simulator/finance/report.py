@@ -211,17 +211,9 @@ def payback_report(
     Returns:
         The :class:`PaybackReport`.
     """
-    for name, a, b in (
-        ("run.years", scenario.run.years, baseline.run.years),
-        ("run.start_year", scenario.run.start_year, baseline.run.start_year),
-    ):
-        if a != b:
-            from simulator.schema import ScenarioError
+    from simulator.compare import check_pair
 
-            raise ScenarioError(
-                [f"{name} differs: scenario {a}, baseline {b}; appraise them over the same years"],
-                source="payback",
-            )
+    check_pair(baseline, scenario, source="payback")
     runner = runner or ModelRunner()
     within = int(within_years if within_years is not None else scenario.finance.payback_horizon_years)
     seeds = replicate_seeds(seed, max(1, central_seeds))
