@@ -51,7 +51,9 @@ from simulator.schema import (
     MAX_COST_PER_YEAR,
     Scenario,
     ScenarioError,
+    _base_roots,
     load_scenario,
+    read_scenario_dict,
     read_text,
     read_toml,
     with_overrides,
@@ -177,6 +179,11 @@ def read_user_figures(path: str | Path) -> dict[str, Any]:
                     f"unknown key 'costs.{name}.{extra[0]}'; allowed: {', '.join(sorted(COST_KEYS))}"
                 )
             problems += _check_figure(f"costs.{name}.value", entry["value"], MAX_COST_PER_YEAR, "GBP")
+    if not problems and costs:
+        try:  # price_year and the rest of a unit cost, as the schema checks them
+            with_overrides(Scenario(), {"costs": {k: dict(v) for k, v in costs.items()}})
+        except ScenarioError as err:
+            problems += err.problems
     cin, cp = data.get("cin_31_march"), data.get("cp_31_march")
     if not problems and cin is not None and cp is not None and cp > cin:
         problems.append(
@@ -212,7 +219,13 @@ def _read_figures_csv(path: Path) -> dict[str, Any]:
         rows = list(reader)
     except csv.Error as exc:
         raise ScenarioError([f"not a valid CSV: {exc} (line {reader.line_num})"], source=src) from None
-    header = [c.strip().lower() for c in rows[0]]
+    header = [c.strip().lower() for c in rows[0]] if rows else []
+    twice = sorted({c for c in header if c and header.count(c) > 1})
+    if twice:
+        raise ScenarioError(
+            [f"line 1: the header names the column {twice[0]!r} twice; allowed: each column once"],
+            source=src,
+        )
     if not {"measure", "value"} <= set(header):
         raise ScenarioError(
             [
@@ -231,6 +244,13 @@ def _read_figures_csv(path: Path) -> dict[str, Any]:
         if len(row) <= max(im, iv):
             problems.append(
                 f"line {number}: {len(row)} column(s) where the header has {len(header)}; give measure,value"
+            )
+            continue
+        if len(row) > len(header):
+            problems.append(
+                f"line {number}: {len(row)} fields where the header has {len(header)} "
+                f"({','.join(header)}); allowed: one value per column: quote numbers with thousands "
+                'separators ("12,345") or drop the commas'
             )
             continue
         measure, raw = row[im].strip(), row[iv].strip()
@@ -409,7 +429,29 @@ def check_scenario_out(out: str | Path, base: str | Path = BASELINE, force: bool
             f"--out {str(out)!r} is the scenario the fit overrides (--base); "
             "nothing was written (choose another path)"
         )
+    check_base_reachable(path, base)
     return path
+
+
+def check_base_reachable(out: str | Path, base: str | Path = BASELINE) -> None:
+    """Refuse (:class:`~simulator.safe_io.OutputError`) a ``base`` the written scenario could not name.
+
+    A scenario may only be based on a file in its own folder (or below), in the enclosing
+    ``scenarios`` folder, or in the shipped scenarios (:func:`simulator.schema.read_scenario_dict`);
+    a scenario at ``out`` naming ``base`` anywhere else would be refused by ``run``.
+    """
+    here = Path(out).resolve()
+    target = Path(base).resolve()
+    roots = _base_roots(here)
+    if any(target.is_relative_to(r) for r in roots):
+        if target.is_file():  # and the bases it names, as `run` would read them from --out
+            read_scenario_dict(target, (here,), roots)
+        return
+    raise OutputError(
+        f"--base {str(base)!r} is outside the folders a scenario at --out {str(out)!r} may be based on "
+        f"({', '.join(str(r) for r in roots)}); allowed: --out in {target.parent} or a folder above it, "
+        "or both inside one scenarios/ folder; nothing was written"
+    )
 
 
 def _slug(name: str) -> str:

@@ -54,8 +54,9 @@ killed outright (``kill -9``) exits by itself within half a second; a local Dask
 workers are killed. :func:`run_sweep` then raises :class:`SweepStopped`, which holds the finished
 runs and the ``(point, replicate)`` pairs missing. The ``sweep`` command writes those runs to
 ``<out>.partial.parquet`` beside ``--out`` (:func:`write_partial`; the metadata key
-``simulator.partial`` lists what is missing), leaves ``--out`` as it was, says so on the console
-and exits with 128 + the signal (130, 143). We chose this over resuming: the partial file is
+``simulator.partial`` lists what is missing; an earlier partial file is never replaced: the next
+free name, ``<out>.partial-2.parquet``, ``-3``, ... is used), leaves ``--out`` as it was, says so
+on the console and exits with 128 + the signal (130, 143). We chose this over resuming: the partial file is
 plainly named and cannot be mistaken for the results, and every missing run can be re-run from
 its seed; resuming would add state to check (the same sweep file, the same version of the
 model) before mixing old runs with new ones.
@@ -88,7 +89,7 @@ from pydantic import BaseModel
 
 from simulator.safe_io import write_with
 from simulator.schema import Scenario, ScenarioError, build_scenario, deep_merge, read_scenario_dict
-from simulator.seeding import design_generator, replicate_seeds
+from simulator.seeding import MAX_SEED, SeedError, design_generator, handle_seed, replicate_seeds
 
 Engine = Literal["inprocess", "pool", "dask"]
 ENGINES: tuple[str, ...] = ("inprocess", "pool", "dask")
@@ -98,6 +99,12 @@ SWEEP_KEYS = {"name", "description", "scenario", "table", "seeds", "overrides", 
 RESERVED_PATHS = {"run.seed"}
 #: Columns that identify a row of the results table (before the run's own columns).
 ID_COLUMNS = ["sweep", "point", "replicate"]
+#: Most runs (points x seeds) in one sweep: checked before anything is drawn or built.
+MAX_RUNS = 1_000_000
+#: Most replicates of every point (``seeds.count``).
+MAX_SEED_COUNT = 100_000
+#: Most design points: ``sample.n``, or the product of the ``[grid]`` list lengths.
+MAX_POINTS = 1_000_000
 
 
 # -- the sweep file ---------------------------------------------------------------------------
@@ -260,6 +267,16 @@ def _design_rng(entropy: int) -> np.random.Generator:
     return design_generator(entropy, 1)
 
 
+def _sample_size(spec: Mapping[str, Any], source: str) -> int:
+    """``sample.n``: a whole number from 1 to :data:`MAX_POINTS`, or a one-line error."""
+    n = spec.get("n")
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= MAX_POINTS:
+        raise ScenarioError(
+            [f"sample.n = {n!r}: allowed: a whole number from 1 to {MAX_POINTS:,}"], source=source
+        )
+    return n
+
+
 def _sample_points(spec: Mapping[str, Any], entropy: int, source: str) -> list[dict[str, Any]]:
     allowed = {"n", "method", "ranges"}
     extra = sorted(set(spec) - allowed)
@@ -267,9 +284,7 @@ def _sample_points(spec: Mapping[str, Any], entropy: int, source: str) -> list[d
         raise ScenarioError(
             [f"unknown key 'sample.{extra[0]}'; allowed: {', '.join(sorted(allowed))}"], source=source
         )
-    n = spec.get("n")
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ScenarioError([f"sample.n = {n!r}: must be a whole number >= 1"], source=source)
+    n = _sample_size(spec, source)
     method = spec.get("method", "lhs")
     if method not in ("lhs", "random"):
         raise ScenarioError([f"sample.method = {method!r}: allowed: lhs, random"], source=source)
@@ -301,6 +316,18 @@ def _sample_points(spec: Mapping[str, Any], entropy: int, source: str) -> list[d
         else:
             cols[path] = lo + u * (hi - lo)
     return [{p: cols[p][i].item() for p in cols} for i in range(n)]
+
+
+def _check_runs(points: int, count: int, source: str) -> None:
+    """Refuse a sweep of more than :data:`MAX_RUNS` runs, before its points are drawn."""
+    if points * count > MAX_RUNS:
+        raise ScenarioError(
+            [
+                f"{points:,} points x seeds.count = {count:,} is {points * count:,} runs; allowed: at most "
+                f"{MAX_RUNS:,} runs in a sweep (fewer points or seeds)"
+            ],
+            source=source,
+        )
 
 
 def parse_sweep(data: Mapping[str, Any], base_dir: str | Path = ".", source: str = "sweep") -> Sweep:
@@ -340,11 +367,19 @@ def parse_sweep(data: Mapping[str, Any], base_dir: str | Path = ".", source: str
     if bad:
         raise ScenarioError([f"unknown key 'seeds.{bad[0]}'; allowed: count, entropy"], source=source)
     count = seeds_spec.get("count", 1)
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_SEED_COUNT:
+        raise ScenarioError(
+            [f"seeds.count = {count!r}: allowed: a whole number from 1 to {MAX_SEED_COUNT:,}"], source=source
+        )
     entropy = seeds_spec.get("entropy", 0)
-    for key, val in (("count", count), ("entropy", entropy)):
-        if not isinstance(val, int) or isinstance(val, bool) or val < (1 if key == "count" else 0):
-            low = 1 if key == "count" else 0
-            raise ScenarioError([f"seeds.{key} = {val!r}: must be a whole number >= {low}"], source=source)
+    if not isinstance(entropy, int) or isinstance(entropy, bool):
+        raise ScenarioError(
+            [f"seeds.entropy = {entropy!r}: allowed: a whole number from 0 to {MAX_SEED}"], source=source
+        )
+    try:
+        entropy = handle_seed(entropy, "seeds.entropy")
+    except SeedError as err:
+        raise ScenarioError([str(err)], source=source) from None
     overrides = data.get("overrides", {})
     if not isinstance(overrides, Mapping):
         raise ScenarioError(["overrides must be a table of {path = value}"], source=source)
@@ -364,11 +399,24 @@ def parse_sweep(data: Mapping[str, Any], base_dir: str | Path = ".", source: str
                 raise ScenarioError(
                     [f"grid.{path} = {values!r}: give a non-empty list of values"], source=source
                 )
+        sizes = [len(v) for v in grid.values()]
+        n_points = math.prod(sizes)
+        if n_points > MAX_POINTS:
+            shown = " x ".join(f"{n:,}" for n in sizes)
+            raise ScenarioError(
+                [
+                    f"grid: {shown} = {n_points:,} combinations; allowed: at most {MAX_POINTS:,} "
+                    "points (shorten the lists, or use [sample])"
+                ],
+                source=source,
+            )
+        _check_runs(n_points, count, source)
         keys = list(grid)
         points = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
     elif sample is not None:
         if not isinstance(sample, Mapping):
             raise ScenarioError(["sample must be a table: n, method, ranges"], source=source)
+        _check_runs(_sample_size(sample, source), count, source)
         points = _sample_points(sample, entropy, source)
     else:
         points = [{}]
@@ -734,10 +782,22 @@ def combine(frames: Sequence[pd.DataFrame], paths: Sequence[str] = ()) -> pd.Dat
     return df[order]
 
 
-def partial_path(out: str | Path) -> Path:
-    """Where a stopped sweep keeps its finished runs: ``results.parquet`` -> ``results.partial.parquet``."""
+def partial_path(out: str | Path, n: int = 1) -> Path:
+    """Where a stopped sweep keeps its finished runs: ``results.parquet`` -> ``results.partial.parquet``.
+
+    ``n`` > 1 gives the later names used when that one is taken: ``results.partial-2.parquet``, ...
+    """
     out = Path(out)
-    return out.with_name(f"{out.stem}.partial{out.suffix or '.parquet'}")
+    tag = "partial" if n <= 1 else f"partial-{n}"
+    return out.with_name(f"{out.stem}.{tag}{out.suffix or '.parquet'}")
+
+
+def next_partial_path(out: str | Path) -> Path:
+    """The first of ``partial_path(out, 1)``, ``partial_path(out, 2)``, ... that does not exist."""
+    n = 1
+    while (path := partial_path(out, n)).exists() or path.is_symlink():
+        n += 1
+    return path
 
 
 def write_results(
@@ -774,8 +834,10 @@ def write_results(
 
 
 def write_partial(stopped: SweepStopped, out: str | Path, sweep: Sweep | None = None) -> Path:
-    """Write a stopped sweep's finished runs to :func:`partial_path` of ``out``.
+    """Write a stopped sweep's finished runs to the first free :func:`partial_path` of ``out``.
 
+    An earlier partial file is never replaced: if ``results.partial.parquet`` exists the runs
+    go to ``results.partial-2.parquet``, then ``-3`` and so on; the path written is returned.
     The metadata key ``simulator.partial`` says it is incomplete: the signal, runs finished of
     runs asked for, the ``[point, replicate]`` pairs missing, and the file it stands in for.
     """
@@ -787,7 +849,25 @@ def write_partial(stopped: SweepStopped, out: str | Path, sweep: Sweep | None = 
         "missing": [list(m) for m in stopped.missing],
         "instead_of": str(out),
     }
-    return write_results(stopped.done, partial_path(out), sweep, partial=info)
+    first = partial_path(out)
+    staging = first.with_name(f".{first.name}.{os.getpid()}.staging")
+    write_results(stopped.done, staging, sweep, partial=info)  # whole, beside its destination
+    try:
+        for _ in range(10_000):
+            path = next_partial_path(out)
+            try:
+                os.link(staging, path)  # never replaces: fails if another file took the name
+            except FileExistsError:
+                continue
+            except OSError:  # no hard links here (some network or FAT file systems)
+                if path.exists() or path.is_symlink():
+                    continue
+                os.replace(staging, path)
+            return path
+        raise FileExistsError(f"no free name for the partial file beside {out}")
+    finally:
+        with contextlib.suppress(OSError):
+            staging.unlink()
 
 
 def read_partial_info(path: str | Path) -> dict[str, Any] | None:

@@ -705,3 +705,136 @@ def test_hypothesis_any_figures_csv_reads_or_refuses(tmp_path_factory, rows):
         read_user_figures(path)
     except ScenarioError as err:
         assert err.problems and all("\n" not in p for p in err.problems)
+
+
+# -- red-team: huge counts are refused before anything is allocated -------------------------------------
+
+_LIST_100 = "[" + ", ".join(str(i) for i in range(100)) + "]"
+HUGE_SWEEPS = [
+    (
+        f'scenario = "{BASELINE}"\n[seeds]\ncount = 1000000000\n',
+        ["seeds.count = 1000000000", "from 1 to 100,000"],
+    ),
+    (
+        f'scenario = "{BASELINE}"\n[sample]\nn = 1000000000\n'
+        '[sample.ranges]\n"risk_aversion.index" = [0.8, 1.2]\n',
+        ["sample.n = 1000000000", "from 1 to 1,000,000"],
+    ),
+    (
+        f'scenario = "{BASELINE}"\n[grid]\n"risk_aversion.index" = {_LIST_100}\n'
+        f'"population.children" = {_LIST_100}\n"run.years" = {_LIST_100}\n'
+        f'"levers.prevention.spend_per_year" = {_LIST_100}\n',
+        ["grid: 100 x 100 x 100 x 100 = 100,000,000 combinations", "at most 1,000,000 points"],
+    ),
+    (
+        f'scenario = "{BASELINE}"\n[seeds]\ncount = 10000\n[grid]\n'
+        f'"risk_aversion.index" = {_LIST_100}\n"population.children" = {_LIST_100}\n',
+        ["10,000 points x seeds.count = 10,000 is 100,000,000 runs", "at most 1,000,000 runs"],
+    ),
+    (
+        f'scenario = "{BASELINE}"\n[seeds]\ncount = 2\nentropy = 99999999999999999999\n',
+        ["seeds.entropy = 99999999999999999999", f"from 0 to {2**63 - 1}"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("content", "messages"), HUGE_SWEEPS, ids=[h[1][0][:30] for h in HUGE_SWEEPS])
+def test_huge_sweep_counts_are_refused_before_allocating(tmp_path, capsys, content, messages):
+    path = write(tmp_path, "sweep.toml", content)
+    refused(
+        ["sweep", str(path), "--out", str(tmp_path / "r.parquet"), "--engine", "inprocess", "--quiet"],
+        capsys,
+        str(path),
+        *messages,
+    )
+
+
+# -- red-team: calibrate options that were ignored, bent or unbounded ------------------------------------
+
+
+def _no_fit(*args, **kwargs):
+    raise AssertionError("calibrate computed before refusing an option")
+
+
+@pytest.mark.parametrize(
+    ("argv", "messages"),
+    [
+        (["--la", "Kent", "--check-agent", "1000000000"], ["--check-agent 1000000000", "from 0", "to 1000"]),
+        (["--la", "Kent", "--check-agent", "-1"], ["--check-agent -1", "from 0", "to 1000"]),
+        (["--la", "Kent", "--table", "fit.csv"], ["--table 'fit.csv' with --la", "allowed"]),
+        (["--all", "--out", "x.toml"], ["--out 'x.toml' with --all", "allowed"]),
+        (
+            ["--la", "Kent", "--out", "newdir/"],
+            ["--out 'newdir/' ends with a slash", "e.g. newdir/kent.toml"],
+        ),
+        (["--all", "--table", "newdir/"], ["--table 'newdir/' ends with a slash", "allowed: a file path"]),
+    ],
+)
+def test_calibrate_refuses_ignored_or_bent_options_up_front(tmp_path, monkeypatch, capsys, argv, messages):
+    monkeypatch.setattr("simulator.commands.calibrate.calibrate_la", _no_fit)
+    monkeypatch.setattr("simulator.commands.calibrate.calibrate_all", _no_fit)
+    monkeypatch.setattr("simulator.commands.calibrate.la_table", _no_fit)
+    monkeypatch.chdir(tmp_path)
+    refused(["calibrate", *argv, "--quiet"], capsys, *messages)
+    assert list(tmp_path.iterdir()) == []  # nothing written, no file named newdir
+
+
+@pytest.mark.parametrize(
+    ("content", "messages"),
+    [
+        (
+            b"measure,value\ncin_31_march,12,345\n",
+            ["line 2: 3 fields where the header has 2", "thousands separators", "drop the commas"],
+        ),
+        (b"measure,value,value\ncin_31_march,12,3\n", ["line 1", "'value' twice", "each column once"]),
+        (
+            b"measure,value,note\ncin_31_march,12,hand count,extra\n",
+            ["line 2: 4 fields where the header has 3"],
+        ),
+    ],
+)
+def test_figures_csv_extra_fields_and_duplicate_columns_are_refused(tmp_path, capsys, content, messages):
+    path = write(tmp_path, "figures.csv", content)
+    refused(["calibrate", "--la", "Kent", "--figures", str(path), "--quiet"], capsys, str(path), *messages)
+
+
+def test_figures_csv_extra_columns_in_the_header_are_still_allowed(tmp_path):
+    path = write(tmp_path, "figures.csv", b"measure,value,note\ncin_31_march,12345,from the LA\n")
+    assert read_user_figures(path) == {"cin_31_march": 12345.0}
+
+
+def test_a_bad_price_year_in_figures_names_the_figures_file(tmp_path, capsys):
+    path = write(tmp_path, "figures.toml", b'[costs.referral]\nvalue = 500\nprice_year = "20x4"\n')
+    err = refused(
+        ["calibrate", "--la", "Kent", "--figures", str(path), "--quiet"],
+        capsys,
+        f"error: {path}: costs.referral.price_year = '20x4'",
+    )
+    assert "baseline" not in err
+
+
+def test_calibrate_refuses_a_base_the_written_scenario_could_not_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("simulator.commands.calibrate.calibrate_la", _no_fit)
+    (tmp_path / "otherbase").mkdir()
+    base = write(tmp_path / "otherbase", "b.toml", Path(BASELINE).read_bytes())
+    out = tmp_path / "la" / "kent.toml"
+    out.parent.mkdir()
+    refused(
+        ["calibrate", "--la", "Kent", "--base", str(base), "--out", str(out), "--quiet"],
+        capsys,
+        f"--base {str(base)!r} is outside",
+        f"--out in {base.parent} or a folder above it",
+    )
+    assert not out.exists()
+
+
+def test_a_base_the_written_scenario_can_name_is_accepted(tmp_path):
+    from simulator.calibrate import check_base_reachable
+
+    (tmp_path / "otherbase").mkdir()
+    base = write(tmp_path / "otherbase", "b.toml", Path(BASELINE).read_bytes())
+    check_base_reachable(tmp_path / "kent.toml", base)  # a folder above the base
+    check_base_reachable(tmp_path / "otherbase" / "kent.toml", base)  # beside it
+    check_base_reachable(tmp_path / "kent.toml", BASELINE)  # the shipped scenarios
+    (tmp_path / "x.toml").write_text(f'base = "{Path(os.path.relpath(base, tmp_path)).as_posix()}"\n')
+    read_scenario_dict(tmp_path / "x.toml")  # what `run` reads

@@ -407,3 +407,32 @@ def test_kill_9_while_writing_leaves_the_earlier_file(tmp_path):
     assert out.read_bytes() == EARLIER  # the destination never held the half-written file
     # what a kill -9 cannot clean up is a hidden temporary file, not a corrupt results file
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["r.parquet", "s.toml"]
+
+
+def test_a_stopped_sweep_never_replaces_an_earlier_partial_file(tmp_path, capsys):
+    """A second and third stop write results.partial-2.parquet and -3; the console names each."""
+    from simulator.commands.sweep import _stopped
+
+    sweep = parse_sweep({"scenario": BASELINE, "overrides": {"run.years": 1}}, source="t")
+    out = tmp_path / "results.parquet"
+    earlier = partial_path(out)
+    earlier.write_bytes(EARLIER)
+    done = pd.DataFrame({"sweep": ["t"], "point": [0], "replicate": [0], "year": [1]})
+    stopped = SweepStopped(signal.SIGINT, done, [(0, 1)], 2)
+    assert _stopped(stopped, sweep, str(out)) == 130
+    err = capsys.readouterr().err
+    second = tmp_path / "results.partial-2.parquet"
+    assert f"kept them in {second}" in err and f"{earlier} exists and was left as it was" in err
+    assert _stopped(stopped, sweep, str(out)) == 130
+    third = tmp_path / "results.partial-3.parquet"
+    assert f"kept them in {third}" in capsys.readouterr().err
+    assert earlier.read_bytes() == EARLIER
+    for part in (second, third):
+        assert read_partial_info(part)["missing"] == [[0, 1]]
+        assert pd.read_parquet(part)["point"].tolist() == [0]
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "results.partial-2.parquet",
+        "results.partial-3.parquet",
+        "results.partial.parquet",
+    ]

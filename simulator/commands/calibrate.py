@@ -7,7 +7,9 @@ Examples::
     python -m simulator calibrate --all --table calibration_fit.csv
 
 An existing ``--out`` scenario or ``--table`` is never replaced without ``--force`` (the check
-comes before any fitting).
+comes before any fitting). Options that would be ignored or bent are refused up front:
+``--table`` with ``--la``, ``--out`` with ``--all``, a path ending in a slash, ``--check-agent``
+outside 0..1000, and a ``--base`` outside the folders a scenario at ``--out`` may be based on.
 
 ``--figures`` names a small TOML (or ``measure,value`` CSV) of the authority's own figures:
 ``cin_31_march``, ``cp_31_march``, ``referrals`` and ``[costs.NAME] value = ...``.
@@ -16,6 +18,7 @@ comes before any fitting).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import pandas as pd
@@ -30,6 +33,7 @@ from simulator.calibrate import (
     la_table,
     read_user_figures,
 )
+from simulator.cli import UsageError
 from simulator.safe_io import check_output_file, write_csv
 
 
@@ -61,8 +65,40 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar or report")
 
 
+#: Most seeds of the agent-based check (each is a one-year run of the whole authority).
+MAX_CHECK_AGENT = 1000
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    """Refuse (exit code 2, one line) an option that would be ignored or mean something else."""
+    if args.all and args.out is not None:
+        raise UsageError(
+            f"--out {args.out!r} with --all: --all writes no scenarios, only the table of fit errors; "
+            "allowed: --out with --la, --table with --all"
+        )
+    if not args.all and args.table is not None:
+        raise UsageError(
+            f"--table {args.table!r} with --la: the table of fit errors is written by --all; "
+            "allowed: --table with --all, --out (a scenario) with --la"
+        )
+    for flag, value in (("--out", args.out), ("--table", args.table)):
+        if value is not None and str(value).endswith(("/", os.sep)):
+            folder = str(value).rstrip("/" + os.sep) or "."
+            example = f"{folder}/{'kent.toml' if flag == '--out' else 'fit.csv'}"
+            raise UsageError(
+                f"{flag} {value!r} ends with a slash (a folder); allowed: a file path, e.g. {example}"
+            )
+    if not 0 <= args.check_agent <= MAX_CHECK_AGENT:
+        raise UsageError(
+            f"--check-agent {args.check_agent}: allowed: a whole number of seeds of the agent-based check "
+            f"from 0 (skip it) to {MAX_CHECK_AGENT}"
+        )
+
+
 def main(args: argparse.Namespace) -> int:
     """Fit, report the fit per target, and write the scenario (or the batch table)."""
+    # options are checked before any fitting: none is ignored, none bent
+    _check_options(args)
     # output paths are checked before any fitting: a scenario file is never replaced unasked
     if args.all and args.table is not None:
         check_output_file(args.table, args.force, what="--table")

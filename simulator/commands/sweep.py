@@ -6,7 +6,9 @@ written beside it and renamed into place, so a full disk or a kill leaves the ea
 Ctrl-C (SIGINT) or SIGTERM stops the sweep within a couple of seconds on every engine: queued
 runs are cancelled, runs in flight abandoned, worker processes ended. The runs already finished
 go to ``<out>.partial.parquet`` (e.g. ``results.partial.parquet``), whose metadata lists the
-missing ``[point, replicate]`` pairs; ``--out`` itself is not touched. The exit code is 130 for
+missing ``[point, replicate]`` pairs; an earlier partial file is never replaced (the runs go to
+the next free name, ``results.partial-2.parquet``, ``-3``, ...), and the console line names the
+file written. ``--out`` itself is not touched. The exit code is 130 for
 SIGINT and 143 for SIGTERM.
 """
 
@@ -84,8 +86,9 @@ def _stopped(stopped: SweepStopped, sweep: Sweep, out: str) -> int:
         print(f"{head}; nothing written ({out!r} untouched)", file=sys.stderr)
     else:
         part = _write(lambda: write_partial(stopped, out, sweep), "the finished runs", str(partial_path(out)))
+        kept = "" if part == partial_path(out) else f" ({partial_path(out)} exists and was left as it was)"
         print(
-            f"{head}; kept them in {part} (incomplete: the missing runs are listed in its "
+            f"{head}; kept them in {part}{kept} (incomplete: the missing runs are listed in its "
             f"metadata, simulator.partial); {out!r} untouched",
             file=sys.stderr,
         )
