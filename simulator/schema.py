@@ -1504,6 +1504,15 @@ class Scenario(Section):
     """A complete, validated scenario: metadata plus every parameter section."""
 
     name: str = Field("baseline", description="Short name used to stamp outputs.")
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_one_line(cls, value: str) -> str:
+        """A name stamps every output row and file: one line of 1 to 80 characters, not blank."""
+        if not value.strip() or len(value) > 80 or any(c in value for c in "\n\r\t\x00"):
+            raise ValueError("name must be 1-80 characters on one line, not blank (no newline, tab or NUL)")
+        return value
+
     description: str = Field("", description="What this scenario represents.")
     evidence: str = Field("", description="The evidence behind its numbers.")
     base: str | None = Field(None, description="Scenario file this one overrides (relative path).")
@@ -1521,13 +1530,6 @@ class Scenario(Section):
     start: StartStocks = Field(default_factory=StartStocks)
     costs: Costs = Field(default_factory=Costs)
     finance: Finance = Field(default_factory=Finance)
-
-    @field_validator("name")
-    @classmethod
-    def _name_is_simple(cls, v: str) -> str:
-        if not v or len(v) > 80:
-            raise ValueError("name must be 1-80 characters")
-        return v
 
     @model_validator(mode="after")
     def _levers_fit_the_run(self) -> Scenario:

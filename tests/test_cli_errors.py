@@ -165,3 +165,19 @@ def test_a_full_standard_output_is_one_line_not_a_traceback():
         )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "No space left on device" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('name = "a\\nb"\n', "name must be 1-80 characters on one line"),
+        ('name = "   "\n', "not blank"),
+        ('[run]\nyears = "ten"\n', "run.years = 'ten': Input should be a valid integer"),
+    ],
+)
+def test_names_are_one_line_and_options_do_not_hide_a_bad_file(tmp_path, capsys, text, message):
+    path = tmp_path / "s.toml"
+    path.write_text(text)
+    assert main(["run", str(path), "--years", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0] and "from --years" not in err[0]

@@ -25,6 +25,8 @@ def scenario_from_args(
         run["years"] = years
     if seed is not None:
         run["seed"] = seed
+    if run:
+        load_scenario(path)  # the file on its own first: an option must not hide a bad value in it
     try:
         return load_scenario(path, {"run": run} if run else None)
     except ScenarioError as err:
