@@ -138,18 +138,13 @@ def test_floor_imports_nothing_above(graph, importer, forbidden):
     assert chain is None, f"{importer} reaches {forbidden}: {' -> '.join(chain)}"
 
 
-#: Modules outside ``simulator.app`` allowed to import Solara: the ``app`` command, which starts
-#: Solara's server on ``simulator.app.main`` (an in-function import, only when the command runs).
-SOLARA_LAUNCHER = {"simulator.commands.app"}
-
-
 def test_only_the_app_imports_the_ui_libraries(graph_with_libraries):
     g = graph_with_libraries
     app = {"simulator.app", *g.find_descendants("simulator.app")}
     for library in ("solara", "reacton", "ipyvuetify", "ipyvue"):
         if library not in g.modules:
             continue
-        outside = sorted(g.find_modules_that_directly_import(library) - app - SOLARA_LAUNCHER)
+        outside = sorted(g.find_modules_that_directly_import(library) - app)
         assert not outside, f"{library} imported outside simulator.app by {', '.join(outside)}"
 
 

@@ -10,7 +10,6 @@ are started (and the engine compiled in them) before the server answers.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 
@@ -47,36 +46,10 @@ def main(args: argparse.Namespace) -> int:
     """Start the server; returns when it stops."""
     check_arguments(args)  # before anything starts
     try:
-        from solara.__main__ import cli
+        from simulator.app.serve import serve
     except ImportError:
         print(
             "error: the app needs the 'app' extra: pip install 'csc-demand-simulator[app]'", file=sys.stderr
         )
         return 2
-    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
-    # reacton's faster tree walk (opt-in): halves the redraw after a run (measured in the app)
-    os.environ.setdefault("REACTON_FAST", "1")
-    if args.workers is not None:
-        os.environ["CSC_APP_WORKERS"] = str(args.workers)
-    from simulator.app.runs import get_runner
-
-    get_runner().warm()
-    argv = [
-        "run",
-        "simulator.app.main",
-        "--host",
-        str(args.host),
-        "--port",
-        str(args.port),
-        "--production",
-        "--no-check-version",
-        "--open" if args.open else "--no-open",
-    ]
-    print(f"Workshop app: http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
-    try:
-        cli.main(args=argv, prog_name="solara", standalone_mode=False)
-    except SystemExit as exc:  # click may exit
-        return int(exc.code or 0)
-    finally:
-        get_runner().shutdown()
-    return 0
+    return serve(args.host, args.port, workers=args.workers, open_browser=args.open)
