@@ -36,7 +36,7 @@ from typing import Any, cast
 
 import solara
 
-from simulator.app import catalog
+from simulator.app import catalog, scenario_io
 from simulator.app.finance_view import paired_money
 from simulator.app.runs import RunOutput, RunTicket, expected_data, get_runner, scenario_key
 from simulator.schema import Scenario, ScenarioError, build_scenario, deep_merge
@@ -142,6 +142,10 @@ _band_ticket: solara.Reactive[RunTicket | None] = solara.reactive(cast(RunTicket
 _expected_ticket: solara.Reactive[RunTicket | None] = solara.reactive(cast(RunTicket | None, None))
 #: The lever moved last (its neighbouring values are run ahead while the room talks).
 last_lever: solara.Reactive[str | None] = solara.reactive(cast(str | None, None))
+#: Whether the page's link has been read (until then the address bar is left as it came).
+link_followed = solara.reactive(False)
+#: The name of the scenario file loaded last ("" for none).
+loaded_file = solara.reactive("")
 
 
 # -- composing scenarios -----------------------------------------------------------------------------
@@ -195,7 +199,7 @@ def compose(
     if area_.sample_fraction is not None:
         run["sample_fraction"] = england_fraction.peek() if fraction is None else fraction
     scen["run"] = run
-    scen["name"] = f"{area_.key}-{preset_.key}" + ("-custom" if user else "")
+    scen["name"] = scenario_io.scenario_name(area_.key, preset_.key, bool(user))
     base = deep_merge(data, {"run": run, "name": f"{area_.key}-baseline"})
     scenario = build_scenario(scen, source="scenario")
     baseline = build_scenario(base, source="baseline")
@@ -833,3 +837,229 @@ def shown_values() -> dict[str, Any]:
 def shown_values_for(user: Mapping[str, Any], peek: bool = False) -> dict[str, Any]:
     """The scenario dict for the chosen area and preset with the given user changes."""
     return deep_merge(deep_merge(area(peek).data(), preset(peek).overrides), user)
+
+
+# -- scenarios in and out: a file to save and load, a link to share (:mod:`scenario_io`) -------------
+
+
+def _area_of(key: str) -> catalog.Area:
+    return next(a for a in catalog.list_areas() if a.key == key)
+
+
+def _preset_of(key: str) -> catalog.Preset:
+    return next(p for p in catalog.list_presets() if p.key == key)
+
+
+def _problems_of(settings: Snapshot) -> list[str]:
+    """Why the schema refuses a set of settings (empty if it takes them)."""
+    try:
+        compose(
+            _area_of(settings["area"]),
+            _preset_of(settings["preset"]),
+            settings["overrides"],
+            settings["seed"],
+            settings["fraction"],
+        )
+    except ScenarioError as err:
+        return list(err.problems)
+    return []
+
+
+def default_settings() -> Snapshot:
+    """The settings of a new session: the first area as it is, the default seed."""
+    return {
+        "area": catalog.list_areas()[0].key,
+        "preset": catalog.list_presets()[0].key,
+        "overrides": {},
+        "seed": DEFAULT_SEED,
+        "fraction": catalog.ENGLAND_SAMPLE_FRACTION,
+    }
+
+
+def scenario_file(outcome_: Outcome) -> str:
+    """The scenario file (TOML) of the results on screen (:func:`scenario_io.file_text`)."""
+    return scenario_io.file_text(outcome_.scenario_scenario)
+
+
+@_guarded(scenario_io.FILE_FIELD)
+def load_scenario_file(name: str, data: bytes | None, size: int | None = None) -> bool:
+    """Load an uploaded scenario file: its area, preset, changes and seed are set and run.
+
+    The file is checked by the command line's loader and the schema
+    (:func:`scenario_io.read_upload`); a file they refuse shows one message beside the upload
+    control, and every setting and the results on screen stay as they were.
+
+    Returns:
+        True if the file was taken.
+    """
+    shown = catalog.shown_text(str(name), 60)
+    if data is None:
+        _refuse(
+            scenario_io.FILE_FIELD, [f"{shown} was not loaded: the browser did not send it; pick it again"]
+        )
+        return False
+    try:
+        scenario = scenario_io.read_upload(name, data, size)
+        settings = scenario_io.settings_from(scenario, _snapshot(), compose)
+    except ScenarioError as err:
+        _refuse(scenario_io.FILE_FIELD, [f"{shown} was not loaded: {'; '.join(err.problems)}"])
+        return False
+    problems = _problems_of(settings)
+    if problems:  # in the app's terms (a sample of England too small, say)
+        _refuse(scenario_io.FILE_FIELD, [f"{shown} was not loaded: {'; '.join(problems)}"])
+        return False
+    before = _snapshot()
+    _restore(settings)
+    _accept()
+    if not request_runs(field=scenario_io.FILE_FIELD, undo=before):
+        return False
+    loaded_file.set(str(name))
+    return True
+
+
+def link_query(peek: bool = False) -> str:
+    """The query string of the settings in force (:mod:`scenario_io`); reads them unless ``peek``."""
+    here = area(peek)
+    preset_now = preset_key.peek() if peek else preset_key.value
+    user = overrides.peek() if peek else overrides.value
+    seed_now = seed.peek() if peek else seed.value
+    fraction = england_fraction.peek() if peek else england_fraction.value
+    default = default_settings()
+    pairs: list[tuple[str, str]] = []
+    if here.key != default["area"]:
+        pairs.append((scenario_io.AREA, here.key))
+    if preset_now != default["preset"]:
+        pairs.append((scenario_io.PRESET, preset_now))
+    if here.sample_fraction is not None and fraction != default["fraction"]:
+        pairs.append((scenario_io.FRACTION, repr(float(fraction))))
+    if seed_now != default["seed"]:
+        pairs.append((scenario_io.SEED, str(int(seed_now))))
+    if user:
+        start = current_run_start()
+        specs = {s.path: s for s in _panel_of(here)}
+        pairs += [(p, scenario_io.encode(specs.get(p), v, start)) for p, v in scenario_io.leaves(user)]
+    return scenario_io.query_string(pairs)
+
+
+def _panel_of(area_: catalog.Area) -> tuple[catalog.LeverSpec, ...]:
+    children = float(catalog.get_path(area_.data(), "population.children", catalog.TYPICAL_LA_CHILDREN))
+    return catalog.lever_panel(children)
+
+
+def settings_from_link(query: str) -> tuple[Snapshot, list[str]]:
+    """The settings a link's query string stands for, and one line per key that was not taken.
+
+    Keys are taken one at a time, in the order area, preset, sample fraction, seed, then the
+    changed values as the link lists them; each is checked as its box checks typed text, then by
+    the schema with the keys taken before it. A key that fails is left at its default (the
+    others are kept), and its line says why.
+    """
+    values, problems = scenario_io.parse_query(query)
+    settings = default_settings()
+
+    def refuse(line: str) -> None:
+        problems.append(f"{line} (not taken: its default is used)")
+
+    def take(key: str, candidate: Snapshot) -> None:
+        lines = _problems_of(candidate)
+        if lines:
+            refuse("; ".join(lines))
+        else:
+            settings.update(candidate)
+
+    if scenario_io.AREA in values:
+        raw = values.pop(scenario_io.AREA)
+        keys = [a.key for a in catalog.list_areas()]
+        if raw in keys:
+            take(scenario_io.AREA, {**settings, "area": raw})
+        else:
+            refuse(f"area = {catalog.shown_text(raw)}: unknown area (allowed: {', '.join(keys)})")
+    if scenario_io.PRESET in values:
+        raw = values.pop(scenario_io.PRESET)
+        keys = [p.key for p in catalog.list_presets()]
+        if raw in keys:
+            take(scenario_io.PRESET, {**settings, "preset": raw})
+        else:
+            refuse(f"preset = {catalog.shown_text(raw)}: unknown preset (allowed: {', '.join(keys)})")
+    if scenario_io.FRACTION in values:
+        raw = values.pop(scenario_io.FRACTION)
+        try:
+            fraction = float(raw)
+        except ValueError:
+            fraction = math.nan
+        if math.isfinite(fraction) and 0.0 < fraction <= 1.0:
+            take(scenario_io.FRACTION, {**settings, "fraction": fraction})
+        else:
+            refuse(
+                f"run.sample_fraction = {catalog.shown_text(raw)}: allowed: a share of families above 0 "
+                "and at most 1"
+            )
+    if scenario_io.SEED in values:
+        raw = values.pop(scenario_io.SEED)
+        try:
+            number = int(raw.strip())
+        except ValueError:
+            number = -1
+        if 0 <= number <= SEED_MAX:
+            take(scenario_io.SEED, {**settings, "seed": number})
+        else:
+            refuse(f"run.seed = {catalog.shown_text(raw)}: allowed: a whole number from 0 to {SEED_MAX}")
+    if values:
+        here = _area_of(settings["area"])
+        specs = {s.path: s for s in _panel_of(here)}
+        start = int(
+            catalog.get_path(
+                shown_values_for_settings(settings),
+                "run.start_year",
+                catalog.field_info("run.start_year")[0].get_default(),
+            )
+        )
+        for path, raw in values.items():
+            try:
+                value = scenario_io.decode(path, raw, specs.get(path), start)
+            except ValueError as err:
+                refuse(str(err))
+                continue
+            take(path, {**settings, "overrides": catalog.set_path(settings["overrides"], path, value)})
+    return settings, problems
+
+
+def shown_values_for_settings(settings: Snapshot) -> dict[str, Any]:
+    """The scenario dict of a set of settings (area, preset, then the user's changes)."""
+    return deep_merge(
+        deep_merge(_area_of(settings["area"]).data(), _preset_of(settings["preset"]).overrides),
+        settings["overrides"],
+    )
+
+
+@_guarded(scenario_io.LINK_FIELD)
+def follow_link(query: str | None) -> bool:
+    """Set what the page's link says (its query string) and run it; called when the page opens.
+
+    An empty query, or the one of the settings in force, changes nothing (the page came back from
+    another page of the app). A key the link gets wrong is left at its default, and a message
+    says which and why (:func:`settings_from_link`); the other keys are taken.
+
+    Returns:
+        True if every key of the link was taken.
+    """
+    # called from the page's start-up effect: nothing read here subscribes the page (see start)
+    with _unwatched():
+        try:
+            query = (query or "").lstrip("?")
+            if not query or query == link_query(peek=True):
+                return True
+            settings, problems = settings_from_link(query)
+            before = _snapshot()
+            _restore(settings)
+            if problems:
+                _refuse(
+                    scenario_io.LINK_FIELD,
+                    [f"From the link: {p}" for p in problems],
+                )
+            else:
+                _accept()
+            request_runs(field=scenario_io.LINK_FIELD, undo=before)
+            return not problems
+        finally:
+            link_followed.set(True)

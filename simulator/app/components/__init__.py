@@ -5,8 +5,10 @@ from simulator.app.components.explainer import Explainer
 from simulator.app.components.export import Downloads
 from simulator.app.components.levers import LeverControl, LeverPanel
 from simulator.app.components.results import ExpectedChange, Results, RunStamp
+from simulator.app.components.scenario_file import AddressBar, ScenarioUpload
 
 __all__ = [
+    "AddressBar",
     "AreaPicker",
     "Downloads",
     "ExpectedChange",
@@ -17,6 +19,7 @@ __all__ = [
     "PresetPicker",
     "Results",
     "RunStamp",
+    "ScenarioUpload",
     "SeedBox",
     "ViewOptions",
 ]

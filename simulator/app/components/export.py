@@ -1,7 +1,9 @@
-"""Downloads: the annual table (CSV) and the finance workbook (Excel).
+"""Downloads: the annual table (CSV), the finance workbook (Excel) and the scenario file (TOML).
 
-Both are safe to open in a spreadsheet: text that would run as a formula (a scenario or preset
-named ``=HYPERLINK(...)``) gets a leading quote (:mod:`simulator.safe_io`).
+The scenario file is the scenario on screen, self-contained: loaded again (in the app, or by the
+command line) it runs the same (:mod:`simulator.app.scenario_io`). The table and workbook are
+safe to open in a spreadsheet: text that would run as a formula (a scenario or preset named
+``=HYPERLINK(...)``) gets a leading quote (:mod:`simulator.safe_io`).
 """
 
 from __future__ import annotations
@@ -70,4 +72,10 @@ def Downloads(outcome: Outcome | None) -> solara.Element:
             filename=f"finance_{name}_seed{seed}.xlsx",
             label="Finance workbook (Excel)",
             mime_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        solara.FileDownload(
+            lambda: state.scenario_file(outcome),
+            filename=f"scenario_{name}_seed{seed}.toml",
+            label="Scenario file (TOML)",
+            mime_type="application/toml",
         )

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import solara
 
-from simulator.app import catalog, state
+from simulator.app import catalog, scenario_io, state
 from simulator.app.components import (
+    AddressBar,
     AreaPicker,
     Downloads,
     ExpectedChange,
@@ -19,12 +20,20 @@ from simulator.app.components import (
     PresetPicker,
     Results,
     RunStamp,
+    ScenarioUpload,
     SeedBox,
     ViewOptions,
 )
 
 #: Fields of the settings column; a message about any other field (a lever's) is shown in the panel.
-SETTING_FIELDS = ("area", "run.sample_fraction", "preset", "run.seed")
+SETTING_FIELDS = (
+    "area",
+    "run.sample_fraction",
+    "preset",
+    "run.seed",
+    scenario_io.FILE_FIELD,
+    scenario_io.LINK_FIELD,
+)
 
 
 @solara.component
@@ -53,6 +62,8 @@ def Settings() -> solara.Element:
     FieldMessages(("preset",))
     SeedBox(state.seed.value, state.set_seed_text)
     FieldMessages(("run.seed", ""))
+    ScenarioUpload(state.load_scenario_file, state.loaded_file.value)
+    FieldMessages((scenario_io.FILE_FIELD, scenario_io.LINK_FIELD))
     ViewOptions(
         state.overlay.value,
         state.set_overlay,
@@ -130,9 +141,26 @@ def Charts() -> solara.Element:
 
 
 @solara.component
+def Link() -> solara.Element:
+    """The page's address, kept to the settings in force: a link that reproduces them."""
+    AddressBar(state.link_query(), state.link_followed.value)
+
+
+@solara.component
 def Page() -> solara.Element:
-    """Live what-ifs: move a lever, the scenario re-runs (baseline cached) and the charts redraw."""
+    """Live what-ifs: move a lever, the scenario re-runs (baseline cached) and the charts redraw.
+
+    The page's link is read first: settings in its query string are set before the first run
+    (:func:`simulator.app.state.follow_link`).
+    """
+    search = solara.use_router().search or ""
+
+    def follow() -> None:  # an effect returns nothing (or its cleanup)
+        state.follow_link(search)
+
+    solara.use_effect(follow, [search])
     solara.use_effect(state.start, [])
+    Link()
     with solara.Columns([1, 3], classes=["workshop"]):
         with solara.Column(gap="8px", classes=["side-panel"]):
             Settings()
