@@ -349,12 +349,14 @@ class Services:
         overflow = np.maximum(hb - width, 0.0).sum(axis=1)
         inside = np.where(hb > 0, starts[:, :-1] + np.minimum(hb, width), 0.0).max(axis=1)
         reach = np.where(overflow > 0, top + overflow, inside)
-        worst = int(np.argmax(reach))
-        if reach[worst] > 1.0 - P[kn.P_MOVE_P]:
-            raise ValueError(
-                f"monthly event probabilities add up to {reach[worst] + P[kn.P_MOVE_P]:.3f} (> 1) for "
-                f"families of hazard code {worst}: the levers or the risk index raise hazards too far"
-            )
+        # where levers push a code's hazards past the room left by the slots (extreme risk
+        # indices), its hazards are packed from 0 instead (exact, but not slot-coupled), and
+        # the month's chance of an event stops short of moving away, as it always has
+        cap = 1.0 - P[kn.P_MOVE_P]
+        packed = reach > cap
+        reach = np.where(packed, np.minimum(hb.sum(axis=1), cap), reach)
+        lay = self.vec("layout")
+        lay[: kn.N_CODES] = np.where(packed, -1, self._layout_of_code)
         self.vec("hbound")[: kn.N_CODES * N_EVENTS] = hb.ravel()
         self.vec("hbound")[kn.N_CODES * N_EVENTS :] = 0.0
         bound = self.vec("bound")
