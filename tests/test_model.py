@@ -126,6 +126,27 @@ def test_accounting_holds_every_month(seed, refer, care, moves, risk, growth):
     _check_accounting(model)
 
 
+def test_levers_past_the_slots_room_pack_hazards_and_keep_accounting():
+    """Referrals x5 at risk index 3 leave some codes no slot room: they run packed, not refused."""
+    base = scenario(3_000, years=2, run={"burn_in_months": 6})
+    sc = scenario(
+        3_000,
+        years=2,
+        run={"burn_in_months": 6},
+        front_door={"referral_rates_per_year": _scaled(base.front_door.referral_rates_per_year, 5.0)},
+        risk_aversion={"index": 3.0},
+    )
+    model = CSCModel(sc, seed=3)
+    model.step()  # the layouts are set from the month's levers
+    packed = model.services.vec("layout")[: kn.N_CODES] < 0
+    assert packed.any() and not packed.all()
+    model.run()
+    _check_accounting(model)
+    plain = CSCModel(base, seed=3)
+    plain.run()
+    assert model.results().annual["referrals"].sum() > 2 * plain.results().annual["referrals"].sum()
+
+
 def test_same_seed_same_files_different_seed_differs(tmp_path):
     from simulator.cli import main
 

@@ -1348,34 +1348,9 @@ def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates):
     route into care) is word 3 of the address (family, month, P_EVENT).
     """
     code = FI[row, CODE]
-    lay = int(PV[V_LAYOUT + code])
-    if lay < 0:  # packed (levers past the slots' room): hazards stacked from 0
-        teens = exact_rates(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates)
-        total = 0.0
-        for e in range(N_HAZARDS):
-            total += rates[e]
-        if total <= 0.0:
-            return
-        scale = (1.0 - math.exp(-total / 12.0)) / total
-        edge = 0.0
-        for e in range(N_HAZARDS):
-            edge += rates[e] * scale
-            if u < edge:
-                w = kr.philox(
-                    np.uint64(FI[row, FAM_ID]),
-                    np.uint64(t),
-                    np.uint64(kr.P_EVENT),
-                    np.uint64(0),
-                    rng[0],
-                    rng[1],
-                )
-                hazard_event(
-                    FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates, e, teens, kr.to_unit(w[3])
-                )
-                return
-        return
-    base = V_SLOT + lay * 8
-    top = PV[base + 7]
+    lay = int(PV[V_LAYOUT + code])  # -1: packed (levers past the slots' room), stacked from 0
+    base = V_SLOT + max(lay, 0) * 8
+    top = PV[base + 7] if lay >= 0 else 0.0
     slot = -1
     if u < top:
         slot = 0
@@ -1395,9 +1370,12 @@ def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates):
         if u - PV[base + slot] < rates[slot] * scale:
             event = slot
     else:
+        # above the slots: the overflow region (what each hazard needs beyond its slot, in
+        # hazard order); packed codes have no slots, so all of each hazard's chance is here
         edge = top
         for e in range(N_HAZARDS):
-            extra = rates[e] * scale - (PV[base + e + 1] - PV[base + e])
+            room = PV[base + e + 1] - PV[base + e] if lay >= 0 else 0.0
+            extra = rates[e] * scale - room
             if extra > 0.0:
                 edge += extra
                 if u < edge:
