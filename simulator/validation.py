@@ -20,8 +20,11 @@ References:
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -226,12 +229,54 @@ def shock_response(
     return pd.DataFrame(rows)
 
 
+_STOCKS_31_MARCH = (
+    "universal",
+    "early_help_31_march",
+    "cin_plans_31_march",
+    "cp_31_march",
+    "lac_31_march",
+    "families_with_child_in_care",
+)
+
+
+def _at_31_march(res: Any) -> pd.DataFrame:
+    """The stocks at 31 March, a row per reporting year (universal: not in early help or need)."""
+    annual = res.annual.set_index("year")
+    march = res.monthly[res.monthly["calendar_month"] == 3].set_index("reporting_year")
+    annual["families_with_child_in_care"] = march["families_with_child_in_care"]
+    annual["universal"] = annual["child_population"] - annual["early_help_31_march"] - annual["cin_31_march"]
+    return annual[list(_STOCKS_31_MARCH)]
+
+
+def _agent_at_31_march(scenario: Scenario, seed: int) -> np.ndarray:
+    """One agent-based run's stocks at 31 March (a worker's task)."""
+    from simulator.model import CSCModel
+
+    model = CSCModel(scenario, seed=seed)
+    model.run()
+    return _at_31_march(model.results()).to_numpy()
+
+
+def _agent_runs(scenario: Scenario, seeds: Sequence[int], workers: int | None) -> list[np.ndarray]:
+    """Each seed's stocks at 31 March, in seed order, over ``workers`` processes.
+
+    Default: one per core; with one worker the runs are made here. Each run is seeded, so the
+    result does not depend on how many workers there are.
+    """
+    n = min(workers or os.cpu_count() or 1, len(seeds))
+    if n <= 1:
+        return [_agent_at_31_march(scenario, seed) for seed in seeds]
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_agent_at_31_march, [scenario] * len(seeds), seeds))
+
+
 def aggregate_vs_agent(
     scenario: Scenario | None = None,
     *,
     seeds: Sequence[int] = (11, 12, 13),
     children: int = 613_000,
     years: int = 20,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Agent-based mean vs the aggregate view: stocks by state at 31 March, year by year.
 
@@ -243,9 +288,9 @@ def aggregate_vs_agent(
     the aggregate value and the difference in % (the figures of docs/MODEL.md). The stocks:
     children in universal services only (the child population less early help and children in
     need), early help, CIN plans, CP, looked after, and families with a child in care.
+    The seeds' runs share ``workers`` processes (default: one per core).
     """
     from simulator.aggregate import run_aggregate
-    from simulator.model import CSCModel
     from simulator.schema import with_overrides
 
     sc = scenario or Scenario()
@@ -272,31 +317,10 @@ def aggregate_vs_agent(
             "levers": levers,
         },
     )
-    cols = [
-        "universal",
-        "early_help_31_march",
-        "cin_plans_31_march",
-        "cp_31_march",
-        "lac_31_march",
-        "families_with_child_in_care",
-    ]
-
-    def at_31_march(res) -> pd.DataFrame:
-        annual = res.annual.set_index("year")
-        march = res.monthly[res.monthly["calendar_month"] == 3].set_index("reporting_year")
-        annual["families_with_child_in_care"] = march["families_with_child_in_care"]
-        annual["universal"] = (
-            annual["child_population"] - annual["early_help_31_march"] - annual["cin_31_march"]
-        )
-        return annual[cols]
-
-    agg = at_31_march(run_aggregate(sc))
-    runs = []
-    for seed in seeds:
-        m = CSCModel(sc, seed=seed)
-        m.run()
-        runs.append(at_31_march(m.results()))
-    stack = np.stack([r.to_numpy() for r in runs])
+    cols = list(_STOCKS_31_MARCH)
+    agg = _at_31_march(run_aggregate(sc))
+    runs = _agent_runs(sc, seeds, workers)
+    stack = np.stack(runs)
     mean = pd.DataFrame(stack.mean(axis=0), index=agg.index, columns=cols)
     se = pd.DataFrame(stack.std(axis=0, ddof=1) / np.sqrt(len(runs)), index=agg.index, columns=cols)
     rows = []

@@ -348,3 +348,10 @@ def test_levers_with_no_effect_leave_the_aggregate_unchanged() -> None:
     live = with_overrides(base, {"levers": {"community_hubs": {"opening_dates": ["2025-06"]}}})
     a2 = run_aggregate(live).annual[cols].to_numpy()
     assert a2[-1, 0] > a0[-1, 0] and a2[-1, 4] < a0[-1, 4]  # found earlier, fewer referrals
+
+
+def test_agreement_table_does_not_depend_on_the_number_of_workers() -> None:
+    one = aggregate_vs_agent(seeds=(3, 4, 5), children=20_000, years=2, workers=1)
+    two = aggregate_vs_agent(seeds=(3, 4, 5), children=20_000, years=2, workers=2)
+    pd.testing.assert_frame_equal(one, two)
+    assert one["agent_se"].gt(0).any()
