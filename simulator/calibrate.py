@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from simulator import aggregate as ag
+from simulator.processes import map_in_processes
 from simulator.safe_io import OutputError, check_output_file, write_text
 from simulator.schema import (
     MAX_CHILDREN,
@@ -717,13 +718,38 @@ def _why(fit: Fit, d: float) -> str:
     return f"{', '.join(bits)}: {cause}"
 
 
+def _fit_row(row: pd.Series, base_sc: Scenario, table: pd.DataFrame, reference: Any) -> dict[str, Any]:
+    """One authority's fit as a row of ``calibrate_all``'s table (a worker's task)."""
+    fit = calibrate_la(row, base=base_sc, table=table, reference=reference)
+    r: dict[str, Any] = {
+        "la_name": fit.la,
+        "la_code": fit.la_code,
+        "region": fit.region,
+        "has_data": bool(row["has_data"]),
+        "child_population": row["child_population"],
+    }
+    for k in MEASURES.values():
+        r[f"{k}_target"] = fit.targets[k]
+        r[f"{k}_model"] = fit.aggregate.get(k, np.nan)
+        r[f"{k}_error_pct"] = 100 * fit.errors().get(k, np.nan)
+    r.update({k: fit.parameters.get(k, np.nan) for k in ("entry_scale", "uasc_scale", "duration_scale")})
+    r["uasc_assumption"] = fit.uasc_mode if fit.parameters else ""
+    r["ok"] = fit.ok
+    r["reason"] = fit.reason
+    return r
+
+
 def calibrate_all(
     *,
     base: str | Path = BASELINE,
     names: Sequence[str] | None = None,
     progress: Any = None,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Calibrate every authority with data (aggregate view) and tabulate the fit errors.
+
+    The authorities are fitted over ``workers`` processes (default: one per core); each fit is
+    deterministic, so the table does not depend on how many.
 
     Returns:
         One row per authority: targets, fitted figures, errors (%), the fitted scales,
@@ -732,26 +758,10 @@ def calibrate_all(
     table = la_table()
     base_sc = load_scenario(base)
     reference = reference_entries(base_sc)
-    rows = []
     subset = table if names is None else table[table["la_name"].isin(names)]
-    for _, row in subset.iterrows():
-        fit = calibrate_la(row, base=base_sc, table=table, reference=reference)
-        r: dict[str, Any] = {
-            "la_name": fit.la,
-            "la_code": fit.la_code,
-            "region": fit.region,
-            "has_data": bool(row["has_data"]),
-            "child_population": row["child_population"],
-        }
-        for k in MEASURES.values():
-            r[f"{k}_target"] = fit.targets[k]
-            r[f"{k}_model"] = fit.aggregate.get(k, np.nan)
-            r[f"{k}_error_pct"] = 100 * fit.errors().get(k, np.nan)
-        r.update({k: fit.parameters.get(k, np.nan) for k in ("entry_scale", "uasc_scale", "duration_scale")})
-        r["uasc_assumption"] = fit.uasc_mode if fit.parameters else ""
-        r["ok"] = fit.ok
-        r["reason"] = fit.reason
-        rows.append(r)
-        if progress is not None:
-            progress(1)
+    las = [row for _, row in subset.iterrows()]
+    n = len(las)
+    rows = map_in_processes(
+        _fit_row, las, [base_sc] * n, [table] * n, [reference] * n, workers=workers, progress=progress
+    )
     return pd.DataFrame(rows)

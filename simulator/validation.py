@@ -20,17 +20,15 @@ References:
 from __future__ import annotations
 
 import argparse
-import multiprocessing
-import os
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from simulator.processes import map_in_processes
 from simulator.schema import Scenario, ScenarioError, load_scenario, series_values
 
 DATA = Path(__file__).parent / "data"
@@ -257,19 +255,6 @@ def _agent_at_31_march(scenario: Scenario, seed: int) -> np.ndarray:
     return _at_31_march(model.results()).to_numpy()
 
 
-def _agent_runs(scenario: Scenario, seeds: Sequence[int], workers: int | None) -> list[np.ndarray]:
-    """Each seed's stocks at 31 March, in seed order, over ``workers`` processes.
-
-    Default: one per core; with one worker the runs are made here. Each run is seeded, so the
-    result does not depend on how many workers there are.
-    """
-    n = min(workers or os.cpu_count() or 1, len(seeds))
-    if n <= 1:
-        return [_agent_at_31_march(scenario, seed) for seed in seeds]
-    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(_agent_at_31_march, [scenario] * len(seeds), seeds))
-
-
 def aggregate_vs_agent(
     scenario: Scenario | None = None,
     *,
@@ -319,7 +304,7 @@ def aggregate_vs_agent(
     )
     cols = list(_STOCKS_31_MARCH)
     agg = _at_31_march(run_aggregate(sc))
-    runs = _agent_runs(sc, seeds, workers)
+    runs = map_in_processes(_agent_at_31_march, [sc] * len(seeds), seeds, workers=workers)
     stack = np.stack(runs)
     mean = pd.DataFrame(stack.mean(axis=0), index=agg.index, columns=cols)
     se = pd.DataFrame(stack.std(axis=0, ddof=1) / np.sqrt(len(runs)), index=agg.index, columns=cols)

@@ -12,6 +12,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from simulator.calibrate import TOLERANCE, calibrate_all, calibrate_la, find_la, la_table, read_user_figures
@@ -124,3 +125,11 @@ def test_batch_fits_nine_in_ten_authorities(tmp_path: Path) -> None:
     ok = with_data[with_data["ok"]]
     for k in ("lac_31_march", "lac_starts", "lac_ceases"):
         assert (ok[f"{k}_error_pct"].abs() <= 100 * TOLERANCE).all()
+
+
+def test_batch_table_does_not_depend_on_the_number_of_workers() -> None:
+    names = ["Kent", "Leeds", "Rutland"]
+    one = calibrate_all(names=names, workers=1)
+    two = calibrate_all(names=names, workers=2)
+    pd.testing.assert_frame_equal(one, two)
+    assert sorted(one["la_name"]) == sorted(names) and one["ok"].any()
