@@ -967,20 +967,19 @@ def settings_from_link(query: str) -> tuple[Snapshot, list[str]]:
         else:
             settings.update(candidate)
 
-    if scenario_io.AREA in values:
-        raw = values.pop(scenario_io.AREA)
-        keys = [a.key for a in catalog.list_areas()]
-        if raw in keys:
-            take(scenario_io.AREA, {**settings, "area": raw})
-        else:
-            refuse(f"area = {catalog.shown_text(raw)}: unknown area (allowed: {', '.join(keys)})")
-    if scenario_io.PRESET in values:
-        raw = values.pop(scenario_io.PRESET)
-        keys = [p.key for p in catalog.list_presets()]
-        if raw in keys:
-            take(scenario_io.PRESET, {**settings, "preset": raw})
-        else:
-            refuse(f"preset = {catalog.shown_text(raw)}: unknown preset (allowed: {', '.join(keys)})")
+    for name, setting, choices in (
+        (scenario_io.AREA, "area", catalog.list_areas()),
+        (scenario_io.PRESET, "preset", catalog.list_presets()),
+    ):
+        if name in values:
+            raw = values.pop(name)
+            keys = [c.key for c in choices]
+            if raw in keys:
+                take(name, {**settings, setting: raw})
+            else:
+                refuse(
+                    f"{setting} = {catalog.shown_text(raw)}: unknown {setting} (allowed: {', '.join(keys)})"
+                )
     if scenario_io.FRACTION in values:
         raw = values.pop(scenario_io.FRACTION)
         try:

@@ -48,6 +48,11 @@ def RunStamp(outcome: Outcome | None, status: str) -> solara.Element:
 
 
 #: Plain names of the levers the expected view can leave out (aggregate.levers_not_modelled).
+#: The charts of the paired runs' bands: title, annual column, chart name.
+BAND_CHARTS = (
+    ("Children looked after", "lac_31_march", "bands-lac"),
+    ("Entries to care", "lac_starts", "bands-starts"),
+)
 LEFT_OUT_NAMES = {"levers.troubled_families": "the Troubled Families programme"}
 
 
@@ -213,28 +218,9 @@ def ResultsBody(
             Chart(opts["equity_unmet"], projector, "equity-unmet")
         if bands is not None and show_bands:
             with solara.Columns([1, 1]):
-                Chart(
-                    charts.band_chart(
-                        "Children looked after",
-                        "lac_31_march",
-                        [b.annual for b in bands.baseline],
-                        [s.annual for s in bands.scenario],
-                        projector,
-                    ),
-                    projector,
-                    "bands-lac",
-                )
-                Chart(
-                    charts.band_chart(
-                        "Entries to care",
-                        "lac_starts",
-                        [b.annual for b in bands.baseline],
-                        [s.annual for s in bands.scenario],
-                        projector,
-                    ),
-                    projector,
-                    "bands-starts",
-                )
+                for title, column, key in BAND_CHARTS:
+                    annual = [b.annual for b in bands.baseline], [s.annual for s in bands.scenario]
+                    Chart(charts.band_chart(title, column, *annual, projector), projector, key)
         elif bands_status and show_bands:
             solara.Text(f"Bands: {bands_status}...", classes=["bands-status"])
         solara.SliderInt(
