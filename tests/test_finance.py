@@ -376,26 +376,3 @@ def test_workbook_reads_back_with_five_sheets_and_cashflow_totals(tmp_path):
     by_seed = report.central_by_seed
     assert by_seed["seed"].tolist() == replicate_seeds(2, 2)
     assert by_seed.attrs["npv_se"] == pytest.approx(by_seed["npv_net"].std(ddof=1) / np.sqrt(2))
-
-
-# -- the finance notebook ---------------------------------------------------------------------------
-
-
-def test_payback_notebook_runs(tmp_path):
-    """Execute notebooks/03_payback_for_finance.ipynb with a short horizon and few runs."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    root = __import__("pathlib").Path(__file__).resolve().parents[1]
-    nb = nbformat.read(root / "notebooks" / "03_payback_for_finance.ipynb", as_version=4)
-    params = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
-    assert len(params) == 1
-    params[0].source = "YEARS = 8\nRUNS = 4\nCENTRAL_SEEDS = 1\nSEED = 7\nWITHIN = 5"
-    NotebookClient(
-        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(root / "notebooks")}}
-    ).execute()
-    text = "\n".join(
-        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-    )
-    assert "['Summary', 'Assumptions', 'Levers', 'Cashflow', 'Sensitivity', 'Provenance']" in text
-    assert "Net payback:" in text
