@@ -24,7 +24,6 @@ import pytest
 from simulator.cli import main
 from simulator.finance import (
     BASES,
-    BUDGET_LINES,
     SHEETS,
     PaybackReport,
     appraise,
@@ -43,6 +42,7 @@ from simulator.finance.report import (
 )
 from simulator.safe_io import plain_formula
 from simulator.schema import Scenario, with_overrides
+from tests.test_finance import _lines  # costs by line, as costs_by_line
 
 ROOT = Path(__file__).resolve().parents[1]
 HUBS = str(ROOT / "scenarios" / "community_hubs.toml")
@@ -88,18 +88,6 @@ def recalculate(files: list[Path], folder: Path) -> dict[str, Path]:
     missing = [str(p) for p in copies.values() if not p.exists()]
     assert done.returncode == 0 and not missing, f"LibreOffice failed: {done.stdout}\n{done.stderr}"
     return copies
-
-
-def _lines(**cols: list[float]) -> pd.DataFrame:
-    """Costs by budget line, one row per year ending 31 March 2025 onwards (as costs_by_line)."""
-    n = len(next(iter(cols.values())))
-    df = pd.DataFrame(
-        {line: cols.get(line, [0.0] * n) for line in BUDGET_LINES},
-        index=pd.Index(range(2025, 2025 + n), name="year"),
-        dtype=float,
-    )
-    df["total"] = df.sum(axis=1)
-    return df
 
 
 def _hand_made(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
