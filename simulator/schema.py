@@ -1534,6 +1534,14 @@ class Scenario(Section):
     @model_validator(mode="after")
     def _levers_fit_the_run(self) -> Scenario:
         """Time series have one value per year, within their range; dates fall inside the run."""
+        self._series_fit_the_run()
+        self._care_shares_add_up()
+        self._hubs_fit_the_run()
+        self._shocks_fit_the_run()
+        return self
+
+    def _series_fit_the_run(self) -> None:
+        """Each yearly series: dated steps inside the run, values in range, one per year."""
         run, lv = self.run, self.levers
         # (owner, field, neutral value): before a series' first dated step the lever is neutral
         fields = {
@@ -1544,27 +1552,8 @@ class Scenario(Section):
             "levers.risk_aversion.index_path": (lv.risk_aversion, "index_path", 1.0),
             "levers.troubled_families.places_per_year": (lv.troubled_families, "places_per_year", 0.0),
         }
-        last_year = run.start_year + MAX_YEARS_AHEAD
         for name, (owner, attr, _) in fields.items():
-            value = getattr(owner, attr)
-            if isinstance(value, dict):
-                for key in value:
-                    k = str(key)
-                    if not (k.isascii() and k.isdigit() and len(k) <= 4) or not (
-                        run.start_year + 1 <= int(k) <= last_year
-                    ):
-                        raise ValueError(
-                            f"{name} has a step at {key!r}: steps are reporting years from "
-                            f"{run.start_year + 1} to {last_year} (steps after the run are "
-                            "ignored)"
-                        )
-            raw = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
-            low, high, why = SERIES_BOUNDS[name]
-            for v in raw:
-                if float(v) < low:
-                    raise ValueError(f"{name} = {float(v)!r}: must be >= {low:g}")
-                if float(v) > high:
-                    raise ValueError(f"{name} = {float(v)!r}: must be <= {high:g} ({why})")
+            _check_series(name, getattr(owner, attr), run.start_year)
         first = str(run.start_year + 1)
         for owner, attr, neutral in fields.values():
             value = getattr(owner, attr)
@@ -1577,6 +1566,10 @@ class Scenario(Section):
                     f"{name} has {len(value)} values but run.years = {run.years}: give one "
                     "value per year, a single number, or dated steps"
                 )
+
+    def _care_shares_add_up(self) -> None:
+        """Adoption (with its path) and special guardianship are shares of the same episodes."""
+        run = self.run
         share = self.care.adoption_share_under5
         top = max(series_values(self.care.adoption_path, run.start_year, run.years))
         if share * top > 1.0:
@@ -1592,6 +1585,11 @@ class Scenario(Section):
                 "episodes (children under 5); allowed: a total of at most 1 "
                 f"(adoption_share_under5 x adoption_path <= {1.0 - sgo:.4g} here)"
             )
+
+    def _hubs_fit_the_run(self) -> None:
+        """Hubs open inside the run, at most ``MAX_HUBS``, each in a decile 1-10 when given."""
+        run, lv = self.run, self.levers
+        last_year = run.start_year + MAX_YEARS_AHEAD
         hubs = lv.community_hubs
         horizon = f"'YYYY-MM' from {run.start_year}-04 to {last_year}-03"
         for i, date in enumerate(hubs.opening_dates):
@@ -1620,6 +1618,11 @@ class Scenario(Section):
         for d in hubs.deciles:
             if not 1 <= d <= 10:
                 raise ValueError(f"levers.community_hubs.deciles = {d!r}: deciles run 1-10")
+
+    def _shocks_fit_the_run(self) -> None:
+        """Risk-aversion shocks fall within ``MAX_YEARS_AHEAD`` years of the run's start."""
+        run, lv = self.run, self.levers
+        last_year = run.start_year + MAX_YEARS_AHEAD
         for i, shock in enumerate(lv.risk_aversion.shocks):
             field = f"levers.risk_aversion.shocks[{i}].date"
             m = month_index(shock.date, run.start_year, field)
@@ -1630,7 +1633,6 @@ class Scenario(Section):
                     f"the run's start; allowed: 'YYYY-MM' from {first_allowed}-04 to "
                     f"{last_year}-03"
                 )
-        return self
 
     @model_validator(mode="after")
     def _sizes_fit_the_area(self) -> Scenario:
@@ -1777,8 +1779,30 @@ def _element_metadata(ann: Any, index: int) -> tuple[Any, list[Any]] | None:
     return element, []
 
 
-def _describe_allowed(field_path: tuple[str | int, ...]) -> str:
-    """Say what a field (or an element of a tuple field) allows, from the schema's own metadata."""
+def _check_series(name: str, value: Any, start_year: int) -> None:
+    """A yearly series' steps fall in the run's reporting years; its values in ``SERIES_BOUNDS``."""
+    last_year = start_year + MAX_YEARS_AHEAD
+    if isinstance(value, dict):
+        for key in value:
+            k = str(key)
+            if not (k.isascii() and k.isdigit() and len(k) <= 4) or not (
+                start_year + 1 <= int(k) <= last_year
+            ):
+                raise ValueError(
+                    f"{name} has a step at {key!r}: steps are reporting years from "
+                    f"{start_year + 1} to {last_year} (steps after the run are ignored)"
+                )
+    raw = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+    low, high, why = SERIES_BOUNDS[name]
+    for v in raw:
+        if float(v) < low:
+            raise ValueError(f"{name} = {float(v)!r}: must be >= {low:g}")
+        if float(v) > high:
+            raise ValueError(f"{name} = {float(v)!r}: must be <= {high:g} ({why})")
+
+
+def _field_at(field_path: tuple[str | int, ...]) -> tuple[Any, Any, list[Any]] | None:
+    """The schema field at a path (its info, annotation and constraints), or None."""
     model: type[BaseModel] | None = Scenario
     info = None
     metadata: list[Any] = []
@@ -1796,8 +1820,15 @@ def _describe_allowed(field_path: tuple[str | int, ...]) -> str:
         ann = info.annotation
         metadata = list(info.metadata)
         model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-    if info is None:
+    return None if info is None else (info, ann, metadata)
+
+
+def _describe_allowed(field_path: tuple[str | int, ...]) -> str:
+    """Say what a field (or an element of a tuple field) allows, from the schema's own metadata."""
+    found = _field_at(field_path)
+    if found is None:
         return ""
+    info, ann, metadata = found
     each = ""
     while not metadata and get_origin(ann) is tuple:  # a vector: its elements share one range
         element = _element_metadata(ann, 0)
