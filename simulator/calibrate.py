@@ -220,6 +220,34 @@ def _read_figures_csv(path: Path) -> dict[str, Any]:
         rows = list(reader)
     except csv.Error as exc:
         raise ScenarioError([f"not a valid CSV: {exc} (line {reader.line_num})"], source=src) from None
+    header = _figures_header(rows, src)
+    data: dict[str, Any] = {}
+    seen: dict[str, int] = {}
+    problems = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        got = _figures_row(number, row, header, seen)
+        if isinstance(got, str):
+            problems.append(got)
+            continue
+        measure, value = got
+        seen[measure] = number
+        if measure.startswith("costs."):
+            data.setdefault("costs", {})[measure[6:]] = {"value": value}
+        else:
+            data[measure] = value
+    if problems:
+        raise ScenarioError(problems, source=src)
+    if not data:
+        raise ScenarioError(
+            ["has no figures: give one row per figure under the header measure,value"], source=src
+        )
+    return data
+
+
+def _figures_header(rows: list[list[str]], src: str) -> list[str]:
+    """The header of a figures CSV (lower case), naming measure and value each once."""
     header = [c.strip().lower() for c in rows[0]] if rows else []
     twice = sorted({c for c in header if c and header.count(c) > 1})
     if twice:
@@ -235,49 +263,31 @@ def _read_figures_csv(path: Path) -> dict[str, Any]:
             ],
             source=src,
         )
+    return header
+
+
+def _figures_row(
+    number: int, row: list[str], header: list[str], seen: dict[str, int]
+) -> tuple[str, float] | str:
+    """One line of a figures CSV: (measure, value), or the line's problem."""
     im, iv = header.index("measure"), header.index("value")
-    data: dict[str, Any] = {}
-    seen: dict[str, int] = {}
-    problems = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue
-        if len(row) <= max(im, iv):
-            problems.append(
-                f"line {number}: {len(row)} column(s) where the header has {len(header)}; give measure,value"
-            )
-            continue
-        if len(row) > len(header):
-            problems.append(
-                f"line {number}: {len(row)} fields where the header has {len(header)} "
-                f"({','.join(header)}); allowed: one value per column: quote numbers with thousands "
-                'separators ("12,345") or drop the commas'
-            )
-            continue
-        measure, raw = row[im].strip(), row[iv].strip()
-        if not measure:
-            problems.append(f"line {number}: the measure is empty")
-            continue
-        if measure in seen:
-            problems.append(f"line {number}: {measure} is given twice (first on line {seen[measure]})")
-            continue
-        seen[measure] = number
-        try:
-            value = float(raw)
-        except ValueError:
-            problems.append(f"line {number}: {measure} = {raw!r}: must be a number")
-            continue
-        if measure.startswith("costs."):
-            data.setdefault("costs", {})[measure[6:]] = {"value": value}
-        else:
-            data[measure] = value
-    if problems:
-        raise ScenarioError(problems, source=src)
-    if not data:
-        raise ScenarioError(
-            ["has no figures: give one row per figure under the header measure,value"], source=src
+    if len(row) <= max(im, iv):
+        return f"line {number}: {len(row)} column(s) where the header has {len(header)}; give measure,value"
+    if len(row) > len(header):
+        return (
+            f"line {number}: {len(row)} fields where the header has {len(header)} "
+            f"({','.join(header)}); allowed: one value per column: quote numbers with thousands "
+            'separators ("12,345") or drop the commas'
         )
-    return data
+    measure, raw = row[im].strip(), row[iv].strip()
+    if not measure:
+        return f"line {number}: the measure is empty"
+    if measure in seen:
+        return f"line {number}: {measure} is given twice (first on line {seen[measure]})"
+    try:
+        return measure, float(raw)
+    except ValueError:
+        return f"line {number}: {measure} = {raw!r}: must be a number"
 
 
 # -- the care block: starts, ceases and stock in the first reported year ----------------------------
@@ -618,6 +628,45 @@ def calibrate_la(
         ref = with_overrides(base_sc, _overrides(base_sc, n, S, 1.0, 1.0, user))
         reference = reference_entries(ref)
     meta, PV, burn = reference["meta"], reference["PV"], reference["burn"]
+    best = _linear_fit(meta, PV, burn, S, A, C)
+    if best is None:
+        fit.reason = "no duration scale gives a positive starting stock (starts far above the stock)"
+        return fit
+    _, d, x_e, x_u, s0, mode = best
+    got = _first_year(with_overrides(base_sc, _overrides(base_sc, n, s0, x_e, d, user, uasc_scale=x_u)))
+    s0, x_e, x_u, referral_scale, corrected = _correction(got, targets, user, s0, x_e, x_u, mode)
+    overrides = _overrides(base_sc, n, s0, x_e, d, user, referral_scale, uasc_scale=x_u)
+    try:
+        sc = with_overrides(base_sc, overrides)
+    except ScenarioError as err:
+        fit.reason = "fitted values out of the schema's ranges: " + "; ".join(err.problems)
+        return fit
+    fit.overrides = overrides
+    fit.parameters = {
+        "entry_scale": x_e,
+        "uasc_scale": x_u,
+        "duration_scale": d,
+        "start_lac_per_10k": s0,
+        "referral_scale": referral_scale,
+    }
+    fit.uasc_mode = mode
+    fit.aggregate = _first_year(sc) if corrected else got
+    if agent_seeds:
+        fit.agent = _agent_first_year(sc, agent_seeds, list(fit.aggregate))
+    if not fit.ok:
+        fit.reason = _why(fit, d)
+    return fit
+
+
+def _linear_fit(meta: Any, PV: np.ndarray, burn: int, S: float, A: float, C: float) -> tuple | None:
+    """The scales that best give stock ``S``, starts ``A`` and ceases ``C`` per 10k children.
+
+    Searched in the reference's linear care block: duration scale, entry scale, UASC scale and
+    starting stock per 10k.
+
+    Returns (log error of ceases, duration scale, entry scale, UASC scale, stock, UASC mode), or
+    None when no duration scale gives a positive starting stock.
+    """
     best: tuple | None = None
 
     # UASC arrivals are not published by LA: England's share of starts first (UASC scale =
@@ -653,12 +702,24 @@ def calibrate_la(
                 best = (*v, mode)
         if best is not None and best[0] < 0.05:
             break
-    if best is None:
-        fit.reason = "no duration scale gives a positive starting stock (starts far above the stock)"
-        return fit
-    _, d, x_e, x_u, s0, mode = best
+    return best
+
+
+def _correction(
+    got: dict[str, float],
+    targets: dict[str, float],
+    user: Mapping[str, Any] | None,
+    s0: float,
+    x_e: float,
+    x_u: float,
+    mode: str,
+) -> tuple[float, float, float, float, bool]:
+    """One correction step on the linear fit, from the first year the full view gives.
+
+    Returns the starting stock, entry and UASC scales, the referral scale (the user's referrals
+    over the model's) and whether anything was corrected.
+    """
     referral_scale = 1.0
-    got = _first_year(with_overrides(base_sc, _overrides(base_sc, n, s0, x_e, d, user, uasc_scale=x_u)))
     # one correction step for the feedbacks the linear block leaves out (returns home, caseloads)
     gaps = [abs(got[k] / targets[k] - 1) for k in MEASURES.values()]
     if max(gaps) > 0.03:
@@ -669,34 +730,19 @@ def calibrate_la(
     if user and "referrals" in user:
         referral_scale = user["referrals"] / max(got["referrals"], 1e-9)
     corrected = max(gaps) > 0.03 or referral_scale != 1.0
-    overrides = _overrides(base_sc, n, s0, x_e, d, user, referral_scale, uasc_scale=x_u)
-    try:
-        sc = with_overrides(base_sc, overrides)
-    except ScenarioError as err:
-        fit.reason = "fitted values out of the schema's ranges: " + "; ".join(err.problems)
-        return fit
-    fit.overrides = overrides
-    fit.parameters = {
-        "entry_scale": x_e,
-        "uasc_scale": x_u,
-        "duration_scale": d,
-        "start_lac_per_10k": s0,
-        "referral_scale": referral_scale,
-    }
-    fit.uasc_mode = mode
-    fit.aggregate = _first_year(sc) if corrected else got
-    if agent_seeds:
-        from simulator.model import CSCModel
+    return s0, x_e, x_u, referral_scale, corrected
 
-        rows = []
-        for seed in agent_seeds:
-            m = CSCModel(with_overrides(sc, {"run": {"years": 1}}), seed=seed)
-            m.run()
-            rows.append(m.results().annual.iloc[0])
-        fit.agent = {k: float(np.mean([r[k] for r in rows])) for k in fit.aggregate}
-    if not fit.ok:
-        fit.reason = _why(fit, d)
-    return fit
+
+def _agent_first_year(sc: Scenario, seeds: Sequence[int], keys: list[str]) -> dict[str, float]:
+    """The agent-based model's first-year figures, the mean over ``seeds``."""
+    from simulator.model import CSCModel
+
+    rows = []
+    for seed in seeds:
+        m = CSCModel(with_overrides(sc, {"run": {"years": 1}}), seed=seed)
+        m.run()
+        rows.append(m.results().annual.iloc[0])
+    return {k: float(np.mean([r[k] for r in rows])) for k in keys}
 
 
 def _why(fit: Fit, d: float) -> str:
