@@ -360,26 +360,7 @@ def parse_sweep(data: Mapping[str, Any], base_dir: str | Path = ".", source: str
     table = data.get("table", "annual")
     if table not in TABLES:
         raise ScenarioError([f"table = {table!r}: allowed: {', '.join(TABLES)}"], source=source)
-    seeds_spec = data.get("seeds", {})
-    if not isinstance(seeds_spec, Mapping):
-        raise ScenarioError(["seeds must be a table: [seeds] count = N, entropy = E"], source=source)
-    bad = sorted(set(seeds_spec) - {"count", "entropy"})
-    if bad:
-        raise ScenarioError([f"unknown key 'seeds.{bad[0]}'; allowed: count, entropy"], source=source)
-    count = seeds_spec.get("count", 1)
-    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_SEED_COUNT:
-        raise ScenarioError(
-            [f"seeds.count = {count!r}: allowed: a whole number from 1 to {MAX_SEED_COUNT:,}"], source=source
-        )
-    entropy = seeds_spec.get("entropy", 0)
-    if not isinstance(entropy, int) or isinstance(entropy, bool):
-        raise ScenarioError(
-            [f"seeds.entropy = {entropy!r}: allowed: a whole number from 0 to {MAX_SEED}"], source=source
-        )
-    try:
-        entropy = handle_seed(entropy, "seeds.entropy")
-    except SeedError as err:
-        raise ScenarioError([str(err)], source=source) from None
+    count, entropy = _seeds_of(data.get("seeds", {}), source)
     overrides = data.get("overrides", {})
     if not isinstance(overrides, Mapping):
         raise ScenarioError(["overrides must be a table of {path = value}"], source=source)
@@ -390,29 +371,7 @@ def parse_sweep(data: Mapping[str, Any], base_dir: str | Path = ".", source: str
     if grid is not None and sample is not None:
         raise ScenarioError(["give either [grid] or [sample], not both"], source=source)
     if grid is not None:
-        if not isinstance(grid, Mapping):
-            raise ScenarioError(["grid must be a table of {path = [values]}"], source=source)
-        grid = _flatten(grid)
-        for path, values in grid.items():
-            check_path(path, "grid key", source)
-            if not isinstance(values, list) or not values:
-                raise ScenarioError(
-                    [f"grid.{path} = {values!r}: give a non-empty list of values"], source=source
-                )
-        sizes = [len(v) for v in grid.values()]
-        n_points = math.prod(sizes)
-        if n_points > MAX_POINTS:
-            shown = " x ".join(f"{n:,}" for n in sizes)
-            raise ScenarioError(
-                [
-                    f"grid: {shown} = {n_points:,} combinations; allowed: at most {MAX_POINTS:,} "
-                    "points (shorten the lists, or use [sample])"
-                ],
-                source=source,
-            )
-        _check_runs(n_points, count, source)
-        keys = list(grid)
-        points = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
+        points = _grid_points(grid, count, source)
     elif sample is not None:
         if not isinstance(sample, Mapping):
             raise ScenarioError(["sample must be a table: n, method, ranges"], source=source)
@@ -434,6 +393,55 @@ def parse_sweep(data: Mapping[str, Any], base_dir: str | Path = ".", source: str
     )
     sweep.tasks()  # validate every point now, before any run starts
     return sweep
+
+
+def _seeds_of(seeds_spec: Any, source: str) -> tuple[int, int]:
+    """The ``[seeds]`` table's count and entropy, checked."""
+    if not isinstance(seeds_spec, Mapping):
+        raise ScenarioError(["seeds must be a table: [seeds] count = N, entropy = E"], source=source)
+    bad = sorted(set(seeds_spec) - {"count", "entropy"})
+    if bad:
+        raise ScenarioError([f"unknown key 'seeds.{bad[0]}'; allowed: count, entropy"], source=source)
+    count = seeds_spec.get("count", 1)
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_SEED_COUNT:
+        raise ScenarioError(
+            [f"seeds.count = {count!r}: allowed: a whole number from 1 to {MAX_SEED_COUNT:,}"], source=source
+        )
+    entropy = seeds_spec.get("entropy", 0)
+    if not isinstance(entropy, int) or isinstance(entropy, bool):
+        raise ScenarioError(
+            [f"seeds.entropy = {entropy!r}: allowed: a whole number from 0 to {MAX_SEED}"], source=source
+        )
+    try:
+        entropy = handle_seed(entropy, "seeds.entropy")
+    except SeedError as err:
+        raise ScenarioError([str(err)], source=source) from None
+    return count, entropy
+
+
+def _grid_points(grid: Any, count: int, source: str) -> list[dict[str, Any]]:
+    """The design points of a ``[grid]`` table: every combination of its lists, checked."""
+    if not isinstance(grid, Mapping):
+        raise ScenarioError(["grid must be a table of {path = [values]}"], source=source)
+    grid = _flatten(grid)
+    for path, values in grid.items():
+        check_path(path, "grid key", source)
+        if not isinstance(values, list) or not values:
+            raise ScenarioError([f"grid.{path} = {values!r}: give a non-empty list of values"], source=source)
+    sizes = [len(v) for v in grid.values()]
+    n_points = math.prod(sizes)
+    if n_points > MAX_POINTS:
+        shown = " x ".join(f"{n:,}" for n in sizes)
+        raise ScenarioError(
+            [
+                f"grid: {shown} = {n_points:,} combinations; allowed: at most {MAX_POINTS:,} "
+                "points (shorten the lists, or use [sample])"
+            ],
+            source=source,
+        )
+    _check_runs(n_points, count, source)
+    keys = list(grid)
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
 
 
 def load_sweep(path: str | Path) -> Sweep:
