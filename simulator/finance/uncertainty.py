@@ -586,6 +586,25 @@ def _linear_meaning(label: str, f0: float, f1: float, x: float) -> str:
     return f"NPV crosses zero when {label} are x{x:.2f}"
 
 
+def _effect_switch(
+    pays: Any, top: float, levers: list[str], within: int, iterations: int
+) -> tuple[float, str]:
+    """The smallest effect-size multiplier (up to ``top``) at which ``pays``, by bisection."""
+    if not pays(top):
+        return (
+            math.nan,
+            f"no effect size up to x{top:.2f} (the allowed range) pays back within {within} years",
+        )
+    lo, hi = (0.0, 1.0) if pays(1.0) else (1.0, top)
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if pays(mid) else (mid, hi)
+    meaning = (
+        f"effect sizes of {', '.join(levers)} x{hi:.2f} (within {hi - lo:.2f}) pay back within {within} years"
+    )
+    return hi, meaning
+
+
 def switching_values(
     scenario: Scenario,
     baseline: Scenario,
@@ -628,30 +647,13 @@ def switching_values(
     rows = []
     levers = [lv for lv in active_levers(scenario, baseline) if lv in EFFECT_PARAMETERS]
     if levers:
-        top = max_effect_multiplier(scenario, levers)
 
         def pays(m: float) -> bool:
             return run(effect_multipliers=dict.fromkeys(levers, m)).payback(basis) <= within
 
-        if not pays(top):
-            value, meaning = (
-                math.nan,
-                (f"no effect size up to x{top:.2f} (the allowed range) pays back within {within} years"),
-            )
-        else:
-            lo, hi = 0.0, top
-            if pays(1.0):
-                hi = 1.0
-            else:
-                lo = 1.0
-            for _ in range(iterations):
-                mid = 0.5 * (lo + hi)
-                lo, hi = (lo, mid) if pays(mid) else (mid, hi)
-            value = hi
-            meaning = (
-                f"effect sizes of {', '.join(levers)} x{value:.2f} (within {hi - lo:.2f}) pay back "
-                f"within {within} years"
-            )
+        value, meaning = _effect_switch(
+            pays, max_effect_multiplier(scenario, levers), levers, within, iterations
+        )
         rows.append(
             {
                 "quantity": "effect-size multiplier for payback within N years",
