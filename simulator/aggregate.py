@@ -562,6 +562,11 @@ def _lever_mix(r0, r1, r2, r3, r4, r5, r6, recent, q, m_adv, m_id, hubs, d, hub_
     return st, a0, a1, a2, a3, a4, a5, a6
 
 
+# Complexity (radon F45): one compiled pass over every group (state x need x deprivation x history x
+# composition x recency), with the kernel's competing hazards and front-door outcomes inline; its
+# two dozen array arguments are the view's state. It is split when that state becomes one
+# structure and the view a package by concept (issue 18, open); until then a split would only
+# pass the same arrays again. tests/test_regression.py pins its tables.
 @njit(cache=True)
 def _month(
     F,
@@ -807,6 +812,8 @@ def _month(
     return offers
 
 
+# Complexity (radon D27): the scheduled events of the kernel (birthdays, plan reviews) over every
+# group in one compiled pass, a branch per kind of due.
 @njit(cache=True)
 def _dues(F, flows, PV, Q, gone):
     """Birthdays (``Q[c, c']``: a family of composition c becomes c') and plan reviews (in place).
@@ -1084,6 +1091,8 @@ def _count_compositions(out, col, s, n):
             col[c] = 0.0
 
 
+# Complexity (radon D21): moving away and in over every group, a branch per history (families
+# with a child in care never move, as in the kernel).
 @njit(cache=True)
 def _moves(F, flows, share, init_need, tl):
     """A ``share`` of the families free to move move away; as many like them move in (in place).
@@ -1430,6 +1439,8 @@ def _oldest(R, Y, t, h, pair, lo, hi):
     return x
 
 
+# Complexity (radon E35): every composition's birthdays in one compiled pass (pairs of
+# next-in-age siblings by birth month); the branches are the cases of the kernel's demography.
 @njit(cache=True)
 def _demography_dues(P, R, Y, t, Q, teens, band1, pair):
     """Birthdays at month ``t`` (in place) and what they mean for a family of each composition.
@@ -1603,6 +1614,9 @@ _C_TURNED, _C_AWAY, _C_IN = _C["early_help_turned_away"], _C["moved_away"], _C["
 _C_UASC, _C_BIRTHS = _C["uasc_starts"], _C["births"]
 
 
+# Complexity (radon F43): the compiled month loop (demography, dues, hazards, early help
+# rationing, care cohorts, moves, births, recording) over the view's arrays, kept as one loop so
+# numba compiles it once; split with _month when the view's state is one structure (issue 18).
 @njit(cache=True)
 def _run_months(
     F,
@@ -2123,6 +2137,9 @@ def _risk_path(scenario: Scenario, total_months: int, burn_in: int) -> np.ndarra
     return idx
 
 
+# Complexity (radon F43): the view's set-up (the engine's packed parameters, lever paths,
+# starting groups and cohorts, the demography table) and its tables; to be split into the
+# package's set-up and recording modules with the state structure (issue 18, open).
 def run_aggregate(
     scenario: Scenario | None = None,
     *,
