@@ -24,7 +24,7 @@ from solara.server import kernel, kernel_context  # noqa: E402
 from simulator.app import catalog, runs, scenario_io, state  # noqa: E402
 from simulator.app.components.export import annual_csv  # noqa: E402
 from simulator.app.pages import workshop  # noqa: E402
-from simulator.schema import load_scenario, scenario_toml  # noqa: E402
+from simulator.schema import build_scenario, load_scenario, scenario_toml  # noqa: E402
 
 SMALL = 3_000  # children: a 20-year run takes a fraction of a second
 ROOT = Path(__file__).resolve().parents[1]
@@ -293,3 +293,60 @@ def test_browser_link_sets_the_levers_and_a_bad_file_keeps_them(app_server, chro
     context.close()
     log = server.stderr()
     assert "Traceback" not in log, log[-3000:]
+
+
+# -- areas: every calibrated authority, levers kept per child ----------------------------------------
+
+
+def test_every_calibrated_authority_can_be_chosen_and_is_fitted_when_chosen():
+    from simulator.calibrate import la_table
+
+    areas = {a.key: a for a in catalog.list_areas()}
+    table = la_table()
+    fitted = [a for a in areas.values() if a.la is not None]
+    assert len(fitted) + 2 >= int(table["has_data"].sum())  # Kent and Leeds have files of their own
+    bury = areas["la/bury"]
+    assert "Bury" in bury.label and "North West" in bury.label
+    data = bury.data()
+    row = table.set_index("la_name").loc["Bury"]
+    assert data["population"]["children"] == round(row["child_population"])
+    assert data["start"]["lac_per_10k"] != catalog.get_path(areas["baseline"].data(), "start.lac_per_10k")
+    scenario_toml(build_scenario(data))  # a fitted area saves as a scenario file
+
+
+def test_area_switch_keeps_per_child_levers_per_child_and_says_so():
+    ctx = new_session("area-switch")
+    with ctx:
+        _, rc = _page()
+        state.set_lever(SPEND, 2_000_000.0)
+        assert state.messages.value == []
+        state.choose_area("la/bury")
+        assert state.area_key.value == "la/bury" and state.messages.value == []
+        children = catalog.get_path(catalog.list_areas()[0].data(), "population.children")
+        bury = state.area(peek=True).data()["population"]["children"]
+        spend = catalog.get_path(state.overrides.value, SPEND)
+        assert spend == pytest.approx(2_000_000.0 * bury / children, rel=5e-3)
+        assert "Kept per child" in state.area_note.value and "Bury" in state.area_note.value
+        assert state.current_scenario().levers.prevention.spend_per_year == spend
+        # an authority the calibration cannot fit is refused beside the area; the rest is kept
+        before = _settings()
+        state.choose_area("la/city_of_london")
+        assert state.problem_field.value == "area" and "City of London" in " ".join(state.messages.value)
+        assert _settings() == before
+        rc.close()
+
+
+def test_a_preset_for_another_size_of_area_is_refused_with_its_reason():
+    ctx = new_session("preset-misfit")
+    with ctx:
+        _, rc = _page()
+        before = _settings()
+        state.choose_preset("history_2006_2018")
+        assert state.problem_field.value == "preset" and state.preset_key.value == "none"
+        line = " ".join(state.messages.value)
+        assert "11,100,000 children" in line and "61,300" in line
+        assert _settings() == before
+        state.choose_area("england")
+        state.choose_preset("history_2006_2018")
+        assert state.preset_key.value == "history_2006_2018", state.messages.value
+        rc.close()

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from simulator import schema as _schema
-from simulator.schema import MAX_HUBS, Scenario, read_scenario_dict
+from simulator.schema import MAX_HUBS, Scenario, ScenarioError, deep_merge, read_scenario_dict
 
 #: The scenario validator's range for each value given over time (lever series), if it has them.
 _SERIES_BOUNDS: dict[str, tuple[float, float, str]] = dict(getattr(_schema, "SERIES_BOUNDS", {}))
@@ -92,6 +92,10 @@ SCALES_WITH_AREA = {
     "levers.community_hubs.opening_dates",
 }
 TYPICAL_LA_CHILDREN = Scenario().population.children
+#: Levers whose amount is for the whole area: kept per child when the area changes (rescaled
+#: by the ratio of the areas' children, rounded to 3 significant figures). Hubs stay as many:
+#: each has its own catchment of families.
+PER_CHILD = ("levers.prevention.spend_per_year", "levers.troubled_families.places_per_year")
 
 #: Where the schema sets no upper bound, a typed value may go up to this many times the top of
 #: the slider (which scales with the area). Beyond it lies nothing a workshop means, and the run
@@ -125,9 +129,19 @@ class Area:
     label: str
     path: Path
     sample_fraction: float | None = None  # None: the file's own
+    #: An authority fitted when chosen (the calibration of ``python -m simulator calibrate``
+    #: over ``path``, the typical-LA baseline); None for a scenario file of its own.
+    la: str | None = None
 
     def data(self) -> dict[str, Any]:
-        """The area's scenario dict (file chain merged, unvalidated; cached while the file is unchanged)."""
+        """The area's scenario dict (file chain merged, unvalidated; cached while the file is unchanged).
+
+        Raises:
+            ScenarioError: an authority whose published figures the model cannot fit within
+                the calibration's tolerance (the reason is said).
+        """
+        if self.la is not None:
+            return copy.deepcopy(_fitted(self.la, str(self.path), _mtime(self.path)))
         return copy.deepcopy(_read_cached(str(self.path), _mtime(self.path)))
 
 
@@ -155,6 +169,42 @@ def _read_cached(path: str, _mtime_ns: int) -> dict[str, Any]:
     return read_scenario_dict(path)
 
 
+@functools.lru_cache(maxsize=32)
+def _fitted(la: str, base: str, _mtime_ns: int) -> dict[str, Any]:
+    """An authority's scenario dict: the baseline with the calibration's overrides."""
+    from simulator.calibrate import calibrate_la, la_table
+
+    fit = calibrate_la(la, base=base, table=la_table())
+    if not fit.ok:
+        raise ScenarioError(
+            [
+                f"area = {fit.la}: its published figures are not fitted within the calibration's "
+                f"10% ({fit.reason}); allowed: an authority the model fits"
+            ],
+            source=fit.la,
+        )
+    data = deep_merge(read_scenario_dict(base), _plain(fit.overrides))
+    data["name"] = f"la/{_slug(fit.la)}"
+    data["description"] = (
+        f"{fit.la} ({fit.la_code}, {fit.region}): the typical-LA baseline fitted to the authority's "
+        "published 2024 figures (children looked after, starts, ceases, child population)"
+    )
+    return data
+
+
+def _plain(value: Any) -> Any:
+    """Numbers as Python's own (numpy's do not go into a TOML file)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value.item() if hasattr(value, "item") else value
+
+
+def _slug(name: str) -> str:
+    return "_".join("".join(ch if ch.isalnum() else " " for ch in name.lower()).split())
+
+
 def _signature(folder: Path) -> tuple[tuple[str, int], ...]:
     """File names and modification times of the scenario files (to notice new presets)."""
     files = list(folder.glob("*.toml")) + list((folder / "la").glob("*.toml"))
@@ -177,9 +227,19 @@ def _areas(folder: Path, _sig: tuple) -> tuple[Area, ...]:
     if (folder / "england.toml").exists():
         areas.append(Area("england", "England (sampled)", folder / "england.toml", ENGLAND_SAMPLE_FRACTION))
     la = folder / "la"
-    if la.is_dir():
-        for path in sorted(la.glob("*.toml")):
-            areas.append(Area(f"la/{path.stem}", _title(path.stem), path))
+    files = sorted(la.glob("*.toml")) if la.is_dir() else []
+    for path in files:
+        areas.append(Area(f"la/{path.stem}", _title(path.stem), path))
+    # every other authority with published figures, fitted when chosen
+    from simulator.calibrate import la_table
+
+    table = la_table()
+    named = {p.stem for p in files}
+    for _, row in table[table["has_data"]].sort_values("la_name").iterrows():
+        slug = _slug(str(row["la_name"]))
+        if slug not in named:
+            label = f"{row['la_name']} ({row['region']})"
+            areas.append(Area(f"la/{slug}", label, folder / "baseline.toml", la=str(row["la_name"])))
     return tuple(areas)
 
 
@@ -441,6 +501,70 @@ def lever_panel(children: float | None = None) -> tuple[LeverSpec, ...]:
 def lever_index() -> dict[str, int]:
     """Position of each parameter in the lever panel, by path."""
     return {path: i for i, path in enumerate(p for paths in PANEL.values() for p in paths)}
+
+
+def preset_misfit(preset: Preset, area: Area) -> str:
+    """Why a preset written for another size of area does not fit this one ("" if it does).
+
+    A preset that sets its own child population (a history of England, say) is refused on an
+    area more than twice as large or less than half as large: its levers and starting stocks are
+    in the other area's numbers, and the comparison with this area's baseline would mean nothing.
+    """
+    own = get_path(preset.overrides, "population.children")
+    if own is None:
+        return ""
+    here = float(get_path(area.data(), "population.children", TYPICAL_LA_CHILDREN))
+    if 0.5 <= float(own) / here <= 2.0:
+        return ""
+    return (
+        f"preset = {preset.key}: written for an area of {float(own):,.0f} children; {area.label} has "
+        f"{here:,.0f}, so its figures would be compared with another area's baseline; allowed: an "
+        "area of about that size (e.g. England for a national preset)"
+    )
+
+
+def some(keys: list[str], most: int = 6) -> str:
+    """Keys for a message: all of them, or the first few and how many there are."""
+    if len(keys) <= most:
+        return ", ".join(keys)
+    return f"{', '.join(keys[:most])}... ({len(keys)} in all: la/ and the authority's name in lower case)"
+
+
+def rescale(value: Any, ratio: float) -> Any:
+    """A lever's value (a number, one per year, or dated steps) times ``ratio``, to 3 figures."""
+    if isinstance(value, Mapping):
+        return {k: rescale(v, ratio) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rescale(v, ratio) for v in value]
+    x = float(value) * ratio
+    return 0.0 if x == 0 else float(f"{x:.3g}")
+
+
+def per_child(
+    user: Mapping[str, Any], old_children: float, new_children: float
+) -> tuple[dict[str, Any], list[str]]:
+    """The user's changes for an area of ``new_children``: per-child levers kept per child.
+
+    Returns the changes and one line per rescaled lever (what it was, what it is now).
+    """
+    ratio = new_children / old_children
+    out, notes = dict(user), []
+    for path in PER_CHILD:
+        old = get_path(user, path)
+        if old is None or ratio == 1.0:
+            continue
+        new = rescale(old, ratio)
+        out = set_path(out, path, new)
+        notes.append(f"{label_of(path)}: {_shown(old)} -> {_shown(new)}")
+    return out, notes
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {v:,.3g}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(f"{v:,.3g}" for v in value)
+    return f"{float(value):,.3g}"
 
 
 # -- reading and writing values by dotted path -----------------------------------------------------

@@ -144,6 +144,8 @@ _expected_ticket: solara.Reactive[RunTicket | None] = solara.reactive(cast(RunTi
 last_lever: solara.Reactive[str | None] = solara.reactive(cast(str | None, None))
 #: Whether the page's link has been read (until then the address bar is left as it came).
 link_followed = solara.reactive(False)
+#: What changed with the last change of area (levers kept per child), shown beside the area.
+area_note = solara.reactive("")
 #: The name of the scenario file loaded last ("" for none).
 loaded_file = solara.reactive("")
 
@@ -725,13 +727,32 @@ def choose_area(key: str) -> None:
     if new is None:
         _refuse(
             "area",
-            [f"area = {key!r}: unknown area (allowed: {', '.join(a.key for a in catalog.list_areas())})"],
+            [
+                f"area = {key!r}: unknown area "
+                f"(allowed: {catalog.some([a.key for a in catalog.list_areas()])})"
+            ],
         )
         return
-    if not _try(area_=new, field="area"):
+    try:
+        children = [
+            float(catalog.get_path(a.data(), "population.children", catalog.TYPICAL_LA_CHILDREN))
+            for a in (area(peek=True), new)
+        ]
+    except ScenarioError as err:  # an authority the calibration cannot fit
+        _refuse("area", list(err.problems))
+        return
+    user, lines = catalog.per_child(overrides.peek(), *children)
+    if not _try(area_=new, user=user, field="area"):
         return
     before = _snapshot()
     area_key.set(key)
+    overrides.set(user)
+    area_note.set(
+        f"Kept per child for {new.label} ({children[1]:,.0f} children, was {children[0]:,.0f}): "
+        + "; ".join(lines)
+        if lines
+        else ""
+    )
     request_runs(field="area", undo=before)
 
 
@@ -747,6 +768,10 @@ def choose_preset(key: str) -> None:
                 f"{', '.join(p.key for p in catalog.list_presets())})"
             ],
         )
+        return
+    why = catalog.preset_misfit(new, area(peek=True))
+    if why:
+        _refuse("preset", [why])
         return
     if not _try(preset_=new, user={}, field="preset"):
         return
@@ -851,7 +876,10 @@ def _preset_of(key: str) -> catalog.Preset:
 
 
 def _problems_of(settings: Snapshot) -> list[str]:
-    """Why the schema refuses a set of settings (empty if it takes them)."""
+    """Why the schema refuses a set of settings, or the preset does not fit the area (empty if fine)."""
+    misfit = catalog.preset_misfit(_preset_of(settings["preset"]), _area_of(settings["area"]))
+    if misfit:
+        return [misfit]
     try:
         compose(
             _area_of(settings["area"]),
@@ -978,7 +1006,8 @@ def settings_from_link(query: str) -> tuple[Snapshot, list[str]]:
                 take(name, {**settings, setting: raw})
             else:
                 refuse(
-                    f"{setting} = {catalog.shown_text(raw)}: unknown {setting} (allowed: {', '.join(keys)})"
+                    f"{setting} = {catalog.shown_text(raw)}: unknown {setting} "
+                    f"(allowed: {catalog.some(keys)})"
                 )
     if scenario_io.FRACTION in values:
         raw = values.pop(scenario_io.FRACTION)

@@ -22,11 +22,11 @@ def AreaPicker(
     """Choose the area; England shows its sample fraction (simulated share of families)."""
     items = [{"text": a.label, "value": a.key} for a in areas]
     with solara.Column(gap="0px"):
-        rv.Select(
-            label="Area",
+        rv.Autocomplete(  # every calibrated authority: type to search
+            label="Area (type to search)",
             items=items,
             v_model=value,
-            on_v_model=on_value,
+            on_v_model=lambda v: on_value(v) if v else None,  # a cleared box keeps the area
             dense=True,
             hide_details=True,
             class_="area-picker",

@@ -57,6 +57,8 @@ def Settings() -> solara.Element:
         state.england_fraction.value,
         state.set_england_fraction_text,
     )
+    if state.area_note.value:
+        solara.Text(state.area_note.value, classes=["area-note"])
     FieldMessages(("area", "run.sample_fraction"))
     PresetPicker(catalog.list_presets(), state.preset_key.value, state.choose_preset)
     FieldMessages(("preset",))
