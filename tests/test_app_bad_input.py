@@ -71,7 +71,7 @@ SCREEN_JS = """(path) => {
           box: box(path),
           stamp: text('.run-stamp'), busy: !!document.querySelector('.run-busy'),
           headline: text('.money-headline'),
-          chart: !!document.querySelector('.chart-states canvas'),
+          chart: !!document.querySelector('.chart-states svg'),
           seed: document.querySelector('.seed-box input').value,
           others: ["KEPT", "OTHER", "run.years"].filter(p => p !== path).slice(0, 2).map(box)};
 }""".replace("KEPT", KEPT_LEVER).replace("OTHER", OTHER_LEVER)

@@ -86,7 +86,7 @@ def test_lever_preset_and_csv_download(app_server, chromium, shots, tmp_path):  
     assert "prevention_investment" in page.locator(".run-stamp").text_content()
     assert thumb.get_attribute("aria-valuenow") == "1", "a preset starts from its own settings"
     # the expected change (aggregate view) is drawn with the runs, and says what it is
-    page.locator(".chart-expected canvas").first.wait_for()
+    page.locator(".chart-expected svg").first.wait_for()
     assert "close to the average of many runs" in page.locator(".expected-note").text_content()
     page.screenshot(path=str(shots / "04_preset.png"), full_page=True)
 

@@ -549,3 +549,62 @@ def test_downloads_neutralise_formula_looking_text():
         live = [c.value for c in cells if c.data_type == "f"]
         assert all(plain_formula(f) and "HYPERLINK" not in f for f in live), "a live formula"
         assert any(c.value == "'" + evil for c in cells)
+
+
+def test_headline_cards_are_the_paired_runs_medians_with_their_spread():
+    """The cards across the top: care in years 5 and 10, net cost to date, payback and unmet high
+    need, each the median over the paired runs with its P10-P90 once they are in."""
+    from simulator.app import headlines
+    from simulator.app.finance_view import finance_view
+
+    ctx = new_session("cards")
+    with ctx:
+        box, rc = solara.render(workshop.Page(), handle_error=False)
+        out = state.outcome.value
+        fin = finance_view(out.scenario_scenario, out.baseline, out.scenario, out.baseline_scenario)
+        # before the paired runs: the pair on screen, said to be one run
+        single = headlines.cards(out, None, fin, None)
+        assert len(single) == 5 and all("1 run" in c.detail for c in single)
+        state.choose_preset("prevention_investment")
+        out, b = state.outcome.value, state.bands.value
+        money = state.paired_money_for(out, b)
+        assert b is not None and b.complete and money is not None
+        fin = finance_view(out.scenario_scenario, out.baseline, out.scenario, out.baseline_scenario)
+        cards = {c.title: c for c in headlines.cards(out, b, fin, money)}
+        years = out.scenario.annual["year"].tolist()
+        for i in (4, 9):
+            card = cards[f"Children in care, March {years[i]}"]
+            level = np.median([s.annual["lac_31_march"].iloc[i] for s in b.scenario])
+            diff = [
+                s.annual["lac_31_march"].iloc[i] - r.annual["lac_31_march"].iloc[i]
+                for r, s in zip(b.baseline, b.scenario, strict=True)
+            ]
+            assert card.value.startswith(f"{level:,.0f} (")
+            assert f"{abs(np.median(diff)):,.0f})" in card.value and f"({len(b.seeds)} runs)" in card.detail
+        net = cards[f"Net cost to March {years[-1]}"]
+        last = np.median(money.monte_carlo.curves.iloc[-1].to_numpy())
+        assert net.value == f"{'-' if last < 0 else ''}£{abs(last) / 1e6:,.1f}m"
+        assert f"({money.runs} runs)" in cards["Payback (cash)"].detail
+        shown = [str(getattr(w, "children", "")) for w in rc.find(v.Html).widgets]
+        assert any(net.value in t for t in shown), "the cards are on the page"
+        rc.close()
+
+
+def test_chart_titles_wrap_and_legends_never_page():
+    opt = {
+        "title": {
+            "text": "A title far too long to fit across half of the results column on a projector screen"
+        },
+        "legend": {"type": "scroll", "textStyle": {"fontSize": 18}},
+        "series": [{"name": f"Series number {i}", "type": "line"} for i in range(8)],
+        "grid": {"bottom": 60},
+        "yAxis": {"type": "value"},
+    }
+    opt["title"]["textStyle"] = {"fontSize": 24}
+    laid = charts.fit_layout(opt, True, charts.HALF_WIDTH, 440)
+    lines = laid["title"]["text"].split("\n")
+    assert len(lines) >= 3
+    assert all(len(line) * 24 * charts.CHAR_WIDTH <= charts.HALF_WIDTH - 16 for line in lines)
+    assert laid["legend"]["type"] == "plain" and laid["legend"]["top"] >= len(lines) * 24
+    assert laid["grid"]["top"] > laid["legend"]["top"] + 3 * 18  # eight long names: several rows
+    assert 2 <= laid["yAxis"]["splitNumber"] <= 5

@@ -53,14 +53,19 @@ def _base(title: str, projector: bool, years: Sequence[int], y_name: str = "") -
         **_style(projector),
         "title": {"text": title, "left": 8, "top": 4, "textStyle": {"fontSize": size, "fontWeight": "bold"}},
         "tooltip": {"trigger": "axis"},
-        "legend": {"top": 34 if not projector else 44, "textStyle": _axis_font(projector), "type": "scroll"},
+        "legend": {"top": 34 if not projector else 44, "textStyle": _axis_font(projector), "type": "plain"},
         "grid": {
             "left": 70 if not projector else 100,
             "right": 24,
             "top": 80 if not projector else 110,
-            "bottom": 36 if not projector else 50,
+            "bottom": 36 if not projector else 60,
         },
-        "xAxis": {"type": "category", "data": [str(y) for y in years], "axisLabel": _axis_font(projector)},
+        "xAxis": {
+            "type": "category",
+            "data": [str(y) for y in years],
+            # clear of the y axis' lowest label, which sits on the x axis
+            "axisLabel": {**_axis_font(projector), "margin": 14 if projector else 10},
+        },
         "yAxis": {
             "type": "value",
             "name": y_name,
@@ -69,6 +74,70 @@ def _base(title: str, projector: bool, years: Sequence[int], y_name: str = "") -
             "scale": False,
         },
     }
+
+
+#: The width of the results column at 1280 px (the projector's), in px: a chart across it, and one
+#: of a pair side by side. Titles and legends are laid out to fit these (below).
+FULL_WIDTH, HALF_WIDTH = 880, 430
+#: Average width of a character of the charts' type, as a share of the font size (Roboto).
+CHAR_WIDTH = 0.56
+
+
+def _text_width(text: str, size: float) -> float:
+    return len(text) * size * CHAR_WIDTH
+
+
+def _wrap(text: str, size: float, width: float) -> list[str]:
+    """Words of ``text`` in lines no wider than ``width`` px (a word longer than that alone)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and _text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _legend_rows(names: Sequence[str], size: float, width: float) -> int:
+    """Rows an ECharts plain legend takes for ``names`` in ``width`` px (it wraps, never pages)."""
+    rows, used = 1, 0.0
+    for name in names:
+        item = 25 + 5 + _text_width(name, size) + 10  # icon, gap, text, item gap
+        if used and used + item > width:
+            rows, used = rows + 1, 0.0
+        used += item
+    return rows
+
+
+def fit_layout(
+    opt: dict[str, Any], projector: bool, width: float = FULL_WIDTH, height: float = 330
+) -> dict[str, Any]:
+    """Lay out a chart's title and legend for a chart ``width`` x ``height`` px: nothing clipped.
+
+    The title wraps onto as many lines as it needs; the legend is a plain one (every series
+    shown, on as many rows as they need, never paged) below the title; the plot starts below
+    the legend, with as many value labels as its height holds apart.
+    """
+    title = opt.get("title", {})
+    size = float(title.get("textStyle", {}).get("fontSize", 15))
+    lines = _wrap(str(title.get("text", "")), size, width - 16)
+    title["text"] = "\n".join(lines)
+    title.setdefault("textStyle", {})["lineHeight"] = size + 6
+    top = 4 + len(lines) * (size + 6)
+    legend = opt.get("legend")
+    if legend is None or not opt.get("series") or opt["series"][0].get("type") == "sankey":
+        return opt
+    names = legend.get("data") or [s.get("name", "") for s in opt["series"]]
+    font = float(legend.get("textStyle", {}).get("fontSize", 12))
+    legend.update({"type": "plain", "top": top, "left": 8, "right": 8})
+    row = font + 10
+    grid = opt.setdefault("grid", {})
+    grid["top"] = top + _legend_rows(names, font, width - 16) * row + (font + 12)  # and the axis name
+    plot = height - grid["top"] - float(grid.get("bottom", 36))
+    y = opt.get("yAxis")
+    if isinstance(y, dict) and y.get("type") == "value":
+        y["splitNumber"] = int(max(2, min(5, plot // (2.4 * font))))
+    return opt
 
 
 def _round(values: Any, digits: int = 1) -> list[float]:
@@ -249,7 +318,12 @@ def band_chart(
 
 def costs_chart(view: FinanceView, projector: bool = False) -> dict[str, Any]:
     """Cost by budget line each year: baseline and scenario stacks side by side (GBP m)."""
-    opt = _base("Costs by budget line (£m a year)", projector, view.years, "£m")
+    opt = _base(
+        "Costs by budget line (£m a year): left bar the baseline (faded), right bar the scenario",
+        projector,
+        view.years,
+        "£m",
+    )
     series = []
     for which, frame in (("Baseline", view.baseline), ("Scenario", view.scenario)):
         for line in LINES:
@@ -269,18 +343,6 @@ def costs_chart(view: FinanceView, projector: bool = False) -> dict[str, Any]:
     opt["series"] = series
     opt["legend"]["data"] = [LINE_LABELS[x] for x in LINES]
     opt["tooltip"] = {"trigger": "axis", "axisPointer": {"type": "shadow"}}
-    opt["graphic"] = [
-        {
-            "type": "text",
-            "right": 24,
-            "top": 8,
-            "style": {
-                "text": "left bar: baseline (faded) · right bar: scenario",
-                "fontSize": 16 if projector else 11,
-                "fill": "#333",
-            },
-        }
-    ]
     return opt
 
 

@@ -30,6 +30,13 @@ CSS = """
 .explainer-text table { border-collapse: collapse; }
 .explainer-text td, .explainer-text th { border: 1px solid #999; padding: 4px 6px; vertical-align: top; }
 .csc-projector .app-title { font-size: 2rem !important; }
+/* projector: each slider across the panel, its number box below it (the thumb never covers it) */
+.csc-projector .lever-row { flex-wrap: wrap !important; }
+.csc-projector .lever-slider { flex: 1 1 100% !important; min-width: 100% !important; }
+/* projector: no body text below 20 px (notes and details are set smaller in normal mode) */
+.csc-projector .expected-note, .csc-projector .finance-note, .csc-projector .area-note,
+.csc-projector .headline-card span, .csc-projector .preset-description, .csc-projector .start-hint,
+.csc-projector .money-headline { font-size: max(20px, 1em) !important; }
 """
 
 

@@ -4,7 +4,7 @@ from simulator.app.components.controls import AreaPicker, Messages, PresetPicker
 from simulator.app.components.explainer import Explainer
 from simulator.app.components.export import Downloads
 from simulator.app.components.levers import LeverControl, LeverPanel
-from simulator.app.components.results import ExpectedChange, Results, RunStamp
+from simulator.app.components.results import ExpectedChange, HeadlineCards, Results, RunStamp, StartHint
 from simulator.app.components.scenario_file import AddressBar, ScenarioUpload
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "Downloads",
     "ExpectedChange",
     "Explainer",
+    "HeadlineCards",
     "LeverControl",
     "LeverPanel",
     "Messages",
@@ -21,5 +22,6 @@ __all__ = [
     "RunStamp",
     "ScenarioUpload",
     "SeedBox",
+    "StartHint",
     "ViewOptions",
 ]

@@ -58,7 +58,11 @@ def PresetPicker(presets: Sequence[Preset], value: str, on_value: Callable[[str]
         )
         chosen = next((p for p in presets if p.key == value), None)
         if chosen is not None and chosen.description:
-            solara.Text(chosen.description[:300], style={"font-size": "0.85em", "color": "#333"})
+            solara.Text(
+                chosen.description[:300],
+                classes=["preset-description"],
+                style={"font-size": "0.85em", "color": "#333"},
+            )
 
 
 @solara.component

@@ -62,7 +62,7 @@ def LeverControl(
         style={"margin-bottom": "6px"},
     ):
         solara.Text(spec.label, classes=["lever-label"], style={"font-weight": "bold" if changed else "500"})
-        with solara.Row(gap="8px", style={"align-items": "center"}):
+        with solara.Row(gap="8px", style={"align-items": "center"}, classes=["lever-row"]):
             slider = rv.Slider(
                 v_model=draft,
                 on_v_model=set_draft,

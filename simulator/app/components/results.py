@@ -7,7 +7,7 @@ from typing import Any
 
 import solara
 
-from simulator.app import charts
+from simulator.app import charts, headlines
 from simulator.app.components.echarts import FigureEchartsJson, option_json
 from simulator.app.finance_view import FinanceView, finance_view, headline
 from simulator.app.state import Bands, Expected, Outcome, expected_key, paired_money_for
@@ -18,11 +18,27 @@ def _height(projector: bool, tall: bool = False) -> str:
 
 
 @solara.component
-def Chart(option: dict[str, Any] | str, projector: bool, name: str, tall: bool = False) -> solara.Element:
-    """One ECharts figure (drawn in the browser; its JavaScript is served locally)."""
-    text = option if isinstance(option, str) else option_json(option)
+def Chart(
+    option: dict[str, Any] | str, projector: bool, name: str, tall: bool = False, half: bool = False
+) -> solara.Element:
+    """One ECharts figure (drawn in the browser; its JavaScript is served locally).
+
+    An option given as a dict is laid out here for its width (``half``: one of a pair side by
+    side); one given as JSON text was laid out when it was built (:func:`laid_out`).
+    """
+    if isinstance(option, str):
+        text = option
+    else:
+        text = laid_out(option, projector, half, tall)
     with solara.Div(classes=["chart", f"chart-{name}"]):
         FigureEchartsJson(text, _height(projector, tall))
+
+
+def laid_out(option: dict[str, Any], projector: bool, half: bool = False, tall: bool = False) -> str:
+    """A chart's option as JSON, its title and legend laid out for its size on the page."""
+    width = charts.HALF_WIDTH if half else charts.FULL_WIDTH
+    height = float(_height(projector, tall).removesuffix("px"))
+    return option_json(charts.fit_layout(option, projector, width, height))
 
 
 @solara.component
@@ -81,8 +97,9 @@ def ExpectedChangeBody(expected: Expected, outcome: Outcome | None, projector: b
 
     def build() -> str:
         runs = (outcome.baseline.annual, outcome.scenario.annual) if same and outcome else (None, None)
-        return option_json(
-            charts.expected_chart(expected.baseline.annual, expected.scenario.annual, *runs, projector)
+        return laid_out(
+            charts.expected_chart(expected.baseline.annual, expected.scenario.annual, *runs, projector),
+            projector,
         )
 
     opt = solara.use_memo(build, dependencies=list(key))
@@ -117,6 +134,50 @@ def Results(
 
 
 @solara.component
+def HeadlineCards(outcome: Outcome | None, bands: Bands | None, projector: bool) -> solara.Element:
+    """The room's headline figures in cards across the top (paired runs' medians once in)."""
+    if outcome is None:
+        return
+    fin = solara.use_memo(
+        lambda: finance_view(
+            outcome.scenario_scenario, outcome.baseline, outcome.scenario, outcome.baseline_scenario
+        ),
+        dependencies=[outcome.generation, id(outcome)],
+    )
+    money = paired_money_for(outcome, bands)
+    big = "1.6em" if projector else "1.25em"
+    with solara.Row(gap="8px", classes=["headline-cards"], style={"flex-wrap": "wrap"}):
+        for card in headlines.cards(outcome, bands, fin, money):
+            with solara.Div(
+                classes=["headline-card"],
+                style={
+                    "border": "1px solid #ccc",
+                    "border-radius": "6px",
+                    "padding": "4px 10px",
+                    "min-width": "150px",
+                    "flex": "1 1 150px",
+                },
+            ):
+                solara.Text(card.title, style={"font-size": "0.85em", "display": "block"})
+                solara.Text(
+                    card.value,
+                    classes=["headline-value"],
+                    style={"font-size": big, "font-weight": "bold", "display": "block"},
+                )
+                solara.Text(card.detail, style={"font-size": "0.75em", "display": "block", "color": "#555"})
+
+
+@solara.component
+def StartHint() -> solara.Element:
+    """What a room sees before any change: where to start."""
+    solara.Info(
+        "Move a lever on the left (or choose a preset): the charts then compare your scenario with "
+        "the area as it is, and the cards above give its effect on care, cost and unmet need.",
+        classes=["start-hint"],
+    )
+
+
+@solara.component
 def MoneyHeadline(
     outcome: Outcome, bands: Bands | None, bands_status: str, fin: FinanceView
 ) -> solara.Element:
@@ -126,7 +187,9 @@ def MoneyHeadline(
     under way named.
     """
     money = paired_money_for(outcome, bands)
-    if money is not None and bands is not None:
+    if money is not None and bands is not None and not any(money.npv().values()):
+        text = f"No change in cost from the baseline ({money.runs} paired runs): nothing to pay back"
+    elif money is not None and bands is not None:
         text = headline(money, outcome.scenario_scenario.run.start_year)
         if not bands.complete:
             text += f" (refining: {bands.target} runs on the way)"
@@ -181,13 +244,17 @@ def ResultsBody(
             top = max(max(ba[c].max(), sa[c].max()) for c in charts.STATE_SERIES)
             for k in ("states_base", "states_scen"):
                 opts[k]["yAxis"]["max"] = float(round(top * 1.05))
-        return {k: option_json(o) for k, o in opts.items()}, fin
+        tall = ("states", "states_base", "states_scen")
+        laid = {k: laid_out(o, projector, half=k != "states", tall=k in tall) for k, o in opts.items()}
+        return laid, fin
 
     opts, fin = solara.use_memo(build, dependencies=list(key))
     money = paired_money_for(outcome, bands)
     cumulative = solara.use_memo(
-        lambda: option_json(
-            charts.cumulative_chart(fin, projector, money.monte_carlo.curves if money else None)
+        lambda: laid_out(
+            charts.cumulative_chart(fin, projector, money.monte_carlo.curves if money else None),
+            projector,
+            half=True,
         ),
         dependencies=[*key, id(money)],
     )
@@ -220,7 +287,7 @@ def ResultsBody(
             with solara.Columns([1, 1]):
                 for title, column, key in BAND_CHARTS:
                     annual = [b.annual for b in bands.baseline], [s.annual for s in bands.scenario]
-                    Chart(charts.band_chart(title, column, *annual, projector), projector, key)
+                    Chart(charts.band_chart(title, column, *annual, projector), projector, key, half=True)
         elif bands_status and show_bands:
             solara.Text(f"Bands: {bands_status}...", classes=["bands-status"])
         solara.SliderInt(
@@ -238,10 +305,12 @@ def ResultsBody(
                 projector,
                 "sankey-baseline",
                 tall=True,
+                half=True,
             )
             Chart(
                 charts.sankey_chart(scen.monthly, year, f"Scenario: movements in {year}", projector),
                 projector,
                 "sankey-scenario",
                 tall=True,
+                half=True,
             )

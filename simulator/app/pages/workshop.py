@@ -15,6 +15,7 @@ from simulator.app.components import (
     AreaPicker,
     Downloads,
     ExpectedChange,
+    HeadlineCards,
     LeverPanel,
     Messages,
     PresetPicker,
@@ -22,6 +23,7 @@ from simulator.app.components import (
     RunStamp,
     ScenarioUpload,
     SeedBox,
+    StartHint,
     ViewOptions,
 )
 
@@ -48,8 +50,8 @@ def FieldMessages(fields: tuple[str, ...]) -> solara.Element:
 
 
 @solara.component
-def Settings() -> solara.Element:
-    """Area, preset, seed, view options; a message beside the field it is about."""
+def Place() -> solara.Element:
+    """Area and preset, first in the panel; a message beside the field it is about."""
     AreaPicker(
         catalog.list_areas(),
         state.area_key.value,
@@ -62,6 +64,11 @@ def Settings() -> solara.Element:
     FieldMessages(("area", "run.sample_fraction"))
     PresetPicker(catalog.list_presets(), state.preset_key.value, state.choose_preset)
     FieldMessages(("preset",))
+
+
+@solara.component
+def Settings() -> solara.Element:
+    """Seed, scenario file and view options, below the levers; messages beside their fields."""
     SeedBox(state.seed.value, state.set_seed_text)
     FieldMessages(("run.seed", ""))
     ScenarioUpload(state.load_scenario_file, state.loaded_file.value)
@@ -129,7 +136,11 @@ def Charts() -> solara.Element:
             classes=["charts-error"],
         )
         return
-    ExpectedChange(state.expected.value, outcome, state.projector.value)
+    HeadlineCards(outcome, state.bands.value, state.projector.value)
+    if state.preset_key.value == "none" and not state.overrides.value:
+        StartHint()
+    else:
+        ExpectedChange(state.expected.value, outcome, state.projector.value)
     Results(
         outcome,
         state.bands.value,
@@ -165,8 +176,9 @@ def Page() -> solara.Element:
     Link()
     with solara.Columns([1, 3], classes=["workshop"]):
         with solara.Column(gap="8px", classes=["side-panel"]):
-            Settings()
+            Place()
             Levers()
+            Settings()
         with solara.Column(gap="8px"):
             Stamp()
             Charts()
