@@ -608,3 +608,25 @@ def test_chart_titles_wrap_and_legends_never_page():
     assert laid["legend"]["type"] == "plain" and laid["legend"]["top"] >= len(lines) * 24
     assert laid["grid"]["top"] > laid["legend"]["top"] + 3 * 18  # eight long names: several rows
     assert 2 <= laid["yAxis"]["splitNumber"] <= 5
+
+
+def test_before_the_first_result_the_page_says_it_is_preparing_the_model():
+    from concurrent.futures import Future
+
+    from simulator.app.components.results import Results
+
+    runner = runs.get_runner()
+    compiling: Future = Future()
+    runner._warming = [compiling]
+    assert not runner.ready()
+    box, rc = solara.render(Results(None, None, "", True, False, None, lambda y: None), handle_error=False)
+    texts = " ".join(str(getattr(w, "children", "")) for w in rc.find(v.Html).widgets)
+    texts += " ".join(str(getattr(w, "children", "")) for w in rc.find(v.Alert).widgets)
+    assert "Preparing the model" in texts and "compiles the engine" in texts
+    rc.close()
+    compiling.set_result(1)
+    assert runner.ready()
+    box, rc = solara.render(Results(None, None, "", True, False, None, lambda y: None), handle_error=False)
+    texts = " ".join(str(getattr(w, "children", "")) for w in rc.find(v.Alert).widgets)
+    assert "Preparing" not in texts and "in a moment" in texts
+    rc.close()

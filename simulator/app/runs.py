@@ -183,6 +183,7 @@ class Runner:
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._inflight: dict[str, Future] = {}
+        self._warming: list[Future] = []
         self.prefetch_enabled = os.environ.get("CSC_APP_PREFETCH", "1") not in ("0", "false", "no")
 
     # -- pool --------------------------------------------------------------------------------
@@ -208,7 +209,12 @@ class Runner:
         pool = self.pool()
         if pool is None:
             return []
-        return [pool.submit(_warm) for _ in range(self.workers)]
+        self._warming = [pool.submit(_warm) for _ in range(self.workers)]
+        return self._warming
+
+    def ready(self) -> bool:
+        """Whether the engine is compiled in the workers (a run now takes its own time only)."""
+        return all(f.done() for f in self._warming)
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
         """Forget a broken pool (its workers are gone); the next run starts a new one."""

@@ -22,6 +22,7 @@ def serve(host: str, port: int, workers: int | None = None, open_browser: bool =
         os.environ["CSC_APP_WORKERS"] = str(workers)
     from simulator.app.runs import get_runner
 
+    print("Preparing the model (a first start compiles the engine: about a minute)...", flush=True)
     get_runner().warm()
     argv = [
         "run",

@@ -7,7 +7,7 @@ from typing import Any
 
 import solara
 
-from simulator.app import charts, headlines
+from simulator.app import charts, headlines, runs
 from simulator.app.components.echarts import FigureEchartsJson, option_json
 from simulator.app.finance_view import FinanceView, finance_view, headline
 from simulator.app.state import Bands, Expected, Outcome, expected_key, paired_money_for
@@ -129,6 +129,7 @@ def Results(
     """Every chart for the outcome on screen (a progress bar until the first result)."""
     if outcome is None:
         solara.ProgressLinear(True)
+        Preparing(runs.get_runner().ready())
         return
     ResultsBody(outcome, bands, bands_status, overlay, projector, sankey_year, on_sankey_year, show_bands)
 
@@ -175,6 +176,20 @@ def StartHint() -> solara.Element:
         "the area as it is, and the cards above give its effect on care, cost and unmet need.",
         classes=["start-hint"],
     )
+
+
+@solara.component
+def Preparing(ready: bool) -> solara.Element:
+    """What the page is doing before its first result (on a first start: compiling the engine)."""
+    if ready:
+        text = "Running the area as it is and the scenario: the charts appear here in a moment."
+    else:
+        text = (
+            "Preparing the model: the first start after installing compiles the engine (about a "
+            "minute on a 2-core machine; later starts take seconds). The results appear here by "
+            "themselves; nothing needs pressing."
+        )
+    solara.Info(text, classes=["preparing"])
 
 
 @solara.component
