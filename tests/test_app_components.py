@@ -630,3 +630,28 @@ def test_before_the_first_result_the_page_says_it_is_preparing_the_model():
     texts = " ".join(str(getattr(w, "children", "")) for w in rc.find(v.Alert).widgets)
     assert "Preparing" not in texts and "in a moment" in texts
     rc.close()
+
+
+def test_after_a_move_the_previous_run_is_drawn_faintly_beside_the_new_one():
+    from simulator.app.components.echarts import EchartsJsonWidget
+
+    ctx = new_session("previous")
+    with ctx:
+        box, rc = solara.render(workshop.Page(), handle_error=False)
+        assert state.outcome.value.previous is None  # nothing before the first run
+        assert state.set_lever("risk_aversion.index", 1.3)
+        first = state.outcome.value
+        assert state.set_lever("risk_aversion.index", 1.6)
+        now = state.outcome.value
+        assert now.previous is first.scenario
+        opt = next(
+            json.loads(w.option_json)
+            for w in rc.find(EchartsJsonWidget).widgets
+            if "Children by service" in w.option_json
+        )
+        faint = [s for s in opt["series"] if s["name"] == "Previous run"]
+        assert len(faint) == len(charts.STATE_SERIES)
+        looked_after = faint[list(charts.STATE_SERIES).index("lac_31_march")]
+        assert looked_after["data"] == [round(float(x), 1) for x in first.scenario.annual["lac_31_march"]]
+        assert looked_after["lineStyle"]["opacity"] < 0.5
+        rc.close()

@@ -127,7 +127,7 @@ def fit_layout(
     legend = opt.get("legend")
     if legend is None or not opt.get("series") or opt["series"][0].get("type") == "sankey":
         return opt
-    names = legend.get("data") or [s.get("name", "") for s in opt["series"]]
+    names = list(dict.fromkeys(legend.get("data") or [s.get("name", "") for s in opt["series"]]))
     font = float(legend.get("textStyle", {}).get("fontSize", 12))
     legend.update({"type": "plain", "top": top, "left": 8, "right": 8})
     row = font + 10
@@ -156,7 +156,11 @@ def _line(name: str, values: Any, colour: str, dashed: bool, width: float = 2.5)
 
 
 def state_chart(
-    base: pd.DataFrame, scen: pd.DataFrame | None, projector: bool = False, only: str | None = None
+    base: pd.DataFrame,
+    scen: pd.DataFrame | None,
+    projector: bool = False,
+    only: str | None = None,
+    previous: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Children by state at 31 March each year; baseline dashed, scenario solid.
 
@@ -165,6 +169,7 @@ def state_chart(
         scen: the scenario's annual table (None: baseline only).
         projector: large type.
         only: ``"baseline"`` or ``"scenario"`` to draw one of them (side-by-side mode).
+        previous: the scenario on screen before this one, drawn faint (one key entry).
     """
     years = base["year"].tolist()
     title = {"baseline": "Baseline: children by service", "scenario": "Scenario: children by service"}.get(
@@ -184,6 +189,11 @@ def state_chart(
             )
         if scen is not None and only in (None, "scenario"):
             series.append(_line(label if only else f"{label} (scenario)", scen[col], PALETTE[i], False))
+        if previous is not None and only in (None, "scenario"):
+            faint = _line("Previous run", previous[col], PALETTE[i], False, 2.0)
+            faint["lineStyle"]["opacity"] = 0.3
+            faint["itemStyle"]["opacity"] = 0.3
+            series.append(faint)
     opt["series"] = series
     return opt
 

@@ -66,6 +66,8 @@ class Outcome:
     requested_at: float
     number: int = 0
     shown_at: float = field(default_factory=time.perf_counter)
+    #: The scenario run on screen before this one (same years), drawn faintly beside it.
+    previous: RunOutput | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -369,6 +371,16 @@ def _ticket_for(which: solara.Reactive[RunTicket | None]) -> RunTicket:
     return ticket
 
 
+def _previous(before: Outcome | None, now: RunOutput) -> RunOutput | None:
+    """The scenario on screen until now, if it covers the same years as the new one."""
+    if before is None:
+        return None
+    old = before.scenario
+    if old is now or list(old.annual["year"]) != list(now.annual["year"]):
+        return None
+    return old
+
+
 def request_runs(
     user: Mapping[str, Any] | None = None,
     seed_: int | None = None,
@@ -414,9 +426,19 @@ def request_runs(
                 _run_failed(field, error, undo)
                 return
             t_arrived = time.perf_counter()
-            number = (outcome.peek().number if outcome.peek() else 0) + 1
+            before = outcome.peek()
+            number = (before.number if before else 0) + 1
             outcome.set(
-                Outcome(outs["baseline"], outs["scenario"], baseline, scenario, gen, requested, number)
+                Outcome(
+                    outs["baseline"],
+                    outs["scenario"],
+                    baseline,
+                    scenario,
+                    gen,
+                    requested,
+                    number,
+                    previous=_previous(before, outs["scenario"]),
+                )
             )
             t_drawn = time.perf_counter()
             status.set("ready")

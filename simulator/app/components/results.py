@@ -251,11 +251,12 @@ def ResultsBody(
             "equity": charts.equity_chart(base.equity, scen.equity, None, "lac", projector),
             "equity_unmet": charts.equity_chart(base.equity, scen.equity, None, "unmet_high_need", projector),
         }
+        prev = outcome.previous.annual if outcome.previous is not None else None
         if overlay:
-            opts["states"] = charts.state_chart(ba, sa, projector)
+            opts["states"] = charts.state_chart(ba, sa, projector, previous=prev)
         else:
             opts["states_base"] = charts.state_chart(ba, sa, projector, only="baseline")
-            opts["states_scen"] = charts.state_chart(ba, sa, projector, only="scenario")
+            opts["states_scen"] = charts.state_chart(ba, sa, projector, only="scenario", previous=prev)
             top = max(max(ba[c].max(), sa[c].max()) for c in charts.STATE_SERIES)
             for k in ("states_base", "states_scen"):
                 opts[k]["yAxis"]["max"] = float(round(top * 1.05))
