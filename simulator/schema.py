@@ -1054,7 +1054,7 @@ class RiskAversionLever(Section):
 
     index_path: TimeSeries = param(
         1.0,
-        unit="multiplier on risk_aversion.index by year",
+        unit="times the starting risk aversion, by year",
         source="the lever itself",
         grade="H",
         description="Planned change in practice culture (e.g. 0.9 = 10% less risk-averse).",

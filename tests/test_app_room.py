@@ -97,6 +97,17 @@ def test_room_layout_at_1280x720_normal_and_projector(app_server, chromium, shot
     assert not found["overlaps"], found["overlaps"]
     page.screenshot(path=str(shots / "room_03_all_charts.png"), full_page=True)
 
+    # on paper: one page with the scenario's settings, the cards and the key charts
+    page.emulate_media(media="print")
+    summary = page.locator(".print-summary")
+    assert summary.is_visible() and "Spend per year" in summary.text_content()
+    assert not page.locator(".side-panel").first.is_visible()
+    assert page.locator(".chart-expected").is_visible() and page.locator(".headline-card").first.is_visible()
+    pdf = page.pdf(path=str(shots / "room_summary.pdf"), landscape=True, format="A4")
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    assert pages == 1, pages
+    page.emulate_media(media="screen")
+
     # projector mode: large type, charts still laid out, sliders wide enough to use
     page.get_by_text("Projector mode").click()
     page.wait_for_function("() => document.querySelectorAll('.chart svg').length >= 8")

@@ -560,11 +560,15 @@ def per_child(
 
 
 def _shown(value: Any) -> str:
+    """A value for a note: numbers to 3 significant figures, with thousands separators."""
     if isinstance(value, Mapping):
-        return ", ".join(f"{k}: {v:,.3g}" for k, v in value.items())
+        return ", ".join(f"{k}: {_shown(v)}" for k, v in value.items())
     if isinstance(value, list):
-        return ", ".join(f"{v:,.3g}" for v in value)
-    return f"{float(value):,.3g}"
+        return ", ".join(_shown(v) for v in value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    x = float(f"{float(value):.3g}")
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:g}"
 
 
 # -- reading and writing values by dotted path -----------------------------------------------------
@@ -631,6 +635,39 @@ def control_value(spec: LeverSpec, data: Mapping[str, Any]) -> float:
     if isinstance(value, Mapping):
         return float(next(iter(value.values()), spec.default))
     return float(value)
+
+
+def settings_in_use(scenario: Scenario, baseline: Scenario) -> list[tuple[str, str, str]]:
+    """What the scenario sets differently from its baseline: (path, label, value with unit).
+
+    Read from the schema (labels, units); the run's own name and settings are left out.
+    """
+    from simulator.schema import differences
+
+    diff = differences(Scenario, scenario.model_dump(mode="json"), baseline.model_dump(mode="json"))
+    out = []
+    for path, value in _flatten_dotted(diff):
+        if path.split(".")[0] in ("name", "description", "evidence", "run", "base"):
+            continue
+        try:
+            unit = short_unit(str((field_info(path)[0].json_schema_extra or {}).get("unit", "")))
+        except (AssertionError, KeyError):
+            unit = ""
+        group = next((g for g, paths in PANEL.items() if path in paths), "")
+        label = f"{group}: {label_of(path)}" if group else label_of(path)
+        out.append((path, label, f"{_shown(value)}{' ' + unit if unit else ''}"))
+    return out
+
+
+def _flatten_dotted(data: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value and not str(next(iter(value))).isdigit():
+            items += _flatten_dotted(value, path + ".")
+        else:
+            items.append((path, value))
+    return items
 
 
 def short_unit(unit: str) -> str:

@@ -30,6 +30,20 @@ CSS = """
 .explainer-text table { border-collapse: collapse; }
 .explainer-text td, .explainer-text th { border: 1px solid #999; padding: 4px 6px; vertical-align: top; }
 .csc-projector .app-title { font-size: 2rem !important; }
+/* on paper: one page of the scenario, its settings, the headline cards and the two key charts */
+.print-only { display: none; }
+@media print {
+  @page { size: A4 landscape; margin: 10mm; }
+  body { zoom: 0.62; }
+  .print-only { display: block !important; }
+  .side-panel, .app-header, .downloads, .run-busy, .start-hint, .money-headline, .expected-note,
+  .results > :not(:first-child), .v-snack, .address-bar { display: none !important; }
+  .workshop > :first-child { display: none !important; }
+  .workshop > :last-child { max-width: 100% !important; flex: 1 1 100% !important; }
+  .chart { break-inside: avoid; }
+  .print-summary table { border-collapse: collapse; font-size: 11px; }
+  .print-summary td, .print-summary th { border: 1px solid #999; padding: 2px 6px; }
+}
 /* projector: each slider across the panel, its number box below it (the thumb never covers it) */
 .csc-projector .lever-row { flex-wrap: wrap !important; }
 .csc-projector .lever-slider { flex: 1 1 100% !important; min-width: 100% !important; }

@@ -4,7 +4,14 @@ from simulator.app.components.controls import AreaPicker, Messages, PresetPicker
 from simulator.app.components.explainer import Explainer
 from simulator.app.components.export import Downloads
 from simulator.app.components.levers import LeverControl, LeverPanel
-from simulator.app.components.results import ExpectedChange, HeadlineCards, Results, RunStamp, StartHint
+from simulator.app.components.results import (
+    ExpectedChange,
+    HeadlineCards,
+    PrintSummary,
+    Results,
+    RunStamp,
+    StartHint,
+)
 from simulator.app.components.scenario_file import AddressBar, ScenarioUpload
 
 __all__ = [
@@ -18,6 +25,7 @@ __all__ = [
     "LeverPanel",
     "Messages",
     "PresetPicker",
+    "PrintSummary",
     "Results",
     "RunStamp",
     "ScenarioUpload",

@@ -7,7 +7,7 @@ from typing import Any
 
 import solara
 
-from simulator.app import charts, headlines, runs
+from simulator.app import catalog, charts, headlines, runs
 from simulator.app.components.echarts import FigureEchartsJson, option_json
 from simulator.app.finance_view import FinanceView, finance_view, headline
 from simulator.app.state import Bands, Expected, Outcome, expected_key, paired_money_for
@@ -166,6 +166,29 @@ def HeadlineCards(outcome: Outcome | None, bands: Bands | None, projector: bool)
                     style={"font-size": big, "font-weight": "bold", "display": "block"},
                 )
                 solara.Text(card.detail, style={"font-size": "0.75em", "display": "block", "color": "#555"})
+
+
+@solara.component
+def PrintSummary(outcome: Outcome | None, area_label: str) -> solara.Element:
+    """The heading of the printed one-page summary (on paper only; the screen has the panel).
+
+    The scenario, its area and seed, and every setting it changes from the area as it is.
+    """
+    if outcome is None:
+        return
+    sc = outcome.scenario_scenario
+    used = catalog.settings_in_use(sc, outcome.baseline_scenario)
+    with solara.Div(classes=["print-only", "print-summary"]):
+        solara.Markdown(
+            f"### What if: {area_label}, {sc.run.start_year}-{sc.run.start_year + sc.run.years}\n"
+            f"Scenario **{sc.name}**, seed {outcome.scenario.meta.get('seed')}, model version "
+            f"{outcome.scenario.meta.get('version', '')}"
+        )
+        if used:
+            rows = "\n".join(f"| {label} | {value} |" for _, label, value in used)
+            solara.Markdown(f"| Setting changed | Value |\n|---|---|\n{rows}")
+        else:
+            solara.Markdown("No setting changed: the area as it is.")
 
 
 @solara.component

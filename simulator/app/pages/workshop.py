@@ -19,6 +19,7 @@ from simulator.app.components import (
     LeverPanel,
     Messages,
     PresetPicker,
+    PrintSummary,
     Results,
     RunStamp,
     ScenarioUpload,
@@ -82,6 +83,12 @@ def Settings() -> solara.Element:
         state.set_projector,
         state.reset,
     )
+    solara.Text(
+        "Print the page (Ctrl+P) for a one-page summary: the settings changed, the headline figures "
+        "and the two key charts.",
+        classes=["print-hint"],
+        style={"font-size": "0.85em", "color": "#444"},
+    )
 
 
 @solara.component
@@ -136,6 +143,7 @@ def Charts() -> solara.Element:
             classes=["charts-error"],
         )
         return
+    PrintSummary(outcome, state.area(peek=True).label)
     HeadlineCards(outcome, state.bands.value, state.projector.value)
     if state.preset_key.value == "none" and not state.overrides.value:
         StartHint()
