@@ -42,7 +42,8 @@ class PreventionPolicy(Policy):
     channel = 2
     mechanism = (
         "Buys early help places and universal prevention; families reached (most need first) "
-        "have fewer adverse events and are found earlier; effect builds over months_to_effect."
+        "have fewer adverse events and are found earlier; the effect builds up over the months it "
+        "takes services to recruit and embed (months to effect)."
     )
     evidence = "GMCA early help and parenting programme costs; Sure Start evaluations; seeds' cuts -44%/-55%."
     grade = "L"
