@@ -74,7 +74,7 @@ def test_lever_preset_and_csv_download(app_server, chromium, shots, tmp_path):  
     box.fill("9")
     box.press("Enter")
     page.get_by_text("risk_aversion.index = 9.0").wait_for()
-    assert "3.0" in page.locator(".input-messages").text_content()
+    assert "3.0" in page.locator(".input-messages", has_text="risk_aversion.index = 9.0").text_content()
     assert thumb.get_attribute("aria-valuenow") == "1.05"
     assert result_number(page) == n
     page.screenshot(path=str(shots / "03_bad_input.png"), full_page=True)

@@ -10,6 +10,7 @@ import json
 
 import ipyvuetify as v
 import numpy as np
+import pandas as pd
 import pytest
 
 pytest.importorskip("solara")
@@ -654,4 +655,41 @@ def test_after_a_move_the_previous_run_is_drawn_faintly_beside_the_new_one():
         looked_after = faint[list(charts.STATE_SERIES).index("lac_31_march")]
         assert looked_after["data"] == [round(float(x), 1) for x in first.scenario.annual["lac_31_march"]]
         assert looked_after["lineStyle"]["opacity"] < 0.5
+        rc.close()
+
+
+def test_named_runs_are_kept_compared_side_by_side_and_restored():
+    from simulator.app.components.echarts import EchartsJsonWidget
+
+    ctx = new_session("named-runs")
+    with ctx:
+        box, rc = solara.render(workshop.Page(), handle_error=False)
+        state.keep_run()  # A: the area as it is
+        assert [k.name for k in state.kept.value] == ["A"] and "the area as it is" in state.kept.value[
+            0
+        ].label
+        assert state.set_lever("risk_aversion.index", 1.5)
+        state.keep_run()  # B: more risk aversion
+        b = state.kept.value[1]
+        assert b.name == "B" and "Risk aversion" in b.label and "1.5" in b.label
+        assert state.compared.value == ("A", "B")
+        # side by side: both runs' cards, and one chart of care with each run's line
+        texts = " ".join(str(getattr(w, "children", "")) for w in rc.find(v.Html).widgets)
+        assert "Run A:" in texts and "Run B:" in texts
+        opt = next(
+            json.loads(w.option_json)
+            for w in rc.find(EchartsJsonWidget).widgets
+            if "Children in care at 31 March" in w.option_json and "Run B" in w.option_json
+        )
+        line_b = next(s for s in opt["series"] if s["name"] == "Run B")
+        assert line_b["data"] == [round(float(x), 1) for x in b.outcome.scenario.annual["lac_31_march"]]
+        # back to A: its settings, and the same result (same seed, same scenario)
+        state.restore_run("A")
+        assert state.overrides.value == {} and state.preset_key.value == "none"
+        a = state.kept.value[0].outcome
+        pd.testing.assert_frame_equal(state.outcome.value.scenario.annual, a.scenario.annual)
+        state.compare_runs("A", "Z")
+        assert state.problem_field.value == "kept" and "'Z'" in state.messages.value[0]
+        state.forget_runs()
+        assert state.kept.value == [] and state.compared.value is None
         rc.close()

@@ -198,6 +198,19 @@ def state_chart(
     return opt
 
 
+def runs_chart(
+    title: str, column: str, runs: dict[str, pd.DataFrame], projector: bool = False
+) -> dict[str, Any]:
+    """One measure for named runs over the years (kept runs compared; baselines dashed)."""
+    first = next(iter(runs.values()))
+    opt = _base(title, projector, first["year"].tolist(), "children")
+    opt["series"] = [
+        _line(name, frame[column], PALETTE[i % len(PALETTE)], "baseline" in name, 3)
+        for i, (name, frame) in enumerate(runs.items())
+    ]
+    return opt
+
+
 def expected_chart(
     exp_base: pd.DataFrame,
     exp_scen: pd.DataFrame,

@@ -71,6 +71,17 @@ class Outcome:
 
 
 @dataclass(frozen=True, eq=False)
+class KeptRun:
+    """A result the room kept by name (A, B, C...) to compare with another, and its settings."""
+
+    name: str
+    label: str
+    outcome: Outcome
+    settings: dict[str, Any]
+    bands: Bands | None = None  # its paired runs, if they were in when it was kept
+
+
+@dataclass(frozen=True, eq=False)
 class Expected:
     """The expected values (aggregate view, no chance) of the baseline and scenario on request."""
 
@@ -146,6 +157,11 @@ _expected_ticket: solara.Reactive[RunTicket | None] = solara.reactive(cast(RunTi
 last_lever: solara.Reactive[str | None] = solara.reactive(cast(str | None, None))
 #: Whether the page's link has been read (until then the address bar is left as it came).
 link_followed = solara.reactive(False)
+#: Results kept by name (A, B, C...), oldest first, and the two compared side by side.
+kept: solara.Reactive[list[KeptRun]] = solara.reactive(cast(list[KeptRun], []))
+compared: solara.Reactive[tuple[str, str] | None] = solara.reactive(cast(tuple[str, str] | None, None))
+#: At most this many kept runs (the oldest gives way).
+MAX_KEPT = 6
 #: What changed with the last change of area (levers kept per child), shown beside the area.
 area_note = solara.reactive("")
 #: The name of the scenario file loaded last ("" for none).
@@ -1113,3 +1129,60 @@ def follow_link(query: str | None) -> bool:
             return not problems
         finally:
             link_followed.set(True)
+
+
+# -- named runs: keep a result as A, B, C... and compare any two -------------------------------------
+
+
+@_guarded("kept")
+def keep_run() -> None:
+    """Keep the result on screen under the next free letter (A, B, C...), with its settings."""
+    now = outcome.peek()
+    if now is None:
+        _refuse("kept", ["There is no result on screen to keep yet."])
+        return
+    runs_ = [k for k in kept.peek() if k.outcome is not now]
+    used = {k.name for k in runs_}
+    name = next(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used)
+    sc = now.scenario_scenario
+    used_settings = catalog.settings_in_use(sc, now.baseline_scenario)
+    what = "; ".join(f"{label} {value}" for _, label, value in used_settings) or "the area as it is"
+    label = f"{area(peek=True).label}, seed {now.scenario.meta.get('seed')}: {what}"
+    paired = bands.peek()
+    paired = paired if paired is not None and paired_money_for(now, paired) is not None else None
+    runs_.append(KeptRun(name, label, now, dict(_snapshot()), paired))
+    kept.set(runs_[-MAX_KEPT:])
+    names = [k.name for k in kept.peek()]
+    if len(names) >= 2:
+        compared.set((names[-2], names[-1]))
+
+
+@_guarded("kept")
+def compare_runs(first: str, second: str) -> None:
+    """Show two kept runs side by side."""
+    names = [k.name for k in kept.peek()]
+    bad = [n for n in (first, second) if n not in names]
+    if bad:
+        _refuse("kept", [f"run {bad[0]!r}: not kept (kept: {', '.join(names) or 'none'})"])
+        return
+    compared.set((first, second))
+
+
+@_guarded("kept")
+def restore_run(name: str) -> None:
+    """Put back the settings of a kept run (and run them again, from the cache if unchanged)."""
+    run = next((k for k in kept.peek() if k.name == name), None)
+    if run is None:
+        _refuse("kept", [f"run {name!r}: not kept"])
+        return
+    before = _snapshot()
+    _restore(run.settings)
+    _accept()
+    request_runs(field="kept", undo=before)
+
+
+@_guarded("kept")
+def forget_runs() -> None:
+    """Clear the kept runs."""
+    kept.set([])
+    compared.set(None)

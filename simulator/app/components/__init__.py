@@ -7,6 +7,8 @@ from simulator.app.components.levers import LeverControl, LeverPanel
 from simulator.app.components.results import (
     ExpectedChange,
     HeadlineCards,
+    KeepButton,
+    KeptRuns,
     PrintSummary,
     Results,
     RunStamp,
@@ -21,6 +23,8 @@ __all__ = [
     "ExpectedChange",
     "Explainer",
     "HeadlineCards",
+    "KeepButton",
+    "KeptRuns",
     "LeverControl",
     "LeverPanel",
     "Messages",

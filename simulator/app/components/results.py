@@ -9,8 +9,9 @@ import solara
 
 from simulator.app import catalog, charts, headlines, runs
 from simulator.app.components.echarts import FigureEchartsJson, option_json
+from simulator.app.components.explainer import Text
 from simulator.app.finance_view import FinanceView, finance_view, headline
-from simulator.app.state import Bands, Expected, Outcome, expected_key, paired_money_for
+from simulator.app.state import Bands, Expected, KeptRun, Outcome, expected_key, paired_money_for
 
 
 def _height(projector: bool, tall: bool = False) -> str:
@@ -169,6 +170,102 @@ def HeadlineCards(outcome: Outcome | None, bands: Bands | None, projector: bool)
 
 
 @solara.component
+def KeepButton(kept: list[KeptRun], on_keep: Callable[[], Any]) -> solara.Element:
+    """Keep the result on screen under the next letter (to compare it with another later)."""
+    names = {k.name for k in kept}
+    nxt = next(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in names)
+    solara.Button(f"Keep as run {nxt}", on_click=on_keep, outlined=True, classes=["keep-run"])
+
+
+@solara.component
+def KeptRuns(
+    kept: list[KeptRun],
+    compared: tuple[str, str] | None,
+    on_compare: Callable[[str, str], Any],
+    on_restore: Callable[[str], Any],
+    on_forget: Callable[[], Any],
+    projector: bool,
+) -> solara.Element:
+    """The runs kept as A, B, C...: any two compared side by side; back to one's settings."""
+    names = [k.name for k in kept]
+    if not kept:
+        return
+    with solara.Row(gap="8px", classes=["kept-runs"], style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Text(f"Kept runs: {', '.join(names)}", style={"font-weight": "bold"})
+        for k in kept:
+            solara.Button(
+                f"Back to {k.name}",
+                on_click=lambda name=k.name: on_restore(name),
+                text=True,
+                classes=[f"restore-run-{k.name}"],
+            )
+        if kept:
+            solara.Button("Forget kept runs", on_click=on_forget, text=True, classes=["forget-runs"])
+    if len(names) >= 2:
+        first, second = compared or (names[-2], names[-1])
+        with solara.Row(gap="8px", style={"align-items": "center"}):
+            solara.Select("Compare", value=first, values=names, on_value=lambda v: on_compare(v, second))
+            solara.Select("with", value=second, values=names, on_value=lambda v: on_compare(first, v))
+        CompareRuns(
+            [k for k in kept if k.name == first][0], [k for k in kept if k.name == second][0], projector
+        )
+
+
+@solara.component
+def CompareRuns(a: KeptRun, b: KeptRun, projector: bool) -> solara.Element:
+    """Two kept runs side by side.
+
+    What each changes, its headline cards, and their care and unmet need on one chart.
+    """
+
+    def figures() -> list[list[headlines.Card]]:
+        out = []
+        for run in (a, b):
+            o = run.outcome
+            fin = finance_view(o.scenario_scenario, o.baseline, o.scenario, o.baseline_scenario)
+            money = paired_money_for(o, run.bands)
+            out.append(headlines.cards(o, run.bands if money else None, fin, money))
+        return out
+
+    cards = solara.use_memo(figures, dependencies=[id(a), id(b)])
+    with solara.Columns([1, 1], classes=["compare-runs"]):
+        for run, run_cards in zip((a, b), cards, strict=True):
+            with solara.Column(gap="4px", classes=[f"compare-{run.name}"]):
+                solara.Text(f"Run {run.name}: {run.label}", style={"font-weight": "bold"})
+                for card in run_cards:
+                    solara.Text(
+                        f"{card.title}: {card.value} ({card.detail})",
+                        classes=["compare-card"],
+                        style={"display": "block", "font-size": "0.9em"},
+                    )
+    frames = {
+        f"Run {a.name}": a.outcome.scenario.annual,
+        f"Run {b.name}": b.outcome.scenario.annual,
+        f"Run {a.name}'s baseline": a.outcome.baseline.annual,
+    }
+    if b.outcome.baseline_scenario != a.outcome.baseline_scenario:
+        frames[f"Run {b.name}'s baseline"] = b.outcome.baseline.annual
+    if len({len(f) for f in frames.values()}) == 1:
+        with solara.Columns([1, 1]):
+            Chart(
+                charts.runs_chart("Children in care at 31 March", "lac_31_march", frames, projector),
+                projector,
+                "compare-lac",
+                half=True,
+            )
+            Chart(
+                charts.runs_chart(
+                    "Unmet high need at 31 March (families)", "unmet_high_need_31_march", frames, projector
+                ),
+                projector,
+                "compare-unmet",
+                half=True,
+            )
+    else:
+        solara.Text("The two runs cover different years: their figures are above, not on one chart.")
+
+
+@solara.component
 def PrintSummary(outcome: Outcome | None, area_label: str) -> solara.Element:
     """The heading of the printed one-page summary (on paper only; the screen has the panel).
 
@@ -179,16 +276,16 @@ def PrintSummary(outcome: Outcome | None, area_label: str) -> solara.Element:
     sc = outcome.scenario_scenario
     used = catalog.settings_in_use(sc, outcome.baseline_scenario)
     with solara.Div(classes=["print-only", "print-summary"]):
-        solara.Markdown(
+        Text(
             f"### What if: {area_label}, {sc.run.start_year}-{sc.run.start_year + sc.run.years}\n"
             f"Scenario **{sc.name}**, seed {outcome.scenario.meta.get('seed')}, model version "
             f"{outcome.scenario.meta.get('version', '')}"
         )
         if used:
             rows = "\n".join(f"| {label} | {value} |" for _, label, value in used)
-            solara.Markdown(f"| Setting changed | Value |\n|---|---|\n{rows}")
+            Text(f"| Setting changed | Value |\n|---|---|\n{rows}")
         else:
-            solara.Markdown("No setting changed: the area as it is.")
+            Text("No setting changed: the area as it is.")
 
 
 @solara.component

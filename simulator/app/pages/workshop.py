@@ -16,6 +16,8 @@ from simulator.app.components import (
     Downloads,
     ExpectedChange,
     HeadlineCards,
+    KeepButton,
+    KeptRuns,
     LeverPanel,
     Messages,
     PresetPicker,
@@ -33,6 +35,7 @@ SETTING_FIELDS = (
     "area",
     "run.sample_fraction",
     "preset",
+    "kept",
     "run.seed",
     scenario_io.FILE_FIELD,
     scenario_io.LINK_FIELD,
@@ -118,6 +121,24 @@ def Stamp() -> solara.Element:
     with solara.Row(gap="16px", style={"align-items": "center", "flex-wrap": "wrap"}):
         RunStamp(state.outcome.value, state.status.value)
         Downloads(state.outcome.value)
+        if state.outcome.value is not None:
+            KeepButton(state.kept.value, state.keep_run)
+
+
+@solara.component
+def Kept() -> solara.Element:
+    """Runs kept by name and two of them compared; a message beside them if an action failed."""
+    if state.outcome.value is None:
+        return
+    KeptRuns(
+        state.kept.value,
+        state.compared.value,
+        state.compare_runs,
+        state.restore_run,
+        state.forget_runs,
+        state.projector.value,
+    )
+    FieldMessages(("kept",))
 
 
 @solara.component
@@ -190,3 +211,4 @@ def Page() -> solara.Element:
         with solara.Column(gap="8px"):
             Stamp()
             Charts()
+            Kept()
