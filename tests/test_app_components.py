@@ -693,3 +693,33 @@ def test_named_runs_are_kept_compared_side_by_side_and_restored():
         state.forget_runs()
         assert state.kept.value == [] and state.compared.value is None
         rc.close()
+
+
+def test_a_lever_can_change_year_by_year():
+    """The 'Year by year' editor under a lever with a path: one year typed, the others kept; a bad
+    value is refused beside the lever; every year equal again is one number."""
+    spend = "levers.prevention.spend_per_year"
+    ctx = new_session("by-year")
+    with ctx:
+        box, rc = solara.render(workshop.Page(), handle_error=False)
+
+        def boxes() -> list:
+            return [w for w in rc.find(v.TextField).widgets if "year-input" in str(getattr(w, "class_", ""))]
+
+        assert boxes() == []  # built only when opened
+        toggles = rc.find(v.Btn, children=["Year by year"]).widgets
+        assert len(toggles) == 4  # spend, capacity change, risk-aversion path, Troubled Families places
+        toggles[0].click()  # the first: prevention spend
+        years = state.current_scenario().run.years
+        assert len(boxes()) == years
+        assert state.set_lever_year(spend, 2, "500000")
+        value = catalog.get_path(state.overrides.value, spend)
+        assert value == [0.0, 0.0, 500_000.0] + [0.0] * (years - 3)
+        assert state.current_scenario().levers.prevention.spend_per_year == value
+        assert state.outcome.value.scenario_scenario.levers.prevention.spend_per_year == value
+        assert state.set_lever_year(spend, 0, "-5") is False
+        assert state.problem_field.value == spend and catalog.get_path(state.overrides.value, spend) == value
+        assert state.set_lever_year(spend, 2, "0")
+        assert catalog.get_path(state.overrides.value, spend) == 0.0  # every year equal: one number
+        assert state.set_lever_year("risk_aversion.index", 0, "1.2") is False  # no path in the schema
+        rc.close()

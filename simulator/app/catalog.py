@@ -623,6 +623,22 @@ def is_path(spec: LeverSpec, data: Mapping[str, Any]) -> bool:
     )
 
 
+def yearly(spec: LeverSpec) -> bool:
+    """Whether the schema lets this control's parameter change from year to year (a path)."""
+    return spec.path in _SERIES_BOUNDS and spec.control == "slider"
+
+
+def year_values(spec: LeverSpec, data: Mapping[str, Any]) -> tuple[list[int], list[float]]:
+    """The reporting years of a scenario dict's run and the control's value in each."""
+    from simulator.schema import series_values
+
+    start = int(get_path(data, "run.start_year", field_info("run.start_year")[0].get_default()))
+    years = int(get_path(data, "run.years", field_info("run.years")[0].get_default()))
+    value = get_path(data, spec.path)
+    value = spec.default if value is None else value
+    return [start + 1 + i for i in range(years)], series_values(value, start, years)
+
+
 def control_value(spec: LeverSpec, data: Mapping[str, Any]) -> float:
     """The number a control shows for a scenario dict (a lever series shows its first value)."""
     value = get_path(data, spec.path)

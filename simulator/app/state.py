@@ -681,6 +681,34 @@ def set_lever(path: str, value: Any) -> bool:
 
 
 @_guarded(_path_of)
+def set_lever_year(path: str, index: int, text: str) -> bool:
+    """Set one year of a lever's path from typed text (the other years keep their values).
+
+    The value is checked as the control's typed text is; the path is then checked by the schema
+    as a whole. A path whose years are all equal is kept as one number.
+    """
+    spec = lever_spec(path)
+    if spec is None or not catalog.yearly(spec):
+        _refuse(path, [f"{path}: not a lever with a value for each year"])
+        return False
+    try:
+        number = catalog.lever_number(spec, text)
+    except ValueError as err:
+        _refuse(path, [str(err)])
+        return False
+    years, values = catalog.year_values(spec, shown_values_for(overrides.peek(), peek=True))
+    if not 0 <= index < len(values):
+        _refuse(path, [f"{path}: year {index + 1} is not in the run (it has {len(values)} years)"])
+        return False
+    if values[index] == number:
+        _accept_for(path)
+        return True
+    values[index] = float(number)
+    path_value: Any = values[0] if len(set(values)) == 1 else values
+    return bool(set_lever(path, path_value))
+
+
+@_guarded(_path_of)
 def focus_lever(path: str) -> None:
     """A lever got the focus: run its next step up and down ahead of time (if workers are idle)."""
     last_lever.set(path)

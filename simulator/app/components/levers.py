@@ -8,7 +8,7 @@ from typing import Any
 import reacton.ipyvuetify as rv
 import solara
 
-from simulator.app.catalog import LeverSpec, control_value, is_path, short_unit
+from simulator.app.catalog import LeverSpec, control_value, is_path, short_unit, year_values, yearly
 from simulator.app.components.controls import Messages
 
 
@@ -32,6 +32,8 @@ def LeverControl(
     on_focus: Callable[[], Any] | None = None,
     messages: Sequence[str] = (),
     on_dismiss: Callable[[], Any] | None = None,
+    by_year: tuple[list[int], list[float]] | None = None,
+    on_year_text: Callable[[int, str], Any] | None = None,
 ) -> solara.Element:
     """A slider that reports on release, and a box to type an exact value.
 
@@ -47,6 +49,9 @@ def LeverControl(
         on_focus: called when the slider gets the focus (the app runs its next steps ahead).
         messages: why the last value given to this control was refused (shown beside it).
         on_dismiss: called to clear the messages.
+        by_year: the run's years and this lever's value in each (a lever the schema lets change
+            from year to year): shown in an editor under the slider.
+        on_year_text: ``on_year_text(index, text)`` when one year's value is typed.
     """
     draft, set_draft = solara.use_state(value, key=f"draft-{spec.path}")
 
@@ -106,8 +111,39 @@ def LeverControl(
                 classes=["lever-path-note"],
                 style={"font-size": "0.8em", "color": "#D55E00"},
             )
+        if by_year is not None and on_year_text is not None:
+            YearEditor(spec, *by_year, on_year_text)
         if messages:
             Messages(messages, on_dismiss)
+
+
+@solara.component
+def YearEditor(
+    spec: LeverSpec, years: list[int], values: list[float], on_year_text: Callable[[int, str], Any]
+) -> solara.Element:
+    """A lever's value year by year (the slider sets every year; here one year at a time).
+
+    The boxes are built only while the editor is open (a panel redraw stays light).
+    """
+    is_open, set_open = solara.use_state(False, key=f"years-{spec.path}")
+    solara.Button(
+        "Hide years" if is_open else "Year by year",
+        on_click=lambda: set_open(not is_open),
+        text=True,
+        small=True,
+        classes=["year-toggle"],
+    )
+    if is_open:
+        with solara.Row(gap="4px", style={"flex-wrap": "wrap"}, classes=["year-editor"]):
+            for i, (year, value) in enumerate(zip(years, values, strict=True)):
+                solara.InputText(
+                    f"{year - 1}-{str(year)[2:]}",
+                    value=format_value(spec, value),
+                    on_value=lambda t, i=i: on_year_text(i, t),
+                    dense=True,
+                    classes=["year-input", f"year-input-{year}"],
+                    style={"max-width": "110px"},
+                ).key(f"{spec.path}-{year}")
 
 
 @solara.component
@@ -120,6 +156,7 @@ def LeverPanel(
     on_focus: Callable[[str], Any] | None = None,
     messages: Mapping[str, Sequence[str]] | None = None,
     on_dismiss: Callable[[], Any] | None = None,
+    on_year_text: Callable[[str, int, str], Any] | None = None,
 ) -> solara.Element:
     """Every lever, grouped as in :data:`simulator.app.catalog.PANEL`.
 
@@ -132,6 +169,7 @@ def LeverPanel(
         on_focus: ``on_focus(path)`` when a slider gets the focus.
         messages: by path, why the last value given to a control was refused.
         on_dismiss: called to clear the messages.
+        on_year_text: ``on_year_text(path, index, text)`` when one year of a lever's path is typed.
     """
     messages = messages or {}
     groups: dict[str, list[LeverSpec]] = {}
@@ -152,4 +190,8 @@ def LeverPanel(
                         on_focus=(lambda p=spec.path: on_focus(p)) if on_focus else None,
                         messages=tuple(messages.get(spec.path, ())),
                         on_dismiss=on_dismiss,
+                        by_year=year_values(spec, values) if yearly(spec) and on_year_text else None,
+                        on_year_text=(lambda i, t, p=spec.path: on_year_text(p, i, t))
+                        if on_year_text
+                        else None,
                     ).key(spec.path)

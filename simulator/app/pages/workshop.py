@@ -112,6 +112,7 @@ def Levers() -> solara.Element:
         state.focus_lever,
         problems,
         state.dismiss_messages,
+        state.set_lever_year,
     )
 
 
