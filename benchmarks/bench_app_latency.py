@@ -41,7 +41,7 @@ def measure(url: str, repeats: int, lever: str, key: str, pause: float) -> dict:
 
     with sync_playwright() as p:
         browser = launch_chromium(p)
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page = browser.new_page(viewport={"width": 1280, "height": 720})  # a projector
         page.goto(url)
         n = wait_for_result(page, 0)
         thumb = slider(page, lever)

@@ -165,7 +165,7 @@ def test_stale_results_are_discarded():
             super().__init__(workers=0)
             self.futures: list[Future] = []
 
-        def submit(self, data, seed):
+        def submit(self, data, seed, background=False):
             f: Future = Future()
             f.set_running_or_notify_cancel()  # already started: cannot be cancelled
             self.futures.append(f)
@@ -723,3 +723,19 @@ def test_a_lever_can_change_year_by_year():
         assert catalog.get_path(state.overrides.value, spend) == 0.0  # every year equal: one number
         assert state.set_lever_year("risk_aversion.index", 0, "1.2") is False  # no path in the schema
         rc.close()
+
+
+def test_paired_runs_have_their_own_worker_so_a_users_run_never_queues_behind_them():
+    runner = runs.Runner(workers=1)
+    try:
+        assert runner.background_workers == 1
+        user_pool, paired_pool = runner.pool(), runner.pool(background=True)
+        assert user_pool is not paired_pool
+        ticket = runs.RunTicket()
+        seen = []
+        ticket.request({}, lambda g, o, e: seen.append(o), runner, background=True)
+        assert seen == [{}]
+    finally:
+        runner.shutdown()
+    inline = runs.Runner(workers=0)
+    assert inline.background_workers == 0 and inline.pool(background=True) is None

@@ -179,6 +179,9 @@ class Runner:
             workers = int(os.environ.get("CSC_APP_WORKERS", min(2, os.cpu_count() or 1)))
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._bg_pool: ProcessPoolExecutor | None = None
+        #: Workers of the paired runs (apart from the user's runs; 0: they share the user's pool).
+        self.background_workers = int(os.environ.get("CSC_APP_BACKGROUND_WORKERS", 1 if workers > 0 else 0))
         self._cache: OrderedDict[str, RunOutput] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -188,29 +191,40 @@ class Runner:
 
     # -- pool --------------------------------------------------------------------------------
 
-    def pool(self) -> ProcessPoolExecutor | None:
-        """The worker pool (started on first use), or None when running inline."""
-        if self.workers <= 0:
-            return None
+    def pool(self, background: bool = False) -> ProcessPoolExecutor | None:
+        """The worker pool (started on first use), or None when running inline.
+
+        ``background``: the pool of the paired runs behind the headline figures, apart from the
+        runs a user waits for, so a lever moved while they work never queues behind them.
+        """
+        n = self.background_workers if background else self.workers
+        if self.workers <= 0 or n <= 0:
+            return None if self.workers <= 0 else self.pool()
         with self._lock:
-            if self._pool is None:
-                ctx = multiprocessing.get_context("spawn")
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.workers,
-                    mp_context=ctx,
+            current = self._bg_pool if background else self._pool
+            if current is None:
+                current = ProcessPoolExecutor(
+                    max_workers=n,
+                    mp_context=multiprocessing.get_context("spawn"),
                     initializer=_watch_parent,
                     initargs=(os.getpid(),),
                 )
+                if background:
+                    self._bg_pool = current
+                else:
+                    self._pool = current
                 atexit.register(self.shutdown)
-            return self._pool
+            return current
 
     def warm(self) -> list[Future]:
         """Start the workers and compile the engine in each (returns the futures)."""
-        pool = self.pool()
-        if pool is None:
-            return []
-        self._warming = [pool.submit(_warm) for _ in range(self.workers)]
-        return self._warming
+        futures = []
+        for background, n in ((False, self.workers), (True, self.background_workers)):
+            pool = self.pool(background)
+            if pool is not None and n > 0:
+                futures += [pool.submit(_warm) for _ in range(n)]
+        self._warming = futures
+        return futures
 
     def ready(self) -> bool:
         """Whether the engine is compiled in the workers (a run now takes its own time only)."""
@@ -221,13 +235,16 @@ class Runner:
         with self._lock:
             if self._pool is pool:
                 self._pool = None
-                self._inflight.clear()
+            if self._bg_pool is pool:
+                self._bg_pool = None
+            self._inflight.clear()
 
     def shutdown(self) -> None:
         """Stop the workers."""
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
+            pools = [p for p in (self._pool, self._bg_pool) if p is not None]
+            self._pool = self._bg_pool = None
+        for pool in pools:
             procs = list(getattr(pool, "_processes", {}).values())
             pool.shutdown(wait=False, cancel_futures=True)
             for proc in procs:
@@ -279,10 +296,11 @@ class Runner:
         self.submit(data, seed)
         return True
 
-    def submit(self, data: Mapping[str, Any], seed: int | None) -> Future:
+    def submit(self, data: Mapping[str, Any], seed: int | None, background: bool = False) -> Future:
         """A future of the run's :class:`RunOutput` (already done if cached or in flight).
 
-        ``seed`` None: the scenario's expected value (:func:`expect`).
+        ``seed`` None: the scenario's expected value (:func:`expect`). ``background``: run in
+        the paired runs' pool (:meth:`pool`).
         """
         key = scenario_key(data, seed)
         hit = self.cached(key)
@@ -295,7 +313,7 @@ class Runner:
             if running is not None and not running.cancelled():
                 running._csc_shared = True  # another session waits on it: never cancel it
                 return running
-        pool = self.pool()
+        pool = self.pool(background)
         if pool is None:
             fut: Future = Future()
             try:
@@ -311,7 +329,7 @@ class Runner:
         except (BrokenProcessPool, RuntimeError) as err:  # a worker died, or the pool was shut down
             log.warning("worker pool unusable (%s): starting a new one", err)
             self._discard(pool)
-            pool = self.pool()
+            pool = self.pool(background)
             assert pool is not None
             fut = pool.submit(simulate, *args)
         with self._lock:
@@ -370,6 +388,7 @@ class RunTicket:
         jobs: Mapping[str, tuple[Mapping[str, Any], int | None]],
         on_done: Callable[[int, dict[str, RunOutput] | None, BaseException | None], None],
         runner: Runner | None = None,
+        background: bool = False,
     ) -> int:
         """Submit named runs; ``on_done(generation, outputs, error)`` fires once all finish.
 
@@ -378,6 +397,7 @@ class RunTicket:
             on_done: called (from a worker-callback thread, or inline) with the outputs by
                 name, or the first error; not called if a newer request was made.
             runner: the runner (default: the process-wide one).
+            background: run them apart from the user's runs (the paired runs).
 
         Returns:
             This request's generation number.
@@ -390,7 +410,7 @@ class RunTicket:
                 if not getattr(old, "_csc_shared", False):
                     old.cancel()
             self._pending = []
-        futures = {name: runner.submit(data, seed) for name, (data, seed) in jobs.items()}
+        futures = {name: runner.submit(data, seed, background) for name, (data, seed) in jobs.items()}
         with self._lock:
             if gen == self.generation:
                 self._pending = [f for f in futures.values() if not f.done()]

@@ -598,7 +598,7 @@ def request_bands(
         _in_context(ctx, apply, origin)
 
     origin = threading.get_ident()
-    _ticket_for(_band_ticket).request(jobs, on_done)
+    _ticket_for(_band_ticket).request(jobs, on_done, background=True)
 
 
 # -- actions (called from components' on_<event> callbacks) --------------------------------------------
