@@ -217,14 +217,26 @@ class Runner:
             return current
 
     def warm(self) -> list[Future]:
-        """Start the workers and compile the engine in each (returns the futures)."""
-        futures = []
-        for background, n in ((False, self.workers), (True, self.background_workers)):
-            pool = self.pool(background)
-            if pool is not None and n > 0:
-                futures += [pool.submit(_warm) for _ in range(n)]
-        self._warming = futures
-        return futures
+        """Start the workers and compile the engine: in one worker first, then the others.
+
+        Compiling in every worker at once would have them compete for the cores for the same
+        work; once the first has written numba's cache the others load it in seconds. Returns
+        the first worker's future (the rest are added to :meth:`ready`'s list as they start).
+        """
+        first = self.pool()
+        if first is None:
+            return []
+        head = first.submit(_warm)
+        self._warming = [head]
+
+        def rest(_f: Future) -> None:
+            for background, n in ((False, self.workers - 1), (True, self.background_workers)):
+                pool = self.pool(background)
+                if pool is not None:
+                    self._warming += [pool.submit(_warm) for _ in range(n)]
+
+        head.add_done_callback(rest)
+        return [head]
 
     def ready(self) -> bool:
         """Whether the engine is compiled in the workers (a run now takes its own time only)."""
