@@ -566,6 +566,7 @@ def test_headline_cards_are_the_paired_runs_medians_with_their_spread():
         # before the paired runs: the pair on screen, said to be one run
         single = headlines.cards(out, None, fin, None)
         assert len(single) == 5 and all("1 run" in c.detail for c in single)
+        assert {c.title: c for c in single}["Payback (cash)"].value == "nothing to pay back"  # no change yet
         state.choose_preset("prevention_investment")
         out, b = state.outcome.value, state.bands.value
         money = state.paired_money_for(out, b)

@@ -99,10 +99,15 @@ def cards(outcome: Any, bands: Any, fin: Any, money: Any) -> list[Card]:
         last = fin.years[-1]
         net = float(fin.cumulative_net.iloc[-1])
         out.append(Card(f"Net cost to March {last}", _money(net), "minus: a saving; 1 run"))
+        unchanged = bool((fin.net.abs() < 0.5).all())
         out.append(
             Card(
                 "Payback (cash)",
-                f"{fin.payback_year}" if fin.payback_year else "not within the run",
+                f"{fin.payback_year}"
+                if fin.payback_year
+                else "nothing to pay back"
+                if unchanged
+                else "not within the run",
                 "1 run (paired runs on the way)",
             )
         )
