@@ -148,6 +148,20 @@ def _watch_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="csc-parent-watch").start()
 
 
+def _background_worker(parent: int) -> None:
+    """Initializer of the paired runs' workers: as :func:`_watch_parent`, at the lowest CPU priority.
+
+    The paired runs refine figures already on screen; a run the user waits for (and the browser
+    drawing it) must never share a core with them on equal terms. ``nice 19`` leaves them the
+    cores' idle time only (Linux gives a nice-19 task about 1.5% of a busy core).
+    """
+    _watch_parent(parent)
+    try:
+        os.nice(19)
+    except OSError as err:  # noqa: PERF203 - a platform without nice: the runs are still correct
+        log.warning("background workers run at normal priority: %s", err)
+
+
 def _warm() -> int:
     """Import and compile the engine in a worker (a tiny run), so the first real run is fast."""
     from simulator.schema import Scenario
@@ -206,7 +220,7 @@ class Runner:
                 current = ProcessPoolExecutor(
                     max_workers=n,
                     mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_watch_parent,
+                    initializer=_background_worker if background else _watch_parent,
                     initargs=(os.getpid(),),
                 )
                 if background:

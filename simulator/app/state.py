@@ -488,8 +488,10 @@ def request_runs(
 def request_expected(baseline: Scenario, scenario: Scenario) -> None:
     """Work out the expected values of baseline and scenario (aggregate view), off the UI thread.
 
-    They take about a quarter of a second at any size, have no seed, and are cached, so they
-    are on screen before (or with) the runs, and stay put when only the seed changes.
+    They take about a quarter of a second at any size, have no seed, and are cached, so they stay
+    put when only the seed changes. They run with the paired runs, at low priority
+    (:func:`simulator.app.runs._background_worker`): the run the user waits for has a core to
+    itself, and the expected line follows it onto the charts.
     """
     ctx = _context()
     jobs = {
@@ -509,7 +511,7 @@ def request_expected(baseline: Scenario, scenario: Scenario) -> None:
         _in_context(ctx, apply, origin)
 
     origin = threading.get_ident()
-    _ticket_for(_expected_ticket).request(jobs, on_done)
+    _ticket_for(_expected_ticket).request(jobs, on_done, background=True)
 
 
 def expected_key(scenario: Scenario) -> str:
