@@ -8,9 +8,9 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_la_20y.py --repeats 15
 
 Prints one JSON line per variant (episode logs on, the default; and off).
-Target (issues 16 and 18): at most 0.25 s median (wall; issue 6 asked for 0.3 s). ``median_cpu_s`` (process CPU time) is
-given too: on a shared machine it shows the engine's own cost when wall time is inflated
-by other load (see ``load_1min``).
+Target (issues 16 and 18): at most 0.25 s median (wall; issue 6 asked for 0.3 s).
+``median_cpu_s`` (process CPU time) is given too: on a shared machine it shows the engine's
+own cost when wall time is inflated by other load (see ``load_1min``).
 """
 
 from __future__ import annotations

@@ -95,34 +95,49 @@ from simulator.policies.community_hubs import trust as hub_trust
 from simulator.recording import COUNTERS
 from simulator.results import annual_from_monthly
 from simulator.schema import Scenario, month_index, series_values
-from simulator.states import Placement, State
+from simulator.states import (
+    ADULT_AGE,
+    AGE_BAND_EDGES,
+    AGE_BANDS,
+    HIGH_NEED,
+    RECENT_CLOSURE,
+    TEEN_AGE,
+    Placement,
+    State,
+)
 
 kn.guard_dependent_cache(__file__)  # compiled code below reads the kernel's layout constants
 
 # -- group dimensions ------------------------------------------------------------------------
 DECILES_PER_GROUP = 2  # deprivation groups: adjacent deciles taken together (see run_aggregate)
-NS, NN, ND, NP, NW, NH = 4, 4, 10 // DECILES_PER_GROUP, 3, 13, 7  # state, need, deprivation group, history,
-# clock, children at home
-assert 10 % DECILES_PER_GROUP == 0, "deprivation groups must split the ten deciles evenly"
+U, EH, CIN, CP, LAC, IN, OUT = kn.U, kn.EH, kn.CIN, kn.CP, kn.LAC, kn.IN, kn.OUT  # the vocabulary's states
+W_OLD = RECENT_CLOSURE  # clock value: closed this many months ago or more (no re-referral boost)
+# state (at home), need, deprivation group, history, clock (months since closure, 0..W_OLD), children at home
+NS, NN, ND, NP, NW, NH = kn.N_AT_HOME, kn.N_NEED, kn.N_DECILES // DECILES_PER_GROUP, 3, W_OLD + 1, 7
+#: The month's counts of families at home (:func:`_count`): children by state, families by state,
+#: children in universal services with high need, families with room for another child.
+TL_UNMET, TL_ROOM = 2 * NS, 2 * NS + 1
+N_TL = 2 * NS + 2
+assert kn.N_DECILES % DECILES_PER_GROUP == 0, "deprivation groups must split the ten deciles evenly"
 assert NS == NN, "returns home book need (origin 0) and state (origins 1, 2) on one axis"
 # history (p): 0 none, 1 earlier statutory involvement, 2 that and a child in care now (the engine
 # moves no such family away: kernel ``migration``)
 P_LAC = 2
-J_EDGES = (144,)  # bands of the oldest child's age at home (months): under 12, 12-17
+J_EDGES = (TEEN_AGE,)  # bands of the oldest child's age at home (months): under 12, 12-17
 NJ = len(J_EDGES) + 1
 NC = NH * NJ  # family composition: children at home h and the oldest's band j, index j * NH + h
 HSZ = np.tile(np.arange(NH), NJ)  # children at home by composition
-J_OF_AGE = np.searchsorted(np.asarray(J_EDGES), np.arange(217), side="right")  # band of an age (months)
-W_OLD = 12  # clock value: closed 12 or more months ago (no re-referral boost)
+# the band of each age (months)
+J_OF_AGE = np.searchsorted(np.asarray(J_EDGES), np.arange(ADULT_AGE + 1), side="right")
 RECENT_STAGES = 3  # _family_path: stages of a recent closure, W_OLD months in all on average (the
 # view's approximation of the kernel's exact 12 months, not a model parameter)
-N_BANDS = 5  # <1, 1-4, 5-9, 10-15, 16-17
-BAND_EDGES = np.array([0, 12, 60, 120, 192, 216])
-BAND_SHARE = np.diff(BAND_EDGES) / 216.0  # children's ages uniform over 0-17
+N_BANDS = len(AGE_BANDS)  # <1, 1-4, 5-9, 10-15, 16-17
+BAND_EDGES = np.array(AGE_BAND_EDGES)
+BAND_SHARE = np.diff(BAND_EDGES) / ADULT_AGE  # children's ages uniform over 0-17
 BAND_PROW = np.array([0, 0, 1, 2, 3])  # placement-share row by age band at entry
 N_REASONS = 4  # returned home, adopted, special guardianship, turned 18
 RH, AD, SG, T18 = range(4)
-HORIZON = 217  # months ahead an exit can be planned (an infant stays at most 216)
+HORIZON = ADULT_AGE + 1  # months ahead an exit can be planned (an infant stays at most 216)
 # indices in the monthly counter vector (order of simulator.recording.COUNTERS)
 _C = {name: i for i, name in enumerate(COUNTERS)}
 
@@ -635,10 +650,10 @@ def _month(
     # emergency removals, adverse events
     k0 = k2 = k3 = k4 = k5 = k6 = 0.0
     offers = 0.0
-    for s in range(4):
+    for s in range(NS):
         f0 = f2 = f3 = f4 = 0.0  # flows from state s to universal, CIN, CP and care
         ok = 0.0  # children of the families offered early help
-        for n in range(4):
+        for n in range(NN):
             p_eh, p_cin, p_s47, tot, sc, p_em, p_conf = _outcomes(PV, n)
             p_rest = 1.0 - p_em - p_conf
             # the state and need's yearly rates (kernel ``exact_rates``); adverse events and
@@ -654,7 +669,7 @@ def _month(
                 dep = dep_g[d]
                 for p in range(NP):
                     pk = max(p, 1)
-                    origin = (1 if s == 3 else 0) + (2 if p == P_LAC else 0)
+                    origin = (1 if s == CP else 0) + (2 if p == P_LAC else 0)
                     adv_p = r_adv * prior_adv if p >= 1 else r_adv
                     ref_p = ra_ref * prior_ref if p >= 1 else ra_ref
                     for c in range(NC):
@@ -662,10 +677,10 @@ def _month(
                         if h == 0:
                             continue
                         r0 = (adv_p + ch_rate * teens[c]) * dep if n < 3 else 0.0
-                        for r in range(2 if s <= 2 else 1):  # CP: its clock is not a closure
+                        for r in range(2 if s <= CIN else 1):  # CP: its clock is not a closure
                             # clocks with this recency: closed in the last 12 months (r 1) or not
-                            w_lo = 0 if s == 3 or r == 1 else W_OLD
-                            w_hi = W_OLD if s <= 2 and r == 1 else NW
+                            w_lo = 0 if s == CP or r == 1 else W_OLD
+                            w_hi = W_OLD if s <= CIN and r == 1 else NW
                             M = 0.0
                             for w in range(w_lo, w_hi):
                                 x = F[s, n, d, p, w, c]
@@ -687,7 +702,7 @@ def _month(
                                 scale = p_any / total  # chance of each event this month per rate
                             u0, u1, u2, u3 = r0 * scale, r1 * scale, r2 * scale, r3 * scale
                             u4, u5, u6 = r4 * scale, r5 * scale, r6 * scale
-                            q = reached[n, d] if s <= 1 else 0.0
+                            q = reached[n, d] if s <= EH else 0.0
                             if q > 0.0 or hub_tot[d] > 0.0:
                                 stay, u0, u1, u2, u3, u4, u5, u6 = _lever_mix(
                                     r0, r1, r2, r3, r4, r5, r6, r == 1, q, m_adv, m_id, hubs, d, hub_tot[d]
@@ -708,12 +723,12 @@ def _month(
                             k2 += ua * Mh
                             uc = ua * p_cin * sc
                             f2 += uc * Mh
-                            if s <= 2:
+                            if s <= CIN:
                                 c4 += uc
                             else:  # from a plan: months since closure are none recent
-                                F2[2, n, d, pk, W_OLD, c] += uc * M
+                                F2[CIN, n, d, pk, W_OLD, c] += uc * M
                             ue = ua * p_eh * sc
-                            if s == 0:
+                            if s == U:
                                 a_off += ue
                                 ob += ue
                                 ok += ue * Mh
@@ -729,23 +744,23 @@ def _month(
                             k4 += u_conf * Mh
                             # plan: to CP with the first review due (a family on a plan keeps its
                             # review date); conference without a plan: CIN (unless already CP)
-                            if s != 3:
+                            if s != CP:
                                 f3 += u_conf * plan * Mh
-                                F2[3, n, d, pk, w_first, c] += u_conf * plan * M
-                                if s != 2:
+                                F2[CP, n, d, pk, w_first, c] += u_conf * plan * M
+                                if s != CIN:
                                     f2 += u_conf * (1.0 - plan) * Mh
                                 c4 += u_conf * (1.0 - plan)
                             else:
                                 c0 += u_conf
                             u_rest = v * p_rest
-                            if s <= 1:
+                            if s <= EH:
                                 f2 += u_rest * q_cin * Mh
                                 c4 += u_rest * q_cin
                                 c0 += u_rest * (1.0 - q_cin)
                             else:
                                 c0 += u_rest
                             # identified for early help directly
-                            if s <= 2:
+                            if s <= CIN:
                                 a_off += u3
                             else:
                                 OFX[0, n, d, p, c] += u3 * M
@@ -753,26 +768,26 @@ def _month(
                             ob += u3
                             ok += u3 * Mh
                             # case closes
-                            if s == 1:
+                            if s == EH:
                                 f0 += u4 * Mh
-                                F2[0, n, d, p, 0, c] += u4 * M
-                            elif s == 2:
+                                F2[U, n, d, p, 0, c] += u4 * M
+                            elif s == CIN:
                                 a_off += u4 * st_cin
                                 OFX[1, n, d, p, c] += u4 * st_cin * M
                                 ok += u4 * st_cin * Mh
                                 f0 += u4 * (1.0 - st_cin) * Mh
-                                F2[0, n, d, p, 0, c] += u4 * (1.0 - st_cin) * M
+                                F2[U, n, d, p, 0, c] += u4 * (1.0 - st_cin) * M
                             # a child enters care: in an emergency after an enquiry (a family not
                             # on a plan is then on a CIN plan), or by section 20 or a court order
                             e_all = u_em + u6
                             if e_all > 0.0:
-                                AE[2, d, n, origin, c] += u_em * M
-                                AE[0, d, n, origin, c] += u6 * s20 * M
-                                AE[1, d, n, origin, c] += u6 * (1.0 - s20) * M
+                                AE[kn.RT_EMERGENCY, d, n, origin, c] += u_em * M
+                                AE[kn.RT_S20, d, n, origin, c] += u6 * s20 * M
+                                AE[kn.RT_ORDER, d, n, origin, c] += u6 * (1.0 - s20) * M
                                 f4 += e_all * M * CT[c, CT_KIDS]
                             h_s = u6
                             h_2 = 0.0
-                            if s <= 1:
+                            if s <= EH:
                                 f2 += u_em * M * CT[c, CT_REST]
                                 h_2 = u_em
                             else:
@@ -792,22 +807,22 @@ def _month(
                                 if c3 != 0.0:
                                     F2[s, n_dn, d, p, w, c] += x * c3
                                 if c4 != 0.0:
-                                    F2[2, n, d, pk, w, c] += x * c4
+                                    F2[CIN, n, d, pk, w, c] += x * c4
                                 if h_s != 0.0:
                                     AH[s, n, d, w, c] += x * h_s
                                 if h_2 != 0.0:
                                     AH[2, n, d, w, c] += x * h_2
-        flows[s, 0] += f0
-        flows[s, 2] += f2
-        flows[s, 3] += f3
-        flows[s, 4] += f4
+        flows[s, U] += f0
+        flows[s, CIN] += f2
+        flows[s, CP] += f3
+        flows[s, LAC] += f4
         offk[s] += ok
-    cnt[0] += k0
-    cnt[2] += k2
-    cnt[3] += k3
-    cnt[4] += k4
-    cnt[5] += k5
-    cnt[6] += k6
+    cnt[kn.C_REFERRALS] += k0
+    cnt[kn.C_ASSESS] += k2
+    cnt[kn.C_S47] += k3
+    cnt[kn.C_ICPC] += k4
+    cnt[kn.C_EMERGENCY] += k5
+    cnt[kn.C_ADVERSE] += k6
     _expand_care(F2, ENT, AE, AH, CT, FAMS, FK)
     return offers
 
@@ -844,11 +859,11 @@ def _dues(F, flows, PV, Q, gone):
                     frm[c2, nfrm[c2]] = c
                     nfrm[c2] += 1
     row = np.zeros(NC)
-    for s in range(4):
+    for s in range(NS):
         kids_out = 0.0
-        for n in range(4):
+        for n in range(NN):
             for d in range(ND):
-                for p in range(1 if s >= 2 else 0, NP):  # families on a plan have earlier involvement
+                for p in range(1 if s >= CIN else 0, NP):  # families on a plan have earlier involvement
                     for w in range(NW):
                         any_mass = False
                         for c in range(NC):
@@ -872,25 +887,25 @@ def _dues(F, flows, PV, Q, gone):
                                 kids_out += m * lost[c]
                                 if p == P_LAC:  # the family leaves (or stays only for a child in care)
                                     gone[d] += m * left[c]
-        flows[s, 6] += kids_out
+        flows[s, OUT] += kids_out
     # protection plans reviewed this month
     interval = int(PV[kn.P_CP_INTERVAL])
-    for n in range(4):
+    for n in range(NN):
         pe = PV[kn.V_CP_END + n]
         st = PV[kn.P_CP_STEPDOWN]
         for d in range(ND):
             for p in range(NP):
                 for c in range(NC):
                     h = c % NH
-                    m = out[3, n, d, p, 0, c]
+                    m = out[CP, n, d, p, 0, c]
                     if h == 0 or m <= 0.0:
                         continue
-                    out[3, n, d, p, 0, c] = 0.0
-                    out[3, n, d, p, interval, c] += m * (1.0 - pe)
-                    out[2, n, d, p, W_OLD, c] += m * pe * st
-                    out[0, n, d, p, 0, c] += m * pe * (1.0 - st)
-                    flows[3, 2] += m * pe * st * h
-                    flows[3, 0] += m * pe * (1.0 - st) * h
+                    out[CP, n, d, p, 0, c] = 0.0
+                    out[CP, n, d, p, interval, c] += m * (1.0 - pe)
+                    out[CIN, n, d, p, W_OLD, c] += m * pe * st
+                    out[U, n, d, p, 0, c] += m * pe * (1.0 - st)
+                    flows[CP, CIN] += m * pe * st * h
+                    flows[CP, U] += m * pe * (1.0 - st) * h
     return out
 
 
@@ -914,9 +929,9 @@ def _return_home(F, back, after_rh, band1, flows):
             if x <= 0.0:
                 continue
             for j in range(NJ):
-                F[2, max(n, after_rh), d, 1, W_OLD, j * NH + 1] += x * band1[j]
-            flows[4, 0] += x
-            flows[0, 2] += x
+                F[CIN, max(n, after_rh), d, 1, W_OLD, j * NH + 1] += x * band1[j]
+            flows[LAC, U] += x
+            flows[U, CIN] += x
     left = np.zeros(NS)
     for d in range(ND):
         for s in range(NS - 1, -1, -1):  # CP first: a family reopened as CIN is not moved again
@@ -927,8 +942,8 @@ def _return_home(F, back, after_rh, band1, flows):
             if left[s] > 0.0:
                 rest += left[s] - _join(F, flows, d, 1, s, left[s], after_rh)
         if rest > 0.0:  # and failing those, a family of its own
-            F[2, after_rh, d, 1, W_OLD, 1] += rest
-            flows[4, 2] += rest
+            F[CIN, after_rh, d, 1, W_OLD, 1] += rest
+            flows[LAC, CIN] += rest
 
 
 @njit(cache=True, inline="always")
@@ -958,9 +973,9 @@ def _join(F, flows, d, p, s, want, after_rh):
                         continue
                     F[s, n, d, p, w, c] -= m
                     F[s2, n2, d, p, w, c + 1] += m
-                    flows[4, s] += m
+                    flows[LAC, s] += m
                     if s2 != s:
-                        flows[s, 2] += m * (c % NH + 1)
+                        flows[s, CIN] += m * (c % NH + 1)
     return frac * total
 
 
@@ -1029,7 +1044,7 @@ def _ration_early_help(F2, F, OFR, OFX, offers, places, tl):
     The offers (:func:`_month`: ``offers`` families) are made to the month's starting groups
     ``F``; they join ``F2``. Also counts the families at home then (:func:`_count`, into ``tl``).
     """
-    room = places - F2[1].sum()
+    room = places - F2[EH].sum()
     alpha = 1.0 if offers <= 0.0 else min(max(room / offers, 0.0), 1.0)
     tl[:] = 0.0
     col = np.zeros(NC)
@@ -1039,19 +1054,19 @@ def _ration_early_help(F2, F, OFR, OFX, offers, places, tl):
                 for p in range(NP):
                     for w in range(NW):
                         r = 1 if w < W_OLD else 0  # recency of the clock (CP: r 0)
-                        rs = 0 if s == 3 else r
+                        rs = 0 if s == CP else r
                         for c in range(NC):
                             x = F2[s, n, d, p, w, c]
                             # turned away: the family as it was (a CIN closure: universal, clock 0)
                             ob = F[s, n, d, p, w, c] * OFR[1, s, n, d, p, rs, c]
-                            if s == 0 and w == 0:
+                            if s == U and w == 0:
                                 ob += OFX[1, n, d, p, c]
                             o = 0.0
-                            if s == 1:  # offers taken: early help, each from its state's groups
+                            if s == EH:  # offers taken: early help, each from its state's groups
                                 o = (
-                                    F[0, n, d, p, w, c] * OFR[0, 0, n, d, p, r, c]
-                                    + F[1, n, d, p, w, c] * OFR[0, 1, n, d, p, r, c]
-                                    + F[2, n, d, p, w, c] * OFR[0, 2, n, d, p, r, c]
+                                    F[U, n, d, p, w, c] * OFR[0, U, n, d, p, r, c]
+                                    + F[EH, n, d, p, w, c] * OFR[0, EH, n, d, p, r, c]
+                                    + F[CIN, n, d, p, w, c] * OFR[0, CIN, n, d, p, r, c]
                                 )
                                 if w == W_OLD:
                                     o += OFX[0, n, d, p, c]
@@ -1072,11 +1087,11 @@ def _count(out, x, s, n, c):
     """
     h = c % NH
     out[s] += x * h
-    out[4 + s] += x
-    if s == 0 and n >= 2:
-        out[8] += x * h
+    out[NS + s] += x
+    if s == U and n >= HIGH_NEED:
+        out[TL_UNMET] += x * h
     if 1 <= h <= NH - 2:
-        out[9] += x
+        out[TL_ROOM] += x
 
 
 @njit(cache=True, inline="always")
@@ -1137,7 +1152,7 @@ def _moves(F, flows, share, init_need, tl):
             for c in range(NC):
                 kids_out -= col[c] * (c % NH)
             _count_compositions(tl, col, s, n)
-        flows[s, 6] += kids_out
+        flows[s, OUT] += kids_out
     scale = share * free / max(free + held, 1e-9)  # arrivals: as many families as left
     moved_in = 0.0
     for d in range(ND):
@@ -1146,10 +1161,10 @@ def _moves(F, flows, share, init_need, tl):
             if x == 0.0:
                 continue
             for n in range(NN):
-                F[0, n, d, 0, W_OLD, c] += init_need[n] * x
+                F[U, n, d, 0, W_OLD, c] += init_need[n] * x
                 _count(tl, init_need[n] * x, 0, n, c)
             moved_in += x * (c % NH)
-    flows[5, 0] += moved_in
+    flows[IN, U] += moved_in
     return moved_in, held, share * free
 
 
@@ -1171,7 +1186,7 @@ def _births(F, flows, frac):
                                 F[s, n, d, p, w, c] -= g
                                 F[s, n, d, p, w, c + 1] += g
                                 born_s += g
-        flows[5, s] += born_s
+        flows[IN, s] += born_s
         born += born_s
     return born
 
@@ -1266,8 +1281,8 @@ def _clocks(F, tl, w_cp):
     for s in range(NS):
         for n in range(NN):
             for d in range(ND):
-                for p in range(1 if s >= 2 else 0, NP):  # families on a plan have earlier involvement
-                    if s < 3:
+                for p in range(1 if s >= CIN else 0, NP):  # families on a plan have earlier involvement
+                    if s < CP:
                         for c in range(NC):
                             x = F[s, n, d, p, W_OLD, c] + F[s, n, d, p, W_OLD - 1, c]
                             F[s, n, d, p, W_OLD, c] = x
@@ -1323,9 +1338,9 @@ def _schedule_returns(PEND_RH, t, ent_rh, Q):
 # for the start's families). A family leaves when its youngest turns 18 and shrinks when its
 # oldest does, the next oldest taking its place with its own younger siblings; births add a
 # newborn below the youngest. Indexing by birth month makes ageing free.
-AGE_18 = 216
+AGE_18 = ADULT_AGE
 NA = AGE_18 + 1  # ages 0..216 (216: the 18th birthday this month)
-TEEN = 144
+TEEN = TEEN_AGE
 MAX_START = 4  # population.children_per_family_shares: families of 1-4 children at the start
 PAIR = -np.ones((NH, NH), dtype=np.int64)  # (children, rank) -> pair slot
 _k = 0
@@ -1667,7 +1682,7 @@ def _run_months(
     FLOWS,
     CNT,
     TL,
-    LAC,
+    LAC_STOCK,
     LACP,
     PLACES,
     ENTLOG,
@@ -1703,7 +1718,7 @@ def _run_months(
     keep = np.zeros((NC, NC))
     teens = np.zeros(NC)
     band1 = np.zeros(NJ)
-    tl = np.zeros(10)
+    tl = np.zeros(N_TL)
     p_old = np.zeros((NC, N_BANDS))
     p_oth = np.zeros((NC, N_BANDS))
     CT = np.zeros((NC, CT_WIDTH))
@@ -1758,7 +1773,7 @@ def _run_months(
         cnt[_C_SGO] += n_ex[SG]
         cnt[_C_LEAVE] += n_ex[T18]
         cnt[_C_RH] += n_ex[RH]
-        flows[4, 6] += n_ex[AD] + n_ex[SG] + n_ex[T18]
+        flows[LAC, OUT] += n_ex[AD] + n_ex[SG] + n_ex[T18]
         _demography_dues(DP, DR, DY, t, keep, teens, band1, PAIR)
         if t % 12 == 0:  # which children enter care: their ages by composition, once a year
             _child_bands(DP, DR, DY, t, PAIR, p_old, p_oth)
@@ -1811,9 +1826,9 @@ def _run_months(
         )
         places = eh_places0 * eh_factor[t] + eh_extra[t]
         alpha = _ration_early_help(F2, F, OFR, OFX, offers, places, tl)
-        flows[0, 1] += offk[0] * alpha
-        flows[2, 1] += offk[2] * alpha
-        flows[2, 0] += offk[2] * (1.0 - alpha)  # step-downs turned away close
+        flows[U, EH] += offk[U] * alpha
+        flows[CIN, EH] += offk[CIN] * alpha
+        flows[CIN, U] += offk[CIN] * (1.0 - alpha)  # step-downs turned away close
         cnt[_C_TURNED] += offk.sum() * (1.0 - alpha)
         F, F2 = F2, F
         # care entries this month: schedule their exits
@@ -1881,8 +1896,8 @@ def _run_months(
                     rh_x[i] += k * row[i]
         _schedule_returns(PEND_RH, t, ent_rh, Q)
         # 3. families moving: as many move in as move away (``tl``: the families at home now)
-        home_fams = tl[4] + tl[5] + tl[6] + tl[7]
-        out0 = flows[0, 6] + flows[1, 6] + flows[2, 6] + flows[3, 6]
+        home_fams = tl[NS : 2 * NS].sum()
+        out0 = flows[U, OUT] + flows[EH, OUT] + flows[CIN, OUT] + flows[CP, OUT]
         moved_in, held, n_move = _moves(F, flows, move_p, init_need, tl)
         if n_hubs > 0:  # ... and those whose children all entered care, and those moving away
             away = min(1.0, n_move / max(home_fams, 1e-9))
@@ -1890,7 +1905,7 @@ def _run_months(
                 hg = hub_dec[i] // DECILES_PER_GROUP
                 emptied = FAMS[0, hg] / fams_after[hg] if fams_after[hg] > 0.0 else 0.0
                 members[i] *= max(0.0, 1.0 - emptied) * (1.0 - away)
-        cnt[_C_AWAY] += flows[0, 6] + flows[1, 6] + flows[2, 6] + flows[3, 6] - out0
+        cnt[_C_AWAY] += flows[U, OUT] + flows[EH, OUT] + flows[CIN, OUT] + flows[CP, OUT] - out0
         cnt[_C_IN] += moved_in
         # 4. unaccompanied asylum-seeking children straight into care, leaving at 18
         lam = uasc_rate * target_t / 10_000 / 12 * uasc_path[year_i]
@@ -1904,27 +1919,27 @@ def _run_months(
         lac_prow[4] += lam
         uasc_in_care += lam
         cnt[_C_UASC] += lam
-        flows[5, 4] += lam
+        flows[IN, LAC] += lam
         # 5. births keep the child population on its path
         # (the tally ``tl`` was kept up to date by the moves)
-        gap = target_t - (tl[0] + tl[1] + tl[2] + tl[3] + lac)
+        gap = target_t - (tl[:NS].sum() + lac)
         born = max(gap, 0.0)
         cnt[_C_BIRTHS] += born
         if born > 0:
-            elig = tl[9]
+            elig = tl[TL_ROOM]
             frac = min(1.0, existing_births * born / max(elig, 1e-9))
             new = born - _births(F, flows, frac)
             _demography_births(DP, DR, DY, t, born, existing_births, PAIR)
             for n in range(NN):
                 for d in range(ND):
-                    F[0, n, d, 0, W_OLD, 1] += new * init_need[n] * dec_sh[d]
-            flows[5, 0] += new
+                    F[U, n, d, 0, W_OLD, 1] += new * init_need[n] * dec_sh[d]
+            flows[IN, U] += new
         # 6. clocks: months since closure (cap 12); months to the next CP review
         _clocks(F, tl, w_cp)
         # 7. record
-        caseload = tl[2] + tl[3] + lac
+        caseload = tl[CIN] + tl[CP] + lac
         TL[t] = tl
-        LAC[t] = lac
+        LAC_STOCK[t] = lac
         WITH_LAC[t] = held + shells.sum() + uasc_in_care
         LACP[t] = lac_prow
         PLACES[t] = places
@@ -2038,13 +2053,13 @@ def _family_month(out: np.ndarray, PV: np.ndarray, s: int, r: int, n: int, adv_m
     p_eh, p_cin, p_s47, tot, sc, p_em, p_conf = _outcomes(PV, n)
 
     def section47(v: float) -> None:
-        out[s if s == 3 else 2, r, n] += v * p_em  # an emergency entry: CIN unless on a plan
-        out[3, r, n] += v * p_conf * (plan if s != 3 else 1.0)
-        if s != 3:
-            out[2, r, n] += v * p_conf * (1.0 - plan)
+        out[s if s == CP else CIN, r, n] += v * p_em  # an emergency entry: CIN unless on a plan
+        out[CP, r, n] += v * p_conf * (plan if s != CP else 1.0)
+        if s != CP:
+            out[CIN, r, n] += v * p_conf * (1.0 - plan)
         rest = v * (1.0 - p_em - p_conf)
-        if s <= 1:
-            out[2, r, n] += rest * q47
+        if s <= EH:
+            out[CIN, r, n] += rest * q47
             out[s, r, n] += rest * (1.0 - q47)
         else:
             out[s, r, n] += rest
@@ -2064,14 +2079,14 @@ def _family_month(out: np.ndarray, PV: np.ndarray, s: int, r: int, n: int, adv_m
     ua = u[2] * a_ref
     out[s, r, n] += u[2] * (1.0 - a_ref) + ua * max(0.0, 1.0 - tot * sc)
     section47(ua * p_s47 * sc)
-    out[2, r, n] += ua * p_cin * sc  # (from a protection plan too, as _month)
-    out[1 if s == 0 else s, r, n] += ua * p_eh * sc
-    out[1, r, n] += u[3]  # identified for early help
-    if s == 1:  # the case closes
-        out[0, 1, n] += u[4]
-    elif s == 2:
-        out[1, r, n] += u[4] * st_cin
-        out[0, 1, n] += u[4] * (1.0 - st_cin)
+    out[CIN, r, n] += ua * p_cin * sc  # (from a protection plan too, as _month)
+    out[EH if s == U else s, r, n] += ua * p_eh * sc
+    out[EH, r, n] += u[3]  # identified for early help
+    if s == EH:  # the case closes
+        out[U, 1, n] += u[4]
+    elif s == CIN:
+        out[EH, r, n] += u[4] * st_cin
+        out[U, 1, n] += u[4] * (1.0 - st_cin)
     section47(u[5])
 
 
@@ -2252,23 +2267,23 @@ def run_aggregate(
     prior_share = np.asarray(getattr(sc.need, "initial_prior_share_by_need", (0.0,) * NN), dtype=float)
     free = G.copy()
     F = np.zeros((NS, NN, ND, NP, NW, NC))
-    for s in (3, 2, 1):
+    for s in (CP, CIN, EH):
         totals = (free * sizes).sum(axis=(1, 2))
         q = thin_probabilities(np.asarray(need_pick[s]), totals, want[s])
         picked = free * q[:, None, None]
         free = free - picked
-        if s == 3:
+        if s == CP:
             # plans running at the start are at any point of their review cycle (model._populate)
             k = sc.cp.review_interval_months
             for c in range(1, k + 1):
                 F[s, :, :, 1, c, :] = picked / k
-        elif s == 2:
+        elif s == CIN:
             F[s, :, :, 1, W_OLD, :] = picked
         else:
             F[s, :, :, 1, W_OLD, :] = picked * prior_share[:, None, None]
             F[s, :, :, 0, W_OLD, :] = picked * (1.0 - prior_share[:, None, None])
-    F[0, :, :, 1, W_OLD, :] = free * prior_share[:, None, None]
-    F[0, :, :, 0, W_OLD, :] = free * (1.0 - prior_share[:, None, None])
+    F[U, :, :, 1, W_OLD, :] = free * prior_share[:, None, None]
+    F[U, :, :, 0, W_OLD, :] = free * (1.0 - prior_share[:, None, None])
     # children in care at the start: picked by age band x need among children at home
     kids_by_need = (F * sizes).sum(axis=(0, 2, 3, 4, 5))
     totals_bn = np.outer(BAND_SHARE, kids_by_need).ravel()
@@ -2352,7 +2367,7 @@ def run_aggregate(
 
     # capacities sized to the starting position
     kids = (F * sizes).sum(axis=(1, 2, 3, 4, 5))
-    eh_fams0 = F[1].sum()
+    eh_fams0 = F[EH].sum()
     eh_places0 = eh_fams0 * sc.early_help.places_headroom
     statutory = kids[2] + kids[3] + lac
     capacity = statutory * sc.workforce.caseload_headroom
@@ -2379,8 +2394,8 @@ def run_aggregate(
     ci = {c: i for i, c in enumerate(cols)}
     FLOWS = np.zeros((T, 7, 7))
     CNT = np.zeros((T, len(COUNTERS)))
-    TL = np.zeros((T, 10))
-    LAC = np.zeros(T)
+    TL = np.zeros((T, N_TL))
+    LAC_STOCK = np.zeros(T)
     LACP = np.zeros((T, 5))
     PLACES = np.zeros(T)
     entries_log = np.zeros((T, N_BANDS, 3))  # care entries (not UASC) by month, age band, route
@@ -2462,7 +2477,7 @@ def run_aggregate(
         FLOWS,
         CNT,
         TL,
-        LAC,
+        LAC_STOCK,
         LACP,
         PLACES,
         entries_log,
@@ -2475,13 +2490,13 @@ def run_aggregate(
     rows[:, ci["month"]] = m
     rows[:, ci["reporting_year"]] = np.where(m >= 0, sc.run.start_year + 1 + m // 12, -1)
     rows[:, ci["calendar_month"]] = (3 + m) % 12 + 1
-    rows[:, ci["child_population"]] = TL[:, 0:4].sum(axis=1) + LAC
-    rows[:, ci["families"]] = TL[:, 4:8].sum(axis=1)
+    rows[:, ci["child_population"]] = TL[:, :NS].sum(axis=1) + LAC_STOCK
+    rows[:, ci["families"]] = TL[:, NS : 2 * NS].sum(axis=1)
     for s_ in State:
-        rows[:, ci[f"children_{s_.name}"]] = LAC if s_ == State.LAC else TL[:, int(s_)]
+        rows[:, ci[f"children_{s_.name}"]] = LAC_STOCK if s_ == State.LAC else TL[:, int(s_)]
         if s_ != State.LAC:
-            rows[:, ci[f"families_{s_.name}"]] = TL[:, 4 + int(s_)]
-    rows[:, ci["unmet_high_need"]] = TL[:, 8]
+            rows[:, ci[f"families_{s_.name}"]] = TL[:, NS + int(s_)]
+    rows[:, ci["unmet_high_need"]] = TL[:, TL_UNMET]
     rows[:, ci["families_with_child_in_care"]] = with_lac
     place_stock = LACP @ place
     for pl in Placement:
@@ -2493,10 +2508,10 @@ def run_aggregate(
     # the months since a case closed)
     rows[:, ci["hidden_high_need"]] = np.nan
     rows[:, ci["re_referrals_within_12_months"]] = np.nan
-    rows[:, [ci[f"flow_{a}_{b}"] for a in _FLOW for b in _FLOW]] = FLOWS.reshape(T, 49)
+    rows[:, [ci[f"flow_{a}_{b}"] for a in _FLOW for b in _FLOW]] = FLOWS.reshape(T, len(_FLOW) ** 2)
     rows[:, ci["risk_index"]] = risk[:T]
     rows[:, ci["early_help_places"]] = PLACES
-    rows[:, ci["caseload_pressure"]] = (TL[:, 2] + TL[:, 3] + LAC) / capacity
+    rows[:, ci["caseload_pressure"]] = (TL[:, CIN] + TL[:, CP] + LAC_STOCK) / capacity
     monthly = pd.DataFrame(rows, columns=cols)
     monthly = monthly[monthly["month"] >= 0].reset_index(drop=True)
     monthly = monthly.astype({"month": int, "reporting_year": int, "calendar_month": int})

@@ -36,7 +36,28 @@ from simulator.seeding import handle_seed
 from simulator.states import HIGH_NEED, Placement, State
 
 FLOW_COLUMNS = [f"flow_{a}_{b}" for a in FLOW_NAMES for b in FLOW_NAMES]
-_N_HEAD = 5  # month, reporting_year, calendar_month, child_population, families
+#: The monthly table's columns in named blocks (:meth:`CSCModel._record` writes each block whole).
+MONTHLY_BLOCKS: tuple[tuple[str, list[str]], ...] = (
+    ("head", ["month", "reporting_year", "calendar_month", "child_population", "families"]),
+    ("children", [f"children_{s.name}" for s in State]),
+    ("families", [f"families_{s.name}" for s in State if s != State.LAC]),
+    ("needs", ["families_with_child_in_care", "unmet_high_need", "hidden_high_need"]),
+    ("placements", [f"lac_{p.name}" for p in Placement if p != Placement.NONE]),
+    ("counters", list(COUNTERS)),
+    ("flows", FLOW_COLUMNS),
+    ("pressures", ["risk_index", "early_help_places", "caseload_pressure"]),
+)
+
+
+def _block_slices() -> dict[str, slice]:
+    at, i = {}, 0
+    for block, names in MONTHLY_BLOCKS:
+        at[block] = slice(i, i + len(names))
+        i += len(names)
+    return at
+
+
+_AT = _block_slices()
 
 
 def _thin(
@@ -141,15 +162,7 @@ class CSCModel(mesa.Model):
     @staticmethod
     def monthly_columns() -> list[str]:
         """Names of the monthly reporters, from the State enum and the counters."""
-        cols = ["month", "reporting_year", "calendar_month", "child_population", "families"]
-        cols += [f"children_{s.name}" for s in State]
-        cols += [f"families_{s.name}" for s in State if s != State.LAC]
-        cols += ["families_with_child_in_care", "unmet_high_need", "hidden_high_need"]
-        cols += [f"lac_{p.name}" for p in Placement if p != Placement.NONE]
-        cols += list(COUNTERS)
-        cols += FLOW_COLUMNS
-        cols += ["risk_index", "early_help_places", "caseload_pressure"]
-        return cols
+        return [name for _block, names in MONTHLY_BLOCKS for name in names]
 
     # ------------------------------------------------------------------ set-up
 
@@ -284,27 +297,21 @@ class CSCModel(mesa.Model):
 
     def _record(self) -> None:
         sv = self.services
-        cube = sv.cube[:N_CELLS].reshape(4, N_NEED, N_DECILES)
-        fam_cube = sv.fam_cube[:N_CELLS].reshape(4, N_NEED, N_DECILES)
+        cube = sv.cube[:N_CELLS].reshape(kn.N_AT_HOME, N_NEED, N_DECILES)
+        fam_cube = sv.fam_cube[:N_CELLS].reshape(kn.N_AT_HOME, N_NEED, N_DECILES)
         stocks = sv.stocks()
         sv.caseload = stocks[State.CIN] + stocks[State.CP] + stocks[State.LAC]
         m = self.month - self.burn_in
         year = self.scenario.run.start_year + 1 + m // 12 if m >= 0 else -1
         row = self._monthly[self.month]
-        row[:_N_HEAD] = (m, year, (3 + m) % 12 + 1, stocks.sum(), fam_cube.sum())
-        row[_N_HEAD : _N_HEAD + 5] = stocks
-        row[_N_HEAD + 5 : _N_HEAD + 9] = fam_cube.sum(axis=(1, 2))
-        row[_N_HEAD + 9 : _N_HEAD + 12] = (
-            sv.families_with_lac,
-            cube[State.UNIVERSAL, HIGH_NEED:].sum(),
-            sv.hidden,
-        )
-        i = _N_HEAD + 12
-        row[i : i + 6] = sv.lac_place
-        row[i + 6 : i + 6 + len(COUNTERS)] = sv.counts
-        i += 6 + len(COUNTERS)
-        row[i : i + 49] = sv.flows.ravel()
-        row[i + 49 : i + 52] = (sv.risk_index, sv.eh_places, sv.caseload / sv.caseload_capacity)
+        row[_AT["head"]] = (m, year, (3 + m) % 12 + 1, stocks.sum(), fam_cube.sum())
+        row[_AT["children"]] = stocks
+        row[_AT["families"]] = fam_cube.sum(axis=(1, 2))
+        row[_AT["needs"]] = (sv.families_with_lac, cube[State.UNIVERSAL, HIGH_NEED:].sum(), sv.hidden)
+        row[_AT["placements"]] = sv.lac_place
+        row[_AT["counters"]] = sv.counts
+        row[_AT["flows"]] = sv.flows.ravel()
+        row[_AT["pressures"]] = (sv.risk_index, sv.eh_places, sv.caseload / sv.caseload_capacity)
         if m >= 0:
             self.datacollector.collect(self)
             if m % 12 == 11:

@@ -39,6 +39,27 @@ from numba import njit
 
 from simulator.agents import keyed as kr
 from simulator.agents.keyed import AREA, CHILD, FAM, normal, poisson_quantile, randint, stream, uniform
+from simulator.recording import COUNTERS, FLOW_NAMES
+from simulator.recording import IN as _IN
+from simulator.recording import OUT as _OUT
+from simulator.states import (
+    ADULT_AGE,
+    AGE_BAND_EDGES,
+    NEED_LEVELS,
+    RECENT_CLOSURE,
+    REREFERRAL_WINDOW,
+    TEEN_AGE,
+    Adverse,
+    EndReason,
+    Event,
+    Placement,
+    Route,
+    State,
+)
+
+# Every index below is derived from a name in the vocabulary (simulator.states,
+# simulator.recording) or in a column list here, never written as a bare number: numba compiles
+# module-level ints as constants, so the names cost nothing.
 
 # -- family columns FI[row, X] ---------------------------------------------------------------
 FAMILY_COLUMNS = {
@@ -66,42 +87,33 @@ FAMILY_COLUMNS = {
     "u_block": -1,
     "cp_plans": 0,
 }
-(
-    FAM_ID,
-    DECILE,
-    NEED,
-    STATE,
-    CODE,
-    SINCE,
-    FLAGS,
-    CLOSED,
-    LAST_REF,
-    N_KIDS,
-    N_HOME,
-    N_LAC,
-    REVIEW,
-    NEXT_DUE,
-    CARE_ENTRIES,
-    LEVER0,
-) = range(16)
+_FI = {name: i for i, name in enumerate(FAMILY_COLUMNS)}
+FAM_ID, DECILE, NEED, STATE = _FI["fam_id"], _FI["decile"], _FI["need"], _FI["state"]
+CODE, SINCE = _FI["code"], _FI["since"]
+FLAGS, CLOSED, LAST_REF = _FI["flags"], _FI["closed_month"], _FI["last_referral"]
+N_KIDS, N_HOME, N_LAC = _FI["n_kids"], _FI["n_home"], _FI["n_lac"]
+REVIEW, NEXT_DUE, CARE_ENTRIES, LEVER0 = _FI["review"], _FI["next_due"], _FI["care_entries"], _FI["lever_0"]
 #: A summary of the children kept on the family row (:func:`child_summary`) so that the monthly
 #: hazards and the schedule need not read the child slots: children at home aged 12 or more, the
 #: month the next one turns 12, and the earliest care exit or 18th birthday.
-N_TEENS, TEEN_DUE, CHILD_DUE = 18, 19, 20
+N_TEENS, TEEN_DUE, CHILD_DUE = _FI["n_teens"], _FI["teen_due"], _FI["child_due"]
 #: The four-month block (month // 4) whose screening words ``U[:, row]`` belong to this family
 #: (-1: none yet; see :func:`refresh_screening`).
-U_BLOCK = 21
+U_BLOCK = _FI["u_block"]
 #: Protection plans the family has had (their reviews' draws are addressed by plan and months
 #: since the plan began, so a plan that starts later in one run than the other ends as long after).
-CP_PLANS = 22
+CP_PLANS = _FI["cp_plans"]
 N_FI = len(FAMILY_COLUMNS)
+#: Hazards raced for the month's event.
+N_HAZARDS = 7
+ADVERSE, RECOVER, REFER, IDENTIFY, CLOSE, S47, CARE = range(N_HAZARDS)
 #: Lever channels (one per lever that acts on families): 0 hubs, 1 Troubled Families,
 #: 2 prevention reach. A family's group in a channel picks a row of multipliers.
 LEVER_CHANNELS = 3
 MAX_GROUPS = 64
 #: Columns of a lever row: the seven service hazards, then re-referral after a closure.
-N_LEVER_EFFECTS = 8
-REREFERRAL = 7
+N_LEVER_EFFECTS = N_HAZARDS + 1
+REREFERRAL = N_HAZARDS
 
 # -- child columns CI[row, slot, X] ----------------------------------------------------------
 CHILD_COLUMNS = {
@@ -114,7 +126,9 @@ CHILD_COLUMNS = {
     "c_exit_reason": 0,
     "c_route": -1,
 }
-C_ID, C_BIRTH, C_LAC, C_EP, C_PLACE, C_EXIT, C_EXIT_REASON, C_ROUTE = range(8)
+_CI = {name: i for i, name in enumerate(CHILD_COLUMNS)}
+C_ID, C_BIRTH, C_LAC, C_EP, C_PLACE = (_CI[c] for c in ("c_id", "c_birth", "c_lac", "c_ep", "c_place"))
+C_EXIT, C_EXIT_REASON, C_ROUTE = _CI["c_exit"], _CI["c_exit_reason"], _CI["c_route"]
 N_CI = len(CHILD_COLUMNS)
 
 # -- logs ------------------------------------------------------------------------------------
@@ -130,6 +144,13 @@ EPISODE_COLUMNS = (
     "route",
 )
 JOURNEY_COLUMNS = ("month", "family_id", "event", "detail")
+_LE = {name: i for i, name in enumerate(EPISODE_COLUMNS)}
+LE_CHILD, LE_FAMILY, LE_STATE, LE_START = _LE["child_id"], _LE["family_id"], _LE["state"], _LE["start_month"]
+LE_END, LE_REASON, LE_AGE, LE_PLACE, LE_ROUTE = (
+    _LE[c] for c in ("end_month", "end_reason", "age_at_start", "placement", "route")
+)
+_LJ = {name: i for i, name in enumerate(JOURNEY_COLUMNS)}
+LJ_MONTH, LJ_FAMILY, LJ_EVENT, LJ_DETAIL = (_LJ[c] for c in JOURNEY_COLUMNS)
 
 # -- counters M[...] ------------------------------------------------------------------------
 M_NFREE, M_NEP, M_NJ, M_NEH, M_NEXT_FID, M_NEXT_CID, M_OVERFLOW, M_LOGS, M_NKIDS = range(9)
@@ -153,77 +174,65 @@ M_NFREE, M_NEP, M_NJ, M_NEH, M_NEXT_FID, M_NEXT_CID, M_OVERFLOW, M_LOGS, M_NKIDS
     M_N_IDS,
     M_BIRTH_FN,
 ) = range(9, 23)
-FL = 23  # flows between states: M[FL + src * 7 + dst]
-CN = FL + 49  # monthly counters, order of simulator.recording.COUNTERS
-LP = CN + 16  # children in care by placement
-N_M = LP + 6
-(
-    C_REFERRALS,
-    C_REREF,
-    C_ASSESS,
-    C_S47,
-    C_ICPC,
-    C_EMERGENCY,
-    C_ADVERSE,
-    C_EH_AWAY,
-    C_ADOPT,
-    C_SGO,
-    C_HOME,
-    C_LEAVERS,
-    C_UASC,
-    C_BIRTHS,
-    C_MOVED_IN,
-    C_MOVED_AWAY,
-) = range(16)
+#: Rows and columns of the flow matrix (the states, then arrivals and departures).
+N_FLOW = len(FLOW_NAMES)
+#: Children in care by placement type (``Placement`` without ``NONE``).
+N_PLACEMENTS = len(Placement) - 1
+N_COUNTERS = len(COUNTERS)
+FL = 23  # flows between states: M[FL + src * N_FLOW + dst]
+CN = FL + N_FLOW * N_FLOW  # monthly counters, order of simulator.recording.COUNTERS
+LP = CN + N_COUNTERS  # children in care by placement
+N_M = LP + N_PLACEMENTS
+_COUNTER = {name: i for i, name in enumerate(COUNTERS)}
+C_REFERRALS, C_ASSESS = _COUNTER["referrals"], _COUNTER["assessments"]
+C_REREF = _COUNTER["re_referrals_within_12_months"]
+C_S47, C_ICPC = _COUNTER["section47_enquiries"], _COUNTER["initial_cp_conferences"]
+C_EMERGENCY, C_ADVERSE = _COUNTER["emergency_removals"], _COUNTER["adverse_events"]
+C_EH_AWAY, C_ADOPT = _COUNTER["early_help_turned_away"], _COUNTER["adoptions"]
+C_SGO = _COUNTER["special_guardianship"]
+C_HOME, C_LEAVERS, C_UASC = _COUNTER["returned_home"], _COUNTER["care_leavers"], _COUNTER["uasc_starts"]
+C_BIRTHS, C_MOVED_IN, C_MOVED_AWAY = _COUNTER["births"], _COUNTER["moved_in"], _COUNTER["moved_away"]
 
-# -- constants mirrored from simulator.states (numba needs plain ints) -----------------------
-U, EH, CIN, CP, LAC = 0, 1, 2, 3, 4
-IN, OUT = 5, 6
-(
-    R_OPEN,
-    R_STEPPED_DOWN,
-    R_ESCALATED,
-    R_CLOSED,
-    R_RETURNED_HOME,
-    R_ADOPTED,
-    R_SGO,
-    R_TURNED_18,
-    R_MOVED_AWAY,
-) = range(9)
-RT_S20, RT_ORDER, RT_EMERGENCY, RT_UASC = range(4)
-(
-    EV_ADVERSE,
-    EV_RECOVERY,
-    EV_REFERRAL,
-    EV_ASSESSMENT,
-    EV_NFA,
-    EV_S47,
-    EV_STATE,
-    EV_ENTERED_CARE,
-    EV_LEFT_CARE,
-    EV_MOVED_IN,
-    EV_MOVED_AWAY,
-    EV_BIRTH,
-    EV_TURNED_18,
-    EV_PROGRAMME,
-) = range(14)
-CONTEXTUAL_HARM = 4
+# -- the vocabulary's names as plain ints (numba compiles them as constants) -------------------
+U, EH, CIN, CP, LAC = (int(x) for x in (State.UNIVERSAL, State.EARLY_HELP, State.CIN, State.CP, State.LAC))
+#: Family-level states (a family's children at home are in one of them; care is per child).
+N_AT_HOME = int(State.LAC)
+N_NEED = len(NEED_LEVELS)
+N_DECILES = 10  # deprivation deciles (IMD)
+IN, OUT = _IN, _OUT
+R_OPEN, R_STEPPED_DOWN, R_ESCALATED, R_CLOSED = (
+    int(x) for x in (EndReason.OPEN, EndReason.STEPPED_DOWN, EndReason.ESCALATED, EndReason.CLOSED)
+)
+R_RETURNED_HOME, R_ADOPTED, R_SGO = (
+    int(x) for x in (EndReason.RETURNED_HOME, EndReason.ADOPTED, EndReason.SPECIAL_GUARDIANSHIP)
+)
+R_TURNED_18, R_MOVED_AWAY = int(EndReason.TURNED_18), int(EndReason.MOVED_AWAY)
+RT_S20, RT_ORDER, RT_EMERGENCY, RT_UASC = (
+    int(x) for x in (Route.VOLUNTARY_S20, Route.CARE_ORDER, Route.EMERGENCY, Route.UASC)
+)
+EV_ADVERSE, EV_RECOVERY, EV_REFERRAL, EV_ASSESSMENT = (
+    int(x) for x in (Event.ADVERSE, Event.RECOVERY, Event.REFERRAL, Event.ASSESSMENT)
+)
+EV_NFA, EV_S47, EV_STATE = int(Event.NO_FURTHER_ACTION), int(Event.SECTION47), int(Event.STATE_CHANGE)
+EV_ENTERED_CARE, EV_LEFT_CARE = int(Event.ENTERED_CARE), int(Event.LEFT_CARE)
+EV_MOVED_IN, EV_MOVED_AWAY, EV_BIRTH = int(Event.MOVED_IN), int(Event.MOVED_AWAY), int(Event.BIRTH)
+EV_TURNED_18, EV_PROGRAMME = int(Event.CHILD_TURNED_18), int(Event.PROGRAMME)
+CONTEXTUAL_HARM = int(Adverse.CONTEXTUAL_HARM)
+#: Age band edges in months (simulator.states.AGE_BAND_EDGES): under 1, 1-4, 5-9, 10-15, 16-17.
+AGE_1, AGE_5, AGE_10, AGE_16 = AGE_BAND_EDGES[1:5]
 FLAG_PRIOR, FLAG_CLP, FLAG_UASC, FLAG_RECENT = 1, 2, 4, 8
 K = 6
-AGE_18 = 216
+AGE_18 = ADULT_AGE
 FAR = 2**30
 NO_MONTH = -(2**30)
 #: Stock cells: family state x need x decile (what the monthly tally counts).
-N_CELLS = 160
+N_CELLS = N_AT_HOME * N_NEED * N_DECILES
 #: Hazard codes: a cell x 8 history bits (earlier involvement, care-leaver parent, case closed in the
 #: last 12 months), so the stage-one bound is exact for history; free rows have code N_CODES.
 N_CODES = N_CELLS * 8
 #: Slot layouts of the monthly uniform: (highest need or not) x decile x (earlier involvement,
 #: care-leaver parent); see ``Services._slot_layout``.
 N_LAYOUTS = 2 * 10 * 4
-ADVERSE, RECOVER, REFER, IDENTIFY, CLOSE, S47, CARE = range(7)
-#: Hazards raced for the month's event.
-N_HAZARDS = 7
 #: First spill ids: used when a month has more arrivals than its block (never in ``IDX``).
 SPILL_FID = 2**30
 SPILL_CID = 2**30
@@ -289,11 +298,11 @@ VECTOR_SIZES = {
     "sel_w": 5,
     "rh": 3,
     "med": 5,
-    "place_cum": 30,
+    "place_cum": 5 * N_PLACEMENTS,  # by placement row (four age bands at entry, then UASC)
     "dep": 10,
-    "base": 112,
+    "base": N_AT_HOME * N_NEED * N_HAZARDS,
     "bound": N_CODES + 1,
-    "hbound": (N_CODES + 1) * 7,
+    "hbound": (N_CODES + 1) * N_HAZARDS,
     "layout": N_CODES + 1,
     "slot": N_LAYOUTS * 8,
     "lever": LEVER_CHANNELS * MAX_GROUPS * N_LEVER_EFFECTS,
@@ -333,13 +342,13 @@ V_UASC_AGE_CUM = VECTOR_OFFSETS["uasc_age_cum"]
 @njit(cache=True, inline="always", _nrt=False)
 def age_band(age):
     """0 <1, 1 1-4, 2 5-9, 3 10-15, 4 16-17 (age in months)."""
-    if age < 12:
+    if age < AGE_1:
         return 0
-    if age < 60:
+    if age < AGE_5:
         return 1
-    if age < 120:
+    if age < AGE_10:
         return 2
-    if age < 192:
+    if age < AGE_16:
         return 3
     return 4
 
@@ -366,10 +375,10 @@ def log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, ev, detail):
     if j >= LJ.shape[0]:
         M[M_OVERFLOW] += 1
         return
-    LJ[j, 0] = t
-    LJ[j, 1] = fid
-    LJ[j, 2] = ev
-    LJ[j, 3] = detail
+    LJ[j, LJ_MONTH] = t
+    LJ[j, LJ_FAMILY] = fid
+    LJ[j, LJ_EVENT] = ev
+    LJ[j, LJ_DETAIL] = detail
     M[M_NJ] = j + 1
 
 
@@ -382,15 +391,15 @@ def open_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, cid, fid, state, t, a
     if e >= LE.shape[0]:
         M[M_OVERFLOW] += 1
         return -1
-    LE[e, 0] = cid
-    LE[e, 1] = fid
-    LE[e, 2] = state
-    LE[e, 3] = t
-    LE[e, 4] = -1
-    LE[e, 5] = R_OPEN
-    LE[e, 6] = age
-    LE[e, 7] = place
-    LE[e, 8] = route
+    LE[e, LE_CHILD] = cid
+    LE[e, LE_FAMILY] = fid
+    LE[e, LE_STATE] = state
+    LE[e, LE_START] = t
+    LE[e, LE_END] = -1
+    LE[e, LE_REASON] = R_OPEN
+    LE[e, LE_AGE] = age
+    LE[e, LE_PLACE] = place
+    LE[e, LE_ROUTE] = route
     M[M_NEP] = e + 1
     return e
 
@@ -399,8 +408,8 @@ def open_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, cid, fid, state, t, a
 def close_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, e, t, reason):
     """End a child episode (no-op for -1)."""
     if e >= 0:
-        LE[e, 4] = t
-        LE[e, 5] = reason
+        LE[e, LE_END] = t
+        LE[e, LE_REASON] = reason
 
 
 # -- family book-keeping ---------------------------------------------------------------------
@@ -440,10 +449,10 @@ def child_summary(FI, CI, row, t):
             else:
                 b = CI[row, k, C_BIRTH]
                 d = b + AGE_18
-                if t - b >= 144:
+                if t - b >= TEEN_AGE:
                     teens += 1
-                elif b + 144 < teen_due:
-                    teen_due = b + 144
+                elif b + TEEN_AGE < teen_due:
+                    teen_due = b + TEEN_AGE
             if d < due:
                 due = d
     FI[row, N_TEENS] = teens
@@ -457,7 +466,7 @@ def set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, new, reason):
     old = FI[row, STATE]
     if old == new:
         return
-    M[FL + (old) * 7 + new] += FI[row, N_HOME]
+    M[FL + (old) * N_FLOW + new] += FI[row, N_HOME]
     if new == EH:
         M[M_NEH] += 1
     if old == EH:
@@ -581,7 +590,7 @@ def add_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, birth, source, c
             FI[row, N_HOME] += 1
             M[M_NKIDS] += 1
             st = FI[row, STATE]
-            M[FL + (source) * 7 + st] += 1
+            M[FL + (source) * N_FLOW + st] += 1
             if st == CIN or st == CP:
                 CI[row, k, C_EP] = open_episode(
                     FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, cid, FI[row, FAM_ID], st, t, t - birth, -1, -1
@@ -595,7 +604,7 @@ def add_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, birth, source, c
 @njit(cache=True, _nrt=False)
 def remove_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, from_state):
     """A child leaves the area's children (adopted, SGO, 18, moved away)."""
-    M[FL + (from_state) * 7 + OUT] += 1
+    M[FL + (from_state) * N_FLOW + OUT] += 1
     CI[row, k, C_ID] = -1
     CI[row, k, C_EP] = -1
     CI[row, k, C_LAC] = False
@@ -625,7 +634,7 @@ def plan_exit(PV, rng, age, route):
     p_sgo = 0.0
     if route != RT_UASC:
         p_rh = PV[V_RH + min(route, 2)]
-        if age < 60:
+        if age < AGE_5:
             p_ad = PV[P_ADOPT_U5]
             # when adoption practice is raised (care.adoption_path), adoption plans replace plans
             # to return home (a no-op at the default shares, whose sum stays below 1)
@@ -642,7 +651,7 @@ def plan_exit(PV, rng, age, route):
     elif u < p_rh + p_ad + p_sgo:
         reason = R_SGO
         m = PV[V_MED + 3]
-    elif age < 120:
+    elif age < AGE_10:
         # young children with no planned exit leave later through the long-run routes
         reason = R_RETURNED_HOME if uniform(rng, CHILD) < 0.5 else R_SGO
         m = PV[V_MED + 4]
@@ -663,12 +672,12 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outsi
     occasion = t if from_outside else (1 << 31) | FI[row, CARE_ENTRIES]
     stream(rng, CHILD, CI[row, k, C_ID], occasion, kr.P_ADMIT)
     age = t - CI[row, k, C_BIRTH]
-    if route == RT_S20 and age < 12 and uniform(rng, CHILD) < PV[P_INFANT_ORDER]:
+    if route == RT_S20 and age < AGE_1 and uniform(rng, CHILD) < PV[P_INFANT_ORDER]:
         route = RT_ORDER
     if from_outside:
-        M[FL + (IN) * 7 + LAC] += 1
+        M[FL + (IN) * N_FLOW + LAC] += 1
     else:
-        M[FL + FI[row, STATE] * 7 + LAC] += 1
+        M[FL + FI[row, STATE] * N_FLOW + LAC] += 1
         FI[row, N_HOME] -= 1
         FI[row, CARE_ENTRIES] += 1
     FI[row, N_LAC] += 1
@@ -678,15 +687,15 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outsi
         recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)  # the stage-one bound reads the code
     if route == RT_UASC:
         prow = 4
-    elif age < 60:
+    elif age < AGE_5:
         prow = 0
-    elif age < 120:
+    elif age < AGE_10:
         prow = 1
-    elif age < 192:
+    elif age < AGE_16:
         prow = 2
     else:
         prow = 3
-    place = draw_cum(rng, CHILD, PV, V_PLACE_CUM + prow * 6, 6)
+    place = draw_cum(rng, CHILD, PV, V_PLACE_CUM + prow * N_PLACEMENTS, N_PLACEMENTS)
     CI[row, k, C_PLACE] = place
     CI[row, k, C_ROUTE] = route
     M[LP + place] += 1
@@ -773,7 +782,7 @@ def care_exit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k):
         # the need that can bring the child back (circular demand)
         M[CN + C_HOME] += 1
         st = FI[row, STATE]
-        M[FL + (LAC) * 7 + st] += 1
+        M[FL + (LAC) * N_FLOW + st] += 1
         FI[row, N_HOME] += 1
         child_summary(FI, CI, row, t)
         if st == CIN or st == CP:
@@ -866,7 +875,7 @@ def front_door(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
     n = FI[row, N_HOME]
     fid = FI[row, FAM_ID]
     M[CN + C_REFERRALS] += n
-    rerefer = t - FI[row, LAST_REF] <= 12
+    rerefer = t - FI[row, LAST_REF] <= REREFERRAL_WINDOW
     if rerefer:
         M[CN + C_REREF] += n
     FI[row, LAST_REF] = t
@@ -939,8 +948,8 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates):
     """Annual rates of each hazard for one family (written into ``rates``)."""
     st = FI[row, STATE]
     need = FI[row, NEED]
-    for e in range(7):
-        rates[e] = PV[V_BASE + (st * 4 + need) * 7 + e]
+    for e in range(N_HAZARDS):
+        rates[e] = PV[V_BASE + (st * N_NEED + need) * N_HAZARDS + e]
     flags = FI[row, FLAGS]
     if FI[row, TEEN_DUE] <= t:  # a child at home has turned 12 since the count
         child_summary(FI, CI, row, t)
@@ -953,7 +962,7 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates):
         adv *= PV[P_PRIOR_ADV]
     rates[ADVERSE] = (adv + PV[P_CH_RATE] * teens) * dep if need < 3 else 0.0
     ref = PV[P_RA_REF]
-    recent = t - FI[row, CLOSED] < 12
+    recent = t - FI[row, CLOSED] < RECENT_CLOSURE
     if not recent and flags & FLAG_RECENT:
         FI[row, FLAGS] = flags & ~FLAG_RECENT  # the bound may stay looser until now: still a bound
         recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
@@ -965,13 +974,13 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates):
     rates[S47] *= PV[P_RA_S47]
     rates[CARE] *= PV[P_RA_CARE]
     if FI[row, N_HOME] == 0:
-        for e in range(REFER, 7):
+        for e in range(REFER, N_HAZARDS):
             rates[e] = 0.0
     for c in range(LEVER_CHANNELS):
         g = FI[row, LEVER0 + c]
         if g > 0:
             base_off = V_LEVER + (c * MAX_GROUPS + g) * N_LEVER_EFFECTS
-            for e in range(7):
+            for e in range(N_HAZARDS):
                 rates[e] *= PV[base_off + e]
             if recent:
                 rates[REFER] *= PV[base_off + REREFERRAL]
@@ -1356,7 +1365,7 @@ def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates):
         slot = 0
         while u >= PV[base + slot + 1]:
             slot += 1
-        if u - PV[base + slot] >= PV[V_HBOUND + code * 7 + slot]:
+        if u - PV[base + slot] >= PV[V_HBOUND + code * N_HAZARDS + slot]:
             return
     teens = exact_rates(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates)
     total = 0.0

@@ -154,17 +154,17 @@ class Services:
     @property
     def flows(self) -> np.ndarray:
         """This month's child flows between states (7 x 7: states, IN, OUT)."""
-        return self.M[kn.FL : kn.FL + 49].reshape(7, 7)
+        return self.M[kn.FL : kn.CN].reshape(kn.N_FLOW, kn.N_FLOW)
 
     @property
     def counts(self) -> np.ndarray:
         """This month's counters (order of :data:`simulator.recording.COUNTERS`)."""
-        return self.M[kn.CN : kn.CN + 16]
+        return self.M[kn.CN : kn.LP]
 
     @property
     def lac_place(self) -> np.ndarray:
         """Children in care now, by placement type."""
-        return self.M[kn.LP : kn.LP + 6]
+        return self.M[kn.LP : kn.N_M]
 
     def vec(self, name: str) -> np.ndarray:
         """A writable view of a vector parameter (see :data:`kernel.VECTOR_SIZES`)."""
@@ -490,7 +490,7 @@ class Services:
 
     def stocks(self) -> np.ndarray:
         """Children by State (UNIVERSAL..LAC) now, from the last tally."""
-        cube = self.cube.reshape(4, 4, 10)
+        cube = self.cube.reshape(kn.N_AT_HOME, kn.N_NEED, kn.N_DECILES)
         return np.append(cube.sum(axis=(1, 2)), self.lac_place.sum())
 
     @property
