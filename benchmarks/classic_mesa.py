@@ -51,6 +51,7 @@ import numpy as np
 from simulator.agents import kernel as kn
 from simulator.model import CSCModel
 from simulator.schema import Scenario, load_scenario, with_overrides
+from simulator.states import RECENT_CLOSURE, TEEN_AGE, State
 
 #: Scenario overrides that reduce the engine to the shared core rules.
 CORE_OVERRIDES: dict[str, Any] = {
@@ -59,7 +60,7 @@ CORE_OVERRIDES: dict[str, Any] = {
 }
 
 U, EH, CIN, CP, LAC = kn.U, kn.EH, kn.CIN, kn.CP, kn.LAC
-STATE_NAMES = ("UNIVERSAL", "EARLY_HELP", "CIN", "CP", "LAC")
+STATE_NAMES = tuple(s.name for s in State)
 
 
 def core_scenario(scenario: Scenario | None = None, **run: Any) -> Scenario:
@@ -148,7 +149,7 @@ class FamilyAgent(mesa.Agent):
         t = m.t
         st, need = self.state, self.need
         rates = list(m.base[st][need])
-        teens = sum(1 for c in self.children if not c.lac and t - c.birth >= 144)
+        teens = sum(1 for c in self.children if not c.lac and t - c.birth >= TEEN_AGE)
         dep = m.dep[self.decile]
         adv = rates[kn.ADVERSE]
         if self.flags & kn.FLAG_CLP:
@@ -157,7 +158,7 @@ class FamilyAgent(mesa.Agent):
             adv *= m.p["prior_adv"]
         rates[kn.ADVERSE] = (adv + m.p["ch_rate"] * teens) * dep if need < 3 else 0.0
         ref = m.p["ra_ref"]
-        if t - self.closed < 12:
+        if t - self.closed < RECENT_CLOSURE:
             ref *= m.p["reref_mult"]
         if self.flags & kn.FLAG_PRIOR:
             ref *= m.p["prior_ref"]
@@ -313,7 +314,7 @@ class FamilyAgent(mesa.Agent):
         age = t - c.birth
         if (
             route == kn.RT_S20
-            and age < 12
+            and age < kn.AGE_1
             and m.p["infant_order"] > 0
             and m.random.random() < m.p["infant_order"]
         ):
@@ -321,7 +322,8 @@ class FamilyAgent(mesa.Agent):
         m.count["lac_starts"] += 1
         c.lac = True
         self.flags |= kn.FLAG_PRIOR
-        prow = 4 if route == kn.RT_UASC else (0 if age < 60 else 1 if age < 120 else 2 if age < 192 else 3)
+        # placement row: by age band at entry (under 5, 5-9, 10-15, 16-17), then unaccompanied children
+        prow = 4 if route == kn.RT_UASC else sum(age >= edge for edge in (kn.AGE_5, kn.AGE_10, kn.AGE_16))
         c.place = m.draw(m.place_cum[prow])
         c.route = route
         birthday = c.birth + kn.AGE_18
@@ -490,7 +492,7 @@ class ClassicModel(mesa.Model):
             reason, m = kn.R_ADOPTED, self.med[2]
         elif u < p_rh + p_ad + p_sgo:
             reason, m = kn.R_SGO, self.med[3]
-        elif age < 120:
+        elif age < kn.AGE_10:
             reason = kn.R_RETURNED_HOME if rnd() < 0.5 else kn.R_SGO
             m = self.med[4]
         months = 0
