@@ -338,7 +338,21 @@ def neutralise(value: Any) -> Any:
 
 #: Functions a workbook's own formulas may call: arithmetic over its cells, nothing that reaches out.
 PLAIN_FUNCTIONS = frozenset(
-    {"ABS", "AND", "IF", "INDEX", "ISNUMBER", "MAX", "MIN", "OR", "ROUNDUP", "SUM", "SUMPRODUCT"}
+    {
+        "ABS",
+        "AND",
+        "AVERAGE",
+        "IF",
+        "INDEX",
+        "ISNUMBER",
+        "MAX",
+        "MIN",
+        "OR",
+        "ROUND",
+        "ROUNDUP",
+        "SUM",
+        "SUMPRODUCT",
+    }
 )
 _TEXT_LITERAL = re.compile(r'"[^"]*"')
 _FUNCTION_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(")

@@ -36,6 +36,7 @@ from simulator.finance.report import (
     MEASURE_LABELS,
     TOTAL,
     cashflow_label,
+    header_label,
     lever_settings,
     title_names,
     write_workbook,
@@ -329,3 +330,21 @@ def test_levers_sheet_has_every_lever_setting_and_the_seeds(workbooks):
     cells = [c for r in rows for c in r if c is not None]
     for seed in report.central_seeds + report.monte_carlo.runs["seed"].tolist():
         assert str(seed) in cells
+
+
+def test_the_central_npv_rests_on_the_seeds_listed(workbooks):
+    """The mean of the seed-by-seed NPVs (a live formula) is the Summary's central NPV, to the penny."""
+    report, _, copy = workbooks["hubs"]
+    assert len(report.central_by_seed) == 2
+    ws = _values(copy)["Summary"]
+    labels = {cell.value: cell.row for cell in ws["A"] if isinstance(cell.value, str)}
+    mean_row = labels["Mean of the seeds' NPVs (equals the central NPV)"]
+    diff_row = labels["Central NPV less that mean (zero to the penny)"]
+    header = [c.value for c in ws[mean_row - len(report.central_by_seed) - 1]]
+    for b in BASES:
+        col = header.index(header_label(f"npv_{b}")) + 1
+        seeds = report.central_by_seed[f"npv_{b}"].to_numpy(float)
+        got = ws.cell(row=mean_row, column=col).value
+        assert got == pytest.approx(seeds.mean(), abs=0.005), b
+        assert got == pytest.approx(report.central.measures.loc["npv", b], abs=0.005), b
+        assert ws.cell(row=diff_row, column=col).value == 0, b

@@ -742,11 +742,13 @@ def _summary_sheet(ws: Any, report: PaybackReport, layout: _Layout, own: _Formul
             ),
         ],
     )
+    npv_row = row + 1 + list(MEASURE_LABELS).index("npv")  # where _central_measures puts the NPV
     row = _central_measures(ws, row, report, layout, own)
     row = _write_block(ws, row, "What the views mean", pairs=[(k, v) for k, v in a.notes.items()])
     bs = report.central_by_seed
     if bs is not None and len(bs) > 1:
         se = bs.attrs.get("npv_se", math.nan)
+        top = row + 2  # the block's first seed (after its title and headers)
         row = _write_block(
             ws,
             row,
@@ -754,6 +756,7 @@ def _summary_sheet(ws: Any, report: PaybackReport, layout: _Layout, own: _Formul
             f"{se:,.0f}; add seeds with --central-seeds if it is large against the NPV)",
             bs,
         )
+        row = _seeds_check(ws, row - 1, bs, top, npv_row, own)
     if not settled(report):
         ws.cell(
             row=row,
@@ -786,6 +789,26 @@ def _summary_sheet(ws: Any, report: PaybackReport, layout: _Layout, own: _Formul
     ws.column_dimensions["A"].width = 60
     for col in "BCDEFGH":
         ws.column_dimensions[col].width = 20
+
+
+def _seeds_check(ws: Any, row: int, bs: pd.DataFrame, top: int, npv_row: int, own: _Formulas) -> int:
+    """Under the seed-by-seed table (rows ``top``...): the mean of its NPVs, and the central NPV less it.
+
+    NPV is linear in the cash flows, so the mean of the seeds' NPVs is the central NPV (of the
+    seeds' mean cash flow): an auditor sees, in live formulas, that the headline rests on exactly
+    these runs. Returns the next free row.
+    """
+    bottom = top + len(bs) - 1
+    ws.cell(row=row, column=1, value="Mean of the seeds' NPVs (equals the central NPV)")
+    ws.cell(row=row + 1, column=1, value="Central NPV less that mean (zero to the penny)")
+    cols = [str(c) for c in bs.columns]
+    for j, b in enumerate(BASES, start=2):
+        k = cols.index(f"npv_{b}") + 1
+        letter = ws.cell(row=row, column=k).column_letter
+        mean = own.put(ws, row, k, f"=AVERAGE({letter}{top}:{letter}{bottom})", MONEY)
+        central = f"{ws.cell(row=npv_row, column=j).column_letter}{npv_row}"
+        own.put(ws, row + 1, k, f"=ROUND({central}-{mean.coordinate},2)", PENCE)
+    return row + 3
 
 
 def _central_measures(ws: Any, row: int, report: PaybackReport, layout: _Layout, own: _Formulas) -> int:
