@@ -1,4 +1,4 @@
-"""Aggregate expected-value view (simulator/aggregate.py), baseline, 20 reported years: median wall time.
+"""Aggregate expected-value view (simulator/aggregate/), baseline, 20 reported years: median wall time.
 
 The first run loads (or compiles) the numba code and builds the start's family demography
 (cached for the process); it is not counted. Each timed repeat is a full

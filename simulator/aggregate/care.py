@@ -1,0 +1,562 @@
+"""Children in care in expectation: exit plans, who enters care, their families, returns home."""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+from numba import njit
+
+from simulator.agents import kernel as kn
+from simulator.aggregate.groups import (
+    AD,
+    AGE_18,
+    BAND_EDGES,
+    CIN,
+    HORIZON,
+    J_EDGES,
+    LAC,
+    N_BANDS,
+    N_REASONS,
+    NA,
+    NC,
+    ND,
+    NH,
+    NJ,
+    NN,
+    NS,
+    NW,
+    P_LAC,
+    RH,
+    SG,
+    T18,
+    W_OLD,
+    U,
+    guard,
+)
+
+guard(__file__)  # compiled code below reads the kernel's layout and this package's rules
+
+
+# -- exit plans in expectation ---------------------------------------------------------------
+
+
+def _norm_cdf(x: np.ndarray) -> np.ndarray:
+    from math import erf, sqrt
+
+    v = np.vectorize(lambda z: 0.5 * (1.0 + erf(z / sqrt(2.0))))
+    return v(x)
+
+
+def duration_pmf(median: float, sigma: float, n: int) -> np.ndarray:
+    """P(months = d) for d = 0..n-1 of ``max(1, round(median * exp(sigma * Z)))``.
+
+    The last entry holds the tail (d >= n-1).
+    """
+    edges = np.log(np.maximum(np.arange(n) + 0.5, 1e-300)) - math.log(median)
+    cdf = _norm_cdf(edges / sigma)
+    pmf = np.zeros(n)
+    pmf[1] = cdf[1]  # rounds to 0 or 1 -> 1
+    pmf[2 : n - 1] = np.diff(cdf[1 : n - 1])
+    pmf[n - 1] = 1.0 - cdf[n - 2]
+    return pmf
+
+
+def plan_probabilities(PV: np.ndarray, age: np.ndarray, route: int) -> np.ndarray:
+    """Share of plans by kind for entrants aged ``age`` months (kernel ``plan_exit``).
+
+    Returns an array (ages, 6): return home (short), return home (order),
+    adoption, special guardianship, long-run return/SGO (under 10), stay to 18. As in the
+    kernel, under 5 adoption comes before a return home (``p_rh <= 1 - p_ad``), and the
+    kinds are drawn in order from one uniform number, so shares past 1 are cut.
+    """
+    age = np.asarray(age)
+    out = np.zeros((age.size, 6))
+    p_ad = np.where(age < 60, PV[kn.P_ADOPT_U5], 0.0)
+    rh = PV[kn.V_RH + min(route, 2)]
+    p_rh = np.where(age < 60, np.minimum(rh, 1.0 - p_ad), rh)
+    c1 = np.clip(p_rh, 0.0, 1.0)
+    c2 = np.clip(p_rh + p_ad, 0.0, 1.0)
+    c3 = np.clip(p_rh + p_ad + PV[kn.P_SGO], 0.0, 1.0)
+    out[:, 1 if route == kn.RT_ORDER else 0] = c1
+    out[:, 2] = c2 - c1
+    out[:, 3] = c3 - c2
+    rest = 1.0 - c3
+    out[:, 4] = np.where(age < 120, rest, 0.0)
+    out[:, 5] = np.where(age < 120, 0.0, rest)
+    return out
+
+
+#: plan kind -> (median index in care.median_months, exit reason); kind 4 splits RH/SGO 50/50
+_PLAN_MEDIAN = (0, 1, 2, 3, 4)
+
+
+def _plan_pmfs(PV: np.ndarray, n: int) -> np.ndarray:
+    sigma = PV[kn.P_SIGMA]
+    return np.array([duration_pmf(PV[kn.V_MED + _PLAN_MEDIAN[k]], sigma, n) for k in range(5)])
+
+
+_INFANT_ORDER = getattr(kn, "P_INFANT_ORDER", None)
+
+
+def _care_key(PV: np.ndarray) -> tuple[float, ...]:
+    """The parameters the exit plans depend on (a cache key)."""
+    infant = PV[_INFANT_ORDER] if _INFANT_ORDER is not None else 0.0
+    return (
+        *PV[kn.V_RH : kn.V_RH + 3],
+        *PV[kn.V_MED : kn.V_MED + 5],
+        PV[kn.P_ADOPT_U5],
+        PV[kn.P_SGO],
+        PV[kn.P_SIGMA],
+        infant,
+    )
+
+
+def _infant_orders(K: np.ndarray, share: float) -> np.ndarray:
+    """Infants (under 1) entering other than in an emergency are mostly under care orders.
+
+    Kernel ``admit``: a voluntary (s20) entry under age 1 becomes a care order with
+    probability ``care.infant_care_order_share``, so its exit plan is a care order's.
+    """
+    K = K.copy()
+    K[:12, 0] = (1.0 - share) * K[:12, 0] + share * K[:12, 1]
+    return K
+
+
+@functools.lru_cache(maxsize=256)
+def _entry_kernel(key: tuple[float, ...]) -> np.ndarray:
+    """Band-averaged exits of new entries (:func:`exit_kernel`) for a :func:`_care_key`."""
+    return band_average(_infant_orders(exit_kernel(_key_pv(key)), key[11]))
+
+
+@functools.lru_cache(maxsize=32)
+def _start_kernel(key: tuple[float, ...]) -> np.ndarray:
+    """Band-averaged exits of the starting stock (:func:`initial_exit_kernel`) for a :func:`_care_key`."""
+    return band_average(_infant_orders(initial_exit_kernel(_key_pv(key)), key[11]))
+
+
+def _kernels(key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Both: exits of new entries and of the starting stock (used by ``simulator.calibrate``)."""
+    return _entry_kernel(key), _start_kernel(key)
+
+
+def _key_pv(key: tuple[float, ...]) -> np.ndarray:
+    PV = np.zeros(kn.N_PV)
+    PV[kn.V_RH : kn.V_RH + 3] = key[0:3]
+    PV[kn.V_MED : kn.V_MED + 5] = key[3:8]
+    PV[kn.P_ADOPT_U5], PV[kn.P_SGO], PV[kn.P_SIGMA] = key[8:11]
+    return PV
+
+
+def exit_kernel(PV: np.ndarray) -> np.ndarray:
+    """Planned exits of a care entry: ``K[age_month, route, offset, reason]`` (routes s20, order, emergency).
+
+    ``offset`` is months from entry to the exit (1..216); a plan that would run past
+    the 18th birthday ends then, as turning 18.
+    """
+    ages = np.arange(216)
+    pmfs = _plan_pmfs(PV, HORIZON + 1)  # (5, 218)
+    K = np.zeros((216, 3, HORIZON, N_REASONS))
+    for route in range(3):
+        plans = plan_probabilities(PV, ages, route)
+        for a in range(216):
+            left = 216 - a  # months to the 18th birthday
+            for kind in range(5):
+                p = plans[a, kind]
+                if p <= 0:
+                    continue
+                pmf = pmfs[kind]
+                before = pmf[:left] * p  # months < left: exits as planned
+                if kind == 4:
+                    K[a, route, :left, RH] += 0.5 * before
+                    K[a, route, :left, SG] += 0.5 * before
+                else:
+                    K[a, route, :left, (RH, RH, AD, SG)[kind]] += before
+                K[a, route, left, T18] += p * pmf[left:].sum()
+            K[a, route, left, T18] += plans[a, 5]
+    return K
+
+
+def initial_exit_kernel(PV: np.ndarray) -> np.ndarray:
+    """Remaining time of children already in care at the start: ``R[age, route, offset, reason]``.
+
+    Mirrors the kernel's equilibrium start (``admit`` with ``elapsed``): a virtual entry
+    ``e ~ U{0..min(age, 180)}`` months ago, kept only if its plan outlasts ``e`` (the
+    kernel redraws both until it does).
+    """
+    n = 400
+    pmfs = _plan_pmfs(PV, n)
+    cums = np.concatenate([np.zeros((5, 1)), np.cumsum(pmfs, axis=1)], axis=1)  # cums[k, j] = P(d < j)
+    R = np.zeros((216, 3, HORIZON, N_REASONS))
+    for route in range(3):
+        for A in range(216):
+            E = min(A, 180)
+            left = 216 - A
+            x = np.arange(1, left)
+            acc = np.zeros((HORIZON, N_REASONS))
+            # entry age A - e decides the plan: constant over e in [lo, hi]
+            cuts = sorted({0, E + 1, *[A - c + 1 for c in (60, 120) if 0 < A - c + 1 <= E]})
+            for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):  # e in lo..hi-1
+                plans = plan_probabilities(PV, np.array([A - lo]), route)[0]
+                for kind in range(5):
+                    p = plans[kind]
+                    if p <= 0:
+                        continue
+                    c = cums[kind]
+                    # sum over e of P(d = e + x) = P(d < hi + x) - P(d < lo + x)
+                    planned = p * (c[np.minimum(hi + x, n)] - c[np.minimum(lo + x, n)])
+                    tail = p * ((hi - lo) - (c[np.minimum(np.arange(lo, hi) + left, n)]).sum())
+                    if kind == 4:
+                        acc[1:left, RH] += 0.5 * planned
+                        acc[1:left, SG] += 0.5 * planned
+                    else:
+                        acc[1:left, (RH, RH, AD, SG)[kind]] += planned
+                    acc[left, T18] += tail
+                acc[left, T18] += plans[5] * (hi - lo)
+            tot = acc.sum()
+            if tot > 0:
+                R[A, route] = acc / tot
+    return R
+
+
+def band_average(K: np.ndarray) -> np.ndarray:
+    """Average an age-by-month kernel over the ages in each band (ages uniform within a band)."""
+    return np.stack([K[BAND_EDGES[b] : BAND_EDGES[b + 1]].mean(axis=0) for b in range(N_BANDS)])
+
+
+@njit(cache=True)
+def entrant_bands_by_composition(sel_w, p_old, p_oth):
+    """Age bands of the index child and of siblings entering care, by composition.
+
+    ``p_old[c]``, ``p_oth[c]``: age bands of a family's oldest child at home and of its other
+    children (taken as independent). The index child is picked in proportion to the selection
+    weights (kernel ``enter_care``). Returns ``(index[c, band], sibling[c, band])``.
+    """
+    idx = np.zeros((NC, N_BANDS))
+    sib = np.zeros((NC, N_BANDS))
+    bands = np.zeros(NH, np.int64)
+    for c in range(NC):
+        h = c % NH
+        if h == 0:
+            continue
+        for code in range(N_BANDS**h):
+            x = code
+            wgt = 1.0
+            tot_w = 0.0
+            for i in range(h):
+                bands[i] = x % N_BANDS
+                x //= N_BANDS
+                wgt *= p_old[c, bands[i]] if i == 0 else p_oth[c, bands[i]]
+                tot_w += sel_w[bands[i]]
+            if wgt <= 0.0 or tot_w <= 0.0:
+                continue
+            for i in range(h):
+                idx[c, bands[i]] += wgt * sel_w[bands[i]] / tot_w
+        if h > 1:
+            for b in range(N_BANDS):
+                sib[c, b] = (p_old[c, b] + (h - 1) * p_oth[c, b] - idx[c, b]) / (h - 1)
+    return idx, sib
+
+
+@njit(cache=True)
+def _child_bands(P, R, Y, t, pair, p_old, p_oth):
+    """Age bands of the oldest child at home and of the others, by composition, at month ``t``.
+
+    From the demography's chains: the oldest's age within its band, then each next younger
+    child's age given the one before (the pair tables). Writes ``p_old[c]`` and ``p_oth[c]``.
+    """
+    band_of = np.zeros(NA, np.int64)
+    for a in range(NA):
+        for b in range(N_BANDS):
+            if a >= BAND_EDGES[b]:
+                band_of[a] = b
+    cur = np.zeros(NA)
+    nxt = np.zeros(NA)
+    p_old[:] = 0.0
+    p_oth[:] = 0.0
+    for h in range(1, NH):
+        for j in range(NJ):
+            c = j * NH + h
+            lo = J_EDGES[j - 1] + 1 if j > 0 else 0
+            hi = J_EDGES[j] if j < NJ - 1 else AGE_18 - 1
+            cur[:] = 0.0
+            tot = 0.0
+            for a in range(lo, hi + 1):
+                ia = (t - a) % NA
+                x = Y[1, ia] if h == 1 else R[pair[h, 0], ia]
+                cur[a] = x
+                p_old[c, band_of[a]] += x
+                tot += x
+            if tot <= 0.0:
+                p_old[c, N_BANDS - 1 if j == NJ - 1 else 0] = 1.0
+                p_oth[c, 0] = 1.0
+                continue
+            p_old[c] /= tot
+            for r in range(h - 1):
+                k = pair[h, r]
+                nxt[:] = 0.0
+                for a in range(NA):
+                    if cur[a] <= 0.0:
+                        continue
+                    ia = (t - a) % NA
+                    m = R[k, ia]
+                    if m <= 0.0:
+                        continue
+                    f = cur[a] / m
+                    for g in range(a + 1):
+                        x = P[k, ia, g]
+                        if x > 0.0:
+                            nxt[a - g] += x * f
+                for a in range(AGE_18):
+                    p_oth[c, band_of[a]] += nxt[a]
+                cur[:] = nxt
+            tot = p_oth[c].sum()
+            if tot > 0.0:
+                p_oth[c] /= tot
+            else:
+                p_oth[c, 0] = 1.0
+
+
+# -- the compiled month ----------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _comb(n, k):
+    x = 1
+    for i in range(k):
+        x = x * (n - i) // (i + 1)
+    return x
+
+
+@njit(cache=True)
+def care_tables(sib, idx_b, sib_b):
+    """Expected children entering care when a family of h children at home has an entry.
+
+    Kernel ``enter_care``: an index child, and each other child at home with chance ``sib``.
+    ``idx_b[c]``, ``sib_b[c]``: age bands of the index child and of a sibling, by composition.
+    Returns ``CT[c, :]``: P(k enter) for k = 0..6, then entrants by age band when the family
+    is emptied (5) and when children stay at home (5), the expected entrants, and the expected
+    children left at home.
+    """
+    CT = np.zeros((NC, CT_WIDTH))
+    for c in range(NC):
+        h = c % NH
+        for k in range(1, h + 1):
+            pk = _comb(h - 1, k - 1) * sib ** (k - 1) * (1.0 - sib) ** (h - k)
+            CT[c, k] = pk
+            bands = pk * (idx_b[c] + (k - 1) * sib_b[c])
+            if k == h:
+                CT[c, CT_EMPTY : CT_EMPTY + N_BANDS] += bands
+            else:
+                CT[c, CT_STAY : CT_STAY + N_BANDS] += bands
+            CT[c, CT_KIDS] += pk * k
+            CT[c, CT_REST] += pk * (h - k)
+    return CT
+
+
+CT_EMPTY = NH
+CT_STAY = CT_EMPTY + N_BANDS
+CT_KIDS = CT_STAY + N_BANDS
+CT_REST = CT_KIDS + 1
+CT_WIDTH = CT_REST + 1
+
+
+@njit(cache=True)
+def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
+    """Spread the care entries gathered by :func:`_month` (in place).
+
+    ``AE[route, decile, need, origin, composition]``: families with a care entry, by origin (CP or
+    not, plus 2 for a family that already has a child in care); ``AH[state, need, decile, clock,
+    composition]``: the same families by the state they keep with children left at home.
+    Entrants by age band go to ``ENT``; the families left at home, with fewer children and a
+    child in care, to ``F2``. ``FAMS[decile]`` counts the families that had no child in care
+    before: ``FAMS[0]`` those with none left at home, ``FAMS[1]`` those with children at home;
+    ``FAMS[2]`` counts families that had a child in care and now have no one at home.
+    ``FK[kind, k]``: the families of ``FAMS[0]`` (kind 0) and ``FAMS[1]`` (1) by children entering.
+    """
+    for route in range(3):
+        for d in range(ND):
+            for n in range(NN):
+                for oi in range(4):
+                    # origin of the family's path while the child is away: no service (all
+                    # children in care), or the service of the siblings still at home (CIN or CP)
+                    o = 2 if oi % 2 == 1 else 1
+                    for c in range(NC):
+                        x = AE[route, d, n, oi, c]
+                        if x == 0.0:
+                            continue
+                        h = c % NH
+                        emptied = x * CT[c, h]
+                        if oi < 2:
+                            FAMS[0, d] += emptied
+                            FAMS[1, d] += x - emptied
+                            FK[0, h] += emptied
+                            for k in range(1, h):
+                                FK[1, k] += x * CT[c, k]
+                        else:
+                            FAMS[2, d] += emptied
+                        for b in range(N_BANDS):
+                            ENT[b, route, d, n, 0] += x * CT[c, CT_EMPTY + b]
+                            ENT[b, route, d, n, o] += x * CT[c, CT_STAY + b]
+    for s in range(NS):
+        for n in range(NN):
+            for d in range(ND):
+                for w in range(NW):
+                    for c in range(NC):
+                        x = AH[s, n, d, w, c]
+                        if x == 0.0:
+                            continue
+                        for k in range(1, c % NH):
+                            F2[s, n, d, P_LAC, w, c - k] += x * CT[c, k]
+
+
+@njit(cache=True)
+def _return_home(F, back, after_rh, band1, flows):
+    """Children returning home (``back[decile, need or state, origin]``) rejoin their families (in place).
+
+    A child whose brothers and sisters all went into care (origin 0, by the family's need) comes
+    back to a family with no one else at home: it opens as CIN (kernel ``care_exit``), its age
+    band as a one-child family's (``band1``); the kernel books it from care to universal
+    services, then to CIN. Otherwise (origins 1 and 2: siblings at home, by the state the family
+    has reached meanwhile, :func:`_family_path`) the child joins a family in that state with
+    children at home and a child in care (history ``P_LAC``; failing those, one with earlier
+    involvement in that state; failing those, it opens as CIN), one more child at home, its need
+    raised to at least ``after_rh``; a family in universal services or early help reopens as CIN
+    (kernel ``care_exit``).
+    """
+    for d in range(ND):
+        for n in range(NN):
+            x = back[d, n, 0]
+            if x <= 0.0:
+                continue
+            for j in range(NJ):
+                F[CIN, max(n, after_rh), d, 1, W_OLD, j * NH + 1] += x * band1[j]
+            flows[LAC, U] += x
+            flows[U, CIN] += x
+    left = np.zeros(NS)
+    for d in range(ND):
+        for s in range(NS - 1, -1, -1):  # CP first: a family reopened as CIN is not moved again
+            want = back[d, s, 1] + back[d, s, 2]
+            left[s] = want - _join(F, flows, d, P_LAC, s, want, after_rh) if want > 0.0 else 0.0
+        rest = 0.0
+        for s in range(NS - 1, -1, -1):  # failing those, families with earlier involvement
+            if left[s] > 0.0:
+                rest += left[s] - _join(F, flows, d, 1, s, left[s], after_rh)
+        if rest > 0.0:  # and failing those, a family of its own
+            F[CIN, after_rh, d, 1, W_OLD, 1] += rest
+            flows[LAC, CIN] += rest
+
+
+@njit(cache=True, inline="always")
+def _join(F, flows, d, p, s, want, after_rh):
+    """``want`` children join families of group d, history p and state s with room (in place).
+
+    The same share of each such family gains one child at home, its need raised to at least
+    ``after_rh``; universal and early help families reopen as CIN. Returns the children placed.
+    """
+    total = 0.0
+    for n in range(NN):
+        for w in range(NW):
+            for c in range(NC):
+                if 1 <= c % NH <= NH - 2:
+                    total += F[s, n, d, p, w, c]
+    if total <= 0.0:
+        return 0.0
+    frac = min(1.0, want / total)
+    s2 = max(s, 2)
+    for n in range(NN - 1, -1, -1):  # downwards: a family moved is not moved again
+        n2 = max(n, after_rh)
+        for w in range(NW):
+            for c in range(NC - 1, -1, -1):
+                if 1 <= c % NH <= NH - 2:
+                    m = F[s, n, d, p, w, c] * frac
+                    if m == 0.0:
+                        continue
+                    F[s, n, d, p, w, c] -= m
+                    F[s2, n2, d, p, w, c + 1] += m
+                    flows[LAC, s] += m
+                    if s2 != s:
+                        flows[s, CIN] += m * (c % NH + 1)
+    return frac * total
+
+
+@njit(cache=True)
+def max_of_k(pmf, wk, out):
+    """``out[x]``: P(the last of k children leaves at offset x), k weighted by ``wk[k]``.
+
+    The children's exits are independent draws from ``pmf`` (normalised here), as the
+    kernel draws each child's plan at entry. ``out`` is all zeros when nothing entered.
+    """
+    out[:] = 0.0
+    tot = 0.0
+    for x in range(pmf.shape[0]):
+        tot += pmf[x]
+    wt = 0.0
+    for k in range(wk.shape[0]):
+        wt += wk[k]
+    if tot <= 0.0 or wt <= 0.0:
+        return
+    cdf = 0.0
+    for x in range(pmf.shape[0]):
+        prev = cdf
+        cdf = min(1.0, cdf + pmf[x] / tot)
+        for k in range(1, wk.shape[0]):
+            if wk[k] > 0.0:
+                out[x] += wk[k] / wt * (cdf**k - prev**k)
+
+
+@njit(cache=True)
+def _clear_flags(F, due, shells):
+    """Families whose child has left care no longer have one (in place).
+
+    ``due[0, decile]``: families that had no one left at home when the child entered care,
+    taken from ``shells[0]``; ``due[1, decile]``: families that had children at home then, taken
+    from those at home now (history ``P_LAC``, which move to history 1) and from ``shells[1]``,
+    such families with no one at home now, in the same share.
+    """
+    for d in range(ND):
+        if due[0, d] > 0.0 and shells[0, d] > 0.0:
+            shells[0, d] *= 1.0 - min(1.0, due[0, d] / shells[0, d])
+        if due[1, d] <= 0.0:
+            continue
+        total = shells[1, d]
+        for s in range(NS):
+            for n in range(NN):
+                for w in range(NW):
+                    for c in range(NC):
+                        total += F[s, n, d, P_LAC, w, c]
+        if total <= 0.0:
+            continue
+        q = min(1.0, due[1, d] / total)
+        shells[1, d] *= 1.0 - q
+        for s in range(NS):
+            for n in range(NN):
+                for w in range(NW):
+                    for c in range(NC):
+                        m = F[s, n, d, P_LAC, w, c] * q
+                        F[s, n, d, P_LAC, w, c] -= m
+                        F[s, n, d, 1, w, c] += m
+
+
+@njit(cache=True)
+def _schedule_returns(PEND_RH, t, ent_rh, Q):
+    """Returns home due ``x`` months on (``ent_rh[x, group, need, origin]``), into ``PEND_RH[t + x]``.
+
+    They are booked by the family's need then if no one was left at home (origin 0: ``Q[0]``,
+    its need path meanwhile, :func:`_need_drift`), otherwise by the service state the family has
+    reached (origins 1 and 2, from CIN and from a protection plan: :func:`_family_path`). The
+    axis ``m`` is need for origin 0 and state for the others (both four). The children entered
+    during this month's hazards and come home among the scheduled events at the start of month
+    ``t + x``, so each path is taken ``x - 1`` months on.
+    """
+    for o in range(3):
+        for d in range(ND):
+            for x in range(ent_rh.shape[0]):
+                between = max(x - 1, 0)
+                for n in range(NN):
+                    v = ent_rh[x, d, n, o]
+                    if v == 0.0:
+                        continue
+                    for m in range(NN):
+                        PEND_RH[t + x, d, m, o] += v * Q[o, d, between, n, m]

@@ -1,0 +1,391 @@
+"""Families' life courses: births, 18th birthdays and moves, as the engine's demography."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from numba import njit
+
+from simulator.agents import kernel as kn
+from simulator.aggregate.groups import (
+    AGE_18,
+    IN,
+    J_EDGES,
+    J_OF_AGE,
+    MAX_START,
+    N_PAIRS,
+    NA,
+    NC,
+    ND,
+    NH,
+    NJ,
+    NN,
+    NP,
+    NS,
+    NW,
+    OUT,
+    P_LAC,
+    PAIR,
+    TEEN,
+    W_OLD,
+    U,
+    guard,
+)
+from simulator.aggregate.month import _count, _count_compositions
+
+guard(__file__)  # compiled code below reads the kernel's layout and this package's rules
+
+
+# Complexity (radon D21): moving away and in over every group, a branch per history (families
+# with a child in care never move, as in the kernel).
+@njit(cache=True)
+def _moves(F, flows, share, init_need, tl):
+    """A ``share`` of the families free to move move away; as many like them move in (in place).
+
+    Kernel ``MOVE`` hazard and ``arrivals``: the movers are families with children at home and
+    no child in care (history ``P_LAC`` stays), each with the same monthly chance; the arrivals
+    copy the decile and the children of a family drawn from all those with children at home. The
+    tally ``tl`` (:func:`_count`) is kept up to date. Returns ``(children in, families with a
+    child in care at home, families that moved away)``.
+    """
+    by_dc = np.zeros((ND, NC))
+    free = 0.0
+    held = 0.0
+    for s in range(NS):
+        for n in range(NN):
+            for d in range(ND):
+                for p in range(NP):
+                    for w in range(NW):
+                        for c in range(NC):
+                            x = F[s, n, d, p, w, c]
+                            if x == 0.0:
+                                continue
+                            by_dc[d, c] += x
+                            if p == P_LAC:
+                                held += x
+                            else:
+                                free += x
+    col = np.zeros(NC)  # movers by composition, for the tally
+    for s in range(NS):
+        kids_out = 0.0
+        for n in range(NN):
+            for d in range(ND):
+                for p in range(P_LAC):
+                    for w in range(NW):
+                        for c in range(NC):
+                            x = F[s, n, d, p, w, c]
+                            if x == 0.0:
+                                continue
+                            out = x * share
+                            col[c] -= out
+                            F[s, n, d, p, w, c] = x - out
+            for c in range(NC):
+                kids_out -= col[c] * (c % NH)
+            _count_compositions(tl, col, s, n)
+        flows[s, OUT] += kids_out
+    scale = share * free / max(free + held, 1e-9)  # arrivals: as many families as left
+    moved_in = 0.0
+    for d in range(ND):
+        for c in range(NC):
+            x = by_dc[d, c] * scale
+            if x == 0.0:
+                continue
+            for n in range(NN):
+                F[U, n, d, 0, W_OLD, c] += init_need[n] * x
+                _count(tl, init_need[n] * x, 0, n, c)
+            moved_in += x * (c % NH)
+    flows[IN, U] += moved_in
+    return moved_in, held, share * free
+
+
+@njit(cache=True)
+def _births(F, flows, frac):
+    """A share ``frac`` of families with room gain a newborn (in place); returns the births."""
+    born = 0.0
+    for s in range(NS):
+        born_s = 0.0
+        for n in range(NN):
+            for d in range(ND):
+                for p in range(NP):
+                    for w in range(NW):
+                        for c in range(NC - 1, -1, -1):  # downwards: a family grown is not grown again
+                            if not 1 <= c % NH <= NH - 2:
+                                continue
+                            g = F[s, n, d, p, w, c] * frac
+                            if g > 0.0:
+                                F[s, n, d, p, w, c] -= g
+                                F[s, n, d, p, w, c + 1] += g
+                                born_s += g
+        flows[IN, s] += born_s
+        born += born_s
+    return born
+
+
+@njit(cache=True)
+def _walk_pairs(max_size, pair):
+    """Families built at the start, by enumeration: adjacent pairs of their sorted ages.
+
+    Kernel ``populate``: the first child's age is uniform over 0..215 months; each next child is
+    12-48 months older or younger than the last (the walk continues unfolded), its age folded
+    back into 0..215. Returns ``(P, V1)`` at month 0 (rows are birth months modulo 217), each
+    family size with total mass 1.
+    """
+    P = np.zeros((N_PAIRS, NA, NA))
+    V1 = np.zeros(NA)
+    n_steps = 74
+    ages = np.zeros(max_size, np.int64)
+    for a0 in range(AGE_18):
+        V1[(NA - a0) % NA] += 1.0 / AGE_18
+    for h in range(2, max_size + 1):
+        total = n_steps ** (h - 1)
+        w = 1.0 / AGE_18 / total
+        for a0 in range(AGE_18):
+            for code in range(total):
+                x = a0
+                ages[0] = a0
+                c = code
+                for j in range(1, h):
+                    k = c % n_steps
+                    c //= n_steps
+                    step = 12 + k // 2
+                    x += step if k % 2 == 0 else -step
+                    a = abs(x) % (2 * AGE_18)
+                    if a >= AGE_18:
+                        a = 2 * AGE_18 - 1 - a
+                    # insert, keeping ages[0..j] sorted oldest first
+                    i = j
+                    while i > 0 and ages[i - 1] < a:
+                        ages[i] = ages[i - 1]
+                        i -= 1
+                    ages[i] = a
+                for r in range(h - 1):
+                    P[pair[h, r], (NA - ages[r]) % NA, ages[r] - ages[r + 1]] += w
+    return P, V1
+
+
+@functools.lru_cache(maxsize=1)
+def _start_pairs() -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_walk_pairs`, kept on disk next to the compiled code (the enumeration takes seconds).
+
+    The file is named by a hash of this module's and the kernel's source, so any change to
+    either recomputes it.
+    """
+    src = Path(__file__).read_bytes() + Path(kn.__file__).read_bytes()
+    cache = Path(__file__).parent / "__pycache__"
+    path = cache / f"aggregate.start-pairs.{hashlib.sha256(src).hexdigest()[:16]}.npz"
+    try:
+        with np.load(path) as z:
+            P = np.zeros((N_PAIRS, NA, NA))
+            P[z["slots"]] = z["pairs"]
+            return P, z["v1"]
+    except (OSError, KeyError, ValueError):
+        pass
+    P, V1 = _walk_pairs(MAX_START, PAIR)
+    try:
+        slots = np.flatnonzero(P.reshape(N_PAIRS, -1).any(axis=1))
+        for old in cache.glob("aggregate.start-pairs.*.npz"):
+            old.unlink()
+        np.savez_compressed(path, slots=slots, pairs=P[slots], v1=V1)
+    except OSError:  # a read-only install: computed each time instead
+        pass
+    return P, V1
+
+
+def start_demography(shares: np.ndarray, n_fam: float) -> tuple[np.ndarray, ...]:
+    """The start's families (``n_fam`` of them, sizes by ``shares``) as age chains at month 0.
+
+    Returns ``(P, R, Y, V1)``: pair tables, their row sums (the older child's age), the youngest's
+    age by family size, and one-child families; rows are birth months modulo 217.
+    """
+    shares = np.asarray(shares, dtype=float)
+    shares = shares / shares.sum() * n_fam
+    P0, V0 = _start_pairs()
+    P = np.zeros_like(P0)
+    for h in range(2, MAX_START + 1):
+        for r in range(h - 1):
+            P[PAIR[h, r]] = P0[PAIR[h, r]] * shares[h - 1]
+    V1 = V0 * shares[0]
+    R = P.sum(axis=2)
+    Y = np.zeros((NH, NA))
+    Y[1] = V1
+    shift = (np.arange(NA)[:, None] + np.arange(NA)[None, :]) % NA  # younger child: older row + gap
+    for h in range(2, NH):
+        Y[h] = np.bincount(shift.ravel(), weights=P[PAIR[h, h - 2]].ravel(), minlength=NA)
+    return P, R, Y, V1
+
+
+@njit(cache=True)
+def _oldest(R, Y, t, h, pair, lo, hi):
+    """Families of h children whose oldest is aged ``lo``..``hi`` months at month ``t``."""
+    x = 0.0
+    for a in range(lo, hi + 1):
+        ia = (t - a) % NA
+        x += Y[1, ia] if h == 1 else R[pair[h, 0], ia]
+    return x
+
+
+# Complexity (radon E35): every composition's birthdays in one compiled pass (pairs of
+# next-in-age siblings by birth month); the branches are the cases of the kernel's demography.
+@njit(cache=True)
+def _demography_dues(P, R, Y, t, Q, teens, band1, pair):
+    """Birthdays at month ``t`` (in place) and what they mean for a family of each composition.
+
+    Writes ``Q[c, c']`` (a family of composition c, children at home and the oldest's band, becomes
+    c': the oldest turns 12, or turns 18 and leaves) and ``teens[c]`` (expected children aged
+    12-17 at home after the birthdays). ``Y[1]`` holds one-child families.
+    Writes ``band1[j]``: one-child families by their child's band.
+    """
+    Q[:] = 0.0
+    nj = np.zeros((NH, NJ))  # families by the oldest's band last month
+    up = np.zeros((NH, NJ))  # ... whose oldest reaches the next band this month
+    for h in range(1, NH):
+        for j in range(NJ):
+            lo = J_EDGES[j - 1] + 1 if j > 0 else 0
+            hi = J_EDGES[j] if j < NJ - 1 else AGE_18
+            nj[h, j] = _oldest(R, Y, t, h, pair, lo, hi)
+            if j < NJ - 1:
+                up[h, j] = _oldest(R, Y, t, h, pair, hi, hi)
+    shrink = np.zeros((NH, NJ))  # families that lost their oldest, by the new oldest's band
+    c = np.zeros(NA)
+    c2 = np.zeros(NA)
+    row18 = (t - AGE_18) % NA
+    for h in range(NH - 1, 1, -1):
+        k0 = pair[h, 0]
+        c[:] = 0.0
+        tot = 0.0
+        for g in range(NA):
+            x = P[k0, row18, g]
+            if x > 0.0:
+                c[AGE_18 - g] = x
+                tot += x
+                shrink[h, J_OF_AGE[AGE_18 - g]] += x
+            P[k0, row18, g] = 0.0
+        R[k0, row18] = 0.0
+        if tot <= 0.0:
+            continue
+        # the families' other children move up one rank, with their younger siblings
+        for r in range(1, h - 1):
+            kr = pair[h, r]
+            kn = pair[h - 1, r - 1]
+            c2[:] = 0.0
+            for a in range(NA):
+                if c[a] <= 0.0:
+                    continue
+                ia = (t - a) % NA
+                m = R[kr, ia]
+                if m <= 0.0:
+                    continue
+                f = min(1.0, c[a] / m)
+                for g in range(a + 1):
+                    x = P[kr, ia, g] * f
+                    P[kr, ia, g] -= x
+                    P[kn, ia, g] += x
+                    c2[a - g] += x
+                R[kr, ia] -= f * m
+                R[kn, ia] += f * m
+            c[:] = c2
+        # c: the youngest's age in the families that shrank
+        for a in range(NA):
+            if c[a] > 0.0:
+                ia = (t - a) % NA
+                Y[h, ia] = max(Y[h, ia] - c[a], 0.0)
+                Y[h - 1, ia] += c[a]
+    left1 = Y[1, row18]
+    # any mass left at 18 (children born the same month) leaves with its family
+    for h in range(1, NH):
+        Y[h, row18] = 0.0
+    for k in range(P.shape[0]):
+        R[k, row18] = 0.0
+        for g in range(NA):
+            P[k, row18, g] = 0.0
+    for h in range(1, NH):
+        for j in range(NJ - 1):
+            c0 = j * NH + h
+            Q[c0, c0] = 1.0
+            if nj[h, j] > 0.0:
+                q = up[h, j] / nj[h, j]
+                Q[c0, c0 + NH] = q
+                Q[c0, c0] = 1.0 - q
+        c1 = (NJ - 1) * NH + h  # only the top band turns 18
+        n1 = nj[h, NJ - 1]
+        Q[c1, c1] = 1.0
+        if n1 > 0.0:
+            if h == 1:
+                q = min(left1 / n1, 1.0)
+                Q[c1, 0] = q
+                Q[c1, c1] = 1.0 - q
+            else:
+                rest = 1.0
+                for j in range(NJ):
+                    q = shrink[h, j] / n1
+                    Q[c1, j * NH + h - 1] = q
+                    rest -= q
+                Q[c1, c1] = max(rest, 0.0)
+    # teenagers at home: only in families whose oldest is one
+    for h in range(1, NH):
+        x = 0.0
+        for a in range(TEEN, AGE_18):
+            ia = (t - a) % NA
+            x += Y[h, ia]
+            for r in range(h - 1):
+                x += R[pair[h, r], ia]
+        n = _oldest(R, Y, t, h, pair, TEEN, AGE_18)
+        for j in range(NJ - 1):
+            teens[j * NH + h] = 0.0
+        teens[(NJ - 1) * NH + h] = x / n if n > 0.0 else 1.0
+    n = Y[1].sum()
+    for j in range(NJ):
+        lo = J_EDGES[j - 1] if j > 0 else 0
+        hi = J_EDGES[j] - 1 if j < NJ - 1 else AGE_18
+        band1[j] = _oldest(R, Y, t, 1, pair, lo, hi) / n if n > 0.0 else 1.0 / NJ
+
+
+@njit(cache=True)
+def _demography_births(P, R, Y, t, born, existing, pair):
+    """``born`` births at month ``t`` (in place), as the engine places them.
+
+    A share ``existing`` of them go to families of 1-5 children (each such family gains a newborn
+    with the same chance, its row ``t`` modulo 217); the rest start new families.
+    """
+    elig = 0.0
+    for h in range(1, NH - 1):  # families with room for another child
+        for a in range(NA):
+            elig += Y[h, a]
+    frac = min(1.0, existing * born / max(elig, 1e-9))
+    new = born - frac * elig
+    row0 = t % NA
+    g1 = 1.0 - frac
+    # a family's pairs move from its size's tables to the next size's, row by row of all the
+    # tables (a row stays in cache); the largest size first, so a pair moved is not moved again
+    for ia in range(NA):
+        n_gap = (t - ia) % NA + 1  # the gap is at most the older child's age
+        for h in range(NH - 2, 1, -1):
+            for r in range(h - 1):
+                k = pair[h, r]
+                if R[k, ia] <= 0.0:
+                    continue
+                k2 = pair[h + 1, r]
+                R[k2, ia] += R[k, ia] * frac
+                R[k, ia] *= g1
+                for g in range(n_gap):
+                    x = P[k, ia, g]
+                    P[k2, ia, g] += x * frac
+                    P[k, ia, g] = x * g1
+    # the former youngest and the newborn: a new pair (after the moves above, as its table's own
+    # pairs have moved on already)
+    for h in range(NH - 2, 0, -1):
+        nxt = pair[h + 1, h - 1]
+        moved = 0.0
+        for a in range(AGE_18):
+            ia = (t - a) % NA
+            x = Y[h, ia] * frac
+            if x > 0.0:
+                P[nxt, ia, a] += x
+                R[nxt, ia] += x
+                Y[h, ia] -= x
+                moved += x
+        Y[h + 1, row0] += moved
+    Y[1, row0] += new

@@ -1,0 +1,85 @@
+"""The view's groups: the dimensions of its arrays and the constants they share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from simulator.agents import kernel as kn
+from simulator.agents import keyed
+from simulator.recording import COUNTERS
+from simulator.states import (
+    ADULT_AGE,
+    AGE_BAND_EDGES,
+    AGE_BANDS,
+    RECENT_CLOSURE,
+    TEEN_AGE,
+)
+
+
+def guard(module_file: str) -> None:
+    """Drop a module's numba cache when the kernel, the keyed generator or this package has changed.
+
+    The view's compiled functions read the kernel's layout constants and call each other across
+    this package's modules; numba keys each module's cache on its own source only.
+    """
+    sources = sorted(str(p) for p in Path(__file__).parent.glob("*.py"))
+    kn.guard_dependent_cache(module_file, (kn.__file__, keyed.__file__, *sources))
+
+
+# -- group dimensions ------------------------------------------------------------------------
+DECILES_PER_GROUP = 2  # deprivation groups: adjacent deciles taken together (see run_aggregate)
+U, EH, CIN, CP, LAC, IN, OUT = kn.U, kn.EH, kn.CIN, kn.CP, kn.LAC, kn.IN, kn.OUT  # the vocabulary's states
+W_OLD = RECENT_CLOSURE  # clock value: closed this many months ago or more (no re-referral boost)
+# state (at home), need, deprivation group, history, clock (months since closure, 0..W_OLD), children at home
+NS, NN, ND, NP, NW, NH = kn.N_AT_HOME, kn.N_NEED, kn.N_DECILES // DECILES_PER_GROUP, 3, W_OLD + 1, 7
+#: The month's counts of families at home (:func:`_count`): children by state, families by state,
+#: children in universal services with high need, families with room for another child.
+TL_UNMET, TL_ROOM = 2 * NS, 2 * NS + 1
+N_TL = 2 * NS + 2
+assert kn.N_DECILES % DECILES_PER_GROUP == 0, "deprivation groups must split the ten deciles evenly"
+assert NS == NN, "returns home book need (origin 0) and state (origins 1, 2) on one axis"
+# history (p): 0 none, 1 earlier statutory involvement, 2 that and a child in care now (the engine
+# moves no such family away: kernel ``migration``)
+P_LAC = 2
+J_EDGES = (TEEN_AGE,)  # bands of the oldest child's age at home (months): under 12, 12-17
+NJ = len(J_EDGES) + 1
+NC = NH * NJ  # family composition: children at home h and the oldest's band j, index j * NH + h
+HSZ = np.tile(np.arange(NH), NJ)  # children at home by composition
+# the band of each age (months)
+J_OF_AGE = np.searchsorted(np.asarray(J_EDGES), np.arange(ADULT_AGE + 1), side="right")
+RECENT_STAGES = 3  # _family_path: stages of a recent closure, W_OLD months in all on average (the
+# view's approximation of the kernel's exact 12 months, not a model parameter)
+N_BANDS = len(AGE_BANDS)  # <1, 1-4, 5-9, 10-15, 16-17
+BAND_EDGES = np.array(AGE_BAND_EDGES)
+BAND_SHARE = np.diff(BAND_EDGES) / ADULT_AGE  # children's ages uniform over 0-17
+BAND_PROW = np.array([0, 0, 1, 2, 3])  # placement-share row by age band at entry
+N_REASONS = 4  # returned home, adopted, special guardianship, turned 18
+RH, AD, SG, T18 = range(4)
+HORIZON = ADULT_AGE + 1  # months ahead an exit can be planned (an infant stays at most 216)
+# indices in the monthly counter vector (order of simulator.recording.COUNTERS)
+_C = {name: i for i, name in enumerate(COUNTERS)}
+
+
+# -- family demography -----------------------------------------------------------------------
+# Families by children at home (h = 1..6) as chains of their children's ages, oldest first: for
+# each h and rank r the joint distribution of the ages of the r-th and (r+1)-th oldest
+# (``P[pair(h, r), row, gap]``: the older child's birth month modulo 217 and the gap in months to
+# the next younger), the age of the youngest (``Y[h]``) and one-child families (``V1``). Given a
+# child's age, the younger children are taken as independent of the older ones (a Markov chain:
+# exact for births that arrive at random, as the engine's births to existing families do; close
+# for the start's families). A family leaves when its youngest turns 18 and shrinks when its
+# oldest does, the next oldest taking its place with its own younger siblings; births add a
+# newborn below the youngest. Indexing by birth month makes ageing free.
+AGE_18 = ADULT_AGE
+NA = AGE_18 + 1  # ages 0..216 (216: the 18th birthday this month)
+TEEN = TEEN_AGE
+MAX_START = 4  # population.children_per_family_shares: families of 1-4 children at the start
+PAIR = -np.ones((NH, NH), dtype=np.int64)  # (children, rank) -> pair slot
+_k = 0
+for _h in range(2, NH):
+    for _r in range(_h - 1):
+        PAIR[_h, _r] = _k
+        _k += 1
+N_PAIRS = _k

@@ -1,0 +1,553 @@
+"""The monthly loop of the view (:func:`simulator.aggregate.view.run_aggregate`)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from simulator.agents import kernel as kn
+from simulator.aggregate.care import (
+    CT_WIDTH,
+    _child_bands,
+    _clear_flags,
+    _return_home,
+    _schedule_returns,
+    care_tables,
+    entrant_bands_by_composition,
+    max_of_k,
+)
+from simulator.aggregate.demography import _births, _demography_births, _demography_dues, _moves
+from simulator.aggregate.groups import (
+    _C,
+    AD,
+    BAND_PROW,
+    CIN,
+    CP,
+    DECILES_PER_GROUP,
+    EH,
+    HORIZON,
+    IN,
+    LAC,
+    N_BANDS,
+    N_REASONS,
+    N_TL,
+    NC,
+    ND,
+    NH,
+    NJ,
+    NN,
+    NP,
+    NS,
+    NW,
+    OUT,
+    PAIR,
+    RH,
+    SG,
+    T18,
+    TL_ROOM,
+    W_OLD,
+    U,
+    guard,
+)
+from simulator.aggregate.levers import _families_by_group, _hub_members, _prevention_reach
+from simulator.aggregate.month import _clocks, _dues, _month, _ration_early_help
+
+guard(__file__)  # compiled code below reads the kernel's layout and this package's rules
+
+
+# -- the whole run, compiled -----------------------------------------------------------------
+_C_ADOPT, _C_SGO, _C_LEAVE, _C_RH = (
+    _C["adoptions"],
+    _C["special_guardianship"],
+    _C["care_leavers"],
+    _C["returned_home"],
+)
+_C_TURNED, _C_AWAY, _C_IN = _C["early_help_turned_away"], _C["moved_away"], _C["moved_in"]
+_C_UASC, _C_BIRTHS = _C["uasc_starts"], _C["births"]
+
+
+class Stocks(NamedTuple):
+    """The view's state, changed in place month by month.
+
+    ``FF[t % 2]`` holds month t's families at home (state, need, deprivation group, history,
+    clock, composition) and ``FF[1 - t % 2]`` the next month's as the hazards move them. Families
+    with a child in care are followed for kernel ``migration`` (none of them moves): those with no
+    one left at home (``shells[kind, decile]``; not in ``FF``) and those with children at home
+    (history ``P_LAC``). ``LOUT[month, kind, decile]``: such families due to have no child in
+    care, each family when the last of the children who came into care together leaves (later
+    entries of its other children are not followed), by kind: no one left at home then (0) or
+    some (1; ``shells[1]`` holds those of them with no one at home now). ``PEND[month, reason,
+    group, placement row]``: care exits planned; ``PEND_RH``: returns home by the family's need
+    or state; ``DP, DR, DY``: the families' age chains (:mod:`~simulator.aggregate.demography`);
+    ``now``: children in care, caseload, unaccompanied children in care, families with a child
+    in care and children at home (``NOW_*``).
+    """
+
+    FF: np.ndarray
+    DP: np.ndarray
+    DR: np.ndarray
+    DY: np.ndarray
+    PEND: np.ndarray
+    PEND_RH: np.ndarray
+    LOUT: np.ndarray
+    shells: np.ndarray
+    lac_prow: np.ndarray
+    now: np.ndarray
+
+
+NOW_LAC, NOW_CASELOAD, NOW_UASC, NOW_HELD = range(4)
+
+
+class Rules(NamedTuple):
+    """The area and the model's rules (read only, but for ``PV``'s pressures, set each month).
+
+    ``elast``: the risk-aversion elasticities of referral, section 47 and care entry, then the
+    caseload threshold elasticity; ``Kb2``, ``KbRH``: the care exit kernels by year; ``Q``: the
+    need path of a family with no one at home; ``sel_w``: which child enters care.
+    """
+
+    PV: np.ndarray
+    dep_g: np.ndarray
+    risk: np.ndarray
+    elast: np.ndarray
+    eh_factor: np.ndarray
+    eh_places0: float
+    capacity: float
+    burn: int
+    years: int
+    target: float
+    growth: float
+    Kb2: np.ndarray
+    KbRH: np.ndarray
+    Q: np.ndarray
+    sel_w: np.ndarray
+    adv_mean: float
+    init_need: np.ndarray
+    move_p: float
+    existing_births: float
+    uasc_age: np.ndarray
+    dec_sh: np.ndarray
+    uasc_rate: float
+    uasc_path: np.ndarray
+    after_rh: int
+
+
+class LeverPaths(NamedTuple):
+    """The levers on chosen families, month by month.
+
+    ``eh_extra``: early help places bought by prevention spend, ``reach``: the families its
+    universal part reaches (both per month; :func:`_prevention_reach` chooses them, ``m_adv`` and
+    ``m_id`` are their multipliers). Community hubs (:func:`_hub_members`): month each opens, its
+    decile and that decile's share of its group's families, its multipliers by month
+    (``HUBM[t, i]``: adverse events, identification, re-referral) and the families in a catchment.
+    """
+
+    eh_extra: np.ndarray
+    reach: np.ndarray
+    m_adv: float
+    m_id: float
+    hub_open: np.ndarray
+    hub_dec: np.ndarray
+    hub_dsh: np.ndarray
+    HUBM: np.ndarray
+    catchment: float
+
+
+class Record(NamedTuple):
+    """What the view writes each month.
+
+    Flows, counters, tallies (:func:`_count`), children in care (in all and by placement row),
+    early help places, care entries by age band and route, unaccompanied children's arrivals,
+    families with a child in care.
+    """
+
+    FLOWS: np.ndarray
+    CNT: np.ndarray
+    TL: np.ndarray
+    LAC_STOCK: np.ndarray
+    LACP: np.ndarray
+    PLACES: np.ndarray
+    ENTLOG: np.ndarray
+    UASCLOG: np.ndarray
+    WITH_LAC: np.ndarray
+
+
+class Work(NamedTuple):
+    """The month's work room (see each phase for what it holds)."""
+
+    OFR: np.ndarray
+    OFX: np.ndarray
+    ENT: np.ndarray
+    AE: np.ndarray
+    AH: np.ndarray
+    keep: np.ndarray
+    teens: np.ndarray
+    band1: np.ndarray
+    tl: np.ndarray
+    p_old: np.ndarray
+    p_oth: np.ndarray
+    CT: np.ndarray
+    offk: np.ndarray
+    n_ex: np.ndarray
+    ent_brd: np.ndarray
+    ent_rh: np.ndarray
+    FAMS: np.ndarray
+    ent_c: np.ndarray
+    FK: np.ndarray
+    mix: np.ndarray
+    g: np.ndarray
+    gone: np.ndarray
+    reached: np.ndarray
+    members: np.ndarray
+    hubs: np.ndarray
+    hub_tot: np.ndarray
+    fams_g: np.ndarray
+    fams_after: np.ndarray
+
+
+def work_room(n_hubs: int) -> Work:
+    """A month's work room for a run with ``n_hubs`` community hubs."""
+    return Work(
+        OFR=np.zeros((2, NS, NN, ND, NP, 2, NC)),
+        OFX=np.zeros((2, NN, ND, NP, NC)),
+        ENT=np.zeros((N_BANDS, 3, ND, NN, 3)),
+        AE=np.zeros((3, ND, NN, 4, NC)),
+        AH=np.zeros((NS, NN, ND, NW, NC)),
+        keep=np.zeros((NC, NC)),
+        teens=np.zeros(NC),
+        band1=np.zeros(NJ),
+        tl=np.zeros(N_TL),
+        p_old=np.zeros((NC, N_BANDS)),
+        p_oth=np.zeros((NC, N_BANDS)),
+        CT=np.zeros((NC, CT_WIDTH)),
+        offk=np.zeros(NS),
+        n_ex=np.zeros(N_REASONS),
+        ent_brd=np.zeros((N_BANDS, 3, ND)),
+        ent_rh=np.zeros((HORIZON, ND, NN, 3)),
+        FAMS=np.zeros((3, ND)),
+        ent_c=np.zeros((N_BANDS, 3, ND, 2)),
+        FK=np.zeros((2, NH)),
+        mix=np.zeros((2, HORIZON)),
+        g=np.zeros(HORIZON),
+        gone=np.zeros(ND),
+        reached=np.zeros((NN, ND)),
+        members=np.zeros(n_hubs),  # families in each hub's catchment
+        hubs=np.zeros((n_hubs, 5)),  # group, share of its families, multipliers (see _lever_mix)
+        hub_tot=np.zeros(ND),
+        fams_g=np.zeros(ND),
+        fams_after=np.zeros(ND),
+    )
+
+
+@njit(cache=True)
+def _run_months(st, ru, lv, rec, wk):
+    """The monthly loop of :func:`run_aggregate`: the kernel's month, phase by phase, in its order.
+
+    ``st`` (:class:`Stocks`) changes in place; ``ru`` (:class:`Rules`) and ``lv``
+    (:class:`LeverPaths`) are read; ``rec`` (:class:`Record`) is written month by month; ``wk``
+    (:class:`Work`) is the month's work room.
+    """
+    for t in range(rec.FLOWS.shape[0]):
+        _levers_now(t, st, ru, lv, wk)
+        _scheduled(t, st, ru, lv, wk, rec)
+        _hazards(t, st, ru, lv, wk, rec)
+        _care_entries(t, st, ru, wk, rec)
+        _moving(t, st, ru, lv, wk, rec)
+        _unaccompanied(t, st, ru, rec)
+        _born(t, st, ru, wk, rec)
+        _close_month(t, st, ru, wk, rec)
+
+
+@njit(cache=True)
+def _year(t, ru):
+    """Months since the start of the reported years, and the index of the year (for yearly paths)."""
+    months_in = max(t - ru.burn, 0)
+    return months_in, min(months_in // 12, ru.years - 1)
+
+
+@njit(cache=True)
+def _levers_now(t, st, ru, lv, wk):
+    """0. The month's risk aversion and caseload pressure; the families the levers reach."""
+    PV = ru.PV
+    r_idx = ru.risk[t]
+    PV[kn.P_RA_REF] = r_idx ** ru.elast[0]
+    PV[kn.P_RA_S47] = r_idx ** ru.elast[1]
+    PV[kn.P_RA_CARE] = r_idx ** ru.elast[2]
+    over = max(0.0, st.now[NOW_CASELOAD] / ru.capacity - 1.0)
+    PV[kn.P_PRESSURE] = 1.0 / (1.0 + ru.elast[3] * over)
+    F = st.FF[t % 2]
+    # the families universal prevention reaches this month (policies' start_month)
+    _prevention_reach(F, lv.reach[t], wk.reached)
+    if lv.hub_open.shape[0] > 0:
+        _families_by_group(F, wk.fams_g)
+        _hub_members(
+            t,
+            lv.hub_open,
+            lv.hub_dec,
+            lv.hub_dsh,
+            lv.HUBM,
+            lv.catchment,
+            wk.fams_g,
+            wk.members,
+            wk.hubs,
+            wk.hub_tot,
+        )
+
+
+@njit(cache=True)
+def _scheduled(t, st, ru, lv, wk, rec):
+    """1. Scheduled events: care exits, 18th birthdays, plan reviews; returns home; flags cleared."""
+    flows, cnt, n_ex = rec.FLOWS[t], rec.CNT[t], wk.n_ex
+    n_ex[:] = 0.0
+    for k in range(N_REASONS):
+        for d in range(ND):
+            for pr in range(5):
+                x = st.PEND[t, k, d, pr]
+                n_ex[k] += x
+                st.lac_prow[pr] -= x
+                if pr == 4:
+                    st.now[NOW_UASC] -= x
+    st.now[NOW_LAC] -= n_ex.sum()
+    cnt[_C_ADOPT] += n_ex[AD]
+    cnt[_C_SGO] += n_ex[SG]
+    cnt[_C_LEAVE] += n_ex[T18]
+    cnt[_C_RH] += n_ex[RH]
+    flows[LAC, OUT] += n_ex[AD] + n_ex[SG] + n_ex[T18]
+    _demography_dues(st.DP, st.DR, st.DY, t, wk.keep, wk.teens, wk.band1, PAIR)
+    if t % 12 == 0:  # which children enter care: their ages by composition, once a year
+        _child_bands(st.DP, st.DR, st.DY, t, PAIR, wk.p_old, wk.p_oth)
+        idx_b, sib_b = entrant_bands_by_composition(ru.sel_w, wk.p_old, wk.p_oth)
+        wk.CT[:] = care_tables(ru.PV[kn.P_SIB_JOIN], idx_b, sib_b)
+    F = st.FF[t % 2]
+    wk.gone[:] = 0.0
+    _dues(F, flows, ru.PV, wk.keep, wk.gone)
+    n_hubs = lv.hub_open.shape[0]
+    if n_hubs > 0:  # catchments lose the families whose last child at home turned 18
+        _families_by_group(F, wk.fams_after)
+        for i in range(n_hubs):
+            hg = lv.hub_dec[i] // DECILES_PER_GROUP
+            if wk.fams_g[hg] > 0.0:
+                wk.members[i] *= wk.fams_after[hg] / wk.fams_g[hg]
+    for d in range(ND):  # families with a child in care whose last child at home turned 18
+        st.shells[1, d] += wk.gone[d]
+    _return_home(F, st.PEND_RH[t], ru.after_rh, wk.band1, flows)
+    _clear_flags(F, st.LOUT[t], st.shells)
+
+
+@njit(cache=True)
+def _hazards(t, st, ru, lv, wk, rec):
+    """2. Hazards and the front door (into next month's families), then early help rationed."""
+    flows, cnt = rec.FLOWS[t], rec.CNT[t]
+    F, F2 = st.FF[t % 2], st.FF[1 - t % 2]
+    F2[:] = 0.0
+    wk.OFX[:] = 0.0
+    wk.ENT[:] = 0.0
+    wk.AE[:] = 0.0
+    wk.AH[:] = 0.0
+    wk.offk[:] = 0.0
+    wk.FAMS[:] = 0.0
+    wk.FK[:] = 0.0
+    offers = _month(
+        F,
+        F2,
+        wk.OFR,
+        wk.OFX,
+        wk.offk,
+        flows,
+        cnt,
+        wk.ENT,
+        ru.PV,
+        ru.dep_g,
+        wk.CT,
+        ru.adv_mean,
+        wk.teens,
+        wk.AE,
+        wk.AH,
+        wk.FAMS,
+        wk.FK,
+        wk.reached,
+        lv.m_adv,
+        lv.m_id,
+        wk.hubs,
+        wk.hub_tot,
+    )
+    places = ru.eh_places0 * ru.eh_factor[t] + lv.eh_extra[t]
+    alpha = _ration_early_help(F2, F, wk.OFR, wk.OFX, offers, places, wk.tl)
+    offk = wk.offk
+    flows[U, EH] += offk[U] * alpha
+    flows[CIN, EH] += offk[CIN] * alpha
+    flows[CIN, U] += offk[CIN] * (1.0 - alpha)  # step-downs turned away close
+    cnt[_C_TURNED] += offk.sum() * (1.0 - alpha)
+    rec.PLACES[t] = places
+
+
+@njit(cache=True)
+def _care_entries(t, st, ru, wk, rec):
+    """The month's care entries: their exits scheduled, their families followed, returns home."""
+    _schedule_exits(t, st, ru, wk, rec)
+    _follow_families(t, st, wk)
+    _schedule_returns_home(t, st, ru, wk)
+
+
+@njit(cache=True)
+def _schedule_exits(t, st, ru, wk, rec):
+    """Children entering care this month, by age band, route and group; their planned exits.
+
+    Also the mix of exit times of the entrants from families left with no one at home
+    (``mix[0]``) and from families with children at home (``mix[1]``).
+    """
+    _, year_i = _year(t, ru)
+    ENT, ent_brd, ent_c, mix = wk.ENT, wk.ent_brd, wk.ent_c, wk.mix
+    ent_brd[:] = 0.0
+    ent_c[:] = 0.0
+    mix[:] = 0.0
+    n_ent = 0.0
+    for b in range(N_BANDS):
+        for r in range(3):
+            for d in range(ND):
+                for n in range(NN):
+                    ent_c[b, r, d, 0] += ENT[b, r, d, n, 0]
+                    ent_c[b, r, d, 1] += ENT[b, r, d, n, 1] + ENT[b, r, d, n, 2]
+                ent_brd[b, r, d] = ent_c[b, r, d, 0] + ent_c[b, r, d, 1]
+                rec.ENTLOG[t, b, r] += ent_brd[b, r, d]
+            n_ent += rec.ENTLOG[t, b, r]
+    st.now[NOW_LAC] += n_ent
+    for d in range(ND):
+        st.shells[0, d] += wk.FAMS[0, d]
+        st.shells[1, d] += wk.FAMS[2, d]
+    for b in range(N_BANDS):
+        prow = BAND_PROW[b]
+        for r in range(3):
+            for d in range(ND):
+                e = ent_brd[b, r, d]
+                if e == 0.0:
+                    continue
+                st.lac_prow[prow] += e
+            e_emptied, e_stay = 0.0, 0.0  # this band and route's entrants, by kind of family
+            for d in range(ND):
+                e_emptied += ent_c[b, r, d, 0]
+                e_stay += ent_c[b, r, d, 1]
+            for x in range(HORIZON):
+                k_all = 0.0
+                for k in range(N_REASONS):
+                    kv = ru.Kb2[year_i, b, r, x * N_REASONS + k]
+                    if kv == 0.0:
+                        continue
+                    k_all += kv
+                    for d in range(ND):
+                        st.PEND[t + x, k, d, prow] += kv * ent_brd[b, r, d]
+                mix[0, x] += k_all * e_emptied
+                mix[1, x] += k_all * e_stay
+
+
+@njit(cache=True)
+def _follow_families(t, st, wk):
+    """New families with a child in care: none once the last of those who entered together leaves.
+
+    Each child's exit is drawn from the month's mix of entrants (:func:`_schedule_exits`).
+    """
+    g, mix = wk.g, wk.mix
+    for i in range(2):
+        max_of_k(mix[i], wk.FK[i], g)
+        for x in range(HORIZON):
+            if g[x] == 0.0:
+                continue
+            for d in range(ND):
+                st.LOUT[t + x, i, d] += g[x] * wk.FAMS[i, d]
+
+
+@njit(cache=True)
+def _schedule_returns_home(t, st, ru, wk):
+    """Returns home: the family's need (origin 0) or state (1, 2) when the child comes back."""
+    _, year_i = _year(t, ru)
+    ENT, ent_rh = wk.ENT, wk.ent_rh
+    ent_rh[:] = 0.0
+    ent_f = ENT.reshape((N_BANDS * 3, ND * NN * 3))  # (band, route) by (group, need, origin)
+    rh_f = ent_rh.reshape((HORIZON, ND * NN * 3))
+    for br in range(N_BANDS * 3):
+        row = ent_f[br]
+        for x in range(HORIZON):
+            k = ru.KbRH[year_i, br, x]
+            if k == 0.0:
+                continue
+            rh_x = rh_f[x]
+            for i in range(ND * NN * 3):
+                rh_x[i] += k * row[i]
+    _schedule_returns(st.PEND_RH, t, ent_rh, ru.Q)
+
+
+@njit(cache=True)
+def _moving(t, st, ru, lv, wk, rec):
+    """3. Families moving: as many move in as move away (``tl``: the families at home now)."""
+    flows, cnt, tl = rec.FLOWS[t], rec.CNT[t], wk.tl
+    F = st.FF[1 - t % 2]
+    home_fams = tl[NS : 2 * NS].sum()
+    out0 = flows[U, OUT] + flows[EH, OUT] + flows[CIN, OUT] + flows[CP, OUT]
+    moved_in, held, n_move = _moves(F, flows, ru.move_p, ru.init_need, tl)
+    st.now[NOW_HELD] = held
+    n_hubs = lv.hub_open.shape[0]
+    if n_hubs > 0:  # ... and those whose children all entered care, and those moving away
+        away = min(1.0, n_move / max(home_fams, 1e-9))
+        for i in range(n_hubs):
+            hg = lv.hub_dec[i] // DECILES_PER_GROUP
+            fa = wk.fams_after[hg]
+            emptied = wk.FAMS[0, hg] / fa if fa > 0.0 else 0.0
+            wk.members[i] *= max(0.0, 1.0 - emptied) * (1.0 - away)
+    cnt[_C_AWAY] += flows[U, OUT] + flows[EH, OUT] + flows[CIN, OUT] + flows[CP, OUT] - out0
+    cnt[_C_IN] += moved_in
+
+
+@njit(cache=True)
+def _unaccompanied(t, st, ru, rec):
+    """4. Unaccompanied asylum-seeking children straight into care, leaving at 18."""
+    months_in, year_i = _year(t, ru)
+    target_t = ru.target * (1.0 + ru.growth) ** (months_in / 12)
+    lam = ru.uasc_rate * target_t / 10_000 / 12 * ru.uasc_path[year_i]
+    for yi in range(3):
+        for j in range(12):
+            a = (15 + yi) * 12 + j
+            for d in range(ND):
+                st.PEND[t + 216 - a, T18, d, 4] += lam * ru.uasc_age[yi] / 12 * ru.dec_sh[d]
+    st.now[NOW_LAC] += lam
+    rec.UASCLOG[t] = lam
+    st.lac_prow[4] += lam
+    st.now[NOW_UASC] += lam
+    rec.CNT[t, _C_UASC] += lam
+    rec.FLOWS[t, IN, LAC] += lam
+
+
+@njit(cache=True)
+def _born(t, st, ru, wk, rec):
+    """5. Births keep the child population on its path (the tally ``tl`` kept up to date by the moves)."""
+    months_in, _ = _year(t, ru)
+    target_t = ru.target * (1.0 + ru.growth) ** (months_in / 12)
+    tl = wk.tl
+    gap = target_t - (tl[:NS].sum() + st.now[NOW_LAC])
+    born = max(gap, 0.0)
+    rec.CNT[t, _C_BIRTHS] += born
+    if born > 0:
+        F = st.FF[1 - t % 2]
+        flows = rec.FLOWS[t]
+        elig = tl[TL_ROOM]
+        frac = min(1.0, ru.existing_births * born / max(elig, 1e-9))
+        new = born - _births(F, flows, frac)
+        _demography_births(st.DP, st.DR, st.DY, t, born, ru.existing_births, PAIR)
+        for n in range(NN):
+            for d in range(ND):
+                F[U, n, d, 0, W_OLD, 1] += new * ru.init_need[n] * ru.dec_sh[d]
+        flows[IN, U] += new
+
+
+@njit(cache=True)
+def _close_month(t, st, ru, wk, rec):
+    """6. Clocks: months since closure (cap 12), months to the next CP review; 7. the record."""
+    PV, tl, now = ru.PV, wk.tl, st.now
+    w_cp = max(int(PV[kn.P_CP_FIRST_REVIEW]), int(PV[kn.P_CP_INTERVAL]))  # CP clocks: 0..w_cp
+    _clocks(st.FF[1 - t % 2], tl, w_cp)
+    now[NOW_CASELOAD] = tl[CIN] + tl[CP] + now[NOW_LAC]
+    rec.TL[t] = tl
+    rec.LAC_STOCK[t] = now[NOW_LAC]
+    rec.WITH_LAC[t] = now[NOW_HELD] + st.shells.sum() + now[NOW_UASC]
+    rec.LACP[t] = st.lac_prow
