@@ -78,9 +78,145 @@ def _packing(scenario: Scenario) -> Services:
     return Services(stub, capacity=64)  # type: ignore[arg-type]
 
 
-# Complexity (radon F43): the view's set-up (the engine's packed parameters, lever paths,
-# starting groups and cohorts, the demography table) and its tables; to be split into the
-# package's set-up and recording modules with the state structure (issue 18, open).
+def _prevention_paths(
+    sc: Scenario, T: int, early_help_places_factor: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Prevention by month: the existing early help places' factor, the places bought, the reach.
+
+    ``early_help_places_factor`` (by month, burn-in included) replaces the factor of
+    ``levers.prevention.baseline_capacity_change`` when given.
+    """
+    burn = sc.run.burn_in_months
+    prev = sc.levers.prevention
+    lag = max(prev.months_to_effect, 1)
+
+    def phased(series: Any) -> np.ndarray:
+        """A yearly lever series by month, phased in as the lever phases it.
+
+        policies/prevention.py: exponential smoothing over months_to_effect from the first
+        reported month; 0 in the burn-in.
+        """
+        values = series_values(series, sc.run.start_year, sc.run.years)
+        out, eff = np.zeros(T), 0.0
+        for m in range(burn, T):
+            eff += (values[min((m - burn) // 12, sc.run.years - 1)] - eff) / lag
+            out[m] = eff
+        return out
+
+    if early_help_places_factor is None:  # the change to the existing early help budget
+        eh_factor = np.maximum(0.0, 1.0 + phased(prev.baseline_capacity_change))
+    else:
+        eh_factor = np.asarray(early_help_places_factor, dtype=float)
+    # extra spend: the early help places it buys and the families its universal part reaches
+    spend = phased(prev.spend_per_year)
+    eh_extra = spend * prev.early_help_share / prev.cost_per_early_help_place
+    reach = spend * (1.0 - prev.early_help_share) / prev.cost_per_family_reached
+    return eh_factor, eh_extra, reach
+
+
+def _care_kernels(sc: Scenario, PV: np.ndarray) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """Kernels of care exits: the starting stock's, and each year's for children entering care.
+
+    Returns the start's kernel ``(band, route, offset, reason)``, and by year the entrants' exits
+    ``(band, route, offset x reason)`` and their returns home ``(band x route, offset)``.
+    """
+    care = sc.care
+    Rb = _start_kernel(_care_key(PV))  # (band, route, offset, reason): the starting stock's exits
+    # exit plans drawn at entry follow the year's adoption share (care.adoption_path; model.step)
+    adopt_path = series_values(care.adoption_path, sc.run.start_year, sc.run.years)
+    Kb2_y, KbRH_y = [], []
+    for y in range(sc.run.years):
+        PVy = PV.copy()
+        PVy[kn.P_ADOPT_U5] = care.adoption_share_under5 * adopt_path[y]
+        Kb = _entry_kernel(_care_key(PVy))
+        Kb2_y.append(Kb.reshape(N_BANDS, 3, HORIZON * N_REASONS))
+        KbRH_y.append(Kb[..., RH].reshape(N_BANDS * 3, HORIZON))
+    return Rb, Kb2_y, KbRH_y
+
+
+def _hub_paths(
+    sc: Scenario, T: int, F: np.ndarray, dec10: np.ndarray, dec_sh: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Community hubs (policies/community_hubs.py): where, when, and their effect as trust builds.
+
+    Returns each hub's opening month and decile, that decile's share of its group's families, and
+    its multipliers by month (adverse events, identification, re-referral).
+    """
+    burn = sc.run.burn_in_months
+    hubs = sc.levers.community_hubs
+    y0 = sc.run.start_year
+    hub_open = np.array(
+        [
+            burn + month_index(dt, y0, f"levers.community_hubs.opening_dates[{i}]")
+            for i, dt in enumerate(hubs.opening_dates)
+        ],
+        dtype=np.int64,
+    )
+    # families at home by decile at the start (a group's families split by its deciles' shares)
+    fams_dec = np.repeat(F.sum(axis=(0, 1, 3, 4, 5)) / np.maximum(dec_sh, 1e-300), DECILES_PER_GROUP) * dec10
+    if hubs.deciles:
+        hub_dec = np.array([d - 1 for d in hubs.deciles], dtype=np.int64)
+    else:
+        hub_dec = np.array(hub_deciles(fams_dec, len(hub_open), hubs.catchment_families), dtype=np.int64)
+    hub_dsh = dec10[hub_dec] / np.maximum(dec_sh[hub_dec // DECILES_PER_GROUP], 1e-300)
+    HUBM = np.zeros((T, len(hub_open), 3))
+    for i, t0 in enumerate(hub_open):
+        for t in range(t0, T):
+            tr = hub_trust(t - t0, hubs.months_to_half_trust)
+            HUBM[t, i] = (
+                1.0 - hubs.adverse_reduction * tr,
+                1.0 + hubs.identification_boost * tr,
+                1.0 - hubs.rereferral_reduction * tr,
+            )
+    return hub_open, hub_dec, hub_dsh, HUBM
+
+
+def _monthly_table(
+    sc: Scenario, record: Record, risk: np.ndarray, capacity: float, place: np.ndarray
+) -> pd.DataFrame:
+    """The view's monthly table (the engine's columns) from its record, reported months only."""
+    FLOWS, CNT, TL, LAC_STOCK, LACP, PLACES, _, _, with_lac = record
+    T, burn = FLOWS.shape[0], sc.run.burn_in_months
+    cols = _monthly_columns()
+    ci = {c: i for i, c in enumerate(cols)}
+    rows = np.zeros((T, len(cols)))
+    m = np.arange(T) - burn
+    rows[:, ci["month"]] = m
+    rows[:, ci["reporting_year"]] = np.where(m >= 0, sc.run.start_year + 1 + m // 12, -1)
+    rows[:, ci["calendar_month"]] = (3 + m) % 12 + 1
+    rows[:, ci["child_population"]] = TL[:, :NS].sum(axis=1) + LAC_STOCK
+    rows[:, ci["families"]] = TL[:, NS : 2 * NS].sum(axis=1)
+    for s_ in State:
+        rows[:, ci[f"children_{s_.name}"]] = LAC_STOCK if s_ == State.LAC else TL[:, int(s_)]
+        if s_ != State.LAC:
+            rows[:, ci[f"families_{s_.name}"]] = TL[:, NS + int(s_)]
+    rows[:, ci["unmet_high_need"]] = TL[:, TL_UNMET]
+    rows[:, ci["families_with_child_in_care"]] = with_lac
+    place_stock = LACP @ place
+    for pl in Placement:
+        if pl != Placement.NONE:
+            rows[:, ci[f"lac_{pl.name}"]] = place_stock[:, int(pl)]
+    rows[:, [ci[name] for name in COUNTERS]] = CNT
+    # not in this view (NaN, never a zero): hidden need (no record of when a family was last
+    # referred) and re-referrals within 12 months of the last referral (the clock here is
+    # the months since a case closed)
+    rows[:, ci["hidden_high_need"]] = np.nan
+    rows[:, ci["re_referrals_within_12_months"]] = np.nan
+    rows[:, [ci[f"flow_{a}_{b}"] for a in _FLOW for b in _FLOW]] = FLOWS.reshape(T, len(_FLOW) ** 2)
+    rows[:, ci["risk_index"]] = risk[:T]
+    rows[:, ci["early_help_places"]] = PLACES
+    rows[:, ci["caseload_pressure"]] = (TL[:, CIN] + TL[:, CP] + LAC_STOCK) / capacity
+    monthly = pd.DataFrame(rows, columns=cols)
+    monthly = monthly[monthly["month"] >= 0].reset_index(drop=True)
+    monthly = monthly.astype({"month": int, "reporting_year": int, "calendar_month": int})
+    return monthly
+
+
+# Complexity (radon D27): the starting position in expectation (model._populate: families by need,
+# deprivation and composition, the services' stocks picked from them, children in care thinned
+# from each family, their planned exits and returns home), in the order the engine builds it.
+# Its lever paths, care kernels and tables are functions of their own; the start is the next to
+# go (issue 18, open).
 def run_aggregate(
     scenario: Scenario | None = None,
     *,
@@ -111,42 +247,10 @@ def run_aggregate(
     T = burn + 12 * sc.run.years
     risk = _risk_path(sc, T, burn) if risk_index is None else np.asarray(risk_index, dtype=float)
     prev = sc.levers.prevention
-    lag = max(prev.months_to_effect, 1)
-
-    def phased(series: Any) -> np.ndarray:
-        """A yearly lever series by month, phased in as the lever phases it.
-
-        policies/prevention.py: exponential smoothing over months_to_effect from the first
-        reported month; 0 in the burn-in.
-        """
-        values = series_values(series, sc.run.start_year, sc.run.years)
-        out, eff = np.zeros(T), 0.0
-        for m in range(burn, T):
-            eff += (values[min((m - burn) // 12, sc.run.years - 1)] - eff) / lag
-            out[m] = eff
-        return out
-
-    if early_help_places_factor is None:  # the change to the existing early help budget
-        eh_factor = np.maximum(0.0, 1.0 + phased(prev.baseline_capacity_change))
-    else:
-        eh_factor = np.asarray(early_help_places_factor, dtype=float)
-    # extra spend: the early help places it buys and the families its universal part reaches
-    spend = phased(prev.spend_per_year)
-    eh_extra = spend * prev.early_help_share / prev.cost_per_early_help_place
-    reach = spend * (1.0 - prev.early_help_share) / prev.cost_per_family_reached
+    eh_factor, eh_extra, reach = _prevention_paths(sc, T, early_help_places_factor)
     uasc_path = series_values(pop.uasc_path, sc.run.start_year, sc.run.years)
 
-    # ---- kernels of care exits and of which children enter care
-    Rb = _start_kernel(_care_key(PV))  # (band, route, offset, reason): the starting stock's exits
-    # exit plans drawn at entry follow the year's adoption share (care.adoption_path; model.step)
-    adopt_path = series_values(care.adoption_path, sc.run.start_year, sc.run.years)
-    Kb2_y, KbRH_y = [], []
-    for y in range(sc.run.years):
-        PVy = PV.copy()
-        PVy[kn.P_ADOPT_U5] = care.adoption_share_under5 * adopt_path[y]
-        Kb = _entry_kernel(_care_key(PVy))
-        Kb2_y.append(Kb.reshape(N_BANDS, 3, HORIZON * N_REASONS))
-        KbRH_y.append(Kb[..., RH].reshape(N_BANDS * 3, HORIZON))
+    Rb, Kb2_y, KbRH_y = _care_kernels(sc, PV)
     sel_w = np.asarray(care.selection_weights_by_age, dtype=float)
 
     # ---- the starting position (model._populate, in expectation)
@@ -316,9 +420,7 @@ def run_aggregate(
     uasc_age = np.asarray(pop.uasc_age_shares, dtype=float)
     after_rh = int(care.after_return_home_need)
 
-    cols = _monthly_columns()
-    ci = {c: i for i, c in enumerate(cols)}
-    FLOWS = np.zeros((T, 7, 7))
+    FLOWS = np.zeros((T, len(_FLOW), len(_FLOW)))
     CNT = np.zeros((T, len(COUNTERS)))
     TL = np.zeros((T, N_TL))
     LAC_STOCK = np.zeros(T)
@@ -328,32 +430,8 @@ def run_aggregate(
     uasc_log = np.zeros(T)
     with_lac = np.zeros(T)
     shells = np.stack([held_d[0], np.zeros(ND)])  # families with no one at home (see _run_months)
-    # community hubs (policies/community_hubs.py): where, when, and their effect as trust builds
     hubs = sc.levers.community_hubs
-    y0 = sc.run.start_year
-    hub_open = np.array(
-        [
-            burn + month_index(dt, y0, f"levers.community_hubs.opening_dates[{i}]")
-            for i, dt in enumerate(hubs.opening_dates)
-        ],
-        dtype=np.int64,
-    )
-    # families at home by decile at the start (a group's families split by its deciles' shares)
-    fams_dec = np.repeat(F.sum(axis=(0, 1, 3, 4, 5)) / np.maximum(dec_sh, 1e-300), DECILES_PER_GROUP) * dec10
-    if hubs.deciles:
-        hub_dec = np.array([d - 1 for d in hubs.deciles], dtype=np.int64)
-    else:
-        hub_dec = np.array(hub_deciles(fams_dec, len(hub_open), hubs.catchment_families), dtype=np.int64)
-    hub_dsh = dec10[hub_dec] / np.maximum(dec_sh[hub_dec // DECILES_PER_GROUP], 1e-300)
-    HUBM = np.zeros((T, len(hub_open), 3))
-    for i, t0 in enumerate(hub_open):
-        for t in range(t0, T):
-            tr = hub_trust(t - t0, hubs.months_to_half_trust)
-            HUBM[t, i] = (
-                1.0 - hubs.adverse_reduction * tr,
-                1.0 + hubs.identification_boost * tr,
-                1.0 - hubs.rereferral_reduction * tr,
-            )
+    hub_open, hub_dec, hub_dsh, HUBM = _hub_paths(sc, T, F, dec10, dec_sh)
     stocks = Stocks(
         FF=np.stack([F, np.zeros_like(F)]),
         DP=DP,
@@ -405,37 +483,7 @@ def run_aggregate(
     )
     record = Record(FLOWS, CNT, TL, LAC_STOCK, LACP, PLACES, entries_log, uasc_log, with_lac)
     _run_months(stocks, rules, levers, record, work_room(len(hub_open)))
-    # 7. record
-    rows = np.zeros((T, len(cols)))
-    m = np.arange(T) - burn
-    rows[:, ci["month"]] = m
-    rows[:, ci["reporting_year"]] = np.where(m >= 0, sc.run.start_year + 1 + m // 12, -1)
-    rows[:, ci["calendar_month"]] = (3 + m) % 12 + 1
-    rows[:, ci["child_population"]] = TL[:, :NS].sum(axis=1) + LAC_STOCK
-    rows[:, ci["families"]] = TL[:, NS : 2 * NS].sum(axis=1)
-    for s_ in State:
-        rows[:, ci[f"children_{s_.name}"]] = LAC_STOCK if s_ == State.LAC else TL[:, int(s_)]
-        if s_ != State.LAC:
-            rows[:, ci[f"families_{s_.name}"]] = TL[:, NS + int(s_)]
-    rows[:, ci["unmet_high_need"]] = TL[:, TL_UNMET]
-    rows[:, ci["families_with_child_in_care"]] = with_lac
-    place_stock = LACP @ place
-    for pl in Placement:
-        if pl != Placement.NONE:
-            rows[:, ci[f"lac_{pl.name}"]] = place_stock[:, int(pl)]
-    rows[:, [ci[name] for name in COUNTERS]] = CNT
-    # not in this view (NaN, never a zero): hidden need (no record of when a family was last
-    # referred) and re-referrals within 12 months of the last referral (the clock here is
-    # the months since a case closed)
-    rows[:, ci["hidden_high_need"]] = np.nan
-    rows[:, ci["re_referrals_within_12_months"]] = np.nan
-    rows[:, [ci[f"flow_{a}_{b}"] for a in _FLOW for b in _FLOW]] = FLOWS.reshape(T, len(_FLOW) ** 2)
-    rows[:, ci["risk_index"]] = risk[:T]
-    rows[:, ci["early_help_places"]] = PLACES
-    rows[:, ci["caseload_pressure"]] = (TL[:, CIN] + TL[:, CP] + LAC_STOCK) / capacity
-    monthly = pd.DataFrame(rows, columns=cols)
-    monthly = monthly[monthly["month"] >= 0].reset_index(drop=True)
-    monthly = monthly.astype({"month": int, "reporting_year": int, "calendar_month": int})
+    monthly = _monthly_table(sc, record, risk, capacity, place)
     annual_t = annual_from_monthly(monthly) if annual else pd.DataFrame()
     if annual:  # a year's sum of NaN months would read as none
         annual_t[list(NOT_COMPUTED_ANNUAL)] = np.nan
