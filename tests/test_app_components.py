@@ -7,6 +7,7 @@ the tests are quick; everything else is the app's own code.
 from __future__ import annotations
 
 import json
+import os
 
 import ipyvuetify as v
 import numpy as np
@@ -732,6 +733,10 @@ def test_paired_runs_have_their_own_worker_so_a_users_run_never_queues_behind_th
         assert runner.background_workers == 1
         user_pool, paired_pool = runner.pool(), runner.pool(background=True)
         assert user_pool is not paired_pool
+        # the paired runs (and the expected values) yield the cores to the run a user waits for
+        base = os.nice(0)
+        assert user_pool.submit(os.nice, 0).result(timeout=120) == base
+        assert paired_pool.submit(os.nice, 0).result(timeout=120) == 19
         ticket = runs.RunTicket()
         seen = []
         ticket.request({}, lambda g, o, e: seen.append(o), runner, background=True)
