@@ -138,14 +138,19 @@ def Results(
 @solara.component
 def HeadlineCards(outcome: Outcome | None, bands: Bands | None, projector: bool) -> solara.Element:
     """The room's headline figures in cards across the top (paired runs' medians once in)."""
-    if outcome is None:
-        return
+    # hooks first, on every render (Solara's rules of hooks): the cost lines of the outcome, if any
     fin = solara.use_memo(
-        lambda: finance_view(
-            outcome.scenario_scenario, outcome.baseline, outcome.scenario, outcome.baseline_scenario
+        lambda: (
+            None
+            if outcome is None
+            else finance_view(
+                outcome.scenario_scenario, outcome.baseline, outcome.scenario, outcome.baseline_scenario
+            )
         ),
-        dependencies=[outcome.generation, id(outcome)],
+        dependencies=[None if outcome is None else outcome.generation, id(outcome)],
     )
+    if outcome is None or fin is None:
+        return
     money = paired_money_for(outcome, bands)
     big = "1.6em" if projector else "1.25em"
     with solara.Row(gap="8px", classes=["headline-cards"], style={"flex-wrap": "wrap"}):
