@@ -262,9 +262,14 @@ def _run_months(st, ru, lv, rec, wk):
 
 @njit(cache=True)
 def _year(t, ru):
-    """Months since the start of the reported years, and the index of the year (for yearly paths)."""
-    months_in = max(t - ru.burn, 0)
-    return months_in, min(months_in // 12, ru.years - 1)
+    """The index of month t's reported year (for yearly paths; the burn-in counts as year 0)."""
+    return min(max(t - ru.burn, 0) // 12, ru.years - 1)
+
+
+@njit(cache=True)
+def _target_children(t, ru):
+    """The area's child population on its path at month t (population growth from the first year)."""
+    return ru.target * (1.0 + ru.growth) ** (max(t - ru.burn, 0) / 12)
 
 
 @njit(cache=True)
@@ -398,7 +403,7 @@ def _schedule_exits(t, st, ru, wk, rec):
     Also the mix of exit times of the entrants from families left with no one at home
     (``mix[0]``) and from families with children at home (``mix[1]``).
     """
-    _, year_i = _year(t, ru)
+    year_i = _year(t, ru)
     ENT, ent_brd, ent_c, mix = wk.ENT, wk.ent_brd, wk.ent_c, wk.mix
     ent_brd[:] = 0.0
     ent_c[:] = 0.0
@@ -461,7 +466,7 @@ def _follow_families(t, st, wk):
 @njit(cache=True)
 def _schedule_returns_home(t, st, ru, wk):
     """Returns home: the family's need (origin 0) or state (1, 2) when the child comes back."""
-    _, year_i = _year(t, ru)
+    year_i = _year(t, ru)
     ENT, ent_rh = wk.ENT, wk.ent_rh
     ent_rh[:] = 0.0
     ent_f = ENT.reshape((N_BANDS * 3, ND * NN * 3))  # (band, route) by (group, need, origin)
@@ -502,9 +507,7 @@ def _moving(t, st, ru, lv, wk, rec):
 @njit(cache=True)
 def _unaccompanied(t, st, ru, rec):
     """4. Unaccompanied asylum-seeking children straight into care, leaving at 18."""
-    months_in, year_i = _year(t, ru)
-    target_t = ru.target * (1.0 + ru.growth) ** (months_in / 12)
-    lam = ru.uasc_rate * target_t / 10_000 / 12 * ru.uasc_path[year_i]
+    lam = ru.uasc_rate * _target_children(t, ru) / 10_000 / 12 * ru.uasc_path[_year(t, ru)]
     for yi in range(3):
         for j in range(12):
             a = (15 + yi) * 12 + j
@@ -521,10 +524,8 @@ def _unaccompanied(t, st, ru, rec):
 @njit(cache=True)
 def _born(t, st, ru, wk, rec):
     """5. Births keep the child population on its path (the tally ``tl`` kept up to date by the moves)."""
-    months_in, _ = _year(t, ru)
-    target_t = ru.target * (1.0 + ru.growth) ** (months_in / 12)
     tl = wk.tl
-    gap = target_t - (tl[:NS].sum() + st.now[NOW_LAC])
+    gap = _target_children(t, ru) - (tl[:NS].sum() + st.now[NOW_LAC])
     born = max(gap, 0.0)
     rec.CNT[t, _C_BIRTHS] += born
     if born > 0:

@@ -158,7 +158,7 @@ def _background_worker(parent: int) -> None:
     _watch_parent(parent)
     try:
         os.nice(19)
-    except OSError as err:  # noqa: PERF203 - a platform without nice: the runs are still correct
+    except OSError as err:  # a platform without nice: the runs are still correct
         log.warning("background workers run at normal priority: %s", err)
 
 

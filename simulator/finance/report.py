@@ -756,7 +756,7 @@ def _summary_sheet(ws: Any, report: PaybackReport, layout: _Layout, own: _Formul
             f"{se:,.0f}; add seeds with --central-seeds if it is large against the NPV)",
             bs,
         )
-        row = _seeds_check(ws, row - 1, bs, top, npv_row, own)
+        row = _seeds_check(ws, row - 1, bs, top, npv_row, own)  # right under the table (no blank row)
     if not settled(report):
         ws.cell(
             row=row,

@@ -149,7 +149,7 @@ def HeadlineCards(outcome: Outcome | None, bands: Bands | None, projector: bool)
         ),
         dependencies=[None if outcome is None else outcome.generation, id(outcome)],
     )
-    if outcome is None or fin is None:
+    if outcome is None:
         return
     money = paired_money_for(outcome, bands)
     big = "1.6em" if projector else "1.25em"
