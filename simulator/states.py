@@ -94,16 +94,19 @@ HIGH_NEED = 2
 
 
 # -- time windows and ages (months) -----------------------------------------------------------
-#: DfE's re-referral measure: a referral within this many months of the child's previous one.
+#: DfE's re-referral measure: a referral within this many months of the child's previous one
+#: (Characteristics of children in need, [CIN]: re-referrals within 12 months).
 REREFERRAL_WINDOW = 12
-#: A case closed this recently is likelier to be referred again (``referral.re_referral_multiplier``
+#: A case closed this recently is likelier to be referred again (``front_door.rereferral_multiplier``
 #: applies); the same twelve months as the DfE measure (assumption).
 RECENT_CLOSURE = 12
 #: Ages at which a child's band changes: the DfE's looked-after age groups (CLA SSDA903 tables:
 #: under 1, 1-4, 5-9, 10-15, 16-17), in months, with the 18th birthday last.
 AGE_BAND_EDGES = (0, 12, 60, 120, 192, 216)
 AGE_BANDS = ("under_1", "1_to_4", "5_to_9", "10_to_15", "16_to_17")
-#: A child at home counts towards contextual harm (exploitation, county lines) from this age.
+#: A child at home counts towards contextual harm (exploitation, county lines) from this age
+#: (assumption: adolescence as the seed report describes it; its rate is
+#: ``need.contextual_harm_per_teen_per_year``).
 TEEN_AGE = 144
 #: A child's 18th birthday: leaves care (or the family's children) then.
 ADULT_AGE = 216
