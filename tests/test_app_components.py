@@ -264,10 +264,10 @@ def _expected_option(rc) -> dict:
     return opts[0]
 
 
-def test_expected_change_comes_with_the_runs_and_says_what_it_leaves_out():
+def test_expected_change_comes_with_the_runs_and_covers_every_lever():
     """The aggregate view's expected change from the baseline is on screen with the runs: none
     for the baseline itself, a rise in care for more risk aversion, the same values whatever the
-    seed, and a note naming Troubled Families when that lever is on (the view leaves it out)."""
+    seed, and Troubled Families in it too (no lever left out)."""
     ctx = new_session("expected")
     with ctx:
         box, rc = solara.render(workshop.Page(), handle_error=False)
@@ -297,14 +297,16 @@ def test_expected_change_comes_with_the_runs_and_says_what_it_leaves_out():
         assert state.expected.value.key == exp.key
         assert state.expected.value.scenario is exp.scenario  # no seed: the cached values
         assert exp.left_out == []
+        # Troubled Families is in the view too (its families followed as tagged groups): the
+        # expected change responds to it and the note leaves nothing out
+        assert state.set_lever("risk_aversion.index", 1.0)
         assert state.set_lever("levers.troubled_families.places_per_year", 100)
-        assert state.expected.value.left_out == ["levers.troubled_families"]
-        notes = [
-            w
-            for w in rc.find(v.Html).widgets
-            if "leaves out the Troubled Families" in str(getattr(w, "children", ""))
-        ]
-        assert notes, "the note names the lever the expected change leaves out"
+        tf = state.expected.value
+        assert tf.left_out == []
+        tf_change = tf.scenario.annual["lac_31_march"] - tf.baseline.annual["lac_31_march"]
+        assert tf_change.iloc[-1] < -0.5  # a view leaving it out would give exactly 0
+        notes = [w for w in rc.find(v.Html).widgets if "leaves out" in str(getattr(w, "children", ""))]
+        assert not notes
         rc.close()
 
 

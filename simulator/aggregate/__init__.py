@@ -34,8 +34,10 @@ hubs (each catchment's families in its decile's group, topped up yearly and losi
 that leave; its effect as trust builds; :func:`_hub_members`). A family in a lever is taken as
 any family of its group: the agent-based model keeps a hub's families for years, and they come to
 differ from their neighbours. The risk-aversion index path and shocks, the change to the existing
-early help budget and the UASC path are in the view too. Troubled Families (families enrolled and followed
-for months after) is not; ``meta["levers_not_modelled"]`` lists it when a scenario switches it on.
+early help budget and the UASC path are in the view too. Troubled Families' families, enrolled and
+followed for months after, are tagged groups that run the month beside the rest
+(:mod:`simulator.aggregate.programmes`); ``meta["levers_not_modelled"]`` would name a lever the view
+leaves out (none now).
 
 Families' life courses follow the engine's demography: a separate table holds families as chains
 of their children's ages (for each number of children, the joint ages of each pair of

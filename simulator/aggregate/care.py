@@ -507,14 +507,15 @@ def max_of_k(pmf, wk, out):
 
 
 @njit(cache=True)
-def _clear_flags(F, due, shells):
+def _clear_flags(F, due, shells, qd):
     """Families whose child has left care no longer have one (in place).
 
     ``due[0, decile]``: families that had no one left at home when the child entered care,
     taken from ``shells[0]``; ``due[1, decile]``: families that had children at home then, taken
     from those at home now (history ``P_LAC``, which move to history 1) and from ``shells[1]``,
-    such families with no one at home now, in the same share.
+    such families with no one at home now, in the same share (``qd[decile]``, written).
     """
+    qd[:] = 0.0
     for d in range(ND):
         if due[0, d] > 0.0 and shells[0, d] > 0.0:
             shells[0, d] *= 1.0 - min(1.0, due[0, d] / shells[0, d])
@@ -529,6 +530,7 @@ def _clear_flags(F, due, shells):
         if total <= 0.0:
             continue
         q = min(1.0, due[1, d] / total)
+        qd[d] = q
         shells[1, d] *= 1.0 - q
         for s in range(NS):
             for n in range(NN):

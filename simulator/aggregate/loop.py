@@ -52,7 +52,8 @@ from simulator.aggregate.groups import (
     guard,
 )
 from simulator.aggregate.levers import _families_by_group, _hub_members, _prevention_reach
-from simulator.aggregate.month import _clocks, _dues, _month, _ration_early_help
+from simulator.aggregate.month import _clocks, _dues, _month, _ration_apply, _ration_share
+from simulator.aggregate.programmes import _child_home_from_care, _enrol, _keep_free, _stage_rules, _untagged
 
 guard(__file__)  # compiled code below reads the kernel's layout and this package's rules
 
@@ -242,22 +243,24 @@ def work_room(n_hubs: int) -> Work:
 
 
 @njit(cache=True)
-def _run_months(st, ru, lv, rec, wk):
+def _run_months(st, ru, lv, rec, wk, tg):
     """The monthly loop of :func:`run_aggregate`: the kernel's month, phase by phase, in its order.
 
     ``st`` (:class:`Stocks`) changes in place; ``ru`` (:class:`Rules`) and ``lv``
     (:class:`LeverPaths`) are read; ``rec`` (:class:`Record`) is written month by month; ``wk``
-    (:class:`Work`) is the month's work room.
+    (:class:`Work`) is the month's work room; ``tg``
+    (:class:`~simulator.aggregate.programmes.Tagged`): the families a programme follows, within
+    ``st.FF``, changed in place as the families are.
     """
     for t in range(rec.FLOWS.shape[0]):
-        _levers_now(t, st, ru, lv, wk)
-        _scheduled(t, st, ru, lv, wk, rec)
-        _hazards(t, st, ru, lv, wk, rec)
+        _levers_now(t, st, ru, lv, wk, tg)
+        _scheduled(t, st, ru, lv, wk, rec, tg)
+        _hazards(t, st, ru, lv, wk, rec, tg)
         _care_entries(t, st, ru, wk, rec)
-        _moving(t, st, ru, lv, wk, rec)
+        _moving(t, st, ru, lv, wk, rec, tg)
         _unaccompanied(t, st, ru, rec)
-        _born(t, st, ru, wk, rec)
-        _close_month(t, st, ru, wk, rec)
+        _born(t, st, ru, wk, rec, tg)
+        _close_month(t, st, ru, wk, rec, tg)
 
 
 @njit(cache=True)
@@ -273,7 +276,7 @@ def _target_children(t, ru):
 
 
 @njit(cache=True)
-def _levers_now(t, st, ru, lv, wk):
+def _levers_now(t, st, ru, lv, wk, tg):
     """0. The month's risk aversion and caseload pressure; the families the levers reach."""
     PV = ru.PV
     r_idx = ru.risk[t]
@@ -299,10 +302,11 @@ def _levers_now(t, st, ru, lv, wk):
             wk.hubs,
             wk.hub_tot,
         )
+    _enrol(t, F, tg)  # a programme's stages move on and its families start
 
 
 @njit(cache=True)
-def _scheduled(t, st, ru, lv, wk, rec):
+def _scheduled(t, st, ru, lv, wk, rec, tg):
     """1. Scheduled events: care exits, 18th birthdays, plan reviews; returns home; flags cleared."""
     flows, cnt, n_ex = rec.FLOWS[t], rec.CNT[t], wk.n_ex
     n_ex[:] = 0.0
@@ -328,6 +332,9 @@ def _scheduled(t, st, ru, lv, wk, rec):
     F = st.FF[t % 2]
     wk.gone[:] = 0.0
     _dues(F, flows, ru.PV, wk.keep, wk.gone)
+    tg.flows[:] = 0.0
+    for k in range(tg.TG.shape[0]):  # a programme's families have their birthdays and reviews too
+        _dues(tg.TG[k], tg.flows, ru.PV, wk.keep, tg.gone)
     n_hubs = lv.hub_open.shape[0]
     if n_hubs > 0:  # catchments lose the families whose last child at home turned 18
         _families_by_group(F, wk.fams_after)
@@ -338,12 +345,19 @@ def _scheduled(t, st, ru, lv, wk, rec):
     for d in range(ND):  # families with a child in care whose last child at home turned 18
         st.shells[1, d] += wk.gone[d]
     _return_home(F, st.PEND_RH[t], ru.after_rh, wk.band1, flows)
-    _clear_flags(F, st.LOUT[t], st.shells)
+    _clear_flags(F, st.LOUT[t], st.shells, tg.qd)
+    for k in range(tg.TG.shape[0]):
+        _child_home_from_care(tg.TG[k], tg.qd)
 
 
 @njit(cache=True)
-def _hazards(t, st, ru, lv, wk, rec):
-    """2. Hazards and the front door (into next month's families), then early help rationed."""
+def _hazards(t, st, ru, lv, wk, rec, tg):
+    """2. Hazards and the front door (into next month's families), then early help rationed.
+
+    A programme's families (``tg``) run the same month with their stage's multipliers, each
+    stage into its own next month, sharing the month's counts, care entries and early help
+    places with the rest (the untagged families, ``F`` less the tagged groups).
+    """
     flows, cnt = rec.FLOWS[t], rec.CNT[t]
     F, F2 = st.FF[t % 2], st.FF[1 - t % 2]
     F2[:] = 0.0
@@ -354,8 +368,44 @@ def _hazards(t, st, ru, lv, wk, rec):
     wk.offk[:] = 0.0
     wk.FAMS[:] = 0.0
     wk.FK[:] = 0.0
+    src = F
+    tag_offers = tag_eh = 0.0
+    if tg.TG.shape[0] > 0:
+        _untagged(F, tg.TG, tg.U)
+        src = tg.U
+        for k in range(tg.TG.shape[0]):
+            _stage_rules(ru.PV, tg.mult[k], tg.PVK[k])
+            tg.TG2[k][:] = 0.0
+            tg.OFXK[k][:] = 0.0
+            tag_offers += _month(
+                tg.TG[k],
+                tg.TG2[k],
+                tg.OFRK[k],
+                tg.OFXK[k],
+                wk.offk,
+                flows,
+                cnt,
+                wk.ENT,
+                tg.PVK[k],
+                ru.dep_g,
+                wk.CT,
+                ru.adv_mean,
+                wk.teens,
+                wk.AE,
+                wk.AH,
+                wk.FAMS,
+                wk.FK,
+                wk.reached,
+                lv.m_adv,
+                lv.m_id,
+                wk.hubs,
+                wk.hub_tot,
+            )
+            tag_eh += tg.TG2[k][EH].sum()
+            wk.AE[:] = 0.0  # spread into this stage's families by _month's end
+            wk.AH[:] = 0.0
     offers = _month(
-        F,
+        src,
         F2,
         wk.OFR,
         wk.OFX,
@@ -379,7 +429,12 @@ def _hazards(t, st, ru, lv, wk, rec):
         wk.hub_tot,
     )
     places = ru.eh_places0 * ru.eh_factor[t] + lv.eh_extra[t]
-    alpha = _ration_early_help(F2, F, wk.OFR, wk.OFX, offers, places, wk.tl)
+    alpha = _ration_share(F2[EH].sum() + tag_eh, offers + tag_offers, places)
+    for k in range(tg.TG.shape[0]):
+        _ration_apply(tg.TG2[k], tg.TG[k], tg.OFRK[k], tg.OFXK[k], alpha, tg.tl)
+        F2 += tg.TG2[k]
+        tg.TG[k][:] = tg.TG2[k]
+    _ration_apply(F2, src, wk.OFR, wk.OFX, alpha, wk.tl)
     offk = wk.offk
     flows[U, EH] += offk[U] * alpha
     flows[CIN, EH] += offk[CIN] * alpha
@@ -484,13 +539,15 @@ def _schedule_returns_home(t, st, ru, wk):
 
 
 @njit(cache=True)
-def _moving(t, st, ru, lv, wk, rec):
+def _moving(t, st, ru, lv, wk, rec, tg):
     """3. Families moving: as many move in as move away (``tl``: the families at home now)."""
     flows, cnt, tl = rec.FLOWS[t], rec.CNT[t], wk.tl
     F = st.FF[1 - t % 2]
     home_fams = tl[NS : 2 * NS].sum()
     out0 = flows[U, OUT] + flows[EH, OUT] + flows[CIN, OUT] + flows[CP, OUT]
     moved_in, held, n_move = _moves(F, flows, ru.move_p, ru.init_need, tl)
+    for k in range(tg.TG.shape[0]):  # a programme's families move away like the rest (none move in)
+        _keep_free(tg.TG[k], 1.0 - ru.move_p)
     st.now[NOW_HELD] = held
     n_hubs = lv.hub_open.shape[0]
     if n_hubs > 0:  # ... and those whose children all entered care, and those moving away
@@ -522,7 +579,7 @@ def _unaccompanied(t, st, ru, rec):
 
 
 @njit(cache=True)
-def _born(t, st, ru, wk, rec):
+def _born(t, st, ru, wk, rec, tg):
     """5. Births keep the child population on its path (the tally ``tl`` kept up to date by the moves)."""
     tl = wk.tl
     gap = _target_children(t, ru) - (tl[:NS].sum() + st.now[NOW_LAC])
@@ -534,6 +591,8 @@ def _born(t, st, ru, wk, rec):
         elig = tl[TL_ROOM]
         frac = min(1.0, ru.existing_births * born / max(elig, 1e-9))
         new = born - _births(F, flows, frac)
+        for k in range(tg.TG.shape[0]):  # newborns in a programme's families
+            _births(tg.TG[k], tg.flows, frac)
         _demography_births(st.DP, st.DR, st.DY, t, born, ru.existing_births, PAIR)
         for n in range(NN):
             for d in range(ND):
@@ -542,11 +601,13 @@ def _born(t, st, ru, wk, rec):
 
 
 @njit(cache=True)
-def _close_month(t, st, ru, wk, rec):
+def _close_month(t, st, ru, wk, rec, tg):
     """6. Clocks: months since closure (cap 12), months to the next CP review; 7. the record."""
     PV, tl, now = ru.PV, wk.tl, st.now
     w_cp = max(int(PV[kn.P_CP_FIRST_REVIEW]), int(PV[kn.P_CP_INTERVAL]))  # CP clocks: 0..w_cp
     _clocks(st.FF[1 - t % 2], tl, w_cp)
+    for k in range(tg.TG.shape[0]):
+        _clocks(tg.TG[k], tg.tl, w_cp)
     now[NOW_CASELOAD] = tl[CIN] + tl[CP] + now[NOW_LAC]
     rec.TL[t] = tl
     rec.LAC_STOCK[t] = now[NOW_LAC]

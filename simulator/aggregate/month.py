@@ -438,8 +438,24 @@ def _ration_early_help(F2, F, OFR, OFX, offers, places, tl):
     The offers (:func:`_month`: ``offers`` families) are made to the month's starting groups
     ``F``; they join ``F2``. Also counts the families at home then (:func:`_count`, into ``tl``).
     """
-    room = places - F2[EH].sum()
-    alpha = 1.0 if offers <= 0.0 else min(max(room / offers, 0.0), 1.0)
+    alpha = _ration_share(F2[EH].sum(), offers, places)
+    _ration_apply(F2, F, OFR, OFX, alpha, tl)
+    return alpha
+
+
+@njit(cache=True, inline="always")
+def _ration_share(in_early_help, offers, places):
+    """The share of early help offers taken: all while places last (``in_early_help``: families there)."""
+    room = places - in_early_help
+    return 1.0 if offers <= 0.0 else min(max(room / offers, 0.0), 1.0)
+
+
+@njit(cache=True)
+def _ration_apply(F2, F, OFR, OFX, alpha, tl):
+    """A share ``alpha`` of the offers made to ``F`` taken up, into ``F2``; the rest turned away.
+
+    Counts the families at home in ``F2`` (:func:`_count`, into ``tl``).
+    """
     tl[:] = 0.0
     col = np.zeros(NC)
     for s in range(NS):
@@ -469,7 +485,6 @@ def _ration_early_help(F2, F, OFR, OFX, offers, places, tl):
                                 F2[s, n, d, p, w, c] = x
                             col[c] += x
             _count_compositions(tl, col, s, n)
-    return alpha
 
 
 @njit(cache=True, inline="always")

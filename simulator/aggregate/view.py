@@ -49,6 +49,7 @@ from simulator.aggregate.groups import (
 from simulator.aggregate.levers import _risk_path, levers_not_modelled
 from simulator.aggregate.loop import LeverPaths, Record, Rules, Stocks, _run_months, work_room
 from simulator.aggregate.paths import _family_paths, _need_drift
+from simulator.aggregate.programmes import troubled_families
 from simulator.model import thin_probabilities
 from simulator.policies.community_hubs import hub_deciles
 from simulator.policies.community_hubs import trust as hub_trust
@@ -482,7 +483,8 @@ def run_aggregate(
         catchment=float(hubs.catchment_families),
     )
     record = Record(FLOWS, CNT, TL, LAC_STOCK, LACP, PLACES, entries_log, uasc_log, with_lac)
-    _run_months(stocks, rules, levers, record, work_room(len(hub_open)))
+    tagged = troubled_families(sc, T, PV, len(_FLOW), N_TL)
+    _run_months(stocks, rules, levers, record, work_room(len(hub_open)), tagged)
     monthly = _monthly_table(sc, record, risk, capacity, place)
     annual_t = annual_from_monthly(monthly) if annual else pd.DataFrame()
     if annual:  # a year's sum of NaN months would read as none
