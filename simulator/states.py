@@ -24,6 +24,22 @@ class State(IntEnum):
     LAC = 4
 
 
+class Hazard(IntEnum):
+    """A family's monthly hazards, raced for the month's event.
+
+    Their yearly rates by state and need: :data:`simulator.rules.HAZARD_RATES`; levers multiply
+    them (``simulator.policies.base``).
+    """
+
+    ADVERSE = 0  # an adverse event: need rises one or two levels
+    RECOVER = 1  # need falls one level
+    REFER = 2  # a referral to children's social care (from early help: escalation)
+    IDENTIFY = 3  # found for early help without a referral
+    CLOSE = 4  # the case closes (early help, CIN plan)
+    S47 = 5  # a section 47 enquiry from a CIN plan
+    CARE = 6  # a child enters care
+
+
 class EndReason(IntEnum):
     """Why an episode of CIN, CP or care ended (``episodes.csv: end_reason``)."""
 

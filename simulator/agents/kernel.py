@@ -52,6 +52,7 @@ from simulator.states import (
     Adverse,
     EndReason,
     Event,
+    Hazard,
     Placement,
     Route,
     State,
@@ -105,8 +106,8 @@ U_BLOCK = _FI["u_block"]
 CP_PLANS = _FI["cp_plans"]
 N_FI = len(FAMILY_COLUMNS)
 #: Hazards raced for the month's event.
-N_HAZARDS = 7
-ADVERSE, RECOVER, REFER, IDENTIFY, CLOSE, S47, CARE = range(N_HAZARDS)
+N_HAZARDS = len(Hazard)
+ADVERSE, RECOVER, REFER, IDENTIFY, CLOSE, S47, CARE = (int(h) for h in Hazard)
 #: Lever channels (one per lever that acts on families): 0 hubs, 1 Troubled Families,
 #: 2 prevention reach. A family's group in a channel picks a row of multipliers.
 LEVER_CHANNELS = 3

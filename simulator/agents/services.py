@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from simulator import rules
 from simulator.agents import kernel as kn
 from simulator.agents import keyed
 
@@ -175,9 +176,8 @@ class Services:
 
     def _build_parameters(self) -> None:
         sc = self.sc
-        need, eh, cin, cp, fd, care, pop = (
+        need, cin, cp, fd, care, pop = (
             sc.need,
-            sc.early_help,
             sc.cin,
             sc.cp,
             sc.front_door,
@@ -187,21 +187,7 @@ class Services:
         steps = np.arange(10)[::-1].astype(float)
         raw = need.deprivation_ratio_per_decile**steps
         self.dep_mult = raw / np.dot(raw, pop.decile_shares)
-        r = np.zeros((4, 4, N_EVENTS))
-        r[:, :3, kn.ADVERSE] = sum(need.adverse_rates_per_year)
-        recovery = np.array([0.0, *need.recovery_rates_per_year])
-        r[kn.U, :, kn.RECOVER] = recovery
-        r[kn.EH, :, kn.RECOVER] = recovery * eh.recovery_multiplier
-        r[kn.CIN, :, kn.RECOVER] = recovery * cin.recovery_multiplier
-        r[kn.CP, :, kn.RECOVER] = recovery * cp.recovery_multiplier
-        r[kn.U, :, kn.REFER] = fd.referral_rates_per_year
-        r[kn.EH, :, kn.REFER] = eh.escalation_rates_per_year
-        r[kn.U, :, kn.IDENTIFY] = eh.identification_rates_per_year
-        r[kn.EH, :, kn.CLOSE] = eh.closure_rates_per_year
-        r[kn.CIN, :, kn.CLOSE] = cin.closure_rates_per_year
-        r[kn.CIN, :, kn.S47] = cin.section47_rates_per_year
-        r[kn.CIN, :, kn.CARE] = cin.care_entry_rates_per_year
-        r[kn.CP, :, kn.CARE] = cp.care_entry_rates_per_year
+        r = rules.base_rates(sc)  # the hazards' yearly rates by state and need (one table)
         self.base_rates = r
         place = np.vstack([np.asarray(care.placement_shares_by_age), care.uasc_placement_shares])
         vectors = {
