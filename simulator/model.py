@@ -29,6 +29,7 @@ from simulator.agents.families import N_CELLS, N_DECILES, N_NEED, FamilyTable
 from simulator.agents.family import Family
 from simulator.agents.services import Services
 from simulator.policies import Policy, build_policies
+from simulator.policies.programme import Programme, declared
 from simulator.recording import COUNTERS, FLOW_NAMES
 from simulator.results import Results
 from simulator.schema import Scenario, series_values
@@ -104,6 +105,9 @@ class CSCModel(mesa.Model):
             then drawn from it).
         policies: lever objects; by default built from ``scenario`` by
             :func:`simulator.policies.build_policies`.
+        programmes: declared programmes (:class:`simulator.policies.programme.Programme`) run
+            after those levers; the expected-value view's ``run_aggregate(..., programmes=...)``
+            runs the same declarations.
     """
 
     def __init__(
@@ -113,6 +117,7 @@ class CSCModel(mesa.Model):
         seed: int | None = None,
         rng: Any = None,
         policies: Sequence[Policy] | None = None,
+        programmes: Sequence[Programme] = (),
     ):
         scenario = scenario if scenario is not None else Scenario()
         if seed is None and rng is None:
@@ -153,7 +158,7 @@ class CSCModel(mesa.Model):
         self._populate()
         if policies is None:
             policies = build_policies(self)
-        self.policies = list(policies)
+        self.policies = [*policies, *(declared(p)(self) for p in programmes)]
         for policy in self.policies:
             policy.setup(self)
 

@@ -268,17 +268,19 @@ def test_troubled_families_effect_agrees_with_the_engine(troubled_families_effec
 def test_troubled_families_followed_within_the_families() -> None:
     """The programme's families are tagged groups within the view's families, never more than them,
     and a programme with no effect changes nothing."""
-    from simulator.aggregate.programmes import troubled_families
+    from simulator.aggregate.programmes import programme_groups
+    from simulator.policies.programme import scenario_programmes
 
     sc = with_overrides(
         Scenario(), {"run": {"years": 3}, "levers": {"troubled_families": {"places_per_year": 400}}}
     )
     T = sc.run.burn_in_months + 36
-    tg = troubled_families(sc, T, np.zeros(10), 8, 10)
-    assert tg.TG.shape[0] == 7 and tg.starts[sc.run.burn_in_months] == pytest.approx(400 / 12)
-    assert tg.mult[0, 6] == pytest.approx(0.68) and tg.mult[-1].tolist() == [1.0] * 7
-    off = troubled_families(with_overrides(Scenario(), {"run": {"years": 3}}), T, np.zeros(10), 8, 10)
-    assert off.TG.shape[0] == 0
+    tg = programme_groups(scenario_programmes(sc), sc, T, np.zeros(10), 8, 10)
+    assert tg.TG.shape[0] == 7 and tg.starts[0, sc.run.burn_in_months] == pytest.approx(400 / 12)
+    assert tg.mult[0, 6] == pytest.approx(0.68) and tg.mult[-1].tolist() == [1.0] * 8
+    assert tg.first.tolist() == [0] and tg.done.tolist() == [6] and tg.nxt[2] == 3
+    off = with_overrides(Scenario(), {"run": {"years": 3}})
+    assert programme_groups(scenario_programmes(off), off, T, np.zeros(10), 8, 10).TG.shape[0] == 0
     # no effect: the programme's families behave like the rest, so the view's tables are unchanged
     none = with_overrides(
         sc, {"levers": {"troubled_families": {"care_entry_reduction": 0.0, "recovery_boost": 0.0}}}

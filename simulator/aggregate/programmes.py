@@ -1,25 +1,24 @@
-"""Programmes that follow the families they enrol: Troubled Families in the view.
+"""Programmes that follow the families they enrol (Troubled Families, any declared programme).
 
-Kernel policy ``troubled_families`` (``simulator/policies/troubled_families.py``): each month
-``places_per_year / 12`` eligible families start (need at or above ``eligibility_min_need``, with
-earlier statutory involvement or three or more children), each with an equal matched comparison
-family, and neither is eligible again. A family in the programme has its care-entry hazard times
-``1 - care_entry_reduction`` and its recovery hazard times ``1 + recovery_boost`` for
-``intervention_months``; then the care-entry effect alone for ``effect_months_after``.
+A programme is declared once (:class:`simulator.policies.programme.Programme`) and the engine
+runs the same declaration (:class:`~simulator.policies.programme.ProgrammePolicy`): each month
+``starts_per_year / 12`` eligible families start, each with an equal matched comparison family,
+and neither is eligible again; a family's hazards are multiplied stage by stage.
 
 The view cannot mix these families into their groups the way it mixes prevention's reach and the
 hubs' catchments (shares of a group chosen at random each month, :func:`~simulator.aggregate.month.
 _lever_mix`): enrolled families stay enrolled as their need and service state change. So they are
 followed as **tagged groups**, arrays shaped like the families at home (``F``), kind by kind:
 
-- ``TAG_IN`` (``IN_STAGES`` stages): in the programme;
-- ``TAG_AFTER`` (``AFTER_STAGES`` stages): after it, the care-entry effect lasting;
-- ``TAG_DONE``: done, or in the comparison group: like any family, but not eligible again.
+- each declared stage as ``SUB_STAGES`` groups of equal mean length (the engine's fixed duration
+  as an Erlang path: the view's approximation, not a model parameter; a family leaves a group
+  with chance ``SUB_STAGES / months`` a month);
+- then one group of families done, or in the comparison group: like any family, but not
+  eligible again.
 
-Each kind runs the same month as every family (:func:`~simulator.aggregate.month._month`, with its
-own hazard multipliers); the untagged families are ``F`` less the tagged ones. The engine's fixed
-durations become stages of equal mean length (an Erlang path: the view's approximation, not a
-model parameter): a family leaves a stage with chance ``stages / months`` a month.
+Each group runs the same month as every family (:func:`~simulator.aggregate.month._month`, with
+its stage's multipliers); the untagged families are ``F`` less the tagged ones. Several
+programmes are followed side by side; a family is taken to be in one at most.
 Demography applies to the tagged groups as to all families (birthdays, births, moves, the end of
 a care episode), so the tagged groups stay within ``F`` cell by cell.
 """
@@ -33,23 +32,28 @@ from numba import njit
 
 from simulator.agents import kernel as kn
 from simulator.aggregate.groups import NC, ND, NH, NN, NP, NS, NW, P_LAC, guard
-from simulator.schema import Scenario, series_values
+from simulator.policies.programme import Programme
+from simulator.schema import Scenario
 
 guard(__file__)  # compiled code below reads the kernel's layout and this package's rules
 
-#: Stages of each kind: the engine's fixed durations as Erlang paths (the view's approximation).
-IN_STAGES, AFTER_STAGES = 3, 3
+#: Groups per declared stage: the engine's fixed durations as Erlang paths (the view's approximation;
+#: with one group a stage, Troubled Families' effect on looked after in year 10 was 10% short of
+#: the engine's, with three within 0.3%: docs/MODEL.md).
+SUB_STAGES = 3
 
 
 class Tagged(NamedTuple):
-    """Families a programme follows, as groups shaped like ``F`` (one per stage, then done).
+    """Families programmes follow, as groups shaped like ``F`` (see the module's docstring).
 
-    ``TG[k]``: this month's families of stage ``k``, ``TG2[k]`` the next month's as the hazards
-    move them; ``U``: the untagged families (work room). ``mult[k, hazard]``: each stage's hazard
-    multipliers; ``exit_p[k]``: its monthly chance of moving to stage ``k + 1`` (the last stage,
-    done, keeps its families). ``starts[t]``: families starting in month t; ``min_need``: the
-    lowest need that is eligible. The rest is work room: each stage's rules (``PVK``), early
-    help offers (``OFRK``, ``OFXK``), and outputs nobody reads (the tagged families are counted
+    ``TG[k]``: this month's families of group ``k``, ``TG2[k]`` the next month's as the hazards
+    move them; ``U``: the untagged families (work room). ``mult[k, effect]``: each group's
+    multipliers (the hazards, then re-referral after a closure); ``exit_p[k]``: its monthly chance
+    of moving to group ``nxt[k]`` (a done group keeps its families). By programme ``i``:
+    ``starts[i, t]`` families starting in month t, ``min_need[i]``, ``hist3[i]`` (eligible only
+    with earlier involvement or three or more children), its first group ``first[i]`` and its
+    done group ``done[i]``. The rest is work room: each group's rules (``PVK``), early help
+    offers (``OFRK``, ``OFXK``), and outputs nobody reads (the tagged families are counted
     within ``F``): ``flows``, ``tl``, ``gone``; ``qd``: the share of families with a child in care
     whose child has left care, by decile (:func:`~simulator.aggregate.care._clear_flags`).
     """
@@ -59,8 +63,12 @@ class Tagged(NamedTuple):
     U: np.ndarray
     mult: np.ndarray
     exit_p: np.ndarray
+    nxt: np.ndarray
     starts: np.ndarray
-    min_need: int
+    min_need: np.ndarray
+    hist3: np.ndarray
+    first: np.ndarray
+    done: np.ndarray
     PVK: np.ndarray
     OFRK: np.ndarray
     OFXK: np.ndarray
@@ -70,34 +78,45 @@ class Tagged(NamedTuple):
     qd: np.ndarray
 
 
-def troubled_families(sc: Scenario, T: int, PV: np.ndarray, n_flow: int, n_tl: int) -> Tagged:
-    """The Troubled Families programme's tagged groups for a run of ``T`` months (none if off)."""
-    tf = sc.levers.troubled_families
-    burn, years = sc.run.burn_in_months, sc.run.years
-    places = series_values(tf.places_per_year, sc.run.start_year, years)
-    starts = np.zeros(T)
-    for m in range(burn, T):
-        starts[m] = places[min((m - burn) // 12, years - 1)] / 12
-    on = bool((starts > 0).any())
-    K = IN_STAGES + AFTER_STAGES + 1 if on else 0
-    mult = np.ones((K, kn.N_HAZARDS))
-    exit_p = np.zeros(K)
-    for k in range(K - 1):
-        mult[k, kn.CARE] = 1.0 - tf.care_entry_reduction
-        if k < IN_STAGES:
-            mult[k, kn.RECOVER] = 1.0 + tf.recovery_boost
-            exit_p[k] = min(1.0, IN_STAGES / tf.intervention_months)
-        else:  # no lasting effect: its stages are passed at once
-            exit_p[k] = min(1.0, AFTER_STAGES / tf.effect_months_after) if tf.effect_months_after else 1.0
+def programme_groups(
+    programmes: list[Programme], sc: Scenario, T: int, PV: np.ndarray, n_flow: int, n_tl: int
+) -> Tagged:
+    """The tagged groups of ``programmes`` (those with any starts) for a run of ``T`` months."""
+    burn = sc.run.burn_in_months
+    progs = [p for p in programmes if p.active]
+    mult, exit_p, nxt, first, done = [], [], [], [], []
+    starts = np.zeros((len(progs), T))
+    for i, pr in enumerate(progs):
+        per_year = pr.starts_per_year
+        for m in range(burn, T):
+            starts[i, m] = per_year[min((m - burn) // 12, len(per_year) - 1)] / 12
+        rows = pr.multipliers()
+        first.append(len(mult))
+        for k, stage in enumerate(pr.stages):
+            if stage.months <= 0:
+                continue
+            for _ in range(SUB_STAGES):
+                mult.append(rows[k])
+                exit_p.append(min(1.0, SUB_STAGES / stage.months))
+                nxt.append(len(mult))  # the next group (the done group after the last)
+        done.append(len(mult))
+        mult.append(np.ones(kn.N_LEVER_EFFECTS))
+        exit_p.append(0.0)
+        nxt.append(len(mult) - 1)
+    K = len(mult)
     shape = (K, NS, NN, ND, NP, NW, NC)
     return Tagged(
         TG=np.zeros(shape),
         TG2=np.zeros(shape),
-        U=np.zeros((NS, NN, ND, NP, NW, NC)) if on else np.zeros((0, NN, ND, NP, NW, NC)),
-        mult=mult,
-        exit_p=exit_p,
-        starts=starts if on else np.zeros(0),
-        min_need=int(tf.eligibility_min_need),
+        U=np.zeros((NS if K else 0, NN, ND, NP, NW, NC)),
+        mult=np.array(mult, dtype=float).reshape(K, kn.N_LEVER_EFFECTS),
+        exit_p=np.array(exit_p, dtype=float),
+        nxt=np.array(nxt, dtype=np.int64),
+        starts=starts,
+        min_need=np.array([p.min_need for p in progs], dtype=np.int64),
+        hist3=np.array([p.history_or_three for p in progs], dtype=np.bool_),
+        first=np.array(first, dtype=np.int64),
+        done=np.array(done, dtype=np.int64),
         PVK=np.zeros((K, PV.shape[0])),
         OFRK=np.zeros((K, 2, NS, NN, ND, NP, 2, NC)),
         OFXK=np.zeros((K, 2, NN, ND, NP, NC)),
@@ -119,9 +138,9 @@ def _untagged(F, TG, U):
 
 @njit(cache=True)
 def _enrol(t, F, tg):
-    """Start of month t: stages move on; this month's families start, with as many compared.
+    """Start of month t: groups move on; each programme's families start, with as many compared.
 
-    Kernel ``TroubledFamiliesPolicy.start_month``: the month's starts (at most half the eligible
+    Engine ``ProgrammePolicy.start_month``: the month's starts (at most half the eligible
     families, the other half being their comparison group) are drawn from the eligible families
     in no group, the same share of each kind of family (the comparison is matched on need and
     service state, so it is the same share again).
@@ -130,53 +149,68 @@ def _enrol(t, F, tg):
     K = TG.shape[0]
     if K == 0:
         return
-    for k in range(K - 2, -1, -1):  # later stages first, so a family moves one stage a month
+    for k in range(K - 1, -1, -1):  # later groups first, so a family moves one group a month
         q = tg.exit_p[k]
         if q > 0.0:
             moved = TG[k] * q
             TG[k] -= moved
-            TG[k + 1] += moved
-    n = tg.starts[t]
-    if n <= 0.0:
-        return
-    U = tg.U
+            TG[tg.nxt[k]] += moved
+    for i in range(tg.starts.shape[0]):
+        n = tg.starts[i, t]
+        if n > 0.0:
+            _start(F, tg, i, n)
+
+
+@njit(cache=True)
+def _eligible(nn, p, h, min_need, hist3):
+    """Whether families of need ``nn``, history ``p`` and ``h`` children at home are eligible."""
+    return h > 0 and nn >= min_need and (not hist3 or p >= 1 or h >= 3)
+
+
+@njit(cache=True)
+def _start(F, tg, i, n):
+    """``n`` families start programme ``i``, and as many are compared (see :func:`_enrol`)."""
+    TG, U = tg.TG, tg.U
     _untagged(F, TG, U)
+    lo, hist3 = tg.min_need[i], tg.hist3[i]
     elig = 0.0
     for s in range(NS):
-        for nn in range(tg.min_need, NN):
+        for nn in range(lo, NN):
             for d in range(ND):
                 for p in range(NP):
                     for w in range(NW):
                         for c in range(NC):
-                            h = c % NH
-                            if h > 0 and (p >= 1 or h >= 3):
+                            if _eligible(nn, p, c % NH, lo, hist3):
                                 elig += U[s, nn, d, p, w, c]
     if elig <= 0.0:
         return
     share = min(n, elig / 2.0) / elig
-    done = K - 1
+    g0, gd = tg.first[i], tg.done[i]
     for s in range(NS):
-        for nn in range(tg.min_need, NN):
+        for nn in range(lo, NN):
             for d in range(ND):
                 for p in range(NP):
                     for w in range(NW):
                         for c in range(NC):
-                            h = c % NH
-                            if h > 0 and (p >= 1 or h >= 3):
+                            if _eligible(nn, p, c % NH, lo, hist3):
                                 x = U[s, nn, d, p, w, c] * share
-                                TG[0, s, nn, d, p, w, c] += x
-                                TG[done, s, nn, d, p, w, c] += x
+                                TG[g0, s, nn, d, p, w, c] += x
+                                TG[gd, s, nn, d, p, w, c] += x
 
 
 @njit(cache=True)
 def _stage_rules(PV, mult, out):
-    """``out``: the month's rules ``PV`` with a stage's multipliers on every state's and need's hazards."""
+    """``out``: the month's rules ``PV`` times a group's multipliers.
+
+    Every state's and need's hazards, then re-referral after a closure.
+    """
     out[:] = PV
     for s in range(NS):
         for n in range(NN):
             i0 = kn.V_BASE + (s * NN + n) * kn.N_HAZARDS
             for e in range(kn.N_HAZARDS):
                 out[i0 + e] *= mult[e]
+    out[kn.P_REREF_MULT] *= mult[kn.REREFERRAL]
 
 
 @njit(cache=True)

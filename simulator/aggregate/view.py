@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -49,10 +50,11 @@ from simulator.aggregate.groups import (
 from simulator.aggregate.levers import _risk_path, levers_not_modelled
 from simulator.aggregate.loop import LeverPaths, Record, Rules, Stocks, _run_months, work_room
 from simulator.aggregate.paths import _family_paths, _need_drift
-from simulator.aggregate.programmes import troubled_families
+from simulator.aggregate.programmes import programme_groups
 from simulator.model import thin_probabilities
 from simulator.policies.community_hubs import hub_deciles
 from simulator.policies.community_hubs import trust as hub_trust
+from simulator.policies.programme import Programme, scenario_programmes
 from simulator.recording import COUNTERS
 from simulator.results import annual_from_monthly
 from simulator.schema import Scenario, month_index, series_values
@@ -224,6 +226,7 @@ def run_aggregate(
     risk_index: np.ndarray | None = None,
     early_help_places_factor: np.ndarray | None = None,
     annual: bool = True,
+    programmes: Sequence[Programme] = (),
 ) -> AggregateResults:
     """Compute the expected run of a scenario (no randomness).
 
@@ -235,6 +238,8 @@ def run_aggregate(
             per month (burn-in included); default: 1 plus
             ``levers.prevention.baseline_capacity_change`` by year, phased in as the lever does.
         annual: also build the annual table (skip for speed when only months are needed).
+        programmes: declared programmes run beside the scenario's own levers (the engine's
+            ``CSCModel(..., programmes=...)`` runs the same declarations).
 
     Returns:
         :class:`AggregateResults` with ``annual`` and ``monthly`` tables (counts at the
@@ -483,7 +488,7 @@ def run_aggregate(
         catchment=float(hubs.catchment_families),
     )
     record = Record(FLOWS, CNT, TL, LAC_STOCK, LACP, PLACES, entries_log, uasc_log, with_lac)
-    tagged = troubled_families(sc, T, PV, len(_FLOW), N_TL)
+    tagged = programme_groups([*scenario_programmes(sc), *programmes], sc, T, PV, len(_FLOW), N_TL)
     _run_months(stocks, rules, levers, record, work_room(len(hub_open)), tagged)
     monthly = _monthly_table(sc, record, risk, capacity, place)
     annual_t = annual_from_monthly(monthly) if annual else pd.DataFrame()
