@@ -56,9 +56,7 @@ def _check(effects: dict, signs: dict[str, int]) -> None:
         engine, se, view = effects[m]
         assert sign * engine > 3 * se, f"{m}: the engine does not respond ({engine:+.1f}, SE {se:.1f})"
         assert sign * view > 0, f"{m}: the view does not respond ({view:+.1f})"
-        assert abs(view - engine) <= 3 * se, (
-            f"{m}: view {view:+.1f} vs engine {engine:+.1f} (SE {se:.1f})"
-        )
+        assert abs(view - engine) <= 3 * se, f"{m}: view {view:+.1f} vs engine {engine:+.1f} (SE {se:.1f})"
 
 
 @pytest.fixture(scope="module")

@@ -134,7 +134,7 @@ class ProgrammePolicy(Policy):
         raise NotImplementedError("a programme lever says which declaration it runs")
 
     @classmethod
-    def active(cls, model: ModelView) -> bool:  # type: ignore[override]
+    def active(cls, model: ModelView) -> bool:
         """Whether any family starts."""
         return cls.programme_of(model.scenario).active
 

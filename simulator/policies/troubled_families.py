@@ -19,7 +19,12 @@ grade L), user-changeable, booked when a family starts.
 
 from __future__ import annotations
 
-from simulator.policies.programme import FOLLOW_UP, ProgrammePolicy, troubled_families_programme
+from typing import TYPE_CHECKING
+
+from simulator.policies.programme import FOLLOW_UP, Programme, ProgrammePolicy, troubled_families_programme
+
+if TYPE_CHECKING:
+    from simulator.schema import Scenario
 
 __all__ = ["FOLLOW_UP", "TroubledFamiliesPolicy"]
 
@@ -41,4 +46,8 @@ class TroubledFamiliesPolicy(ProgrammePolicy):
         "MHCLG national evaluation 2019: children in care 32% lower than matched comparison at 19-24 months."
     )
     grade = "H"
-    programme_of = staticmethod(troubled_families_programme)
+
+    @staticmethod
+    def programme_of(scenario: Scenario) -> Programme:
+        """The scenario's Troubled Families programme (``levers.troubled_families``)."""
+        return troubled_families_programme(scenario)
