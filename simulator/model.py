@@ -158,7 +158,11 @@ class CSCModel(mesa.Model):
         self._populate()
         if policies is None:
             policies = build_policies(self)
-        self.policies = [*policies, *(declared(p)(self) for p in programmes)]
+        self.policies = [*policies, *(declared(p)(self) for p in programmes if p.active)]
+        channels = [p.channel for p in self.policies if p.channel is not None]
+        if len(set(channels)) < len(channels):
+            names = [f"{p.name} (channel {p.channel})" for p in self.policies if p.channel is not None]
+            raise ValueError(f"levers share a lever channel: {', '.join(names)}; each needs its own")
         for policy in self.policies:
             policy.setup(self)
 

@@ -5,7 +5,7 @@ engine or view code) and a toy hazard added to the rules' table
 (:data:`simulator.rules.HAZARD_RATES`) each move the engine and the expected-value view alike:
 each effect (mean of years 2-6, typical LA) within 3 standard errors of the engine's paired mean
 over 12 runs. Measured (4 Dec 2026), engine (SE) / view: the toy programme, early help +68.3
-(3.4) / +69.0, CIN plans -7.6 (1.4) / -7.0, referrals -11.9 (1.5) / -11.3; the toy hazard,
+(3.4) / +68.9, CIN plans -7.6 (1.4) / -7.5, referrals -11.9 (1.5) / -12.1; the toy hazard,
 early help +182.6 (15.9) / +182.9, CIN plans -335.3 (7.9) / -339.7, referrals +310.5 (6.7) /
 +319.0.
 """
@@ -99,3 +99,16 @@ def test_the_rules_table_checks_its_rows() -> None:
     r = rules.base_rates(Scenario())
     assert r[State.EARLY_HELP, 2, Hazard.CLOSE] == Scenario().early_help.closure_rates_per_year[2]
     assert r[State.CP, 3, Hazard.ADVERSE] == 0.0 and r[State.UNIVERSAL, 0, Hazard.RECOVER] == 0.0
+
+
+def test_two_levers_on_one_channel_are_refused() -> None:
+    """A declared programme on the channel of a lever the scenario switches on is refused by name."""
+    toy = Programme(
+        "toy", channel=1, starts_per_year=(50.0,), min_need=2, stages=(Stage(6, {Hazard.CARE: 0.5}),)
+    )
+    sc = with_overrides(SCENARIO, {"levers": {"troubled_families": {"places_per_year": 100}}})
+    with pytest.raises(ValueError, match=r"troubled_families \(channel 1\), toy \(channel 1\)"):
+        CSCModel(sc, seed=1, programmes=[toy])
+    # a programme with no starts is not built at all (a lever at zero runs the baseline)
+    idle = Programme("idle", channel=1, starts_per_year=(0.0,), min_need=2, stages=())
+    assert [p.name for p in CSCModel(sc, seed=1, programmes=[idle]).policies] == ["troubled_families"]

@@ -412,7 +412,7 @@ def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
 
 
 @njit(cache=True)
-def _return_home(F, back, after_rh, band1, flows):
+def _return_home(F, back, after_rh, band1, flows, joined):
     """Children returning home (``back[decile, need or state, origin]``) rejoin their families (in place).
 
     A child whose brothers and sisters all went into care (origin 0, by the family's need) comes
@@ -423,8 +423,11 @@ def _return_home(F, back, after_rh, band1, flows):
     children at home and a child in care (history ``P_LAC``; failing those, one with earlier
     involvement in that state; failing those, it opens as CIN), one more child at home, its need
     raised to at least ``after_rh``; a family in universal services or early help reopens as CIN
-    (kernel ``care_exit``).
+    (kernel ``care_exit``). ``joined[decile, pass, state]``: the share of such families each
+    child joined, in the first pass (history ``P_LAC``) and the second (history 1), written so
+    that a programme's families can be moved alike (:func:`join_share`).
     """
+    joined[:] = 0.0
     for d in range(ND):
         for n in range(NN):
             x = back[d, n, 0]
@@ -438,22 +441,22 @@ def _return_home(F, back, after_rh, band1, flows):
     for d in range(ND):
         for s in range(NS - 1, -1, -1):  # CP first: a family reopened as CIN is not moved again
             want = back[d, s, 1] + back[d, s, 2]
-            left[s] = want - _join(F, flows, d, P_LAC, s, want, after_rh) if want > 0.0 else 0.0
+            left[s] = want - _join(F, flows, d, P_LAC, s, want, after_rh, joined[d, 0]) if want > 0.0 else 0.0
         rest = 0.0
         for s in range(NS - 1, -1, -1):  # failing those, families with earlier involvement
             if left[s] > 0.0:
-                rest += left[s] - _join(F, flows, d, 1, s, left[s], after_rh)
+                rest += left[s] - _join(F, flows, d, 1, s, left[s], after_rh, joined[d, 1])
         if rest > 0.0:  # and failing those, a family of its own
             F[CIN, after_rh, d, 1, W_OLD, 1] += rest
             flows[LAC, CIN] += rest
 
 
 @njit(cache=True, inline="always")
-def _join(F, flows, d, p, s, want, after_rh):
+def _join(F, flows, d, p, s, want, after_rh, share):
     """``want`` children join families of group d, history p and state s with room (in place).
 
-    The same share of each such family gains one child at home, its need raised to at least
-    ``after_rh``; universal and early help families reopen as CIN. Returns the children placed.
+    The same share of each such family (``share[s]``, written) gains one child at home
+    (:func:`join_share`). Returns the children placed.
     """
     total = 0.0
     for n in range(NN):
@@ -464,6 +467,18 @@ def _join(F, flows, d, p, s, want, after_rh):
     if total <= 0.0:
         return 0.0
     frac = min(1.0, want / total)
+    share[s] = frac
+    join_share(F, flows, d, p, s, frac, after_rh)
+    return frac * total
+
+
+@njit(cache=True)
+def join_share(F, flows, d, p, s, frac, after_rh):
+    """A share ``frac`` of the families of group d, history p and state s with room gain a child.
+
+    Its need is raised to at least ``after_rh``; universal and early help families reopen as CIN
+    (in place).
+    """
     s2 = max(s, 2)
     for n in range(NN - 1, -1, -1):  # downwards: a family moved is not moved again
         n2 = max(n, after_rh)
@@ -478,7 +493,6 @@ def _join(F, flows, d, p, s, want, after_rh):
                     flows[LAC, s] += m
                     if s2 != s:
                         flows[s, CIN] += m * (c % NH + 1)
-    return frac * total
 
 
 @njit(cache=True)

@@ -53,7 +53,14 @@ from simulator.aggregate.groups import (
 )
 from simulator.aggregate.levers import _families_by_group, _hub_members, _prevention_reach
 from simulator.aggregate.month import _clocks, _dues, _month, _ration_apply, _ration_share
-from simulator.aggregate.programmes import _child_home_from_care, _enrol, _keep_free, _stage_rules, _untagged
+from simulator.aggregate.programmes import (
+    _child_home_from_care,
+    _enrol,
+    _join_tagged,
+    _keep_free,
+    _stage_rules,
+    _untagged,
+)
 
 guard(__file__)  # compiled code below reads the kernel's layout and this package's rules
 
@@ -344,7 +351,9 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
                 wk.members[i] *= wk.fams_after[hg] / wk.fams_g[hg]
     for d in range(ND):  # families with a child in care whose last child at home turned 18
         st.shells[1, d] += wk.gone[d]
-    _return_home(F, st.PEND_RH[t], ru.after_rh, wk.band1, flows)
+    _return_home(F, st.PEND_RH[t], ru.after_rh, wk.band1, flows, tg.joined)
+    for k in range(tg.TG.shape[0]):  # children home from care join a programme's families alike
+        _join_tagged(tg.TG[k], tg.joined, ru.after_rh, tg.flows)
     _clear_flags(F, st.LOUT[t], st.shells, tg.qd)
     for k in range(tg.TG.shape[0]):
         _child_home_from_care(tg.TG[k], tg.qd)
@@ -377,43 +386,44 @@ def _hazards(t, st, ru, lv, wk, rec, tg):
             _stage_rules(ru.PV, tg.mult[k], tg.PVK[k])
             tg.TG2[k][:] = 0.0
             tg.OFXK[k][:] = 0.0
-            tag_offers += _month(
-                tg.TG[k],
-                tg.TG2[k],
-                tg.OFRK[k],
-                tg.OFXK[k],
-                wk.offk,
-                flows,
-                cnt,
-                wk.ENT,
-                tg.PVK[k],
-                ru.dep_g,
-                wk.CT,
-                ru.adv_mean,
-                wk.teens,
-                wk.AE,
-                wk.AH,
-                wk.FAMS,
-                wk.FK,
-                wk.reached,
-                lv.m_adv,
-                lv.m_id,
-                wk.hubs,
-                wk.hub_tot,
+            tag_offers += _group_month(
+                tg.TG[k], tg.TG2[k], tg.OFRK[k], tg.OFXK[k], tg.PVK[k], ru, lv, wk, flows, cnt
             )
             tag_eh += tg.TG2[k][EH].sum()
             wk.AE[:] = 0.0  # spread into this stage's families by _month's end
             wk.AH[:] = 0.0
-    offers = _month(
-        src,
+    offers = _group_month(src, F2, wk.OFR, wk.OFX, ru.PV, ru, lv, wk, flows, cnt)
+    places = ru.eh_places0 * ru.eh_factor[t] + lv.eh_extra[t]
+    alpha = _ration_share(F2[EH].sum() + tag_eh, offers + tag_offers, places)
+    for k in range(tg.TG.shape[0]):
+        _ration_apply(tg.TG2[k], tg.TG[k], tg.OFRK[k], tg.OFXK[k], alpha, tg.tl)
+        F2 += tg.TG2[k]
+        tg.TG[k][:] = tg.TG2[k]
+    _ration_apply(F2, src, wk.OFR, wk.OFX, alpha, wk.tl)
+    offk = wk.offk
+    flows[U, EH] += offk[U] * alpha
+    flows[CIN, EH] += offk[CIN] * alpha
+    flows[CIN, U] += offk[CIN] * (1.0 - alpha)  # step-downs turned away close
+    cnt[_C_TURNED] += offk.sum() * (1.0 - alpha)
+    rec.PLACES[t] = places
+
+
+@njit(cache=True)
+def _group_month(F, F2, OFR, OFX, PV, ru, lv, wk, flows, cnt):
+    """The month of the families ``F`` under the rules ``PV`` (:func:`~simulator.aggregate.month._month`).
+
+    Into ``F2``, its offers into ``OFR`` and ``OFX``; the month's counts and care entries shared.
+    """
+    return _month(
+        F,
         F2,
-        wk.OFR,
-        wk.OFX,
+        OFR,
+        OFX,
         wk.offk,
         flows,
         cnt,
         wk.ENT,
-        ru.PV,
+        PV,
         ru.dep_g,
         wk.CT,
         ru.adv_mean,
@@ -428,19 +438,6 @@ def _hazards(t, st, ru, lv, wk, rec, tg):
         wk.hubs,
         wk.hub_tot,
     )
-    places = ru.eh_places0 * ru.eh_factor[t] + lv.eh_extra[t]
-    alpha = _ration_share(F2[EH].sum() + tag_eh, offers + tag_offers, places)
-    for k in range(tg.TG.shape[0]):
-        _ration_apply(tg.TG2[k], tg.TG[k], tg.OFRK[k], tg.OFXK[k], alpha, tg.tl)
-        F2 += tg.TG2[k]
-        tg.TG[k][:] = tg.TG2[k]
-    _ration_apply(F2, src, wk.OFR, wk.OFX, alpha, wk.tl)
-    offk = wk.offk
-    flows[U, EH] += offk[U] * alpha
-    flows[CIN, EH] += offk[CIN] * alpha
-    flows[CIN, U] += offk[CIN] * (1.0 - alpha)  # step-downs turned away close
-    cnt[_C_TURNED] += offk.sum() * (1.0 - alpha)
-    rec.PLACES[t] = places
 
 
 @njit(cache=True)

@@ -169,7 +169,7 @@ class ProgrammePolicy(Policy):
         """Check the starts against the families who could take them; write each stage's row."""
         pr = self.programme
         n_eligible = int(self.eligible(model).size / model.scenario.run.sample_fraction)
-        worst = max(pr.starts_per_year)
+        worst = max(pr.starts_per_year, default=0.0)
         if worst > n_eligible:
             who = f"need >= {pr.min_need}"
             if pr.history_or_three:

@@ -64,13 +64,11 @@ def RunStamp(outcome: Outcome | None, status: str) -> solara.Element:
             solara.Error(status, dense=True)
 
 
-#: Plain names of the levers the expected view can leave out (aggregate.levers_not_modelled).
 #: The charts of the paired runs' bands: title, annual column, chart name.
 BAND_CHARTS = (
     ("Children looked after", "lac_31_march", "bands-lac"),
     ("Entries to care", "lac_starts", "bands-starts"),
 )
-LEFT_OUT_NAMES = {"levers.troubled_families": "the Troubled Families programme"}
 
 
 @solara.component
@@ -111,7 +109,7 @@ def ExpectedChangeBody(expected: Expected, outcome: Outcome | None, projector: b
         "also holds chance."
     )
     if expected.left_out:
-        names = ", ".join(LEFT_OUT_NAMES.get(x, x) for x in expected.left_out)
+        names = ", ".join(expected.left_out)  # scenario fields (none now: every lever is in the view)
         note += f" The expected change leaves out {names}."
     solara.Text(note, classes=["expected-note"], style={"font-size": "0.9em"})
 
