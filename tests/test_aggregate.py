@@ -360,7 +360,10 @@ def test_child_returning_home_reopens_a_closed_family_as_cin() -> None:
     back[0, 3, 2] = 1.0  # one to a family on a plan
     flows = np.zeros((7, 7))
     kids_before = (F * (np.arange(ag.NC) % ag.NH)).sum()
-    ag._return_home(F, back, 2, np.full(ag.NJ, 1.0 / ag.NJ), flows)
+    joined = np.zeros((ag.ND, 2, ag.NS))  # the shares of families joined (a programme's move alike)
+    ag._return_home(F, back, 2, np.full(ag.NJ, 1.0 / ag.NJ), flows, joined)
+    assert joined[0, 0, 0] == pytest.approx(0.4) and joined[0, 0, 3] == pytest.approx(0.2)
+    assert np.count_nonzero(joined) == 2
     # four universal families now CIN with three children, need raised to 2
     assert F[2, 2, 0, ag.P_LAC, ag.W_OLD, 3] == pytest.approx(4.0)
     assert F[0, 1, 0, ag.P_LAC, ag.W_OLD, 2] == pytest.approx(6.0)
@@ -378,7 +381,8 @@ def test_child_returning_home_reopens_a_closed_family_as_cin() -> None:
     flows[:] = 0.0
     back[:] = 0.0
     back[0, 3, 2] = 1.0
-    ag._return_home(F, back, 2, np.full(ag.NJ, 1.0 / ag.NJ), flows)
+    ag._return_home(F, back, 2, np.full(ag.NJ, 1.0 / ag.NJ), flows, joined)
+    assert joined[0, 1, 3] == pytest.approx(0.5) and np.count_nonzero(joined) == 1
     assert F[3, 2, 0, 1, 0, 2] == pytest.approx(1.0) and F[3, 2, 0, 1, 0, 1] == pytest.approx(1.0)
     assert F[2, 2, 0, 1, ag.W_OLD, 1] == 50.0
     assert flows[4, 3] == pytest.approx(1.0) and flows[4].sum() == pytest.approx(1.0)
