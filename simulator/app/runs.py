@@ -162,8 +162,12 @@ def _background_worker(parent: int) -> None:
         log.warning("background workers run at normal priority: %s", err)
 
 
-def _warm() -> int:
-    """Import and compile the engine in a worker (a tiny run), so the first real run is fast."""
+def _warm(view: bool = False) -> int:
+    """Import and compile the engine in a worker (a tiny run), so the first real run is fast.
+
+    With ``view``, the expected-value view's compiled code too: only the background workers,
+    which work out the expected values, need it, and it takes longer to compile than the engine.
+    """
     from simulator.schema import Scenario
 
     s = Scenario()
@@ -171,7 +175,8 @@ def _warm() -> int:
     data["run"].update({"years": 1, "burn_in_months": 0, "record_episodes": False})
     data["population"]["children"] = 2_000
     simulate(data, 1)
-    simulate(data, None)  # the expected view's compiled code, loaded
+    if view:
+        simulate(data, None)
     return os.getpid()
 
 
@@ -201,6 +206,7 @@ class Runner:
         self._lock = threading.Lock()
         self._inflight: dict[str, Future] = {}
         self._warming: list[Future] = []
+        self._background_warming: list[Future] = []
         self.prefetch_enabled = os.environ.get("CSC_APP_PREFETCH", "1") not in ("0", "false", "no")
 
     # -- pool --------------------------------------------------------------------------------
@@ -234,8 +240,11 @@ class Runner:
         """Start the workers and compile the engine: in one worker first, then the others.
 
         Compiling in every worker at once would have them compete for the cores for the same
-        work; once the first has written numba's cache the others load it in seconds. Returns
-        the first worker's future (the rest are added to :meth:`ready`'s list as they start).
+        work; once the first has written numba's cache the others load it in seconds. The
+        background workers (paired runs and expected values, at low priority) also compile the
+        expected-value view, after the user's workers are ready: the first result does not wait
+        for it. Returns the first worker's future (the user's other workers are added to
+        :meth:`ready`'s list as they start).
         """
         first = self.pool()
         if first is None:
@@ -244,10 +253,13 @@ class Runner:
         self._warming = [head]
 
         def rest(_f: Future) -> None:
-            for background, n in ((False, self.workers - 1), (True, self.background_workers)):
-                pool = self.pool(background)
-                if pool is not None:
-                    self._warming += [pool.submit(_warm) for _ in range(n)]
+            pool = self.pool()
+            if pool is not None:
+                self._warming += [pool.submit(_warm) for _ in range(self.workers - 1)]
+            background = self.pool(True)
+            if background is not None:
+                n = max(self.background_workers, 1)  # none of their own: the user's pool works them out
+                self._background_warming = [background.submit(_warm, True) for _ in range(n)]
 
         head.add_done_callback(rest)
         return [head]
