@@ -546,13 +546,19 @@ def _clear_flags(F, due, shells, qd):
         q = min(1.0, due[1, d] / total)
         qd[d] = q
         shells[1, d] *= 1.0 - q
-        for s in range(NS):
-            for n in range(NN):
-                for w in range(NW):
-                    for c in range(NC):
-                        m = F[s, n, d, P_LAC, w, c] * q
-                        F[s, n, d, P_LAC, w, c] -= m
-                        F[s, n, d, 1, w, c] += m
+        clear_share(F, d, q)
+
+
+@njit(cache=True)
+def clear_share(F, d, q):
+    """A share ``q`` of group d's families with a child in care have it no longer (history 1; in place)."""
+    for s in range(NS):
+        for n in range(NN):
+            for w in range(NW):
+                for c in range(NC):
+                    m = F[s, n, d, P_LAC, w, c] * q
+                    F[s, n, d, P_LAC, w, c] -= m
+                    F[s, n, d, 1, w, c] += m
 
 
 @njit(cache=True)

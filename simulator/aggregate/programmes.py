@@ -34,7 +34,7 @@ import numpy as np
 from numba import njit
 
 from simulator.agents import kernel as kn
-from simulator.aggregate.care import join_share
+from simulator.aggregate.care import clear_share, join_share
 from simulator.aggregate.groups import NC, ND, NH, NN, NP, NS, NW, P_LAC, guard
 from simulator.policies.programme import Programme
 from simulator.schema import Scenario
@@ -240,14 +240,8 @@ def _keep_free(T, keep):
 def _child_home_from_care(T, qd):
     """A share ``qd[decile]`` of families with a child in care have it no longer (history 1; in place)."""
     for d in range(ND):
-        q = qd[d]
-        if q <= 0.0:
-            continue
-        for s in range(NS):
-            for n in range(NN):
-                m = T[s, n, d, P_LAC] * q
-                T[s, n, d, P_LAC] -= m
-                T[s, n, d, 1] += m
+        if qd[d] > 0.0:
+            clear_share(T, d, qd[d])
 
 
 @njit(cache=True)

@@ -143,6 +143,8 @@ class ProgrammePolicy(Policy):
         self.programme = self.programme_of(model.scenario)
         if self.programme.channel != self.channel:
             raise ValueError(f"{self.name}: declared on channel {self.programme.channel}, not {self.channel}")
+        self.starts = list(self.programme.starts_per_year)  # by reported year
+        self.stage_ends = self.programme.stage_ends()  # months since the start
         self.carry = 0.0
         self.starts_this_month = 0
         # cohort records: row, family id, month enrolled, care entries at enrolment, treated?
@@ -189,7 +191,7 @@ class ProgrammePolicy(Policy):
         if self.m < 0:
             return
         f, pr = model.families, self.programme
-        self.carry += self.year_value(list(pr.starts_per_year)) / 12 * model.scenario.run.sample_fraction
+        self.carry += self.year_value(self.starts) / 12 * model.scenario.run.sample_fraction
         n = int(self.carry)
         self.carry -= n
         if n > 0:
@@ -205,7 +207,7 @@ class ProgrammePolicy(Policy):
                 self.starts_this_month = n
         # each family's stage by months since its start; none (group 0) past the last
         here = self._still_here(model) & self.treated
-        g = np.searchsorted(pr.stage_ends(), self.m - self.month, side="right") + 1
+        g = np.searchsorted(self.stage_ends, self.m - self.month, side="right") + 1
         g[g > len(pr.stages)] = 0
         f.lever[self.rows[here], self.channel] = g[here]
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simulator.policies.programme import FOLLOW_UP, Programme, ProgrammePolicy, troubled_families_programme
+from simulator.policies.programme import Programme, ProgrammePolicy, troubled_families_programme
 
 if TYPE_CHECKING:
     from simulator.schema import Scenario
 
-__all__ = ["FOLLOW_UP", "TroubledFamiliesPolicy"]
+__all__ = ["TroubledFamiliesPolicy"]
 
 
 class TroubledFamiliesPolicy(ProgrammePolicy):
