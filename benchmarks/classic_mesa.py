@@ -216,6 +216,7 @@ class FamilyAgent(mesa.Agent):
             self.closed = m.t
         if new == CP:
             self.review = m.t + int(m.p["cp_first_review"])
+            self.flags &= ~kn.FLAG_REVIEWED
 
     def offer_early_help(self, fallback: int) -> None:
         """Early help while places last; otherwise turned away (to ``fallback`` if >= 0)."""
@@ -278,9 +279,11 @@ class FamilyAgent(mesa.Agent):
         """A review conference: the plan ends (step down to CIN, or close) or continues."""
         m = self.model
         rnd = m.random.random
-        if rnd() < m.cp_end[self.need]:
+        first = not self.flags & kn.FLAG_REVIEWED
+        if rnd() < kn.review_end_probability(m.PV, self.need, first):  # the engine's own rule
             self.set_state(CIN if rnd() < m.p["cp_stepdown"] else U)
         else:
+            self.flags |= kn.FLAG_REVIEWED
             self.review = m.t + int(m.p["cp_interval"])
 
     # -- care --------------------------------------------------------------------------------
@@ -420,6 +423,7 @@ class ClassicModel(mesa.Model):
         """Parameter values from the scenario, as the engine packed them (no levers)."""
         sv = engine.services
         P = sv.PV
+        self.PV = P.copy()  # for the rules the engine declares as functions of its parameters
 
         def vec(name: str) -> list[float]:
             return [float(x) for x in sv.vec(name)]

@@ -237,6 +237,7 @@ class CSCModel(mesa.Model):
                     (draws(fids[take], 4) * interval).astype(np.int64), interval - 1
                 )
                 f.next_due[rows[take]] = np.minimum(f.next_due[rows[take]], f.review[rows[take]])
+                f.flags[rows[take]] |= kn.FLAG_REVIEWED  # past their first review
         # children in care at the start: from families with high need, older than entrants
         lac_want = start.lac_per_10k * per_child * resident
         r_i, s_i = np.nonzero(f.home_slots(rows))

@@ -664,10 +664,22 @@ class ChildProtection(Section):
         description="Months between later review conferences.",
     )
     end_probability_at_review: ProbByNeed = param(
-        (0.95, 0.85, 0.6, 0.25),
-        unit="chance the plan ends at a review, by need",
+        (0.95, 0.9, 0.72, 0.38),
+        unit="chance the plan ends at a review after the first, by need",
         source="assumption (calibrated to [CIN] 2025: 49,420 on plans, 62,300 ending)",
         description="Plans end at review conferences when need has fallen.",
+    )
+    first_review_end_factor: float = param(
+        0.35,
+        ge=0.0,
+        le=1.0,
+        unit="multiplier on end_probability_at_review at the first review",
+        source="calibrated to [CIN] 2025 table D7: 26.9% of the plans that ended had lasted 6 "
+        "months or less, at or soon after the first review (D7's longer bands are kept out of "
+        "fitting as a check)",
+        grade="M",
+        description="How much less often the first review conference ends a plan than later ones: "
+        "progress has had three months to show.",
     )
     stepdown_to_cin_share: float = param(
         0.7,
@@ -691,6 +703,18 @@ class ChildProtection(Section):
         source="assumption",
         description="How much faster need falls under a protection plan.",
     )
+
+    @model_validator(mode="after")
+    def _reviews_fit_the_clock(self) -> ChildProtection:
+        """The expected-value view keeps a plan's months to its next review on a 12-month clock."""
+        total = self.first_review_months + self.review_interval_months
+        if total > 11:
+            raise ValueError(
+                f"cp.first_review_months + cp.review_interval_months = {self.first_review_months} + "
+                f"{self.review_interval_months} = {total}; allowed: at most 11 (Working Together "
+                "2023 sets 3 and 6 months at most)"
+            )
+        return self
 
 
 class Care(Section):

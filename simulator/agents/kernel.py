@@ -222,6 +222,9 @@ CONTEXTUAL_HARM = int(Adverse.CONTEXTUAL_HARM)
 #: Age band edges in months (simulator.states.AGE_BAND_EDGES): under 1, 1-4, 5-9, 10-15, 16-17.
 AGE_1, AGE_5, AGE_10, AGE_16 = AGE_BAND_EDGES[1:5]
 FLAG_PRIOR, FLAG_CLP, FLAG_UASC, FLAG_RECENT = 1, 2, 4, 8
+#: The family's protection plan has had its first review conference (cleared when a plan starts;
+#: not part of the hazard code).
+FLAG_REVIEWED = 16
 K = 6
 AGE_18 = ADULT_AGE
 FAR = 2**30
@@ -286,8 +289,9 @@ N_TALLY = 2 * N_CELLS + 24
     P_CLP_SHARE,
     P_INFANT_ORDER,
     P_ARRIVALS,
-) = range(30)
-N_P = 30
+    P_CP_FIRST_END,
+) = range(31)
+N_P = 31
 VECTOR_SIZES = {
     "eh_out": 4,
     "cin_out": 4,
@@ -508,6 +512,7 @@ def set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, new, reason):
     if new == CP:
         FI[row, REVIEW] = t + int(PV[P_CP_FIRST_REVIEW])
         FI[row, CP_PLANS] += 1
+        FI[row, FLAGS] &= ~FLAG_REVIEWED
     recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
     update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
 
@@ -905,18 +910,34 @@ def front_door(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
         log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_NFA, 0)
 
 
+@njit(cache=True, inline="always", _nrt=False)
+def review_end_probability(PV, need, first):
+    """Chance that a review conference ends a protection plan: by the family's need now, and lower
+    at the first review (``cp.first_review_end_factor``: progress has had three months to show).
+
+    The one statement of the rule: the engine samples it (:func:`cp_review`), the expected-value
+    view takes its expectation (``simulator.aggregate.month._dues``).
+    """
+    p = PV[V_CP_END + need]
+    if first:
+        p *= PV[P_CP_FIRST_END]
+    return min(p, 1.0)
+
+
 @njit(cache=True, _nrt=False)
 def cp_review(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
     """A review conference: the plan ends (step down to CIN, or close) or continues."""
     # addressed by (plan, months since it began), not the calendar month: a plan that began a
     # month later in the other run of a pair has the same reviews' draws
     stream(rng, FAM, FI[row, FAM_ID], (FI[row, CP_PLANS] << 12) | (t - FI[row, SINCE]), kr.P_REVIEW)
-    if uniform(rng, FAM) < PV[V_CP_END + FI[row, NEED]]:
+    first = (FI[row, FLAGS] & FLAG_REVIEWED) == 0
+    if uniform(rng, FAM) < review_end_probability(PV, FI[row, NEED], first):
         if uniform(rng, FAM) < PV[P_CP_STEPDOWN]:
             set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, CIN, R_STEPPED_DOWN)
         else:
             set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, U, R_CLOSED)
     else:
+        FI[row, FLAGS] |= FLAG_REVIEWED
         FI[row, REVIEW] = t + int(PV[P_CP_INTERVAL])
         update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
 

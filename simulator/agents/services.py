@@ -227,6 +227,7 @@ class Services:
         P[kn.P_CIN_STEPDOWN_EH] = cin.stepdown_to_early_help_share
         P[kn.P_CP_FIRST_REVIEW] = cp.first_review_months
         P[kn.P_CP_INTERVAL] = cp.review_interval_months
+        P[kn.P_CP_FIRST_END] = cp.first_review_end_factor
         P[kn.P_CP_STEPDOWN] = cp.stepdown_to_cin_share
         P[kn.P_SIB_JOIN] = care.sibling_join_probability
         P[kn.P_ADOPT_U5] = care.adoption_share_under5

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from numba import njit
 
 from simulator.agents import kernel as kn
 from simulator.agents import keyed
@@ -49,6 +50,23 @@ NC = NH * NJ  # family composition: children at home h and the oldest's band j, 
 HSZ = np.tile(np.arange(NH), NJ)  # children at home by composition
 # the band of each age (months)
 J_OF_AGE = np.searchsorted(np.asarray(J_EDGES), np.arange(ADULT_AGE + 1), side="right")
+
+
+@njit(inline="always")  # compiled into its callers, whose caches the guard keys on this file
+def cp_slots(PV: np.ndarray) -> tuple[int, int, int]:
+    """Where protection plans sit on the clock axis: (after a review, first review due, new plan).
+
+    A CP family's clock counts down the months to its next review conference. Plans past their
+    first review count down from the review interval to 0 (due at 0); plans waiting for their
+    first review sit above them, due at ``interval + 1``, a new plan starting ``first_review``
+    months above that. So the view tells a first review from later ones (kernel
+    ``FLAG_REVIEWED``) without another axis; ``cp.first_review_months + cp.review_interval_months``
+    is at most ``W_OLD - 1`` (the schema refuses more).
+    """
+    interval = int(PV[kn.P_CP_INTERVAL])
+    return interval, interval + 1, interval + 1 + int(PV[kn.P_CP_FIRST_REVIEW])
+
+
 RECENT_STAGES = 3  # _family_path: stages of a recent closure, W_OLD months in all on average (the
 # view's approximation of the kernel's exact 12 months, not a model parameter)
 N_BANDS = len(AGE_BANDS)  # <1, 1-4, 5-9, 10-15, 16-17

@@ -21,6 +21,7 @@ from simulator.aggregate.care import (
 from simulator.aggregate.demography import _births, _demography_births, _demography_dues, _moves
 from simulator.aggregate.groups import (
     _C,
+    cp_slots,
     AD,
     BAND_PROW,
     CIN,
@@ -601,7 +602,7 @@ def _born(t, st, ru, wk, rec, tg):
 def _close_month(t, st, ru, wk, rec, tg):
     """6. Clocks: months since closure (cap 12), months to the next CP review; 7. the record."""
     PV, tl, now = ru.PV, wk.tl, st.now
-    w_cp = max(int(PV[kn.P_CP_FIRST_REVIEW]), int(PV[kn.P_CP_INTERVAL]))  # CP clocks: 0..w_cp
+    w_cp = cp_slots(PV)[2]  # CP clocks: 0..w_cp
     _clocks(st.FF[1 - t % 2], tl, w_cp)
     for k in range(tg.TG.shape[0]):
         _clocks(tg.TG[k], tg.tl, w_cp)

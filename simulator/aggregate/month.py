@@ -27,6 +27,7 @@ from simulator.aggregate.groups import (
     TL_UNMET,
     W_OLD,
     U,
+    cp_slots,
     guard,
 )
 from simulator.states import (
@@ -163,7 +164,7 @@ def _month(
     st_cin = PV[kn.P_CIN_STEPDOWN_EH]
     plan = PV[kn.P_PLAN_GIVEN_CONF]
     q_cin = PV[kn.P_CIN_AFTER_S47]
-    w_first = int(PV[kn.P_CP_FIRST_REVIEW])
+    w_first = cp_slots(PV)[2]  # a new plan's clock: its first review due
     prior_adv = PV[kn.P_PRIOR_ADV]
     ch_rate = PV[kn.P_CH_RATE]
     ra_ref, ra_s47, ra_care = PV[kn.P_RA_REF], PV[kn.P_RA_S47], PV[kn.P_RA_CARE]
@@ -410,24 +411,26 @@ def _dues(F, flows, PV, Q, gone):
                                 if p == P_LAC:  # the family leaves (or stays only for a child in care)
                                     gone[d] += m * left[c]
         flows[s, OUT] += kids_out
-    # protection plans reviewed this month
-    interval = int(PV[kn.P_CP_INTERVAL])
+    # protection plans reviewed this month: those at their first review and those past it
+    interval, due1, _new = cp_slots(PV)
+    st = PV[kn.P_CP_STEPDOWN]
     for n in range(NN):
-        pe = PV[kn.V_CP_END + n]
-        st = PV[kn.P_CP_STEPDOWN]
-        for d in range(ND):
-            for p in range(NP):
-                for c in range(NC):
-                    h = c % NH
-                    m = out[CP, n, d, p, 0, c]
-                    if h == 0 or m <= 0.0:
-                        continue
-                    out[CP, n, d, p, 0, c] = 0.0
-                    out[CP, n, d, p, interval, c] += m * (1.0 - pe)
-                    out[CIN, n, d, p, W_OLD, c] += m * pe * st
-                    out[U, n, d, p, 0, c] += m * pe * (1.0 - st)
-                    flows[CP, CIN] += m * pe * st * h
-                    flows[CP, U] += m * pe * (1.0 - st) * h
+        for first in range(2):
+            w0 = due1 if first else 0
+            pe = kn.review_end_probability(PV, n, first == 1)
+            for d in range(ND):
+                for p in range(NP):
+                    for c in range(NC):
+                        h = c % NH
+                        m = out[CP, n, d, p, w0, c]
+                        if h == 0 or m <= 0.0:
+                            continue
+                        out[CP, n, d, p, w0, c] = 0.0
+                        out[CP, n, d, p, interval, c] += m * (1.0 - pe)
+                        out[CIN, n, d, p, W_OLD, c] += m * pe * st
+                        out[U, n, d, p, 0, c] += m * pe * (1.0 - st)
+                        flows[CP, CIN] += m * pe * st * h
+                        flows[CP, U] += m * pe * (1.0 - st) * h
     return out
 
 
@@ -519,8 +522,9 @@ def _count_compositions(out, col, s, n):
 def _clocks(F, tl, w_cp):
     """A month on (in place): months since closure (cap 12) and months to the next CP review.
 
-    CP families' clocks run from 0 to ``w_cp`` at most (the longer of the first review and the
-    review interval). Counts the families at home as it goes (:func:`_count`, into ``tl``).
+    CP families' clocks run from 0 to ``w_cp`` at most (a new plan's slot,
+    :func:`~simulator.aggregate.groups.cp_slots`). Counts the families at home as it goes
+    (:func:`_count`, into ``tl``).
     """
     tl[:] = 0.0
     col = np.zeros(NC)
