@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulator import journeys
 from simulator.processes import map_in_processes
 from simulator.schema import Scenario, ScenarioError, load_scenario, series_values
 
@@ -42,6 +43,7 @@ MEASURES = {
     "Children looked after at 31 March who were unaccompanied asylum-seeking children": "uasc_31_march",
     "Children looked after who were adopted during the year": "adoptions",
 }
+DEFAULT_SEEDS = list(range(1, 9))
 #: Acceptance (issue 7): stock within this share every year 2008-2018 ...
 STOCK_TOLERANCE = 0.07
 #: ... and the 2008-2018 rise within this many percentage points.
@@ -367,7 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Print the replay comparison and its summary (or, with ``--aggregate``, the two views)."""
     p = argparse.ArgumentParser(prog="python -m simulator.validation", description=__doc__.splitlines()[0])
     p.add_argument("--scenario", default=str(HISTORY))
-    p.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 9)))
+    p.add_argument("--seeds", type=int, nargs="+", default=DEFAULT_SEEDS)
     p.add_argument("--sample-fraction", type=float, default=0.1)
     p.add_argument("--view", choices=["agent", "aggregate"], default="agent")
     p.add_argument(
@@ -378,7 +380,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="instead: agent-based mean vs aggregate view for a scenario (default: the "
         "baseline) at 613,000 children, prevention spend and hub catchments scaled with them",
     )
-    p.add_argument("--years", type=int, default=20, help="with --aggregate: years to compare")
+    p.add_argument(
+        "--years",
+        type=int,
+        default=None,
+        help="with --aggregate (default 20) or --journeys (15): years to run",
+    )
     p.add_argument(
         "--shock-response",
         type=float,
@@ -388,12 +395,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(8 paired seeds; the mean over 2009-10 to 2012-13 is the figure in the scenario file)",
     )
     p.add_argument(
+        "--journeys",
+        nargs="?",
+        const=str(BASELINE),
+        metavar="SCENARIO",
+        help="instead: the shapes behind the totals (plan lengths, repeat plans, age at entry to "
+        "care, reasons for leaving, placement stability) beside DfE's figures, from --years "
+        "(default 15) of the scenario (default: the baseline) over 8 paired seeds",
+    )
+    p.add_argument(
         "--fit-start",
         action="store_true",
         help="instead: fit the replay's risk index and adoption share to the two years before "
         "Baby P (8 seeds at 10%)",
     )
     args = p.parse_args(argv)
+    if args.journeys and args.years is not None and args.years <= journeys.WARM_UP_YEARS:
+        p.error(
+            f"--years {args.years}: with --journeys, allowed: more than the "
+            f"{journeys.WARM_UP_YEARS} warm-up years"
+        )
     try:
         return _run(args)
     except ScenarioError as err:  # a wrong scenario file: the message, no traceback
@@ -413,8 +434,12 @@ def _run(args: argparse.Namespace) -> int:
         print((100 * wide).round(1).to_string())
         print("mean 2010-2013 %:", (100 * wide.loc[2010:2013].mean()).round(1).to_dict())
         return 0
+    if args.journeys:
+        seeds = None if args.seeds == DEFAULT_SEEDS else args.seeds
+        journeys.print_report(journeys.report(args.journeys, seeds=seeds, years=args.years or 15))
+        return 0
     if args.aggregate:
-        t = aggregate_vs_agent(load_scenario(args.aggregate), seeds=args.seeds, years=args.years)
+        t = aggregate_vs_agent(load_scenario(args.aggregate), seeds=args.seeds, years=args.years or 20)
         wide = t.pivot(index="year", columns="stock", values="difference_pct").round(1)
         print("agent-based mean / aggregate - 1, % (stocks at 31 March)")
         print(wide.to_string())

@@ -912,8 +912,10 @@ def front_door(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
 
 @njit(cache=True, inline="always", _nrt=False)
 def review_end_probability(PV, need, first):
-    """Chance that a review conference ends a protection plan: by the family's need now, and lower
-    at the first review (``cp.first_review_end_factor``: progress has had three months to show).
+    """Chance that a review conference ends a protection plan.
+
+    By the family's need now, and lower at the first review (``cp.first_review_end_factor``:
+    progress has had three months to show).
 
     The one statement of the rule: the engine samples it (:func:`cp_review`), the expected-value
     view takes its expectation (``simulator.aggregate.month._dues``).

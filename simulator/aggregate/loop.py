@@ -21,7 +21,6 @@ from simulator.aggregate.care import (
 from simulator.aggregate.demography import _births, _demography_births, _demography_dues, _moves
 from simulator.aggregate.groups import (
     _C,
-    cp_slots,
     AD,
     BAND_PROW,
     CIN,
@@ -50,6 +49,7 @@ from simulator.aggregate.groups import (
     TL_ROOM,
     W_OLD,
     U,
+    cp_slots,
     guard,
 )
 from simulator.aggregate.levers import _families_by_group, _hub_members, _prevention_reach

@@ -1,0 +1,181 @@
+"""Journeys: the shapes behind the totals, from the engine's episode log, beside DfE's figures.
+
+Totals can match while the journeys behind them do not, and a sceptical analyst checks shapes
+first. This report measures, over the baseline's later years (the first ``WARM_UP_YEARS`` give
+plans and care episodes time to build their history):
+
+- how long protection plans last when they end (DfE [CIN] table D7 bands);
+- how many plans starting are a child's second or later plan (table D3);
+- children's ages when they start to be looked after ([CLA]);
+- why children leave care ([CLA], reason episode ceased, grouped as the model's end reasons);
+- placement stability: three or more placements in the year, and long-term stability ([CLA]).
+
+Published figures, their tables and years are in ``simulator/data/journeys_england.csv``. Each row
+says whether it was used to set a parameter (``calibration``), is kept out of fitting as an
+independent check (``check``), or is shown for information only (``shown``: the D7 bands at three
+months, which a model whose review conferences fall on whole months cannot split; their sum, to
+six months, is compared). A row is within tolerance when the model's share is within
+``tolerance_points`` percentage points of the published one.
+
+Run ``python -m simulator.validation --journeys`` (the docs' command).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulator.schema import Scenario, load_scenario
+from simulator.seeding import replicate_seeds
+from simulator.states import AGE_BAND_EDGES, AGE_BANDS
+
+DATA = Path(__file__).parent / "data" / "journeys_england.csv"
+#: Years of the run before the shapes are measured (history of plans and care builds up).
+WARM_UP_YEARS = 5
+#: DfE D7 bands of a protection plan's length in whole months (upper bounds, inclusive for the
+#: first two, "more than 6 months but less than 1 year" and so on after).
+CP_BANDS = {
+    "up_to_3_months": (0, 3),
+    "3_to_6_months": (4, 6),
+    "up_to_6_months": (0, 6),
+    "6_to_12_months": (7, 11),
+    "1_to_2_years": (12, 23),
+    "2_years_or_more": (24, 10**6),
+}
+#: The model's end reasons for care, as DfE's grouped reasons (``other`` has no model route yet).
+CARE_REASONS = ("returned_home", "adopted", "special_guardianship", "turned_18", "other")
+
+
+def published(path: str | Path = DATA) -> pd.DataFrame:
+    """The published figures the report compares with, one row per measure and category."""
+    return pd.read_csv(path)
+
+
+def _months(ep: pd.DataFrame) -> pd.Series:
+    return (ep["end_month"].astype(float) - ep["start_month"].astype(float)).astype(float)
+
+
+def measure(episodes: pd.DataFrame, first_month: int, last_month: int) -> dict[tuple[str, str], float]:
+    """Shares of each (measure, category) from one run's episodes, over months [first, last).
+
+    ``episodes`` is :attr:`simulator.results.Results.episodes` (months count from the first
+    reported month).
+    """
+    out: dict[tuple[str, str], float] = {}
+    ep = episodes
+    ended = ep["end_month"].notna()
+    end = ep["end_month"].astype(float)
+    in_window = ended & (end >= first_month) & (end < last_month)
+    # protection plans ending in the window, by length
+    cp = ep[(ep["state"] == "CP") & in_window]
+    d = _months(cp)
+    for cat, (lo, hi) in CP_BANDS.items():
+        out["cp_plan_duration", cat] = float(((d >= lo) & (d <= hi)).mean()) if len(cp) else np.nan
+    # plans starting in the window that are the child's second or later (any earlier plan logged)
+    cps = ep[ep["state"] == "CP"].sort_values(["child_id", "start_month"], kind="stable")
+    earlier = cps.groupby("child_id").cumcount() > 0
+    starting = (cps["start_month"] >= first_month) & (cps["start_month"] < last_month)
+    out["cp_second_or_later", "second_or_later"] = float(earlier[starting].mean())
+    # children starting care in the window (unaccompanied children included, as DfE counts them)
+    lac = ep[ep["state"] == "LAC"]
+    starts = lac[(lac["start_month"] >= first_month) & (lac["start_month"] < last_month)]
+    band = np.searchsorted(np.asarray(AGE_BAND_EDGES[1:-1]) / 12, starts["age_at_start"], side="right")
+    for i, name in enumerate(AGE_BANDS):
+        out["lac_age_at_start", name] = float((band == i).mean())
+    # children leaving care in the window, by reason
+    ceased = lac[in_window.loc[lac.index]]
+    reasons = ceased["end_reason"].where(ceased["end_reason"].isin(CARE_REASONS[:-1]), "other")
+    for name in CARE_REASONS:
+        out["lac_reason_ceased", name] = float((reasons == name).mean())
+    # placement stability among children looked after at each 31 March in the window: placements
+    # in the year (each episode is one placement until placements can change), and long-term
+    # stability of under-16s looked after for 2.5 years or more
+    three, long_term = [], []
+    for march in range(first_month + 11, last_month, 12):
+        open_at = (lac["start_month"] <= march) & (lac["end_month"].isna() | (end.loc[lac.index] > march))
+        year = (lac["start_month"] <= march) & (lac["end_month"].isna() | (end.loc[lac.index] > march - 12))
+        per_child = lac[year].groupby("child_id").size()
+        in_care = lac.loc[open_at, "child_id"]
+        three.append(float((per_child.reindex(in_care).fillna(0) >= 3).mean()) if len(in_care) else np.nan)
+        held = lac[open_at]
+        age_now = held["age_at_start"] + (march - held["start_month"]) / 12
+        long_stay = held[(march - held["start_month"] >= 30) & (age_now < 16)]
+        if len(long_stay):
+            long_term.append(float((march - long_stay["start_month"] >= 24).mean()))
+    out["lac_placement_stability", "three_or_more_placements_in_year"] = float(np.nanmean(three))
+    out["lac_placement_stability", "same_placement_2_years_if_in_care_2_5_years_under_16"] = (
+        float(np.mean(long_term)) if long_term else np.nan
+    )
+    return out
+
+
+def _one_run(scenario: Scenario, seed: int) -> dict[tuple[str, str], float]:
+    from simulator.model import CSCModel  # the engine, only when a report is run
+    from simulator.schema import with_overrides
+
+    model = CSCModel(with_overrides(scenario, {"run": {"seed": seed, "record_episodes": True}}))
+    model.run()
+    return measure(model.results().episodes, WARM_UP_YEARS * 12, scenario.run.years * 12)
+
+
+def report(
+    scenario: Scenario | str | Path,
+    seeds: Sequence[int] | None = None,
+    years: int = 15,
+) -> pd.DataFrame:
+    """The model's shares beside the published ones, for each measure and category.
+
+    Columns: measure, category, model (mean over the seeds), model_se (standard error over
+    seeds), published, year, tolerance_points, use, within (model within tolerance; empty for
+    rows shown only), source.
+    """
+    sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario, {"run": {"years": years}})
+    if sc.run.years != years:
+        from simulator.schema import with_overrides
+
+        sc = with_overrides(sc, {"run": {"years": years}})
+    if years <= WARM_UP_YEARS:
+        raise ValueError(f"years = {years}; allowed: more than the {WARM_UP_YEARS} warm-up years")
+    seeds = list(seeds) if seeds is not None else replicate_seeds(sc.run.seed, 8)
+    runs = pd.DataFrame([_one_run(sc, s) for s in seeds])
+    pub = published()
+    rows = []
+    for r in pub.itertuples(index=False):
+        col = runs[(r.measure, r.category)]
+        model = float(col.mean())
+        se = float(col.std(ddof=1) / np.sqrt(len(col))) if len(col) > 1 else np.nan
+        tol = float(r.tolerance_points) if pd.notna(r.tolerance_points) else np.nan
+        within = "" if np.isnan(tol) else bool(abs(model - r.value) * 100 <= tol)
+        rows.append(
+            {
+                "measure": r.measure,
+                "category": r.category,
+                "model": model,
+                "model_se": se,
+                "published": float(r.value),
+                "year": int(r.year),
+                "tolerance_points": tol,
+                "use": r.use,
+                "within": within,
+                "source": r.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def print_report(table: pd.DataFrame) -> None:
+    """The report as the command prints it: shares in %, tolerance in points, a verdict per row."""
+    show = table.assign(
+        model=(100 * table["model"]).round(1),
+        published=(100 * table["published"]).round(1),
+        model_se=(100 * table["model_se"]).round(1),
+        verdict=["shown" if w == "" else ("within" if w else "OUTSIDE") for w in table["within"]],
+    )[["measure", "category", "model", "model_se", "published", "year", "tolerance_points", "use", "verdict"]]
+    with pd.option_context("display.width", 200, "display.max_colwidth", 60):
+        print("shares in %, model mean over seeds (standard error); tolerance in percentage points")
+        print(show.to_string(index=False))
+    checks = table[table["within"] != ""]
+    print(f"within tolerance: {int(checks['within'].astype(bool).sum())} of {len(checks)}")
