@@ -482,21 +482,18 @@ class ClassicModel(mesa.Model):
         """How and when a care episode starting at ``age`` (months) will end."""
         rnd = self.random.random
         u = rnd()
-        p_rh = p_ad = p_sgo = 0.0
-        if route != kn.RT_UASC:
-            p_rh = self.rh[min(route, 2)]
-            if age < 60:
-                p_ad = self.p["adopt_u5"]
-            p_sgo = self.p["sgo"]
+        rh, ad, sgo, oth, longrun, _stay = kn.exit_plan_shares(self.PV, age, route)  # the engine's rule
         reason, m = kn.R_TURNED_18, 0.0
-        if u < p_rh:
+        if u < rh:
             reason = kn.R_RETURNED_HOME
             m = self.med[1] if route == kn.RT_ORDER else self.med[0]
-        elif u < p_rh + p_ad:
+        elif u < rh + ad:
             reason, m = kn.R_ADOPTED, self.med[2]
-        elif u < p_rh + p_ad + p_sgo:
+        elif u < rh + ad + sgo:
             reason, m = kn.R_SGO, self.med[3]
-        elif age < kn.AGE_10:
+        elif u < rh + ad + sgo + oth:
+            reason, m = kn.R_OTHER, self.PV[kn.P_OTHER_MEDIAN]
+        elif u < rh + ad + sgo + oth + longrun:
             reason = kn.R_RETURNED_HOME if rnd() < 0.5 else kn.R_SGO
             m = self.med[4]
         months = 0
@@ -571,8 +568,16 @@ class ClassicModel(mesa.Model):
                         break
             if fam is None:
                 fam = self.new_family()
-            fam.children.append(Child(self.t))
+            baby = Child(self.t)
+            fam.children.append(baby)
             self.count["births"] += 1
+            # a pre-birth assessment may end in removal at birth (the engine's own rule)
+            sibling_in_care = any(c.lac for c in fam.children)
+            p = kn.removal_at_birth_probability(self.PV, fam.state, fam.need, sibling_in_care)
+            if rnd() < p:
+                fam.admit(baby, kn.RT_ORDER)
+                if fam.n_home == 0 and fam.state != U:
+                    fam.set_state(U)
 
     def run(self, months: int | None = None) -> None:
         """Run ``months`` months (default: the scenario's burn-in plus reporting years)."""

@@ -9,8 +9,8 @@ protection plans, referrals and unit costs (a small TOML or CSV file, see
 What is fitted, and why these: the child population and the starting stocks are set
 from the figures; two scale factors move the rates that decide the care figures
 - ``entry_scale`` multiplies every route into care (from CIN plans, from protection
-  plans, emergency removal after a section 47 enquiry, and arrivals of unaccompanied
-  asylum-seeking children), so it sets starts;
+  plans, emergency removal after a section 47 enquiry, removal at birth, and arrivals of
+  unaccompanied asylum-seeking children), so it sets starts;
 - ``duration_scale`` multiplies the median times in care before each kind of exit,
   so, with the stock, it sets ceases.
 The starting care stock is chosen so the stock at the end of the first simulated year
@@ -548,7 +548,13 @@ def _overrides(
                 round(v, 6) for v in _scaled(fd.emergency_care_given_s47, entry, 1.0)
             ]
         },
-        "care": {"median_months": [round(v, 4) for v in _scaled(care.median_months, duration)]},
+        "care": {
+            "median_months": [round(v, 4) for v in _scaled(care.median_months, duration)],
+            "other_exit_median_months": round(care.other_exit_median_months * duration, 4),
+            "removal_at_birth_by_need": [
+                round(v, 6) for v in _scaled(care.removal_at_birth_by_need, entry, 1.0)
+            ],
+        },
     }
     if referral_scale != 1.0:
         over["front_door"]["referral_rates_per_year"] = [

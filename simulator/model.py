@@ -139,6 +139,9 @@ class CSCModel(mesa.Model):
         self._uasc_path = series_values(
             scenario.population.uasc_path, scenario.run.start_year, scenario.run.years
         )
+        self._birth_removal_path = series_values(
+            scenario.care.removal_at_birth_path, scenario.run.start_year, scenario.run.years
+        )
         self._adoption_path = series_values(
             scenario.care.adoption_path, scenario.run.start_year, scenario.run.years
         )
@@ -290,6 +293,7 @@ class CSCModel(mesa.Model):
         year_i = min(months_in // 12, sc.run.years - 1)
         sv.uasc_multiplier = self._uasc_path[year_i]
         sv.PV[kn.P_ADOPT_U5] = sc.care.adoption_share_under5 * self._adoption_path[year_i]
+        sv.PV[kn.P_BIRTH_PATH] = self._birth_removal_path[year_i]
         sv.step(self.month, target)
         for policy in self.policies:
             policy.end_month(self)

@@ -520,7 +520,7 @@ class FrontDoor(Section):
         description="Initial conferences that start a child protection plan.",
     )
     emergency_care_given_s47: ProbByNeed = param(
-        (0.0, 0.005, 0.02, 0.06),
+        (0.0, 0.0045, 0.018, 0.054),
         unit="share of s47 enquiries, by need",
         source="calibrated to [CLA] 2024: emergency/police protection 10% of care starts",
         grade="M",
@@ -627,7 +627,7 @@ class ChildInNeed(Section):
         description="Open CIN cases escalated to a section 47 enquiry.",
     )
     care_entry_rates_per_year: ByNeed = param(
-        (0.0, 0.0030, 0.024, 0.104),
+        (0.0, 0.0027, 0.0216, 0.0936),
         unit="per family per year, by need",
         source="assumption (calibrated to [CLA] 2024: 33,050 starts)",
         description="Open CIN cases where a child enters care.",
@@ -690,7 +690,7 @@ class ChildProtection(Section):
         description="Plans that end with a step down to a child-in-need plan.",
     )
     care_entry_rates_per_year: ByNeed = param(
-        (0.0, 0.0183, 0.066, 0.28),
+        (0.0, 0.01647, 0.0594, 0.252),
         unit="per family per year, by need",
         source="assumption (calibrated to [CLA] 2024 starts)",
         description="Families on a plan where a child enters care.",
@@ -733,6 +733,42 @@ class Care(Section):
         unit="chance per sibling",
         source="assumption: sibling groups often enter care together",
         description="Chance that each sibling enters care with the index child.",
+    )
+    removal_at_birth_by_need: ProbByNeed = param(
+        (0.0, 0.0, 0.006, 0.045),
+        unit="chance per birth, by the family's need (none, emerging, high, acute)",
+        source="calibrated to Broadhurst et al. (2018), Born into care, Nuffield Family Justice "
+        "Observatory: 2,447 newborns (under a week old) in care proceedings in England in 2016/17",
+        grade="M",
+        description="Babies removed at birth after a pre-birth assessment, in a family in universal "
+        "services or early help (the age of children entering care is kept out of fitting as a "
+        "check).",
+    )
+    removal_at_birth_path: TimeSeries = param(
+        1.0,
+        unit="multiplier on removal_at_birth_by_need by year; a number, one per year, or dated steps",
+        source="the driver itself (e.g. newborns in care proceedings, England: 1,039 in 2007/08, "
+        "2,447 in 2016/17, Broadhurst et al. 2018)",
+        grade="H",
+        description="Change in pre-birth practice over time (how often a pre-birth assessment ends "
+        "in removal at birth).",
+    )
+    removal_at_birth_plan_multiplier: tuple[Rate, Rate] = param(
+        (3.0, 8.0),
+        unit="multiplier on removal_at_birth_by_need for a family on a CIN plan, on a protection plan",
+        source="assumption: an unborn baby of a family already on a plan is assessed before birth, "
+        "and a pre-birth protection plan often ends in proceedings at birth",
+        description="How much likelier removal at birth is for a family already on a plan.",
+    )
+    removal_at_birth_repeat_multiplier: float = param(
+        2.0,
+        ge=1.0,
+        le=20.0,
+        unit="multiplier when a brother or sister is in care now",
+        source="assumption: mothers who have lost a child to care are often subject to proceedings "
+        "again (Broadhurst et al. 2017, recurrent care: about 1 in 4 birth mothers in care "
+        "proceedings)",
+        description="Repeat removals: how much likelier removal at birth is when a sibling is in care.",
     )
     route_shares: tuple[Prob, Prob, Prob] = param(
         (0.57, 0.33, 0.10),
@@ -781,6 +817,24 @@ class Care(Section):
         unit="share of episodes",
         source="assumption: SGO/CAO about an eighth of ceases ([CLA] not in sheet)",
         description="Care episodes that end with special guardianship or a child arrangements order.",
+    )
+    other_exit_share: float = param(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        unit="share of non-UASC episodes",
+        source="assumption: off by default. [CLA] 2024 (2025 release), reason episode ceased: 22.9% "
+        "of children leaving care left another way (another authority 6.3%, relatives without an "
+        "order 5.9%, custody or remand 1.1%, adult care 1.4%, any other reason 7.9%); turning it on "
+        "needs the durations refitted to hold the stock (docs/MODEL.md, Known limits)",
+        description="Care episodes that end another way: transfer to another authority, to "
+        "relatives without an order, custody, adult care, any other reason.",
+    )
+    other_exit_median_months: Months = param(
+        12.0,
+        unit="median months",
+        source="assumption: these exits come at any point of a stay",
+        description="Median time in care before an exit another way.",
     )
     median_months: tuple[Months, Months, Months, Months, Months] = param(
         (3.0, 15.0, 24.0, 24.0, 108.0),
@@ -856,6 +910,7 @@ class Care(Section):
         adoption plans replace plans to return home, never special guardianship.)
         """
         sgo = self.special_guardianship_share
+        oth = self.other_exit_share
         for i, route in enumerate(("s20", "care order", "emergency")):
             rh = self.return_home_share[i]
             if rh + sgo > 1.0 + 1e-9:
@@ -864,6 +919,13 @@ class Care(Section):
                     f"{rh + sgo:.4g} ({route} route): these are shares of the same care episodes, and "
                     f"special guardianship would never happen; allowed: a total of at most 1 "
                     f"(special_guardianship_share <= {1.0 - rh:.4g} here)"
+                )
+            if rh + sgo + oth > 1.0 + 1e-9:
+                raise ValueError(
+                    f"care.return_home_share[{i}] + care.special_guardianship_share + "
+                    f"care.other_exit_share = {rh:g} + {sgo:g} + {oth:g} = {rh + sgo + oth:.4g} "
+                    f"({route} route): these are shares of the same care episodes; allowed: a total "
+                    f"of at most 1 (other_exit_share <= {max(0.0, 1.0 - rh - sgo):.4g} here)"
                 )
         return self
 

@@ -52,6 +52,7 @@ class EndReason(IntEnum):
     SPECIAL_GUARDIANSHIP = 6  # special guardianship or child arrangements order
     TURNED_18 = 7  # aged out; a care leaver if the episode was LAC
     MOVED_AWAY = 8  # family left the area
+    OTHER_EXIT = 9  # left care another way: another authority, relatives without an order, custody, any other
 
 
 class Placement(IntEnum):

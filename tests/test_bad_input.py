@@ -168,7 +168,7 @@ CROSS = [
     ("[front_door]\nsection47_outcome = [0.5, 0.5, 0.5, 0.9]\n", "front_door.section47_outcome[1]"),
     (
         "[front_door]\nconference_given_s47 = [0.5, 0.5, 0.5, 0.99]\n",
-        "front_door.emergency_care_given_s47[3] + front_door.conference_given_s47[3] = 0.06 + 0.99",
+        "front_door.emergency_care_given_s47[3] + front_door.conference_given_s47[3] = 0.054 + 0.99",
     ),
     # a protection-plan rate above the children-in-need rate that includes it
     ("[start]\ncp_per_10k = 400\n", "start.cp_per_10k + start.lac_per_10k + start.uasc_per_10k = 400"),

@@ -193,6 +193,8 @@ C_EH_AWAY, C_ADOPT = _COUNTER["early_help_turned_away"], _COUNTER["adoptions"]
 C_SGO = _COUNTER["special_guardianship"]
 C_HOME, C_LEAVERS, C_UASC = _COUNTER["returned_home"], _COUNTER["care_leavers"], _COUNTER["uasc_starts"]
 C_BIRTHS, C_MOVED_IN, C_MOVED_AWAY = _COUNTER["births"], _COUNTER["moved_in"], _COUNTER["moved_away"]
+C_BIRTH_REMOVALS, C_INFANT_STARTS = _COUNTER["removals_at_birth"], _COUNTER["lac_starts_under_1"]
+C_OTHER_EXITS = _COUNTER["left_care_otherwise"]
 
 # -- the vocabulary's names as plain ints (numba compiles them as constants) -------------------
 U, EH, CIN, CP, LAC = (int(x) for x in (State.UNIVERSAL, State.EARLY_HELP, State.CIN, State.CP, State.LAC))
@@ -208,6 +210,7 @@ R_RETURNED_HOME, R_ADOPTED, R_SGO = (
     int(x) for x in (EndReason.RETURNED_HOME, EndReason.ADOPTED, EndReason.SPECIAL_GUARDIANSHIP)
 )
 R_TURNED_18, R_MOVED_AWAY = int(EndReason.TURNED_18), int(EndReason.MOVED_AWAY)
+R_OTHER = int(EndReason.OTHER_EXIT)
 RT_S20, RT_ORDER, RT_EMERGENCY, RT_UASC = (
     int(x) for x in (Route.VOLUNTARY_S20, Route.CARE_ORDER, Route.EMERGENCY, Route.UASC)
 )
@@ -290,8 +293,12 @@ N_TALLY = 2 * N_CELLS + 24
     P_INFANT_ORDER,
     P_ARRIVALS,
     P_CP_FIRST_END,
-) = range(31)
-N_P = 31
+    P_BIRTH_REPEAT,
+    P_BIRTH_PATH,
+    P_OTHER_EXIT,
+    P_OTHER_MEDIAN,
+) = range(35)
+N_P = 35
 VECTOR_SIZES = {
     "eh_out": 4,
     "cin_out": 4,
@@ -314,6 +321,8 @@ VECTOR_SIZES = {
     "decile_cum": 10,
     "need_cum": 4,
     "uasc_age_cum": 3,
+    "birth_removal": 4,  # chance a newborn is removed at birth, by the family's need ...
+    "birth_state": 4,  # ... times this, by the family's service state
 }
 VECTOR_OFFSETS = {}
 _off = N_P
@@ -342,6 +351,8 @@ V_LEVER = VECTOR_OFFSETS["lever"]
 V_DECILE_CUM = VECTOR_OFFSETS["decile_cum"]
 V_NEED_CUM = VECTOR_OFFSETS["need_cum"]
 V_UASC_AGE_CUM = VECTOR_OFFSETS["uasc_age_cum"]
+V_BIRTH_REMOVAL = VECTOR_OFFSETS["birth_removal"]
+V_BIRTH_STATE = VECTOR_OFFSETS["birth_state"]
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -626,38 +637,64 @@ def remove_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, from_state
 # -- care ------------------------------------------------------------------------------------
 
 
-@njit(cache=True, _nrt=False)
-def plan_exit(PV, rng, age, route):
-    """How and when a care episode starting at ``age`` (months) will end: (reason, months).
+@njit(cache=True, inline="always", _nrt=False)
+def exit_plan_shares(PV, age, route):
+    """Shares of care episodes starting at ``age`` (months) by the way they are planned to end.
 
-    Many short stays end with a return home; young children may be adopted or placed
-    under special guardianship; older children mostly stay until 18 (DESIGN.md: many short
-    episodes and a long tail). ``months`` is ignored when the reason is turning 18.
+    ``(return home, adoption, special guardianship, other, long-run, stay to 18)``. Many short
+    stays end with a return home; children under 5 may be adopted (an adoption plan replaces a
+    plan to return home: ``care.adoption_path``); some leave under special guardianship or a
+    child arrangements order; some leave another way (``care.other_exit_share``: another
+    authority, relatives without an order, custody, any other reason); children under 10 with no
+    such plan leave later by the long-run routes; the rest stay until 18. Unaccompanied children
+    stay until 18. The one statement of the rule: the engine samples it (:func:`plan_exit`), the
+    expected-value view takes its expectation (``simulator.aggregate.care.plan_probabilities``).
     """
-    u = uniform(rng, CHILD)
     p_rh = 0.0
     p_ad = 0.0
     p_sgo = 0.0
+    p_oth = 0.0
     if route != RT_UASC:
         p_rh = PV[V_RH + min(route, 2)]
         if age < AGE_5:
             p_ad = PV[P_ADOPT_U5]
-            # when adoption practice is raised (care.adoption_path), adoption plans replace plans
-            # to return home (a no-op at the default shares, whose sum stays below 1)
             p_rh = min(p_rh, 1.0 - p_ad)
         p_sgo = PV[P_SGO]
+        p_oth = PV[P_OTHER_EXIT]
+    c1 = min(max(p_rh, 0.0), 1.0)
+    c2 = min(c1 + p_ad, 1.0)
+    c3 = min(c2 + p_sgo, 1.0)
+    c4 = min(c3 + p_oth, 1.0)
+    rest = 1.0 - c4
+    longrun = rest if (age < AGE_10 and route != RT_UASC) else 0.0
+    return c1, c2 - c1, c3 - c2, c4 - c3, longrun, rest - longrun
+
+
+@njit(cache=True, _nrt=False)
+def plan_exit(PV, rng, age, route):
+    """How and when a care episode starting at ``age`` (months) will end: (reason, months).
+
+    The kind of plan by :func:`exit_plan_shares`, its time log-normal around the kind's median
+    (``care.median_months``, ``care.other_exit_median_months``). ``months`` is ignored when the
+    reason is turning 18.
+    """
+    u = uniform(rng, CHILD)
+    rh, ad, sgo, oth, longrun, _stay = exit_plan_shares(PV, age, route)
     reason = R_TURNED_18
     m = 0.0
-    if u < p_rh:
+    if u < rh:
         reason = R_RETURNED_HOME
         m = PV[V_MED + 1] if route == RT_ORDER else PV[V_MED + 0]
-    elif u < p_rh + p_ad:
+    elif u < rh + ad:
         reason = R_ADOPTED
         m = PV[V_MED + 2]
-    elif u < p_rh + p_ad + p_sgo:
+    elif u < rh + ad + sgo:
         reason = R_SGO
         m = PV[V_MED + 3]
-    elif age < AGE_10:
+    elif u < rh + ad + sgo + oth:
+        reason = R_OTHER
+        m = PV[P_OTHER_MEDIAN]
+    elif u < rh + ad + sgo + oth + longrun:
         # young children with no planned exit leave later through the long-run routes
         reason = R_RETURNED_HOME if uniform(rng, CHILD) < 0.5 else R_SGO
         m = PV[V_MED + 4]
@@ -680,6 +717,7 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outsi
     age = t - CI[row, k, C_BIRTH]
     if route == RT_S20 and age < AGE_1 and uniform(rng, CHILD) < PV[P_INFANT_ORDER]:
         route = RT_ORDER
+    M[CN + C_INFANT_STARTS] += age < AGE_1
     if from_outside:
         M[FL + (IN) * N_FLOW + LAC] += 1
     else:
@@ -783,6 +821,8 @@ def care_exit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k):
         M[CN + C_SGO] += 1
     elif reason == R_TURNED_18:
         M[CN + C_LEAVERS] += 1
+    elif reason == R_OTHER:
+        M[CN + C_OTHER_EXITS] += 1
     if reason == R_RETURNED_HOME:
         # back home, counted in the family's state; the family is supported as CIN and keeps
         # the need that can bring the child back (circular demand)
@@ -1093,6 +1133,23 @@ def pick_family(FI, IDX, M, rng, need_room):
     return -1
 
 
+@njit(cache=True, inline="always", _nrt=False)
+def removal_at_birth_probability(PV, state, need, child_in_care):
+    """Chance that a baby is removed at birth: a pre-birth assessment, then care proceedings.
+
+    By the family's need (``care.removal_at_birth_by_need``), times its service state's
+    multiplier (``care.removal_at_birth_plan_multiplier`` for CIN and protection plans), times
+    the year's practice (``care.removal_at_birth_path``), times
+    ``care.removal_at_birth_repeat_multiplier`` when a brother or sister is in care now (repeat
+    removals). The one statement of the rule: the engine samples it (:func:`births`), the
+    expected-value view takes its expectation (``simulator.aggregate.demography._births``).
+    """
+    p = PV[V_BIRTH_REMOVAL + need] * PV[V_BIRTH_STATE + state] * PV[P_BIRTH_PATH]
+    if child_in_care:
+        p *= PV[P_BIRTH_REPEAT]
+    return min(p, 1.0)
+
+
 @njit(cache=True, _nrt=False)
 def births(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n, TL):
     """``n`` births: about half to families with children at home, the rest start families.
@@ -1121,9 +1178,19 @@ def births(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n, TL):
                 return
         else:
             count_row(FI, TL, row, -1.0)
-        add_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, t, IN, cid)
+        k = add_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, t, IN, cid)
         M[CN + C_BIRTHS] += 1
         log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, FI[row, FAM_ID], EV_BIRTH, 0)
+        if k >= 0:
+            # known before birth: a pre-birth assessment may end in removal at birth under a
+            # care order (the birth's own draw: the same in both runs of a pair)
+            stream(rng, AREA, j, t, kr.P_BIRTH_REMOVAL)
+            p = removal_at_birth_probability(PV, FI[row, STATE], FI[row, NEED], FI[row, N_LAC] > 0)
+            if uniform(rng, AREA) < p:
+                M[CN + C_BIRTH_REMOVALS] += 1
+                admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, RT_ORDER, False)
+                if FI[row, N_HOME] == 0 and FI[row, STATE] != U:
+                    set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, U, R_ESCALATED)
         count_row(FI, TL, row, 1.0)
 
 

@@ -64,6 +64,7 @@ P_BIRTH = 30  # the j-th birth of the month: to which family, or a new family's 
 P_ARRIVAL = 31  # the j-th family moving in: whom it resembles
 P_UASC = 32  # the j-th unaccompanied child: age
 P_COUNTS = 33  # the month's numbers of births (who 0), arrivals (1), unaccompanied children (2)
+P_BIRTH_REMOVAL = 34  # the j-th birth of the month: removed at birth or not
 #: Month word for draws made at set-up (before month 0).
 SETUP_MONTH = 0xFFFFFFFF
 

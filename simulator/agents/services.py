@@ -208,6 +208,8 @@ class Services:
             "decile_cum": _cum(pop.decile_shares),
             "need_cum": _cum(need.initial_need_shares),
             "uasc_age_cum": _cum(pop.uasc_age_shares),
+            "birth_removal": care.removal_at_birth_by_need,
+            "birth_state": (1.0, 1.0, *care.removal_at_birth_plan_multiplier),
         }
         for name, values in vectors.items():
             self.vec(name)[:] = np.asarray(values, dtype=float).ravel()
@@ -228,6 +230,10 @@ class Services:
         P[kn.P_CP_FIRST_REVIEW] = cp.first_review_months
         P[kn.P_CP_INTERVAL] = cp.review_interval_months
         P[kn.P_CP_FIRST_END] = cp.first_review_end_factor
+        P[kn.P_BIRTH_REPEAT] = care.removal_at_birth_repeat_multiplier
+        P[kn.P_BIRTH_PATH] = 1.0  # the year's value is set each month (model.step)
+        P[kn.P_OTHER_EXIT] = care.other_exit_share
+        P[kn.P_OTHER_MEDIAN] = care.other_exit_median_months
         P[kn.P_CP_STEPDOWN] = cp.stepdown_to_cin_share
         P[kn.P_SIB_JOIN] = care.sibling_join_probability
         P[kn.P_ADOPT_U5] = care.adoption_share_under5

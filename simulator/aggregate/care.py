@@ -27,6 +27,7 @@ from simulator.aggregate.groups import (
     NN,
     NS,
     NW,
+    OTH,
     P_LAC,
     RH,
     SG,
@@ -64,37 +65,34 @@ def duration_pmf(median: float, sigma: float, n: int) -> np.ndarray:
 
 
 def plan_probabilities(PV: np.ndarray, age: np.ndarray, route: int) -> np.ndarray:
-    """Share of plans by kind for entrants aged ``age`` months (kernel ``plan_exit``).
+    """Share of plans by kind for entrants aged ``age`` months (kernel ``exit_plan_shares``).
 
-    Returns an array (ages, 6): return home (short), return home (order),
-    adoption, special guardianship, long-run return/SGO (under 10), stay to 18. As in the
-    kernel, under 5 adoption comes before a return home (``p_rh <= 1 - p_ad``), and the
-    kinds are drawn in order from one uniform number, so shares past 1 are cut.
+    Returns an array (ages, N_KINDS): return home (short), return home (order), adoption,
+    special guardianship, another way, long-run return/SGO (under 10), stay to 18. The shares
+    are the kernel's own compiled rule, evaluated for each age.
     """
     age = np.asarray(age)
-    out = np.zeros((age.size, 6))
-    p_ad = np.where(age < 60, PV[kn.P_ADOPT_U5], 0.0)
-    rh = PV[kn.V_RH + min(route, 2)]
-    p_rh = np.where(age < 60, np.minimum(rh, 1.0 - p_ad), rh)
-    c1 = np.clip(p_rh, 0.0, 1.0)
-    c2 = np.clip(p_rh + p_ad, 0.0, 1.0)
-    c3 = np.clip(p_rh + p_ad + PV[kn.P_SGO], 0.0, 1.0)
-    out[:, 1 if route == kn.RT_ORDER else 0] = c1
-    out[:, 2] = c2 - c1
-    out[:, 3] = c3 - c2
-    rest = 1.0 - c3
-    out[:, 4] = np.where(age < 120, rest, 0.0)
-    out[:, 5] = np.where(age < 120, 0.0, rest)
+    out = np.zeros((age.size, N_KINDS))
+    for i, a in enumerate(age):
+        rh, ad, sgo, oth, longrun, stay = kn.exit_plan_shares(PV, int(a), route)
+        out[i, 1 if route == kn.RT_ORDER else 0] = rh
+        out[i, 2:] = ad, sgo, oth, longrun, stay
     return out
 
 
-#: plan kind -> (median index in care.median_months, exit reason); kind 4 splits RH/SGO 50/50
-_PLAN_MEDIAN = (0, 1, 2, 3, 4)
+#: Kinds of plan: return home (s20/emergency), return home (order), adoption, special
+#: guardianship, another way, long-run (half return home, half SGO), stay to 18 (no duration).
+N_KINDS = 7
+LONG_RUN, STAY = 5, 6
+#: each timed kind's exit reason (the long-run kind splits RH/SGO 50/50)
+_KIND_REASON = (RH, RH, AD, SG, OTH)
 
 
 def _plan_pmfs(PV: np.ndarray, n: int) -> np.ndarray:
+    """Duration pmfs of the six timed kinds (medians: ``care.median_months`` and the other exits')."""
     sigma = PV[kn.P_SIGMA]
-    return np.array([duration_pmf(PV[kn.V_MED + _PLAN_MEDIAN[k]], sigma, n) for k in range(5)])
+    medians = (*PV[kn.V_MED : kn.V_MED + 4], PV[kn.P_OTHER_MEDIAN], PV[kn.V_MED + 4])
+    return np.array([duration_pmf(m, sigma, n) for m in medians])
 
 
 _INFANT_ORDER = getattr(kn, "P_INFANT_ORDER", None)
@@ -110,6 +108,8 @@ def _care_key(PV: np.ndarray) -> tuple[float, ...]:
         PV[kn.P_SGO],
         PV[kn.P_SIGMA],
         infant,
+        PV[kn.P_OTHER_EXIT],
+        PV[kn.P_OTHER_MEDIAN],
     )
 
 
@@ -146,6 +146,7 @@ def _key_pv(key: tuple[float, ...]) -> np.ndarray:
     PV[kn.V_RH : kn.V_RH + 3] = key[0:3]
     PV[kn.V_MED : kn.V_MED + 5] = key[3:8]
     PV[kn.P_ADOPT_U5], PV[kn.P_SGO], PV[kn.P_SIGMA] = key[8:11]
+    PV[kn.P_OTHER_EXIT], PV[kn.P_OTHER_MEDIAN] = key[12:14]
     return PV
 
 
@@ -156,25 +157,25 @@ def exit_kernel(PV: np.ndarray) -> np.ndarray:
     the 18th birthday ends then, as turning 18.
     """
     ages = np.arange(216)
-    pmfs = _plan_pmfs(PV, HORIZON + 1)  # (5, 218)
+    pmfs = _plan_pmfs(PV, HORIZON + 1)  # (6, 218)
     K = np.zeros((216, 3, HORIZON, N_REASONS))
     for route in range(3):
         plans = plan_probabilities(PV, ages, route)
         for a in range(216):
             left = 216 - a  # months to the 18th birthday
-            for kind in range(5):
+            for kind in range(STAY):
                 p = plans[a, kind]
                 if p <= 0:
                     continue
                 pmf = pmfs[kind]
                 before = pmf[:left] * p  # months < left: exits as planned
-                if kind == 4:
+                if kind == LONG_RUN:
                     K[a, route, :left, RH] += 0.5 * before
                     K[a, route, :left, SG] += 0.5 * before
                 else:
-                    K[a, route, :left, (RH, RH, AD, SG)[kind]] += before
+                    K[a, route, :left, _KIND_REASON[kind]] += before
                 K[a, route, left, T18] += p * pmf[left:].sum()
-            K[a, route, left, T18] += plans[a, 5]
+            K[a, route, left, T18] += plans[a, STAY]
     return K
 
 
@@ -187,7 +188,7 @@ def initial_exit_kernel(PV: np.ndarray) -> np.ndarray:
     """
     n = 400
     pmfs = _plan_pmfs(PV, n)
-    cums = np.concatenate([np.zeros((5, 1)), np.cumsum(pmfs, axis=1)], axis=1)  # cums[k, j] = P(d < j)
+    cums = np.concatenate([np.zeros((STAY, 1)), np.cumsum(pmfs, axis=1)], axis=1)  # cums[k, j] = P(d < j)
     R = np.zeros((216, 3, HORIZON, N_REASONS))
     for route in range(3):
         for A in range(216):
@@ -199,7 +200,7 @@ def initial_exit_kernel(PV: np.ndarray) -> np.ndarray:
             cuts = sorted({0, E + 1, *[A - c + 1 for c in (60, 120) if 0 < A - c + 1 <= E]})
             for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):  # e in lo..hi-1
                 plans = plan_probabilities(PV, np.array([A - lo]), route)[0]
-                for kind in range(5):
+                for kind in range(STAY):
                     p = plans[kind]
                     if p <= 0:
                         continue
@@ -207,13 +208,13 @@ def initial_exit_kernel(PV: np.ndarray) -> np.ndarray:
                     # sum over e of P(d = e + x) = P(d < hi + x) - P(d < lo + x)
                     planned = p * (c[np.minimum(hi + x, n)] - c[np.minimum(lo + x, n)])
                     tail = p * ((hi - lo) - (c[np.minimum(np.arange(lo, hi) + left, n)]).sum())
-                    if kind == 4:
+                    if kind == LONG_RUN:
                         acc[1:left, RH] += 0.5 * planned
                         acc[1:left, SG] += 0.5 * planned
                     else:
-                        acc[1:left, (RH, RH, AD, SG)[kind]] += planned
+                        acc[1:left, _KIND_REASON[kind]] += planned
                     acc[left, T18] += tail
-                acc[left, T18] += plans[5] * (hi - lo)
+                acc[left, T18] += plans[STAY] * (hi - lo)
             tot = acc.sum()
             if tot > 0:
                 R[A, route] = acc / tot
@@ -559,6 +560,38 @@ def clear_share(F, d, q):
                     m = F[s, n, d, P_LAC, w, c] * q
                     F[s, n, d, P_LAC, w, c] -= m
                     F[s, n, d, 1, w, c] += m
+
+
+@njit(cache=True)
+def extend_holds(LOUT, t, again, pmf):
+    """Families with a child in care that have a baby removed at birth keep one longer (in place).
+
+    Such a family keeps a child in care until the later of its earlier children's exits (its
+    release pending in ``LOUT[:, 1, d]``) and the baby's (``pmf[x]``: the baby leaves ``x``
+    months on), taken as independent: ``again[d]`` of group d's pending releases move to the
+    later of the two (kernel: a family counts while any child is in care).
+    """
+    H = pmf.shape[0]
+    for d in range(ND):
+        r = again[d]
+        if r <= 0.0:
+            continue
+        total = 0.0
+        for x in range(1, H):
+            total += LOUT[t + x, 1, d]
+        if total <= 0.0:
+            continue
+        share = min(1.0, r / total)
+        c_old = 0.0
+        c_new = 0.0
+        prev = 0.0
+        for x in range(1, H):
+            old = LOUT[t + x, 1, d]
+            c_old += old / total
+            c_new += pmf[x]
+            cur = c_old * c_new
+            LOUT[t + x, 1, d] = old * (1.0 - share) + share * total * (cur - prev)
+            prev = cur
 
 
 @njit(cache=True)

@@ -12,9 +12,11 @@ from numba import njit
 from simulator.agents import kernel as kn
 from simulator.aggregate.groups import (
     AGE_18,
+    CP,
     IN,
     J_EDGES,
     J_OF_AGE,
+    LAC,
     MAX_START,
     N_PAIRS,
     NA,
@@ -102,26 +104,77 @@ def _moves(F, flows, share, init_need, tl):
 
 
 @njit(cache=True)
-def _births(F, flows, frac):
-    """A share ``frac`` of families with room gain a newborn (in place); returns the births."""
+def _births(F, flows, frac, PV, ENT, FAMS, FK, again):
+    """A share ``frac`` of families with room gain a newborn (in place); returns (births, removed).
+
+    Some newborns are removed at birth (kernel ``removal_at_birth_probability``, by the family's
+    state, need and whether a child is in care now): the family keeps its composition and now
+    has a child in care (history ``P_LAC``); the baby enters care under a care order, into
+    ``ENT`` (under 1, by group, need and origin: 1 a family not on a protection plan, 2 one on a
+    plan; a family in universal services or early help is booked as CIN, the state the kernel
+    gives it when the baby comes home), and a family with no child in care before is followed
+    until the baby leaves (``FAMS[1]``, ``FK[1, 1]``); one with a child in care already is
+    counted in ``again[d]`` (:func:`~simulator.aggregate.care.extend_holds`).
+    """
     born = 0.0
+    removed = 0.0
+    order = kn.RT_ORDER
     for s in range(NS):
         born_s = 0.0
+        out_s = 0.0
         for n in range(NN):
-            for d in range(ND):
-                for p in range(NP):
+            for p in range(NP):
+                q = kn.removal_at_birth_probability(PV, s, n, p == P_LAC)
+                for d in range(ND):
                     for w in range(NW):
                         for c in range(NC - 1, -1, -1):  # downwards: a family grown is not grown again
                             if not 1 <= c % NH <= NH - 2:
                                 continue
                             g = F[s, n, d, p, w, c] * frac
                             if g > 0.0:
+                                r = g * q
                                 F[s, n, d, p, w, c] -= g
-                                F[s, n, d, p, w, c + 1] += g
+                                F[s, n, d, p, w, c + 1] += g - r
+                                F[s, n, d, P_LAC, w, c] += r
                                 born_s += g
+                                if r > 0.0:
+                                    out_s += r
+                                    ENT[0, order, d, n, 2 if s == CP else 1] += r
+                                    if p != P_LAC:
+                                        FAMS[1, d] += r
+                                        FK[1, 1] += r
+                                    else:
+                                        again[d] += r
         flows[IN, s] += born_s
+        flows[s, LAC] += out_s
         born += born_s
-    return born
+        removed += out_s
+    return born, removed
+
+
+@njit(cache=True)
+def _new_families(F, flows, new, init_need, dec_sh, PV, ENT, FAMS, FK):
+    """``new`` births start families in universal services (in place); returns the babies removed.
+
+    A family's need and group are drawn as a new family's (kernel ``take_row``); a baby removed
+    at birth leaves its family with no one at home (origin 0, by need; ``FAMS[0]``, ``FK[0, 1]``).
+    """
+    removed = 0.0
+    order = kn.RT_ORDER
+    for n in range(NN):
+        q = kn.removal_at_birth_probability(PV, U, n, False)
+        for d in range(ND):
+            x = new * init_need[n] * dec_sh[d]
+            r = x * q
+            F[U, n, d, 0, W_OLD, 1] += x - r
+            if r > 0.0:
+                ENT[0, order, d, n, 0] += r
+                FAMS[0, d] += r
+                FK[0, 1] += r
+                removed += r
+    flows[IN, U] += new
+    flows[U, LAC] += removed
+    return removed
 
 
 @njit(cache=True)

@@ -73,8 +73,8 @@ N_BANDS = len(AGE_BANDS)  # <1, 1-4, 5-9, 10-15, 16-17
 BAND_EDGES = np.array(AGE_BAND_EDGES)
 BAND_SHARE = np.diff(BAND_EDGES) / ADULT_AGE  # children's ages uniform over 0-17
 BAND_PROW = np.array([0, 0, 1, 2, 3])  # placement-share row by age band at entry
-N_REASONS = 4  # returned home, adopted, special guardianship, turned 18
-RH, AD, SG, T18 = range(4)
+N_REASONS = 5  # returned home, adopted, special guardianship, turned 18, another way
+RH, AD, SG, T18, OTH = range(5)
 HORIZON = ADULT_AGE + 1  # months ahead an exit can be planned (an infant stays at most 216)
 # indices in the monthly counter vector (order of simulator.recording.COUNTERS)
 _C = {name: i for i, name in enumerate(COUNTERS)}

@@ -16,9 +16,16 @@ from simulator.aggregate.care import (
     _schedule_returns,
     care_tables,
     entrant_bands_by_composition,
+    extend_holds,
     max_of_k,
 )
-from simulator.aggregate.demography import _births, _demography_births, _demography_dues, _moves
+from simulator.aggregate.demography import (
+    _births,
+    _demography_births,
+    _demography_dues,
+    _moves,
+    _new_families,
+)
 from simulator.aggregate.groups import (
     _C,
     AD,
@@ -41,13 +48,13 @@ from simulator.aggregate.groups import (
     NP,
     NS,
     NW,
+    OTH,
     OUT,
     PAIR,
     RH,
     SG,
     T18,
     TL_ROOM,
-    W_OLD,
     U,
     cp_slots,
     guard,
@@ -75,6 +82,8 @@ _C_ADOPT, _C_SGO, _C_LEAVE, _C_RH = (
 )
 _C_TURNED, _C_AWAY, _C_IN = _C["early_help_turned_away"], _C["moved_away"], _C["moved_in"]
 _C_UASC, _C_BIRTHS = _C["uasc_starts"], _C["births"]
+_C_BIRTH_RM, _C_INFANT = _C["removals_at_birth"], _C["lac_starts_under_1"]
+_C_OTHER = _C["left_care_otherwise"]
 
 
 class Stocks(NamedTuple):
@@ -140,6 +149,7 @@ class Rules(NamedTuple):
     dec_sh: np.ndarray
     uasc_rate: float
     uasc_path: np.ndarray
+    birth_path: np.ndarray
     after_rh: int
 
 
@@ -331,7 +341,8 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
     cnt[_C_SGO] += n_ex[SG]
     cnt[_C_LEAVE] += n_ex[T18]
     cnt[_C_RH] += n_ex[RH]
-    flows[LAC, OUT] += n_ex[AD] + n_ex[SG] + n_ex[T18]
+    cnt[_C_OTHER] += n_ex[OTH]
+    flows[LAC, OUT] += n_ex[AD] + n_ex[SG] + n_ex[T18] + n_ex[OTH]
     _demography_dues(st.DP, st.DR, st.DY, t, wk.keep, wk.teens, wk.band1, PAIR)
     if t % 12 == 0:  # which children enter care: their ages by composition, once a year
         _child_bands(st.DP, st.DR, st.DY, t, PAIR, wk.p_old, wk.p_oth)
@@ -464,13 +475,17 @@ def _schedule_exits(t, st, ru, wk, rec):
     n_ent = 0.0
     for b in range(N_BANDS):
         for r in range(3):
+            acc = 0.0
             for d in range(ND):
                 for n in range(NN):
                     ent_c[b, r, d, 0] += ENT[b, r, d, n, 0]
                     ent_c[b, r, d, 1] += ENT[b, r, d, n, 1] + ENT[b, r, d, n, 2]
                 ent_brd[b, r, d] = ent_c[b, r, d, 0] + ent_c[b, r, d, 1]
-                rec.ENTLOG[t, b, r] += ent_brd[b, r, d]
-            n_ent += rec.ENTLOG[t, b, r]
+                acc += ent_brd[b, r, d]
+            rec.ENTLOG[t, b, r] += acc  # (called again for the month's removals at birth)
+            n_ent += acc
+            if b == 0:
+                rec.CNT[t, _C_INFANT] += acc
     st.now[NOW_LAC] += n_ent
     for d in range(ND):
         st.shells[0, d] += wk.FAMS[0, d]
@@ -578,7 +593,12 @@ def _unaccompanied(t, st, ru, rec):
 
 @njit(cache=True)
 def _born(t, st, ru, wk, rec, tg):
-    """5. Births keep the child population on its path (the tally ``tl`` kept up to date by the moves)."""
+    """5. Births keep the child population on its path (the tally ``tl`` kept up to date by the moves).
+
+    Babies removed at birth enter care now: their exits, families and returns home are booked as
+    the month's other care entries are (:func:`_care_entries`, on the month's work room, which
+    the hazards' entries are done with).
+    """
     tl = wk.tl
     gap = _target_children(t, ru) - (tl[:NS].sum() + st.now[NOW_LAC])
     born = max(gap, 0.0)
@@ -588,14 +608,32 @@ def _born(t, st, ru, wk, rec, tg):
         flows = rec.FLOWS[t]
         elig = tl[TL_ROOM]
         frac = min(1.0, ru.existing_births * born / max(elig, 1e-9))
-        new = born - _births(F, flows, frac)
-        for k in range(tg.TG.shape[0]):  # newborns in a programme's families
-            _births(tg.TG[k], tg.flows, frac)
-        _demography_births(st.DP, st.DR, st.DY, t, born, ru.existing_births, PAIR)
-        for n in range(NN):
-            for d in range(ND):
-                F[U, n, d, 0, W_OLD, 1] += new * ru.init_need[n] * ru.dec_sh[d]
-        flows[IN, U] += new
+        wk.ENT[:] = 0.0
+        wk.FAMS[:] = 0.0
+        wk.FK[:] = 0.0
+        ru.PV[kn.P_BIRTH_PATH] = ru.birth_path[_year(t, ru)]  # the year's pre-birth practice
+        again = np.zeros(ND)
+        to_existing, removed = _births(F, flows, frac, ru.PV, wk.ENT, wk.FAMS, wk.FK, again)
+        if tg.TG.shape[0] > 0:  # newborns in a programme's families (counted in F already)
+            ent, fams, fk = np.zeros_like(wk.ENT), np.zeros_like(wk.FAMS), np.zeros_like(wk.FK)
+            for k in range(tg.TG.shape[0]):
+                _births(tg.TG[k], tg.flows, frac, ru.PV, ent, fams, fk, np.zeros(ND))
+        new = born - to_existing
+        removed_new = _new_families(F, flows, new, ru.init_need, ru.dec_sh, ru.PV, wk.ENT, wk.FAMS, wk.FK)
+        # the ages of the children at home: newborns removed at birth never join them
+        home = born - removed - removed_new
+        existing = (ru.existing_births * born - removed) / home if home > 0.0 else 0.0
+        _demography_births(st.DP, st.DR, st.DY, t, home, existing, PAIR)
+        if removed + removed_new > 0.0:
+            rec.CNT[t, _C_BIRTH_RM] += removed + removed_new
+            _care_entries(t, st, ru, wk, rec)
+            # a baby's exits, any reason (under 1, care order)
+            year_i = _year(t, ru)
+            pmf = np.zeros(HORIZON)
+            for x in range(HORIZON):
+                for k in range(N_REASONS):
+                    pmf[x] += ru.Kb2[year_i, 0, kn.RT_ORDER, x * N_REASONS + k]
+            extend_holds(st.LOUT, t, again, pmf)
 
 
 @njit(cache=True)

@@ -255,6 +255,7 @@ def run_aggregate(
     prev = sc.levers.prevention
     eh_factor, eh_extra, reach = _prevention_paths(sc, T, early_help_places_factor)
     uasc_path = series_values(pop.uasc_path, sc.run.start_year, sc.run.years)
+    birth_path = series_values(sc.care.removal_at_birth_path, sc.run.start_year, sc.run.years)
 
     Rb, Kb2_y, KbRH_y = _care_kernels(sc, PV)
     sel_w = np.asarray(care.selection_weights_by_age, dtype=float)
@@ -474,6 +475,7 @@ def run_aggregate(
         dec_sh=np.ascontiguousarray(dec_sh),
         uasc_rate=float(pop.uasc_starts_per_10k),
         uasc_path=np.asarray(uasc_path, dtype=float),
+        birth_path=np.asarray(birth_path, dtype=float),
         after_rh=int(after_rh),
     )
     levers = LeverPaths(
