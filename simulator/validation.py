@@ -59,12 +59,36 @@ def published_series(path: str | Path | None = None) -> pd.DataFrame:
     return table.reset_index()[["year", *MEASURES.values()]]
 
 
+#: Children's social care activity 2007-2018 (CIN census from 2009-10, the CPR3 return before):
+#: ``simulator/data/england_cin_time_series_2007_2018.csv``, each figure with its source and grade
+#: (H read from DfE's tables, M from DfE releases as reported; years with neither are left out).
+ACTIVITY = ("referrals", "section47_enquiries", "cin_31_march", "cp_31_march", "cp_starts")
+
+
+def published_activity(path: str | Path | None = None) -> pd.DataFrame:
+    """The published activity series, one row per year (``year`` and the :data:`ACTIVITY` columns)."""
+    raw = pd.read_csv(path or DATA / "england_cin_time_series_2007_2018.csv")
+    table = raw.pivot(index="year", columns="measure", values="number").reindex(columns=list(ACTIVITY))
+    return table.reset_index()
+
+
+def activity_table(model: pd.DataFrame) -> pd.DataFrame:
+    """The model's activity beside the published series (missing years empty), error in %."""
+    out = model[["year", *ACTIVITY]].merge(
+        published_activity(), on="year", how="left", suffixes=("_model", "_published")
+    )
+    for c in ACTIVITY:
+        out[f"{c}_error_pct"] = 100.0 * (out[f"{c}_model"] / out[f"{c}_published"] - 1.0)
+    return out[["year"] + [f"{c}_{k}" for c in ACTIVITY for k in ("model", "published", "error_pct")]]
+
+
 def replay(
     scenario: Scenario | str | Path = HISTORY,
     *,
     seeds: Sequence[int] = (1,),
     sample_fraction: float | None = None,
     view: str = "agent",
+    activity: bool = False,
 ) -> pd.DataFrame:
     """Run the replay and compare it with the published series, year by year.
 
@@ -73,10 +97,13 @@ def replay(
         seeds: seeds of the agent-based runs (their mean is compared).
         sample_fraction: override ``run.sample_fraction`` (e.g. 0.05 for speed).
         view: ``"agent"`` (the agent-based model) or ``"aggregate"`` (the expected-value view).
+        activity: also compare referrals, section 47 enquiries, CIN, CP and CP starts.
 
     Returns:
         One row per reported year: the model's and the published looked after at
-        31 March, starts and ceases, and the model's error in % for each.
+        31 March, starts and ceases, and the model's error in % for each; with ``activity``, the
+        same for referrals, section 47 enquiries, CIN and CP at 31 March and CP starts
+        (:func:`activity_table`) after them.
     """
     if not isinstance(scenario, Scenario):
         over = {"run": {"sample_fraction": sample_fraction, "record_episodes": False}}
@@ -84,10 +111,11 @@ def replay(
             del over["run"]["sample_fraction"]
         scenario = load_scenario(scenario, over)
     cols = ["lac_31_march", "lac_starts", "lac_ceases"]
+    kept = [*cols, *ACTIVITY] if activity else cols
     if view == "aggregate":
         from simulator.aggregate import run_aggregate
 
-        model_table = run_aggregate(scenario).annual[["year", *cols]]
+        model_table = run_aggregate(scenario).annual[["year", *kept]]
     elif view == "agent":
         from simulator.model import CSCModel
 
@@ -95,7 +123,7 @@ def replay(
         for seed in seeds:
             m = CSCModel(scenario, seed=seed)
             m.run()
-            runs.append(m.results().annual[["year", *cols]])
+            runs.append(m.results().annual[["year", *kept]])
         model_table = pd.concat(runs).groupby("year", as_index=False).mean()
     else:
         raise ValueError(f"view = {view!r}: use 'agent' or 'aggregate'")
@@ -104,6 +132,8 @@ def replay(
     for c in cols:
         out[f"{c}_error_pct"] = 100.0 * (out[f"{c}_model"] / out[f"{c}_published"] - 1.0)
     order = ["year"] + [f"{c}_{k}" for c in cols for k in ("model", "published", "error_pct")]
+    if activity:
+        return out[order].merge(activity_table(model_table), on="year")
     return out[order]
 
 
@@ -450,9 +480,21 @@ def _run(args: argparse.Namespace) -> int:
         )
         print(agreement(t).round(2).to_string())
         return 0
-    table = replay(args.scenario, seeds=args.seeds, sample_fraction=args.sample_fraction, view=args.view)
-    with pd.option_context("display.width", 200):
-        print(table.round(1).to_string(index=False))
+    table = replay(
+        args.scenario, seeds=args.seeds, sample_fraction=args.sample_fraction, view=args.view, activity=True
+    )
+    lac = [c for c in table.columns if c.startswith(("year", "lac_"))]
+    with pd.option_context("display.width", 250):
+        print(table[lac].round(1).to_string(index=False))
+        print(
+            "\nactivity against the CIN census (and the CPR3 return before 2010; empty: not published here)"
+        )
+        for c in ACTIVITY:
+            print(
+                table[["year", f"{c}_model", f"{c}_published", f"{c}_error_pct"]]
+                .round(1)
+                .to_string(index=False)
+            )
     for key, value in summarise(table).items():
         print(f"{key}: {np.round(value, 1) if isinstance(value, float) else value}")
     return 0

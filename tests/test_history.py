@@ -4,16 +4,19 @@
 drivers only (no rate set for a particular year). The acceptance in issue 7 is the
 looked-after stock within +-7% every year 2008-2018 and the 2008-2018 rise (+27% published)
 within +-7 points; both are asserted. Measured (8 seeds at a 10% sample,
-``python -m simulator.validation``): worst stock error +4.4% (2009), rise +20.5%, only 0.5
-points inside (seeds 9-16: +4.8%, +20.8%; seeds 1-16: +4.6%, +20.6%). With four seeds the
-rise moves by about 2 points from one set to another (19.5 and 23.6 were seen), so the test
-uses eight. The flows are less good than the stock: in 2013-2017 starts run 10-16% and ceases 10-19% below the
-published figures (the model has no driver for the continued rise in interventions after
-2012), and the two errors offset in the stock. docs/MODEL.md says so.
+``python -m simulator.validation``, 4 Dec 2026, with removal at birth and its driver): worst
+stock error +6.2% (2016), rise +27.4%. With four seeds the rise moved by about 2 points from
+one set to another (19.5 and 23.6 were seen before removal at birth), so the test uses eight.
+The flows are less good than the stock: in 2013-2017 starts run 8-14% and ceases 11-19% below
+the published figures (the model has no driver for the continued rise in interventions after
+2012), and the two errors offset in the stock. The activity behind them (issue 19): the
+published protection plans at 31 March rose by more than half from 2008 to 2015 and section 47
+enquiries kept rising; the model's do not (an expected failure below). docs/MODEL.md says so.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from simulator.model import CSCModel
@@ -23,7 +26,7 @@ from simulator.validation import HISTORY, published_series, replay, summarise
 
 @pytest.fixture(scope="module")
 def table():
-    return replay(HISTORY, seeds=tuple(range(1, 9)), sample_fraction=0.1)
+    return replay(HISTORY, seeds=tuple(range(1, 9)), sample_fraction=0.1, activity=True)
 
 
 def test_published_series_is_read() -> None:
@@ -122,3 +125,25 @@ def test_replay_expected_values_meet_the_acceptance() -> None:
     s = summarise(replay(HISTORY, view="aggregate"))
     assert s["stock_within_tolerance"], s
     assert s["rise_within_tolerance"], s
+
+
+def test_activity_is_compared_with_the_published_series(table) -> None:
+    t = table.set_index("year")
+    # the published series as read (CPR3 2008, CIN census 2015 and 2018)
+    assert t.loc[2008, "cp_31_march_published"] == 29_200
+    assert t.loc[2015, "cp_31_march_published"] == 49_690
+    assert t.loc[2018, "section47_enquiries_published"] == 198_090
+    # figures not published here stay empty rather than made up
+    assert pd.isna(t.loc[2007, "cin_31_march_published"])
+    assert (t["referrals_model"] > 0).all() and (t["cp_31_march_model"] > 0).all()
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 19: no mechanism yet for the 2008-2016 rise in protection activity"
+)
+def test_protection_plans_follow_the_published_rise(table) -> None:
+    """Published: plans at 31 March +70% from 2008 to 2015; the model's must rise at least half as much."""
+    t = table.set_index("year")
+    published = t.loc[2015, "cp_31_march_published"] / t.loc[2008, "cp_31_march_published"] - 1
+    model = t.loc[2015, "cp_31_march_model"] / t.loc[2008, "cp_31_march_model"] - 1
+    assert model >= published / 2, (model, published)
