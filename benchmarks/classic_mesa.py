@@ -576,8 +576,6 @@ class ClassicModel(mesa.Model):
             p = kn.removal_at_birth_probability(self.PV, fam.state, fam.need, sibling_in_care)
             if rnd() < p:
                 fam.admit(baby, kn.RT_ORDER)
-                if fam.n_home == 0 and fam.state != U:
-                    fam.set_state(U)
 
     def run(self, months: int | None = None) -> None:
         """Run ``months`` months (default: the scenario's burn-in plus reporting years)."""

@@ -1181,16 +1181,15 @@ def births(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n, TL):
         k = add_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, t, IN, cid)
         M[CN + C_BIRTHS] += 1
         log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, FI[row, FAM_ID], EV_BIRTH, 0)
-        if k >= 0:
+        p = removal_at_birth_probability(PV, FI[row, STATE], FI[row, NEED], FI[row, N_LAC] > 0)
+        if k >= 0 and p > 0.0:
             # known before birth: a pre-birth assessment may end in removal at birth under a
-            # care order (the birth's own draw: the same in both runs of a pair)
+            # care order (the birth's own draw: the same in both runs of a pair; a new family is
+            # in universal services already, an existing one keeps its other children at home)
             stream(rng, AREA, j, t, kr.P_BIRTH_REMOVAL)
-            p = removal_at_birth_probability(PV, FI[row, STATE], FI[row, NEED], FI[row, N_LAC] > 0)
             if uniform(rng, AREA) < p:
                 M[CN + C_BIRTH_REMOVALS] += 1
                 admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, RT_ORDER, False)
-                if FI[row, N_HOME] == 0 and FI[row, STATE] != U:
-                    set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, U, R_ESCALATED)
         count_row(FI, TL, row, 1.0)
 
 
