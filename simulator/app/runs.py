@@ -168,12 +168,9 @@ def _warm(view: bool = False) -> int:
     With ``view``, the expected-value view's compiled code too: only the background workers,
     which work out the expected values, need it, and it takes longer to compile than the engine.
     """
-    from simulator.schema import Scenario
+    from simulator.warm import tiny_scenario
 
-    s = Scenario()
-    data = s.model_dump(mode="json")
-    data["run"].update({"years": 1, "burn_in_months": 0, "record_episodes": False})
-    data["population"]["children"] = 2_000
+    data = tiny_scenario()
     simulate(data, 1)
     if view:
         simulate(data, None)
