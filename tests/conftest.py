@@ -35,7 +35,6 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return None if seconds is None else f"engine and view compiled (or loaded) in {seconds:.0f} s"
 
 
-
 def scenario(children: int = 61_300, years: int = 5, **over) -> Scenario:
     """The baseline with a population size, a horizon and nested overrides."""
     data = {"population": {"children": children}, "run": {"years": years}}
