@@ -78,6 +78,12 @@ def wait_group_gone(pgid: int, within: float = 1.5) -> list[int]:
     return left
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """Ctrl-C as a terminal delivers it: pytest-xdist's workers ignore SIGINT, and a child
+    inherits an ignored signal (Python then installs no KeyboardInterrupt handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Sweep:
     """``python -m simulator sweep`` in its own session, its stderr read as it comes."""
 
@@ -97,7 +103,12 @@ class Sweep:
             *extra,
         ]
         self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+            cmd,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=_ctrl_c_as_in_a_terminal,
         )
         os.set_blocking(self.proc.stderr.fileno(), False)
         self.err = b""
