@@ -75,7 +75,7 @@ def core_scenario(scenario: Scenario | None = None, **run: Any) -> Scenario:
 class Child:
     """One child: birth month, and while looked after the placement and exit plan."""
 
-    __slots__ = ("birth", "lac", "place", "exit", "exit_reason", "route")
+    __slots__ = ("birth", "lac", "place", "exit", "exit_reason", "route", "move")
 
     def __init__(self, birth: int):
         self.birth = birth
@@ -84,6 +84,7 @@ class Child:
         self.exit = kn.FAR
         self.exit_reason = 0
         self.route = -1
+        self.move = kn.FAR
 
 
 class FamilyAgent(mesa.Agent):
@@ -120,6 +121,8 @@ class FamilyAgent(mesa.Agent):
             if c.lac:
                 if c.exit <= t:
                     self.care_exit(c)
+                elif c.move <= t:
+                    self.placement_move(c)
             elif c.birth + kn.AGE_18 <= t:
                 self.age_out(c)
         if not self.alive:
@@ -339,6 +342,16 @@ class FamilyAgent(mesa.Agent):
                 exit_month, reason = birthday, kn.R_TURNED_18
         c.exit = max(exit_month, t + 1)
         c.exit_reason = reason
+        c.move = t + m.months_to_move(c.place, True)
+
+    def placement_move(self, c: Child) -> None:
+        """Child ``c`` in care moves to another placement (the engine's rules: kernel placement_move)."""
+        m = self.model
+        prow = kn.placement_row(m.t - c.birth, c.route)
+        shares = [kn.move_destination_share(m.PV, prow, p) for p in range(kn.N_PLACEMENTS)]
+        c.place = m.draw(np.cumsum(shares))
+        m.count["placement_moves"] += 1
+        c.move = m.t + m.months_to_move(c.place, True)
 
     def care_exit(self, c: Child) -> None:
         """A care episode ends as planned at entry."""
@@ -403,6 +416,7 @@ class ClassicModel(mesa.Model):
                         c.exit = int(ci[row, k, kn.C_EXIT])
                         c.exit_reason = int(ci[row, k, kn.C_EXIT_REASON])
                         c.route = int(ci[row, k, kn.C_ROUTE])
+                        c.move = int(ci[row, k, kn.C_MOVE])
                     f.children.append(c)
         self.n_eh = sum(1 for f in self.agents if f.state == EH and f.n_home > 0)
         self.eh_places = float(engine.base_eh_places)
@@ -478,6 +492,22 @@ class ClassicModel(mesa.Model):
                 return i
         return len(cum) - 1
 
+    def _geometric(self, q: float) -> int:
+        if q <= 0.0:
+            return kn.FAR
+        if q >= 1.0:
+            return 1
+        return min(kn.FAR, 1 + int(math.log(1.0 - self.random.random()) / math.log(1.0 - q)))
+
+    def months_to_move(self, place: int, new: bool) -> int:
+        """Months to a child's next placement move (the engine's rules: kernel months_to_next_move)."""
+        settled_q = kn.placement_move_probability(self.PV, place, False)
+        if not new:
+            return self._geometric(settled_q)
+        breakdown = self._geometric(kn.placement_move_probability(self.PV, place, True))
+        settled = self._geometric(kn.placement_settle_probability(self.PV))
+        return breakdown if breakdown <= settled else settled + self._geometric(settled_q)
+
     def plan_exit(self, age: int, route: int) -> tuple[int, int]:
         """How and when a care episode starting at ``age`` (months) will end."""
         rnd = self.random.random
@@ -535,6 +565,7 @@ class ClassicModel(mesa.Model):
                 "adverse",
                 "eh_turned_away",
                 "births",
+                "placement_moves",
             ),
             0,
         )

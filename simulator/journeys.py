@@ -58,12 +58,17 @@ def _months(ep: pd.DataFrame) -> pd.Series:
     return (ep["end_month"].astype(float) - ep["start_month"].astype(float)).astype(float)
 
 
-def measure(episodes: pd.DataFrame, first_month: int, last_month: int) -> dict[tuple[str, str], float]:
+def measure(
+    episodes: pd.DataFrame, first_month: int, last_month: int, moves: pd.DataFrame | None = None
+) -> dict[tuple[str, str], float]:
     """Shares of each (measure, category) from one run's episodes, over months [first, last).
 
-    ``episodes`` is :attr:`simulator.results.Results.episodes` (months count from the first
-    reported month).
+    ``episodes`` is :attr:`simulator.results.Results.episodes` and ``moves`` the placement moves
+    (:func:`simulator.agents.episodes.placement_moves_frame`; none if not given); months count
+    from the first reported month.
     """
+    if moves is None:
+        moves = pd.DataFrame({"child_id": pd.Series(dtype="int64"), "month": pd.Series(dtype="int64")})
     out: dict[tuple[str, str], float] = {}
     ep = episodes
     ended = ep["end_month"].notna()
@@ -91,20 +96,25 @@ def measure(episodes: pd.DataFrame, first_month: int, last_month: int) -> dict[t
     for name in CARE_REASONS:
         out["lac_reason_ceased", name] = float((reasons == name).mean())
     # placement stability among children looked after at each 31 March in the window: placements
-    # in the year (each episode is one placement until placements can change), and long-term
-    # stability of under-16s looked after for 2.5 years or more
+    # in the year (each care episode's placement at the start of the year or at entry, and one
+    # more for each move), and long-term stability of under-16s looked after for 2.5 years or
+    # more (the same placement for the last two years)
     three, long_term = [], []
     for march in range(first_month + 11, last_month, 12):
         open_at = (lac["start_month"] <= march) & (lac["end_month"].isna() | (end.loc[lac.index] > march))
         year = (lac["start_month"] <= march) & (lac["end_month"].isna() | (end.loc[lac.index] > march - 12))
-        per_child = lac[year].groupby("child_id").size()
+        in_year = moves[(moves["month"] > march - 12) & (moves["month"] <= march)]
+        per_child = lac[year].groupby("child_id").size().add(in_year.groupby("child_id").size(), fill_value=0)
         in_care = lac.loc[open_at, "child_id"]
         three.append(float((per_child.reindex(in_care).fillna(0) >= 3).mean()) if len(in_care) else np.nan)
         held = lac[open_at]
         age_now = held["age_at_start"] + (march - held["start_month"]) / 12
         long_stay = held[(march - held["start_month"] >= 30) & (age_now < 16)]
         if len(long_stay):
-            long_term.append(float((march - long_stay["start_month"] >= 24).mean()))
+            last_move = moves[moves["month"] <= march].groupby("child_id")["month"].max()
+            moved = last_move.reindex(long_stay["child_id"]).to_numpy(dtype=float)
+            since = np.fmax(long_stay["start_month"].to_numpy(dtype=float), moved)  # NaN: never moved
+            long_term.append(float((march - since >= 24).mean()))
     out["lac_placement_stability", "three_or_more_placements_in_year"] = float(np.nanmean(three))
     out["lac_placement_stability", "same_placement_2_years_if_in_care_2_5_years_under_16"] = (
         float(np.mean(long_term)) if long_term else np.nan
@@ -118,7 +128,10 @@ def _one_run(scenario: Scenario, seed: int) -> dict[tuple[str, str], float]:
 
     model = CSCModel(with_overrides(scenario, {"run": {"seed": seed, "record_episodes": True}}))
     model.run()
-    return measure(model.results().episodes, WARM_UP_YEARS * 12, scenario.run.years * 12)
+    from simulator.agents.episodes import placement_moves_frame
+
+    moves = placement_moves_frame(model)
+    return measure(model.results().episodes, WARM_UP_YEARS * 12, scenario.run.years * 12, moves)
 
 
 def report(

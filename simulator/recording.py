@@ -36,4 +36,5 @@ COUNTERS = (
     "removals_at_birth",  # babies entering care at birth (pre-birth assessment, care proceedings)
     "lac_starts_under_1",  # children starting care before their first birthday (at birth or later)
     "left_care_otherwise",  # care ended another way (EndReason.OTHER_EXIT)
+    "placement_moves",  # children in care moving from one placement to another
 )

@@ -61,6 +61,7 @@ ANNUAL_COLUMNS = (
         "emergency_removals",
         "removals_at_birth",
         "lac_starts_under_1",
+        "placement_moves",
         "unmet_high_need_31_march",
         "hidden_high_need_31_march",
         "early_help_turned_away",
@@ -99,14 +100,18 @@ def _flow(monthly: pd.DataFrame, src: str | list[str], dst: str | list[str]) -> 
 def annual_from_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
     """Aggregate a (scaled) monthly table into reporting years ending 31 March."""
     states = [s.name for s in State]
-    m = monthly.assign(
-        cp_in=_flow(monthly, [*states, "IN"], "CP"),
-        cp_out=_flow(monthly, "CP", [*states, "OUT"]),
-        lac_in=_flow(monthly, [*states, "IN"], "LAC"),
-        lac_out=_flow(monthly, "LAC", [*states, "OUT"]),
-        eh_in=_flow(monthly, ["UNIVERSAL", "IN"], "EARLY_HELP"),
-        cin_in=_flow(monthly, ["UNIVERSAL", "EARLY_HELP", "IN"], ["CIN", "CP", "LAC"]),
+    flows = pd.DataFrame(
+        {
+            "cp_in": _flow(monthly, [*states, "IN"], "CP"),
+            "cp_out": _flow(monthly, "CP", [*states, "OUT"]),
+            "lac_in": _flow(monthly, [*states, "IN"], "LAC"),
+            "lac_out": _flow(monthly, "LAC", [*states, "OUT"]),
+            "eh_in": _flow(monthly, ["UNIVERSAL", "IN"], "EARLY_HELP"),
+            "cin_in": _flow(monthly, ["UNIVERSAL", "EARLY_HELP", "IN"], ["CIN", "CP", "LAC"]),
+        },
+        index=monthly.index,
     )
+    m = pd.concat([monthly, flows], axis=1)  # one join (assign inserts column by column)
     g = m.groupby("reporting_year", sort=True)
     last = g.last()
     total = g.sum(numeric_only=True)
@@ -128,6 +133,7 @@ def annual_from_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
         "emergency_removals",
         "removals_at_birth",
         "lac_starts_under_1",
+        "placement_moves",
         "early_help_turned_away",
         "adverse_events",
     ):

@@ -869,6 +869,42 @@ class Care(Section):
         grade="M",
         description="Placement type at the start of care, by age.",
     )
+    placement_moves_per_year: tuple[Rate, Rate, Rate, Rate, Rate, Rate] = param(
+        (0.18, 0.18, 0.18, 0.18, 0.18, 0.18),
+        unit="moves a year out of a settled placement: friends/family foster, in-house foster, IFA, "
+        "children's home, supported accommodation, placed with parents",
+        source="calibrated with new_placement_move_factor (the settling time assumed) to [CLA] 2024 "
+        "placement stability: 11% of children looked after at 31 March had three or more placements "
+        "in the year (8,860 of 83,530) and 68% of under-16s looked after 2.5 years or more had been in "
+        "the same placement for 2 years (19,620 of 28,970). The same for every type: no published "
+        "breakdown rates by type were found (assumption); a higher rate for one type lowers its "
+        "share of the stock, since moves go where children of the age are placed",
+        grade="M",
+        description="How often a child leaves a settled placement of each type for another while in "
+        "care. Where it goes (perhaps another placement of the same type) is drawn from "
+        "placement_shares_by_age for the child's age at the move.",
+    )
+    new_placement_move_factor: float = param(
+        14.0,
+        ge=1.0,
+        le=50.0,
+        unit="multiplier on the move rate of a placement not yet settled",
+        source="calibrated with placement_moves_per_year to [CLA] 2024 placement stability (three or "
+        "more placements in the year); that instability gathers in new placements is an assumption "
+        "(Children's Commissioner, Stability Index 2019: moves cluster among children who have moved)",
+        grade="M",
+        description="How much likelier a new placement (the first of an episode, or after a move) is "
+        "to break down than a settled one.",
+    )
+    placement_settling_months: float = param(
+        4.0,
+        ge=1.0,
+        le=120.0,
+        unit="mean months",
+        source="assumption [L]",
+        description="Mean months a new placement takes to settle (after which it breaks down at the "
+        "settled rate).",
+    )
     uasc_placement_shares: tuple[Prob, Prob, Prob, Prob, Prob, Prob] = param(
         (0.0, 0.15, 0.35, 0.05, 0.45, 0.0),
         unit="shares of UASC starts by placement type",

@@ -103,6 +103,7 @@ class Event(IntEnum):
     BIRTH = 11
     CHILD_TURNED_18 = 12
     PROGRAMME = 13  # detail: policy-specific code (Troubled Families, hub)
+    PLACEMENT_MOVED = 14  # detail: the child's id
 
 
 #: Need levels of a family's latent need.

@@ -44,6 +44,7 @@ def engine_run(scenario, seed):
         "referrals": tab["referrals"].sum(),
         "section47_enquiries": tab["section47_enquiries"].sum(),
         "lac_starts": sum(tab[f"flow_{a}_LAC"].sum() for a in [*STATE_NAMES[:4], "IN"]),
+        "placement_moves": tab["placement_moves"].sum(),
     }
     return tab[STOCKS].to_numpy(dtype=float), flows
 
@@ -56,6 +57,7 @@ def classic_run(scenario, seed):
         "referrals": tab["referrals"].sum(),
         "section47_enquiries": tab["s47"].sum(),
         "lac_starts": tab["lac_starts"].sum(),
+        "placement_moves": tab["placement_moves"].sum(),
     }
     return tab[STOCKS].to_numpy(dtype=float), flows
 
@@ -88,7 +90,7 @@ def test_stock_trajectories_agree_in_distribution(runs, month, state):
     assert z < 3, f"{STATE_NAMES[state]} at month {month}: engine {me:.1f} vs classic {mc:.1f} ({z:.2f} SE)"
 
 
-@pytest.mark.parametrize("flow", ["referrals", "section47_enquiries", "lac_starts"])
+@pytest.mark.parametrize("flow", ["referrals", "section47_enquiries", "lac_starts", "placement_moves"])
 def test_flows_agree_in_distribution(runs, flow):
     eng, cla = runs
     z, me, mc = within_3se([e[1][flow] for e in eng], [c[1][flow] for c in cla])

@@ -28,8 +28,6 @@ NOT_YET = {
     ("lac_reason_ceased", "returned_home"): "ways out of care: too many returns home",
     ("lac_reason_ceased", "turned_18"): "ways out of care: other exits go to 18",
     ("lac_reason_ceased", "other"): "ways out of care: no transfers, custody or relatives",
-    ("lac_placement_stability", "three_or_more_placements_in_year"): "no placement moves",
-    ("lac_placement_stability", "same_placement_2_years_if_in_care_2_5_years_under_16"): "no placement moves",
 }
 
 
@@ -230,3 +228,82 @@ def test_care_ending_another_way_is_refused_past_one_whole():
 
     with pytest.raises(ScenarioError, match=r"care.other_exit_share = .*allowed: a total of at most 1"):
         load_scenario(BASELINE, {"care": {"other_exit_share": 0.9}})
+
+
+#: Placement moves: each year's moves and the children in children's homes at 31 March, the
+#: view's expectation against the engine's mean (same size and seeds as above).
+PLACEMENT_COLUMNS = ["placement_moves", "lac_childrens_home_31_march", "lac_31_march"]
+
+
+@pytest.fixture(scope="module")
+def placements():
+    from simulator.aggregate import run_aggregate
+    from simulator.processes import map_in_processes
+    from simulator.schema import with_overrides
+
+    sc = with_overrides(
+        load_scenario(BASELINE),
+        {"population": {"children": 613_000}, "run": {"years": BIRTH_YEARS, "record_episodes": False}},
+    )
+    view = run_aggregate(sc).annual[PLACEMENT_COLUMNS].to_numpy(float)
+    n = len(BIRTH_SEEDS)
+    runs = np.stack(map_in_processes(_engine_columns, [sc] * n, BIRTH_SEEDS, [PLACEMENT_COLUMNS] * n))
+    return view, runs.mean(axis=0), runs.std(axis=0, ddof=1) / np.sqrt(n)
+
+
+def test_the_view_agrees_with_the_engine_on_placement_moves(placements):
+    """Each year's moves within 7% (measured: the view 5.9% above the engine in the first year,
+    1.7-3.1% after). The view takes children leaving care from new and settled placements
+    alike; in the engine those who leave soon after entering are mostly still in their first,
+    new placement, so the view keeps a few more new placements, which break down more often
+    (docs/MODEL.md, Known limits)."""
+    view, mean, se = placements
+    moves, lac = mean[:, 0], mean[:, 2]
+    assert (moves > 0.2 * lac).all()  # moves are a real part of a year in care
+    gap = np.abs(moves - view[:, 0])
+    assert ((gap <= 3 * se[:, 0]) | (gap <= 0.07 * view[:, 0])).all(), (moves, view[:, 0])
+
+
+def test_the_views_gap_on_childrens_homes_is_the_known_one(placements):
+    """The view moves a child where children of its age at entry are placed; the engine, where
+    children of its age now are. Children who entered young and move as teenagers step up to
+    children's homes in the engine only, so the view has fewer children in homes (docs/MODEL.md,
+    Known limits). The test pins the direction and the size so a change to either shows.
+    """
+    view, mean, _se = placements
+    ratio = view[:, 1].sum() / mean[:, 1].sum()
+    assert 0.6 < ratio < 1.0, ratio
+
+
+def _placement_mix(moves_per_year: float) -> tuple[pd.Series, float]:
+    from simulator.finance.costs import activities, costs_by_line, unit_cost_table
+    from simulator.model import CSCModel
+    from simulator.schema import with_overrides
+
+    sc = with_overrides(
+        load_scenario(BASELINE),
+        {
+            "population": {"children": 122_600},
+            "run": {"years": 6, "record_episodes": False, "seed": 3},
+            "care": {"placement_moves_per_year": [moves_per_year] * 6},
+        },
+    )
+    model = CSCModel(sc)
+    model.run()
+    res = model.results()
+    a = res.annual
+    homes = (a["lac_childrens_home_31_march"] + a["lac_supported_accommodation_31_march"]) / a["lac_31_march"]
+    cost = costs_by_line(activities(res), unit_cost_table(sc), sc.finance)["placements"].sum()
+    return homes, float(cost)
+
+
+def test_moves_step_children_up_to_childrens_homes_and_their_cost_follows():
+    """With no moves a child keeps the placement it entered with; with moves, children who
+    entered young and are teenagers now move to where teenagers are placed. By the sixth year
+    more of the children in care are in children's homes or supported accommodation (measured,
+    seed 3: 19.2% against 14.3%), and the placement bill, priced month by month by each child's
+    placement, rises (by 0.5% over the six years: the shift builds slowly)."""
+    still, cost_still = _placement_mix(0.0)
+    moving, cost_moving = _placement_mix(0.3)
+    assert moving.iloc[-1] > still.iloc[-1] + 0.02, (still, moving)
+    assert cost_moving > cost_still

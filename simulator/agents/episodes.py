@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from simulator.states import EndReason, Placement, Route, State
+from simulator.states import EndReason, Event, Placement, Route, State
 
 if TYPE_CHECKING:
     from simulator.agents.protocols import ModelView
@@ -43,3 +43,19 @@ def episodes_frame(model: ModelView) -> pd.DataFrame:
     )
     df.loc[end[keep] < 0, "end_month"] = pd.NA
     return df.sort_values(["start_month", "child_id"], kind="stable").reset_index(drop=True)
+
+
+def placement_moves_frame(model: ModelView) -> pd.DataFrame:
+    """One row per placement move of a child in care (``child_id``, ``month``), from the journey log.
+
+    Months count from the first reported month, as in :func:`episodes_frame`; needs the logs
+    (``run.record_episodes``).
+    """
+    log = model.services.journeys()
+    moved = log["event"] == int(Event.PLACEMENT_MOVED)
+    return pd.DataFrame(
+        {
+            "child_id": log["detail"][moved].astype(np.int64),
+            "month": log["month"][moved].astype(np.int64) - model.burn_in,
+        }
+    )

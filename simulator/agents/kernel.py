@@ -126,10 +126,11 @@ CHILD_COLUMNS = {
     "c_exit": 2**30,
     "c_exit_reason": 0,
     "c_route": -1,
+    "c_move": 2**30,  # month of the next placement move (if still in care then)
 }
 _CI = {name: i for i, name in enumerate(CHILD_COLUMNS)}
 C_ID, C_BIRTH, C_LAC, C_EP, C_PLACE = (_CI[c] for c in ("c_id", "c_birth", "c_lac", "c_ep", "c_place"))
-C_EXIT, C_EXIT_REASON, C_ROUTE = _CI["c_exit"], _CI["c_exit_reason"], _CI["c_route"]
+C_EXIT, C_EXIT_REASON, C_ROUTE, C_MOVE = _CI["c_exit"], _CI["c_exit_reason"], _CI["c_route"], _CI["c_move"]
 N_CI = len(CHILD_COLUMNS)
 
 # -- logs ------------------------------------------------------------------------------------
@@ -194,7 +195,7 @@ C_SGO = _COUNTER["special_guardianship"]
 C_HOME, C_LEAVERS, C_UASC = _COUNTER["returned_home"], _COUNTER["care_leavers"], _COUNTER["uasc_starts"]
 C_BIRTHS, C_MOVED_IN, C_MOVED_AWAY = _COUNTER["births"], _COUNTER["moved_in"], _COUNTER["moved_away"]
 C_BIRTH_REMOVALS, C_INFANT_STARTS = _COUNTER["removals_at_birth"], _COUNTER["lac_starts_under_1"]
-C_OTHER_EXITS = _COUNTER["left_care_otherwise"]
+C_OTHER_EXITS, C_PLACE_MOVES = _COUNTER["left_care_otherwise"], _COUNTER["placement_moves"]
 
 # -- the vocabulary's names as plain ints (numba compiles them as constants) -------------------
 U, EH, CIN, CP, LAC = (int(x) for x in (State.UNIVERSAL, State.EARLY_HELP, State.CIN, State.CP, State.LAC))
@@ -221,6 +222,7 @@ EV_NFA, EV_S47, EV_STATE = int(Event.NO_FURTHER_ACTION), int(Event.SECTION47), i
 EV_ENTERED_CARE, EV_LEFT_CARE = int(Event.ENTERED_CARE), int(Event.LEFT_CARE)
 EV_MOVED_IN, EV_MOVED_AWAY, EV_BIRTH = int(Event.MOVED_IN), int(Event.MOVED_AWAY), int(Event.BIRTH)
 EV_TURNED_18, EV_PROGRAMME = int(Event.CHILD_TURNED_18), int(Event.PROGRAMME)
+EV_PLACEMENT_MOVED = int(Event.PLACEMENT_MOVED)
 CONTEXTUAL_HARM = int(Adverse.CONTEXTUAL_HARM)
 #: Age band edges in months (simulator.states.AGE_BAND_EDGES): under 1, 1-4, 5-9, 10-15, 16-17.
 AGE_1, AGE_5, AGE_10, AGE_16 = AGE_BAND_EDGES[1:5]
@@ -297,8 +299,10 @@ N_TALLY = 2 * N_CELLS + 24
     P_BIRTH_PATH,
     P_OTHER_EXIT,
     P_OTHER_MEDIAN,
-) = range(35)
-N_P = 35
+    P_NEW_MOVE,
+    P_SETTLE,
+) = range(37)
+N_P = 37
 VECTOR_SIZES = {
     "eh_out": 4,
     "cin_out": 4,
@@ -311,6 +315,7 @@ VECTOR_SIZES = {
     "rh": 3,
     "med": 5,
     "place_cum": 5 * N_PLACEMENTS,  # by placement row (four age bands at entry, then UASC)
+    "place_moves": N_PLACEMENTS,  # moves out of each placement type a year
     "dep": 10,
     "base": N_AT_HOME * N_NEED * N_HAZARDS,
     "bound": N_CODES + 1,
@@ -341,6 +346,7 @@ V_SEL_W = VECTOR_OFFSETS["sel_w"]
 V_RH = VECTOR_OFFSETS["rh"]
 V_MED = VECTOR_OFFSETS["med"]
 V_PLACE_CUM = VECTOR_OFFSETS["place_cum"]
+V_PLACE_MOVES = VECTOR_OFFSETS["place_moves"]
 V_DEP = VECTOR_OFFSETS["dep"]
 V_BASE = VECTOR_OFFSETS["base"]
 V_BOUND = VECTOR_OFFSETS["bound"]
@@ -461,7 +467,7 @@ def child_summary(FI, CI, row, t):
     for k in range(K):
         if CI[row, k, C_ID] >= 0:
             if CI[row, k, C_LAC]:
-                d = CI[row, k, C_EXIT]
+                d = min(CI[row, k, C_EXIT], CI[row, k, C_MOVE])
             else:
                 b = CI[row, k, C_BIRTH]
                 d = b + AGE_18
@@ -704,6 +710,121 @@ def plan_exit(PV, rng, age, route):
     return reason, months
 
 
+@njit(cache=True, inline="always", _nrt=False)
+def placement_row(age, route):
+    """Row of the placement shares for a child of ``age`` months: four age bands, then UASC."""
+    if route == RT_UASC:
+        return 4
+    if age < AGE_5:
+        return 0
+    if age < AGE_10:
+        return 1
+    if age < AGE_16:
+        return 2
+    return 3
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def placement_move_probability(PV, place, new):
+    """Chance that a child in placement ``place`` moves this month.
+
+    ``care.placement_moves_per_year`` by placement type, times ``care.new_placement_move_factor``
+    while the placement is new (not yet settled: :func:`placement_settle_probability`).
+    """
+    r = PV[V_PLACE_MOVES + place]
+    if new:
+        r *= PV[P_NEW_MOVE]
+    return 1.0 - math.exp(-r / 12.0)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def placement_settle_probability(PV):
+    """Chance that a new placement that did not break down this month is settled from next month.
+
+    One over ``care.placement_settling_months`` (the mean months a placement stays new).
+    """
+    return PV[P_SETTLE]
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def placement_share(PV, prow, place):
+    """Share of placement type ``place`` in row ``prow`` of ``care.placement_shares_by_age``."""
+    off = V_PLACE_CUM + prow * N_PLACEMENTS
+    below = PV[off + place - 1] if place > 0 else 0.0
+    return PV[off + place] - below
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def move_destination_share(PV, prow, to):
+    """Share of moves that go to placement type ``to``, for a child of placement row ``prow``.
+
+    A child moves where children of its age are placed (its row of the placement shares): one
+    who moves at 13 goes where children of 10-15 are placed, so moves in adolescence step up to
+    children's homes as the shares do. A move may be to another placement of the same type (a
+    new foster carer), as the DfE counts placements.
+    """
+    return placement_share(PV, prow, to)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _geometric(rng, q):
+    """Months to the first success of a monthly chance ``q`` (1 or more; ``FAR`` if ``q`` is 0)."""
+    if q <= 0.0:
+        return FAR
+    if q >= 1.0:
+        return 1
+    u = 1.0 - uniform(rng, CHILD)  # in (0, 1]
+    return min(FAR, 1 + int(math.log(u) / math.log(1.0 - q)))
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def months_to_next_move(PV, rng, place, new):
+    """Months until the child's next placement move (its own draws); ``FAR`` if it never moves.
+
+    A new placement breaks down at its higher monthly chance until the month it settles (both
+    geometric, :func:`placement_move_probability` and :func:`placement_settle_probability`; a
+    breakdown in the month it would settle comes first), then at the settled chance.
+    """
+    if new:
+        breakdown = _geometric(rng, placement_move_probability(PV, place, True))
+        settled = _geometric(rng, placement_settle_probability(PV))
+        if breakdown <= settled:
+            return breakdown
+        later = _geometric(rng, placement_move_probability(PV, place, False))
+        return FAR if later >= FAR else settled + later
+    return _geometric(rng, placement_move_probability(PV, place, False))
+
+
+@njit(cache=True, _nrt=False)
+def placement_move(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k):
+    """Child (row, k) in care moves to another placement this month, and its next move is set.
+
+    The child's own draws, addressed by its id and the month, decide where (by its age now:
+    :func:`move_destination_share`; perhaps another placement of the same type) and when it
+    moves next.
+    """
+    cid = CI[row, k, C_ID]
+    stream(rng, CHILD, cid, t, kr.P_PLACE_MOVE)
+    frm = CI[row, k, C_PLACE]
+    prow = placement_row(t - CI[row, k, C_BIRTH], CI[row, k, C_ROUTE])
+    u = uniform(rng, CHILD)
+    to = N_PLACEMENTS - 1
+    acc = 0.0
+    for p in range(N_PLACEMENTS):
+        acc += move_destination_share(PV, prow, p)
+        if u < acc:
+            to = p
+            break
+    M[LP + frm] -= 1
+    M[LP + to] += 1
+    CI[row, k, C_PLACE] = to
+    M[CN + C_PLACE_MOVES] += 1
+    log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, FI[row, FAM_ID], EV_PLACEMENT_MOVED, cid)
+    months = months_to_next_move(PV, rng, to, True)
+    CI[row, k, C_MOVE] = FAR if months >= FAR - t else t + months
+    child_summary(FI, CI, row, t)
+
+
 @njit(cache=True, _nrt=False)
 def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outside, elapsed=0):
     """Child (row, k) starts to be looked after: placement and exit plan decided now.
@@ -729,16 +850,7 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outsi
     if not FI[row, FLAGS] & FLAG_PRIOR:
         FI[row, FLAGS] |= FLAG_PRIOR
         recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)  # the stage-one bound reads the code
-    if route == RT_UASC:
-        prow = 4
-    elif age < AGE_5:
-        prow = 0
-    elif age < AGE_10:
-        prow = 1
-    elif age < AGE_16:
-        prow = 2
-    else:
-        prow = 3
+    prow = placement_row(age, route)
     place = draw_cum(rng, CHILD, PV, V_PLACE_CUM + prow * N_PLACEMENTS, N_PLACEMENTS)
     CI[row, k, C_PLACE] = place
     CI[row, k, C_ROUTE] = route
@@ -767,6 +879,9 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outsi
         exit_month = t + 1
     CI[row, k, C_EXIT] = exit_month
     CI[row, k, C_EXIT_REASON] = reason
+    # a new placement; a child in care at the start is settled in its placement
+    months = months_to_next_move(PV, rng, place, elapsed <= 0)
+    CI[row, k, C_MOVE] = FAR if months >= FAR - t else t + months
     fid = FI[row, FAM_ID]
     close_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_EP], t, R_ESCALATED)
     CI[row, k, C_EP] = open_episode(
@@ -995,6 +1110,8 @@ def process_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
         if CI[row, k, C_LAC]:
             if CI[row, k, C_EXIT] <= t:
                 care_exit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k)
+            elif CI[row, k, C_MOVE] <= t:
+                placement_move(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k)
         elif CI[row, k, C_BIRTH] + AGE_18 <= t:
             age_out(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k)
     if FI[row, FAM_ID] < 0:

@@ -59,6 +59,7 @@ P_TF_COMPARE = 14  # Troubled Families: order of the matched comparison group
 #: Child streams:
 P_ADMIT = 20  # route, placement and exit plan at entry to care
 P_START_CARE = 21  # already in care at the start (set-up)
+P_PLACE_MOVE = 22  # a placement move (month): where the child goes, and when the next move comes
 #: Area streams (``who`` is an index within the month):
 P_BIRTH = 30  # the j-th birth of the month: to which family, or a new family's attributes
 P_ARRIVAL = 31  # the j-th family moving in: whom it resembles

@@ -202,6 +202,7 @@ class Services:
             "rh": care.return_home_share,
             "med": care.median_months,
             "place_cum": _cum(place).ravel(),
+            "place_moves": care.placement_moves_per_year,
             "dep": self.dep_mult,
             "base": r.ravel(),
             "lever": np.ones(kn.VECTOR_SIZES["lever"]),
@@ -234,6 +235,8 @@ class Services:
         P[kn.P_BIRTH_PATH] = 1.0  # the year's value is set each month (model.step)
         P[kn.P_OTHER_EXIT] = care.other_exit_share
         P[kn.P_OTHER_MEDIAN] = care.other_exit_median_months
+        P[kn.P_NEW_MOVE] = care.new_placement_move_factor
+        P[kn.P_SETTLE] = 1.0 / care.placement_settling_months
         P[kn.P_CP_STEPDOWN] = cp.stepdown_to_cin_share
         P[kn.P_SIB_JOIN] = care.sibling_join_probability
         P[kn.P_ADOPT_U5] = care.adoption_share_under5

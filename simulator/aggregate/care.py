@@ -615,3 +615,59 @@ def _schedule_returns(PEND_RH, t, ent_rh, Q):
                         continue
                     for m in range(NN):
                         PEND_RH[t + x, d, m, o] += v * Q[o, d, between, n, m]
+
+
+# -- placements while in care ----------------------------------------------------------------
+
+
+@njit(cache=True)
+def placement_entries(PV, lac_pl, prow, n):
+    """``n`` children start care from placement row ``prow``: their first placements (in place).
+
+    ``lac_pl[row, placement, settled]``: children in care by the row they were placed from (age
+    band at entry, or unaccompanied), their placement now, and whether it is new (0) or settled
+    (1), which changes its chance of breaking down (:func:`kernel.placement_move_probability`).
+    """
+    for p in range(lac_pl.shape[1]):
+        lac_pl[prow, p, 0] += n * kn.placement_share(PV, prow, p)
+
+
+@njit(cache=True)
+def placement_exits(lac_pl, before, gone):
+    """Children leaving care leave each placement of their row in proportion to it (in place)."""
+    for pr in range(lac_pl.shape[0]):
+        if gone[pr] > 0.0 and before[pr] > 0.0:
+            lac_pl[pr] *= max(0.0, 1.0 - gone[pr] / before[pr])
+
+
+@njit(cache=True)
+def placement_moves(PV, lac_pl):
+    """The month's placement moves, the expectation of :func:`kernel.placement_move` (in place).
+
+    New placements break down at their chance, and of those that do not, a share settles
+    (:func:`kernel.months_to_next_move`); a child who moves starts a new placement where children
+    of its row are placed. The view knows a child's age at entry, not its age now (the engine
+    places by age now). Returns the children who moved.
+    """
+    n_rows, n_pl = lac_pl.shape[0], lac_pl.shape[1]
+    settle = kn.placement_settle_probability(PV)
+    moved_in = np.zeros((n_rows, n_pl))
+    moved = 0.0
+    for pr in range(n_rows):
+        for p in range(n_pl):
+            for settled in range(2):
+                x = lac_pl[pr, p, settled]
+                if x <= 0.0:
+                    continue
+                q = x * kn.placement_move_probability(PV, p, settled == 0)
+                for to in range(n_pl):
+                    moved_in[pr, to] += q * kn.move_destination_share(PV, pr, to)
+                lac_pl[pr, p, settled] -= q
+                moved += q
+            stay_new = lac_pl[pr, p, 0] * settle
+            lac_pl[pr, p, 0] -= stay_new
+            lac_pl[pr, p, 1] += stay_new
+    for pr in range(n_rows):
+        for p in range(n_pl):
+            lac_pl[pr, p, 0] += moved_in[pr, p]
+    return moved

@@ -18,6 +18,9 @@ from simulator.aggregate.care import (
     entrant_bands_by_composition,
     extend_holds,
     max_of_k,
+    placement_entries,
+    placement_exits,
+    placement_moves,
 )
 from simulator.aggregate.demography import (
     _births,
@@ -83,7 +86,7 @@ _C_ADOPT, _C_SGO, _C_LEAVE, _C_RH = (
 _C_TURNED, _C_AWAY, _C_IN = _C["early_help_turned_away"], _C["moved_away"], _C["moved_in"]
 _C_UASC, _C_BIRTHS = _C["uasc_starts"], _C["births"]
 _C_BIRTH_RM, _C_INFANT = _C["removals_at_birth"], _C["lac_starts_under_1"]
-_C_OTHER = _C["left_care_otherwise"]
+_C_OTHER, _C_MOVES = _C["left_care_otherwise"], _C["placement_moves"]
 
 
 class Stocks(NamedTuple):
@@ -112,6 +115,7 @@ class Stocks(NamedTuple):
     LOUT: np.ndarray
     shells: np.ndarray
     lac_prow: np.ndarray
+    lac_pl: np.ndarray
     now: np.ndarray
 
 
@@ -328,6 +332,7 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
     """1. Scheduled events: care exits, 18th birthdays, plan reviews; returns home; flags cleared."""
     flows, cnt, n_ex = rec.FLOWS[t], rec.CNT[t], wk.n_ex
     n_ex[:] = 0.0
+    before = st.lac_prow.copy()
     for k in range(N_REASONS):
         for d in range(ND):
             for pr in range(5):
@@ -336,6 +341,8 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
                 st.lac_prow[pr] -= x
                 if pr == 4:
                     st.now[NOW_UASC] -= x
+    placement_exits(st.lac_pl, before, before - st.lac_prow)
+    cnt[_C_MOVES] += placement_moves(ru.PV, st.lac_pl)  # children staying move as kernel process_due
     st.now[NOW_LAC] -= n_ex.sum()
     cnt[_C_ADOPT] += n_ex[AD]
     cnt[_C_SGO] += n_ex[SG]
@@ -498,6 +505,7 @@ def _schedule_exits(t, st, ru, wk, rec):
                 if e == 0.0:
                     continue
                 st.lac_prow[prow] += e
+                placement_entries(ru.PV, st.lac_pl, prow, e)
             e_emptied, e_stay = 0.0, 0.0  # this band and route's entrants, by kind of family
             for d in range(ND):
                 e_emptied += ent_c[b, r, d, 0]
@@ -586,6 +594,7 @@ def _unaccompanied(t, st, ru, rec):
     st.now[NOW_LAC] += lam
     rec.UASCLOG[t] = lam
     st.lac_prow[4] += lam
+    placement_entries(ru.PV, st.lac_pl, 4, lam)
     st.now[NOW_UASC] += lam
     rec.CNT[t, _C_UASC] += lam
     rec.FLOWS[t, IN, LAC] += lam
@@ -648,4 +657,4 @@ def _close_month(t, st, ru, wk, rec, tg):
     rec.TL[t] = tl
     rec.LAC_STOCK[t] = now[NOW_LAC]
     rec.WITH_LAC[t] = now[NOW_HELD] + st.shells.sum() + now[NOW_UASC]
-    rec.LACP[t] = st.lac_prow
+    rec.LACP[t] = st.lac_pl.sum(axis=2).sum(axis=0)

@@ -174,9 +174,7 @@ def _hub_paths(
     return hub_open, hub_dec, hub_dsh, HUBM
 
 
-def _monthly_table(
-    sc: Scenario, record: Record, risk: np.ndarray, capacity: float, place: np.ndarray
-) -> pd.DataFrame:
+def _monthly_table(sc: Scenario, record: Record, risk: np.ndarray, capacity: float) -> pd.DataFrame:
     """The view's monthly table (the engine's columns) from its record, reported months only."""
     FLOWS, CNT, TL, LAC_STOCK, LACP, PLACES, _, _, with_lac = record
     T, burn = FLOWS.shape[0], sc.run.burn_in_months
@@ -195,10 +193,9 @@ def _monthly_table(
             rows[:, ci[f"families_{s_.name}"]] = TL[:, NS + int(s_)]
     rows[:, ci["unmet_high_need"]] = TL[:, TL_UNMET]
     rows[:, ci["families_with_child_in_care"]] = with_lac
-    place_stock = LACP @ place
     for pl in Placement:
         if pl != Placement.NONE:
-            rows[:, ci[f"lac_{pl.name}"]] = place_stock[:, int(pl)]
+            rows[:, ci[f"lac_{pl.name}"]] = LACP[:, int(pl)]
     rows[:, [ci[name] for name in COUNTERS]] = CNT
     # not in this view (NaN, never a zero): hidden need (no record of when a family was last
     # referred) and re-referrals within 12 months of the last referral (the clock here is
@@ -400,6 +397,12 @@ def run_aggregate(
     for b in range(N_BANDS):
         lac_prow[BAND_PROW[b]] += lac_bd[b].sum()
     lac_prow[4] += uasc_stock
+    # in care at the start: the placement they were given, past its first (kernel admit), but
+    # unaccompanied children, who start as if just arrived (kernel bulk_uasc)
+    lac_pl = np.zeros((5, kn.N_PLACEMENTS, 2))
+    for pr in range(5):
+        for p in range(kn.N_PLACEMENTS):
+            lac_pl[pr, p, 1 if pr < 4 else 0] = lac_prow[pr] * kn.placement_share(PV, pr, p)
     uasc_in_care = uasc_stock
 
     # capacities sized to the starting position
@@ -423,7 +426,6 @@ def run_aggregate(
     init_need = np.asarray(sc.need.initial_need_shares, dtype=float)
     move_p = PV[kn.P_MOVE_P]
     existing_births = PV[kn.P_EXISTING_BIRTH_SHARE]
-    place = np.vstack([np.asarray(care.placement_shares_by_age), care.uasc_placement_shares])
     uasc_age = np.asarray(pop.uasc_age_shares, dtype=float)
     after_rh = int(care.after_return_home_need)
 
@@ -431,7 +433,7 @@ def run_aggregate(
     CNT = np.zeros((T, len(COUNTERS)))
     TL = np.zeros((T, N_TL))
     LAC_STOCK = np.zeros(T)
-    LACP = np.zeros((T, 5))
+    LACP = np.zeros((T, kn.N_PLACEMENTS))  # children in care by placement
     PLACES = np.zeros(T)
     entries_log = np.zeros((T, N_BANDS, 3))  # care entries (not UASC) by month, age band, route
     uasc_log = np.zeros(T)
@@ -449,6 +451,7 @@ def run_aggregate(
         LOUT=LOUT,
         shells=shells,
         lac_prow=lac_prow,
+        lac_pl=lac_pl,
         now=np.array([lac, caseload, uasc_in_care, 0.0], dtype=float),
     )
     rules = Rules(
@@ -492,7 +495,7 @@ def run_aggregate(
     record = Record(FLOWS, CNT, TL, LAC_STOCK, LACP, PLACES, entries_log, uasc_log, with_lac)
     tagged = programme_groups([*scenario_programmes(sc), *programmes], sc, T, PV, len(_FLOW), N_TL)
     _run_months(stocks, rules, levers, record, work_room(len(hub_open)), tagged)
-    monthly = _monthly_table(sc, record, risk, capacity, place)
+    monthly = _monthly_table(sc, record, risk, capacity)
     annual_t = annual_from_monthly(monthly) if annual else pd.DataFrame()
     if annual:  # a year's sum of NaN months would read as none
         annual_t[list(NOT_COMPUTED_ANNUAL)] = np.nan
