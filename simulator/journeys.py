@@ -112,7 +112,9 @@ def measure(
         long_stay = held[(march - held["start_month"] >= 30) & (age_now < 16)]
         if len(long_stay):
             last_move = moves[moves["month"] <= march].groupby("child_id")["month"].max()
-            moved = last_move.reindex(long_stay["child_id"]).to_numpy(dtype=float)
+            # a move is made at the start of its month (before that month's entries to care),
+            # so a child who moved in month m has been there as long as one who entered in m - 1
+            moved = last_move.reindex(long_stay["child_id"]).to_numpy(dtype=float) - 1
             since = np.fmax(long_stay["start_month"].to_numpy(dtype=float), moved)  # NaN: never moved
             long_term.append(float((march - since >= 24).mean()))
     out["lac_placement_stability", "three_or_more_placements_in_year"] = float(np.nanmean(three))

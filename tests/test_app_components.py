@@ -747,3 +747,16 @@ def test_paired_runs_have_their_own_worker_so_a_users_run_never_queues_behind_th
         runner.shutdown()
     inline = runs.Runner(workers=0)
     assert inline.background_workers == 0 and inline.pool(background=True) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "nice"), [(None, 19), ("0", 0), ("7", 7), ("20", 19), ("low", 19), ("-3", 19)]
+)
+def test_background_niceness_is_19_unless_set_to_a_whole_number_up_to_19(monkeypatch, caplog, value, nice):
+    if value is None:
+        monkeypatch.delenv(runs.NICE_ENV, raising=False)
+    else:
+        monkeypatch.setenv(runs.NICE_ENV, value)
+    assert runs.background_niceness() == nice
+    refused = value is not None and nice == 19
+    assert (runs.NICE_ENV in caplog.text and "0 to 19" in caplog.text) == refused

@@ -92,6 +92,42 @@ def test_measure_reads_a_known_episode_log():
     assert not np.isnan(got["lac_placement_stability", "three_or_more_placements_in_year"])
 
 
+def test_measure_counts_placements_from_known_moves():
+    """Placement stability from a hand-made log of care episodes and moves (months from 0).
+
+    At 31 March of the first year (month 11) four children are in care: child 1 (in since -30,
+    moved at 2 and 7: three placements in the year), child 2 (in since -40, moves at 12: one),
+    child 3 (entered at 3, moved at 4 and 11: three) and child 4 (in since -40, never moved).
+    Under 16 and in care 2.5 years or more: children 1, 2 and 4; in one placement for two years:
+    2 and 4. At the March two years on (month 35) all four are long stays, and child 2 has held
+    the placement it moved to at the start of month 12 for exactly 24 months.
+    """
+    na = pd.NA
+    ep = pd.DataFrame(
+        {
+            "child_id": [1, 2, 3, 4],
+            "state": ["LAC"] * 4,
+            "start_month": [-30, -40, 3, -40],
+            "end_month": pd.array([na, na, na, na], dtype="Int64"),
+            "end_reason": [""] * 4,
+            "age_at_start": [5, 3, 8, 2],
+        }
+    )
+    moves = pd.DataFrame({"child_id": [1, 1, 2, 3, 3], "month": [2, 7, 12, 4, 11]})
+    first = journeys.measure(ep, 0, 12, moves)
+    assert first["lac_placement_stability", "three_or_more_placements_in_year"] == pytest.approx(2 / 4)
+    assert first["lac_placement_stability", "same_placement_2_years_if_in_care_2_5_years_under_16"] == (
+        pytest.approx(2 / 3)
+    )
+    late = journeys.measure(ep, 24, 36, moves)
+    assert late["lac_placement_stability", "same_placement_2_years_if_in_care_2_5_years_under_16"] == 1.0
+    assert late["lac_placement_stability", "three_or_more_placements_in_year"] == 0.0
+    # the same log without its moves: one placement each, every long stay stable
+    still = journeys.measure(ep, 0, 12)
+    assert still["lac_placement_stability", "three_or_more_placements_in_year"] == 0.0
+    assert still["lac_placement_stability", "same_placement_2_years_if_in_care_2_5_years_under_16"] == 1.0
+
+
 def test_the_command_prints_the_report(capsys):
     from simulator.validation import main
 

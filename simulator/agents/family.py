@@ -101,6 +101,8 @@ def _detail(event: str, detail: int) -> str:
         return f"need now {NEED_LEVELS[int(detail)]}"
     if event == "ENTERED_CARE":
         return f"child slot {int(detail)}"
+    if event == "PLACEMENT_MOVED":
+        return f"child {int(detail)}"
     return ""
 
 

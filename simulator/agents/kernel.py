@@ -715,13 +715,7 @@ def placement_row(age, route):
     """Row of the placement shares for a child of ``age`` months: four age bands, then UASC."""
     if route == RT_UASC:
         return 4
-    if age < AGE_5:
-        return 0
-    if age < AGE_10:
-        return 1
-    if age < AGE_16:
-        return 2
-    return 3
+    return max(age_band(age) - 1, 0)  # under 5 (bands <1 and 1-4), 5-9, 10-15, 16-17
 
 
 @njit(cache=True, inline="always", _nrt=False)
