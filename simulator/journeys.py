@@ -89,7 +89,7 @@ def measure(
     starts = lac[(lac["start_month"] >= first_month) & (lac["start_month"] < last_month)]
     band = np.searchsorted(np.asarray(AGE_BAND_EDGES[1:-1]) / 12, starts["age_at_start"], side="right")
     for i, name in enumerate(AGE_BANDS):
-        out["lac_age_at_start", name] = float((band == i).mean())
+        out["lac_age_at_start", name] = float((band == i).mean()) if len(starts) else np.nan
     # children leaving care in the window, by reason
     ceased = lac[in_window.loc[lac.index]]
     reasons = ceased["end_reason"].where(ceased["end_reason"].isin(CARE_REASONS[:-1]), "other")
