@@ -348,8 +348,7 @@ class FamilyAgent(mesa.Agent):
         """Child ``c`` in care moves to another placement (the engine's rules: kernel placement_move)."""
         m = self.model
         prow = kn.placement_row(m.t - c.birth, c.route)
-        shares = [kn.move_destination_share(m.PV, prow, p) for p in range(kn.N_PLACEMENTS)]
-        c.place = m.draw(np.cumsum(shares))
+        c.place = m.draw(m.place_cum[prow])  # where children of its age are placed
         m.count["placement_moves"] += 1
         c.move = m.t + m.months_to_move(c.place, True)
 

@@ -789,6 +789,13 @@ def months_to_next_move(PV, rng, place, new):
     return _geometric(rng, placement_move_probability(PV, place, False))
 
 
+@njit(cache=True, inline="always", _nrt=False)
+def next_move_month(PV, rng, place, new, t):
+    """Month of the next placement move of a child placed at month ``t`` (``FAR``: none)."""
+    months = months_to_next_move(PV, rng, place, new)
+    return FAR if months >= FAR - t else t + months
+
+
 @njit(cache=True, _nrt=False)
 def placement_move(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k):
     """Child (row, k) in care moves to another placement this month, and its next move is set.
@@ -801,21 +808,14 @@ def placement_move(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k):
     stream(rng, CHILD, cid, t, kr.P_PLACE_MOVE)
     frm = CI[row, k, C_PLACE]
     prow = placement_row(t - CI[row, k, C_BIRTH], CI[row, k, C_ROUTE])
-    u = uniform(rng, CHILD)
-    to = N_PLACEMENTS - 1
-    acc = 0.0
-    for p in range(N_PLACEMENTS):
-        acc += move_destination_share(PV, prow, p)
-        if u < acc:
-            to = p
-            break
+    # where children of its age are placed (move_destination_share: the row's entry shares)
+    to = draw_cum(rng, CHILD, PV, V_PLACE_CUM + prow * N_PLACEMENTS, N_PLACEMENTS)
     M[LP + frm] -= 1
     M[LP + to] += 1
     CI[row, k, C_PLACE] = to
     M[CN + C_PLACE_MOVES] += 1
     log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, FI[row, FAM_ID], EV_PLACEMENT_MOVED, cid)
-    months = months_to_next_move(PV, rng, to, True)
-    CI[row, k, C_MOVE] = FAR if months >= FAR - t else t + months
+    CI[row, k, C_MOVE] = next_move_month(PV, rng, to, True, t)
     child_summary(FI, CI, row, t)
 
 
@@ -874,8 +874,7 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outsi
     CI[row, k, C_EXIT] = exit_month
     CI[row, k, C_EXIT_REASON] = reason
     # a new placement; a child in care at the start is settled in its placement
-    months = months_to_next_move(PV, rng, place, elapsed <= 0)
-    CI[row, k, C_MOVE] = FAR if months >= FAR - t else t + months
+    CI[row, k, C_MOVE] = next_move_month(PV, rng, place, elapsed <= 0, t)
     fid = FI[row, FAM_ID]
     close_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_EP], t, R_ESCALATED)
     CI[row, k, C_EP] = open_episode(
