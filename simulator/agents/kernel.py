@@ -1389,16 +1389,18 @@ def add_uasc(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, birth, fid, cid):
 def step_month(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, target_children, TL, scratch, U):
     """One month for every family (scheduled events, hazards, front door), then rationing, demography.
 
-    Returns the month-end :func:`tally` (counts are written into ``TL``), kept up to date as
-    the month goes rather than recounted. ``scratch`` is work room (float64, at least
-    :data:`N_SCRATCH`); ``U`` (uint32, 4 x rows) the families' screening words. The rules it
+    Returns the month-end :func:`tally` (counts are written into ``TL``). ``TL`` holds last
+    month's tally on entry and is kept up to date as the month goes, a family's counts taken
+    out before anything changes it and put back after, rather than recounted (most families
+    have no event in a month); ``Services.tally`` recounts from scratch. ``scratch`` is work
+    room (float64, at least :data:`N_SCRATCH`); ``U`` (uint32, 4 x rows) the families'
+    screening words. The rules it
     calls allocate nothing, so they are compiled without
     numba's reference counting (``_nrt=False``: about a third faster); only this function
     keeps it, for the sort in :func:`ration_early_help`. The month's numbers of arrivals,
     unaccompanied children and births come from the area's draws for the month, as quantiles of
     their Poisson distributions, so runs whose expected numbers differ a little draw the same.
     """
-    TL[:] = 0.0
     M[M_NQ] = 0
     if t & 3 == 0:
         refresh_screening(FI, U, rng, t)
@@ -1517,8 +1519,10 @@ def screen_uniform(FI, U, rng, row, t):
 def family_pass(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, scratch, TL, U):
     """Every family's month: scheduled events, then hazards.
 
-    Each family is counted into the tally ``TL`` once its month is done. The order of the rows
-    does not matter: every draw is the family's own and places are rationed after the pass.
+    A family with something to do this month has its counts taken out of the tally ``TL``
+    first and put back once its month is done; the rest stay counted as they were. The order of
+    the rows does not matter: every draw is the family's own and places are rationed after the
+    pass.
     """
     cap = FI.shape[0]
     rates = scratch[0:N_HAZARDS]
@@ -1526,7 +1530,9 @@ def family_pass(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, scratch, TL, U):
     for row in range(cap):
         if FI[row, FAM_ID] < 0:
             continue
-        if FI[row, NEXT_DUE] <= t:
+        due = FI[row, NEXT_DUE] <= t
+        if due:
+            count_row(FI, TL, row, -1.0)
             process_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row)
             if FI[row, FAM_ID] < 0:
                 continue
@@ -1535,15 +1541,20 @@ def family_pass(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, scratch, TL, U):
             # moving away: the top of the same uniform, apart from the hazards' bottom end, so the
             # family's own draw decides it whatever else happens (and costs no other draw)
             if FI[row, N_HOME] > 0 and FI[row, N_LAC] == 0 and (FI[row, FLAGS] & FLAG_UASC) == 0:
+                if not due:
+                    count_row(FI, TL, row, -1.0)
                 move_away(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row)
+                if FI[row, FAM_ID] >= 0:
+                    count_row(FI, TL, row, 1.0)
                 continue
         elif u < PV[V_BOUND + FI[row, CODE]]:
-            family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates)
-        count_row(FI, TL, row, 1.0)
+            family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates, TL, not due)
+        if due:
+            count_row(FI, TL, row, 1.0)
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates):
+def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates, TL, counted):
     """Stage two for a family below its code's reach: which hazard's slot ``u`` falls in.
 
     Each hazard owns a fixed slot of the uniform (its layout, see ``Services._slot_layout``);
@@ -1554,7 +1565,8 @@ def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates):
     hazard adds or removes only that hazard's events; the others stay where they were. The
     exact rates are worked out only when ``u`` lies in the active part of a slot (its bound
     ``hbound``) or in the overflow region. The event's second uniform (closure to early help,
-    route into care) is word 3 of the address (family, month, P_EVENT).
+    route into care) is word 3 of the address (family, month, P_EVENT). If the family is
+    ``counted`` in the tally ``TL``, an event takes its counts out first and puts them back after.
     """
     code = FI[row, CODE]
     lay = int(PV[V_LAYOUT + code])  # -1: packed (levers past the slots' room), stacked from 0
@@ -1594,7 +1606,11 @@ def family_hazards(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, u, rates):
         w = kr.philox(
             np.uint64(FI[row, FAM_ID]), np.uint64(t), np.uint64(kr.P_EVENT), np.uint64(0), rng[0], rng[1]
         )
+        if counted:
+            count_row(FI, TL, row, -1.0)
         hazard_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates, event, teens, kr.to_unit(w[3]))
+        if counted:
+            count_row(FI, TL, row, 1.0)
 
 
 @njit(cache=True, _nrt=False)
