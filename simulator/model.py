@@ -312,15 +312,15 @@ class CSCModel(mesa.Model):
     def _record(self) -> None:
         sv = self.services
         cube = sv.cube[:N_CELLS].reshape(kn.N_AT_HOME, N_NEED, N_DECILES)
-        fam_cube = sv.fam_cube[:N_CELLS].reshape(kn.N_AT_HOME, N_NEED, N_DECILES)
         stocks = sv.stocks()
         sv.caseload = stocks[State.CIN] + stocks[State.CP] + stocks[State.LAC]
         m = self.month - self.burn_in
         year = self.scenario.run.start_year + 1 + m // 12 if m >= 0 else -1
         row = self._monthly[self.month]
-        row[_AT["head"]] = (m, year, (3 + m) % 12 + 1, stocks.sum(), fam_cube.sum())
+        families = sv.fam_cube[:N_CELLS].reshape(kn.N_AT_HOME, -1).sum(axis=1)
+        row[_AT["head"]] = (m, year, (3 + m) % 12 + 1, stocks.sum(), families.sum())
         row[_AT["children"]] = stocks
-        row[_AT["families"]] = fam_cube.sum(axis=(1, 2))
+        row[_AT["families"]] = families
         row[_AT["needs"]] = (sv.families_with_lac, cube[State.UNIVERSAL, HIGH_NEED:].sum(), sv.hidden)
         row[_AT["placements"]] = sv.lac_place
         row[_AT["counters"]] = sv.counts
