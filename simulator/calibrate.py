@@ -45,6 +45,8 @@ import numpy as np
 import pandas as pd
 
 from simulator import aggregate as ag
+from simulator.agents import kernel as kn
+from simulator.aggregate.care import uasc_exit_table
 from simulator.processes import map_in_processes
 from simulator.safe_io import OutputError, check_output_file, write_text
 from simulator.schema import (
@@ -296,6 +298,7 @@ def _figures_row(
 def _kernels_for(PV: np.ndarray, duration_scale: float) -> tuple[np.ndarray, np.ndarray]:
     key = list(ag._care_key(PV))
     key[3:8] = [round(m * duration_scale, 4) for m in key[3:8]]  # as written to the scenario
+    key[13] = round(key[13] * duration_scale, 4)  # the other exits' median, likewise
     return ag._kernels(tuple(key))
 
 
@@ -317,12 +320,15 @@ def _care_block(
     per_month = np.einsum("tbr,brxk->tx", ent, Kb)
     for t in range(T):
         exits_e[t : t + ag.HORIZON] += per_month[t]
-    # UASC arrive aged 15-17 and leave at 18 (their own scale)
+    # UASC arrive aged 15-17 and leave at 18 or another way (their own scale)
+    scaled = PV.copy()
+    scaled[kn.P_OTHER_MEDIAN] = round(PV[kn.P_OTHER_MEDIAN] * duration_scale, 4)
+    by_offset = uasc_exit_table(scaled).sum(axis=2)  # (age on arrival, months after)
     ages = np.asarray(meta["uasc_age_shares"], dtype=float)
     exits_u_new = np.zeros(T + ag.HORIZON)
     stay = np.zeros(37)
-    for yi in range(3):
-        stay[216 - (15 + yi) * 12 - np.arange(12)] += ages[yi] / 12
+    for i in range(36):
+        stay += ages[i // 12] / 12 * by_offset[i]
     for t in range(T):
         exits_u_new[t : t + 37] += uasc[t] * stay
     # exits of the starting stock, per child (band mix and routes as the default start)
@@ -330,7 +336,7 @@ def _care_block(
     route = meta["route_shares"]
     exits_0 = np.einsum("b,r,brxk->x", band, route, Rb)
     exits_u = np.zeros(ag.HORIZON)
-    exits_u[1:37] = 1.0 / 36  # starting UASC: 15y0m-17y11m, leave at 18
+    exits_u[:37] = by_offset.sum(axis=0) / 36  # starting UASC: 15y0m-17y11m, as if just arrived
     starts_e = ent.sum(axis=(1, 2))
     flow_e = np.cumsum(starts_e - exits_e[:T])
     flow_u = np.cumsum(uasc - exits_u_new[:T])

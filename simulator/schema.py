@@ -788,9 +788,13 @@ class Care(Section):
         description="Infants entering care other than in an emergency who do so under a care order.",
     )
     return_home_share: tuple[Prob, Prob, Prob] = param(
-        (0.42, 0.14, 0.52),
+        (0.26, 0.09, 0.32),
         unit="share of episodes by route: s20, care order, emergency",
-        source="assumption (calibrated to [CLA] 2024 ceases and stock)",
+        source="fitted with care.other_exit_share and care.uasc_other_exit_share (the "
+        "expected-value view, then checked in the engine: `python -m simulator.validation "
+        "--journeys`) to [CLA] 2024 reasons for leaving care (returned home 20.4%) while holding "
+        "the looked-after stock; the split by route is an assumption (was 0.42, 0.14, 0.52)",
+        grade="M",
         description="Care episodes that end with a return home.",
     )
     adoption_share_under5: float = param(
@@ -819,22 +823,50 @@ class Care(Section):
         description="Care episodes that end with special guardianship or a child arrangements order.",
     )
     other_exit_share: float = param(
-        0.0,
+        0.52,
         ge=0.0,
         le=1.0,
-        unit="share of non-UASC episodes",
-        source="assumption: off by default. [CLA] 2024 (2025 release), reason episode ceased: 22.9% "
-        "of children leaving care left another way (another authority 6.3%, relatives without an "
-        "order 5.9%, custody or remand 1.1%, adult care 1.4%, any other reason 7.9%); turning it on "
-        "needs the durations refitted to hold the stock (docs/MODEL.md, Known limits)",
+        unit="share of non-UASC episodes starting at care.other_exit_min_age_years or over",
+        source="fitted (with care.return_home_share and care.uasc_other_exit_share) to [CLA] 2024 "
+        "(2025 release), reason episode ceased: 22.9% of children leaving care left another way "
+        "(another authority 6.3%, relatives without an order 5.9%, custody or remand 1.1%, adult "
+        "care 1.4%, any other reason 7.9%) and 32.8% at 18 or to independent living, holding the "
+        "looked-after stock (docs/MODEL.md, Ways out of care)",
+        grade="M",
         description="Care episodes that end another way: transfer to another authority, to "
         "relatives without an order, custody, adult care, any other reason.",
     )
     other_exit_median_months: Months = param(
-        12.0,
+        8.5,
         unit="median months",
-        source="assumption: these exits come at any point of a stay",
+        source="assumption, fitted with care.other_exit_share: these exits come early in a stay "
+        "([CLA] does not publish durations by reason; was 12)",
         description="Median time in care before an exit another way.",
+    )
+    other_exit_min_age_years: float = param(
+        10.0,
+        ge=0.0,
+        le=17.0,
+        unit="years of age at the start of care",
+        source="assumption: custody and remand, independent living before 18 and transfers are "
+        "mostly of older children; [CLA] does not publish reasons by age at entry",
+        description="Youngest age at the start of care of an episode that may end another way "
+        "(care.other_exit_share).",
+    )
+    uasc_other_exit_share: float = param(
+        0.39,
+        ge=0.0,
+        le=1.0,
+        unit="share of UASC episodes",
+        source="fitted with care.other_exit_share (above). [CLA] 2024 (2025 release), reason "
+        "episode ceased: care taken over by another authority 2,140 (6.3% of ceases; the National "
+        "Transfer Scheme moves unaccompanied children between authorities), age assessed as 18 or "
+        "over 370; unaccompanied children were 21% of starts in 2022-23 (7,090 of 33,000, DfE via "
+        "Community Care, 20 Nov 2023), so if all stayed to 18 they alone would be most of the "
+        "32.8% leaving at 18",
+        grade="M",
+        description="Unaccompanied children's episodes that end before 18 another way (a transfer "
+        "to another authority, assessed as an adult, missing), after care.other_exit_median_months.",
     )
     median_months: tuple[Months, Months, Months, Months, Months] = param(
         (3.0, 15.0, 24.0, 24.0, 108.0),
@@ -961,7 +993,9 @@ class Care(Section):
                     f"care.return_home_share[{i}] + care.special_guardianship_share + "
                     f"care.other_exit_share = {rh:g} + {sgo:g} + {oth:g} = {rh + sgo + oth:.4g} "
                     f"({route} route): these are shares of the same care episodes; allowed: a total "
-                    f"of at most 1 (other_exit_share <= {max(0.0, 1.0 - rh - sgo):.4g} here)"
+                    f"of at most 1 (with the others as they are, special_guardianship_share <= "
+                    f"{max(0.0, 1.0 - rh - oth):.4g} or other_exit_share <= "
+                    f"{max(0.0, 1.0 - rh - sgo):.4g} here)"
                 )
         return self
 

@@ -152,7 +152,11 @@ CROSS = [
         "[care]\nreturn_home_share = [1.0, 1.0, 1.0]\nspecial_guardianship_share = 1.0\n",
         "care.return_home_share[0] + care.special_guardianship_share = 1 + 1 = 2",
     ),
-    ("[care]\nspecial_guardianship_share = 0.7\n", "special_guardianship_share <= 0.58 here"),
+    ("[care]\nspecial_guardianship_share = 0.8\n", "special_guardianship_share <= 0.74 here"),
+    (
+        "[care]\nspecial_guardianship_share = 0.7\n",
+        "special_guardianship_share <= 0.22 or other_exit_share <= 0.04 here",
+    ),
     (
         "[care]\nadoption_share_under5 = 0.9\n",
         "care.adoption_share_under5 x care.adoption_path + care.special_guardianship_share = 0.9 x 1 + 0.14",

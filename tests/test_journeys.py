@@ -25,9 +25,6 @@ NOT_YET = {
     ("cp_second_or_later", "second_or_later"): "repeat plans: too few children return to a plan",
     ("lac_age_at_start", "under_1"): "too few infants enter care after birth",
     ("lac_age_at_start", "5_to_9"): "too few infants enter care after birth: older children take their share",
-    ("lac_reason_ceased", "returned_home"): "ways out of care: too many returns home",
-    ("lac_reason_ceased", "turned_18"): "ways out of care: other exits go to 18",
-    ("lac_reason_ceased", "other"): "ways out of care: no transfers, custody or relatives",
 }
 
 
@@ -212,9 +209,10 @@ def test_removal_at_birth_is_a_real_share_of_infant_entries(infants):
     assert mean[:, 1].sum() / mean[:, 2].sum() > 0.08  # under-1s: a large group of entrants
 
 
-#: Care ending another way (``care.other_exit_share``, off by default): switched on, both views
+#: Care ending another way (``care.other_exit_share`` for children starting care at 10 or over,
+#: ``care.uasc_other_exit_share`` for unaccompanied children; both on by default): both views
 #: must move alike; the measure is each year's exits that way and the stock at 31 March.
-OTHER_EXITS = {"care": {"other_exit_share": 0.25, "other_exit_median_months": 12.0}}
+OTHER_EXITS: dict = {}
 
 
 @pytest.fixture(scope="module")
@@ -257,6 +255,30 @@ def test_the_view_agrees_with_the_engine_on_care_ending_another_way(other_exits,
         mean[:, column],
         view[:, column],
     )
+
+
+def test_unaccompanied_children_leave_at_18_or_another_way():
+    """The view's table of UASC exits is the engine's rule: each age's exits sum to one, none
+    come after the 18th birthday, and with no other exits every child leaves at 18."""
+    from simulator.aggregate.care import uasc_exit_table
+    from simulator.model import CSCModel
+    from simulator.schema import with_overrides
+
+    sc = load_scenario(BASELINE)
+    PV = CSCModel(with_overrides(sc, {"population": {"children": 2_000}}), seed=1).services.PV.copy()
+    table = uasc_exit_table(PV)
+    np.testing.assert_allclose(table.sum(axis=(1, 2)), 1.0, rtol=1e-12)
+    for i in range(36):
+        left = 216 - (180 + i)
+        assert table[i, left + 1 :].sum() == 0.0 and table[i, left, 0] == 0.0
+    share = sc.care.uasc_other_exit_share
+    assert 0 < table[:, :, 0].sum(axis=1).mean() <= share
+    from simulator.agents import kernel as kn
+
+    PV[kn.P_UASC_OTHER] = 0.0
+    off = uasc_exit_table(PV)
+    assert off[:, :, 0].sum() == 0.0
+    assert all(off[i, 216 - (180 + i), 1] == 1.0 for i in range(36))
 
 
 def test_care_ending_another_way_is_refused_past_one_whole():

@@ -301,8 +301,10 @@ N_TALLY = 2 * N_CELLS + 24
     P_OTHER_MEDIAN,
     P_NEW_MOVE,
     P_SETTLE,
-) = range(37)
-N_P = 37
+    P_OTHER_MIN_AGE,
+    P_UASC_OTHER,
+) = range(39)
+N_P = 39
 VECTOR_SIZES = {
     "eh_out": 4,
     "cin_out": 4,
@@ -656,11 +658,14 @@ def exit_plan_shares(PV, age, route):
     ``(return home, adoption, special guardianship, other, long-run, stay to 18)``. Many short
     stays end with a return home; children under 5 may be adopted (an adoption plan replaces a
     plan to return home: ``care.adoption_path``); some leave under special guardianship or a
-    child arrangements order; some leave another way (``care.other_exit_share``: another
-    authority, relatives without an order, custody, any other reason); children under 10 with no
-    such plan leave later by the long-run routes; the rest stay until 18. Unaccompanied children
-    stay until 18. The one statement of the rule: the engine samples it (:func:`plan_exit`), the
-    expected-value view takes its expectation (``simulator.aggregate.care.plan_probabilities``).
+    child arrangements order; some of those who start at ``care.other_exit_min_age_years`` or
+    over leave another way (``care.other_exit_share``: another authority, relatives without an
+    order, custody, any other reason); children under 10 with no such plan leave later by the
+    long-run routes; the rest stay until 18. Unaccompanied children stay until 18 unless they
+    leave another way (``care.uasc_other_exit_share``: a transfer to another authority under
+    the National Transfer Scheme, assessed as an adult, missing). The one statement of the
+    rule: the engine samples it (:func:`plan_exit`), the expected-value view takes its
+    expectation (``simulator.aggregate.care.plan_probabilities``, ``uasc_exit_table``).
     """
     p_rh = 0.0
     p_ad = 0.0
@@ -672,7 +677,10 @@ def exit_plan_shares(PV, age, route):
             p_ad = PV[P_ADOPT_U5]
             p_rh = min(p_rh, 1.0 - p_ad)
         p_sgo = PV[P_SGO]
-        p_oth = PV[P_OTHER_EXIT]
+        if age >= PV[P_OTHER_MIN_AGE]:
+            p_oth = PV[P_OTHER_EXIT]
+    else:
+        p_oth = PV[P_UASC_OTHER]
     c1 = min(max(p_rh, 0.0), 1.0)
     c2 = min(c1 + p_ad, 1.0)
     c3 = min(c2 + p_sgo, 1.0)

@@ -110,6 +110,7 @@ def _care_key(PV: np.ndarray) -> tuple[float, ...]:
         infant,
         PV[kn.P_OTHER_EXIT],
         PV[kn.P_OTHER_MEDIAN],
+        PV[kn.P_OTHER_MIN_AGE],
     )
 
 
@@ -146,7 +147,7 @@ def _key_pv(key: tuple[float, ...]) -> np.ndarray:
     PV[kn.V_RH : kn.V_RH + 3] = key[0:3]
     PV[kn.V_MED : kn.V_MED + 5] = key[3:8]
     PV[kn.P_ADOPT_U5], PV[kn.P_SGO], PV[kn.P_SIGMA] = key[8:11]
-    PV[kn.P_OTHER_EXIT], PV[kn.P_OTHER_MEDIAN] = key[12:14]
+    PV[kn.P_OTHER_EXIT], PV[kn.P_OTHER_MEDIAN], PV[kn.P_OTHER_MIN_AGE] = key[12:15]
     return PV
 
 
@@ -197,7 +198,9 @@ def initial_exit_kernel(PV: np.ndarray) -> np.ndarray:
             x = np.arange(1, left)
             acc = np.zeros((HORIZON, N_REASONS))
             # entry age A - e decides the plan: constant over e in [lo, hi]
-            cuts = sorted({0, E + 1, *[A - c + 1 for c in (60, 120) if 0 < A - c + 1 <= E]})
+            # (and at the youngest age for an exit another way)
+            thr = math.ceil(PV[kn.P_OTHER_MIN_AGE])
+            cuts = sorted({0, E + 1, *[A - c + 1 for c in (60, 120, thr) if 0 < A - c + 1 <= E]})
             for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):  # e in lo..hi-1
                 plans = plan_probabilities(PV, np.array([A - lo]), route)[0]
                 for kind in range(STAY):
@@ -219,6 +222,24 @@ def initial_exit_kernel(PV: np.ndarray) -> np.ndarray:
             if tot > 0:
                 R[A, route] = acc / tot
     return R
+
+
+def uasc_exit_table(PV: np.ndarray) -> np.ndarray:
+    """Exits of an unaccompanied child arriving at 15y0m-17y11m: ``U[age - 180, offset, 0 or 1]``.
+
+    Index 0 of the last axis: leaving another way ``offset`` months after arriving (kernel
+    ``exit_plan_shares`` for the UASC route, ``care.uasc_other_exit_share``, after
+    ``care.other_exit_median_months``); 1: turning 18. Each age's row sums to 1.
+    """
+    pmf = duration_pmf(PV[kn.P_OTHER_MEDIAN], PV[kn.P_SIGMA], HORIZON + 1)
+    U = np.zeros((36, 37, 2))
+    for i in range(36):
+        a = 180 + i
+        left = 216 - a
+        _rh, _ad, _sgo, oth, _lr, stay = kn.exit_plan_shares(PV, a, kn.RT_UASC)
+        U[i, :left, 0] = oth * pmf[:left]
+        U[i, left, 1] = stay + oth * pmf[left:].sum()
+    return U
 
 
 def band_average(K: np.ndarray) -> np.ndarray:

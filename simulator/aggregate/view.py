@@ -13,7 +13,7 @@ import pandas as pd
 
 from simulator.agents import kernel as kn
 from simulator.agents.services import Services
-from simulator.aggregate.care import _care_key, _entry_kernel, _start_kernel, max_of_k
+from simulator.aggregate.care import _care_key, _entry_kernel, _start_kernel, max_of_k, uasc_exit_table
 from simulator.aggregate.demography import _oldest, start_demography
 from simulator.aggregate.groups import (
     AGE_18,
@@ -38,6 +38,7 @@ from simulator.aggregate.groups import (
     NP,
     NS,
     NW,
+    OTH,
     P_LAC,
     PAIR,
     RH,
@@ -388,10 +389,14 @@ def run_aggregate(
     for i in range(2):  # each family's children in care at the start leave independently
         max_of_k(start_mix, held_k[i], g)
         LOUT[:HORIZON, i] += g[:, None] * held_d[i][None, :]
-    # UASC in care at the start: aged 15y0m-17y11m, leaving at 18
-    ages = 180 + np.arange(36)
-    for a in ages:
-        PEND[216 - a, T18, :, 4] += uasc_stock / 36 * dec_sh
+    # UASC in care at the start: aged 15y0m-17y11m, as if just arrived (kernel bulk_uasc):
+    # leaving at 18 or another way
+    uasc_exit = uasc_exit_table(PV)
+    for i in range(36):
+        for o in range(37):
+            for k, r in ((0, OTH), (1, T18)):
+                if uasc_exit[i, o, k] > 0.0:
+                    PEND[o, r, :, 4] += uasc_stock / 36 * uasc_exit[i, o, k] * dec_sh
     lac = float(lac_bd.sum() + uasc_stock)
     lac_prow = np.zeros(5)
     for b in range(N_BANDS):
@@ -475,6 +480,7 @@ def run_aggregate(
         move_p=float(move_p),
         existing_births=float(existing_births),
         uasc_age=uasc_age,
+        uasc_exit=uasc_exit,
         dec_sh=np.ascontiguousarray(dec_sh),
         uasc_rate=float(pop.uasc_starts_per_10k),
         uasc_path=np.asarray(uasc_path, dtype=float),
