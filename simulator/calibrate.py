@@ -765,7 +765,8 @@ def _why(fit: Fit, d: float) -> str:
     if turnover > 0.9:
         cause = (
             f"ceases are {turnover:.1f}x the stock in a year (short stays, e.g. unaccompanied children "
-            "moving on): the model's UASC stay to 18 and durations cannot be that short"
+            "moving on): the model's unaccompanied children leave early only at England's average "
+            "(care.uasc_other_exit_share) and durations cannot be that short"
         )
     elif d in (DURATION_GRID[0], DURATION_GRID[-1]):
         cause = "duration scale at the edge of its range"

@@ -94,10 +94,12 @@ def test_replay_reproduces_the_shape_of_history(table) -> None:
     span = t.loc[2008:2018]
     # starts before Baby P are fitted (their mean, `python -m simulator.validation --fit-start`)
     assert abs(t.loc[2007:2008, "lac_starts_error_pct"].mean()) <= 3
-    # flows: measured worst starts -14.2% (2014) and ceases -18.7% (2015), means 6.8% and 9.2%
-    # (seeds 1-8, 4 Dec 2026, with removal at birth); bounds leave ~2-3 points for noise. The
-    # worst years are 2013-2016, when the published flows rose and the model's did not (module
-    # docstring)
+    # flows: measured worst starts -15.2% (2014) and ceases -21.6% (2015), means 7.5% and 10.8%
+    # (seeds 1-8, 4 Dec 2026, late, with the ways out of care fitted; before them -14.2%,
+    # -18.7%, 6.8% and 9.2%). The bounds now leave under a point for ceases: the next change
+    # that lowers ceases in 2013-2016 will fail here, and should be weighed, not the bound moved.
+    # The worst years are 2013-2016, when the published flows rose and the model's did not
+    # (module docstring)
     assert (span["lac_starts_error_pct"].abs() <= 18).all(), span["lac_starts_error_pct"].round(1).to_dict()
     assert span["lac_starts_error_pct"].abs().mean() <= 10
     assert (span["lac_ceases_error_pct"].abs() <= 22).all(), span["lac_ceases_error_pct"].round(1).to_dict()
@@ -120,8 +122,9 @@ def test_replay_meets_the_acceptance(table) -> None:
 def test_replay_expected_values_meet_the_acceptance() -> None:
     """The aggregate (expected-value) view of the same replay meets it too, with no sampling noise.
 
-    Measured (``python -m simulator.validation --view aggregate``): worst stock error +3.7%
-    (2009), rise +21.3%.
+    Measured (``python -m simulator.validation --view aggregate``, 4 Dec 2026, late, with the
+    ways out of care fitted): worst stock error +4.5% (2016), rise +33.3% (before them: +3.7%
+    in 2009, +21.3%).
     """
     s = summarise(replay(HISTORY, view="aggregate"))
     assert s["stock_within_tolerance"], s

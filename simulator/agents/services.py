@@ -347,7 +347,6 @@ class Services:
         key = (P[kn.P_RA_REF], P[kn.P_RA_S47], P[kn.P_RA_CARE], P[kn.P_MOVE_P], self.lever_table.tobytes())
         if key == getattr(self, "_bound_key", None):
             return
-        self._bound_key = key
         if not hasattr(self, "_slot_width"):
             self._slot_layout()
         lever_max = self.lever_table.max(axis=1).prod(axis=0)
@@ -373,6 +372,7 @@ class Services:
         bound[: kn.N_CODES] = reach
         bound[kn.N_CODES] = 0.0
         self._sieve(starts, hb, top, reach, packed)
+        self._bound_key = key  # last: a failure above leaves the next month to try again
 
     def _sieve(self, starts, hb, top, reach, packed) -> None:
         """Each code's sieve (``kernel.sieve_passes``): the bins of ``[0, bound)`` that can hold an event.
