@@ -46,7 +46,7 @@ import pandas as pd
 
 from simulator import aggregate as ag
 from simulator.agents import kernel as kn
-from simulator.aggregate.care import uasc_exit_table
+from simulator.aggregate.care import uasc_exits
 from simulator.processes import map_in_processes
 from simulator.safe_io import OutputError, check_output_file, write_text
 from simulator.schema import (
@@ -323,12 +323,8 @@ def _care_block(
     # UASC arrive aged 15-17 and leave at 18 or another way (their own scale)
     scaled = PV.copy()
     scaled[kn.P_OTHER_MEDIAN] = round(PV[kn.P_OTHER_MEDIAN] * duration_scale, 4)
-    by_offset = uasc_exit_table(scaled).sum(axis=2)  # (age on arrival, months after)
-    ages = np.asarray(meta["uasc_age_shares"], dtype=float)
+    stay = uasc_exits(scaled, meta["uasc_age_shares"]).sum(axis=1)  # by months after arriving
     exits_u_new = np.zeros(T + ag.HORIZON)
-    stay = np.zeros(37)
-    for i in range(36):
-        stay += ages[i // 12] / 12 * by_offset[i]
     for t in range(T):
         exits_u_new[t : t + 37] += uasc[t] * stay
     # exits of the starting stock, per child (band mix and routes as the default start)
@@ -336,7 +332,7 @@ def _care_block(
     route = meta["route_shares"]
     exits_0 = np.einsum("b,r,brxk->x", band, route, Rb)
     exits_u = np.zeros(ag.HORIZON)
-    exits_u[:37] = by_offset.sum(axis=0) / 36  # starting UASC: 15y0m-17y11m, as if just arrived
+    exits_u[:37] = uasc_exits(scaled).sum(axis=1)  # starting UASC: 15y0m-17y11m, as if just arrived
     starts_e = ent.sum(axis=(1, 2))
     flow_e = np.cumsum(starts_e - exits_e[:T])
     flow_u = np.cumsum(uasc - exits_u_new[:T])

@@ -242,6 +242,20 @@ def uasc_exit_table(PV: np.ndarray) -> np.ndarray:
     return U
 
 
+def uasc_exits(PV: np.ndarray, age_shares: np.ndarray | None = None) -> np.ndarray:
+    """Exits of unaccompanied children by months after arriving: ``X[offset, 0 or 1]`` (sums to 1).
+
+    ``age_shares`` (``population.uasc_age_shares``: aged 15, 16, 17) spreads arrivals evenly over
+    the months of each year of age; ``None``: evenly over 15y0m-17y11m, as the starting stock.
+    The last axis as :func:`uasc_exit_table`: another way, turning 18.
+    """
+    if age_shares is None:
+        weights = np.full(36, 1.0 / 36)
+    else:
+        weights = np.repeat(np.asarray(age_shares, dtype=float), 12) / 12
+    return np.tensordot(weights, uasc_exit_table(PV), axes=1)
+
+
 def band_average(K: np.ndarray) -> np.ndarray:
     """Average an age-by-month kernel over the ages in each band (ages uniform within a band)."""
     return np.stack([K[BAND_EDGES[b] : BAND_EDGES[b + 1]].mean(axis=0) for b in range(N_BANDS)])

@@ -149,7 +149,6 @@ class Rules(NamedTuple):
     init_need: np.ndarray
     move_p: float
     existing_births: float
-    uasc_age: np.ndarray
     uasc_exit: np.ndarray
     dec_sh: np.ndarray
     uasc_rate: float
@@ -587,17 +586,16 @@ def _moving(t, st, ru, lv, wk, rec, tg):
 def _unaccompanied(t, st, ru, rec):
     """4. Unaccompanied asylum-seeking children straight into care, leaving at 18 or another way.
 
-    Their exits by age on arrival and months after it: ``care.uasc_exit_table``.
+    Their exits by months after arriving (another way, turning 18): ``care.uasc_exits``.
     """
     lam = ru.uasc_rate * _target_children(t, ru) / 10_000 / 12 * ru.uasc_path[_year(t, ru)]
-    for i in range(36):
-        for o in range(37):
-            for k in range(2):
-                u = ru.uasc_exit[i, o, k]
-                if u > 0.0:
-                    r = OTH if k == 0 else T18
-                    for d in range(ND):
-                        st.PEND[t + o, r, d, 4] += lam * ru.uasc_age[i // 12] / 12 * u * ru.dec_sh[d]
+    for o in range(37):
+        for k in range(2):
+            u = ru.uasc_exit[o, k]
+            if u > 0.0:
+                r = OTH if k == 0 else T18
+                for d in range(ND):
+                    st.PEND[t + o, r, d, 4] += lam * u * ru.dec_sh[d]
     st.now[NOW_LAC] += lam
     rec.UASCLOG[t] = lam
     st.lac_prow[4] += lam

@@ -13,7 +13,7 @@ import pandas as pd
 
 from simulator.agents import kernel as kn
 from simulator.agents.services import Services
-from simulator.aggregate.care import _care_key, _entry_kernel, _start_kernel, max_of_k, uasc_exit_table
+from simulator.aggregate.care import _care_key, _entry_kernel, _start_kernel, max_of_k, uasc_exits
 from simulator.aggregate.demography import _oldest, start_demography
 from simulator.aggregate.groups import (
     AGE_18,
@@ -391,12 +391,11 @@ def run_aggregate(
         LOUT[:HORIZON, i] += g[:, None] * held_d[i][None, :]
     # UASC in care at the start: aged 15y0m-17y11m, as if just arrived (kernel bulk_uasc):
     # leaving at 18 or another way
-    uasc_exit = uasc_exit_table(PV)
-    for i in range(36):
-        for o in range(37):
-            for k, r in ((0, OTH), (1, T18)):
-                if uasc_exit[i, o, k] > 0.0:
-                    PEND[o, r, :, 4] += uasc_stock / 36 * uasc_exit[i, o, k] * dec_sh
+    start_exit = uasc_exits(PV)
+    for o in range(37):
+        for k, r in ((0, OTH), (1, T18)):
+            if start_exit[o, k] > 0.0:
+                PEND[o, r, :, 4] += uasc_stock * start_exit[o, k] * dec_sh
     lac = float(lac_bd.sum() + uasc_stock)
     lac_prow = np.zeros(5)
     for b in range(N_BANDS):
@@ -431,7 +430,6 @@ def run_aggregate(
     init_need = np.asarray(sc.need.initial_need_shares, dtype=float)
     move_p = PV[kn.P_MOVE_P]
     existing_births = PV[kn.P_EXISTING_BIRTH_SHARE]
-    uasc_age = np.asarray(pop.uasc_age_shares, dtype=float)
     after_rh = int(care.after_return_home_need)
 
     FLOWS = np.zeros((T, len(_FLOW), len(_FLOW)))
@@ -479,8 +477,7 @@ def run_aggregate(
         init_need=init_need,
         move_p=float(move_p),
         existing_births=float(existing_births),
-        uasc_age=uasc_age,
-        uasc_exit=uasc_exit,
+        uasc_exit=uasc_exits(PV, pop.uasc_age_shares),
         dec_sh=np.ascontiguousarray(dec_sh),
         uasc_rate=float(pop.uasc_starts_per_10k),
         uasc_path=np.asarray(uasc_path, dtype=float),
