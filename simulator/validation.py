@@ -437,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--fit-start",
         action="store_true",
         help="instead: fit the replay's risk index and adoption share to the two years before "
-        "Baby P (8 seeds at 10%)",
+        "Baby P (8 seeds at 10%%)",
     )
     args = p.parse_args(argv)
     if args.journeys and args.years is not None and args.years <= journeys.WARM_UP_YEARS:

@@ -74,7 +74,7 @@ def start_app(
     err, out = log_dir / "server.stderr.log", log_dir / "server.stdout.log"
     # the suite's other xdist worker keeps both cores busy: background workers at nice 19 would
     # get about 1.5% of a core and the expected change would not come (simulator.app.runs)
-    env = dict(os.environ, PYTHONUNBUFFERED="1", CSC_BACKGROUND_NICE="0", **(env or {}))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CSC_BACKGROUND_NICE": "0", **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "simulator", "app", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,

@@ -181,3 +181,21 @@ def test_names_are_one_line_and_options_do_not_hide_a_bad_file(tmp_path, capsys,
     assert main(["run", str(path), "--years", "1", "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and "from --years" not in err[0]
+
+
+@pytest.mark.parametrize(
+    "module,args",
+    [
+        ("simulator", []),
+        *[("simulator", [c]) for c in ("run", "compare", "payback", "sweep", "calibrate", "app", "params")],
+        ("simulator.validation", []),
+    ],
+)
+def test_every_command_prints_its_help(module, args):
+    """``--help`` prints the usage and exits 0 (a stray ``%`` in a help text makes argparse raise)."""
+    r = subprocess.run(
+        [sys.executable, "-m", module, *args, "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.startswith("usage:"), r.stdout[:200]
+    assert "Traceback" not in r.stderr
