@@ -505,6 +505,17 @@ class FrontDoor(Section):
         grade="M",
         description="Assessments that lead to a section 47 child protection enquiry.",
     )
+    section47_path: TimeSeries = param(
+        1.0,
+        unit="multiplier on section 47 enquiries (front_door.section47_outcome and the enquiries of "
+        "families already known), by year; a number, one per year, or dated steps",
+        source="the driver itself: practice, how readily a concern leads to an enquiry (England's "
+        "enquiries per referral rose from about 0.19 in 2010-11 to 0.30 in 2017-18 and 0.37 in "
+        "2023-24, [CIN]; scenarios/history_2006_2018.toml)",
+        grade="H",
+        description="Change over time in how readily a concern leads to a section 47 enquiry "
+        "(1 = today's practice).",
+    )
     conference_given_s47: ProbByNeed = param(
         (0.013, 0.066, 0.19, 0.35),
         unit="share of s47 enquiries, by need",
@@ -1705,6 +1716,8 @@ class Scenario(Section):
         fields = {
             "population.uasc_path": (self.population, "uasc_path", 1.0),
             "care.adoption_path": (self.care, "adoption_path", 1.0),
+            "care.removal_at_birth_path": (self.care, "removal_at_birth_path", 1.0),
+            "front_door.section47_path": (self.front_door, "section47_path", 1.0),
             "levers.prevention.spend_per_year": (lv.prevention, "spend_per_year", 0.0),
             "levers.prevention.baseline_capacity_change": (lv.prevention, "baseline_capacity_change", 0.0),
             "levers.risk_aversion.index_path": (lv.risk_aversion, "index_path", 1.0),
@@ -1827,6 +1840,18 @@ SERIES_BOUNDS: dict[str, tuple[float, float, str]] = {
         "a multiplier on arrivals; England's varied about threefold 2006-2024 [CLA]",
     ),
     "care.adoption_path": (0.0, 20.0, "a multiplier on care.adoption_share_under5"),
+    "care.removal_at_birth_path": (
+        0.0,
+        20.0,
+        "a multiplier on care.removal_at_birth_by_need; newborns in care proceedings in England "
+        "rose about 2.4 times from 2007/08 to 2016/17 (Broadhurst et al. 2018)",
+    ),
+    "front_door.section47_path": (
+        0.0,
+        10.0,
+        "a multiplier on section 47 enquiries; England's enquiries per referral about doubled "
+        "from 2010-11 to 2023-24 [CIN]",
+    ),
     "levers.prevention.spend_per_year": (
         0.0,
         MAX_SPEND_PER_YEAR,

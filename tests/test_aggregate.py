@@ -449,3 +449,35 @@ def test_agreement_table_does_not_depend_on_the_number_of_workers() -> None:
     two = aggregate_vs_agent(seeds=(3, 4, 5), children=20_000, years=2, workers=2)
     pd.testing.assert_frame_equal(one, two)
     assert one["agent_se"].gt(0).any()
+
+
+def test_section47_practice_moves_enquiries_not_emergencies_in_both_views() -> None:
+    """``front_door.section47_path`` at one half: about half the enquiries in both views, and the
+    emergency removals (a child in immediate danger is removed whatever the practice) about as many.
+
+    The first year, before the fewer plans feed back into need; the engine over 8 paired seeds.
+    """
+    from simulator.model import CSCModel
+
+    base = with_overrides(Scenario(), {"run": {"years": 2, "record_episodes": False}})
+    half = with_overrides(base, {"front_door": {"section47_path": 0.5}})
+    a0, a1 = run_aggregate(base).annual.iloc[0], run_aggregate(half).annual.iloc[0]
+    assert a1["section47_enquiries"] / a0["section47_enquiries"] == pytest.approx(0.5, abs=0.06)
+    assert a1["emergency_removals"] / a0["emergency_removals"] == pytest.approx(1.0, abs=0.08)
+    assert a1["cp_starts"] < 0.75 * a0["cp_starts"]  # fewer enquiries, fewer conferences and plans
+
+    def first_year(sc: Scenario) -> pd.Series:
+        rows = []
+        for seed in range(1, 9):
+            m = CSCModel(sc, seed=seed)
+            m.run()
+            rows.append(m.results().annual.iloc[0])
+        return pd.DataFrame(rows).drop(columns=["scenario", "view"], errors="ignore").mean(numeric_only=True)
+
+    e0, e1 = first_year(base), first_year(half)
+    assert e1["section47_enquiries"] / e0["section47_enquiries"] == pytest.approx(0.5, abs=0.06)
+    assert e1["emergency_removals"] / e0["emergency_removals"] == pytest.approx(1.0, abs=0.15)
+    assert e1["cp_starts"] < 0.75 * e0["cp_starts"]
+    # the two views agree on the effect, not only on its direction
+    ratio = (e1["cp_starts"] / e0["cp_starts"]) / (a1["cp_starts"] / a0["cp_starts"])
+    assert ratio == pytest.approx(1.0, abs=0.08)

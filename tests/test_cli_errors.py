@@ -35,6 +35,16 @@ BASELINE = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.tom
         ),
         ("[risk_aversion]\nindex = nan\n", "risk_aversion.index = nan: Input should be a finite number"),
         ("[costs.referral]\nvalue = -inf\n", "costs.referral.value = -inf: Input should be a finite number"),
+        # every yearly series is checked: one value a year, in range
+        (
+            "[front_door]\nsection47_path = [1.0, 0.5]\n",
+            "front_door.section47_path has 2 values but run.years = 20",
+        ),
+        ("[front_door]\nsection47_path = -1\n", "front_door.section47_path = -1.0: must be >= 0"),
+        (
+            "[care]\nremoval_at_birth_path = [1.0, 0.5]\n",
+            "care.removal_at_birth_path has 2 values but run.years = 20",
+        ),
         (
             "[care]\nadoption_path = 3.0\n",
             "care.adoption_path = 3 with care.adoption_share_under5 = 0.38 gives an adoption share above 1; "

@@ -303,8 +303,9 @@ N_TALLY = 2 * N_CELLS + 24
     P_SETTLE,
     P_OTHER_MIN_AGE,
     P_UASC_OTHER,
-) = range(39)
-N_P = 39
+    P_S47_PATH,
+) = range(40)
+N_P = 40
 VECTOR_SIZES = {
     "eh_out": 4,
     "cin_out": 4,
@@ -1009,6 +1010,33 @@ def offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, reason, f
     M[M_NQ] += 1
 
 
+@njit(cache=True, inline="always", _nrt=False)
+def s47_multiplier(PV, need):
+    """Multiplier on section 47 enquiries of a family with ``need`` (every need alike today).
+
+    The risk index's (``P_RA_S47``) and the year's practice (``front_door.section47_path``): how
+    readily a concern leads to an enquiry. The one statement of the rule: the engine's front door
+    and hazards and the expected-value view read it.
+    """
+    return PV[P_RA_S47] * PV[P_S47_PATH]
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def emergency_given_s47(PV, need):
+    """Chance that a section 47 enquiry ends in an emergency entry to care, for ``need``.
+
+    By need (``front_door.emergency_care_given_s47``) times the risk index's multiplier on care
+    entries, over the year's section 47 practice (``front_door.section47_path``): a child in
+    immediate danger is removed whatever the practice of the day, so when fewer concerns lead to
+    an enquiry, more of those that do end in an emergency, and their number does not move with
+    the practice (an assumption). At most 1. Read by the engine and the expected-value view.
+    """
+    p = PV[V_EMERG + need] * PV[P_RA_CARE]
+    if PV[P_S47_PATH] > 0.0:
+        p /= PV[P_S47_PATH]
+    return min(p, 1.0)
+
+
 @njit(cache=True, _nrt=False)
 def section47(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
     """Enquiry: emergency removal, conference and plan, continued CIN, or no further action."""
@@ -1017,7 +1045,7 @@ def section47(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
     fid = FI[row, FAM_ID]
     log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_S47, 0)
     need = FI[row, NEED]
-    p_em = PV[V_EMERG + need] * PV[P_RA_CARE]
+    p_em = emergency_given_s47(PV, need)
     p_conf = p_em + PV[V_CONF + need] * PV[P_PRESSURE]
     stream(rng, FAM, fid, t, kr.P_S47)
     u = uniform(rng, FAM)
@@ -1057,7 +1085,7 @@ def front_door(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
     need = FI[row, NEED]
     p_eh = PV[V_EH_OUT + need]
     p_cin = PV[V_CIN_OUT + need] * PV[P_PRESSURE]
-    p_s47 = PV[V_S47_OUT + need] * PV[P_RA_S47]
+    p_s47 = PV[V_S47_OUT + need] * s47_multiplier(PV, need)
     total = p_eh + p_cin + p_s47
     scale = 1.0 / total if total > 1.0 else 1.0
     u = uniform(rng, FAM)
@@ -1159,7 +1187,7 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates):
     if flags & FLAG_PRIOR:
         ref *= PV[P_PRIOR_REF]
     rates[REFER] *= ref
-    rates[S47] *= PV[P_RA_S47]
+    rates[S47] *= s47_multiplier(PV, need)
     rates[CARE] *= PV[P_RA_CARE]
     if FI[row, N_HOME] == 0:
         for e in range(REFER, N_HAZARDS):

@@ -152,6 +152,8 @@ class Services:
         self.n_children = 0
         self.hidden = 0.0
         self.families_with_lac = 0
+        #: The year's section 47 practice (``front_door.section47_path``; the model sets it monthly).
+        self.s47_practice = 1.0
         self._build_parameters()
         # set each month by the model (levers may move them)
         self.uasc_multiplier = 1.0
@@ -267,11 +269,16 @@ class Services:
         self.set_risk_index(sc.risk_aversion.index)
 
     def set_risk_index(self, index: float) -> None:
-        """Apply a risk-aversion index to referrals, s47 enquiries and entries to care."""
+        """Apply a risk-aversion index to referrals, s47 enquiries and entries to care.
+
+        Section 47 enquiries also take the year's practice (``front_door.section47_path``, set
+        by the model each month as ``s47_practice``; ``kernel.s47_multiplier``).
+        """
         ra = self.sc.risk_aversion
         self.risk_index = float(index)
         self.PV[kn.P_RA_REF] = self.risk_index**ra.referral_elasticity
         self.PV[kn.P_RA_S47] = self.risk_index**ra.section47_elasticity
+        self.PV[kn.P_S47_PATH] = self.s47_practice
         self.PV[kn.P_RA_CARE] = self.risk_index**ra.care_elasticity
 
     def pressure_factor(self) -> float:
@@ -300,7 +307,7 @@ class Services:
         r[:, kn.REFER] *= (
             ra[0] * np.where(recent, P[kn.P_REREF_MULT], 1.0) * np.where(prior, P[kn.P_PRIOR_REF], 1.0)
         )
-        r[:, kn.S47] *= ra[1]
+        r[:, kn.S47] *= ra[1] * P[kn.P_S47_PATH]  # kernel.s47_multiplier
         r[:, kn.CARE] *= ra[2]
         return r * lever_max[None, :]
 
@@ -344,7 +351,14 @@ class Services:
         """
         P = self.PV
         # levers and the risk index change rarely: skip the work when nothing it reads has moved
-        key = (P[kn.P_RA_REF], P[kn.P_RA_S47], P[kn.P_RA_CARE], P[kn.P_MOVE_P], self.lever_table.tobytes())
+        key = (
+            P[kn.P_RA_REF],
+            P[kn.P_RA_S47],
+            P[kn.P_S47_PATH],
+            P[kn.P_RA_CARE],
+            P[kn.P_MOVE_P],
+            self.lever_table.tobytes(),
+        )
         if key == getattr(self, "_bound_key", None):
             return
         if not hasattr(self, "_slot_width"):

@@ -154,6 +154,7 @@ class Rules(NamedTuple):
     uasc_rate: float
     uasc_path: np.ndarray
     birth_path: np.ndarray
+    s47_path: np.ndarray
     after_rh: int
 
 
@@ -304,6 +305,7 @@ def _levers_now(t, st, ru, lv, wk, tg):
     r_idx = ru.risk[t]
     PV[kn.P_RA_REF] = r_idx ** ru.elast[0]
     PV[kn.P_RA_S47] = r_idx ** ru.elast[1]
+    PV[kn.P_S47_PATH] = ru.s47_path[_year(t, ru)]  # the year's section 47 practice
     PV[kn.P_RA_CARE] = r_idx ** ru.elast[2]
     over = max(0.0, st.now[NOW_CASELOAD] / ru.capacity - 1.0)
     PV[kn.P_PRESSURE] = 1.0 / (1.0 + ru.elast[3] * over)

@@ -47,10 +47,10 @@ def _outcomes(PV, n):
     """
     p_eh = PV[kn.V_EH_OUT + n]
     p_cin = PV[kn.V_CIN_OUT + n] * PV[kn.P_PRESSURE]
-    p_s47 = PV[kn.V_S47_OUT + n] * PV[kn.P_RA_S47]
+    p_s47 = PV[kn.V_S47_OUT + n] * kn.s47_multiplier(PV, n)
     tot = p_eh + p_cin + p_s47
     sc = 1.0 / tot if tot > 1.0 else 1.0
-    p_em = min(PV[kn.V_EMERG + n] * PV[kn.P_RA_CARE], 1.0)
+    p_em = kn.emergency_given_s47(PV, n)
     p_conf = min(PV[kn.V_CONF + n] * PV[kn.P_PRESSURE], 1.0 - p_em)
     return p_eh, p_cin, p_s47, tot, sc, p_em, p_conf
 
@@ -167,7 +167,7 @@ def _month(
     w_first = cp_slots(PV)[2]  # a new plan's clock: its first review due
     prior_adv = PV[kn.P_PRIOR_ADV]
     ch_rate = PV[kn.P_CH_RATE]
-    ra_ref, ra_s47, ra_care = PV[kn.P_RA_REF], PV[kn.P_RA_S47], PV[kn.P_RA_CARE]
+    ra_ref, ra_care = PV[kn.P_RA_REF], PV[kn.P_RA_CARE]
     reref, prior_ref = PV[kn.P_REREF_MULT], PV[kn.P_PRIOR_REF]
     # counters (COUNTERS 0, 2-6): referrals, assessments, section 47 enquiries, conferences,
     # emergency removals, adverse events
@@ -184,7 +184,7 @@ def _month(
             i0 = base + (s * 4 + n) * 7
             r_adv = PV[i0] * adv_mean
             r1, r2_0, r3, r4 = PV[i0 + 1], PV[i0 + 2], PV[i0 + 3], PV[i0 + 4]
-            r5, r6 = PV[i0 + 5] * ra_s47, PV[i0 + 6] * ra_care
+            r5, r6 = PV[i0 + 5] * kn.s47_multiplier(PV, n), PV[i0 + 6] * ra_care
             n_up1 = min(3, n + 1)
             n_up2 = min(3, n + 2)
             n_dn = n - 1 if n > 0 else NN - 1

@@ -254,6 +254,7 @@ def run_aggregate(
     eh_factor, eh_extra, reach = _prevention_paths(sc, T, early_help_places_factor)
     uasc_path = series_values(pop.uasc_path, sc.run.start_year, sc.run.years)
     birth_path = series_values(sc.care.removal_at_birth_path, sc.run.start_year, sc.run.years)
+    s47_path = series_values(sc.front_door.section47_path, sc.run.start_year, sc.run.years)
 
     Rb, Kb2_y, KbRH_y = _care_kernels(sc, PV)
     sel_w = np.asarray(care.selection_weights_by_age, dtype=float)
@@ -365,6 +366,7 @@ def run_aggregate(
     )
     PV0 = PV.copy()  # the families' paths take the first month's risk-aversion index
     PV0[[kn.P_RA_REF, kn.P_RA_S47, kn.P_RA_CARE]] = risk[0] ** elast[:3]
+    PV0[kn.P_S47_PATH] = s47_path[0]
     paths = _family_paths(PV0, dep_g, adv_mean)
     Q = np.concatenate([_need_drift(PV, dep_g, adv_mean)[None], paths[2:]])
     # the start's children in care with brothers and sisters at home: their families' states now
@@ -482,6 +484,7 @@ def run_aggregate(
         uasc_rate=float(pop.uasc_starts_per_10k),
         uasc_path=np.asarray(uasc_path, dtype=float),
         birth_path=np.asarray(birth_path, dtype=float),
+        s47_path=np.asarray(s47_path, dtype=float),
         after_rh=int(after_rh),
     )
     levers = LeverPaths(
