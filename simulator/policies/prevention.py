@@ -38,27 +38,71 @@ N_RANKS = 2 * kn.N_DECILES  # need 1-2 x deprivation decile: the order in which 
 
 
 @njit(cache=True)
-def _candidates(FI: np.ndarray, column: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of the families universal prevention can reach, and each one's rank (higher: first).
+def _reach(FI: np.ndarray, column: int, reach: int, k0: int, k1: int, month: int) -> int:
+    """Give universal prevention to the ``reach`` families with most need, then most deprived.
 
-    Every family's lever group in ``column`` is cleared on the way (nobody reached yet).
-
-    Families with children at home, in universal services or early help, with emerging or high
-    need (1-2): rank ``(need - 1) * 10 + (9 - decile)`` with ten deciles, so need first, then the most
-    deprived.
-    One compiled pass over the family table (as numpy masks it was a sixth of a run's time).
+    Candidates: families with children at home, in universal services or early help, with
+    emerging or high need (1-2), ranked ``(need - 1) * 10 + (9 - decile)`` (need first, then the
+    most deprived; ten deciles). Every family of the ranks above the last one reached is reached,
+    and of that rank those with the highest draws at ``(family id, month, P_PREVENTION)`` (not the
+    table's order), so two runs reach the same families. Every family's lever group in
+    ``column`` is cleared first and set to ``REACHED`` for those reached. Returns how many.
+    One compiled pass over the family table; only the last rank's families draw.
     """
     rows = np.empty(FI.shape[0], np.int64)
     rank = np.empty(FI.shape[0], np.int64)
+    counts = np.zeros(N_RANKS, np.int64)
     n = 0
     for r in range(FI.shape[0]):
         FI[r, column] = 0
         need = FI[r, kn.NEED]
         if FI[r, kn.FAM_ID] >= 0 and FI[r, kn.N_HOME] > 0 and FI[r, kn.STATE] <= kn.EH and 1 <= need <= 2:
+            k = (need - 1) * kn.N_DECILES + (kn.N_DECILES - 1 - FI[r, kn.DECILE])
             rows[n] = r
-            rank[n] = (need - 1) * kn.N_DECILES + (kn.N_DECILES - 1 - FI[r, kn.DECILE])
+            rank[n] = k
+            counts[k] += 1
             n += 1
-    return rows[:n], rank[:n]
+    if reach <= 0 or n == 0:
+        return 0
+    if reach >= n:
+        for i in range(n):
+            FI[rows[i], column] = REACHED
+        return n
+    # the rank where ``reach`` runs out, and the room left in it
+    last = N_RANKS - 1
+    above = 0
+    while above + counts[last] < reach:
+        above += counts[last]
+        last -= 1
+    room = reach - above
+    tied = np.empty(counts[last], np.int64)
+    j = 0
+    for i in range(n):
+        if rank[i] > last:
+            FI[rows[i], column] = REACHED
+        elif rank[i] == last:
+            tied[j] = rows[i]
+            j += 1
+    if room >= tied.size:
+        for i in range(tied.size):
+            FI[tied[i], column] = REACHED
+        return above + tied.size
+    u = np.empty(tied.size)
+    m = np.uint64(month) & keyed._MASK
+    p = np.uint64(keyed.P_PREVENTION)
+    for i in range(tied.size):
+        fid = np.uint64(FI[tied[i], kn.FAM_ID]) & keyed._MASK
+        w0, _, _, _ = keyed.philox(fid, m, p, np.uint64(0), k0, k1)
+        u[i] = keyed.to_unit(w0)
+    # the ``room`` highest draws: at or above the room-th highest (draws are 32-bit: a tie at the
+    # cut would give one more, which the count below stops)
+    cut = np.partition(u, tied.size - room)[tied.size - room]
+    given = 0
+    for i in range(tied.size):
+        if u[i] >= cut and given < room:
+            FI[tied[i], column] = REACHED
+            given += 1
+    return above + given
 
 
 class PreventionPolicy(Policy):
@@ -121,29 +165,17 @@ class PreventionPolicy(Policy):
 
     def _target(self, model: ModelView, reach: int) -> None:
         """Give the ``reach`` families with most need (then most deprived) universal prevention."""
-        f = model.families
-        # emerging or high need, not yet statutory: where prevention can stop escalation
-        eligible, rank = _candidates(model.services.FI, kn.LEVER0 + self.channel)
-        self.reached = 0
-        if reach <= 0:
-            return
-        if eligible.size == 0:
-            return
-        # need first, then deprivation (decile 0 = most deprived), ties broken by each family's own
-        # draw for the month (not by the table's order), so two runs reach the same families. By
-        # rank (need 1-2, decile): every family of the ranks above the last one reached, and of that
-        # rank those with the highest draws (only its families' draws are worked out).
-        if reach < eligible.size:
-            above = np.cumsum(np.bincount(rank, minlength=N_RANKS)[::-1])  # families in the top i+1 ranks
-            last = N_RANKS - 1 - int(np.searchsorted(above, reach))  # the rank where ``reach`` runs out
-            tied = eligible[rank == last]
-            room = reach - int(np.count_nonzero(rank > last))
-            if room < tied.size:
-                u = keyed.uniforms(model.key, f.fam_id[tied], model.month, keyed.P_PREVENTION)
-                tied = tied[np.argpartition(-u, room - 1)[:room]] if room > 0 else tied[:0]
-            eligible = np.concatenate([eligible[rank > last], tied])
-        f.lever[eligible, self.channel] = REACHED
-        self.reached = int(eligible.size)
+        key = model.key
+        self.reached = int(
+            _reach(
+                model.services.FI,
+                kn.LEVER0 + self.channel,
+                int(reach),
+                np.uint64(key[0]),
+                np.uint64(key[1]),
+                int(model.month) & 0xFFFFFFFF,
+            )
+        )
 
     def monthly_outputs(self, model: ModelView) -> dict[str, Any]:
         """Families reached, extra early help places, and the universal part of the spend."""
