@@ -40,7 +40,7 @@ from simulator.finance import (
     write_outputs,
 )
 from simulator.finance.costs import PLACEMENT_NAMES, WEEKS_PER_MONTH
-from simulator.finance.report import FLOW_PREFIXES, cashflow_label
+from simulator.finance.report import FLOW_PREFIXES, cashflow_label, line_treatment
 from simulator.schema import Scenario, ScenarioError, with_overrides
 
 # -- Green Book discounting --------------------------------------------------------------------
@@ -110,6 +110,28 @@ def test_appraise_matches_hand_computation_gross_net_cashable():
     assert a2.cashflow["benefit_gross"].tolist() == [0, 40, 40]
     assert a2.cashflow["benefit_net"].tolist() == pytest.approx([0, 60 * adj - 20, 60 * adj - 20])
     assert a2.cashflow["benefit_cashable"].tolist() == pytest.approx([0, 30 * adj - 20, 30 * adj - 20])
+
+
+def test_seed_npvs_average_to_the_central_npv_when_a_line_saves_in_one_seed_and_costs_in_another():
+    """The net view shrinks savings but counts extra demand in full, line by line, so it is not
+    linear; with the central estimate's treatment of each line the seeds' NPVs average to it."""
+    fin = with_overrides(Scenario(), {"finance": {"deadweight": 0.0, "optimism_bias": {"H": 0.4}}}).finance
+    base = _lines(placements=[100, 100], social_work=[10, 10])
+    seed_a = _lines(placements=[80, 80], social_work=[10, 10])  # placements save 40
+    seed_b = _lines(placements=[115, 90], social_work=[10, 10])  # placements cost 5 (+15, -10)
+    mean = (seed_a + seed_b) / 2  # placements 97.5, 85: save 17.5 over the horizon
+    central = appraise(base, mean, fin, grade="H", start_year=2024)
+    own = [appraise(base, x, fin, grade="H", start_year=2024) for x in (seed_a, seed_b)]
+    assert np.mean([a.npv("gross") for a in own]) == pytest.approx(central.npv("gross"))
+    # seed b adds demand on its own (-5 over the horizon): in full; the central estimate saves
+    assert np.mean([a.npv("net") for a in own]) != pytest.approx(central.npv("net"))
+    saves = line_treatment(central)
+    assert saves["placements"] is True
+    shared = [appraise(base, x, fin, grade="H", start_year=2024, saves=saves) for x in (seed_a, seed_b)]
+    for b in ("gross", "net", "cashable"):
+        assert np.mean([a.npv(b) for a in shared]) == pytest.approx(central.npv(b), abs=1e-9)
+    # seed b under the central treatment: its placements (+15 then -10) shrunk like a saving
+    assert shared[1].cashflow["benefit_net"].tolist() == pytest.approx([-15 * 0.6, 10 * 0.6])
 
 
 def test_a_scheme_that_never_pays_back_says_so():

@@ -350,7 +350,7 @@ def _month(
     return offers
 
 
-# Complexity (radon D27): the scheduled events of the kernel (birthdays, plan reviews) over every
+# Complexity (radon D29): the scheduled events of the kernel (birthdays, plan reviews) over every
 # group in one compiled pass, a branch per kind of due.
 @njit(cache=True)
 def _dues(F, flows, PV, Q, gone):

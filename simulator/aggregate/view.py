@@ -213,7 +213,7 @@ def _monthly_table(sc: Scenario, record: Record, risk: np.ndarray, capacity: flo
     return monthly
 
 
-# Complexity (radon D27): the starting position in expectation (model._populate: families by need,
+# Complexity (radon E32): the starting position in expectation (model._populate: families by need,
 # deprivation and composition, the services' stocks picked from them, children in care thinned
 # from each family, their planned exits and returns home), in the order the engine builds it.
 # Its lever paths, care kernels and tables are functions of their own; the start is the next to

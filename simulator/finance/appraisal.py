@@ -24,7 +24,7 @@ partnerships, the "GMCA method"):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -152,6 +152,7 @@ def appraise(
     *,
     grade: str = "assumption",
     start_year: int | None = None,
+    saves: Mapping[str, bool] | None = None,
 ) -> Appraisal:
     """Appraise a scenario's costs by line against the baseline's (paired seeds).
 
@@ -161,6 +162,10 @@ def appraise(
         finance: discount rates, cashable shares, deadweight and optimism bias.
         grade: evidence grade of the scheme (sets the optimism bias).
         start_year: ``run.start_year``; by default the year before the first row.
+        saves: for each demand line, whether it counts as a saving (shrunk by deadweight,
+            optimism bias and its cashable share) or as extra demand (counted in full); by
+            default, whether its avoided cost over the horizon is at least zero. A seed-by-seed
+            table passes the central estimate's, so that the seeds' NPVs average to it exactly.
 
     Returns:
         The :class:`Appraisal`.
@@ -190,9 +195,9 @@ def appraise(
     net, cash = {}, {}
     for line in DEMAND_LINES:
         avoided = df[f"avoided_{line}"]
-        saves = avoided.sum() >= 0
-        net[line] = avoided * (adj if saves else 1.0)
-        cash[line] = net[line] * (shares.get(line, 1.0) if saves else 1.0)
+        saving = bool(avoided.sum() >= 0) if saves is None else bool(saves[line])
+        net[line] = avoided * (adj if saving else 1.0)
+        cash[line] = net[line] * (shares.get(line, 1.0) if saving else 1.0)
     df["benefit_net"] = sum(net.values())
     df["benefit_cashable"] = sum(cash.values())
     factors = discount_factors(n, finance.discount_rate, finance.discount_rate_long)

@@ -15,7 +15,7 @@ import math
 import platform
 import subprocess
 import sys
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -221,7 +221,7 @@ def payback_report(
 
     table = unit_cost_table(scenario)
     central = appraise_runs(scenario, baseline, seeds, runner, unit_costs=table)
-    by_seed = seed_table(scenario, baseline, seeds, runner, table, basis)
+    by_seed = seed_table(scenario, baseline, seeds, runner, table, basis, saves=line_treatment(central))
     mc = (
         monte_carlo(scenario, baseline, runs=runs, seed=seed, runner=runner, within_years=within, basis=basis)
         if runs > 0
@@ -275,6 +275,11 @@ def settled(report: PaybackReport) -> bool:
     return not math.isfinite(se) or abs(report.central.npv(report.basis)) >= 2 * se
 
 
+def line_treatment(appraisal: Appraisal) -> dict[str, bool]:
+    """Whether each demand line of an appraisal counts as a saving (avoided cost over the horizon >= 0)."""
+    return {line: bool(appraisal.cashflow[f"avoided_{line}"].sum() >= 0) for line in DEMAND_LINES}
+
+
 def seed_table(
     scenario: Scenario,
     baseline: Scenario,
@@ -282,8 +287,14 @@ def seed_table(
     runner: ModelRunner,
     unit_costs: pd.DataFrame,
     basis: str = "net",
+    saves: Mapping[str, bool] | None = None,
 ) -> pd.DataFrame:
     """NPV and payback of each paired seed alone, and the standard error of the mean NPV.
+
+    With ``saves`` (:func:`line_treatment` of the central estimate) each seed treats each demand
+    line as the central estimate does (a saving, shrunk in the net and cashable views, or extra
+    demand, counted in full), so the seeds' NPVs average to the central NPV in every view; a
+    seed's own treatment could differ where a line saves in one seed and costs in another.
 
     Args:
         scenario: the scheme.
@@ -292,6 +303,7 @@ def seed_table(
         runner: the caching :class:`ModelRunner`.
         unit_costs: the unit-cost table.
         basis: the view whose standard error is stored in ``attrs["npv_se"]``.
+        saves: each demand line's treatment (:func:`line_treatment`); by default each seed's own.
 
     Returns:
         One row per seed: ``seed``, ``npv_<view>`` and ``payback_years_<view>`` for each view.
@@ -300,7 +312,7 @@ def seed_table(
 
     rows = []
     for s in seeds:
-        a = appraise_runs(scenario, baseline, [s], runner, unit_costs=unit_costs)
+        a = appraise_runs(scenario, baseline, [s], runner, unit_costs=unit_costs, saves=saves)
         rows.append(
             {
                 "seed": int(s),
@@ -799,7 +811,12 @@ def _seeds_check(ws: Any, row: int, bs: pd.DataFrame, top: int, npv_row: int, ow
     these runs. Returns the next free row.
     """
     bottom = top + len(bs) - 1
-    ws.cell(row=row, column=1, value="Mean of the seeds' NPVs (equals the central NPV)")
+    ws.cell(
+        row=row,
+        column=1,
+        value="Mean of the seeds' NPVs (equals the central NPV: each seed counts each line as a saving "
+        "or as extra demand as the central estimate does)",
+    )
     ws.cell(row=row + 1, column=1, value="Central NPV less that mean (zero to the penny)")
     cols = [str(c) for c in bs.columns]
     for j, b in enumerate(BASES, start=2):

@@ -179,6 +179,7 @@ def appraise_runs(
     policy_cost_multiplier: float = 1.0,
     finance_overrides: Mapping[str, Any] | None = None,
     unit_costs: pd.DataFrame | None = None,
+    saves: Mapping[str, bool] | None = None,
 ) -> Appraisal:
     """Appraise the scenario against the baseline over paired seeds (activities averaged).
 
@@ -192,6 +193,8 @@ def appraise_runs(
         policy_cost_multiplier: multiplier on the levers' own costs.
         finance_overrides: overrides of the ``finance`` section (validated).
         unit_costs: a precomputed :func:`unit_cost_table` of ``scenario`` (saves time).
+        saves: each demand line's treatment (saving or extra demand), as in
+            :func:`~simulator.finance.appraisal.appraise`; by default from these runs.
     """
     sc = scale_effects(scenario, effect_multipliers or {})
     fin = scenario.finance
@@ -218,6 +221,7 @@ def appraise_runs(
         fin,
         grade=scheme_grade(scenario, baseline),
         start_year=scenario.run.start_year,
+        saves=saves,
     )
 
 
