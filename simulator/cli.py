@@ -13,6 +13,7 @@ import argparse
 import importlib
 import importlib.util
 import sys
+from typing import NoReturn
 
 from simulator.safe_io import OutputError
 from simulator.schema import ScenarioError
@@ -33,9 +34,24 @@ class UsageError(ValueError):
     """Bad command-line input that the user can fix (exit code 2)."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (what was wrong and what is allowed), exit 2.
+
+    argparse prints its whole usage block before the error; a user who typed ``--seed abc``
+    needs the one line, and ``--help`` for the rest.
+    """
+
+    def error(self, message: str) -> NoReturn:  # noqa: D102 - argparse's hook
+        allowed = {"invalid int value": "a whole number", "invalid float value": "a number"}
+        for phrase, what in allowed.items():
+            if phrase in message:
+                message = f"{message}; allowed: {what}"
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every command's options."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m simulator",
         description="Children's social care demand simulator: early help to care, levers, payback.",
     )

@@ -402,7 +402,9 @@ def agreement(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the replay comparison and its summary (or, with ``--aggregate``, the two views)."""
-    p = argparse.ArgumentParser(prog="python -m simulator.validation", description=__doc__.splitlines()[0])
+    from simulator.cli import OneLineParser
+
+    p = OneLineParser(prog="python -m simulator.validation", description=__doc__.splitlines()[0])
     p.add_argument("--scenario", default=str(HISTORY))
     p.add_argument("--seeds", type=int, nargs="+", default=DEFAULT_SEEDS)
     p.add_argument("--sample-fraction", type=float, default=0.1)

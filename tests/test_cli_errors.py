@@ -209,3 +209,44 @@ def test_every_command_prints_its_help(module, args):
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.startswith("usage:"), r.stdout[:200]
     assert "Traceback" not in r.stderr
+
+
+def test_the_readme_python_example_runs():
+    """The README's "From Python" block runs as written (over 3 years here, to be quick)."""
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = re.search(r"From Python:\n\n```python\n(.*?)```", text, re.S)
+    assert block, "the README has no 'From Python' block"
+    code = block.group(1).replace(
+        'load_scenario("scenarios/baseline.toml")', 'load_scenario(BASELINE, {"run": {"years": 3}})'
+    )
+    assert "BASELINE" in code, "the example no longer loads scenarios/baseline.toml"
+    env = {"BASELINE": BASELINE}
+    exec(compile(code, "README.md", "exec"), env)  # noqa: S102 - our own documentation
+    assert len(env["model"].family(env["fid"]).journey()) > 0
+
+
+@pytest.mark.parametrize(
+    "argv, text",
+    [
+        (
+            ["run", BASELINE, "--seed", "abc"],
+            "argument --seed: invalid int value: 'abc'; allowed: a whole number",
+        ),
+        (
+            ["run", BASELINE, "--years", "2.5"],
+            "argument --years: invalid int value: '2.5'; allowed: a whole number",
+        ),
+        (["compare", BASELINE], "the following arguments are required"),
+        (["nosuch"], "invalid choice: 'nosuch'"),
+    ],
+)
+def test_argument_errors_are_one_line(argv, text, capsys):
+    """argparse's own errors: one line (no usage block), exit 2, pointing at --help."""
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    assert text in err and "--help" in err

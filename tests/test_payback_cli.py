@@ -79,6 +79,7 @@ def _error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
         (["--discount-rate", "-0.01"], "finance.discount_rate"),
         (["--cashable", "placements=1.5"], "finance.cashable_share.placements"),
         (["--cashable", "transport=0.5"], "unknown budget line 'transport'"),
+        (["--within", "3"], "--within = 3: longer than the run (2 years); allowed: 1 to 2"),
     ],
 )
 def test_bad_input_gives_one_line_naming_the_field(extra, field, capsys):
@@ -91,3 +92,15 @@ def test_negative_unit_cost_in_a_scenario_file(tmp_path, capsys):
     bad.write_text(f'name = "bad"\nbase = "{HUBS}"\n[costs.childrens_home_week]\nvalue = -10\n')
     err = _error(["payback", str(bad), "--baseline", BASE, "--years", "2", "--runs", "0"], capsys)
     assert "costs.childrens_home_week.value = -10" in err
+
+
+def test_payback_within_a_default_longer_than_the_run_is_the_run(capsys):
+    """finance.payback_horizon_years (5) over a 2-year run: the chance is given within 2 years, said."""
+    rc = main(
+        ["payback", HUBS, "--baseline", BASE, "--years", "2", "--runs", "2", "--central-seeds", "1"]
+        + ["--no-sensitivity", "--sample-fraction", "0.3"]
+    )
+    out, err = capsys.readouterr()
+    assert rc == 0
+    assert "P(payback within 2 years)" in out and "within 5 years" not in out
+    assert "finance.payback_horizon_years = 5 is longer than the run" in err

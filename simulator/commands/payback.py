@@ -135,6 +135,21 @@ def main(args: argparse.Namespace) -> int:
     fin = _finance_overrides(args)
     if fin:
         scenario = with_overrides(scenario, {"finance": fin})
+    years = scenario.run.years
+    within = args.within
+    if within is not None and within > years:
+        raise UsageError(
+            f"--within = {within}: longer than the run ({years} years); allowed: 1 to {years} "
+            "(or run more --years)"
+        )
+    if within is None and scenario.finance.payback_horizon_years > years:
+        within = years
+        if not args.quiet:
+            print(
+                f"note: finance.payback_horizon_years = {scenario.finance.payback_horizon_years} is longer "
+                f"than the run; the chance of paying back is given within the run's {years} years",
+                file=sys.stderr,
+            )
     seed = args.seed if args.seed is not None else scenario.run.seed
     if args.xlsx is not None:  # before any computing: a bad --xlsx costs nothing
         check_outputs(args.xlsx, args.force)
@@ -160,7 +175,7 @@ def main(args: argparse.Namespace) -> int:
             baseline,
             runs=args.runs,
             seed=seed,
-            within_years=args.within,
+            within_years=within,
             central_seeds=c,
             sensitivity=not args.no_sensitivity,
             basis=args.basis,
