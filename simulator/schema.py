@@ -1528,7 +1528,14 @@ class Finance(Section):
     """How costs are discounted, adjusted and judged (HM Treasury Green Book; GMCA CBA method)."""
 
     base_price_year: str = Field(
-        "2024-25", pattern=r"^\d{4}-\d{2}$", description="All costs are shown in real prices of this year."
+        "2024-25",
+        pattern=r"^\d{4}-\d{2}$",
+        description="All costs are shown in real prices of this year.",
+        json_schema_extra={
+            "unit": "financial year",
+            "source": "HM Treasury Green Book: an appraisal in real prices of one base year",
+            "grade": "H",
+        },
     )
     discount_rate: float = param(
         0.035,
@@ -1567,6 +1574,11 @@ class Finance(Section):
         },
         description="Share of each budget line's avoided cost that is cashable (assumption; GMCA "
         "method separates cashable and non-cashable savings).",
+        json_schema_extra={
+            "unit": "share of each budget line's avoided cost",
+            "source": "assumption: the GMCA CBA method separates cashable from non-cashable savings",
+            "grade": "assumption",
+        },
     )
     deadweight: float = param(
         0.0,
@@ -1581,11 +1593,22 @@ class Finance(Section):
         default_factory=lambda: {"H": 0.1, "M": 0.25, "L": 0.4, "assumption": 0.4},
         description="Share taken off benefits by evidence grade of the lever behind them (GMCA-style "
         "confidence grading; assumption).",
+        json_schema_extra={
+            "unit": "share taken off benefits in the net view, by evidence grade",
+            "source": "assumption: GMCA-style confidence grading of benefits (HM Treasury Green Book "
+            "optimism bias)",
+            "grade": "assumption",
+        },
     )
     evidence_grade: Literal["H", "M", "L", "assumption"] | None = Field(
         None,
         description="Evidence grade used for optimism bias; empty = the weakest grade of the "
         "effect parameters of the levers the scenario changes (simulator.finance.scheme_grade).",
+        json_schema_extra={
+            "unit": "H, M, L or assumption; empty: the levers' weakest grade",
+            "source": "modelling choice",
+            "grade": "H",
+        },
     )
     uprating: dict[str, float] = Field(
         default_factory=lambda: {
@@ -1610,16 +1633,32 @@ class Finance(Section):
         description="Factor converting prices of each price year to 2024-25 prices (GMCA years from "
         "the calibration sheet's x1.30-1.35; others assumption). Costs are shown in base_price_year "
         "prices as factor[price_year] / factor[base_price_year].",
+        json_schema_extra={
+            "unit": "factor to 2024-25 prices, by price year",
+            "source": "GMCA Unit Cost Database v1.4 (x1.30-1.35, shared/calibration) for 2005-06 to "
+            "2013-14; later years assumption (GDP deflator)",
+            "grade": "M",
+        },
     )
     effect_uncertainty: dict[str, float] = Field(
         default_factory=lambda: {"H": 0.2, "M": 0.35, "L": 0.5, "assumption": 0.5},
         description="Half-width of the triangular spread of lever effect sizes in Monte Carlo "
         "and the tornado, as a share of the value, by evidence grade (assumption).",
+        json_schema_extra={
+            "unit": "share of the value, by evidence grade",
+            "source": "assumption: weaker evidence, wider spread",
+            "grade": "assumption",
+        },
     )
     unit_cost_uncertainty: dict[str, float] = Field(
         default_factory=lambda: {"H": 0.1, "M": 0.2, "L": 0.35, "assumption": 0.35},
         description="Half-width of the triangular spread of unit costs in Monte Carlo and the "
         "tornado, as a share of the value, by the cost's confidence grade (assumption).",
+        json_schema_extra={
+            "unit": "share of the value, by confidence grade",
+            "source": "assumption: weaker evidence, wider spread",
+            "grade": "assumption",
+        },
     )
 
     @field_validator("cashable_share")
@@ -2139,6 +2178,20 @@ SHIPPED_SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 MAX_BASE_DEPTH = 20
 
 
+def _did_you_mean(path: Path) -> str:
+    """For a scenario typed by name (``baseline``), the file in ``scenarios/`` it may mean."""
+    shipped = Path(__file__).resolve().parents[1] / "scenarios"
+    name = path.name if path.suffix == ".toml" else f"{path.name}.toml"
+    for candidate in (shipped / name, shipped / "la" / name):
+        if len(path.parts) == 1 and candidate.is_file():
+            try:
+                shown = candidate.relative_to(Path.cwd())
+            except ValueError:
+                shown = candidate
+            return f" (did you mean {shown}?)"
+    return ""
+
+
 def read_text(path: str | Path, kind: str = "scenario file") -> str:
     """The text of a small UTF-8 input file, or a one-line :class:`ScenarioError` saying why not.
 
@@ -2155,7 +2208,7 @@ def read_text(path: str | Path, kind: str = "scenario file") -> str:
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise ScenarioError([f"file not found: {path}"], source=src) from None
+        raise ScenarioError([f"file not found: {path}{_did_you_mean(path)}"], source=src) from None
     except (OSError, ValueError) as exc:  # ValueError: a NUL character in the name
         reason = getattr(exc, "strerror", None) or str(exc)
         raise ScenarioError([f"cannot read the {kind}: {reason}"], source=src) from None
@@ -2451,6 +2504,21 @@ def parameter_table() -> list[dict[str, Any]]:
     def walk(model: type[BaseModel], prefix: str) -> None:
         for name, info in model.model_fields.items():
             ann = info.annotation
+            if ann is UnitCost:  # a unit cost: its value, with its own unit, price year and source
+                cost = info.get_default(call_default_factory=True)
+                grade = re.search(r"\[(H|M|L)\]", cost.source)
+                rows.append(
+                    {
+                        "parameter": f"{prefix}{name}",
+                        "default": cost.value,
+                        "unit": f"{cost.unit}, {cost.price_year} prices",
+                        "allowed": _describe_allowed((*prefix.rstrip(".").split("."), name, "value")),
+                        "source": cost.source,
+                        "grade": grade.group(1) if grade else "assumption",
+                        "description": f"Unit cost: {cost.unit} (uprated to finance.base_price_year).",
+                    }
+                )
+                continue
             if isinstance(ann, type) and issubclass(ann, BaseModel):
                 walk(ann, f"{prefix}{name}.")
                 continue

@@ -250,3 +250,28 @@ def test_argument_errors_are_one_line(argv, text, capsys):
     assert exit_.value.code == 2
     assert len(err.strip().splitlines()) == 1, err
     assert text in err and "--help" in err
+
+
+def test_a_scenario_typed_by_name_suggests_its_file(capsys):
+    assert main(["run", "baseline", "--years", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "file not found: baseline (did you mean" in err and "scenarios/baseline.toml?)" in err
+    assert main(["run", "no_such_scenario", "--years", "2"]) == 2
+    assert "did you mean" not in capsys.readouterr().err
+
+
+def test_params_lists_unit_costs_and_finance_settings_and_fits_a_terminal(capsys):
+    """Every unit cost (with its price year and source) and every finance setting is listed, and
+    the plain listing fits 100 columns."""
+    from simulator.schema import Costs, Finance
+
+    assert main(["params"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 100
+    for name in Costs.model_fields:
+        assert f"costs.{name} = " in out
+    for name in Finance.model_fields:
+        assert f"finance.{name} = " in out
+    assert main(["params", "--section", "costs.referral"]) == 0
+    block = capsys.readouterr().out
+    assert "costs.referral = 117.0" in block and "2009-10 prices" in block and "GMCA" in block

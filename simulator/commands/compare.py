@@ -92,13 +92,12 @@ def main(args: argparse.Namespace) -> int:
     if not args.quiet:
         d = result.differences
         last = d[(d.year == d.year.max()) & d.measure.isin(HEADLINE)].set_index("measure").loc[HEADLINE]
-        print(
-            f"\n{scen.name} minus {base.name}, year ending March {int(d.year.max())}, "
-            f"{args.runs} paired runs (95% interval of the mean difference):"
-        )
-        print(
-            last[["baseline_mean", "scenario_mean", "difference_mean", "ci95_low", "ci95_high"]]
-            .round(1)
-            .to_string()
-        )
+        if args.runs > 1:
+            head = f"{args.runs} paired runs (95% interval of the mean difference)"
+            shown = ["baseline_mean", "scenario_mean", "difference_mean", "ci95_low", "ci95_high"]
+        else:  # one run gives no interval (its columns in differences.csv are empty)
+            head = "one paired run: no interval (--runs 2 or more gives one)"
+            shown = ["baseline_mean", "scenario_mean", "difference_mean"]
+        print(f"\n{scen.name} minus {base.name}, year ending March {int(d.year.max())}, {head}:")
+        print(last[shown].round(1).to_string())
     return 0

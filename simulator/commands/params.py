@@ -45,6 +45,24 @@ def main(args: argparse.Namespace) -> int:
     if args.markdown:
         print(_markdown(df))
     else:
-        with pd.option_context("display.max_colwidth", 70, "display.width", 200):
-            print(df[["parameter", "default", "unit", "grade", "source"]].to_string(index=False))
+        print(_plain(df))
     return 0
+
+
+def _plain(df: pd.DataFrame, width: int = 100) -> str:
+    """One block a parameter, wrapped to ``width`` (a terminal): name = default, unit, grade, source."""
+    import textwrap
+
+    out = []
+    for row in df.itertuples(index=False):
+        out += textwrap.wrap(f"{row.parameter} = {row.default}", width, subsequent_indent=" " * 8)
+        allowed = str(row.allowed).split("unit:")[0].rstrip("; ")  # the unit has its own line
+        for label, text in (("unit", row.unit), ("allowed", allowed), ("grade", row.grade)):
+            if text:
+                pad = " " * (len(label) + 6)
+                out += textwrap.wrap(str(text), width, initial_indent=f"    {label}: ", subsequent_indent=pad)
+        if row.source:
+            out += textwrap.wrap(
+                str(row.source), width, initial_indent="    source: ", subsequent_indent=" " * 12
+            )
+    return "\n".join(out)

@@ -35,7 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out",
         default=None,
-        help="folder for annual.csv, monthly.csv, episodes.csv, run.json (new or empty)",
+        help="folder for annual.csv, monthly.csv, equity.csv, run.json, and episodes.csv and policy.csv "
+        "when there are any (new or empty)",
     )
     p.add_argument(
         "--overwrite",
@@ -82,10 +83,15 @@ def main(args: argparse.Namespace) -> int:
             print(f"wrote {', '.join(str(p) for p in paths.values())}")
     if not args.quiet:
         table = results.annual.set_index("year")[SUMMARY_COLUMNS]
-        show = table if len(table) <= 6 else table.iloc[[0, 1, 2, -3, -2, -1]]
         print(
             f"\n{scenario.name}: seed {model.seed}, {len(table)} years, {wall:.2f} s "
             f"(children at 31 March; flows in the year ending 31 March)"
         )
-        print(show.round(1).to_string())
+        if len(table) <= 6:
+            print(table.round(1).to_string())
+        else:  # the first and last three years, the rest marked as left out
+            lines = table.round(1).to_string().splitlines()
+            kept = len(lines) - len(table)  # the header lines
+            gap = f"... {len(table) - 6} years not shown (all in annual.csv with --out)"
+            print("\n".join([*lines[: kept + 3], gap, *lines[-3:]]))
     return 0

@@ -765,7 +765,8 @@ def _summary_sheet(ws: Any, report: PaybackReport, layout: _Layout, own: _Formul
             ws,
             row,
             f"Central estimate seed by seed (standard error of the mean NPV ({report.basis}): "
-            f"{se:,.0f}; add seeds with --central-seeds if it is large against the NPV)",
+            f"{se:,.0f}; add seeds with --central-seeds if it is large against the NPV; each seed "
+            "counts each budget line as a saving or as extra demand as the central estimate does)",
             bs,
         )
         row = _seeds_check(ws, row - 1, bs, top, npv_row, own)  # right under the table (no blank row)
@@ -814,8 +815,7 @@ def _seeds_check(ws: Any, row: int, bs: pd.DataFrame, top: int, npv_row: int, ow
     ws.cell(
         row=row,
         column=1,
-        value="Mean of the seeds' NPVs (equals the central NPV: each seed counts each line as a saving "
-        "or as extra demand as the central estimate does)",
+        value="Mean of the seeds' NPVs (equals the central NPV)",
     )
     ws.cell(row=row + 1, column=1, value="Central NPV less that mean (zero to the penny)")
     cols = [str(c) for c in bs.columns]
