@@ -111,6 +111,8 @@ def test_command_writes_kent(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "lac_starts" in proc.stdout and out.exists()
     load_scenario(out)
+    # Kent's durations fit at the floor of their range: said, not hidden behind "within 10%"
+    assert "warning: duration_scale 0.100 is at the lower end of its range" in proc.stdout
 
 
 @pytest.mark.slow

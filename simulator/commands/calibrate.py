@@ -18,6 +18,7 @@ outside 0..1000, and a ``--base`` outside the folders a scenario at ``--out`` ma
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 
@@ -95,6 +96,21 @@ def _check_options(args: argparse.Namespace) -> None:
         )
 
 
+def edge_warning(parameters: dict[str, float]) -> str:
+    """A fitted duration scale at an end of its search range, said in words (or "")."""
+    from simulator.calibrate import DURATION_GRID
+
+    d = parameters.get("duration_scale")
+    lo, hi = float(DURATION_GRID[0]), float(DURATION_GRID[-1])
+    if d is None or not (math.isclose(d, lo) or math.isclose(d, hi)):
+        return ""
+    return (
+        f"duration_scale {d:.3f} is at the {'lower' if math.isclose(d, lo) else 'upper'} end of its "
+        f"range ({lo:g} to {hi:g}): every care duration is {d:.0%} of England's, so the fit rests "
+        "on an extreme; check the run's first years against the authority's published figures"
+    )
+
+
 def main(args: argparse.Namespace) -> int:
     """Fit, report the fit per target, and write the scenario (or the batch table)."""
     # options are checked before any fitting: none is ignored, none bent
@@ -120,6 +136,12 @@ def main(args: argparse.Namespace) -> int:
                 f"(looked after at 31 March, starts, ceases; aggregate view)"
                 + (f"; table: {args.table}" if args.table else "")
             )
+            at_edge = [r["la_name"] for _, r in df.iterrows() if edge_warning(dict(r))]
+            if at_edge:
+                print(
+                    f"warning: {len(at_edge)} fitted with the duration scale at an end of its range "
+                    f"(a fit resting on an extreme): {', '.join(at_edge)}"
+                )
             rest = df[~df["ok"]]
             if len(rest):
                 print("not fitted:")
@@ -135,6 +157,9 @@ def main(args: argparse.Namespace) -> int:
             print(fit.report().round(1).to_string(index=False))
         if fit.parameters:
             print("fitted: " + ", ".join(f"{k} {v:.3f}" for k, v in fit.parameters.items()))
+            edge = edge_warning(fit.parameters)
+            if edge:
+                print(f"warning: {edge}")
         if fit.reason:
             print(f"not within ±{TOLERANCE:.0%}: {fit.reason}")
     if args.out is not None and fit.overrides:
