@@ -2115,10 +2115,42 @@ def _one_per_union(errors: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any
     return [chosen[k][1] for k in order]
 
 
+def _short_tuples(errors: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A list too short for its fixed-length field: one error, not one per missing place.
+
+    pydantic says "Field required" for each missing item; the user gave one list, so one line
+    says how many values the field needs and how many were given.
+    """
+    out: list[Mapping[str, Any]] = []
+    merged: dict[tuple, int] = {}
+    for e in errors:
+        loc = tuple(e.get("loc", ()))
+        given = e.get("input")
+        if e.get("type") == "missing" and loc and isinstance(loc[-1], int) and isinstance(given, list):
+            parent = loc[:-1]
+            if parent in merged:
+                i = merged[parent]
+                needed = max(out[i]["needed"], loc[-1] + 1)
+            else:
+                merged[parent] = i = len(out)
+                out.append({})
+                needed = loc[-1] + 1
+            out[i] = {
+                "type": "too_short",
+                "loc": parent,
+                "input": given,
+                "needed": needed,
+                "msg": f"{needed} values needed, {len(given)} given",
+            }
+            continue
+        out.append(e)
+    return out
+
+
 def format_validation_error(err: ValidationError, data: Mapping[str, Any] | None = None) -> list[str]:
     """Turn a pydantic error into lines naming the field, the value and what is allowed."""
     lines = []
-    for e in _one_per_union(err.errors()):
+    for e in _short_tuples(_one_per_union(err.errors())):
         loc = tuple(e.get("loc", ()))
         path = ".".join(str(p) for p in loc) or "(top level)"
         value = e.get("input")

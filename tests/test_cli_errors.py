@@ -35,6 +35,11 @@ BASELINE = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.tom
         ),
         ("[risk_aversion]\nindex = nan\n", "risk_aversion.index = nan: Input should be a finite number"),
         ("[costs.referral]\nvalue = -inf\n", "costs.referral.value = -inf: Input should be a finite number"),
+        # a list too short for its field: one line, not one per missing value
+        (
+            "[need]\nadverse_rates_per_year = [0.04, 0.04]\n",
+            "need.adverse_rates_per_year = [0.04, 0.04]: 4 values needed, 2 given",
+        ),
         # every yearly series is checked: one value a year, in range
         (
             "[front_door]\nsection47_path = [1.0, 0.5]\n",
