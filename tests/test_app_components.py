@@ -760,3 +760,14 @@ def test_background_niceness_is_19_unless_set_to_a_whole_number_up_to_19(monkeyp
     assert runs.background_niceness() == nice
     refused = value is not None and nice == 19
     assert (runs.NICE_ENV in caplog.text and "0 to 19" in caplog.text) == refused
+
+
+def test_card_numbers_never_read_minus_zero_or_payback_in_zero_years():
+    from simulator.app import headlines
+
+    assert headlines._signed(-0.3) == "0" and headlines._signed(-0.6) == "-1" and headlines._signed(2) == "+2"
+    assert headlines._money(-4_000) == "£0.0m" and headlines._money(-16_700_000) == "-£16.7m"
+    assert headlines._short_years(0.0) == "at once (saves from year 1)"
+    assert headlines._short_years(float("inf")) == "not in the run"
+    assert headlines._between("not in the run", "not in the run") == "P10 and P90: not in the run"
+    assert headlines._runs_detail(-0.2, 0.3, 12, headlines._signed) == "P10 and P90: 0 (12 runs)"

@@ -336,17 +336,26 @@ def test_area_switch_keeps_per_child_levers_per_child_and_says_so():
         rc.close()
 
 
-def test_a_preset_for_another_size_of_area_is_refused_with_its_reason():
+def test_a_replay_of_another_period_is_not_offered_and_is_refused_by_name():
+    """The 2006-2018 history starts in 2006; every area's baseline in 2024: never comparable."""
+    assert "history_2006_2018" not in [p.key for p in catalog.list_presets()]
     ctx = new_session("preset-misfit")
     with ctx:
         _, rc = _page()
         before = _settings()
         state.choose_preset("history_2006_2018")
         assert state.problem_field.value == "preset" and state.preset_key.value == "none"
-        line = " ".join(state.messages.value)
-        assert "11,100,000 children" in line and "61,300" in line
+        assert "unknown preset" in " ".join(state.messages.value)
         assert _settings() == before
-        state.choose_area("england")
-        state.choose_preset("history_2006_2018")
-        assert state.preset_key.value == "history_2006_2018", state.messages.value
         rc.close()
+
+
+def test_a_preset_written_for_another_size_or_period_says_why():
+    history = catalog.Preset("history", "History", None, "", "", {"run": {"start_year": 2006}})
+    national = catalog.Preset("national", "National", None, "", "", {"population": {"children": 11_100_000}})
+    typical = next(a for a in catalog.list_areas() if a.key == "baseline")
+    england = next(a for a in catalog.list_areas() if a.key == "england")
+    assert "starts in 2006" in catalog.preset_misfit(history, england)
+    why = catalog.preset_misfit(national, typical)
+    assert "11,100,000 children" in why and "61,300" in why
+    assert catalog.preset_misfit(national, england) == ""

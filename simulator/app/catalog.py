@@ -275,6 +275,7 @@ def _presets(folder: Path, _sig: tuple) -> tuple[Preset, ...]:
             {},
         )
     ]
+    start = base.get("run", {}).get("start_year")
     for path in sorted(folder.glob("*.toml")):
         if path.name in AREA_FILES:
             continue
@@ -282,6 +283,10 @@ def _presets(folder: Path, _sig: tuple) -> tuple[Preset, ...]:
             data = read_scenario_dict(path)
             text = tomllib.loads(path.read_text(encoding="utf-8"))
         except Exception:  # noqa: BLE001 - a broken file must not stop the app; it is skipped
+            continue
+        if data.get("run", {}).get("start_year", start) != start:
+            # a replay of another period (the 2006-2018 history): no area's baseline starts where
+            # it does, so no comparison in the app would mean anything (python -m simulator.validation)
             continue
         overrides = diff(
             {k: v for k, v in data.items() if k not in ("name", "description", "evidence", "base")}, base
@@ -510,6 +515,14 @@ def preset_misfit(preset: Preset, area: Area) -> str:
     area more than twice as large or less than half as large: its levers and starting stocks are
     in the other area's numbers, and the comparison with this area's baseline would mean nothing.
     """
+    own_start = get_path(preset.overrides, "run.start_year")
+    here_start = get_path(area.data(), "run.start_year")
+    if own_start is not None and here_start is not None and int(own_start) != int(here_start):
+        return (
+            f"preset = {preset.key}: starts in {int(own_start)}, {area.label}'s baseline in "
+            f"{int(here_start)}, so the two cannot be compared; allowed: a preset that starts where "
+            "the baseline does"
+        )
     own = get_path(preset.overrides, "population.children")
     if own is None:
         return ""

@@ -31,21 +31,33 @@ def _spread(values: Sequence[float]) -> tuple[float, float, float]:
 
 
 def _signed(x: float, unit: str = "") -> str:
-    return f"{'+' if x > 0 else '-' if x < 0 else ''}{abs(x):,.0f}{unit}"
+    r = round(float(x))  # what is shown: no "-0" for a change that rounds to nothing
+    return f"{'+' if r > 0 else '-' if r < 0 else ''}{abs(r):,}{unit}"
 
 
 def _short_years(years: float) -> str:
     if np.isnan(years):
         return "none due"
+    if years == 0:
+        return "at once (saves from year 1)"
     return f"{years:.1f} years" if np.isfinite(years) else "not in the run"
 
 
+def _between(lo: str, hi: str) -> str:
+    """P10 and P90 in words, once when they read the same."""
+    return f"P10 and P90: {lo}" if lo == hi else f"P10 {lo}, P90 {hi}"
+
+
 def _money(x: float) -> str:
-    return f"{'-' if x < 0 else ''}£{abs(x) / 1e6:,.1f}m"
+    m = round(float(x) / 1e6, 1)  # as shown: no "-£0.0m"
+    return f"{'-' if m < 0 else ''}£{abs(m):,.1f}m"
 
 
 def _runs_detail(lo: float, hi: float, runs: int, fmt: Any) -> str:
-    return f"P10-P90 {fmt(lo)} to {fmt(hi)} ({runs} runs)" if runs > 1 else "1 run (paired runs on the way)"
+    if runs <= 1:
+        return "1 run (paired runs on the way)"
+    a, b = fmt(lo), fmt(hi)
+    return f"P10 and P90: {a} ({runs} runs)" if a == b else f"P10-P90 {a} to {b} ({runs} runs)"
 
 
 def stock_card(
@@ -92,7 +104,7 @@ def cards(outcome: Any, bands: Any, fin: Any, money: Any) -> list[Card]:
             Card(
                 "Payback (cash)",
                 _short_years(pay["p50"]) if np.isfinite(pay["p50"]) else format_years(pay["p50"], start),
-                f"P10 {_short_years(pay['p10'])}, P90 {_short_years(pay['p90'])} ({money.runs} runs)",
+                f"{_between(_short_years(pay['p10']), _short_years(pay['p90']))} ({money.runs} runs)",
             )
         )
     else:

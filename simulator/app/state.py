@@ -809,6 +809,13 @@ def choose_area(key: str) -> None:
     except ScenarioError as err:  # an authority the calibration cannot fit
         _refuse("area", list(err.problems))
         return
+    why = catalog.preset_misfit(_preset_of(preset_key.peek()), new)
+    if why:  # the preset in force is written for another size of area: refused, settings kept
+        _refuse(
+            "area",
+            [f"area = {key}: refused while preset {preset_key.peek()} is in force: {why.split(': ', 1)[1]}"],
+        )
+        return
     user, lines = catalog.per_child(overrides.peek(), *children)
     if not _try(area_=new, user=user, field="area"):
         return
