@@ -326,10 +326,28 @@ def test_levers_sheet_has_every_lever_setting_and_the_seeds(workbooks):
     hubs = got["levers.community_hubs.opening_dates"]
     assert hubs["Value"] == '["2025-10", "2025-10", "2026-04", "2026-04"]' and hubs["Changed"] == "yes"
     assert got["levers.community_hubs.running_cost_per_hub"]["Value"] == 350_000
+    fmt = {r[0].value: r[1].number_format for r in ws.iter_rows(min_row=3) if isinstance(r[0].value, str)}
+    assert "£" in fmt["levers.community_hubs.running_cost_per_hub"]
+    assert "£" not in fmt["levers.prevention.early_help_share"]
+    assert "£" not in fmt["levers.prevention.months_to_effect"]
     # the runs it rests on: seeds as text, exactly
     cells = [c for r in rows for c in r if c is not None]
     for seed in report.central_seeds + report.monte_carlo.runs["seed"].tolist():
         assert str(seed) in cells
+
+
+def test_levers_sheet_lists_other_changed_settings_and_formats_only_money_as_pounds():
+    """A scenario that also changes the starting risk index: that row is on the Levers sheet; a
+    share or a count is a plain number there, pounds only where the unit is pounds."""
+    base = Scenario()
+    scen = with_overrides(
+        base, {"risk_aversion": {"index": 1.15}, "levers": {"prevention": {"spend_per_year": 1e6}}}
+    )
+    table = lever_settings(scen, base)
+    other = table[~table["setting"].str.startswith("levers.")]
+    assert other["setting"].tolist() == ["risk_aversion.index"]
+    assert other.iloc[0]["value"] == 1.15 and other.iloc[0]["baseline value"] == 1.0
+    assert other.iloc[0]["changed"] == "yes" and other.iloc[0]["source"]
 
 
 def test_the_central_npv_rests_on_the_seeds_listed(workbooks):

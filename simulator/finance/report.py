@@ -356,7 +356,10 @@ MEASURE_LABELS = {
 }
 #: Header of the Summary's central-estimate table (its first cell) and of the Levers sheet's table.
 CENTRAL_TITLE = "Central estimate: gross and net side by side (formulas over the Cashflow sheet)"
-LEVERS_TITLE = "Lever settings of the scenario (the levers section of its file), beside the baseline's"
+LEVERS_TITLE = (
+    "Lever settings of the scenario (the levers section of its file), and any other setting it "
+    "changes, beside the baseline's"
+)
 #: Label of the Cashflow sheet's total row (column A).
 TOTAL = "Total"
 _ABBREVIATIONS = {
@@ -494,20 +497,29 @@ def _format_for(name: str) -> str | None:
 
 
 def lever_settings(scenario: Scenario, baseline: Scenario) -> pd.DataFrame:
-    """Every setting of the scenario's ``levers`` section, with the baseline's, unit and source.
+    """Every lever setting, then every other setting where the scenario differs from the baseline.
+
+    The levers section in full, with the baseline's values; after it, any other setting the
+    scenario changes (a starting risk index, say), so that the sheet holds everything the
+    appraisal's difference rests on.
 
     Read from the schema (:class:`simulator.schema.Levers`): one row per field, its path as
-    written in a scenario file, the unit, source and evidence grade of its declaration.
+    written in a scenario file, the unit, source and evidence grade of its declaration. The
+    run's seed, length and sample are on the sheet's runs table, not here.
     """
     from pydantic import BaseModel
 
     rows: list[dict[str, Any]] = []
 
-    def walk(model: type[BaseModel], value: Any, base: Any, prefix: str) -> None:
+    def walk(model: type[BaseModel], value: Any, base: Any, prefix: str, changed_only: bool = False) -> None:
         for name, info in model.model_fields.items():
             ann, v, b = info.annotation, getattr(value, name), getattr(base, name)
+            if prefix == "" and name in ("levers", "run", "name", "description", "evidence", "base"):
+                continue  # the levers are listed in full above; the run's settings apart
             if isinstance(ann, type) and issubclass(ann, BaseModel):
-                walk(ann, v, b, f"{prefix}{name}.")
+                walk(ann, v, b, f"{prefix}{name}.", changed_only)
+                continue
+            if changed_only and v == b:
                 continue
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             rows.append(
@@ -524,6 +536,7 @@ def lever_settings(scenario: Scenario, baseline: Scenario) -> pd.DataFrame:
             )
 
     walk(type(scenario.levers), scenario.levers, baseline.levers, "levers.")
+    walk(type(scenario), scenario, baseline, "", changed_only=True)
     return pd.DataFrame(rows)
 
 
@@ -1057,11 +1070,10 @@ def _levers_sheet(ws: Any, report: PaybackReport) -> None:
         ],
     )
     for r, unit in enumerate(levers["unit"], start=3):
-        if str(unit).startswith("GBP"):
-            for col in (2, 3):
-                cell = ws.cell(row=r, column=col)
-                if isinstance(cell.value, int | float):
-                    cell.number_format = MONEY
+        for col in (2, 3):  # pounds only where the unit is pounds (shares, months, counts as numbers)
+            cell = ws.cell(row=r, column=col)
+            if isinstance(cell.value, int | float):
+                cell.number_format = MONEY if str(unit).startswith("GBP") else "General"
     sc, mc = report.scenario, report.monte_carlo
     row = _write_block(
         ws,
