@@ -490,12 +490,15 @@ def equity_chart(
         "unmet_high_need": "with unmet high need",
     }
     opt = _base(
-        f"Children {labels.get(measure, measure)} per 10,000 by deprivation, {year}",
+        f"Children {labels.get(measure, measure)} per 10,000 by deprivation quintile "
+        f"(Q1 most deprived), {year}",
         projector,
-        [f"Q{q}{' most deprived' if q == 1 else ' least' if q == 5 else ''}" for q in range(1, 6)],
+        [f"Q{q}" for q in range(1, 6)],
         "per 10,000",
     )
     opt["tooltip"] = {"trigger": "axis", "axisPointer": {"type": "shadow"}}
+    # every quintile labelled (ECharts drops labels it thinks crowded); which end is which: the title
+    opt["xAxis"]["axisLabel"] = {**opt["xAxis"].get("axisLabel", {}), "interval": 0}
     series = []
     for name, eq, colour in (("Baseline", base_eq, "#9E9E9E"), ("Scenario", scen_eq, PALETTE[0])):
         if eq is None or eq.empty:

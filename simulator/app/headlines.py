@@ -129,7 +129,7 @@ def cards(outcome: Any, bands: Any, fin: Any, money: Any) -> list[Card]:
             "unmet_high_need_31_march",
             min(9, len(pairs[0][0].annual) - 1),
             pairs,
-            "families",
+            "children",  # children at home with high need and no service (docs/COUNTING.md)
         )
     )
     return [c for c in out if c is not None]

@@ -9,6 +9,7 @@ answers.
 from __future__ import annotations
 
 import os
+import warnings
 
 from solara.__main__ import cli
 
@@ -35,6 +36,11 @@ def serve(host: str, port: int, workers: int | None = None, open_browser: bool =
         "--no-check-version",
         "--open" if open_browser else "--no-open",
     ]
+    # served over plain http on the workshop's own machine, Solara falls back to samesite=lax
+    # cookies, as it should, and says so at length on every page load: not news to the room
+    warnings.filterwarnings(
+        "ignore", message="Cookies with samesite=none require https", category=UserWarning
+    )
     print(f"Workshop app: http://{host}:{port}  (Ctrl+C to stop)", flush=True)
     try:
         cli.main(args=argv, prog_name="solara", standalone_mode=False)

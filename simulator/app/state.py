@@ -822,6 +822,9 @@ def choose_area(key: str) -> None:
     before = _snapshot()
     area_key.set(key)
     overrides.set(user)
+    hubs = catalog.get_path(user, "levers.community_hubs.opening_dates") or []
+    if hubs and children[0] != children[1]:  # a hub serves its own catchment: a count, not per child
+        lines = [*lines, f"community hubs: {len(hubs)} kept as a count (each serves its own catchment)"]
     area_note.set(
         f"Kept per child for {new.label} ({children[1]:,.0f} children, was {children[0]:,.0f}): "
         + "; ".join(lines)

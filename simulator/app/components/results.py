@@ -258,7 +258,7 @@ def CompareRuns(a: KeptRun, b: KeptRun, projector: bool) -> solara.Element:
             )
             Chart(
                 charts.runs_chart(
-                    "Unmet high need at 31 March (families)", "unmet_high_need_31_march", frames, projector
+                    "Unmet high need at 31 March (children)", "unmet_high_need_31_march", frames, projector
                 ),
                 projector,
                 "compare-unmet",
