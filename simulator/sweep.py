@@ -71,6 +71,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -718,6 +719,10 @@ def _close_dask(client: Any, cluster: Any, fast: bool) -> None:
 
 
 def _end_dask(client: Any, cluster: Any) -> None:
+    # the workers are killed on purpose: the scheduler's complaints about the connections that
+    # closed with them (a traceback from distributed.batched, now and then) are expected, not
+    # news to the user, who is told what stopped and what was kept; distributed stays quiet after
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
     pids = _dask_processes(cluster) if cluster is not None else []
     for pid in pids:
         with contextlib.suppress(OSError):

@@ -111,6 +111,37 @@ def edge_warning(parameters: dict[str, float]) -> str:
     )
 
 
+def _calibrate_all(args: argparse.Namespace) -> int:
+    """``--all``: fit every authority, write the table, and say which fits fail or rest on an extreme."""
+    table = la_table()
+    with tqdm(
+        total=len(table), desc="calibrating", unit="LA", disable=args.quiet, file=sys.stderr, delay=1.0
+    ) as bar:
+        df = calibrate_all(base=args.base, progress=bar.update)
+    if args.table is not None:
+        write_csv(args.table, df, index=False, float_format="%.4g")
+    with_data = df[df["has_data"]]
+    ok = int(with_data["ok"].sum())
+    if not args.quiet:
+        print(
+            f"{ok} of {len(with_data)} authorities with data fitted within ±{TOLERANCE:.0%} "
+            f"(looked after at 31 March, starts, ceases; aggregate view)"
+            + (f"; table: {args.table}" if args.table else "")
+        )
+        at_edge = [r["la_name"] for _, r in df.iterrows() if edge_warning(dict(r))]
+        if at_edge:
+            print(
+                f"warning: {len(at_edge)} fitted with the duration scale at an end of its range "
+                f"(a fit resting on an extreme): {', '.join(at_edge)}"
+            )
+        rest = df[~df["ok"]]
+        if len(rest):
+            print("not fitted:")
+            for _, r in rest.iterrows():
+                print(f"  {r['la_name']}: {r['reason']}")
+    return 0
+
+
 def main(args: argparse.Namespace) -> int:
     """Fit, report the fit per target, and write the scenario (or the batch table)."""
     # options are checked before any fitting: none is ignored, none bent
@@ -121,33 +152,7 @@ def main(args: argparse.Namespace) -> int:
     if not args.all and args.out is not None:
         check_scenario_out(args.out, args.base, args.force)
     if args.all:
-        table = la_table()
-        with tqdm(
-            total=len(table), desc="calibrating", unit="LA", disable=args.quiet, file=sys.stderr, delay=1.0
-        ) as bar:
-            df = calibrate_all(base=args.base, progress=bar.update)
-        if args.table is not None:
-            write_csv(args.table, df, index=False, float_format="%.4g")
-        with_data = df[df["has_data"]]
-        ok = int(with_data["ok"].sum())
-        if not args.quiet:
-            print(
-                f"{ok} of {len(with_data)} authorities with data fitted within ±{TOLERANCE:.0%} "
-                f"(looked after at 31 March, starts, ceases; aggregate view)"
-                + (f"; table: {args.table}" if args.table else "")
-            )
-            at_edge = [r["la_name"] for _, r in df.iterrows() if edge_warning(dict(r))]
-            if at_edge:
-                print(
-                    f"warning: {len(at_edge)} fitted with the duration scale at an end of its range "
-                    f"(a fit resting on an extreme): {', '.join(at_edge)}"
-                )
-            rest = df[~df["ok"]]
-            if len(rest):
-                print("not fitted:")
-                for _, r in rest.iterrows():
-                    print(f"  {r['la_name']}: {r['reason']}")
-        return 0
+        return _calibrate_all(args)
     user = read_user_figures(args.figures) if args.figures else None
     seeds = tuple(range(1, args.check_agent + 1))
     fit = calibrate_la(args.la, base=args.base, user=user, agent_seeds=seeds)

@@ -19,7 +19,7 @@ from simulator.commands import scenario_from_args
 from simulator.commands.compare import MAX_RUNS
 from simulator.finance import BASES, BUDGET_LINES, ModelRunner, active_levers, format_payback, payback_report
 from simulator.finance.report import check_outputs, settled, write_outputs
-from simulator.schema import ScenarioError, with_overrides
+from simulator.schema import Scenario, ScenarioError, with_overrides
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -114,6 +114,30 @@ def _finance_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return fin
 
 
+def _within(args: argparse.Namespace, scenario: Scenario) -> int | None:
+    """N of "P(payback within N years)".
+
+    ``--within``, refused past the run's end; else the scenario's horizon, cut to the run (with
+    a note) when the run is shorter.
+    """
+    years = scenario.run.years
+    within = args.within
+    if within is not None and within > years:
+        raise UsageError(
+            f"--within = {within}: longer than the run ({years} years); allowed: 1 to {years} "
+            "(or run more --years)"
+        )
+    if within is None and scenario.finance.payback_horizon_years > years:
+        within = years
+        if not args.quiet:
+            print(
+                f"note: finance.payback_horizon_years = {scenario.finance.payback_horizon_years} is longer "
+                f"than the run; the chance of paying back is given within the run's {years} years",
+                file=sys.stderr,
+            )
+    return within
+
+
 def main(args: argparse.Namespace) -> int:
     """Appraise the scenario against the baseline and write the workbook."""
     if not 0 <= args.runs <= MAX_RUNS:
@@ -135,21 +159,7 @@ def main(args: argparse.Namespace) -> int:
     fin = _finance_overrides(args)
     if fin:
         scenario = with_overrides(scenario, {"finance": fin})
-    years = scenario.run.years
-    within = args.within
-    if within is not None and within > years:
-        raise UsageError(
-            f"--within = {within}: longer than the run ({years} years); allowed: 1 to {years} "
-            "(or run more --years)"
-        )
-    if within is None and scenario.finance.payback_horizon_years > years:
-        within = years
-        if not args.quiet:
-            print(
-                f"note: finance.payback_horizon_years = {scenario.finance.payback_horizon_years} is longer "
-                f"than the run; the chance of paying back is given within the run's {years} years",
-                file=sys.stderr,
-            )
+    within = _within(args, scenario)
     seed = args.seed if args.seed is not None else scenario.run.seed
     if args.xlsx is not None:  # before any computing: a bad --xlsx costs nothing
         check_outputs(args.xlsx, args.force)

@@ -88,11 +88,12 @@ def _reach(FI: np.ndarray, column: int, reach: int, k0: int, k1: int, month: int
             FI[tied[i], column] = REACHED
         return above + tied.size
     u = np.empty(tied.size)
+    kk0, kk1 = np.uint64(k0), np.uint64(k1)
     m = np.uint64(month) & keyed._MASK
     p = np.uint64(keyed.P_PREVENTION)
     for i in range(tied.size):
         fid = np.uint64(FI[tied[i], kn.FAM_ID]) & keyed._MASK
-        w0, _, _, _ = keyed.philox(fid, m, p, np.uint64(0), k0, k1)
+        w0, _, _, _ = keyed.philox(fid, m, p, np.uint64(0), kk0, kk1)
         u[i] = keyed.to_unit(w0)
     # the ``room`` highest draws: at or above the room-th highest (draws are 32-bit: a tie at the
     # cut would give one more, which the count below stops)
@@ -171,8 +172,8 @@ class PreventionPolicy(Policy):
                 model.services.FI,
                 kn.LEVER0 + self.channel,
                 int(reach),
-                np.uint64(key[0]),
-                np.uint64(key[1]),
+                int(key[0]),
+                int(key[1]),
                 int(model.month) & 0xFFFFFFFF,
             )
         )
