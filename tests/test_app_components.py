@@ -771,3 +771,12 @@ def test_card_numbers_never_read_minus_zero_or_payback_in_zero_years():
     assert headlines._short_years(float("inf")) == "not in the run"
     assert headlines._between("not in the run", "not in the run") == "P10 and P90: not in the run"
     assert headlines._runs_detail(-0.2, 0.3, 12, headlines._signed) == "P10 and P90: 0 (12 runs)"
+
+
+def test_a_refused_number_names_its_range_in_plain_digits():
+    from simulator.app import catalog
+
+    spec = next(s for s in catalog.lever_panel() if s.path == "levers.prevention.spend_per_year")
+    with pytest.raises(ValueError) as err:
+        catalog.lever_number(spec, "2m")
+    assert "10,000,000,000" in str(err.value) and "1e+10" not in str(err.value)

@@ -723,7 +723,12 @@ def _allowed(spec: LeverSpec) -> str:
     whole = spec.kind == "int" or spec.control == "hubs"
     what = "a whole number" if whole else "a number"
     unit = short_unit(spec.unit)
-    return f"allowed: {what} from {lo:,.10g} to {hi:,.10g}" + (f" ({unit})" if unit else "")
+    return f"allowed: {what} from {_plain_number(lo)} to {_plain_number(hi)}" + (f" ({unit})" if unit else "")
+
+
+def _plain_number(x: float) -> str:
+    """A bound as a councillor reads it: 10,000,000,000, not 1e+10; 0.05, not 5e-02."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.10g}"
 
 
 def shown_text(raw: Any, limit: int = 40) -> str:

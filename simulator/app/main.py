@@ -26,6 +26,8 @@ CSS = """
 .csc-projector .v-toolbar { background: #000 !important; }
 .csc-projector .v-toolbar .v-toolbar__title { font-size: 1.8rem !important; }
 .run-stamp { font-family: monospace; }
+/* a message quotes a setting's full name and value: it wraps inside its box, never past the panel */
+.csc-app .v-alert, .csc-app .input-error { overflow-wrap: anywhere; word-break: break-word; }
 .explainer-text strong { font-weight: 700 !important; }
 .explainer-text table { border-collapse: collapse; }
 .explainer-text td, .explainer-text th { border: 1px solid #999; padding: 4px 6px; vertical-align: top; }
