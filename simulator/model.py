@@ -287,17 +287,17 @@ class CSCModel(mesa.Model):
     def step(self) -> None:
         """Advance one month: levers update, then every family's month (compiled), then record."""
         sv, sc = self.services, self.scenario
-        months_in = max(self.month - self.burn_in, 0)
-        year_i = min(months_in // 12, sc.run.years - 1)
-        sv.s47_practice = self._s47_path[year_i]  # the year's section 47 practice
         sv.set_risk_index(sc.risk_aversion.index)
         sv.eh_places = self.base_eh_places
         for policy in self.policies:
             policy.start_month(self)
+        months_in = max(self.month - self.burn_in, 0)
+        year_i = min(months_in // 12, sc.run.years - 1)
         target = self.target_children * (1.0 + sc.population.growth_per_year) ** (months_in / 12)
         sv.uasc_multiplier = self._uasc_path[year_i]
         sv.PV[kn.P_ADOPT_U5] = sc.care.adoption_share_under5 * self._adoption_path[year_i]
         sv.PV[kn.P_BIRTH_PATH] = self._birth_removal_path[year_i]
+        sv.PV[kn.P_S47_PATH] = self._s47_path[year_i]  # the year's section 47 practice
         sv.step(self.month, target)
         for policy in self.policies:
             policy.end_month(self)

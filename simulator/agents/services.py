@@ -152,8 +152,6 @@ class Services:
         self.n_children = 0
         self.hidden = 0.0
         self.families_with_lac = 0
-        #: The year's section 47 practice (``front_door.section47_path``; the model sets it monthly).
-        self.s47_practice = 1.0
         self._build_parameters()
         # set each month by the model (levers may move them)
         self.uasc_multiplier = 1.0
@@ -266,19 +264,15 @@ class Services:
         P[kn.P_MOVE_P] = monthly(pop.move_rate_per_year)
         P[kn.P_PRESSURE] = 1.0
         P[kn.P_EH_PLACES] = 1e18
+        P[kn.P_S47_PATH] = 1.0  # the year's section 47 practice: set each month by the model
         self.set_risk_index(sc.risk_aversion.index)
 
     def set_risk_index(self, index: float) -> None:
-        """Apply a risk-aversion index to referrals, s47 enquiries and entries to care.
-
-        Section 47 enquiries also take the year's practice (``front_door.section47_path``, set
-        by the model each month as ``s47_practice``; ``kernel.s47_multiplier``).
-        """
+        """Apply a risk-aversion index to referrals, s47 enquiries and entries to care."""
         ra = self.sc.risk_aversion
         self.risk_index = float(index)
         self.PV[kn.P_RA_REF] = self.risk_index**ra.referral_elasticity
         self.PV[kn.P_RA_S47] = self.risk_index**ra.section47_elasticity
-        self.PV[kn.P_S47_PATH] = self.s47_practice
         self.PV[kn.P_RA_CARE] = self.risk_index**ra.care_elasticity
 
     def pressure_factor(self) -> float:
