@@ -1011,8 +1011,8 @@ def offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, reason, f
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def s47_multiplier(PV, need):
-    """Multiplier on section 47 enquiries of a family with ``need`` (every need alike today).
+def s47_multiplier(PV):
+    """Multiplier on section 47 enquiries (every need alike).
 
     The risk index's (``P_RA_S47``) and the year's practice (``front_door.section47_path``): how
     readily a concern leads to an enquiry. The one statement of the rule: the engine's front door
@@ -1085,7 +1085,7 @@ def front_door(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
     need = FI[row, NEED]
     p_eh = PV[V_EH_OUT + need]
     p_cin = PV[V_CIN_OUT + need] * PV[P_PRESSURE]
-    p_s47 = PV[V_S47_OUT + need] * s47_multiplier(PV, need)
+    p_s47 = PV[V_S47_OUT + need] * s47_multiplier(PV)
     total = p_eh + p_cin + p_s47
     scale = 1.0 / total if total > 1.0 else 1.0
     u = uniform(rng, FAM)
@@ -1187,7 +1187,7 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates):
     if flags & FLAG_PRIOR:
         ref *= PV[P_PRIOR_REF]
     rates[REFER] *= ref
-    rates[S47] *= s47_multiplier(PV, need)
+    rates[S47] *= s47_multiplier(PV)
     rates[CARE] *= PV[P_RA_CARE]
     if FI[row, N_HOME] == 0:
         for e in range(REFER, N_HAZARDS):

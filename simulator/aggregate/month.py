@@ -47,7 +47,7 @@ def _outcomes(PV, n):
     """
     p_eh = PV[kn.V_EH_OUT + n]
     p_cin = PV[kn.V_CIN_OUT + n] * PV[kn.P_PRESSURE]
-    p_s47 = PV[kn.V_S47_OUT + n] * kn.s47_multiplier(PV, n)
+    p_s47 = PV[kn.V_S47_OUT + n] * kn.s47_multiplier(PV)
     tot = p_eh + p_cin + p_s47
     sc = 1.0 / tot if tot > 1.0 else 1.0
     p_em = kn.emergency_given_s47(PV, n)
@@ -184,7 +184,7 @@ def _month(
             i0 = base + (s * 4 + n) * 7
             r_adv = PV[i0] * adv_mean
             r1, r2_0, r3, r4 = PV[i0 + 1], PV[i0 + 2], PV[i0 + 3], PV[i0 + 4]
-            r5, r6 = PV[i0 + 5] * kn.s47_multiplier(PV, n), PV[i0 + 6] * ra_care
+            r5, r6 = PV[i0 + 5] * kn.s47_multiplier(PV), PV[i0 + 6] * ra_care
             n_up1 = min(3, n + 1)
             n_up2 = min(3, n + 2)
             n_dn = n - 1 if n > 0 else NN - 1
