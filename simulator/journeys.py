@@ -8,7 +8,9 @@ plans and care episodes time to build their history):
 - how many plans starting are a child's second or later plan (table D3);
 - children's ages when they start to be looked after ([CLA]);
 - why children leave care ([CLA], reason episode ceased, grouped as the model's end reasons);
-- placement stability: three or more placements in the year, and long-term stability ([CLA]).
+- placement stability: three or more placements in the year, and long-term stability ([CLA]);
+- children looked after at 31 March by legal status: care order, placement order, voluntary
+  (section 20) ([CLA]; from the annual table, so the expected-value view has it too).
 
 Published figures, their tables and years are in ``simulator/data/journeys_england.csv``. Each row
 says whether it was used to set a parameter (``calibration``), is kept out of fitting as an
@@ -30,7 +32,7 @@ import pandas as pd
 
 from simulator.schema import Scenario, load_scenario
 from simulator.seeding import replicate_seeds
-from simulator.states import AGE_BAND_EDGES, AGE_BANDS
+from simulator.states import AGE_BAND_EDGES, AGE_BANDS, LegalStatus
 
 DATA = Path(__file__).parent / "data" / "journeys_england.csv"
 #: Years of the run before the shapes are measured (history of plans and care builds up).
@@ -124,6 +126,19 @@ def measure(
     return out
 
 
+def legal_status_shares(annual: pd.DataFrame, first_year: int) -> dict[tuple[str, str], float]:
+    """Shares of children looked after at 31 March by legal status.
+
+    Mean over the annual table's rows from ``first_year`` (an index: the years after the warm-up).
+    """
+    a = annual.iloc[first_year:]
+    total = a["lac_31_march"].where(a["lac_31_march"] > 0)
+    return {
+        ("lac_legal_status", s.name.lower()): float((a[f"lac_{s.name.lower()}_31_march"] / total).mean())
+        for s in LegalStatus
+    }
+
+
 def _one_run(scenario: Scenario, seed: int) -> dict[tuple[str, str], float]:
     from simulator.model import CSCModel  # the engine, only when a report is run
     from simulator.schema import with_overrides
@@ -133,7 +148,9 @@ def _one_run(scenario: Scenario, seed: int) -> dict[tuple[str, str], float]:
     from simulator.agents.episodes import placement_moves_frame
 
     moves = placement_moves_frame(model)
-    return measure(model.results().episodes, WARM_UP_YEARS * 12, scenario.run.years * 12, moves)
+    results = model.results()
+    out = measure(results.episodes, WARM_UP_YEARS * 12, scenario.run.years * 12, moves)
+    return out | legal_status_shares(results.annual, WARM_UP_YEARS)
 
 
 def report(

@@ -34,7 +34,7 @@ from simulator.recording import COUNTERS, FLOW_NAMES
 from simulator.results import Results
 from simulator.schema import Scenario, series_values
 from simulator.seeding import handle_seed
-from simulator.states import HIGH_NEED, Placement, State
+from simulator.states import HIGH_NEED, LegalStatus, Placement, State
 
 FLOW_COLUMNS = [f"flow_{a}_{b}" for a in FLOW_NAMES for b in FLOW_NAMES]
 #: The monthly table's columns in named blocks (:meth:`CSCModel._record` writes each block whole).
@@ -44,6 +44,7 @@ MONTHLY_BLOCKS: tuple[tuple[str, list[str]], ...] = (
     ("families", [f"families_{s.name}" for s in State if s != State.LAC]),
     ("needs", ["families_with_child_in_care", "unmet_high_need", "hidden_high_need"]),
     ("placements", [f"lac_{p.name}" for p in Placement if p != Placement.NONE]),
+    ("legal", [f"lac_{s.name}" for s in LegalStatus]),
     ("counters", list(COUNTERS)),
     ("flows", FLOW_COLUMNS),
     ("pressures", ["risk_index", "early_help_places", "caseload_pressure"]),
@@ -327,6 +328,7 @@ class CSCModel(mesa.Model):
         row[_AT["families"]] = families
         row[_AT["needs"]] = (sv.families_with_lac, cube[State.UNIVERSAL, HIGH_NEED:].sum(), sv.hidden)
         row[_AT["placements"]] = sv.lac_place
+        row[_AT["legal"]] = sv.legal_status(self.month)
         row[_AT["counters"]] = sv.counts
         row[_AT["flows"]] = sv.flows.ravel()
         row[_AT["pressures"]] = (sv.risk_index, sv.eh_places, sv.caseload / sv.caseload_capacity)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from simulator.agents.episodes import episodes_frame
 from simulator.safe_io import atomic_dir, neutralise_frame
-from simulator.states import Placement, State
+from simulator.states import LegalStatus, Placement, State
 
 if TYPE_CHECKING:
     from simulator.agents.protocols import ModelView
@@ -69,6 +69,7 @@ ANNUAL_COLUMNS = (
         "families_31_march",
     ]
     + [f"lac_{p.name.lower()}_31_march" for p in Placement if p != Placement.NONE]
+    + [f"lac_{s.name.lower()}_31_march" for s in LegalStatus]
     + [
         "early_help_family_months",
         "early_help_child_months",
@@ -155,6 +156,8 @@ def annual_from_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
     for p in Placement:
         if p != Placement.NONE:
             out[f"lac_{p.name.lower()}_31_march"] = last[f"lac_{p.name}"]
+    for s in LegalStatus:
+        out[f"lac_{s.name.lower()}_31_march"] = last[f"lac_{s.name}"]
     # activity over the year (for costs): sums of month-end stocks
     out["early_help_family_months"] = total["families_EARLY_HELP"]
     out["early_help_child_months"] = total["children_EARLY_HELP"]

@@ -950,6 +950,19 @@ class Care(Section):
         description="Mean months a new placement takes to settle (after which it breaks down at the "
         "settled rate).",
     )
+    placement_order_months: int = param(
+        14,
+        ge=1,
+        le=120,
+        unit="months",
+        source="assumption [M] informed by DfE adoption scorecards: placement order to a match "
+        "about 7 months (measure A2: 195 days in 2009-11; 216 days in 2013-14, Adoption Leadership "
+        "Board), then about 7 months to the adoption order (placement, at least 10 weeks before an "
+        "application, and the court: assumption)",
+        grade="M",
+        description="Months a child whose plan is adoption spends under a placement order before "
+        "the adoption order (the legal status 'placement order' at 31 March).",
+    )
     uasc_placement_shares: tuple[Prob, Prob, Prob, Prob, Prob, Prob] = param(
         (0.0, 0.15, 0.35, 0.05, 0.45, 0.0),
         unit="shares of UASC starts by placement type",

@@ -76,6 +76,18 @@ class Route(IntEnum):
     UASC = 3
 
 
+class LegalStatus(IntEnum):
+    """Legal status of a child looked after (DfE CLA legal status at 31 March, grouped).
+
+    Set at entry by the route and the exit plan (``kernel.legal_status_at_entry``); a child whose
+    adoption is due within ``care.placement_order_months`` is under a placement order.
+    """
+
+    CARE_ORDER = 0  # interim or full care order (emergency orders, which last days, included)
+    PLACEMENT_ORDER = 1  # authority to place for adoption
+    VOLUNTARY_S20 = 2  # accommodated under section 20 (unaccompanied children included)
+
+
 class Adverse(IntEnum):
     """Adverse events that raise a family's latent need (the seed report's drivers)."""
 

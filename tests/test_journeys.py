@@ -52,7 +52,7 @@ def test_journey_shape_is_within_its_stated_tolerance(table, key):
 
 
 def test_shares_of_each_measure_add_up(table):
-    for name in ("lac_age_at_start", "lac_reason_ceased"):
+    for name in ("lac_age_at_start", "lac_reason_ceased", "lac_legal_status"):
         assert table.loc[table["measure"] == name, "model"].sum() == pytest.approx(1.0)
     d7 = table[(table["measure"] == "cp_plan_duration") & (table["use"] != "calibration")]
     assert d7["model"].sum() == pytest.approx(1.0)  # the five D7 bands
@@ -290,7 +290,14 @@ def test_care_ending_another_way_is_refused_past_one_whole():
 
 #: Placement moves: each year's moves and the children in children's homes at 31 March, the
 #: view's expectation against the engine's mean (same size and seeds as above).
-PLACEMENT_COLUMNS = ["placement_moves", "lac_childrens_home_31_march", "lac_31_march"]
+PLACEMENT_COLUMNS = [
+    "placement_moves",
+    "lac_childrens_home_31_march",
+    "lac_31_march",
+    "lac_care_order_31_march",
+    "lac_placement_order_31_march",
+    "lac_voluntary_s20_31_march",
+]
 
 
 @pytest.fixture(scope="module")
@@ -365,3 +372,70 @@ def test_moves_step_children_up_to_childrens_homes_and_their_cost_follows():
     moving, cost_moving = _placement_mix(0.3)
     assert moving.iloc[-1] > still.iloc[-1] + 0.02, (still, moving)
     assert cost_moving > cost_still
+
+
+# -- legal status -------------------------------------------------------------------------------
+
+
+def test_legal_status_rule_reads_route_plan_and_age():
+    from simulator.agents import kernel as kn
+
+    rule = kn.legal_status_at_entry
+    for reason in (kn.R_RETURNED_HOME, kn.R_ADOPTED, kn.R_SGO, kn.R_TURNED_18, kn.R_OTHER):
+        assert rule(kn.RT_ORDER, reason, 60) == kn.LS_ORDER
+        assert rule(kn.RT_EMERGENCY, reason, 60) == kn.LS_ORDER
+        assert rule(kn.RT_UASC, reason, 200) == kn.LS_S20
+    # a voluntary entry planned to be permanent away from home goes to court; one going home does not
+    assert rule(kn.RT_S20, kn.R_ADOPTED, 20) == kn.LS_ORDER
+    assert rule(kn.RT_S20, kn.R_SGO, 100) == kn.LS_ORDER
+    assert rule(kn.RT_S20, kn.R_RETURNED_HOME, 100) == kn.LS_S20
+    assert rule(kn.RT_S20, kn.R_OTHER, 170) == kn.LS_S20
+    # staying to 18: from under 16 under an order; entering at 16 or 17, accommodated under s20
+    assert rule(kn.RT_S20, kn.R_TURNED_18, kn.AGE_16 - 1) == kn.LS_ORDER
+    assert rule(kn.RT_S20, kn.R_TURNED_18, kn.AGE_16) == kn.LS_S20
+
+
+def test_placement_orders_are_the_children_whose_adoption_is_due_within_the_months_set():
+    """Every month: the engine's placement orders equal the care episodes, from its own log, that
+    end in adoption within ``care.placement_order_months``; the three statuses add up to the
+    children in care."""
+    from simulator.model import CSCModel
+    from simulator.schema import with_overrides
+
+    for months in (14, 5):
+        sc = with_overrides(
+            load_scenario(BASELINE),
+            {
+                "run": {"years": 6, "seed": 5, "record_episodes": True},
+                "care": {"placement_order_months": months},
+            },
+        )
+        model = CSCModel(sc)
+        model.run()
+        res = model.results()
+        mon, ep = res.monthly, res.episodes
+        lac = ep[ep["state"] == "LAC"]
+        adopted = lac[lac["end_reason"] == "adopted"]
+        end = adopted["end_month"].to_numpy(float)
+        start = adopted["start_month"].to_numpy(float)
+        # the log knows an adoption once it has happened: months whose window ends inside the run
+        seen = mon[mon["month"] + months < len(mon)]
+        expect = [int(((end > m) & (end <= m + months) & (start <= m)).sum()) for m in seen["month"]]
+        got = (seen["lac_PLACEMENT_ORDER"] / model.scale).round().astype(int).tolist()
+        assert got == expect
+        assert sum(expect) > 0
+        legal = mon[["lac_CARE_ORDER", "lac_PLACEMENT_ORDER", "lac_VOLUNTARY_S20"]]
+        np.testing.assert_allclose(legal.sum(axis=1), mon["children_LAC"])
+        assert (legal >= 0).all().all()
+
+
+def test_the_view_agrees_with_the_engine_on_legal_status(placements):
+    """Children at 31 March under a care order, a placement order and section 20: each year's
+    count within 3 standard errors of the engine's mean, or within 5% of the view."""
+    view, mean, se = placements
+    for c in (3, 4, 5):
+        gap = np.abs(mean[:, c] - view[:, c])
+        within = (gap <= 3 * se[:, c]) | (gap <= 0.05 * view[:, c])
+        assert within.all(), (PLACEMENT_COLUMNS[c], mean[:, c], view[:, c])
+    # most children are under a care order; a voluntary agreement is the next largest status
+    assert (view[:, 3] > 0.6 * view[:, 2]).all() and (view[:, 5] > view[:, 4]).all()

@@ -53,6 +53,7 @@ from simulator.states import (
     EndReason,
     Event,
     Hazard,
+    LegalStatus,
     Placement,
     Route,
     State,
@@ -127,10 +128,12 @@ CHILD_COLUMNS = {
     "c_exit_reason": 0,
     "c_route": -1,
     "c_move": 2**30,  # month of the next placement move (if still in care then)
+    "c_legal": -1,  # legal status set at entry (LegalStatus: care order or section 20)
 }
 _CI = {name: i for i, name in enumerate(CHILD_COLUMNS)}
 C_ID, C_BIRTH, C_LAC, C_EP, C_PLACE = (_CI[c] for c in ("c_id", "c_birth", "c_lac", "c_ep", "c_place"))
 C_EXIT, C_EXIT_REASON, C_ROUTE, C_MOVE = _CI["c_exit"], _CI["c_exit_reason"], _CI["c_route"], _CI["c_move"]
+C_LEGAL = _CI["c_legal"]
 N_CI = len(CHILD_COLUMNS)
 
 # -- logs ------------------------------------------------------------------------------------
@@ -184,7 +187,12 @@ N_COUNTERS = len(COUNTERS)
 FL = 23  # flows between states: M[FL + src * N_FLOW + dst]
 CN = FL + N_FLOW * N_FLOW  # monthly counters, order of simulator.recording.COUNTERS
 LP = CN + N_COUNTERS  # children in care by placement
-N_M = LP + N_PLACEMENTS
+#: Children in care by the legal status set at entry (care order, section 20: ``LS + 0``, ``+ 1``)
+LS = LP + N_PLACEMENTS
+#: Children in care with an adoption plan, by the month it is due (a ring: month % N_ADQ)
+ADQ = LS + 2
+N_ADQ = 256  # more months than any care episode lasts (216)
+N_M = ADQ + N_ADQ
 _COUNTER = {name: i for i, name in enumerate(COUNTERS)}
 C_REFERRALS, C_ASSESS = _COUNTER["referrals"], _COUNTER["assessments"]
 C_REREF = _COUNTER["re_referrals_within_12_months"]
@@ -223,6 +231,9 @@ EV_ENTERED_CARE, EV_LEFT_CARE = int(Event.ENTERED_CARE), int(Event.LEFT_CARE)
 EV_MOVED_IN, EV_MOVED_AWAY, EV_BIRTH = int(Event.MOVED_IN), int(Event.MOVED_AWAY), int(Event.BIRTH)
 EV_TURNED_18, EV_PROGRAMME = int(Event.CHILD_TURNED_18), int(Event.PROGRAMME)
 EV_PLACEMENT_MOVED = int(Event.PLACEMENT_MOVED)
+LS_ORDER, LS_PO, LS_S20 = (
+    int(x) for x in (LegalStatus.CARE_ORDER, LegalStatus.PLACEMENT_ORDER, LegalStatus.VOLUNTARY_S20)
+)
 CONTEXTUAL_HARM = int(Adverse.CONTEXTUAL_HARM)
 #: Age band edges in months (simulator.states.AGE_BAND_EDGES): under 1, 1-4, 5-9, 10-15, 16-17.
 AGE_1, AGE_5, AGE_10, AGE_16 = AGE_BAND_EDGES[1:5]
@@ -304,8 +315,9 @@ N_TALLY = 2 * N_CELLS + 24
     P_OTHER_MIN_AGE,
     P_UASC_OTHER,
     P_S47_PATH,
-) = range(40)
-N_P = 40
+    P_PO_MONTHS,
+) = range(41)
+N_P = 41
 VECTOR_SIZES = {
     "eh_out": 4,
     "cin_out": 4,
@@ -726,6 +738,47 @@ def plan_exit(PV, rng, age, route):
 
 
 @njit(cache=True, inline="always", _nrt=False)
+def legal_status_at_entry(route, reason, age):
+    """A child's legal status in care from its entry: care order or section 20 (``LegalStatus``).
+
+    The one statement of the rule (the engine keeps a count by it, :func:`admit`; the
+    expected-value view splits its exit kernels by it, ``simulator.aggregate.care``). Entries
+    under an order or in an emergency (an emergency protection order lasts days; an interim care
+    order follows) are under a care order, unaccompanied children under section 20. A voluntary
+    (section 20) entry whose plan is permanence away from home (adoption, special guardianship,
+    or staying in care to 18 from under 16) is brought before the court, so is counted under a
+    care order; one planned to go home, to leave another way, or entering at 16 or 17 to stay to
+    18 (homeless 16-17s are accommodated under section 20) stays voluntary. ``age``: months, at
+    entry (at the start, for a child already in care then). Assumption [L]: that every such
+    plan goes to court, from the start of the episode; checked against DfE's legal status at
+    31 March, not fitted to it.
+    """
+    if route == RT_UASC:
+        return LS_S20
+    if route != RT_S20:
+        return LS_ORDER
+    if reason == R_ADOPTED or reason == R_SGO or (reason == R_TURNED_18 and age < AGE_16):
+        return LS_ORDER
+    return LS_S20
+
+
+@njit(cache=True, _nrt=False)
+def placement_orders(M, t, months):
+    """Children in care under a placement order at the end of month ``t``.
+
+    The rule: a child whose adoption is due within ``care.placement_order_months`` (``months``)
+    is under a placement order (the time from the order to the adoption order: matching, then
+    the placement before the application). Read from the engine's ring of adoptions due by month
+    (``M[ADQ:]``); the expected-value view sums its own adoptions due the same way
+    (``simulator.aggregate.loop._legal_status``).
+    """
+    n = 0
+    for x in range(1, int(months) + 1):
+        n += M[ADQ + (t + x) % N_ADQ]
+    return n
+
+
+@njit(cache=True, inline="always", _nrt=False)
 def placement_row(age, route):
     """Row of the placement shares for a child of ``age`` months: four age bands, then UASC."""
     if route == RT_UASC:
@@ -888,6 +941,11 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outsi
         exit_month = t + 1
     CI[row, k, C_EXIT] = exit_month
     CI[row, k, C_EXIT_REASON] = reason
+    legal = legal_status_at_entry(route, reason, age)
+    CI[row, k, C_LEGAL] = legal
+    M[LS + (1 if legal == LS_S20 else 0)] += 1
+    if reason == R_ADOPTED:
+        M[ADQ + exit_month % N_ADQ] += 1
     # a new placement; a child in care at the start is settled in its placement
     CI[row, k, C_MOVE] = next_move_month(PV, rng, place, elapsed <= 0, t)
     fid = FI[row, FAM_ID]
@@ -932,6 +990,10 @@ def care_exit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k):
     """A care episode ends as planned at entry."""
     reason = CI[row, k, C_EXIT_REASON]
     M[LP + CI[row, k, C_PLACE]] -= 1
+    M[LS + (1 if CI[row, k, C_LEGAL] == LS_S20 else 0)] -= 1
+    CI[row, k, C_LEGAL] = -1
+    if reason == R_ADOPTED:
+        M[ADQ + CI[row, k, C_EXIT] % N_ADQ] -= 1
     CI[row, k, C_LAC] = False
     CI[row, k, C_PLACE] = -1
     FI[row, N_LAC] -= 1

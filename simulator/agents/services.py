@@ -177,7 +177,20 @@ class Services:
     @property
     def lac_place(self) -> np.ndarray:
         """Children in care now, by placement type."""
-        return self.M[kn.LP : kn.N_M]
+        return self.M[kn.LP : kn.LS]
+
+    def legal_status(self, t: int) -> np.ndarray:
+        """Children in care at the end of month ``t`` by legal status (order of ``LegalStatus``).
+
+        Care orders are those set at entry less the placement orders among them (every adoption
+        plan is under a care order: :func:`kernel.legal_status_at_entry`).
+        """
+        po = kn.placement_orders(self.M, t, self.PV[kn.P_PO_MONTHS])
+        out = np.empty(3)
+        out[kn.LS_ORDER] = self.M[kn.LS] - po
+        out[kn.LS_PO] = po
+        out[kn.LS_S20] = self.M[kn.LS + 1]
+        return out
 
     def vec(self, name: str) -> np.ndarray:
         """A writable view of a vector parameter (see :data:`kernel.VECTOR_SIZES`)."""
@@ -251,6 +264,7 @@ class Services:
         P[kn.P_UASC_OTHER] = care.uasc_other_exit_share
         P[kn.P_NEW_MOVE] = care.new_placement_move_factor
         P[kn.P_SETTLE] = 1.0 / care.placement_settling_months
+        P[kn.P_PO_MONTHS] = care.placement_order_months
         P[kn.P_CP_STEPDOWN] = cp.stepdown_to_cin_share
         P[kn.P_SIB_JOIN] = care.sibling_join_probability
         P[kn.P_ADOPT_U5] = care.adoption_share_under5

@@ -125,16 +125,59 @@ def _infant_orders(K: np.ndarray, share: float) -> np.ndarray:
     return K
 
 
+#: The view's exit reasons (``RH, AD, SG, T18, OTH``) as the kernel's end reasons.
+_REASON_CODES = (kn.R_RETURNED_HOME, kn.R_ADOPTED, kn.R_SGO, kn.R_TURNED_18, kn.R_OTHER)
+
+
+def stays_voluntary(ages: np.ndarray) -> np.ndarray:
+    """``mask[a, reason]``: a voluntary (s20) entry at age ``a`` months with this exit stays so.
+
+    The kernel's own rule (``legal_status_at_entry``), for each age and reason.
+    """
+    return np.array(
+        [[kn.legal_status_at_entry(kn.RT_S20, c, int(a)) == kn.LS_S20 for c in _REASON_CODES] for a in ages]
+    )
+
+
+def s20_part(K: np.ndarray, share: float) -> np.ndarray:
+    """The voluntary route's exits that stay under section 20: ``(age, offset)``.
+
+    From ``K[age, route, offset, reason]``, less the infants brought under an order at entry
+    (:func:`_infant_orders`).
+    """
+    part = K[:, kn.RT_S20] * stays_voluntary(np.arange(K.shape[0]))[:, None, :]
+    part[:12] *= 1.0 - share
+    return part.sum(axis=2)
+
+
 @functools.lru_cache(maxsize=256)
-def _entry_kernel(key: tuple[float, ...]) -> np.ndarray:
-    """Band-averaged exits of new entries (:func:`exit_kernel`) for a :func:`_care_key`."""
-    return band_average(_infant_orders(exit_kernel(_key_pv(key)), key[11]))
+def _entry_kernels(key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Band-averaged exits of new entries (:func:`exit_kernel`) for a :func:`_care_key`.
+
+    With the part of them that stays under section 20 (:func:`s20_part`).
+    """
+    K = exit_kernel(_key_pv(key))
+    return band_average(_infant_orders(K, key[11])), band_average(s20_part(K, key[11]))
 
 
 @functools.lru_cache(maxsize=32)
+def _start_kernels(key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The same for the starting stock (:func:`initial_exit_kernel`).
+
+    Its legal status is set by its age at the start.
+    """
+    R = initial_exit_kernel(_key_pv(key))
+    return band_average(_infant_orders(R, key[11])), band_average(s20_part(R, key[11]))
+
+
+def _entry_kernel(key: tuple[float, ...]) -> np.ndarray:
+    """Band-averaged exits of new entries for a :func:`_care_key`."""
+    return _entry_kernels(key)[0]
+
+
 def _start_kernel(key: tuple[float, ...]) -> np.ndarray:
-    """Band-averaged exits of the starting stock (:func:`initial_exit_kernel`) for a :func:`_care_key`."""
-    return band_average(_infant_orders(initial_exit_kernel(_key_pv(key)), key[11]))
+    """Band-averaged exits of the starting stock for a :func:`_care_key`."""
+    return _start_kernels(key)[0]
 
 
 def _kernels(key: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:

@@ -103,7 +103,9 @@ class Stocks(NamedTuple):
     group, placement row]``: care exits planned; ``PEND_RH``: returns home by the family's need
     or state; ``DP, DR, DY``: the families' age chains (:mod:`~simulator.aggregate.demography`);
     ``now``: children in care, caseload, unaccompanied children in care, families with a child
-    in care and children at home (``NOW_*``).
+    in care and children at home, and children in care under section 20 but unaccompanied
+    children (``NOW_*``); ``S20P[month]``: exits planned of those children (kernel
+    ``legal_status_at_entry``).
     """
 
     FF: np.ndarray
@@ -116,10 +118,11 @@ class Stocks(NamedTuple):
     shells: np.ndarray
     lac_prow: np.ndarray
     lac_pl: np.ndarray
+    S20P: np.ndarray
     now: np.ndarray
 
 
-NOW_LAC, NOW_CASELOAD, NOW_UASC, NOW_HELD = range(4)
+NOW_LAC, NOW_CASELOAD, NOW_UASC, NOW_HELD, NOW_S20 = range(5)
 
 
 class Rules(NamedTuple):
@@ -142,6 +145,7 @@ class Rules(NamedTuple):
     target: float
     growth: float
     Kb2: np.ndarray
+    KbS20: np.ndarray
     KbRH: np.ndarray
     Q: np.ndarray
     sel_w: np.ndarray
@@ -182,9 +186,9 @@ class LeverPaths(NamedTuple):
 class Record(NamedTuple):
     """What the view writes each month.
 
-    Flows, counters, tallies (:func:`_count`), children in care (in all and by placement row),
-    early help places, care entries by age band and route, unaccompanied children's arrivals,
-    families with a child in care.
+    Flows, counters, tallies (:func:`_count`), children in care (in all, by placement row and
+    by legal status), early help places, care entries by age band and route, unaccompanied
+    children's arrivals, families with a child in care.
     """
 
     FLOWS: np.ndarray
@@ -192,6 +196,7 @@ class Record(NamedTuple):
     TL: np.ndarray
     LAC_STOCK: np.ndarray
     LACP: np.ndarray
+    LEGAL: np.ndarray
     PLACES: np.ndarray
     ENTLOG: np.ndarray
     UASCLOG: np.ndarray
@@ -343,6 +348,7 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
                 st.lac_prow[pr] -= x
                 if pr == 4:
                     st.now[NOW_UASC] -= x
+    st.now[NOW_S20] -= st.S20P[t]
     placement_exits(st.lac_pl, before, before - st.lac_prow)
     cnt[_C_MOVES] += placement_moves(ru.PV, st.lac_pl)  # children staying move as kernel process_due
     st.now[NOW_LAC] -= n_ex.sum()
@@ -508,6 +514,12 @@ def _schedule_exits(t, st, ru, wk, rec):
                     continue
                 st.lac_prow[prow] += e
                 placement_entries(ru.PV, st.lac_pl, prow, e)
+            if r == kn.RT_S20:  # those who stay under section 20 (kernel legal_status_at_entry)
+                e_r = ent_brd[b, r].sum()
+                for x in range(HORIZON):
+                    ks = ru.KbS20[year_i, b, x] * e_r
+                    st.S20P[t + x] += ks
+                    st.now[NOW_S20] += ks
             e_emptied, e_stay = 0.0, 0.0  # this band and route's entrants, by kind of family
             for d in range(ND):
                 e_emptied += ent_c[b, r, d, 0]
@@ -665,3 +677,22 @@ def _close_month(t, st, ru, wk, rec, tg):
     rec.LAC_STOCK[t] = now[NOW_LAC]
     rec.WITH_LAC[t] = now[NOW_HELD] + st.shells.sum() + now[NOW_UASC]
     rec.LACP[t] = st.lac_pl.sum(axis=2).sum(axis=0)
+    _legal_status(t, st, ru, rec)
+
+
+@njit(cache=True)
+def _legal_status(t, st, ru, rec):
+    """Children in care at the month's end by legal status (order of ``LegalStatus``).
+
+    As the engine (``Services.legal_status``): under a placement order, the children whose
+    adoption is due within ``care.placement_order_months`` (kernel ``placement_orders``); under
+    section 20, those the rule keeps there (``NOW_S20``) and unaccompanied children; the rest
+    under a care order.
+    """
+    po = 0.0
+    for x in range(1, int(ru.PV[kn.P_PO_MONTHS]) + 1):
+        po += st.PEND[t + x, AD].sum()
+    s20 = st.now[NOW_S20] + st.now[NOW_UASC]
+    rec.LEGAL[t, kn.LS_ORDER] = st.now[NOW_LAC] - po - s20
+    rec.LEGAL[t, kn.LS_PO] = po
+    rec.LEGAL[t, kn.LS_S20] = s20

@@ -13,7 +13,7 @@ import pandas as pd
 
 from simulator.agents import kernel as kn
 from simulator.agents.services import Services
-from simulator.aggregate.care import _care_key, _entry_kernel, _start_kernel, max_of_k, uasc_exits
+from simulator.aggregate.care import _care_key, _entry_kernels, _start_kernels, max_of_k, uasc_exits
 from simulator.aggregate.demography import _oldest, start_demography
 from simulator.aggregate.groups import (
     AGE_18,
@@ -60,6 +60,7 @@ from simulator.recording import COUNTERS
 from simulator.results import annual_from_monthly
 from simulator.schema import Scenario, month_index, series_values
 from simulator.states import (
+    LegalStatus,
     Placement,
     State,
 )
@@ -118,24 +119,27 @@ def _prevention_paths(
     return eh_factor, eh_extra, reach
 
 
-def _care_kernels(sc: Scenario, PV: np.ndarray) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+def _care_kernels(sc: Scenario, PV: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], ...]:
     """Kernels of care exits: the starting stock's, and each year's for children entering care.
 
-    Returns the start's kernel ``(band, route, offset, reason)``, and by year the entrants' exits
-    ``(band, route, offset x reason)`` and their returns home ``(band x route, offset)``.
+    Returns the start's kernel ``(band, route, offset, reason)`` and its voluntary part that stays
+    under section 20 ``(band, offset)``; and by year the entrants' exits ``(band, route, offset x
+    reason)``, the same voluntary part ``(band, offset)`` and their returns home ``(band x route,
+    offset)``.
     """
     care = sc.care
-    Rb = _start_kernel(_care_key(PV))  # (band, route, offset, reason): the starting stock's exits
+    Rb, Rs20 = _start_kernels(_care_key(PV))  # the starting stock's exits
     # exit plans drawn at entry follow the year's adoption share (care.adoption_path; model.step)
     adopt_path = series_values(care.adoption_path, sc.run.start_year, sc.run.years)
-    Kb2_y, KbRH_y = [], []
+    Kb2_y, KbS20_y, KbRH_y = [], [], []
     for y in range(sc.run.years):
         PVy = PV.copy()
         PVy[kn.P_ADOPT_U5] = care.adoption_share_under5 * adopt_path[y]
-        Kb = _entry_kernel(_care_key(PVy))
+        Kb, Ks20 = _entry_kernels(_care_key(PVy))
         Kb2_y.append(Kb.reshape(N_BANDS, 3, HORIZON * N_REASONS))
+        KbS20_y.append(Ks20)
         KbRH_y.append(Kb[..., RH].reshape(N_BANDS * 3, HORIZON))
-    return Rb, Kb2_y, KbRH_y
+    return Rb, Rs20, Kb2_y, KbS20_y, KbRH_y
 
 
 def _hub_paths(
@@ -177,7 +181,7 @@ def _hub_paths(
 
 def _monthly_table(sc: Scenario, record: Record, risk: np.ndarray, capacity: float) -> pd.DataFrame:
     """The view's monthly table (the engine's columns) from its record, reported months only."""
-    FLOWS, CNT, TL, LAC_STOCK, LACP, PLACES, _, _, with_lac = record
+    FLOWS, CNT, TL, LAC_STOCK, LACP, LEGAL, PLACES, _, _, with_lac = record
     T, burn = FLOWS.shape[0], sc.run.burn_in_months
     cols = _monthly_columns()
     ci = {c: i for i, c in enumerate(cols)}
@@ -197,6 +201,8 @@ def _monthly_table(sc: Scenario, record: Record, risk: np.ndarray, capacity: flo
     for pl in Placement:
         if pl != Placement.NONE:
             rows[:, ci[f"lac_{pl.name}"]] = LACP[:, int(pl)]
+    for ls in LegalStatus:
+        rows[:, ci[f"lac_{ls.name}"]] = LEGAL[:, int(ls)]
     rows[:, [ci[name] for name in COUNTERS]] = CNT
     # not in this view (NaN, never a zero): hidden need (no record of when a family was last
     # referred) and re-referrals within 12 months of the last referral (the clock here is
@@ -256,7 +262,7 @@ def run_aggregate(
     birth_path = series_values(sc.care.removal_at_birth_path, sc.run.start_year, sc.run.years)
     s47_path = series_values(sc.front_door.section47_path, sc.run.start_year, sc.run.years)
 
-    Rb, Kb2_y, KbRH_y = _care_kernels(sc, PV)
+    Rb, Rs20, Kb2_y, KbS20_y, KbRH_y = _care_kernels(sc, PV)
     sel_w = np.asarray(care.selection_weights_by_age, dtype=float)
 
     # ---- the starting position (model._populate, in expectation)
@@ -377,7 +383,9 @@ def run_aggregate(
     PEND_RH = np.zeros((T + HORIZON + 2, ND, NN, 3))  # returns home: month, group, need or state, origin
     start_mix = np.zeros(HORIZON)  # the starting stock's exits, any child
     LOUT = np.zeros((T + HORIZON + 2, 2, ND))  # families due to have no child in care (_run_months)
+    S20P = np.zeros(T + HORIZON + 2)  # exits due of children under section 20 (Stocks)
     for b in range(N_BANDS):
+        S20P[:HORIZON] += route_sh[kn.RT_S20] * lac_bd[b].sum() * Rs20[b]
         sched = np.einsum("r,rxk->xk", route_sh, Rb[b])  # offset, reason
         PEND[:HORIZON, :, :, BAND_PROW[b]] += sched[:, :, None] * lac_bd[b][None, None, :]
         # each family's children in care leave with one of them, taken from the stock's bands
@@ -439,6 +447,7 @@ def run_aggregate(
     TL = np.zeros((T, N_TL))
     LAC_STOCK = np.zeros(T)
     LACP = np.zeros((T, kn.N_PLACEMENTS))  # children in care by placement
+    LEGAL = np.zeros((T, len(LegalStatus)))  # children in care by legal status
     PLACES = np.zeros(T)
     entries_log = np.zeros((T, N_BANDS, 3))  # care entries (not UASC) by month, age band, route
     uasc_log = np.zeros(T)
@@ -457,7 +466,8 @@ def run_aggregate(
         shells=shells,
         lac_prow=lac_prow,
         lac_pl=lac_pl,
-        now=np.array([lac, caseload, uasc_in_care, 0.0], dtype=float),
+        S20P=S20P,
+        now=np.array([lac, caseload, uasc_in_care, 0.0, S20P.sum()], dtype=float),
     )
     rules = Rules(
         PV=PV,
@@ -472,6 +482,7 @@ def run_aggregate(
         target=float(target),
         growth=float(pop.growth_per_year),
         Kb2=np.stack(Kb2_y),
+        KbS20=np.stack(KbS20_y),
         KbRH=np.stack(KbRH_y),
         Q=Q,
         sel_w=sel_w,
@@ -498,7 +509,7 @@ def run_aggregate(
         HUBM=HUBM,
         catchment=float(hubs.catchment_families),
     )
-    record = Record(FLOWS, CNT, TL, LAC_STOCK, LACP, PLACES, entries_log, uasc_log, with_lac)
+    record = Record(FLOWS, CNT, TL, LAC_STOCK, LACP, LEGAL, PLACES, entries_log, uasc_log, with_lac)
     tagged = programme_groups([*scenario_programmes(sc), *programmes], sc, T, PV, len(_FLOW), N_TL)
     _run_months(stocks, rules, levers, record, work_room(len(hub_open)), tagged)
     monthly = _monthly_table(sc, record, risk, capacity)
