@@ -62,7 +62,19 @@ def published_series(path: str | Path | None = None) -> pd.DataFrame:
 #: Children's social care activity 2007-2018 (CIN census from 2009-10, the CPR3 return before):
 #: ``simulator/data/england_cin_time_series_2007_2018.csv``, each figure with its source and grade
 #: (H read from DfE's tables, M from DfE releases as reported; years with neither are left out).
-ACTIVITY = ("referrals", "section47_enquiries", "cin_31_march", "cp_31_march", "cp_starts")
+#: With the children looked after under section 20 at 31 March (the CLA return, two years found).
+ACTIVITY = (
+    "referrals",
+    "section47_enquiries",
+    "cin_31_march",
+    "cp_31_march",
+    "cp_starts",
+    "lac_voluntary_s20_31_march",
+)
+
+
+#: The looked-after series the replay is held to (CLA return, 1994-2018).
+STOCK_COLUMNS = ("lac_31_march", "lac_starts", "lac_ceases")
 
 
 def published_activity(path: str | Path | None = None) -> pd.DataFrame:
@@ -97,7 +109,8 @@ def replay(
         seeds: seeds of the agent-based runs (their mean is compared).
         sample_fraction: override ``run.sample_fraction`` (e.g. 0.05 for speed).
         view: ``"agent"`` (the agent-based model) or ``"aggregate"`` (the expected-value view).
-        activity: also compare referrals, section 47 enquiries, CIN, CP and CP starts.
+        activity: also compare referrals, section 47 enquiries, CIN, CP, CP starts and children
+            under section 20.
 
     Returns:
         One row per reported year: the model's and the published looked after at
@@ -110,7 +123,7 @@ def replay(
         if sample_fraction is None:
             del over["run"]["sample_fraction"]
         scenario = load_scenario(scenario, over)
-    cols = ["lac_31_march", "lac_starts", "lac_ceases"]
+    cols = list(STOCK_COLUMNS)
     kept = [*cols, *ACTIVITY] if activity else cols
     if view == "aggregate":
         from simulator.aggregate import run_aggregate
@@ -490,7 +503,7 @@ def _run(args: argparse.Namespace) -> int:
     table = replay(
         args.scenario, seeds=args.seeds, sample_fraction=args.sample_fraction, view=args.view, activity=True
     )
-    lac = [c for c in table.columns if c.startswith(("year", "lac_"))]
+    lac = ["year"] + [f"{c}_{k}" for c in STOCK_COLUMNS for k in ("model", "published", "error_pct")]
     with pd.option_context("display.width", 250):
         print(table[lac].round(1).to_string(index=False))
         print(

@@ -151,3 +151,19 @@ def test_protection_plans_follow_the_published_rise(table) -> None:
     published = t.loc[2015, "cp_31_march_published"] / t.loc[2008, "cp_31_march_published"] - 1
     model = t.loc[2015, "cp_31_march_model"] / t.loc[2008, "cp_31_march_model"] - 1
     assert model >= published / 2, (model, published)
+
+
+def test_section_20_before_the_2015_judgments_is_the_known_gap(table) -> None:
+    """Children under section 20 at 31 March: the replay carries the published years (2015 and
+    2017) and falls short of them, as docs/MODEL.md says (no driver for the long use of voluntary
+    accommodation before the 2015 judgments). Pinned so that a change to either shows: the
+    expected-value view had 58% and 39% below; the model's share of the stock stays in the range
+    of today's rule, and the published fall from 2015 to 2017 is not reproduced."""
+    t = table.set_index("year")
+    assert t.loc[2015, "lac_voluntary_s20_31_march_published"] == 19_350
+    assert t.loc[2017, "lac_voluntary_s20_31_march_published"] == 16_470
+    err = t.loc[[2015, 2017], "lac_voluntary_s20_31_march_error_pct"]
+    assert (err < -25).all() and (err > -75).all(), err
+    share = t["lac_voluntary_s20_31_march_model"] / t["lac_31_march_model"]
+    assert share.between(0.08, 0.25).all(), share
+    assert t.loc[2017, "lac_voluntary_s20_31_march_model"] > t.loc[2015, "lac_voluntary_s20_31_march_model"]
