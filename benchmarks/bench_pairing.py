@@ -19,7 +19,10 @@ group at any month of the run: a hub's catchment, prevention's reach, a programm
 others (moved only by rationing of early help places, by caseload pressure, or by a birth or an
 arrival that went to another family). The first part is what pairing cannot remove: each touched
 family's path really changes, and how it changes is its own chance. Keys ``touched_sd_pct`` and
-``others_sd_pct`` (same measure as ``paired_sd_pct``, each part alone).
+``others_sd_pct`` (same measure as ``paired_sd_pct``, each part alone). Also ``floor_siblings_pct``:
+the floor above with each moved family shifting the stock by as many children as families whose
+count moved did in these runs (``children_per_move``, ``E[d^2] / E[|d|]``): a stock counts
+children, and a family moves its children together.
 
 Prints one JSON line. Target (issue 16): paired per-run SD at most 0.9% of the baseline level
 for referrals, 1.2% for early help, 2.4% for child protection and 1.2% for looked after
@@ -86,6 +89,7 @@ def _snapshots(scenario: Scenario, seed: int) -> tuple[list[dict[str, dict[int, 
 def decompose(base: Scenario, scen: Scenario, runs: int, seed: int, years: list[int]) -> dict[str, dict]:
     """Per-run SD of each stock's paired difference from touched families and from the others."""
     parts: dict[str, dict[str, list]] = {m: {"touched": [], "others": [], "level": []} for m in STOCKS}
+    moved: dict[str, list[float]] = {m: [0.0, 0.0] for m in STOCKS}  # sum of d^2 and |d| over moved families
     for s in paired_seeds(seed, runs):
         a, _ = _snapshots(base, s)
         b, touched = _snapshots(scen, s)
@@ -96,6 +100,8 @@ def decompose(base: Scenario, scen: Scenario, runs: int, seed: int, years: list[
                 d_t = d_o = 0
                 for fid in pa.keys() | pb.keys():
                     d = pb.get(fid, 0) - pa.get(fid, 0)
+                    moved[m][0] += d * d
+                    moved[m][1] += abs(d)
                     if fid in touched:
                         d_t += d
                     else:
@@ -112,6 +118,11 @@ def decompose(base: Scenario, scen: Scenario, runs: int, seed: int, years: list[
         for k in ("touched", "others"):
             row[f"{k}_sd_pct"] = round(float(np.mean(np.std(p[k], axis=0, ddof=1) / lv) * 100), 2)
             row[f"{k}_mean_pct"] = round(float(np.mean(np.mean(p[k], axis=0) / lv) * 100), 2)
+        # children a family's move shifts: E[d^2] / E[|d|] over the families whose count moved
+        size = moved[m][0] / moved[m][1] if moved[m][1] else 1.0
+        mean = np.abs(np.mean(np.sum([p["touched"], p["others"]], axis=0), axis=0))
+        row["children_per_move"] = round(float(size), 2)
+        row["floor_siblings_pct"] = round(float(np.mean(np.sqrt(mean * size) / lv) * 100), 2)
         out[m] = row
     return out
 
