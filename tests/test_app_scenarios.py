@@ -359,3 +359,26 @@ def test_a_preset_written_for_another_size_or_period_says_why():
     why = catalog.preset_misfit(national, typical)
     assert "11,100,000 children" in why and "61,300" in why
     assert catalog.preset_misfit(national, england) == ""
+
+
+def test_a_refused_pick_in_the_preset_box_shows_the_preset_in_force(monkeypatch):
+    """The browser changes the box before the session decides; a refused pick is put back in the
+    box (and the description below it stays the preset in force's)."""
+    big = {"population": {"children": 11_100_000}}
+    national = catalog.Preset("national", "National", None, "Written for all of England.", "", big)
+    presets = [*catalog.list_presets(), national]
+    monkeypatch.setattr(catalog, "list_presets", lambda *a, **k: presets)
+    ctx = new_session("preset-box")
+    with ctx:
+        _, rc = _page()
+        before = _settings()
+        box = rc.find(v.Select, class_="preset-picker").widget
+        box.v_model = "national"  # as the browser sends it
+        assert state.problem_field.value == "preset"
+        assert "11,100,000 children" in " ".join(state.messages.value)
+        # a new box: the answer to the browser's own change in the same exchange never reaches it
+        again = rc.find(v.Select, class_="preset-picker").widget
+        assert again is not box and again.v_model == before["preset"] == "none"
+        assert "Written for all of England" not in str([w.children for w in rc.find(v.Html).widgets])
+        assert _settings() == before
+        rc.close()

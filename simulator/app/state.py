@@ -134,6 +134,9 @@ def paired_money_for(outcome: Outcome, paired: Bands | None) -> Any:
 
 area_key = solara.reactive("baseline")
 preset_key = solara.reactive("none")
+#: Values refused so far: the pickers are drawn afresh after each, so a box shows the value in
+#: force, not the one the user picked and the session refused.
+refusals = solara.reactive(0)
 overrides: solara.Reactive[dict[str, Any]] = solara.reactive(cast(dict[str, Any], {}))
 seed = solara.reactive(DEFAULT_SEED)
 england_fraction = solara.reactive(catalog.ENGLAND_SAMPLE_FRACTION)
@@ -313,6 +316,7 @@ def _refuse(field: str, lines: list[str]) -> None:
     """Show why a value was refused (or a run failed), beside ``field``."""
     problem_field.set(field)
     messages.set(lines)
+    refusals.set(refusals.peek() + 1)
 
 
 def _accept() -> None:

@@ -18,10 +18,16 @@ def AreaPicker(
     on_value: Callable[[str], Any],
     fraction: float,
     on_fraction_text: Callable[[str], Any],
+    revision: int = 0,
 ) -> solara.Element:
-    """Choose the area; England shows its sample fraction (simulated share of families)."""
+    """Choose the area; England shows its sample fraction (simulated share of families).
+
+    ``revision`` changes when a pick is refused: the box is made afresh and shows ``value`` (the
+    browser has already put the refused pick in it, and the session's answer in the same
+    exchange would not reach it).
+    """
     items = [{"text": a.label, "value": a.key} for a in areas]
-    with solara.Column(gap="0px"):
+    with solara.Column(gap="0px").key(f"area-picker-{revision}"):
         rv.Autocomplete(  # every calibrated authority: type to search
             label="Area (type to search)",
             items=items,
@@ -43,10 +49,15 @@ def AreaPicker(
 
 
 @solara.component
-def PresetPicker(presets: Sequence[Preset], value: str, on_value: Callable[[str], Any]) -> solara.Element:
-    """Choose a preset scenario from ``scenarios/``; its description is shown below."""
+def PresetPicker(
+    presets: Sequence[Preset], value: str, on_value: Callable[[str], Any], revision: int = 0
+) -> solara.Element:
+    """Choose a preset scenario from ``scenarios/``; its description is shown below.
+
+    ``revision``: as :func:`AreaPicker`'s.
+    """
     items = [{"text": p.label, "value": p.key} for p in presets]
-    with solara.Column(gap="0px"):
+    with solara.Column(gap="0px").key(f"preset-picker-{revision}"):
         rv.Select(
             label="Preset",
             items=items,

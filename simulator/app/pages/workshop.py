@@ -56,17 +56,19 @@ def FieldMessages(fields: tuple[str, ...]) -> solara.Element:
 @solara.component
 def Place() -> solara.Element:
     """Area and preset, first in the panel; a message beside the field it is about."""
+    refused = state.refusals.value  # a refused pick is drawn afresh with the value in force
     AreaPicker(
         catalog.list_areas(),
         state.area_key.value,
         state.choose_area,
         state.england_fraction.value,
         state.set_england_fraction_text,
+        revision=refused,
     )
     if state.area_note.value:
         solara.Text(state.area_note.value, classes=["area-note"])
     FieldMessages(("area", "run.sample_fraction"))
-    PresetPicker(catalog.list_presets(), state.preset_key.value, state.choose_preset)
+    PresetPicker(catalog.list_presets(), state.preset_key.value, state.choose_preset, revision=refused)
     FieldMessages(("preset",))
 
 
