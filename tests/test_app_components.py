@@ -401,6 +401,22 @@ def _descendants(widget) -> list:
     return out
 
 
+def test_a_lever_message_beside_the_control_names_the_lever_not_its_path():
+    """The session's message names the path (for the log and the file); the alert beside the
+    control reads the lever's label, the value and what is allowed."""
+    ctx = new_session("plain-message")
+    with ctx:
+        _box, rc = solara.render(workshop.Page(), handle_error=False)
+        path = "levers.prevention.spend_per_year"
+        spec = next(s for s in catalog.lever_panel() if s.path == path)
+        assert state.set_lever_text(path, "lots") is False
+        assert state.messages.value[0].startswith(path)
+        shown = " ".join(_lever_alerts(rc, path))
+        assert f"{spec.label} = 'lots': needs a number; allowed: a number from 0 to" in shown
+        assert path not in shown
+        rc.close()
+
+
 def test_a_run_that_fails_keeps_the_results_and_settings_and_says_so_beside_the_field(caplog):
     """The model refuses a value only the built population can judge (more Troubled Families
     places than eligible families), and any other error in a run: the value is put back, the

@@ -775,6 +775,22 @@ def lever_number(spec: LeverSpec, raw: Any) -> float:
     return value
 
 
+def plain_message(spec: LeverSpec, text: str) -> str:
+    """A message about a lever as its panel shows it: named by the lever's label, not its path.
+
+    ``levers.prevention.spend_per_year = abc: 'Prevention spend' needs a number; ...`` reads
+    ``Prevention spend = abc: needs a number; ...`` beside the control (the path stays in the log
+    and in the scenario file's messages, where there is no label beside it).
+    """
+    head = f"{spec.path} = "
+    if text.startswith(head):
+        rest = text[len(head) :].replace(f": '{spec.label}' ", ": ", 1)
+        return f"{spec.label} = {rest}"
+    if text.startswith(spec.path):
+        return spec.label + text[len(spec.path) :]
+    return text.replace(spec.path, f"'{spec.label}'")
+
+
 def override_for(spec: LeverSpec, value: float, start_year: int) -> Any:
     """The scenario value a control sets (a count of hubs becomes their opening dates)."""
     if spec.control == "hubs":

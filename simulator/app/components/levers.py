@@ -8,7 +8,15 @@ from typing import Any
 import reacton.ipyvuetify as rv
 import solara
 
-from simulator.app.catalog import LeverSpec, control_value, is_path, short_unit, year_values, yearly
+from simulator.app.catalog import (
+    LeverSpec,
+    control_value,
+    is_path,
+    plain_message,
+    short_unit,
+    year_values,
+    yearly,
+)
 from simulator.app.components.controls import Messages
 
 
@@ -188,7 +196,7 @@ def LeverPanel(
                         changed=abs(v - control_value(spec, defaults)) > 1e-12,
                         path=is_path(spec, values),
                         on_focus=(lambda p=spec.path: on_focus(p)) if on_focus else None,
-                        messages=tuple(messages.get(spec.path, ())),
+                        messages=tuple(plain_message(spec, m) for m in messages.get(spec.path, ())),
                         on_dismiss=on_dismiss,
                         by_year=year_values(spec, values) if yearly(spec) and on_year_text else None,
                         on_year_text=(lambda i, t, p=spec.path: on_year_text(p, i, t))
