@@ -17,7 +17,7 @@ from tqdm import tqdm
 from simulator.cli import UsageError
 from simulator.commands import scenario_from_args
 from simulator.commands.compare import MAX_RUNS
-from simulator.finance import BASES, BUDGET_LINES, ModelRunner, active_levers, format_payback, payback_report
+from simulator.finance import BASES, BUDGET_LINES, ModelRunner, format_payback, payback_report
 from simulator.finance.report import check_outputs, settled, write_outputs
 from simulator.schema import Scenario, ScenarioError, with_overrides
 
@@ -165,16 +165,12 @@ def main(args: argparse.Namespace) -> int:
         check_outputs(args.xlsx, args.force)
         if not str(args.xlsx).lower().endswith(".xlsx"):
             raise UsageError(f"--xlsx {args.xlsx!r}: the workbook file must end in .xlsx")
-    levers = active_levers(scenario, baseline)
-    n_levers = sum(lv in ("prevention", "community_hubs", "troubled_families") for lv in levers)
-    c = args.central_seeds
-    expected = (
-        2 * c + 2 * args.runs + (0 if args.no_sensitivity else c * (2 * n_levers + (7 if n_levers else 0)))
-    )
+    # a count, not a bar: how many runs the switching values need depends on what the first
+    # ones show (a bisection that stops early), so no total known in advance would hold
     with tqdm(
-        total=expected,
+        total=None,
         desc=f"payback {scenario.name}",
-        unit="run",
+        unit=" runs",
         delay=1.0,
         disable=args.quiet,
         file=sys.stderr,
@@ -186,7 +182,7 @@ def main(args: argparse.Namespace) -> int:
             runs=args.runs,
             seed=seed,
             within_years=within,
-            central_seeds=c,
+            central_seeds=args.central_seeds,
             sensitivity=not args.no_sensitivity,
             basis=args.basis,
             runner=runner,
@@ -194,8 +190,6 @@ def main(args: argparse.Namespace) -> int:
             baseline_path=base_path,
             command=["python -m simulator payback", *sys.argv[2:]],
         )
-        bar.total = max(bar.n, 1)
-        bar.refresh()
     paths = write_outputs(report, args.xlsx, force=args.force) if args.xlsx is not None else {}
     if not args.quiet:
         _print_summary(report)
