@@ -17,6 +17,7 @@ from browser_fixtures import app_server, chromium, result_number, slider, wait_f
 pytestmark = pytest.mark.browser
 
 LEVER = "risk_aversion.index"  # acts on the engine directly; the schema's step is 0.05
+RISK_LABEL = "Risk aversion (starting index)"  # the panel's label of LEVER
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +74,9 @@ def test_lever_preset_and_csv_download(app_server, chromium, shots, tmp_path):  
     box = page.locator(".lever", has=page.locator(f'[data-path="{LEVER}"]')).locator(".lever-input input")
     box.fill("9")
     box.press("Enter")
-    page.get_by_text("risk_aversion.index = 9.0").wait_for()
-    assert "3.0" in page.locator(".input-messages", has_text="risk_aversion.index = 9.0").text_content()
+    said = f"{RISK_LABEL} = 9.0"  # beside the control, by the lever's label (not its dotted path)
+    page.get_by_text(said).wait_for()
+    assert "3.0" in page.locator(".input-messages", has_text=said).text_content()
     assert thumb.get_attribute("aria-valuenow") == "1.05"
     assert result_number(page) == n
     page.screenshot(path=str(shots / "03_bad_input.png"), full_page=True)

@@ -128,3 +128,35 @@ def test_room_layout_at_1280x720_normal_and_projector(app_server, chromium, shot
     page.screenshot(path=str(shots / "room_05_projector_all.png"), full_page=True)
     assert result_number(page) >= n
     context.close()
+
+
+def _below(page, upper: str, lower: str) -> tuple[float, float]:
+    """The bottom of ``upper``'s box and the top of ``lower``'s (both the first match)."""
+    a = page.locator(upper).first.bounding_box()
+    b = page.locator(lower).first.bounding_box()
+    assert a is not None and b is not None, (upper, lower)
+    return a["y"] + a["height"], b["y"]
+
+
+@pytest.mark.browser
+def test_england_sample_fraction_box_sits_under_the_area_box(app_server, chromium, shots):  # noqa: F811
+    """England shows its sample fraction under the area box: the fraction's label clear of the
+    area box, normal and projector mode."""
+    context = chromium.new_context(viewport=ROOM)
+    page = context.new_page()
+    page.goto(app_server.url)
+    n = wait_for_result(page, 0, timeout=240_000)
+    page.locator(".area-picker input").first.click()
+    page.keyboard.type("England")
+    page.get_by_role("option", name="England").first.click()
+    wait_for_result(page, n, timeout=240_000)
+    page.locator(".fraction-box").first.wait_for()
+    for mode in ("normal", "projector"):
+        if mode == "projector":
+            page.get_by_text("Projector mode").click()
+            page.wait_for_timeout(1000)
+            page.evaluate("window.scrollTo(0, 0)")
+        bottom, top = _below(page, ".area-picker", ".fraction-box label")
+        assert top >= bottom - 1, (mode, bottom, top)
+        page.screenshot(path=str(shots / f"room_06_england_{mode}.png"))
+    context.close()

@@ -124,6 +124,13 @@ def fit_layout(
     title["text"] = "\n".join(lines)
     title.setdefault("textStyle", {})["lineHeight"] = size + 6
     top = 4 + len(lines) * (size + 6)
+    if title.get("subtext"):  # a line under the title, in smaller type, wrapped the same way
+        sub = max(12.0, round(size * 0.75))
+        sub_lines = _wrap(str(title["subtext"]), sub, width - 16)
+        title["subtext"] = "\n".join(sub_lines)
+        title["subtextStyle"] = {"fontSize": sub, "lineHeight": sub + 4, "color": "#333"}
+        title["itemGap"] = 4
+        top += 4 + len(sub_lines) * (sub + 4)
     legend = opt.get("legend")
     if legend is None or not opt.get("series") or opt["series"][0].get("type") == "sankey":
         return opt
@@ -341,12 +348,8 @@ def band_chart(
 
 def costs_chart(view: FinanceView, projector: bool = False) -> dict[str, Any]:
     """Cost by budget line each year: baseline and scenario stacks side by side (GBP m)."""
-    opt = _base(
-        "Costs by budget line (£m a year): left bar the baseline (faded), right bar the scenario",
-        projector,
-        view.years,
-        "£m",
-    )
+    opt = _base("Costs by budget line (£m a year)", projector, view.years, "£m")
+    opt["title"]["subtext"] = "Each year: left bar the baseline (faded), right bar the scenario"
     series = []
     for which, frame in (("Baseline", view.baseline), ("Scenario", view.scenario)):
         for line in LINES:
@@ -377,7 +380,8 @@ def cumulative_chart(
     ``curves`` (years x paired runs, GBP): the paired runs' cumulative net costs, drawn as their
     median and P10-P90 band around the run on screen.
     """
-    opt = _base("Cumulative net cost against baseline (£m)", projector, view.years, "£m")
+    opt = _base("Cumulative net cost (£m)", projector, view.years, "£m")
+    opt["title"]["subtext"] = "The scenario less the baseline, added up year by year"
     data = _round(view.cumulative_net / 1e6, 3)
     marks: list[dict[str, Any]] = [
         {
@@ -468,7 +472,10 @@ def cumulative_chart(
             },
             {**_line(f"Median of {c.shape[1]} paired runs", med, PALETTE[3], True), "data": _round(med, 3)},
         ]
-        opt["title"]["text"] = "Cumulative net cost against baseline (£m): run, median, P10-P90"
+        opt["title"]["subtext"] = (
+            "The scenario less the baseline, added up: this run, and the median and P10-P90 of the "
+            "paired runs"
+        )
         opt.setdefault("legend", {})["data"] = [s["name"] for s in opt["series"] if s["name"] != "P10"]
     return opt
 

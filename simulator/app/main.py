@@ -26,6 +26,9 @@ CSS = """
 .csc-projector .v-toolbar { background: #000 !important; }
 .csc-projector .v-toolbar .v-toolbar__title { font-size: 1.8rem !important; }
 .run-stamp { font-family: monospace; }
+/* England's sample fraction box sits under the area box: room for its label above it */
+.csc-app .fraction-box { margin-top: 14px; }
+.csc-projector .fraction-box { margin-top: 22px; }
 /* a message quotes a setting's full name and value: it wraps inside its box, never past the panel */
 .csc-app .v-alert, .csc-app .input-error { overflow-wrap: anywhere; word-break: break-word; }
 .explainer-text strong { font-weight: 700 !important; }
