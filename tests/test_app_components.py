@@ -675,6 +675,12 @@ def test_after_a_move_the_previous_run_is_drawn_faintly_beside_the_new_one():
         looked_after = faint[list(charts.STATE_SERIES).index("lac_31_march")]
         assert looked_after["data"] == [round(float(x), 1) for x in first.scenario.annual["lac_31_march"]]
         assert looked_after["lineStyle"]["opacity"] < 0.5
+        # another area: its numbers would sit on this area's axis, so no previous run is drawn
+        leeds = next(a.key for a in catalog.list_areas() if a.label == "Leeds")
+        state.choose_area(leeds)
+        assert state.area_key.value == leeds and state.outcome.value.previous is None
+        assert state.set_lever("risk_aversion.index", 1.3)  # then a move in Leeds has one again
+        assert state.outcome.value.previous is not None
         rc.close()
 
 

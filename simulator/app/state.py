@@ -391,12 +391,19 @@ def _ticket_for(which: solara.Reactive[RunTicket | None]) -> RunTicket:
     return ticket
 
 
-def _previous(before: Outcome | None, now: RunOutput) -> RunOutput | None:
-    """The scenario on screen until now, if it covers the same years as the new one."""
+def _previous(before: Outcome | None, now: RunOutput, baseline: Scenario) -> RunOutput | None:
+    """The scenario on screen until now, if it is of the same area and years as the new one.
+
+    Another area (or England at another sample fraction) has another baseline: its run drawn
+    beside this one would be another place's numbers on this place's axis.
+    """
     if before is None:
         return None
     old = before.scenario
     if old is now or list(old.annual["year"]) != list(now.annual["year"]):
+        return None
+    same = {"name": True, "description": True, "evidence": True, "base": True, "run": {"seed"}}
+    if before.baseline_scenario.model_dump(exclude=same) != baseline.model_dump(exclude=same):
         return None
     return old
 
@@ -457,7 +464,7 @@ def request_runs(
                     gen,
                     requested,
                     number,
-                    previous=_previous(before, outs["scenario"]),
+                    previous=_previous(before, outs["scenario"], baseline),
                 )
             )
             t_drawn = time.perf_counter()
