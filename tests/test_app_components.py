@@ -802,3 +802,18 @@ def test_a_refused_number_names_its_range_in_plain_digits():
     with pytest.raises(ValueError) as err:
         catalog.lever_number(spec, "2m")
     assert "10,000,000,000" in str(err.value) and "1e+10" not in str(err.value)
+
+
+@pytest.mark.parametrize("children", [3_000, 61_300, 170_000, 710_000, 11_100_000])
+def test_levers_that_scale_with_the_area_move_in_round_steps(children):
+    """A notch of a slider sized to the area is 1, 2, 2.5 or 5 times a power of ten (500,000 a
+    year in an area the size of Leeds, not 690,000) and its end is a whole number of notches."""
+    import math
+
+    for spec in catalog.lever_panel(children):
+        if spec.path not in catalog.SCALES_WITH_AREA or spec.control == "hubs":
+            continue
+        mantissa = spec.step / 10 ** math.floor(math.log10(spec.step))
+        assert round(mantissa, 9) in (1.0, 2.0, 2.5, 5.0), (children, spec.path, spec.step)
+        notches = (spec.maximum - spec.minimum) / spec.step
+        assert abs(notches - round(notches)) < 1e-9 and 10 <= notches <= 200, (children, spec.path, notches)

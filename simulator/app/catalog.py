@@ -448,8 +448,10 @@ def lever_spec(path: str, group: str = "", children: float | None = None) -> Lev
         step = float(round(step)) if kind == "int" else step
         if path in SCALES_WITH_AREA and children:
             factor = max(children / TYPICAL_LA_CHILDREN, 0.05)
-            e_hi = _round_sig(e_hi * factor)
-            step = _round_sig(step * factor) if kind == "float" else max(1.0, round(step * factor))
+            # a round step (1, 2, 2.5 or 5 times a power of ten) in any area, and an end on a step:
+            # 500,000 a notch in Leeds, not 690,000
+            step = max(1.0, _round_nice(step * factor)) if kind == "int" else _round_nice(step * factor)
+            e_hi = math.ceil(_round_sig(e_hi * factor) / step - 1e-9) * step
         lo = e_lo if lo is None else max(lo, e_lo)
         hi = e_hi if hi is None else min(hi, e_hi)
     else:
@@ -485,6 +487,15 @@ def lever_spec(path: str, group: str = "", children: float | None = None) -> Lev
         hard_max=hard_hi,
         control=control,
     )
+
+
+def _round_nice(x: float) -> float:
+    """``x`` to the nearest (in ratio) of 1, 2, 2.5 and 5 times a power of ten."""
+    if x <= 0:
+        return 0.0
+    p = 10.0 ** math.floor(math.log10(x))
+    best = min((1.0, 2.0, 2.5, 5.0, 10.0), key=lambda m: abs(math.log(x / (m * p))))
+    return float(best * p)
 
 
 def _round_sig(x: float) -> float:
