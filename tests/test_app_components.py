@@ -319,7 +319,7 @@ def test_headline_money_is_the_median_and_p10_p90_of_paired_runs_and_the_workboo
     import openpyxl
 
     from simulator.app.components.export import finance_xlsx
-    from simulator.app.finance_view import format_years
+    from simulator.app.finance_view import format_years, money_text
     from simulator.seeding import replicate_seeds
 
     ctx = new_session("paired-money")
@@ -344,7 +344,7 @@ def test_headline_money_is_the_median_and_p10_p90_of_paired_runs_and_the_workboo
         headline = next(t for t in texts if "paired runs" in t and "NPV of savings" in t)
         start = out.scenario_scenario.run.start_year
         for p in ("p10", "p50", "p90"):
-            assert f"£{abs(npv[p]) / 1e6:,.2f}m" in headline
+            assert money_text(npv[p]) in headline
             assert format_years(pay[p], start) in headline
         assert f"{n} paired runs" in headline and "P10-P90" in headline
         wb = openpyxl.load_workbook(io.BytesIO(finance_xlsx(out, b)), data_only=True)
@@ -789,6 +789,9 @@ def test_card_numbers_never_read_minus_zero_or_payback_in_zero_years():
 
     assert headlines._signed(-0.3) == "0" and headlines._signed(-0.6) == "-1" and headlines._signed(2) == "+2"
     assert headlines._money(-4_000) == "£0.0m" and headlines._money(-16_700_000) == "-£16.7m"
+    # three significant figures at any size: a typical authority's and England's figures alike
+    assert headlines._money(2_345_000) == "£2.3m" and headlines._money(-123_456_789) == "-£123m"
+    assert headlines._money(1_234_567_890) == "£1,230m" and headlines._money(-45_670_000) == "-£45.7m"
     assert headlines._short_years(0.0) == "at once (saves from year 1)"
     assert headlines._short_years(float("inf")) == "not in the run"
     assert headlines._between("not in the run", "not in the run") == "P10 and P90: not in the run"

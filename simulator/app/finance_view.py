@@ -257,12 +257,22 @@ def format_years(years: float, start_year: int) -> str:
     return f"{years:.1f} years (year to March {breakeven_year(years, start_year)})"
 
 
+def money_text(x: float) -> str:
+    """Pounds as the app shows them: in millions, to £0.1m below £100m, then to three figures.
+
+    One precision for every card and line (a typical authority's £12.3m, England's £1,230m); no
+    "-£0.0m" for a figure that rounds to nothing.
+    """
+    m = float(x) / 1e6
+    digits = 0 if abs(m) >= 100 else 1
+    m = float(f"{m:.3g}") if abs(m) >= 1000 else round(m, digits)
+    return f"{'-' if m < 0 else ''}£{abs(m):,.{digits}f}m"
+
+
 def headline(money: PairedMoney, start_year: int) -> str:
     """The money headline: median and P10-P90 of payback and NPV, and the number of runs."""
     pay, npv = money.payback(), money.npv()
-
-    def gbp(x: float) -> str:
-        return f"-£{-x / 1e6:,.2f}m" if x < 0 else f"£{x / 1e6:,.2f}m"
+    gbp = money_text
 
     return (
         f"Payback (cash): median {format_years(pay['p50'], start_year)}, P10-P90 "

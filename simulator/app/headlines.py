@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.app.finance_view import format_years
+from simulator.app.finance_view import format_years, money_text
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,7 @@ def _between(lo: str, hi: str) -> str:
 
 
 def _money(x: float) -> str:
-    m = round(float(x) / 1e6, 1)  # as shown: no "-£0.0m"
-    return f"{'-' if m < 0 else ''}£{abs(m):,.1f}m"
+    return money_text(x)  # one precision for every money figure on screen
 
 
 def _runs_detail(lo: float, hi: float, runs: int, fmt: Any) -> str:

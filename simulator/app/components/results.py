@@ -10,7 +10,7 @@ import solara
 from simulator.app import catalog, charts, headlines, runs
 from simulator.app.components.echarts import FigureEchartsJson, option_json
 from simulator.app.components.explainer import Text
-from simulator.app.finance_view import FinanceView, finance_view, headline
+from simulator.app.finance_view import FinanceView, finance_view, headline, money_text
 from simulator.app.state import Bands, Expected, KeptRun, Outcome, expected_key, paired_money_for
 
 
@@ -334,7 +334,7 @@ def MoneyHeadline(
     else:
         pay = f"Payback (cash): {fin.payback_year}" if fin.payback_year else "No payback within the run"
         text = (
-            f"{pay} · NPV of savings £{fin.npv / 1e6:,.2f}m · from 1 run only"
+            f"{pay} · NPV of savings {money_text(fin.npv)} · from 1 run only"
             f"{' (' + bands_status + ')' if bands_status else ''}"
         )
     solara.Text(text, classes=["money-headline"], style={"font-size": "1.05em", "font-weight": "bold"})
