@@ -414,7 +414,7 @@ class ClassicModel(mesa.Model):
                         c.place = int(ci[row, k, kn.C_PLACE])
                         c.exit = int(ci[row, k, kn.C_EXIT])
                         c.exit_reason = int(ci[row, k, kn.C_EXIT_REASON])
-                        c.route = int(ci[row, k, kn.C_ROUTE])
+                        c.route = int(ci[row, k, kn.C_ROUTE]) & kn.ROUTE_MASK
                         c.move = int(ci[row, k, kn.C_MOVE])
                     f.children.append(c)
         self.n_eh = sum(1 for f in self.agents if f.state == EH and f.n_home > 0)

@@ -46,6 +46,9 @@ class FamilyTable:
     def __getattr__(self, name: str) -> np.ndarray:
         if name in _FAMILY:
             return self._sv.FI[:, _FAMILY[name]]
+        if name == "c_route":  # the route without the legal status bit (kernel ROUTE_S20_STATUS)
+            x = self._sv.CI[:, :, kn.C_ROUTE]
+            return np.where(x >= 0, x & kn.ROUTE_MASK, x)
         if name in _CHILD:
             return self._sv.CI[:, :, _CHILD[name]]
         if name == "lever":

@@ -126,14 +126,16 @@ CHILD_COLUMNS = {
     "c_place": -1,
     "c_exit": 2**30,
     "c_exit_reason": 0,
-    "c_route": -1,
+    "c_route": -1,  # Route, and ROUTE_S20_STATUS if counted under section 20 (legal status)
     "c_move": 2**30,  # month of the next placement move (if still in care then)
-    "c_legal": -1,  # legal status set at entry (LegalStatus: care order or section 20)
 }
 _CI = {name: i for i, name in enumerate(CHILD_COLUMNS)}
 C_ID, C_BIRTH, C_LAC, C_EP, C_PLACE = (_CI[c] for c in ("c_id", "c_birth", "c_lac", "c_ep", "c_place"))
 C_EXIT, C_EXIT_REASON, C_ROUTE, C_MOVE = _CI["c_exit"], _CI["c_exit_reason"], _CI["c_route"], _CI["c_move"]
-C_LEGAL = _CI["c_legal"]
+#: ``c_route`` holds the route in its low bits and, in this bit, whether the child is counted
+#: under section 20 (:func:`legal_status_at_entry`): no column of its own, as England's table
+#: has 8.4 million rows.
+ROUTE_MASK, ROUTE_S20_STATUS = 7, 8
 N_CI = len(CHILD_COLUMNS)
 
 # -- logs ------------------------------------------------------------------------------------
@@ -875,7 +877,7 @@ def placement_move(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k):
     cid = CI[row, k, C_ID]
     stream(rng, CHILD, cid, t, kr.P_PLACE_MOVE)
     frm = CI[row, k, C_PLACE]
-    prow = placement_row(t - CI[row, k, C_BIRTH], CI[row, k, C_ROUTE])
+    prow = placement_row(t - CI[row, k, C_BIRTH], CI[row, k, C_ROUTE] & ROUTE_MASK)
     # where children of its age are placed (move_destination_share: the row's entry shares)
     to = draw_cum(rng, CHILD, PV, V_PLACE_CUM + prow * N_PLACEMENTS, N_PLACEMENTS)
     M[LP + frm] -= 1
@@ -941,9 +943,11 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outsi
         exit_month = t + 1
     CI[row, k, C_EXIT] = exit_month
     CI[row, k, C_EXIT_REASON] = reason
-    legal = legal_status_at_entry(route, reason, age)
-    CI[row, k, C_LEGAL] = legal
-    M[LS + (1 if legal == LS_S20 else 0)] += 1
+    if legal_status_at_entry(route, reason, age) == LS_S20:
+        CI[row, k, C_ROUTE] = route | ROUTE_S20_STATUS
+        M[LS + 1] += 1
+    else:
+        M[LS] += 1
     if reason == R_ADOPTED:
         M[ADQ + exit_month % N_ADQ] += 1
     # a new placement; a child in care at the start is settled in its placement
@@ -990,8 +994,7 @@ def care_exit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k):
     """A care episode ends as planned at entry."""
     reason = CI[row, k, C_EXIT_REASON]
     M[LP + CI[row, k, C_PLACE]] -= 1
-    M[LS + (1 if CI[row, k, C_LEGAL] == LS_S20 else 0)] -= 1
-    CI[row, k, C_LEGAL] = -1
+    M[LS + (1 if CI[row, k, C_ROUTE] & ROUTE_S20_STATUS else 0)] -= 1
     if reason == R_ADOPTED:
         M[ADQ + CI[row, k, C_EXIT] % N_ADQ] -= 1
     CI[row, k, C_LAC] = False
