@@ -189,10 +189,10 @@ N_COUNTERS = len(COUNTERS)
 FL = 23  # flows between states: M[FL + src * N_FLOW + dst]
 CN = FL + N_FLOW * N_FLOW  # monthly counters, order of simulator.recording.COUNTERS
 LP = CN + N_COUNTERS  # children in care by placement
-#: Children in care by the legal status set at entry (care order, section 20: ``LS + 0``, ``+ 1``)
+#: Children in care counted under section 20 (the rest are under an order: ``Services.legal_status``)
 LS = LP + N_PLACEMENTS
 #: Children in care with an adoption plan, by the month it is due (a ring: month % N_ADQ)
-ADQ = LS + 2
+ADQ = LS + 1
 N_ADQ = 256  # more months than any care episode lasts (216)
 N_M = ADQ + N_ADQ
 _COUNTER = {name: i for i, name in enumerate(COUNTERS)}
@@ -945,8 +945,6 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outsi
     CI[row, k, C_EXIT_REASON] = reason
     if legal_status_at_entry(route, reason, age) == LS_S20:
         CI[row, k, C_ROUTE] = route | ROUTE_S20_STATUS
-        M[LS + 1] += 1
-    else:
         M[LS] += 1
     if reason == R_ADOPTED:
         M[ADQ + exit_month % N_ADQ] += 1
@@ -994,7 +992,8 @@ def care_exit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k):
     """A care episode ends as planned at entry."""
     reason = CI[row, k, C_EXIT_REASON]
     M[LP + CI[row, k, C_PLACE]] -= 1
-    M[LS + (1 if CI[row, k, C_ROUTE] & ROUTE_S20_STATUS else 0)] -= 1
+    if CI[row, k, C_ROUTE] & ROUTE_S20_STATUS:
+        M[LS] -= 1
     if reason == R_ADOPTED:
         M[ADQ + CI[row, k, C_EXIT] % N_ADQ] -= 1
     CI[row, k, C_LAC] = False

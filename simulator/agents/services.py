@@ -182,14 +182,14 @@ class Services:
     def legal_status(self, t: int) -> np.ndarray:
         """Children in care at the end of month ``t`` by legal status (order of ``LegalStatus``).
 
-        Care orders are those set at entry less the placement orders among them (every adoption
-        plan is under a care order: :func:`kernel.legal_status_at_entry`).
+        Care orders are the children not under section 20 less the placement orders (every
+        adoption plan is under an order: :func:`kernel.legal_status_at_entry`).
         """
         po = kn.placement_orders(self.M, t, self.PV[kn.P_PO_MONTHS])
         out = np.empty(3)
-        out[kn.LS_ORDER] = self.M[kn.LS] - po
+        out[kn.LS_S20] = self.M[kn.LS]
         out[kn.LS_PO] = po
-        out[kn.LS_S20] = self.M[kn.LS + 1]
+        out[kn.LS_ORDER] = self.lac_place.sum() - po - out[kn.LS_S20]
         return out
 
     def vec(self, name: str) -> np.ndarray:

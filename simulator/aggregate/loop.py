@@ -103,9 +103,9 @@ class Stocks(NamedTuple):
     group, placement row]``: care exits planned; ``PEND_RH``: returns home by the family's need
     or state; ``DP, DR, DY``: the families' age chains (:mod:`~simulator.aggregate.demography`);
     ``now``: children in care, caseload, unaccompanied children in care, families with a child
-    in care and children at home, and children in care under section 20 but unaccompanied
-    children (``NOW_*``); ``S20P[month]``: exits planned of those children (kernel
-    ``legal_status_at_entry``).
+    in care and children at home (``NOW_*``); ``S20P[month]``: exits planned of the children in
+    care under section 20 but unaccompanied children (kernel ``legal_status_at_entry``), so
+    those in care at the end of month t are ``S20P[t + 1:]``.
     """
 
     FF: np.ndarray
@@ -122,7 +122,7 @@ class Stocks(NamedTuple):
     now: np.ndarray
 
 
-NOW_LAC, NOW_CASELOAD, NOW_UASC, NOW_HELD, NOW_S20 = range(5)
+NOW_LAC, NOW_CASELOAD, NOW_UASC, NOW_HELD = range(4)
 
 
 class Rules(NamedTuple):
@@ -348,7 +348,6 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
                 st.lac_prow[pr] -= x
                 if pr == 4:
                     st.now[NOW_UASC] -= x
-    st.now[NOW_S20] -= st.S20P[t]
     placement_exits(st.lac_pl, before, before - st.lac_prow)
     cnt[_C_MOVES] += placement_moves(ru.PV, st.lac_pl)  # children staying move as kernel process_due
     st.now[NOW_LAC] -= n_ex.sum()
@@ -517,9 +516,7 @@ def _schedule_exits(t, st, ru, wk, rec):
             if r == kn.RT_S20:  # those who stay under section 20 (kernel legal_status_at_entry)
                 e_r = ent_brd[b, r].sum()
                 for x in range(HORIZON):
-                    ks = ru.KbS20[year_i, b, x] * e_r
-                    st.S20P[t + x] += ks
-                    st.now[NOW_S20] += ks
+                    st.S20P[t + x] += ru.KbS20[year_i, b, x] * e_r
             e_emptied, e_stay = 0.0, 0.0  # this band and route's entrants, by kind of family
             for d in range(ND):
                 e_emptied += ent_c[b, r, d, 0]
@@ -686,13 +683,13 @@ def _legal_status(t, st, ru, rec):
 
     As the engine (``Services.legal_status``): under a placement order, the children whose
     adoption is due within ``care.placement_order_months`` (kernel ``placement_orders``); under
-    section 20, those the rule keeps there (``NOW_S20``) and unaccompanied children; the rest
-    under a care order.
+    section 20, those the rule keeps there (their exits still due) and unaccompanied children;
+    the rest under a care order.
     """
     po = 0.0
     for x in range(1, int(ru.PV[kn.P_PO_MONTHS]) + 1):
         po += st.PEND[t + x, AD].sum()
-    s20 = st.now[NOW_S20] + st.now[NOW_UASC]
+    s20 = st.S20P[t + 1 :].sum() + st.now[NOW_UASC]
     rec.LEGAL[t, kn.LS_ORDER] = st.now[NOW_LAC] - po - s20
     rec.LEGAL[t, kn.LS_PO] = po
     rec.LEGAL[t, kn.LS_S20] = s20

@@ -467,7 +467,7 @@ def run_aggregate(
         lac_prow=lac_prow,
         lac_pl=lac_pl,
         S20P=S20P,
-        now=np.array([lac, caseload, uasc_in_care, 0.0, S20P.sum()], dtype=float),
+        now=np.array([lac, caseload, uasc_in_care, 0.0], dtype=float),
     )
     rules = Rules(
         PV=PV,

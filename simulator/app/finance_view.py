@@ -272,12 +272,12 @@ def money_text(x: float) -> str:
 def headline(money: PairedMoney, start_year: int) -> str:
     """The money headline: median and P10-P90 of payback and NPV, and the number of runs."""
     pay, npv = money.payback(), money.npv()
-    gbp = money_text
 
     return (
         f"Payback (cash): median {format_years(pay['p50'], start_year)}, P10-P90 "
         f"{format_years(pay['p10'], start_year)} to {format_years(pay['p90'], start_year)} · "
-        f"NPV of savings: median {gbp(npv['p50'])}, P10-P90 {gbp(npv['p10'])} to {gbp(npv['p90'])} · "
+        f"NPV of savings: median {money_text(npv['p50'])}, P10-P90 {money_text(npv['p10'])} to "
+        f"{money_text(npv['p90'])} · "
         f"{money.runs} paired runs"
     )
 

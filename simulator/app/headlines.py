@@ -48,8 +48,7 @@ def _between(lo: str, hi: str) -> str:
     return f"P10 and P90: {lo}" if lo == hi else f"P10 {lo}, P90 {hi}"
 
 
-def _money(x: float) -> str:
-    return money_text(x)  # one precision for every money figure on screen
+_money = money_text  # one precision for every money figure on screen
 
 
 def _runs_detail(lo: float, hi: float, runs: int, fmt: Any) -> str:
