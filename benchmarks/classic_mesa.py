@@ -123,6 +123,10 @@ class FamilyAgent(mesa.Agent):
                     self.care_exit(c)
                 elif c.move <= t:
                     self.placement_move(c)
+            elif c.exit <= t:  # a baby removed after birth, as planned at its birth
+                self.admit(c, kn.RT_ORDER)
+                if self.n_home == 0:
+                    self.set_state(U)
             elif c.birth + kn.AGE_18 <= t:
                 self.age_out(c)
         if not self.alive:
@@ -358,6 +362,7 @@ class FamilyAgent(mesa.Agent):
         reason = c.exit_reason
         c.lac = False
         c.place = -1
+        c.exit = kn.FAR  # at home: no removal planned
         m.count["lac_ceases"] += 1
         if reason == kn.R_RETURNED_HOME:
             if self.need < m.p["after_rh_need"]:
@@ -601,11 +606,15 @@ class ClassicModel(mesa.Model):
             baby = Child(self.t)
             fam.children.append(baby)
             self.count["births"] += 1
-            # a pre-birth assessment may end in removal at birth (the engine's own rule)
+            # a pre-birth assessment may end in removal at or after birth (the engine's own rules)
             sibling_in_care = any(c.lac for c in fam.children)
             p = kn.removal_at_birth_probability(self.PV, fam.state, fam.need, sibling_in_care)
-            if rnd() < p:
+            p_later = kn.removal_after_birth_probability(self.PV, fam.state, fam.need, sibling_in_care, p)
+            when = kn.removal_after_birth_month(p, p_later, rnd(), self.t)
+            if when == self.t:
                 fam.admit(baby, kn.RT_ORDER)
+            else:  # later in its first year, or never (FAR)
+                baby.exit = when
 
     def run(self, months: int | None = None) -> None:
         """Run ``months`` months (default: the scenario's burn-in plus reporting years)."""

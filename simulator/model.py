@@ -143,6 +143,9 @@ class CSCModel(mesa.Model):
         self._birth_removal_path = series_values(
             scenario.care.removal_at_birth_path, scenario.run.start_year, scenario.run.years
         )
+        self._later_removal_path = series_values(
+            scenario.care.removal_after_birth_path, scenario.run.start_year, scenario.run.years
+        )
         self._s47_path = series_values(
             scenario.front_door.section47_path, scenario.run.start_year, scenario.run.years
         )
@@ -298,6 +301,7 @@ class CSCModel(mesa.Model):
         sv.uasc_multiplier = self._uasc_path[year_i]
         sv.PV[kn.P_ADOPT_U5] = sc.care.adoption_share_under5 * self._adoption_path[year_i]
         sv.PV[kn.P_BIRTH_PATH] = self._birth_removal_path[year_i]
+        sv.PV[kn.P_LATER_PATH] = self._later_removal_path[year_i]
         sv.PV[kn.P_S47_PATH] = self._s47_path[year_i]  # the year's section 47 practice
         sv.step(self.month, target)
         for policy in self.policies:

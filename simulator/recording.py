@@ -34,6 +34,7 @@ COUNTERS = (
     "moved_in",
     "moved_away",
     "removals_at_birth",  # babies entering care at birth (pre-birth assessment, care proceedings)
+    "removals_after_birth",  # babies home at birth, removed before their first birthday as planned
     "lac_starts_under_1",  # children starting care before their first birthday (at birth or later)
     "left_care_otherwise",  # care ended another way (EndReason.OTHER_EXIT)
     "placement_moves",  # children in care moving from one placement to another

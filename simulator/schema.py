@@ -783,6 +783,31 @@ class Care(Section):
         "proceedings)",
         description="Repeat removals: how much likelier removal at birth is when a sibling is in care.",
     )
+    removal_after_birth_ratio: float = param(
+        0.0,
+        ge=0.0,
+        le=10.0,
+        unit="removals in the first year after birth per removal at birth",
+        source="off by default (0): the evidence gives 1.38 (Broadhurst et al. 2018, Born into care, "
+        "Nuffield Family Justice Observatory: newborns, under a week old, were 42% of the infants "
+        "in care proceedings in England in 2016/17, so 58 / 42 later in the year for each "
+        "newborn; the families at risk assumed those at risk at birth, the removals spread "
+        "evenly over months 1-11), but with it the 2006-2018 replay's looked-after stock passes "
+        "its bound (+9.0% in 2017): docs/experiments/removal_after_birth.toml",
+        grade="M",
+        description="Babies who go home after a pre-birth assessment and are removed later in their "
+        "first year, for each baby removed at birth.",
+    )
+    removal_after_birth_path: TimeSeries = param(
+        1.0,
+        unit="multiplier on removal_after_birth_ratio by year; a number, one per year, or dated steps",
+        source="the driver itself (e.g. infants in care proceedings after their first week, England: "
+        "about 2,210 in 2007/08 and 3,380 in 2016/17, Broadhurst et al. 2018: newborns 1,039 and "
+        "2,447 were 32% and 42% of all infant cases)",
+        grade="H",
+        description="Change over time in how often a baby who goes home after a pre-birth assessment "
+        "is removed later in its first year.",
+    )
     route_shares: tuple[Prob, Prob, Prob] = param(
         (0.57, 0.33, 0.10),
         unit="share of non-UASC starts: s20, care order, emergency",
@@ -1769,6 +1794,7 @@ class Scenario(Section):
             "population.uasc_path": (self.population, "uasc_path", 1.0),
             "care.adoption_path": (self.care, "adoption_path", 1.0),
             "care.removal_at_birth_path": (self.care, "removal_at_birth_path", 1.0),
+            "care.removal_after_birth_path": (self.care, "removal_after_birth_path", 1.0),
             "front_door.section47_path": (self.front_door, "section47_path", 1.0),
             "levers.prevention.spend_per_year": (lv.prevention, "spend_per_year", 0.0),
             "levers.prevention.baseline_capacity_change": (lv.prevention, "baseline_capacity_change", 0.0),
@@ -1897,6 +1923,12 @@ SERIES_BOUNDS: dict[str, tuple[float, float, str]] = {
         20.0,
         "a multiplier on care.removal_at_birth_by_need; newborns in care proceedings in England "
         "rose about 2.4 times from 2007/08 to 2016/17 (Broadhurst et al. 2018)",
+    ),
+    "care.removal_after_birth_path": (
+        0.0,
+        20.0,
+        "a multiplier on care.removal_after_birth_ratio; infants in care proceedings after their "
+        "first week in England rose about 1.5 times from 2007/08 to 2016/17 (Broadhurst et al. 2018)",
     ),
     "front_door.section47_path": (
         0.0,

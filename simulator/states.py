@@ -140,3 +140,6 @@ AGE_BANDS = ("under_1", "1_to_4", "5_to_9", "10_to_15", "16_to_17")
 TEEN_AGE = 144
 #: A child's 18th birthday: leaves care (or the family's children) then.
 ADULT_AGE = 216
+#: A baby removed after birth, not at it (``care.removal_after_birth_ratio``), is removed in one of
+#: the months 1 to this after its birth, evenly (assumption: so it still enters care under one).
+AFTER_BIRTH_MONTHS = 11

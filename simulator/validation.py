@@ -209,6 +209,7 @@ def fit_pre_shock(
                     "adoption_share_under5": share,
                     "adoption_path": first_two(base.care.adoption_path),
                     "removal_at_birth_path": first_two(base.care.removal_at_birth_path),
+                    "removal_after_birth_path": first_two(base.care.removal_after_birth_path),
                 },
                 "front_door": {"section47_path": first_two(base.front_door.section47_path)},
                 "levers": {"risk_aversion": {"shocks": []}, "prevention": {"baseline_capacity_change": 0.0}},

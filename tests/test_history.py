@@ -48,6 +48,11 @@ def test_replay_scenario_has_no_year_specific_rates() -> None:
     birth = sc.care.removal_at_birth_path
     assert len(birth) == 12 and birth[1] == pytest.approx(1039 / 2447, abs=0.001) and birth[10] == 1.0
     assert all(a <= b for a, b in zip(birth[:-1], birth[1:], strict=True))
+    # infants in proceedings after their first week, from the same report's shares (newborns 32% of
+    # infant cases in 2007/08, 42% in 2016/17): 2,208 to 3,379 (acts only with the ratio set)
+    later = sc.care.removal_after_birth_path
+    assert len(later) == 12 and later[1] == pytest.approx((1039 * 68 / 32) / (2447 * 58 / 42), abs=0.001)
+    assert later[10] == 1.0 and all(a <= b for a, b in zip(later[:-1], later[1:], strict=True))
     assert sc.care.adoption_path == 1.0
     assert sc.levers.risk_aversion.index_path == 1.0
     assert [s.date for s in sc.levers.risk_aversion.shocks] == ["2008-11"]
@@ -60,6 +65,7 @@ def test_replay_scenario_has_no_year_specific_rates() -> None:
         ("front_door", "plan_given_conference"),
         ("care", "adoption_share_under5"),
         ("care", "removal_at_birth_path"),  # the recorded driver above
+        ("care", "removal_after_birth_path"),  # and its companion
     }
     for section in ("need", "front_door", "early_help", "cin", "cp", "care", "workforce", "risk_aversion"):
         ours, theirs = getattr(sc, section).model_dump(), getattr(default, section).model_dump()

@@ -19,11 +19,14 @@ from simulator import journeys
 from simulator.schema import load_scenario
 
 BASELINE = Path(__file__).parents[1] / "scenarios" / "baseline.toml"
+#: The baseline with babies removed after birth (off by default; docs/MODEL.md says why).
+AFTER_BIRTH = Path(__file__).parents[1] / "docs" / "experiments" / "removal_after_birth.toml"
 
 #: (measure, category) -> the mechanism still missing (issue 19, open).
 NOT_YET = {
     ("cp_second_or_later", "second_or_later"): "repeat plans: too few children return to a plan",
-    ("lac_age_at_start", "under_1"): "too few infants enter care after birth",
+    ("lac_age_at_start", "under_1"): "too few infants enter care after birth (removals after birth are "
+    "built but off: docs/experiments/removal_after_birth.toml)",
     ("lac_age_at_start", "5_to_9"): "too few infants enter care after birth: older children take their share",
 }
 
@@ -152,6 +155,7 @@ def test_the_command_refuses_too_few_years_without_a_traceback(capsys):
 #: against the engine's mean over these seeds at the agreement tests' size (613,000 children).
 BIRTH_SEEDS = tuple(range(11, 19))
 BIRTH_YEARS = 5
+INFANT_COLUMNS = ["removals_at_birth", "lac_starts_under_1", "lac_starts", "removals_after_birth"]
 
 
 def _engine_annual(scenario, seed):
@@ -160,7 +164,7 @@ def _engine_annual(scenario, seed):
 
     model = CSCModel(with_overrides(scenario, {"run": {"seed": seed}}))
     model.run()
-    return model.results().annual[["removals_at_birth", "lac_starts_under_1", "lac_starts"]].to_numpy(float)
+    return model.results().annual[INFANT_COLUMNS].to_numpy(float)
 
 
 @pytest.fixture(scope="module")
@@ -170,10 +174,10 @@ def infants():
     from simulator.schema import with_overrides
 
     sc = with_overrides(
-        load_scenario(BASELINE),
+        load_scenario(AFTER_BIRTH),
         {"population": {"children": 613_000}, "run": {"years": BIRTH_YEARS, "record_episodes": False}},
     )
-    view = run_aggregate(sc).annual[["removals_at_birth", "lac_starts_under_1", "lac_starts"]].to_numpy(float)
+    view = run_aggregate(sc).annual[INFANT_COLUMNS].to_numpy(float)
     runs = np.stack(map_in_processes(_engine_annual, [sc] * len(BIRTH_SEEDS), BIRTH_SEEDS))
     return view, runs.mean(axis=0), runs.std(axis=0, ddof=1) / np.sqrt(len(BIRTH_SEEDS))
 
@@ -186,27 +190,52 @@ def test_the_view_agrees_with_the_engine_on_babies_removed_at_birth(infants):
     assert ((gap <= 3 * se[:, 0]) | (gap <= 0.05 * view[:, 0])).all(), (mean[:, 0], view[:, 0])
 
 
-def test_the_views_gap_on_infants_entering_later_is_the_known_one(infants):
-    """Infants entering care after birth (through the hazards): the view has about a third more.
+def test_the_view_agrees_with_the_engine_on_babies_removed_after_birth(infants):
+    """Babies removed later in their first year, as planned at birth: the five years' total.
 
-    Measured (8 seeds at 613,000 children, removal at birth off): view 71-73 a year, engine 50-56.
-    The view takes the ages of a family's children as independent of its need and state, so it
-    puts more infants in the families that reach care than the engine has (docs/MODEL.md, Known
-    limits). The test pins the direction and the size so a change to either shows.
+    Measured (8 seeds at 613,000 children): view 808, engine 784 (2.2 standard errors). The view
+    has about 3% more: it does not let a family move away, or the baby enter care another way,
+    before the removal is due (docs/MODEL.md, Known limits).
+    """
+    view, mean, se = infants
+    assert (mean[:, 3] > 0).all()
+    v, m = view[:, 3].sum(), mean[:, 3].sum()
+    assert m <= v <= 1.05 * m + 3 * np.sqrt((se[:, 3] ** 2).sum()), (v, m)
+
+
+def test_babies_removed_after_birth_come_at_the_ratio_set(infants):
+    """``care.removal_after_birth_ratio`` (1.38) removals later in the year for each at birth, a
+    little fewer where the chance at birth is so high that the two would pass 1 (measured: view
+    1.34); fewer again in the engine, where some leave or enter care another way first (1.30)."""
+    view, mean, _se = infants
+    in_view = view[:, 3].sum() / view[:, 0].sum()
+    assert 1.25 < in_view <= 1.38
+    assert 1.15 < mean[:, 3].sum() / mean[:, 0].sum() < in_view
+
+
+def test_the_views_gap_on_infants_entering_later_is_the_known_one(infants):
+    """Infants entering care through the hazards (not removed at or after birth): the view has more.
+
+    Measured (8 seeds at 613,000 children): view 61 a year, engine 38 (before removals after
+    birth, with care entry rates a quarter higher: 71-73 and 50-56). The view takes the ages of a
+    family's children as independent of its need and state, so it puts more infants in the
+    families that reach care than the engine has (docs/MODEL.md, Known limits). The test pins the
+    direction and the size so a change to either shows.
     """
     view, mean, _se = infants
-    later_view = view[:, 1] - view[:, 0]
-    later_engine = mean[:, 1] - mean[:, 0]
+    later_view = view[:, 1] - view[:, 0] - view[:, 3]
+    later_engine = mean[:, 1] - mean[:, 0] - mean[:, 3]
     ratio = later_view.sum() / later_engine.sum()
-    assert 1.15 < ratio < 1.6, ratio
+    assert 1.3 < ratio < 1.9, ratio
 
 
-def test_removal_at_birth_is_a_real_share_of_infant_entries(infants):
-    """Babies removed at birth are most, not all, of the children starting care under one."""
+def test_removal_at_and_after_birth_is_most_of_infant_entries(infants):
+    """With removals after birth on, babies removed at or after birth are most, not all, of the
+    children starting care under one; under-1s are a large group of entrants (DfE 2024: 15.8%)."""
     view, mean, _se = infants
-    share = mean[:, 0].sum() / mean[:, 1].sum()
-    assert 0.4 < share < 0.95
-    assert mean[:, 1].sum() / mean[:, 2].sum() > 0.08  # under-1s: a large group of entrants
+    share = (mean[:, 0] + mean[:, 3]).sum() / mean[:, 1].sum()
+    assert 0.6 < share < 0.95
+    assert 0.12 < mean[:, 1].sum() / mean[:, 2].sum() < 0.25
 
 
 #: Care ending another way (``care.other_exit_share`` for children starting care at 10 or over,
@@ -439,3 +468,48 @@ def test_the_view_agrees_with_the_engine_on_legal_status(placements):
         assert within.all(), (PLACEMENT_COLUMNS[c], mean[:, c], view[:, c])
     # most children are under a care order; a voluntary agreement is the next largest status
     assert (view[:, 3] > 0.6 * view[:, 2]).all() and (view[:, 5] > view[:, 4]).all()
+
+
+def test_removal_after_birth_month_reads_the_births_own_draw():
+    """One uniform per birth: below the chance at birth, removed at birth; in the next band of width
+    the later chance, removed in months 1-11 after birth, evenly; above, never."""
+    from simulator.agents import kernel as kn
+    from simulator.model import CSCModel
+
+    p, q, t = 0.1, 0.138, 500
+    assert kn.removal_after_birth_month(p, q, 0.05, t) == t
+    months = [kn.removal_after_birth_month(p, q, p + q * (i + 0.5) / 110, t) - t for i in range(110)]
+    assert sorted(set(months)) == list(range(1, 12)) and all(months.count(m) == 10 for m in range(1, 12))
+    assert kn.removal_after_birth_month(p, q, p + q, t) == kn.FAR
+    sc = load_scenario(AFTER_BIRTH)
+    PV = CSCModel(sc, seed=1).services.PV.copy()
+    at = kn.removal_at_birth_probability(PV, kn.CP, 3, True)
+    assert at == pytest.approx(0.045 * 8.0 * 2.0)  # need 3, on a plan, a brother or sister in care
+    later = kn.removal_after_birth_probability(PV, kn.CP, 3, True, at)
+    assert later == pytest.approx(1.0 - at)  # 1.38 times as likely would pass 1: the two stay within 1
+    low = kn.removal_at_birth_probability(PV, kn.CIN, 2, False)
+    assert kn.removal_after_birth_probability(PV, kn.CIN, 2, False, low) == pytest.approx(1.38 * low)
+    PV[kn.P_LATER_PATH] = 0.5  # the year's practice moves the later removals only
+    assert kn.removal_after_birth_probability(PV, kn.CIN, 2, False, low) == pytest.approx(0.69 * low)
+    assert kn.removal_at_birth_probability(PV, kn.CIN, 2, False) == low
+
+
+def test_babies_removed_after_birth_enter_care_under_one_under_an_order():
+    from simulator.model import CSCModel
+
+    sc = load_scenario(AFTER_BIRTH, {"run": {"years": 4}})
+    model = CSCModel(sc, seed=3)
+    model.run()
+    res = model.results()
+    a = res.annual
+    later = a["removals_after_birth"].sum()
+    assert later > 20
+    assert a["lac_starts_under_1"].sum() >= a["removals_at_birth"].sum() + later
+    ep = res.episodes
+    infants = ep[(ep["state"] == "LAC") & (ep["start_month"] >= 0) & (ep["age_at_start"] == 0)]
+    assert (infants["route"] == "care_order").sum() >= a["removals_at_birth"].sum() + later
+    off = sc.model_copy(deep=True)
+    off.care.removal_after_birth_ratio = 0.0
+    m0 = CSCModel(off, seed=3)
+    m0.run()
+    assert m0.results().annual["removals_after_birth"].sum() == 0

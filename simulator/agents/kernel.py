@@ -44,6 +44,7 @@ from simulator.recording import IN as _IN
 from simulator.recording import OUT as _OUT
 from simulator.states import (
     ADULT_AGE,
+    AFTER_BIRTH_MONTHS,
     AGE_BAND_EDGES,
     NEED_LEVELS,
     RECENT_CLOSURE,
@@ -205,6 +206,7 @@ C_SGO = _COUNTER["special_guardianship"]
 C_HOME, C_LEAVERS, C_UASC = _COUNTER["returned_home"], _COUNTER["care_leavers"], _COUNTER["uasc_starts"]
 C_BIRTHS, C_MOVED_IN, C_MOVED_AWAY = _COUNTER["births"], _COUNTER["moved_in"], _COUNTER["moved_away"]
 C_BIRTH_REMOVALS, C_INFANT_STARTS = _COUNTER["removals_at_birth"], _COUNTER["lac_starts_under_1"]
+C_AFTER_BIRTH_REMOVALS = _COUNTER["removals_after_birth"]
 C_OTHER_EXITS, C_PLACE_MOVES = _COUNTER["left_care_otherwise"], _COUNTER["placement_moves"]
 
 # -- the vocabulary's names as plain ints (numba compiles them as constants) -------------------
@@ -318,8 +320,10 @@ N_TALLY = 2 * N_CELLS + 24
     P_UASC_OTHER,
     P_S47_PATH,
     P_PO_MONTHS,
-) = range(41)
-N_P = 41
+    P_BIRTH_LATER,
+    P_LATER_PATH,
+) = range(43)
+N_P = 43
 VECTOR_SIZES = {
     "eh_out": 4,
     "cin_out": 4,
@@ -493,7 +497,7 @@ def child_summary(FI, CI, row, t):
                 d = min(CI[row, k, C_EXIT], CI[row, k, C_MOVE])
             else:
                 b = CI[row, k, C_BIRTH]
-                d = b + AGE_18
+                d = min(b + AGE_18, CI[row, k, C_EXIT])  # 18, or a removal planned after birth
                 if t - b >= TEEN_AGE:
                     teens += 1
                 elif b + TEEN_AGE < teen_due:
@@ -632,6 +636,7 @@ def add_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, birth, source, c
             CI[row, k, C_LAC] = False
             CI[row, k, C_EP] = -1
             CI[row, k, C_PLACE] = -1
+            CI[row, k, C_EXIT] = FAR  # a child at home: the month of a planned removal, if any
             FI[row, N_KIDS] += 1
             FI[row, N_HOME] += 1
             M[M_NKIDS] += 1
@@ -998,6 +1003,7 @@ def care_exit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k):
         M[ADQ + CI[row, k, C_EXIT] % N_ADQ] -= 1
     CI[row, k, C_LAC] = False
     CI[row, k, C_PLACE] = -1
+    CI[row, k, C_EXIT] = FAR  # at home: no removal planned
     FI[row, N_LAC] -= 1
     close_episode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, CI[row, k, C_EP], t, reason)
     CI[row, k, C_EP] = -1
@@ -1200,7 +1206,7 @@ def cp_review(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
 
 @njit(cache=True, inline="always", _nrt=False)
 def process_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
-    """Scheduled events of one family this month: care exits, 18th birthdays, plan review."""
+    """Scheduled events of one family this month: care exits, removals after birth, 18ths, reviews."""
     for k in range(K):
         if FI[row, FAM_ID] < 0:
             return
@@ -1211,6 +1217,8 @@ def process_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
                 care_exit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k)
             elif CI[row, k, C_MOVE] <= t:
                 placement_move(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k)
+        elif CI[row, k, C_EXIT] <= t:
+            removal_after_birth(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k)
         elif CI[row, k, C_BIRTH] + AGE_18 <= t:
             age_out(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k)
     if FI[row, FAM_ID] < 0:
@@ -1350,20 +1358,69 @@ def pick_family(FI, IDX, M, rng, need_room):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def removal_at_birth_probability(PV, state, need, child_in_care):
-    """Chance that a baby is removed at birth: a pre-birth assessment, then care proceedings.
+def pre_birth_concern(PV, state, need, child_in_care):
+    """How strongly a pre-birth assessment points to care: the base of both removal rules below.
 
     By the family's need (``care.removal_at_birth_by_need``), times its service state's
     multiplier (``care.removal_at_birth_plan_multiplier`` for CIN and protection plans), times
-    the year's practice (``care.removal_at_birth_path``), times
     ``care.removal_at_birth_repeat_multiplier`` when a brother or sister is in care now (repeat
-    removals). The one statement of the rule: the engine samples it (:func:`births`), the
-    expected-value view takes its expectation (``simulator.aggregate.demography._births``).
+    removals).
     """
-    p = PV[V_BIRTH_REMOVAL + need] * PV[V_BIRTH_STATE + state] * PV[P_BIRTH_PATH]
+    p = PV[V_BIRTH_REMOVAL + need] * PV[V_BIRTH_STATE + state]
     if child_in_care:
         p *= PV[P_BIRTH_REPEAT]
-    return min(p, 1.0)
+    return p
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def removal_at_birth_probability(PV, state, need, child_in_care):
+    """Chance that a baby is removed at birth: a pre-birth assessment, then care proceedings.
+
+    :func:`pre_birth_concern` times the year's practice (``care.removal_at_birth_path``). The one
+    statement of the rule: the engine samples it (:func:`births`), the expected-value view takes
+    its expectation (``simulator.aggregate.demography._births``).
+    """
+    return min(pre_birth_concern(PV, state, need, child_in_care) * PV[P_BIRTH_PATH], 1.0)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def removal_after_birth_probability(PV, state, need, child_in_care, p_birth):
+    """Chance that a baby not removed at birth is removed later in its first year.
+
+    The pre-birth assessment's other outcome: the baby goes home (on a plan, or with its mother
+    in a parent-and-child placement) and care proceedings follow within the year:
+    :func:`pre_birth_concern` times ``care.removal_after_birth_ratio`` (such removals for each
+    removal at birth today) times the year's practice (``care.removal_after_birth_path``), so
+    that with the chance at birth (``p_birth``) it stays within 1. Read by the engine
+    (:func:`births`) and the expected-value view (``aggregate.demography._births``).
+    """
+    p = pre_birth_concern(PV, state, need, child_in_care) * PV[P_BIRTH_LATER] * PV[P_LATER_PATH]
+    return min(p, 1.0 - p_birth)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def removal_after_birth_month(p_birth, p_later, u, t):
+    """The month a baby born in month ``t`` is removed, from the birth's uniform ``u``.
+
+    ``u < p_birth``: at birth (``t``); ``u`` in the next ``p_later``: spread evenly over the
+    :data:`AFTER_BIRTH_MONTHS` months after birth (the view books ``p_later / AFTER_BIRTH_MONTHS``
+    in each); otherwise never (:data:`FAR`).
+    """
+    if u < p_birth:
+        return t
+    x = u - p_birth
+    if x < p_later:
+        return t + 1 + min(int(x / p_later * AFTER_BIRTH_MONTHS), AFTER_BIRTH_MONTHS - 1)
+    return FAR
+
+
+@njit(cache=True, _nrt=False)
+def removal_after_birth(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k):
+    """A baby at home since birth is removed under a care order, as planned at its birth."""
+    M[CN + C_AFTER_BIRTH_REMOVALS] += 1
+    admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, RT_ORDER, False)
+    if FI[row, N_HOME] == 0:
+        set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, U, R_ESCALATED)
 
 
 @njit(cache=True, _nrt=False)
@@ -1397,15 +1454,22 @@ def births(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, n, TL):
         k = add_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, t, IN, cid)
         M[CN + C_BIRTHS] += 1
         log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, FI[row, FAM_ID], EV_BIRTH, 0)
-        p = removal_at_birth_probability(PV, FI[row, STATE], FI[row, NEED], FI[row, N_LAC] > 0)
-        if k >= 0 and p > 0.0:
+        st, need, in_care = FI[row, STATE], FI[row, NEED], FI[row, N_LAC] > 0
+        p = removal_at_birth_probability(PV, st, need, in_care)
+        p_later = removal_after_birth_probability(PV, st, need, in_care, p)
+        if k >= 0 and p + p_later > 0.0:
             # known before birth: a pre-birth assessment may end in removal at birth under a
             # care order (the birth's own draw: the same in both runs of a pair; a new family is
             # in universal services already, an existing one keeps its other children at home)
             stream(rng, AREA, j, t, kr.P_BIRTH_REMOVAL)
-            if uniform(rng, AREA) < p:
+            when = removal_after_birth_month(p, p_later, uniform(rng, AREA), t)
+            if when == t:
                 M[CN + C_BIRTH_REMOVALS] += 1
                 admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, RT_ORDER, False)
+            elif when < FAR:  # home for now; proceedings follow (process_due)
+                CI[row, k, C_EXIT] = when
+                child_summary(FI, CI, row, t)
+                update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
         count_row(FI, TL, row, 1.0)
 
 

@@ -37,6 +37,7 @@ from simulator.aggregate.groups import (
     guard,
 )
 from simulator.aggregate.month import _count, _count_compositions
+from simulator.states import AFTER_BIRTH_MONTHS
 
 guard(__file__)  # compiled code below reads the kernel's layout and this package's rules
 
@@ -104,8 +105,8 @@ def _moves(F, flows, share, init_need, tl):
 
 
 @njit(cache=True)
-def _births(F, flows, frac, PV, ENT, FAMS, FK, again):
-    """A share ``frac`` of families with room gain a newborn (in place); returns (births, removed).
+def _births(F, flows, frac, PV, ENT, FAMS, FK, again, LATER, t):
+    """A share ``frac`` of families with room gain a newborn (in place); returns (births, removed, later).
 
     Some newborns are removed at birth (kernel ``removal_at_birth_probability``, by the family's
     state, need and whether a child is in care now): the family keeps its composition and now
@@ -115,16 +116,25 @@ def _births(F, flows, frac, PV, ENT, FAMS, FK, again):
     gives it when the baby comes home), and a family with no child in care before is followed
     until the baby leaves (``FAMS[1]``, ``FK[1, 1]``); one with a child in care already is
     counted in ``again[d]`` (:func:`~simulator.aggregate.care.extend_holds`).
+
+    Others are removed later in their first year (kernel ``removal_after_birth_probability``):
+    booked into ``LATER`` for each of the months after birth (:func:`_later_removals` enters
+    them), by the family's state, group and need at birth and whether it had a child in care.
+    Until then they are counted apart (the view does not follow which family holds them: they
+    are not among the children at home, and the family keeps its composition).
     """
     born = 0.0
     removed = 0.0
+    later = 0.0
     order = kn.RT_ORDER
+    share = 1.0 / AFTER_BIRTH_MONTHS
     for s in range(NS):
         born_s = 0.0
         out_s = 0.0
         for n in range(NN):
             for p in range(NP):
                 q = kn.removal_at_birth_probability(PV, s, n, p == P_LAC)
+                q2 = kn.removal_after_birth_probability(PV, s, n, p == P_LAC, q)
                 for d in range(ND):
                     for w in range(NW):
                         for c in range(NC - 1, -1, -1):  # downwards: a family grown is not grown again
@@ -133,10 +143,16 @@ def _births(F, flows, frac, PV, ENT, FAMS, FK, again):
                             g = F[s, n, d, p, w, c] * frac
                             if g > 0.0:
                                 r = g * q
+                                r2 = g * q2
                                 F[s, n, d, p, w, c] -= g
-                                F[s, n, d, p, w, c + 1] += g - r
+                                F[s, n, d, p, w, c + 1] += g - r - r2
                                 F[s, n, d, P_LAC, w, c] += r
+                                F[s, n, d, p, w, c] += r2
                                 born_s += g
+                                if r2 > 0.0:
+                                    later += r2
+                                    for o in range(1, AFTER_BIRTH_MONTHS + 1):
+                                        LATER[t + o, s, d, n, p] += r2 * share
                                 if r > 0.0:
                                     out_s += r
                                     ENT[0, order, d, n, 2 if s == CP else 1] += r
@@ -149,24 +165,34 @@ def _births(F, flows, frac, PV, ENT, FAMS, FK, again):
         flows[s, LAC] += out_s
         born += born_s
         removed += out_s
-    return born, removed
+    return born, removed, later
 
 
 @njit(cache=True)
-def _new_families(F, flows, new, init_need, dec_sh, PV, ENT, FAMS, FK):
-    """``new`` births start families in universal services (in place); returns the babies removed.
+def _new_families(F, flows, new, init_need, dec_sh, PV, ENT, FAMS, FK, LATER, t):
+    """``new`` births start families in universal services (in place); returns (removed, later).
 
     A family's need and group are drawn as a new family's (kernel ``take_row``); a baby removed
     at birth leaves its family with no one at home (origin 0, by need; ``FAMS[0]``, ``FK[0, 1]``).
+    One to be removed later in its first year is booked into ``LATER`` (state ``NS``: a new
+    family), its family not among the families at home meanwhile.
     """
     removed = 0.0
+    later = 0.0
     order = kn.RT_ORDER
+    share = 1.0 / AFTER_BIRTH_MONTHS
     for n in range(NN):
         q = kn.removal_at_birth_probability(PV, U, n, False)
+        q2 = kn.removal_after_birth_probability(PV, U, n, False, q)
         for d in range(ND):
             x = new * init_need[n] * dec_sh[d]
             r = x * q
-            F[U, n, d, 0, W_OLD, 1] += x - r
+            r2 = x * q2
+            F[U, n, d, 0, W_OLD, 1] += x - r - r2
+            if r2 > 0.0:
+                later += r2
+                for o in range(1, AFTER_BIRTH_MONTHS + 1):
+                    LATER[t + o, NS, d, n, 0] += r2 * share
             if r > 0.0:
                 ENT[0, order, d, n, 0] += r
                 FAMS[0, d] += r
@@ -174,7 +200,48 @@ def _new_families(F, flows, new, init_need, dec_sh, PV, ENT, FAMS, FK):
                 removed += r
     flows[IN, U] += new
     flows[U, LAC] += removed
-    return removed
+    return removed, later
+
+
+@njit(cache=True)
+def _later_removals(LATER_t, F, flows, ENT, FAMS, FK, again):
+    """Babies removed this month, later in their first year, as planned at birth; returns how many.
+
+    Booked as removals at birth are (:func:`_births`, :func:`_new_families`), by the family's
+    state, group, need and history at birth (``LATER_t[s, d, n, p]``; ``s == NS``: a family the
+    birth started, left with no one at home). A family with no child in care before now has one:
+    as many families of its state, need and group move to history ``P_LAC``, taken evenly from
+    those with its history (the view does not follow the family itself).
+    """
+    order = kn.RT_ORDER
+    out = 0.0
+    for s in range(NS + 1):
+        for d in range(ND):
+            for n in range(NN):
+                for p in range(NP):
+                    x = LATER_t[s, d, n, p]
+                    if x == 0.0:
+                        continue
+                    out += x
+                    flows[U if s == NS else s, LAC] += x
+                    if s == NS:
+                        ENT[0, order, d, n, 0] += x
+                        FAMS[0, d] += x
+                        FK[0, 1] += x
+                        continue
+                    ENT[0, order, d, n, 2 if s == CP else 1] += x
+                    if p == P_LAC:
+                        again[d] += x
+                        continue
+                    FAMS[1, d] += x
+                    FK[1, 1] += x
+                    cell = F[s, n, d, p]
+                    total = cell.sum()
+                    if total > 0.0:
+                        moved = min(x, total) / total * cell
+                        F[s, n, d, p] -= moved
+                        F[s, n, d, P_LAC] += moved
+    return out
 
 
 @njit(cache=True)

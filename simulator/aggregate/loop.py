@@ -26,6 +26,7 @@ from simulator.aggregate.demography import (
     _births,
     _demography_births,
     _demography_dues,
+    _later_removals,
     _moves,
     _new_families,
 )
@@ -72,6 +73,7 @@ from simulator.aggregate.programmes import (
     _stage_rules,
     _untagged,
 )
+from simulator.states import AFTER_BIRTH_MONTHS
 
 guard(__file__)  # compiled code below reads the kernel's layout and this package's rules
 
@@ -86,6 +88,7 @@ _C_ADOPT, _C_SGO, _C_LEAVE, _C_RH = (
 _C_TURNED, _C_AWAY, _C_IN = _C["early_help_turned_away"], _C["moved_away"], _C["moved_in"]
 _C_UASC, _C_BIRTHS = _C["uasc_starts"], _C["births"]
 _C_BIRTH_RM, _C_INFANT = _C["removals_at_birth"], _C["lac_starts_under_1"]
+_C_LATER_RM = _C["removals_after_birth"]
 _C_OTHER, _C_MOVES = _C["left_care_otherwise"], _C["placement_moves"]
 
 
@@ -105,7 +108,9 @@ class Stocks(NamedTuple):
     ``now``: children in care, caseload, unaccompanied children in care, families with a child
     in care and children at home (``NOW_*``); ``S20P[month]``: exits planned of the children in
     care under section 20 but unaccompanied children (kernel ``legal_status_at_entry``), so
-    those in care at the end of month t are ``S20P[t + 1:]``.
+    those in care at the end of month t are ``S20P[t + 1:]``; ``LATER[month, state, group, need,
+    history]``: babies to be removed that month, later in their first year, by their family at
+    birth (:func:`~simulator.aggregate.demography._births`).
     """
 
     FF: np.ndarray
@@ -119,6 +124,7 @@ class Stocks(NamedTuple):
     lac_prow: np.ndarray
     lac_pl: np.ndarray
     S20P: np.ndarray
+    LATER: np.ndarray
     now: np.ndarray
 
 
@@ -158,6 +164,7 @@ class Rules(NamedTuple):
     uasc_rate: float
     uasc_path: np.ndarray
     birth_path: np.ndarray
+    later_path: np.ndarray
     s47_path: np.ndarray
     after_rh: int
 
@@ -620,45 +627,59 @@ def _unaccompanied(t, st, ru, rec):
 def _born(t, st, ru, wk, rec, tg):
     """5. Births keep the child population on its path (the tally ``tl`` kept up to date by the moves).
 
-    Babies removed at birth enter care now: their exits, families and returns home are booked as
+    Babies removed at birth, and those removed this month later in their first year as planned
+    at birth (``st.LATER``), enter care now: their exits, families and returns home are booked as
     the month's other care entries are (:func:`_care_entries`, on the month's work room, which
-    the hazards' entries are done with).
+    the hazards' entries are done with). Babies awaiting removal count among the area's children
+    (:func:`_babies_waiting`).
     """
     tl = wk.tl
-    gap = _target_children(t, ru) - (tl[:NS].sum() + st.now[NOW_LAC])
+    wk.ENT[:] = 0.0
+    wk.FAMS[:] = 0.0
+    wk.FK[:] = 0.0
+    again = np.zeros(ND)
+    flows = rec.FLOWS[t]
+    later_now = _later_removals(st.LATER[t], st.FF[1 - t % 2], flows, wk.ENT, wk.FAMS, wk.FK, again)
+    rec.CNT[t, _C_LATER_RM] += later_now
+    waiting = np.zeros(NS)
+    _babies_waiting(t, st, waiting)
+    gap = _target_children(t, ru) - (tl[:NS].sum() + st.now[NOW_LAC] + later_now + waiting.sum())
     born = max(gap, 0.0)
     rec.CNT[t, _C_BIRTHS] += born
+    removed = removed_new = 0.0
     if born > 0:
         F = st.FF[1 - t % 2]
-        flows = rec.FLOWS[t]
         elig = tl[TL_ROOM]
         frac = min(1.0, ru.existing_births * born / max(elig, 1e-9))
-        wk.ENT[:] = 0.0
-        wk.FAMS[:] = 0.0
-        wk.FK[:] = 0.0
         ru.PV[kn.P_BIRTH_PATH] = ru.birth_path[_year(t, ru)]  # the year's pre-birth practice
-        again = np.zeros(ND)
-        to_existing, removed = _births(F, flows, frac, ru.PV, wk.ENT, wk.FAMS, wk.FK, again)
+        ru.PV[kn.P_LATER_PATH] = ru.later_path[_year(t, ru)]
+        to_existing, removed, later = _births(
+            F, flows, frac, ru.PV, wk.ENT, wk.FAMS, wk.FK, again, st.LATER, t
+        )
         if tg.TG.shape[0] > 0:  # newborns in a programme's families (counted in F already)
             ent, fams, fk = np.zeros_like(wk.ENT), np.zeros_like(wk.FAMS), np.zeros_like(wk.FK)
             for k in range(tg.TG.shape[0]):
-                _births(tg.TG[k], tg.flows, frac, ru.PV, ent, fams, fk, np.zeros(ND))
+                spare = np.zeros_like(st.LATER)  # their babies removed later are counted in F's
+                _births(tg.TG[k], tg.flows, frac, ru.PV, ent, fams, fk, np.zeros(ND), spare, t)
         new = born - to_existing
-        removed_new = _new_families(F, flows, new, ru.init_need, ru.dec_sh, ru.PV, wk.ENT, wk.FAMS, wk.FK)
-        # the ages of the children at home: newborns removed at birth never join them
-        home = born - removed - removed_new
-        existing = (ru.existing_births * born - removed) / home if home > 0.0 else 0.0
+        removed_new, later_new = _new_families(
+            F, flows, new, ru.init_need, ru.dec_sh, ru.PV, wk.ENT, wk.FAMS, wk.FK, st.LATER, t
+        )
+        # the ages of the children at home: newborns removed at birth, or to be removed later,
+        # are not among them
+        home = born - removed - removed_new - later - later_new
+        existing = (ru.existing_births * born - removed - later) / home if home > 0.0 else 0.0
         _demography_births(st.DP, st.DR, st.DY, t, home, existing, PAIR)
-        if removed + removed_new > 0.0:
-            rec.CNT[t, _C_BIRTH_RM] += removed + removed_new
-            _care_entries(t, st, ru, wk, rec)
-            # a baby's exits, any reason (under 1, care order)
-            year_i = _year(t, ru)
-            pmf = np.zeros(HORIZON)
-            for x in range(HORIZON):
-                for k in range(N_REASONS):
-                    pmf[x] += ru.Kb2[year_i, 0, kn.RT_ORDER, x * N_REASONS + k]
-            extend_holds(st.LOUT, t, again, pmf)
+        rec.CNT[t, _C_BIRTH_RM] += removed + removed_new
+    if removed + removed_new + later_now > 0.0:
+        _care_entries(t, st, ru, wk, rec)
+        # a baby's exits, any reason (under 1, care order)
+        year_i = _year(t, ru)
+        pmf = np.zeros(HORIZON)
+        for x in range(HORIZON):
+            for k in range(N_REASONS):
+                pmf[x] += ru.Kb2[year_i, 0, kn.RT_ORDER, x * N_REASONS + k]
+        extend_holds(st.LOUT, t, again, pmf)
 
 
 @njit(cache=True)
@@ -671,10 +692,24 @@ def _close_month(t, st, ru, wk, rec, tg):
         _clocks(tg.TG[k], tg.tl, w_cp)
     now[NOW_CASELOAD] = tl[CIN] + tl[CP] + now[NOW_LAC]
     rec.TL[t] = tl
+    _babies_waiting(t, st, rec.TL[t])
     rec.LAC_STOCK[t] = now[NOW_LAC]
     rec.WITH_LAC[t] = now[NOW_HELD] + st.shells.sum() + now[NOW_UASC]
     rec.LACP[t] = st.lac_pl.sum(axis=2).sum(axis=0)
     _legal_status(t, st, ru, rec)
+
+
+@njit(cache=True)
+def _babies_waiting(t, st, counts):
+    """Add to the children at home by state (``counts[:NS]``) the babies to be removed after month t.
+
+    They are at home in the engine, in their family's state; the view books them apart from the
+    families (:func:`~simulator.aggregate.demography._births`), in the state at birth (a family
+    the birth started: universal services).
+    """
+    for x in range(t + 1, min(t + AFTER_BIRTH_MONTHS + 1, st.LATER.shape[0])):
+        for s in range(NS + 1):
+            counts[U if s == NS else s] += st.LATER[x, s].sum()
 
 
 @njit(cache=True)

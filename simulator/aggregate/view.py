@@ -60,6 +60,7 @@ from simulator.recording import COUNTERS
 from simulator.results import annual_from_monthly
 from simulator.schema import Scenario, month_index, series_values
 from simulator.states import (
+    AFTER_BIRTH_MONTHS,
     LegalStatus,
     Placement,
     State,
@@ -260,6 +261,7 @@ def run_aggregate(
     eh_factor, eh_extra, reach = _prevention_paths(sc, T, early_help_places_factor)
     uasc_path = series_values(pop.uasc_path, sc.run.start_year, sc.run.years)
     birth_path = series_values(sc.care.removal_at_birth_path, sc.run.start_year, sc.run.years)
+    later_path = series_values(sc.care.removal_after_birth_path, sc.run.start_year, sc.run.years)
     s47_path = series_values(sc.front_door.section47_path, sc.run.start_year, sc.run.years)
 
     Rb, Rs20, Kb2_y, KbS20_y, KbRH_y = _care_kernels(sc, PV)
@@ -467,6 +469,9 @@ def run_aggregate(
         lac_prow=lac_prow,
         lac_pl=lac_pl,
         S20P=S20P,
+        # babies to be removed later in their first year: month, state at birth (NS: a new
+        # family), group, need, history (demography._births)
+        LATER=np.zeros((T + AFTER_BIRTH_MONTHS + 2, NS + 1, ND, NN, NP)),
         now=np.array([lac, caseload, uasc_in_care, 0.0], dtype=float),
     )
     rules = Rules(
@@ -495,6 +500,7 @@ def run_aggregate(
         uasc_rate=float(pop.uasc_starts_per_10k),
         uasc_path=np.asarray(uasc_path, dtype=float),
         birth_path=np.asarray(birth_path, dtype=float),
+        later_path=np.asarray(later_path, dtype=float),
         s47_path=np.asarray(s47_path, dtype=float),
         after_rh=int(after_rh),
     )
