@@ -105,7 +105,7 @@ def _moves(F, flows, share, init_need, tl):
 
 
 @njit(cache=True)
-def _births(F, flows, frac, PV, ENT, FAMS, FK, again, LATER, t):
+def _births(F, flows, frac, PV, ENT, FAMS, FK, again, LATER, t, book):
     """A share ``frac`` of families with room gain a newborn (in place); returns (births, removed, later).
 
     Some newborns are removed at birth (kernel ``removal_at_birth_probability``, by the family's
@@ -118,8 +118,9 @@ def _births(F, flows, frac, PV, ENT, FAMS, FK, again, LATER, t):
     counted in ``again[d]`` (:func:`~simulator.aggregate.care.extend_holds`).
 
     Others are removed later in their first year (kernel ``removal_after_birth_probability``):
-    booked into ``LATER`` for each of the months after birth (:func:`_later_removals` enters
-    them), by the family's state, group and need at birth and whether it had a child in care.
+    booked (if ``book``: not for a programme's families, counted in ``F`` already) into ``LATER``
+    for each of the months after birth (:func:`_later_removals` enters them), by the family's
+    state, group, need and history at birth.
     Until then they are counted apart (the view does not follow which family holds them: they
     are not among the children at home, and the family keeps its composition).
     """
@@ -149,7 +150,7 @@ def _births(F, flows, frac, PV, ENT, FAMS, FK, again, LATER, t):
                                 F[s, n, d, P_LAC, w, c] += r
                                 F[s, n, d, p, w, c] += r2
                                 born_s += g
-                                if r2 > 0.0:
+                                if r2 > 0.0 and book:
                                     later += r2
                                     for o in range(1, AFTER_BIRTH_MONTHS + 1):
                                         LATER[t + o, s, d, n, p] += r2 * share
@@ -204,14 +205,15 @@ def _new_families(F, flows, new, init_need, dec_sh, PV, ENT, FAMS, FK, LATER, t)
 
 
 @njit(cache=True)
-def _later_removals(LATER_t, F, flows, ENT, FAMS, FK, again):
+def _later_removals(LATER_t, F, TG, flows, ENT, FAMS, FK, again):
     """Babies removed this month, later in their first year, as planned at birth; returns how many.
 
     Booked as removals at birth are (:func:`_births`, :func:`_new_families`), by the family's
     state, group, need and history at birth (``LATER_t[s, d, n, p]``; ``s == NS``: a family the
     birth started, left with no one at home). A family with no child in care before now has one:
     as many families of its state, need and group move to history ``P_LAC``, taken evenly from
-    those with its history (the view does not follow the family itself).
+    those with its history (the view does not follow the family itself), and a programme's
+    families (``TG``, within ``F``) alike.
     """
     order = kn.RT_ORDER
     out = 0.0
@@ -238,9 +240,14 @@ def _later_removals(LATER_t, F, flows, ENT, FAMS, FK, again):
                     cell = F[s, n, d, p]
                     total = cell.sum()
                     if total > 0.0:
-                        moved = min(x, total) / total * cell
+                        share = min(x, total) / total
+                        moved = share * cell
                         F[s, n, d, p] -= moved
                         F[s, n, d, P_LAC] += moved
+                        for k in range(TG.shape[0]):
+                            moved_k = share * TG[k, s, n, d, p]
+                            TG[k, s, n, d, p] -= moved_k
+                            TG[k, s, n, d, P_LAC] += moved_k
     return out
 
 

@@ -639,7 +639,7 @@ def _born(t, st, ru, wk, rec, tg):
     wk.FK[:] = 0.0
     again = np.zeros(ND)
     flows = rec.FLOWS[t]
-    later_now = _later_removals(st.LATER[t], st.FF[1 - t % 2], flows, wk.ENT, wk.FAMS, wk.FK, again)
+    later_now = _later_removals(st.LATER[t], st.FF[1 - t % 2], tg.TG, flows, wk.ENT, wk.FAMS, wk.FK, again)
     rec.CNT[t, _C_LATER_RM] += later_now
     waiting = np.zeros(NS)
     _babies_waiting(t, st, waiting)
@@ -654,13 +654,12 @@ def _born(t, st, ru, wk, rec, tg):
         ru.PV[kn.P_BIRTH_PATH] = ru.birth_path[_year(t, ru)]  # the year's pre-birth practice
         ru.PV[kn.P_LATER_PATH] = ru.later_path[_year(t, ru)]
         to_existing, removed, later = _births(
-            F, flows, frac, ru.PV, wk.ENT, wk.FAMS, wk.FK, again, st.LATER, t
+            F, flows, frac, ru.PV, wk.ENT, wk.FAMS, wk.FK, again, st.LATER, t, True
         )
         if tg.TG.shape[0] > 0:  # newborns in a programme's families (counted in F already)
             ent, fams, fk = np.zeros_like(wk.ENT), np.zeros_like(wk.FAMS), np.zeros_like(wk.FK)
-            for k in range(tg.TG.shape[0]):
-                spare = np.zeros_like(st.LATER)  # their babies removed later are counted in F's
-                _births(tg.TG[k], tg.flows, frac, ru.PV, ent, fams, fk, np.zeros(ND), spare, t)
+            for k in range(tg.TG.shape[0]):  # (their babies removed later are booked from F's)
+                _births(tg.TG[k], tg.flows, frac, ru.PV, ent, fams, fk, np.zeros(ND), st.LATER, t, False)
         new = born - to_existing
         removed_new, later_new = _new_families(
             F, flows, new, ru.init_need, ru.dec_sh, ru.PV, wk.ENT, wk.FAMS, wk.FK, st.LATER, t
@@ -690,9 +689,9 @@ def _close_month(t, st, ru, wk, rec, tg):
     _clocks(st.FF[1 - t % 2], tl, w_cp)
     for k in range(tg.TG.shape[0]):
         _clocks(tg.TG[k], tg.tl, w_cp)
-    now[NOW_CASELOAD] = tl[CIN] + tl[CP] + now[NOW_LAC]
     rec.TL[t] = tl
-    _babies_waiting(t, st, rec.TL[t])
+    _babies_waiting(t, st, rec.TL[t])  # at home in their family's state, as in the engine
+    now[NOW_CASELOAD] = rec.TL[t, CIN] + rec.TL[t, CP] + now[NOW_LAC]
     rec.LAC_STOCK[t] = now[NOW_LAC]
     rec.WITH_LAC[t] = now[NOW_HELD] + st.shells.sum() + now[NOW_UASC]
     rec.LACP[t] = st.lac_pl.sum(axis=2).sum(axis=0)
