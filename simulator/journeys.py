@@ -8,6 +8,8 @@ plans and care episodes time to build their history):
 - how many plans starting are a child's second or later plan (table D3);
 - children's ages when they start to be looked after ([CLA]);
 - why children leave care ([CLA], reason episode ceased, grouped as the model's end reasons);
+- how long they had been looked after when they left (2013, from a published summary of the
+  [CLA] release: the DfE table itself was not found in a readable form);
 - placement stability: three or more placements in the year, and long-term stability ([CLA]);
 - children looked after at 31 March by legal status: care order, placement order, voluntary
   (section 20) ([CLA]; from the annual table, so the expected-value view has it too).
@@ -49,6 +51,13 @@ CP_BANDS = {
 }
 #: The model's end reasons for care, as DfE's grouped reasons (``other`` has no model route yet).
 CARE_REASONS = ("returned_home", "adopted", "special_guardianship", "turned_18", "other")
+#: Lengths of care episodes ending (DfE: duration of the latest period of care), in months
+#: [from, to): bands that a published summary gives (not a partition).
+CARE_DURATION_BANDS = {
+    "under_2_weeks": (0.0, 0.5),
+    "under_1_year": (0.0, 12.0),
+    "5_to_10_years": (60.0, 120.0),
+}
 
 
 def published(path: str | Path = DATA) -> pd.DataFrame:
@@ -97,6 +106,11 @@ def measure(
     reasons = ceased["end_reason"].where(ceased["end_reason"].isin(CARE_REASONS[:-1]), "other")
     for name in CARE_REASONS:
         out["lac_reason_ceased", name] = float((reasons == name).mean())
+    # ... and by how long they had been looked after (whole months in the model)
+    stay = _months(ceased)
+    for cat, (lo, hi) in CARE_DURATION_BANDS.items():
+        share = float(((stay >= lo) & (stay < hi)).mean()) if len(ceased) else np.nan
+        out["lac_duration_ceased", cat] = share
     # placement stability among children looked after at each 31 March in the window: placements
     # in the year (each care episode's placement at the start of the year or at entry, and one
     # more for each move), and long-term stability of under-16s looked after for 2.5 years or

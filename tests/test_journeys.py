@@ -87,6 +87,10 @@ def test_measure_reads_a_known_episode_log():
     # three left: returned home, adopted, and one by a route the model files as other
     assert got["lac_reason_ceased", "returned_home"] == pytest.approx(1 / 3)
     assert got["lac_reason_ceased", "other"] == pytest.approx(1 / 3)
+    # ... after 4, 40 and 1 months: two under a year, none of 5-10 years, none under two weeks
+    assert got["lac_duration_ceased", "under_1_year"] == pytest.approx(2 / 3)
+    assert got["lac_duration_ceased", "5_to_10_years"] == 0.0
+    assert got["lac_duration_ceased", "under_2_weeks"] == 0.0
     # at month 35 only child 5 (in care since 0, aged 7 then) is under 16 and in care 2.5 years+
     assert got["lac_placement_stability", "same_placement_2_years_if_in_care_2_5_years_under_16"] == 1.0
     assert not np.isnan(got["lac_placement_stability", "three_or_more_placements_in_year"])
