@@ -786,12 +786,13 @@ def test_background_niceness_is_19_unless_set_to_a_whole_number_up_to_19(monkeyp
 
 def test_card_numbers_never_read_minus_zero_or_payback_in_zero_years():
     from simulator.app import headlines
+    from simulator.app.finance_view import money_text
 
     assert headlines._signed(-0.3) == "0" and headlines._signed(-0.6) == "-1" and headlines._signed(2) == "+2"
-    assert headlines._money(-4_000) == "£0.0m" and headlines._money(-16_700_000) == "-£16.7m"
+    assert money_text(-4_000) == "£0.0m" and money_text(-16_700_000) == "-£16.7m"
     # three significant figures at any size: a typical authority's and England's figures alike
-    assert headlines._money(2_345_000) == "£2.3m" and headlines._money(-123_456_789) == "-£123m"
-    assert headlines._money(1_234_567_890) == "£1,230m" and headlines._money(-45_670_000) == "-£45.7m"
+    assert money_text(2_345_000) == "£2.3m" and money_text(-123_456_789) == "-£123m"
+    assert money_text(1_234_567_890) == "£1,230m" and money_text(-45_670_000) == "-£45.7m"
     assert headlines._short_years(0.0) == "at once (saves from year 1)"
     assert headlines._short_years(float("inf")) == "not in the run"
     assert headlines._between("not in the run", "not in the run") == "P10 and P90: not in the run"

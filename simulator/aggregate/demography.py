@@ -120,9 +120,9 @@ def _births(F, flows, frac, PV, ENT, FAMS, FK, again, LATER, t, book):
     Others are removed later in their first year (kernel ``removal_after_birth_probability``):
     booked (if ``book``: not for a programme's families, counted in ``F`` already) into ``LATER``
     for each of the months after birth (:func:`_later_removals` enters them), by the family's
-    state, group, need and history at birth.
-    Until then they are counted apart (the view does not follow which family holds them: they
-    are not among the children at home, and the family keeps its composition).
+    state, group, need and history at birth. Until then the family keeps its composition (the
+    view does not follow which family holds the baby); the baby counts among the children at
+    home in that state (``loop._babies_waiting``).
     """
     born = 0.0
     removed = 0.0

@@ -48,9 +48,6 @@ def _between(lo: str, hi: str) -> str:
     return f"P10 and P90: {lo}" if lo == hi else f"P10 {lo}, P90 {hi}"
 
 
-_money = money_text  # one precision for every money figure on screen
-
-
 def _runs_detail(lo: float, hi: float, runs: int, fmt: Any) -> str:
     if runs <= 1:
         return "1 run (paired runs on the way)"
@@ -94,8 +91,8 @@ def cards(outcome: Any, bands: Any, fin: Any, money: Any) -> list[Card]:
         out.append(
             Card(
                 f"Net cost to March {last}",
-                _money(mid),
-                "minus: a saving; " + _runs_detail(lo, hi, money.runs, _money),
+                money_text(mid),
+                "minus: a saving; " + _runs_detail(lo, hi, money.runs, money_text),
             )
         )
         out.append(
@@ -108,7 +105,7 @@ def cards(outcome: Any, bands: Any, fin: Any, money: Any) -> list[Card]:
     else:
         last = fin.years[-1]
         net = float(fin.cumulative_net.iloc[-1])
-        out.append(Card(f"Net cost to March {last}", _money(net), "minus: a saving; 1 run"))
+        out.append(Card(f"Net cost to March {last}", money_text(net), "minus: a saving; 1 run"))
         unchanged = bool((fin.net.abs() < 0.5).all())
         out.append(
             Card(
