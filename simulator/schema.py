@@ -835,6 +835,17 @@ class Care(Section):
         grade="M",
         description="Care episodes that end with a return home.",
     )
+    return_home_path: TimeSeries = param(
+        1.0,
+        unit="multiplier on care.return_home_share by year care starts; a number, one per year, or "
+        "dated steps",
+        source="the driver itself (e.g. returns home were 41% of the children leaving care in England "
+        "in 2006-07 (10,270 of 24,980), 35% in 2012-13 and 34% in 2014-15, against 26% in 2023-24 "
+        "counting relatives as those years did: scenarios/history_2006_2018.toml)",
+        grade="H",
+        description="Change in reunification practice over time (plans to return home made when care "
+        "starts).",
+    )
     adoption_share_under5: float = param(
         0.38,
         ge=0.0,
@@ -859,6 +870,16 @@ class Care(Section):
         unit="share of episodes",
         source="assumption: SGO/CAO about an eighth of ceases ([CLA] not in sheet)",
         description="Care episodes that end with special guardianship or a child arrangements order.",
+    )
+    special_guardianship_path: TimeSeries = param(
+        1.0,
+        unit="multiplier on care.special_guardianship_share by year care starts; a number, one per "
+        "year, or dated steps",
+        source="the driver itself (e.g. special guardianship orders, in force from December 2005: 750 "
+        "children left care under one in 2006-07, 1,780 in 2010-11, 3,520 in 2014-15 [CLA]: "
+        "scenarios/history_2006_2018.toml)",
+        grade="H",
+        description="Change in the use of special guardianship over time (plans made when care starts).",
     )
     other_exit_share: float = param(
         0.52,
@@ -1793,6 +1814,8 @@ class Scenario(Section):
         fields = {
             "population.uasc_path": (self.population, "uasc_path", 1.0),
             "care.adoption_path": (self.care, "adoption_path", 1.0),
+            "care.return_home_path": (self.care, "return_home_path", 1.0),
+            "care.special_guardianship_path": (self.care, "special_guardianship_path", 1.0),
             "care.removal_at_birth_path": (self.care, "removal_at_birth_path", 1.0),
             "care.removal_after_birth_path": (self.care, "removal_after_birth_path", 1.0),
             "front_door.section47_path": (self.front_door, "section47_path", 1.0),
@@ -1827,6 +1850,7 @@ class Scenario(Section):
                 f"gives an adoption share above 1; allowed: path values up to {1.0 / share:.3g}"
             )
         sgo = self.care.special_guardianship_share
+        self._paths_leave_room(share, sgo)
         if share * top + sgo > 1.0 + 1e-9:
             raise ValueError(
                 f"care.adoption_share_under5 x care.adoption_path + care.special_guardianship_share = "
@@ -1834,6 +1858,27 @@ class Scenario(Section):
                 "episodes (children under 5); allowed: a total of at most 1 "
                 f"(adoption_share_under5 x adoption_path <= {1.0 - sgo:.4g} here)"
             )
+
+    def _paths_leave_room(self, adopt: float, sgo: float) -> None:
+        """With a special guardianship path, adoption plus special guardianship stay at most 1 a year.
+
+        (Return home needs no check: ``services.exit_plan_paths`` caps it to the room left.)
+        """
+        care, run = self.care, self.run
+        q = series_values(care.special_guardianship_path, run.start_year, run.years)
+        if all(v == 1.0 for v in q):
+            return  # the check without a special guardianship path (below) applies
+        a = series_values(care.adoption_path, run.start_year, run.years)
+        for i, (a_y, q_y) in enumerate(zip(a, q, strict=True)):
+            share, g = adopt * a_y, sgo * q_y
+            if share + g > 1.0 + 1e-9:
+                raise ValueError(
+                    "care.adoption_share_under5 x care.adoption_path + care.special_guardianship_share "
+                    f"x care.special_guardianship_path = {share:.4g} + {g:.4g} = {share + g:.4g} in "
+                    f"{run.start_year + 1 + i}: these are shares of the same care episodes (children "
+                    f"under 5); allowed: a total of at most 1 (special_guardianship_path <= "
+                    f"{max(0.0, 1.0 - share) / sgo:.4g} that year)"
+                )
 
     def _hubs_fit_the_run(self) -> None:
         """Hubs open inside the run, at most ``MAX_HUBS``, each in a decile 1-10 when given."""
@@ -1918,6 +1963,18 @@ SERIES_BOUNDS: dict[str, tuple[float, float, str]] = {
         "a multiplier on arrivals; England's varied about threefold 2006-2024 [CLA]",
     ),
     "care.adoption_path": (0.0, 20.0, "a multiplier on care.adoption_share_under5"),
+    "care.return_home_path": (
+        0.0,
+        5.0,
+        "a multiplier on care.return_home_share; England's share of leavers returning home fell "
+        "from 41% (2006-07) to about 26% (2023-24) [CLA]",
+    ),
+    "care.special_guardianship_path": (
+        0.0,
+        5.0,
+        "a multiplier on care.special_guardianship_share; the orders began in December 2005 "
+        "and children leaving care under one rose about fivefold by 2015 [CLA]",
+    ),
     "care.removal_at_birth_path": (
         0.0,
         20.0,

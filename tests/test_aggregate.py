@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -481,3 +482,61 @@ def test_section47_practice_moves_enquiries_not_emergencies_in_both_views() -> N
     # the two views agree on the effect, not only on its direction
     ratio = (e1["cp_starts"] / e0["cp_starts"]) / (a1["cp_starts"] / a0["cp_starts"])
     assert ratio == pytest.approx(1.0, abs=0.08)
+
+
+def test_exit_plan_drivers_act_alike_in_both_views() -> None:
+    """``care.return_home_path`` and ``care.special_guardianship_path`` change the plans made when
+    care starts, and the starting stock's (made under the first year's practice), alike in both views.
+
+    More returns home and half the special guardianship: each view's exits move the same way and by
+    about as much (the engine over 4 paired seeds at 613,000 children).
+    """
+    from simulator.model import CSCModel
+
+    base = with_overrides(
+        Scenario(), {"population": {"children": 613_000}, "run": {"years": 3, "record_episodes": False}}
+    )
+    drive = with_overrides(base, {"care": {"return_home_path": 1.5, "special_guardianship_path": 0.5}})
+    cols = ["returned_home", "special_guardianship", "lac_31_march"]
+
+    def engine(sc: Scenario) -> pd.DataFrame:
+        rows = []
+        for seed in range(1, 5):
+            m = CSCModel(sc, seed=seed)
+            m.run()
+            rows.append(m.results().annual[cols])
+        return sum(rows) / len(rows)
+
+    e = engine(drive) / engine(base)
+    a = run_aggregate(drive).annual[cols] / run_aggregate(base).annual[cols]
+    # the first year's special guardianship comes mostly from the starting stock, whose plans
+    # follow the first year's practice: it falls by about 30% at once (not a half: the long-run
+    # route of young children with no plan ends under special guardianship in half its cases)
+    assert a["special_guardianship"].iloc[0] < 0.8 and e["special_guardianship"].iloc[0] < 0.82
+    assert (a["returned_home"] > 1.25).all() and (e["returned_home"] > 1.25).all()
+    for c in cols:
+        assert e[c].mean() == pytest.approx(a[c].mean(), abs=0.05), c
+    assert a["lac_31_march"].iloc[-1] < 0.97 and e["lac_31_march"].iloc[-1] < 0.97  # fewer in care
+
+
+def test_a_raised_return_home_share_gives_way_to_the_other_plans() -> None:
+    """At paths of 1 the packed shares are the schema's own. A return-home share raised past the
+    room the other plans leave takes only that room (kernel ``exit_plan_shares``): the other
+    plans keep their shares and the long stays give way."""
+    from simulator.agents import kernel as kn
+    from simulator.agents.services import Services, exit_plan_paths, set_exit_plans
+
+    sc = Scenario()
+    adopt, home, sgo = exit_plan_paths(sc)
+    assert (adopt == sc.care.adoption_share_under5).all()
+    assert (sgo == sc.care.special_guardianship_share).all()
+    assert (home == np.asarray(sc.care.return_home_share)).all()
+    big = with_overrides(sc, {"care": {"return_home_path": 4.0}})
+    PV = Services(SimpleNamespace(scenario=big, key=(1, 2)), capacity=16).PV.copy()
+    set_exit_plans(PV, exit_plan_paths(big), 0)
+    age_12 = 12 * 12.0  # months: old enough for the other exits
+    rh, ad, g, oth, longrun, stay = kn.exit_plan_shares(PV, age_12, 0)
+    assert (ad, g, oth) == (0.0, sc.care.special_guardianship_share, sc.care.other_exit_share)
+    assert rh == pytest.approx(1.0 - g - oth) and longrun + stay == pytest.approx(0.0, abs=1e-12)
+    rh6, *_ = kn.exit_plan_shares(PV, 6 * 12.0, 0)  # no other exits at 6: more room
+    assert rh6 == pytest.approx(min(4.0 * sc.care.return_home_share[0], 1.0 - g))

@@ -162,6 +162,8 @@ CROSS = [
         "care.adoption_share_under5 x care.adoption_path + care.special_guardianship_share = 0.9 x 1 + 0.14",
     ),
     ("[care]\nadoption_path = 2.5\n", "adoption_share_under5 x adoption_path <= 0.86 here"),
+    ("[care]\nspecial_guardianship_path = 4.5\n", "special_guardianship_path <= 4.429 that year"),
+    ("[care]\nreturn_home_path = 6\n", "care.return_home_path"),
     ("[care]\nselection_weights_by_age = [0, 0, 0, 0, 0]\n", "care.selection_weights_by_age"),
     ("[care]\nroute_shares = [0.5, 0.5, 0.5]\n", "care.route_shares row 0 must sum to 1"),
     ("[care]\nuasc_placement_shares = [0, 0, 0, 0, 0, 0]\n", "care.uasc_placement_shares row 0"),

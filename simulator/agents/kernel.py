@@ -676,8 +676,9 @@ def exit_plan_shares(PV, age, route):
     """Shares of care episodes starting at ``age`` (months) by the way they are planned to end.
 
     ``(return home, adoption, special guardianship, other, long-run, stay to 18)``. Many short
-    stays end with a return home; children under 5 may be adopted (an adoption plan replaces a
-    plan to return home: ``care.adoption_path``); some leave under special guardianship or a
+    stays end with a return home (a plan that gives way to the others when their shares, raised by
+    ``care.adoption_path`` or ``care.special_guardianship_path``, leave it no room); children under
+    5 may be adopted; some leave under special guardianship or a
     child arrangements order; some of those who start at ``care.other_exit_min_age_years`` or
     over leave another way (``care.other_exit_share``: another authority, relatives without an
     order, custody, any other reason); children under 10 with no such plan leave later by the
@@ -695,10 +696,12 @@ def exit_plan_shares(PV, age, route):
         p_rh = PV[V_RH + min(route, 2)]
         if age < AGE_5:
             p_ad = PV[P_ADOPT_U5]
-            p_rh = min(p_rh, 1.0 - p_ad)
         p_sgo = PV[P_SGO]
         if age >= PV[P_OTHER_MIN_AGE]:
             p_oth = PV[P_OTHER_EXIT]
+        # a plan to return home gives way to the others: what a raised share (care.return_home_path)
+        # or adoption plan (care.adoption_path) would take beyond them comes from the long stays only
+        p_rh = min(p_rh, 1.0 - p_ad - p_sgo - p_oth)
     else:
         p_oth = PV[P_UASC_OTHER]
     c1 = min(max(p_rh, 0.0), 1.0)

@@ -47,6 +47,7 @@ import numpy as np
 from simulator import rules
 from simulator.agents import kernel as kn
 from simulator.agents import keyed
+from simulator.schema import series_values
 
 if TYPE_CHECKING:
     from simulator.schema import Scenario
@@ -73,6 +74,35 @@ class Host(Protocol):
 def monthly(rate_per_year):
     """Monthly event probability from an annual rate (constant hazard)."""
     return 1.0 - np.exp(-np.asarray(rate_per_year, dtype=float) / 12.0)
+
+
+def exit_plan_paths(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The exit plans' dated drivers, year by year: adoption under 5, return home by route, SGO.
+
+    ``care.adoption_path``, ``care.return_home_path`` and ``care.special_guardianship_path``
+    multiply their shares for children who start care in each year (a return-home share at most
+    1; the kernel's :func:`~simulator.agents.kernel.exit_plan_shares` then lets it give way to
+    the other plans, so what a larger one adds comes out of the long stays). Read by the engine
+    each month (:func:`set_exit_plans`) and by the expected-value view for each year's care
+    kernels, so both follow the same drivers.
+    """
+    care, run = sc.care, sc.run
+
+    def path(value) -> np.ndarray:
+        return np.asarray(series_values(value, run.start_year, run.years), dtype=float)
+
+    adopt = care.adoption_share_under5 * path(care.adoption_path)
+    sgo = care.special_guardianship_share * path(care.special_guardianship_path)
+    home = np.minimum(np.outer(path(care.return_home_path), care.return_home_share), 1.0)
+    return adopt, home, sgo
+
+
+def set_exit_plans(PV: np.ndarray, paths: tuple[np.ndarray, np.ndarray, np.ndarray], year: int) -> None:
+    """Write year ``year``'s exit-plan shares (:func:`exit_plan_paths`) into the packed parameters."""
+    adopt, home, sgo = paths
+    PV[kn.P_ADOPT_U5] = adopt[year]
+    PV[kn.V_RH : kn.V_RH + 3] = home[year]
+    PV[kn.P_SGO] = sgo[year]
 
 
 def _filled(shape: tuple[int, ...], defaults: dict[str, int]) -> np.ndarray:

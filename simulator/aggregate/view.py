@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.agents import kernel as kn
-from simulator.agents.services import Services
+from simulator.agents.services import Services, exit_plan_paths, set_exit_plans
 from simulator.aggregate.care import _care_key, _entry_kernels, _start_kernels, max_of_k, uasc_exits
 from simulator.aggregate.demography import _oldest, start_demography
 from simulator.aggregate.groups import (
@@ -128,14 +128,16 @@ def _care_kernels(sc: Scenario, PV: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     reason)``, the same voluntary part ``(band, offset)`` and their returns home ``(band x route,
     offset)``.
     """
-    care = sc.care
-    Rb, Rs20 = _start_kernels(_care_key(PV))  # the starting stock's exits
-    # exit plans drawn at entry follow the year's adoption share (care.adoption_path; model.step)
-    adopt_path = series_values(care.adoption_path, sc.run.start_year, sc.run.years)
+    # exit plans follow each year's drivers (adoption, return home, special guardianship;
+    # model.step); the starting stock's were made under the first year's practice
+    paths = exit_plan_paths(sc)
+    PV0 = PV.copy()
+    set_exit_plans(PV0, paths, 0)
+    Rb, Rs20 = _start_kernels(_care_key(PV0))  # the starting stock's exits
     Kb2_y, KbS20_y, KbRH_y = [], [], []
     for y in range(sc.run.years):
         PVy = PV.copy()
-        PVy[kn.P_ADOPT_U5] = care.adoption_share_under5 * adopt_path[y]
+        set_exit_plans(PVy, paths, y)
         Kb, Ks20 = _entry_kernels(_care_key(PVy))
         Kb2_y.append(Kb.reshape(N_BANDS, 3, HORIZON * N_REASONS))
         KbS20_y.append(Ks20)
