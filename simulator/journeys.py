@@ -61,7 +61,7 @@ CARE_DURATION_BANDS = {
 
 
 def published(path: str | Path = DATA) -> pd.DataFrame:
-    """The published figures the report compares with, one row per measure and category."""
+    """The published figures the report compares with, one row per measure, category and year."""
     return pd.read_csv(path)
 
 
@@ -116,6 +116,8 @@ def measure(
     # more for each move), and long-term stability of under-16s looked after for 2.5 years or
     # more (the same placement for the last two years)
     three, long_term = [], []
+    ages_31_march = np.zeros(len(AGE_BANDS))
+    year_edges = np.asarray(AGE_BAND_EDGES[1:-1]) / 12
     for march in range(first_month + 11, last_month, 12):
         open_at = (lac["start_month"] <= march) & (lac["end_month"].isna() | (end.loc[lac.index] > march))
         year = (lac["start_month"] <= march) & (lac["end_month"].isna() | (end.loc[lac.index] > march - 12))
@@ -125,6 +127,9 @@ def measure(
         three.append(float((per_child.reindex(in_care).fillna(0) >= 3).mean()) if len(in_care) else np.nan)
         held = lac[open_at]
         age_now = held["age_at_start"] + (march - held["start_month"]) / 12
+        # ages at 31 March by DfE's bands (a whole year at entry is taken at its middle)
+        mid = age_now.to_numpy(dtype=float) + 0.5
+        ages_31_march += np.bincount(np.searchsorted(year_edges, mid, side="right"), minlength=len(AGE_BANDS))
         long_stay = held[(march - held["start_month"] >= 30) & (age_now < 16)]
         if len(long_stay):
             last_move = moves[moves["month"] <= march].groupby("child_id")["month"].max()
@@ -133,6 +138,9 @@ def measure(
             moved = last_move.reindex(long_stay["child_id"]).to_numpy(dtype=float) - 1
             since = np.fmax(long_stay["start_month"].to_numpy(dtype=float), moved)  # NaN: never moved
             long_term.append(float((march - since >= 24).mean()))
+    total = ages_31_march.sum()
+    for i, name in enumerate(AGE_BANDS):
+        out["lac_age_31_march", name] = float(ages_31_march[i] / total) if total else np.nan
     out["lac_placement_stability", "three_or_more_placements_in_year"] = float(np.nanmean(three))
     out["lac_placement_stability", "same_placement_2_years_if_in_care_2_5_years_under_16"] = (
         float(np.mean(long_term)) if long_term else np.nan
