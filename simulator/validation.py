@@ -62,7 +62,9 @@ def published_series(path: str | Path | None = None) -> pd.DataFrame:
 #: Children's social care activity 2007-2018 (CIN census from 2009-10, the CPR3 return before):
 #: ``simulator/data/england_cin_time_series_2007_2018.csv``, each figure with its source and grade
 #: (H read from DfE's tables, M from DfE releases as reported; years with neither are left out).
-#: With the children looked after under section 20 at 31 March (the CLA return, two years found).
+#: With the children looked after under section 20 at 31 March (the CLA return, two years found),
+#: and three ways out of care: adoptions (the CLA series), special guardianship and returns home
+#: (the years found, as published reports quote them).
 ACTIVITY = (
     "referrals",
     "section47_enquiries",
@@ -70,6 +72,9 @@ ACTIVITY = (
     "cp_31_march",
     "cp_starts",
     "lac_voluntary_s20_31_march",
+    "adoptions",
+    "special_guardianship",
+    "returned_home",
 )
 
 
@@ -80,8 +85,10 @@ STOCK_COLUMNS = ("lac_31_march", "lac_starts", "lac_ceases")
 def published_activity(path: str | Path | None = None) -> pd.DataFrame:
     """The published activity series, one row per year (``year`` and the :data:`ACTIVITY` columns)."""
     raw = pd.read_csv(path or DATA / "england_cin_time_series_2007_2018.csv")
-    table = raw.pivot(index="year", columns="measure", values="number").reindex(columns=list(ACTIVITY))
-    return table.reset_index()
+    table = raw.pivot(index="year", columns="measure", values="number")
+    adopted = published_series().set_index("year")["adoptions"]  # the CLA series, read once
+    table["adoptions"] = adopted.reindex(table.index)
+    return table.reindex(columns=list(ACTIVITY)).reset_index()
 
 
 def activity_table(model: pd.DataFrame) -> pd.DataFrame:
