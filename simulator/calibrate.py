@@ -46,6 +46,7 @@ import pandas as pd
 
 from simulator import aggregate as ag
 from simulator.agents import kernel as kn
+from simulator.agents.services import exit_plan_paths, set_exit_plans
 from simulator.aggregate.care import uasc_exits
 from simulator.processes import map_in_processes
 from simulator.safe_io import OutputError, check_output_file, write_text
@@ -575,7 +576,9 @@ def reference_entries(sc: Scenario) -> dict[str, Any]:
     meta["care_entries"] = meta["care_entries"] * per
     meta["uasc_entries"] = meta["uasc_entries"] * per
     meta["uasc_age_shares"] = ref.population.uasc_age_shares
-    return {"meta": meta, "PV": ag._packing(ref).PV, "burn": ref.run.burn_in_months}
+    PV = ag._packing(ref).PV.copy()
+    set_exit_plans(PV, exit_plan_paths(ref), 0)  # the first year's plans, as the engine and the view
+    return {"meta": meta, "PV": PV, "burn": ref.run.burn_in_months}
 
 
 def _first_year(sc: Scenario) -> dict[str, float]:

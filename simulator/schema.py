@@ -841,7 +841,7 @@ class Care(Section):
         "dated steps",
         source="the driver itself (e.g. returns home were 41% of the children leaving care in England "
         "in 2006-07 (10,270 of 24,980), 35% in 2012-13 and 34% in 2014-15, against 26% in 2023-24 "
-        "counting relatives as those years did: scenarios/history_2006_2018.toml)",
+        "counting relatives as those years did: docs/experiments/history_2006_2018_ways_out.toml)",
         grade="H",
         description="Change in reunification practice over time (plans to return home made when care "
         "starts).",
@@ -877,7 +877,7 @@ class Care(Section):
         "year, or dated steps",
         source="the driver itself (e.g. special guardianship orders, in force from December 2005: 750 "
         "children left care under one in 2006-07, 1,780 in 2010-11, 3,520 in 2014-15 [CLA]: "
-        "scenarios/history_2006_2018.toml)",
+        "docs/experiments/history_2006_2018_ways_out.toml)",
         grade="H",
         description="Change in the use of special guardianship over time (plans made when care starts).",
     )
@@ -1057,7 +1057,7 @@ class Care(Section):
                 raise ValueError(
                     f"care.return_home_share[{i}] + care.special_guardianship_share = {rh:g} + {sgo:g} = "
                     f"{rh + sgo:.4g} ({route} route): these are shares of the same care episodes, and "
-                    f"special guardianship would never happen; allowed: a total of at most 1 "
+                    f"a return home would never be planned; allowed: a total of at most 1 "
                     f"(special_guardianship_share <= {1.0 - rh:.4g} here)"
                 )
             if rh + sgo + oth > 1.0 + 1e-9:
@@ -1850,7 +1850,8 @@ class Scenario(Section):
                 f"gives an adoption share above 1; allowed: path values up to {1.0 / share:.3g}"
             )
         sgo = self.care.special_guardianship_share
-        self._paths_leave_room(share, sgo)
+        if self._paths_leave_room(share, sgo):
+            return
         if share * top + sgo > 1.0 + 1e-9:
             raise ValueError(
                 f"care.adoption_share_under5 x care.adoption_path + care.special_guardianship_share = "
@@ -1859,26 +1860,46 @@ class Scenario(Section):
                 f"(adoption_share_under5 x adoption_path <= {1.0 - sgo:.4g} here)"
             )
 
-    def _paths_leave_room(self, adopt: float, sgo: float) -> None:
-        """With a special guardianship path, adoption plus special guardianship stay at most 1 a year.
+    def _paths_leave_room(self, adopt: float, sgo: float) -> bool:
+        """With a special guardianship path, the plans that do not give way stay at most 1 a year.
 
-        (Return home needs no check: ``services.exit_plan_paths`` caps it to the room left.)
+        Adoption and special guardianship (children under 5), and special guardianship and the
+        other exits (children of ``care.other_exit_min_age_years`` or over; all three where that
+        age is under 5), year by year. Returns False when there is no such path (the scenario's
+        check above and ``Care``'s apply). Return home needs no check: it gives way to the others
+        (``kernel.exit_plan_shares``).
         """
         care, run = self.care, self.run
         q = series_values(care.special_guardianship_path, run.start_year, run.years)
         if all(v == 1.0 for v in q):
-            return  # the check without a special guardianship path (below) applies
+            return False
         a = series_values(care.adoption_path, run.start_year, run.years)
+        oth = care.other_exit_share
+        young_other = care.other_exit_min_age_years < 5.0  # children under 5 may leave another way
         for i, (a_y, q_y) in enumerate(zip(a, q, strict=True)):
             share, g = adopt * a_y, sgo * q_y
-            if share + g > 1.0 + 1e-9:
-                raise ValueError(
-                    "care.adoption_share_under5 x care.adoption_path + care.special_guardianship_share "
-                    f"x care.special_guardianship_path = {share:.4g} + {g:.4g} = {share + g:.4g} in "
-                    f"{run.start_year + 1 + i}: these are shares of the same care episodes (children "
-                    f"under 5); allowed: a total of at most 1 (special_guardianship_path <= "
-                    f"{max(0.0, 1.0 - share) / sgo:.4g} that year)"
+            year = run.start_year + 1 + i
+            together = [
+                ("care.adoption_share_under5 x care.adoption_path", share, "children under 5"),
+                ("care.other_exit_share", oth, f"children of {care.other_exit_min_age_years:g} or over"),
+            ]
+            if young_other:
+                together.append(
+                    (
+                        "care.adoption_share_under5 x care.adoption_path + care.other_exit_share",
+                        share + oth,
+                        "children under 5",
+                    )
                 )
+            for name, other, who in together:
+                if other + g > 1.0 + 1e-9:
+                    raise ValueError(
+                        f"{name} + care.special_guardianship_share x care.special_guardianship_path = "
+                        f"{other:.4g} + {g:.4g} = {other + g:.4g} in {year}: these are shares of the same "
+                        f"care episodes ({who}); allowed: a total of at most 1 "
+                        f"(special_guardianship_path <= {max(0.0, 1.0 - other) / sgo:.4g} that year)"
+                    )
+        return True
 
     def _hubs_fit_the_run(self) -> None:
         """Hubs open inside the run, at most ``MAX_HUBS``, each in a decile 1-10 when given."""

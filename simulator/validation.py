@@ -30,7 +30,7 @@ import pandas as pd
 
 from simulator import journeys
 from simulator.processes import map_in_processes
-from simulator.schema import Scenario, ScenarioError, load_scenario, series_values
+from simulator.schema import SERIES_BOUNDS, Scenario, ScenarioError, load_scenario, series_values
 
 DATA = Path(__file__).parent / "data"
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -205,23 +205,22 @@ def fit_pre_shock(
     def first_two(series: Any) -> list[float]:
         return series_values(series, base.run.start_year, base.run.years)[:2]
 
+    # every yearly series cut to its first two years (the schema's list of them, so a new one is
+    # not missed), then the later drivers taken out
+    cut: dict[str, Any] = {}
+    for name in SERIES_BOUNDS:
+        *path, field_name = name.split(".")
+        owner, node = base, cut
+        for part in path:
+            owner, node = getattr(owner, part), node.setdefault(part, {})
+        node[field_name] = first_two(getattr(owner, field_name))
+    cut["levers"]["risk_aversion"]["shocks"] = []
+    cut["levers"]["prevention"]["baseline_capacity_change"] = 0.0
+
     def run(index: float, share: float) -> tuple[float, float]:
-        sc = with_overrides(
-            base,
-            {
-                "run": {"years": 2},
-                "risk_aversion": {"index": index},
-                "population": {"uasc_path": first_two(base.population.uasc_path)},
-                "care": {
-                    "adoption_share_under5": share,
-                    "adoption_path": first_two(base.care.adoption_path),
-                    "removal_at_birth_path": first_two(base.care.removal_at_birth_path),
-                    "removal_after_birth_path": first_two(base.care.removal_after_birth_path),
-                },
-                "front_door": {"section47_path": first_two(base.front_door.section47_path)},
-                "levers": {"risk_aversion": {"shocks": []}, "prevention": {"baseline_capacity_change": 0.0}},
-            },
-        )
+        over = {**cut, "run": {"years": 2}, "risk_aversion": {"index": index}}
+        over["care"] = {**cut["care"], "adoption_share_under5": share}
+        sc = with_overrides(base, over)
         starts, adopt = [], []
         for seed in seeds:
             m = CSCModel(sc, seed=seed)

@@ -540,3 +540,14 @@ def test_a_raised_return_home_share_gives_way_to_the_other_plans() -> None:
     assert rh == pytest.approx(1.0 - g - oth) and longrun + stay == pytest.approx(0.0, abs=1e-12)
     rh6, *_ = kn.exit_plan_shares(PV, 6 * 12.0, 0)  # no other exits at 6: more room
     assert rh6 == pytest.approx(min(4.0 * sc.care.return_home_share[0], 1.0 - g))
+
+
+def test_a_special_guardianship_path_is_checked_year_by_year() -> None:
+    """With a special guardianship path the shares are checked for each year, so a scenario whose
+    years each fit is accepted even where the largest adoption path with the base special
+    guardianship share would not (and a path into the future is read by the year it acts in)."""
+    sc = with_overrides(Scenario(), {"care": {"adoption_path": 2.5, "special_guardianship_path": 0.3}})
+    assert sc.care.adoption_path == 2.5  # 0.95 + 0.042 <= 1 every year
+    with pytest.raises(ValueError, match="in 2026"):
+        with_overrides(Scenario(), {"care": {"special_guardianship_path": {"2025": 1.0, "2026": 4.5}}})
+

@@ -147,7 +147,7 @@ def test_a_number_beyond_its_bound_is_named(tmp_path, capsys, content, field, al
 # -- scenario files: values that cannot be true together ------------------------------------------
 
 CROSS = [
-    # care exit shares adding up to 3: special guardianship would never happen
+    # care exit shares adding up to 3: a return home would never be planned
     (
         "[care]\nreturn_home_share = [1.0, 1.0, 1.0]\nspecial_guardianship_share = 1.0\n",
         "care.return_home_share[0] + care.special_guardianship_share = 1 + 1 = 2",
@@ -163,6 +163,10 @@ CROSS = [
     ),
     ("[care]\nadoption_path = 2.5\n", "adoption_share_under5 x adoption_path <= 0.86 here"),
     ("[care]\nspecial_guardianship_path = 4.5\n", "special_guardianship_path <= 4.429 that year"),
+    (  # with the other exits of children of 10 or over
+        "[care]\nspecial_guardianship_path = 4.0\n",
+        "care.other_exit_share + care.special_guardianship_share x care.special_guardianship_path = 0.52",
+    ),
     ("[care]\nreturn_home_path = 6\n", "care.return_home_path"),
     ("[care]\nselection_weights_by_age = [0, 0, 0, 0, 0]\n", "care.selection_weights_by_age"),
     ("[care]\nroute_shares = [0.5, 0.5, 0.5]\n", "care.route_shares row 0 must sum to 1"),
