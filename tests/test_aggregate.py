@@ -550,4 +550,3 @@ def test_a_special_guardianship_path_is_checked_year_by_year() -> None:
     assert sc.care.adoption_path == 2.5  # 0.95 + 0.042 <= 1 every year
     with pytest.raises(ValueError, match="in 2026"):
         with_overrides(Scenario(), {"care": {"special_guardianship_path": {"2025": 1.0, "2026": 4.5}}})
-
