@@ -111,6 +111,7 @@ def measure(
     band_out = np.searchsorted(np.asarray(AGE_BAND_EDGES[1:-1]) / 12, age_out, side="right")
     for i, name in enumerate(AGE_BANDS):
         out["lac_age_ceased", name] = float((band_out == i).mean()) if len(ceased) else np.nan
+    out["lac_age_ceased", "on_18th_birthday"] = float((ceased["end_reason"] == "turned_18").mean())
     # ... and by how long they had been looked after (whole months in the model)
     stay = _months(ceased)
     for cat, (lo, hi) in CARE_DURATION_BANDS.items():

@@ -34,8 +34,11 @@ NOT_YET = {
     "at 10 or over end another way, after a median of 8.5 months)",
     ("lac_age_ceased", "10_to_15"): "teenagers leave care too soon, before 16, where England's mostly "
     "leave at 18 (in 2021, 65% of those leaving for 'other reasons' left on their 18th birthday)",
+    ("lac_age_ceased", "on_18th_birthday"): "too few leave on their 18th birthday: the teenagers' other "
+    "ways out come early",
     ("lac_age_ceased", "1_to_4"): "too few young children leave care young (too few infants enter, and "
     "those who enter stay long)",
+    ("lac_age_ceased", "under_1"): "too few infants enter care, and those who do stay past their first year",
 }
 
 
@@ -101,6 +104,7 @@ def test_measure_reads_a_known_episode_log():
     # ... aged 0.8, 10.8 and 1.6 (a whole year at entry taken at its middle)
     for band, share in (("under_1", 1 / 3), ("1_to_4", 1 / 3), ("5_to_9", 0.0), ("10_to_15", 1 / 3)):
         assert got["lac_age_ceased", band] == pytest.approx(share), band
+    assert got["lac_age_ceased", "on_18th_birthday"] == 0.0  # none of them turned 18
     # ... after 4, 40 and 1 months: two under a year, none of 5-10 years, none under two weeks
     assert got["lac_duration_ceased", "under_1_year"] == pytest.approx(2 / 3)
     assert got["lac_duration_ceased", "5_to_10_years"] == 0.0
