@@ -46,7 +46,7 @@ import pandas as pd
 
 from simulator import aggregate as ag
 from simulator.agents import kernel as kn
-from simulator.agents.services import exit_plan_paths, set_exit_plans
+from simulator.agents.services import yearly_parameters
 from simulator.aggregate.care import uasc_exits
 from simulator.processes import map_in_processes
 from simulator.safe_io import OutputError, check_output_file, write_text
@@ -577,7 +577,7 @@ def reference_entries(sc: Scenario) -> dict[str, Any]:
     meta["uasc_entries"] = meta["uasc_entries"] * per
     meta["uasc_age_shares"] = ref.population.uasc_age_shares
     PV = ag._packing(ref).PV.copy()
-    set_exit_plans(PV, exit_plan_paths(ref), 0)  # the first year's plans, as the engine and the view
+    yearly_parameters(ref).write(PV, 0)  # the first year's plans, as the engine and the view
     return {"meta": meta, "PV": PV, "burn": ref.run.burn_in_months}
 
 

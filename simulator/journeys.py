@@ -53,6 +53,8 @@ CP_BANDS = {
 CARE_REASONS = ("returned_home", "adopted", "special_guardianship", "turned_18", "other")
 #: Lengths of care episodes ending (DfE: duration of the latest period of care), in months
 #: [from, to): bands that a published summary gives (not a partition).
+#: Inner edges of DfE's age bands, in years (under 1, 1-4, 5-9, 10-15, 16-17).
+_YEAR_EDGES = np.asarray(AGE_BAND_EDGES[1:-1]) / 12
 CARE_DURATION_BANDS = {
     "under_2_weeks": (0.0, 0.5),
     "under_1_year": (0.0, 12.0),
@@ -98,7 +100,7 @@ def measure(
     # children starting care in the window (unaccompanied children included, as DfE counts them)
     lac = ep[ep["state"] == "LAC"]
     starts = lac[(lac["start_month"] >= first_month) & (lac["start_month"] < last_month)]
-    band = np.searchsorted(np.asarray(AGE_BAND_EDGES[1:-1]) / 12, starts["age_at_start"], side="right")
+    band = np.searchsorted(_YEAR_EDGES, starts["age_at_start"], side="right")
     for i, name in enumerate(AGE_BANDS):
         out["lac_age_at_start", name] = float((band == i).mean()) if len(starts) else np.nan
     # children leaving care in the window, by reason
@@ -108,7 +110,7 @@ def measure(
         out["lac_reason_ceased", name] = float((reasons == name).mean())
     # ... by their age then (a whole year at entry taken at its middle)
     age_out = ceased["age_at_start"].to_numpy(dtype=float) + 0.5 + _months(ceased).to_numpy(dtype=float) / 12
-    band_out = np.searchsorted(np.asarray(AGE_BAND_EDGES[1:-1]) / 12, age_out, side="right")
+    band_out = np.searchsorted(_YEAR_EDGES, age_out, side="right")
     for i, name in enumerate(AGE_BANDS):
         out["lac_age_ceased", name] = float((band_out == i).mean()) if len(ceased) else np.nan
     out["lac_age_ceased", "on_18th_birthday"] = float((ceased["end_reason"] == "turned_18").mean())
@@ -123,7 +125,6 @@ def measure(
     # more (the same placement for the last two years)
     three, long_term = [], []
     ages_31_march = np.zeros(len(AGE_BANDS))
-    year_edges = np.asarray(AGE_BAND_EDGES[1:-1]) / 12
     for march in range(first_month + 11, last_month, 12):
         open_at = (lac["start_month"] <= march) & (lac["end_month"].isna() | (end.loc[lac.index] > march))
         year = (lac["start_month"] <= march) & (lac["end_month"].isna() | (end.loc[lac.index] > march - 12))
@@ -134,8 +135,8 @@ def measure(
         held = lac[open_at]
         age_now = held["age_at_start"] + (march - held["start_month"]) / 12
         # ages at 31 March by DfE's bands (a whole year at entry is taken at its middle)
-        mid = age_now.to_numpy(dtype=float) + 0.5
-        ages_31_march += np.bincount(np.searchsorted(year_edges, mid, side="right"), minlength=len(AGE_BANDS))
+        band_now = np.searchsorted(_YEAR_EDGES, age_now.to_numpy(dtype=float) + 0.5, side="right")
+        ages_31_march += np.bincount(band_now, minlength=len(AGE_BANDS))
         long_stay = held[(march - held["start_month"] >= 30) & (age_now < 16)]
         if len(long_stay):
             last_move = moves[moves["month"] <= march].groupby("child_id")["month"].max()

@@ -27,7 +27,7 @@ from simulator.agents import kernel as kn
 from simulator.agents import keyed
 from simulator.agents.families import N_CELLS, N_DECILES, N_NEED, FamilyTable
 from simulator.agents.family import Family
-from simulator.agents.services import Services, exit_plan_paths, set_exit_plans
+from simulator.agents.services import Services, yearly_parameters
 from simulator.policies import Policy, build_policies
 from simulator.policies.programme import Programme, declared
 from simulator.recording import COUNTERS, FLOW_NAMES
@@ -140,16 +140,7 @@ class CSCModel(mesa.Model):
         self._uasc_path = series_values(
             scenario.population.uasc_path, scenario.run.start_year, scenario.run.years
         )
-        self._birth_removal_path = series_values(
-            scenario.care.removal_at_birth_path, scenario.run.start_year, scenario.run.years
-        )
-        self._later_removal_path = series_values(
-            scenario.care.removal_after_birth_path, scenario.run.start_year, scenario.run.years
-        )
-        self._s47_path = series_values(
-            scenario.front_door.section47_path, scenario.run.start_year, scenario.run.years
-        )
-        self._exit_plans = exit_plan_paths(scenario)  # adoption, return home, SGO by year
+        self._yearly = yearly_parameters(scenario)  # the dated drivers, year by year
         self.equity_rows: list[dict[str, Any]] = []
         self.policy_rows: list[dict[str, Any]] = []
         columns = self.monthly_columns()
@@ -163,7 +154,7 @@ class CSCModel(mesa.Model):
                 for s in State
             }
         )
-        set_exit_plans(self.services.PV, self._exit_plans, 0)  # the starting stock's plans: year 1's
+        self._yearly.write(self.services.PV, 0)  # the starting stock's plans: year 1's practice
         self._populate()
         if policies is None:
             policies = build_policies(self)
@@ -298,10 +289,7 @@ class CSCModel(mesa.Model):
         year_i = min(months_in // 12, sc.run.years - 1)
         target = self.target_children * (1.0 + sc.population.growth_per_year) ** (months_in / 12)
         sv.uasc_multiplier = self._uasc_path[year_i]
-        set_exit_plans(sv.PV, self._exit_plans, year_i)  # plans made by children starting care
-        sv.PV[kn.P_BIRTH_PATH] = self._birth_removal_path[year_i]
-        sv.PV[kn.P_LATER_PATH] = self._later_removal_path[year_i]
-        sv.PV[kn.P_S47_PATH] = self._s47_path[year_i]  # the year's section 47 practice
+        self._yearly.write(sv.PV, year_i)  # the year's practice: exit plans, pre-birth, section 47
         sv.step(self.month, target)
         for policy in self.policies:
             policy.end_month(self)

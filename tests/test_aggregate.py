@@ -524,16 +524,18 @@ def test_a_raised_return_home_share_gives_way_to_the_other_plans() -> None:
     room the other plans leave takes only that room (kernel ``exit_plan_shares``): the other
     plans keep their shares and the long stays give way."""
     from simulator.agents import kernel as kn
-    from simulator.agents.services import Services, exit_plan_paths, set_exit_plans
+    from simulator.agents.services import Services, yearly_parameters
 
     sc = Scenario()
-    adopt, home, sgo = exit_plan_paths(sc)
+    yearly = yearly_parameters(sc)
+    adopt, sgo = yearly.column(kn.P_ADOPT_U5), yearly.column(kn.P_SGO)
+    home = np.column_stack([yearly.column(kn.V_RH + r) for r in range(3)])
     assert (adopt == sc.care.adoption_share_under5).all()
     assert (sgo == sc.care.special_guardianship_share).all()
     assert (home == np.asarray(sc.care.return_home_share)).all()
     big = with_overrides(sc, {"care": {"return_home_path": 4.0}})
     PV = Services(SimpleNamespace(scenario=big, key=(1, 2)), capacity=16).PV.copy()
-    set_exit_plans(PV, exit_plan_paths(big), 0)
+    yearly_parameters(big).write(PV, 0)
     age_12 = 12 * 12.0  # months: old enough for the other exits
     rh, ad, g, oth, longrun, stay = kn.exit_plan_shares(PV, age_12, 0)
     assert (ad, g, oth) == (0.0, sc.care.special_guardianship_share, sc.care.other_exit_share)

@@ -40,7 +40,7 @@ References:
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
 
@@ -76,33 +76,48 @@ def monthly(rate_per_year):
     return 1.0 - np.exp(-np.asarray(rate_per_year, dtype=float) / 12.0)
 
 
-def exit_plan_paths(sc: Scenario) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The exit plans' dated drivers, year by year: adoption under 5, return home by route, SGO.
+class YearlyParameters(NamedTuple):
+    """Packed parameters set year by year from the scenario's dated drivers (:func:`yearly_parameters`)."""
 
-    ``care.adoption_path``, ``care.return_home_path`` and ``care.special_guardianship_path``
-    multiply their shares for children who start care in each year (a return-home share at most
-    1; the kernel's :func:`~simulator.agents.kernel.exit_plan_shares` then lets it give way to
-    the other plans, so what a larger one adds comes out of the long stays). Read by the engine
-    each month (:func:`set_exit_plans`) and by the expected-value view for each year's care
-    kernels, so both follow the same drivers.
+    slots: np.ndarray  #: their indices in the packed parameters ``PV``
+    values: np.ndarray  #: ``values[year, i]``: slot ``slots[i]`` in each reported year
+
+    def write(self, PV: np.ndarray, year: int) -> None:
+        """Set year ``year``'s values (the engine each month, the view for each year's kernels)."""
+        PV[self.slots] = self.values[year]
+
+    def column(self, slot: int) -> np.ndarray:
+        """One slot's value in each year."""
+        return self.values[:, int(np.flatnonzero(self.slots == slot)[0])]
+
+
+def yearly_parameters(sc: Scenario) -> YearlyParameters:
+    """The dated drivers as packed parameters, year by year: the one reading of them.
+
+    The plans made by children who start care in the year (``care.adoption_path``,
+    ``care.return_home_path``, ``care.special_guardianship_path`` times their shares; a
+    return-home share at most 1, and the kernel's :func:`~simulator.agents.kernel.exit_plan_shares`
+    lets it give way to the other plans, so what a larger one adds comes out of the long stays),
+    pre-birth practice (``care.removal_at_birth_path``, ``care.removal_after_birth_path``) and
+    section 47 practice (``front_door.section47_path``). Read by the engine each month, by the
+    expected-value view (its yearly care kernels and its monthly paths) and by the calibration's
+    first year, so all follow the same drivers.
     """
     care, run = sc.care, sc.run
 
     def path(value) -> np.ndarray:
         return np.asarray(series_values(value, run.start_year, run.years), dtype=float)
 
-    adopt = care.adoption_share_under5 * path(care.adoption_path)
-    sgo = care.special_guardianship_share * path(care.special_guardianship_path)
     home = np.minimum(np.outer(path(care.return_home_path), care.return_home_share), 1.0)
-    return adopt, home, sgo
-
-
-def set_exit_plans(PV: np.ndarray, paths: tuple[np.ndarray, np.ndarray, np.ndarray], year: int) -> None:
-    """Write year ``year``'s exit-plan shares (:func:`exit_plan_paths`) into the packed parameters."""
-    adopt, home, sgo = paths
-    PV[kn.P_ADOPT_U5] = adopt[year]
-    PV[kn.V_RH : kn.V_RH + 3] = home[year]
-    PV[kn.P_SGO] = sgo[year]
+    columns = {
+        kn.P_ADOPT_U5: care.adoption_share_under5 * path(care.adoption_path),
+        **{kn.V_RH + r: home[:, r] for r in range(home.shape[1])},
+        kn.P_SGO: care.special_guardianship_share * path(care.special_guardianship_path),
+        kn.P_BIRTH_PATH: path(care.removal_at_birth_path),
+        kn.P_LATER_PATH: path(care.removal_after_birth_path),
+        kn.P_S47_PATH: path(sc.front_door.section47_path),
+    }
+    return YearlyParameters(np.array(list(columns), dtype=np.int64), np.column_stack(list(columns.values())))
 
 
 def _filled(shape: tuple[int, ...], defaults: dict[str, int]) -> np.ndarray:

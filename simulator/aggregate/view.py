@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.agents import kernel as kn
-from simulator.agents.services import Services, exit_plan_paths, set_exit_plans
+from simulator.agents.services import Services, yearly_parameters
 from simulator.aggregate.care import _care_key, _entry_kernels, _start_kernels, max_of_k, uasc_exits
 from simulator.aggregate.demography import _oldest, start_demography
 from simulator.aggregate.groups import (
@@ -130,14 +130,14 @@ def _care_kernels(sc: Scenario, PV: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     """
     # exit plans follow each year's drivers (adoption, return home, special guardianship;
     # model.step); the starting stock's were made under the first year's practice
-    paths = exit_plan_paths(sc)
+    yearly = yearly_parameters(sc)
     PV0 = PV.copy()
-    set_exit_plans(PV0, paths, 0)
+    yearly.write(PV0, 0)
     Rb, Rs20 = _start_kernels(_care_key(PV0))  # the starting stock's exits
     Kb2_y, KbS20_y, KbRH_y = [], [], []
     for y in range(sc.run.years):
         PVy = PV.copy()
-        set_exit_plans(PVy, paths, y)
+        yearly.write(PVy, y)
         Kb, Ks20 = _entry_kernels(_care_key(PVy))
         Kb2_y.append(Kb.reshape(N_BANDS, 3, HORIZON * N_REASONS))
         KbS20_y.append(Ks20)
@@ -262,9 +262,10 @@ def run_aggregate(
     prev = sc.levers.prevention
     eh_factor, eh_extra, reach = _prevention_paths(sc, T, early_help_places_factor)
     uasc_path = series_values(pop.uasc_path, sc.run.start_year, sc.run.years)
-    birth_path = series_values(sc.care.removal_at_birth_path, sc.run.start_year, sc.run.years)
-    later_path = series_values(sc.care.removal_after_birth_path, sc.run.start_year, sc.run.years)
-    s47_path = series_values(sc.front_door.section47_path, sc.run.start_year, sc.run.years)
+    yearly = yearly_parameters(sc)  # the engine's reading of the dated drivers
+    birth_path = yearly.column(kn.P_BIRTH_PATH)
+    later_path = yearly.column(kn.P_LATER_PATH)
+    s47_path = yearly.column(kn.P_S47_PATH)
 
     Rb, Rs20, Kb2_y, KbS20_y, KbRH_y = _care_kernels(sc, PV)
     sel_w = np.asarray(care.selection_weights_by_age, dtype=float)
