@@ -323,7 +323,7 @@ def _care_block(
         exits_e[t : t + ag.HORIZON] += per_month[t]
     # UASC arrive aged 15-17 and leave at 18 or another way (their own scale)
     scaled = PV.copy()
-    scaled[kn.P_OTHER_MEDIAN] = round(PV[kn.P_OTHER_MEDIAN] * duration_scale, 4)
+    scaled[kn.P_UASC_MEDIAN] = round(PV[kn.P_UASC_MEDIAN] * duration_scale, 4)
     stay = uasc_exits(scaled, meta["uasc_age_shares"]).sum(axis=1)  # by months after arriving
     exits_u_new = np.zeros(T + ag.HORIZON)
     for t in range(T):
@@ -554,6 +554,7 @@ def _overrides(
         "care": {
             "median_months": [round(v, 4) for v in _scaled(care.median_months, duration)],
             "other_exit_median_months": round(care.other_exit_median_months * duration, 4),
+            "uasc_other_exit_median_months": round(care.uasc_other_exit_median_months * duration, 4),
             "removal_at_birth_by_need": [
                 round(v, 6) for v in _scaled(care.removal_at_birth_by_need, entry, 1.0)
             ],

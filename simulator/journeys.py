@@ -108,12 +108,15 @@ def measure(
     reasons = ceased["end_reason"].where(ceased["end_reason"].isin(CARE_REASONS[:-1]), "other")
     for name in CARE_REASONS:
         out["lac_reason_ceased", name] = float((reasons == name).mean())
-    # ... by their age then (a whole year at entry taken at its middle)
-    age_out = ceased["age_at_start"].to_numpy(dtype=float) + 0.5 + _months(ceased).to_numpy(dtype=float) / 12
+    # ... by their age then (DfE's bands, with those leaving on the 18th birthday apart, whatever
+    # the reason recorded)
+    age_out = ceased["age_at_end"].to_numpy(dtype=float)
     band_out = np.searchsorted(_YEAR_EDGES, age_out, side="right")
     for i, name in enumerate(AGE_BANDS):
-        out["lac_age_ceased", name] = float((band_out == i).mean()) if len(ceased) else np.nan
-    out["lac_age_ceased", "on_18th_birthday"] = float((ceased["end_reason"] == "turned_18").mean())
+        out["lac_age_ceased", name] = (
+            float(((band_out == i) & (age_out < 18)).mean()) if len(ceased) else np.nan
+        )
+    out["lac_age_ceased", "on_18th_birthday"] = float((age_out >= 18).mean()) if len(ceased) else np.nan
     # ... and by how long they had been looked after (whole months in the model)
     stay = _months(ceased)
     for cat, (lo, hi) in CARE_DURATION_BANDS.items():

@@ -730,6 +730,17 @@ class ChildProtection(Section):
         return self
 
 
+#: How the ways out of care were fitted (read by the parameters fitted together).
+_WAYS_OUT_FIT = (
+    "fitted 5 Dec 2026 (Nelder-Mead in the engine: the baseline, 4 seeds, years 6-15), all "
+    "together: care.other_exit_share, care.other_exit_median_months, care.other_exit_min_age_years, "
+    "care.return_home_share (one factor on its three), the medians of the returns home and of the "
+    "long-run route (care.median_months) and care.duration_spread, to [CLA] 2024 reasons for "
+    "leaving care and ages on leaving, [CLA] 2022 ages at 31 March and [CLA] 2013 lengths of stay "
+    "of leavers, holding the looked-after stock (docs/MODEL.md, Journeys)"
+)
+
+
 class Care(Section):
     """Entry to care, placements and the ways care ends."""
 
@@ -826,12 +837,10 @@ class Care(Section):
         description="Infants entering care other than in an emergency who do so under a care order.",
     )
     return_home_share: tuple[Prob, Prob, Prob] = param(
-        (0.26, 0.09, 0.32),
+        (0.296, 0.103, 0.365),
         unit="share of episodes by route: s20, care order, emergency",
-        source="fitted with care.other_exit_share and care.uasc_other_exit_share (the "
-        "expected-value view, then checked in the engine: `python -m simulator.validation "
-        "--journeys`) to [CLA] 2024 reasons for leaving care (returned home 20.4%) while holding "
-        "the looked-after stock; the split by route is an assumption (was 0.42, 0.14, 0.52)",
+        source=_WAYS_OUT_FIT + " (returned home 20.4% of leavers); the split by route is an assumption "
+        "(was 0.26, 0.09, 0.32 before the ages were fitted; 0.42, 0.14, 0.52 before the reasons)",
         grade="M",
         description="Care episodes that end with a return home.",
     )
@@ -841,7 +850,7 @@ class Care(Section):
         "dated steps",
         source="the driver itself (e.g. returns home were 41% of the children leaving care in England "
         "in 2006-07 (10,270 of 24,980), 35% in 2012-13 and 34% in 2014-15, against 26% in 2023-24 "
-        "counting relatives as those years did: docs/experiments/history_2006_2018_ways_out.toml)",
+        "counting relatives as those years did: scenarios/history_2006_2018.toml)",
         grade="H",
         description="Change in reunification practice over time (plans to return home made when care "
         "starts).",
@@ -877,47 +886,55 @@ class Care(Section):
         "year, or dated steps",
         source="the driver itself (e.g. special guardianship orders, in force from December 2005: 750 "
         "children left care under one in 2006-07, 1,780 in 2010-11, 3,520 in 2014-15 [CLA]: "
-        "docs/experiments/history_2006_2018_ways_out.toml)",
+        "scenarios/history_2006_2018.toml)",
         grade="H",
         description="Change in the use of special guardianship over time (plans made when care starts).",
     )
     other_exit_share: float = param(
-        0.52,
+        0.27,
         ge=0.0,
         le=1.0,
         unit="share of non-UASC episodes starting at care.other_exit_min_age_years or over",
-        source="fitted (with care.return_home_share and care.uasc_other_exit_share) to [CLA] 2024 "
-        "(2025 release), reason episode ceased: 22.9% of children leaving care left another way "
-        "(another authority 6.3%, relatives without an order 5.9%, custody or remand 1.1%, adult "
-        "care 1.4%, any other reason 7.9%) and 32.8% at 18 or to independent living, holding the "
-        "looked-after stock (docs/MODEL.md, Ways out of care)",
+        source=_WAYS_OUT_FIT + ": [CLA] 2024 (2025 release), reason episode ceased: 22.9% of "
+        "children leaving care left another way (another authority 6.3%, relatives without an "
+        "order 5.9%, custody or remand 1.1%, adult care 1.4%, any other reason 7.9%) and 32.8% at "
+        "18 or to independent living; 39% left on their 18th birthday, whatever the reason (DfE's "
+        "data guidance: 58-65% of those recorded as leaving for other reasons in 2021-2023 left "
+        "then). Was 0.52 of children starting at 10 or over (docs/MODEL.md, Ways out of care)",
         grade="M",
         description="Care episodes that end another way: transfer to another authority, to "
         "relatives without an order, custody, adult care, any other reason.",
     )
     other_exit_median_months: Months = param(
-        8.5,
+        74.0,
         unit="median months",
-        source="assumption, fitted with care.other_exit_share: these exits come early in a stay "
-        "([CLA] does not publish durations by reason; was 12)",
-        description="Median time in care before an exit another way.",
+        source="fitted with care.other_exit_share (above): a plan to leave another way that "
+        "outlasts childhood ends on the 18th birthday under that reason, as DfE records most of "
+        "them ([CLA] does not publish durations by reason; was 8.5, when these exits were read as "
+        "early exits of teenagers, and 12 before that)",
+        description="Median time in care before an exit another way (unaccompanied children: "
+        "care.uasc_other_exit_median_months).",
     )
     other_exit_min_age_years: float = param(
-        10.0,
+        5.0,
         ge=0.0,
         le=17.0,
         unit="years of age at the start of care",
-        source="assumption: custody and remand, independent living before 18 and transfers are "
-        "mostly of older children; [CLA] does not publish reasons by age at entry",
+        source="fitted with care.other_exit_share (above: 3.8, raised to 5 so that the plans of "
+        "children under 5, adoption among them, do not compete with it; was 10, an assumption): "
+        "custody and remand, independent living before 18 and transfers are mostly of older "
+        "children, but [CLA] does not publish reasons by age at entry",
         description="Youngest age at the start of care of an episode that may end another way "
         "(care.other_exit_share).",
     )
     uasc_other_exit_share: float = param(
-        0.39,
+        0.45,
         ge=0.0,
         le=1.0,
         unit="share of UASC episodes",
-        source="fitted with care.other_exit_share (above). [CLA] 2024 (2025 release), reason "
+        source="held at 0.45 in the 5 Dec 2026 fit of care.other_exit_share (above), between the 4 Dec "
+        "fit (0.39) and a free fit (0.72, which made unaccompanied children the dial of the stock). "
+        "[CLA] 2024 (2025 release), reason "
         "episode ceased: care taken over by another authority 2,140 (6.3% of ceases; the National "
         "Transfer Scheme moves unaccompanied children between authorities), age assessed as 18 or "
         "over 370; unaccompanied children were 21% of starts in 2022-23 (7,090 of 33,000, DfE via "
@@ -925,20 +942,33 @@ class Care(Section):
         "32.8% leaving at 18",
         grade="M",
         description="Unaccompanied children's episodes that end before 18 another way (a transfer "
-        "to another authority, assessed as an adult, missing), after care.other_exit_median_months.",
+        "to another authority, assessed as an adult, missing), after care.uasc_other_exit_median_months.",
+    )
+    uasc_other_exit_median_months: Months = param(
+        8.5,
+        unit="median months after arriving",
+        source="assumption: a transfer under the National Transfer Scheme or an age assessment comes "
+        "soon after arrival ([CLA] does not publish durations by reason); the value the other exits "
+        "of all children had until 5 Dec 2026",
+        description="Median time in care before an unaccompanied child leaves another way.",
     )
     median_months: tuple[Months, Months, Months, Months, Months] = param(
-        (3.0, 15.0, 24.0, 24.0, 108.0),
-        unit="median months: return home (s20/emergency), return home (order), adoption, SGO, other exits",
-        source="assumption: many short episodes and a long tail (DESIGN.md)",
+        (1.6, 11.9, 24.0, 24.0, 39.0),
+        unit="median months: return home (s20/emergency), return home (order), adoption, SGO, the "
+        "long-run route (children under 10 with no other plan: half return home, half SGO)",
+        source="assumption for adoption and SGO (24 months); the two returns home and the long-run "
+        "route fitted 5 Dec 2026 with care.other_exit_share (see there; were 3, 15 and 108)",
         description="Median time in care before each kind of exit.",
     )
     duration_spread: float = param(
-        0.9,
+        1.34,
         ge=0.1,
         le=3.0,
         unit="log-normal sigma",
-        source="assumption",
+        source="fitted 5 Dec 2026 with care.other_exit_share (see there), the short medians of "
+        "care.median_months and the lengths of stay of children leaving care ([CLA] 2013: 46% "
+        "under a year, 14% 5-10 years); one spread for every kind of exit is an assumption (it "
+        "makes some adoptions implausibly quick). Was 0.9, an assumption",
         description="Spread of times in care around the medians.",
     )
     placement_shares_by_age: tuple[
@@ -1852,12 +1882,15 @@ class Scenario(Section):
         sgo = self.care.special_guardianship_share
         if self._paths_leave_room(share, sgo):
             return
-        if share * top + sgo > 1.0 + 1e-9:
+        # children under 5 may also leave another way where care.other_exit_min_age_years is under 5
+        oth = self.care.other_exit_share if self.care.other_exit_min_age_years < 5.0 else 0.0
+        if share * top + sgo + oth > 1.0 + 1e-9:
+            plus, plus_v = (" + care.other_exit_share", f" + {oth:g}") if oth else ("", "")
             raise ValueError(
-                f"care.adoption_share_under5 x care.adoption_path + care.special_guardianship_share = "
-                f"{share:g} x {top:g} + {sgo:g} = {share * top + sgo:.4g}: these are shares of the same care "
-                "episodes (children under 5); allowed: a total of at most 1 "
-                f"(adoption_share_under5 x adoption_path <= {1.0 - sgo:.4g} here)"
+                f"care.adoption_share_under5 x care.adoption_path + care.special_guardianship_share{plus} = "
+                f"{share:g} x {top:g} + {sgo:g}{plus_v} = {share * top + sgo + oth:.4g}: these are shares "
+                "of the same care episodes (children under 5); allowed: a total of at most 1 "
+                f"(adoption_share_under5 x adoption_path <= {1.0 - sgo - oth:.4g} here)"
             )
 
     def _paths_leave_room(self, adopt: float, sgo: float) -> bool:
@@ -1891,7 +1924,7 @@ class Scenario(Section):
                         "children under 5",
                     )
                 )
-            for name, other, who in together:
+            for name, other, who in sorted(together, key=lambda t: -t[1]):  # the tightest first
                 if other + g > 1.0 + 1e-9:
                     raise ValueError(
                         f"{name} + care.special_guardianship_share x care.special_guardianship_path = "

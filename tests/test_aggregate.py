@@ -540,8 +540,9 @@ def test_a_raised_return_home_share_gives_way_to_the_other_plans() -> None:
     rh, ad, g, oth, longrun, stay = kn.exit_plan_shares(PV, age_12, 0)
     assert (ad, g, oth) == (0.0, sc.care.special_guardianship_share, sc.care.other_exit_share)
     assert rh == pytest.approx(1.0 - g - oth) and longrun + stay == pytest.approx(0.0, abs=1e-12)
-    rh6, *_ = kn.exit_plan_shares(PV, 6 * 12.0, 0)  # no other exits at 6: more room
-    assert rh6 == pytest.approx(min(4.0 * sc.care.return_home_share[0], 1.0 - g))
+    young = 12.0 * sc.care.other_exit_min_age_years - 1  # too young for the other exits: more room
+    rh_young, ad_young, *_ = kn.exit_plan_shares(PV, young, 0)
+    assert rh_young == pytest.approx(min(4.0 * sc.care.return_home_share[0], 1.0 - g - ad_young))
 
 
 def test_a_special_guardianship_path_is_checked_year_by_year() -> None:

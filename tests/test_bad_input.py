@@ -152,10 +152,10 @@ CROSS = [
         "[care]\nreturn_home_share = [1.0, 1.0, 1.0]\nspecial_guardianship_share = 1.0\n",
         "care.return_home_share[0] + care.special_guardianship_share = 1 + 1 = 2",
     ),
-    ("[care]\nspecial_guardianship_share = 0.8\n", "special_guardianship_share <= 0.74 here"),
+    ("[care]\nspecial_guardianship_share = 0.8\n", "special_guardianship_share <= 0.704 here"),
     (
         "[care]\nspecial_guardianship_share = 0.7\n",
-        "special_guardianship_share <= 0.22 or other_exit_share <= 0.04 here",
+        "special_guardianship_share <= 0.434 or other_exit_share <= 0.004 here",
     ),
     (
         "[care]\nadoption_share_under5 = 0.9\n",
@@ -163,9 +163,10 @@ CROSS = [
     ),
     ("[care]\nadoption_path = 2.5\n", "adoption_share_under5 x adoption_path <= 0.86 here"),
     ("[care]\nspecial_guardianship_path = 4.5\n", "special_guardianship_path <= 4.429 that year"),
-    (  # with the other exits of children of 10 or over
-        "[care]\nspecial_guardianship_path = 4.0\n",
-        "care.other_exit_share + care.special_guardianship_share x care.special_guardianship_path = 0.52",
+    (  # with the other exits of children of 5 or over
+        "[care]\nspecial_guardianship_path = 4.0\nother_exit_share = 0.45\n",
+        "care.other_exit_share + care.special_guardianship_share x care.special_guardianship_path "
+        "= 0.45 + 0.56",
     ),
     ("[care]\nreturn_home_path = 6\n", "care.return_home_path"),
     ("[care]\nselection_weights_by_age = [0, 0, 0, 0, 0]\n", "care.selection_weights_by_age"),

@@ -37,11 +37,15 @@ def episodes_frame(model: ModelView) -> pd.DataFrame:
             "end_month": pd.array(np.where(end[keep] >= 0, end[keep] - b, 0), dtype="Int64"),
             "end_reason": [EndReason(r).name.lower() if r else "" for r in ep["end_reason"][keep]],
             "age_at_start": np.floor(ep["age_at_start"][keep] / 12).astype(np.int64),
+            # whole years at the end (18: on the 18th birthday); the frame blanks it while open
+            "age_at_end": pd.array(
+                np.floor((ep["age_at_start"][keep] + end[keep] - ep["start_month"][keep]) / 12), dtype="Int64"
+            ),
             "placement": [Placement(p).name.lower() if p >= 0 else "" for p in ep["placement"][keep]],
             "route": [Route(r).name.lower() if r >= 0 else "" for r in ep["route"][keep]],
         }
     )
-    df.loc[end[keep] < 0, "end_month"] = pd.NA
+    df.loc[end[keep] < 0, ["end_month", "age_at_end"]] = pd.NA
     return df.sort_values(["start_month", "child_id"], kind="stable").reset_index(drop=True)
 
 

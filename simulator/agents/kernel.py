@@ -322,8 +322,9 @@ N_TALLY = 2 * N_CELLS + 24
     P_PO_MONTHS,
     P_BIRTH_LATER,
     P_LATER_PATH,
-) = range(43)
-N_P = 43
+    P_UASC_MEDIAN,
+) = range(44)
+N_P = 44
 VECTOR_SIZES = {
     "eh_out": 4,
     "cin_out": 4,
@@ -718,7 +719,8 @@ def plan_exit(PV, rng, age, route):
     """How and when a care episode starting at ``age`` (months) will end: (reason, months).
 
     The kind of plan by :func:`exit_plan_shares`, its time log-normal around the kind's median
-    (``care.median_months``, ``care.other_exit_median_months``). ``months`` is ignored when the
+    (``care.median_months``, ``care.other_exit_median_months``,
+    ``care.uasc_other_exit_median_months``). ``months`` is ignored when the
     reason is turning 18.
     """
     u = uniform(rng, CHILD)
@@ -736,7 +738,7 @@ def plan_exit(PV, rng, age, route):
         m = PV[V_MED + 3]
     elif u < rh + ad + sgo + oth:
         reason = R_OTHER
-        m = PV[P_OTHER_MEDIAN]
+        m = PV[P_UASC_MEDIAN] if route == RT_UASC else PV[P_OTHER_MEDIAN]
     elif u < rh + ad + sgo + oth + longrun:
         # young children with no planned exit leave later through the long-run routes
         reason = R_RETURNED_HOME if uniform(rng, CHILD) < 0.5 else R_SGO
@@ -748,7 +750,7 @@ def plan_exit(PV, rng, age, route):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def legal_status_at_entry(route, reason, age):
+def legal_status_at_entry(route, reason, age, to_18):
     """A child's legal status in care from its entry: care order or section 20 (``LegalStatus``).
 
     The one statement of the rule (the engine keeps a count by it, :func:`admit`; the
@@ -756,18 +758,19 @@ def legal_status_at_entry(route, reason, age):
     under an order or in an emergency (an emergency protection order lasts days; an interim care
     order follows) are under a care order, unaccompanied children under section 20. A voluntary
     (section 20) entry whose plan is permanence away from home (adoption, special guardianship,
-    or staying in care to 18 from under 16) is brought before the court, so is counted under a
-    care order; one planned to go home, to leave another way, or entering at 16 or 17 to stay to
-    18 (homeless 16-17s are accommodated under section 20) stays voluntary. ``age``: months, at
-    entry (at the start, for a child already in care then). Assumption [L]: that every such
-    plan goes to court, from the start of the episode; checked against DfE's legal status at
-    31 March, not fitted to it.
+    or staying in care to the 18th birthday from under 16, whatever reason DfE then records) is
+    brought before the court, so is counted under a care order; one planned to go home, to
+    leave another way before 18, or entering at 16 or 17 to stay to 18 (homeless 16-17s are
+    accommodated under section 20) stays voluntary. ``age``: months, at entry (at the start,
+    for a child already in care then); ``to_18``: the plan ends on the 18th birthday.
+    Assumption [L]: that every such plan goes to court, from the start of the episode; checked
+    against DfE's legal status at 31 March, not fitted to it.
     """
     if route == RT_UASC:
         return LS_S20
     if route != RT_S20:
         return LS_ORDER
-    if reason == R_ADOPTED or reason == R_SGO or (reason == R_TURNED_18 and age < AGE_16):
+    if reason == R_ADOPTED or reason == R_SGO or (to_18 and age < AGE_16):
         return LS_ORDER
     return LS_S20
 
@@ -945,13 +948,19 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outsi
     else:
         exit_month = t + months
         if exit_month >= birthday:
+            # a plan that outlasts childhood ends on the 18th birthday: as turning 18, except a
+            # plan to leave another way, which DfE records under that reason (its data guidance:
+            # 58-65% of the children ceasing for other reasons in 2021-2023 left on their 18th
+            # birthday); an unaccompanied child's other ways (a transfer, an age assessment)
+            # come soon after arrival or not at all, so at 18 it turns 18
             exit_month = birthday
-            reason = R_TURNED_18
+            if reason != R_OTHER or route == RT_UASC:
+                reason = R_TURNED_18
     if exit_month <= t:
         exit_month = t + 1
     CI[row, k, C_EXIT] = exit_month
     CI[row, k, C_EXIT_REASON] = reason
-    if legal_status_at_entry(route, reason, age) == LS_S20:
+    if legal_status_at_entry(route, reason, age, exit_month == birthday) == LS_S20:
         CI[row, k, C_ROUTE] = route | ROUTE_S20_STATUS
         M[LS] += 1
     if reason == R_ADOPTED:

@@ -307,6 +307,7 @@ class Services:
         P[kn.P_BIRTH_PATH] = 1.0  # the year's value is set each month (model.step)
         P[kn.P_OTHER_EXIT] = care.other_exit_share
         P[kn.P_OTHER_MEDIAN] = care.other_exit_median_months
+        P[kn.P_UASC_MEDIAN] = care.uasc_other_exit_median_months
         P[kn.P_OTHER_MIN_AGE] = 12.0 * care.other_exit_min_age_years
         P[kn.P_UASC_OTHER] = care.uasc_other_exit_share
         P[kn.P_NEW_MOVE] = care.new_placement_move_factor

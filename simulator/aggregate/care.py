@@ -86,6 +86,9 @@ N_KINDS = 7
 LONG_RUN, STAY = 5, 6
 #: each timed kind's exit reason (the long-run kind splits RH/SGO 50/50)
 _KIND_REASON = (RH, RH, AD, SG, OTH)
+#: the reason recorded when a timed kind's plan outlasts childhood and ends on the 18th birthday
+#: (kernel ``admit``): turning 18, except a plan to leave another way, which keeps its reason
+_AT_18 = (T18, T18, T18, T18, OTH, T18)
 
 
 def _plan_pmfs(PV: np.ndarray, n: int) -> np.ndarray:
@@ -129,13 +132,17 @@ def _infant_orders(K: np.ndarray, share: float) -> np.ndarray:
 _REASON_CODES = (kn.R_RETURNED_HOME, kn.R_ADOPTED, kn.R_SGO, kn.R_TURNED_18, kn.R_OTHER)
 
 
-def stays_voluntary(ages: np.ndarray) -> np.ndarray:
+def stays_voluntary(ages: np.ndarray, to_18: bool = False) -> np.ndarray:
     """``mask[a, reason]``: a voluntary (s20) entry at age ``a`` months with this exit stays so.
 
-    The kernel's own rule (``legal_status_at_entry``), for each age and reason.
+    The kernel's own rule (``legal_status_at_entry``), for each age and reason, for exits before
+    the 18th birthday or (``to_18``) on it.
     """
     return np.array(
-        [[kn.legal_status_at_entry(kn.RT_S20, c, int(a)) == kn.LS_S20 for c in _REASON_CODES] for a in ages]
+        [
+            [kn.legal_status_at_entry(kn.RT_S20, c, int(a), to_18) == kn.LS_S20 for c in _REASON_CODES]
+            for a in ages
+        ]
     )
 
 
@@ -143,9 +150,13 @@ def s20_part(K: np.ndarray, share: float) -> np.ndarray:
     """The voluntary route's exits that stay under section 20: ``(age, offset)``.
 
     From ``K[age, route, offset, reason]``, less the infants brought under an order at entry
-    (:func:`_infant_orders`).
+    (:func:`_infant_orders`). An exit ``216 - age`` months on is on the 18th birthday.
     """
-    part = K[:, kn.RT_S20] * stays_voluntary(np.arange(K.shape[0]))[:, None, :]
+    ages = np.arange(K.shape[0])
+    part = K[:, kn.RT_S20] * stays_voluntary(ages)[:, None, :]
+    at_18 = stays_voluntary(ages, to_18=True)
+    for a in ages:
+        part[a, 216 - a] = K[a, kn.RT_S20, 216 - a] * at_18[a]
     part[:12] *= 1.0 - share
     return part.sum(axis=2)
 
@@ -198,7 +209,7 @@ def exit_kernel(PV: np.ndarray) -> np.ndarray:
     """Planned exits of a care entry: ``K[age_month, route, offset, reason]`` (routes s20, order, emergency).
 
     ``offset`` is months from entry to the exit (1..216); a plan that would run past
-    the 18th birthday ends then, as turning 18.
+    the 18th birthday ends then, as turning 18 (a plan to leave another way keeps its reason).
     """
     ages = np.arange(216)
     pmfs = _plan_pmfs(PV, HORIZON + 1)  # (6, 218)
@@ -218,7 +229,7 @@ def exit_kernel(PV: np.ndarray) -> np.ndarray:
                     K[a, route, :left, SG] += 0.5 * before
                 else:
                     K[a, route, :left, _KIND_REASON[kind]] += before
-                K[a, route, left, T18] += p * pmf[left:].sum()
+                K[a, route, left, _AT_18[kind]] += p * pmf[left:].sum()
             K[a, route, left, T18] += plans[a, STAY]
     return K
 
@@ -259,7 +270,7 @@ def initial_exit_kernel(PV: np.ndarray) -> np.ndarray:
                         acc[1:left, SG] += 0.5 * planned
                     else:
                         acc[1:left, _KIND_REASON[kind]] += planned
-                    acc[left, T18] += tail
+                    acc[left, _AT_18[kind]] += tail
                 acc[left, T18] += plans[STAY] * (hi - lo)
             tot = acc.sum()
             if tot > 0:
@@ -272,9 +283,9 @@ def uasc_exit_table(PV: np.ndarray) -> np.ndarray:
 
     Index 0 of the last axis: leaving another way ``offset`` months after arriving (kernel
     ``exit_plan_shares`` for the UASC route, ``care.uasc_other_exit_share``, after
-    ``care.other_exit_median_months``); 1: turning 18. Each age's row sums to 1.
+    ``care.uasc_other_exit_median_months``); 1: turning 18. Each age's row sums to 1.
     """
-    pmf = duration_pmf(PV[kn.P_OTHER_MEDIAN], PV[kn.P_SIGMA], HORIZON + 1)
+    pmf = duration_pmf(PV[kn.P_UASC_MEDIAN], PV[kn.P_SIGMA], HORIZON + 1)
     U = np.zeros((36, 37, 2))
     for i in range(36):
         a = 180 + i
