@@ -323,8 +323,9 @@ N_TALLY = 2 * N_CELLS + 24
     P_BIRTH_LATER,
     P_LATER_PATH,
     P_UASC_MEDIAN,
-) = range(44)
-N_P = 44
+    P_ADOPT_SIGMA,
+) = range(45)
+N_P = 45
 VECTOR_SIZES = {
     "eh_out": 4,
     "cin_out": 4,
@@ -745,7 +746,8 @@ def plan_exit(PV, rng, age, route):
         m = PV[V_MED + 4]
     months = 0
     if reason != R_TURNED_18:
-        months = max(1, int(round(m * math.exp(PV[P_SIGMA] * normal(rng, CHILD)))))
+        sigma = PV[P_ADOPT_SIGMA] if reason == R_ADOPTED else PV[P_SIGMA]
+        months = max(1, int(round(m * math.exp(sigma * normal(rng, CHILD)))))
     return reason, months
 
 

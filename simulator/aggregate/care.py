@@ -93,9 +93,10 @@ _AT_18 = (T18, T18, T18, T18, OTH, T18)
 
 def _plan_pmfs(PV: np.ndarray, n: int) -> np.ndarray:
     """Duration pmfs of the six timed kinds (medians: ``care.median_months`` and the other exits')."""
-    sigma = PV[kn.P_SIGMA]
     medians = (*PV[kn.V_MED : kn.V_MED + 4], PV[kn.P_OTHER_MEDIAN], PV[kn.V_MED + 4])
-    return np.array([duration_pmf(m, sigma, n) for m in medians])
+    sigmas = [PV[kn.P_SIGMA]] * len(medians)
+    sigmas[2] = PV[kn.P_ADOPT_SIGMA]  # adoption's own spread (kernel plan_exit)
+    return np.array([duration_pmf(m, s, n) for m, s in zip(medians, sigmas, strict=True)])
 
 
 _INFANT_ORDER = getattr(kn, "P_INFANT_ORDER", None)
@@ -114,6 +115,7 @@ def _care_key(PV: np.ndarray) -> tuple[float, ...]:
         PV[kn.P_OTHER_EXIT],
         PV[kn.P_OTHER_MEDIAN],
         PV[kn.P_OTHER_MIN_AGE],
+        PV[kn.P_ADOPT_SIGMA],
     )
 
 
@@ -202,6 +204,7 @@ def _key_pv(key: tuple[float, ...]) -> np.ndarray:
     PV[kn.V_MED : kn.V_MED + 5] = key[3:8]
     PV[kn.P_ADOPT_U5], PV[kn.P_SGO], PV[kn.P_SIGMA] = key[8:11]
     PV[kn.P_OTHER_EXIT], PV[kn.P_OTHER_MEDIAN], PV[kn.P_OTHER_MIN_AGE] = key[12:15]
+    PV[kn.P_ADOPT_SIGMA] = key[15]
     return PV
 
 
