@@ -752,6 +752,21 @@ def plan_exit(PV, rng, age, route):
 
 
 @njit(cache=True, inline="always", _nrt=False)
+def reason_at_18(reason, route):
+    """The reason recorded when a plan outlasts childhood and ends on the 18th birthday.
+
+    Turning 18, except a plan to leave another way, which DfE records under that reason (its data
+    guidance: 58-65% of the children ceasing for other reasons in 2021-2023 left on their 18th
+    birthday); an unaccompanied child's other ways (a transfer, an age assessment) come soon
+    after arrival or not at all, so at 18 it turns 18. The one statement of the rule (the engine,
+    :func:`admit`; the expected-value view, ``simulator.aggregate.care``).
+    """
+    if reason == R_OTHER and route != RT_UASC:
+        return R_OTHER
+    return R_TURNED_18
+
+
+@njit(cache=True, inline="always", _nrt=False)
 def legal_status_at_entry(route, reason, age, to_18):
     """A child's legal status in care from its entry: care order or section 20 (``LegalStatus``).
 
@@ -950,14 +965,8 @@ def admit(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, route, from_outsi
     else:
         exit_month = t + months
         if exit_month >= birthday:
-            # a plan that outlasts childhood ends on the 18th birthday: as turning 18, except a
-            # plan to leave another way, which DfE records under that reason (its data guidance:
-            # 58-65% of the children ceasing for other reasons in 2021-2023 left on their 18th
-            # birthday); an unaccompanied child's other ways (a transfer, an age assessment)
-            # come soon after arrival or not at all, so at 18 it turns 18
-            exit_month = birthday
-            if reason != R_OTHER or route == RT_UASC:
-                reason = R_TURNED_18
+            exit_month = birthday  # a plan that outlasts childhood ends on the 18th birthday
+            reason = reason_at_18(reason, route)
     if exit_month <= t:
         exit_month = t + 1
     CI[row, k, C_EXIT] = exit_month

@@ -86,9 +86,6 @@ N_KINDS = 7
 LONG_RUN, STAY = 5, 6
 #: each timed kind's exit reason (the long-run kind splits RH/SGO 50/50)
 _KIND_REASON = (RH, RH, AD, SG, OTH)
-#: the reason recorded when a timed kind's plan outlasts childhood and ends on the 18th birthday
-#: (kernel ``admit``): turning 18, except a plan to leave another way, which keeps its reason
-_AT_18 = (T18, T18, T18, T18, OTH, T18)
 
 
 def _plan_pmfs(PV: np.ndarray, n: int) -> np.ndarray:
@@ -132,6 +129,10 @@ def _infant_orders(K: np.ndarray, share: float) -> np.ndarray:
 
 #: The view's exit reasons (``RH, AD, SG, T18, OTH``) as the kernel's end reasons.
 _REASON_CODES = (kn.R_RETURNED_HOME, kn.R_ADOPTED, kn.R_SGO, kn.R_TURNED_18, kn.R_OTHER)
+#: The reason recorded when a timed kind's plan outlasts childhood and ends on the 18th birthday:
+#: the kernel's rule (``reason_at_18``) for the routes the kernels cover (not UASC); the long-run
+#: kind's reasons (return home, SGO) turn 18.
+_AT_18 = tuple(_REASON_CODES.index(kn.reason_at_18(_REASON_CODES[r], kn.RT_S20)) for r in (*_KIND_REASON, RH))
 
 
 def stays_voluntary(ages: np.ndarray, to_18: bool = False) -> np.ndarray:
@@ -156,9 +157,7 @@ def s20_part(K: np.ndarray, share: float) -> np.ndarray:
     """
     ages = np.arange(K.shape[0])
     part = K[:, kn.RT_S20] * stays_voluntary(ages)[:, None, :]
-    at_18 = stays_voluntary(ages, to_18=True)
-    for a in ages:
-        part[a, 216 - a] = K[a, kn.RT_S20, 216 - a] * at_18[a]
+    part[ages, 216 - ages] = K[ages, kn.RT_S20, 216 - ages] * stays_voluntary(ages, to_18=True)
     part[:12] *= 1.0 - share
     return part.sum(axis=2)
 
