@@ -522,12 +522,14 @@ def _schedule_exits(t, st, ru, wk, rec):
                 placement_entries(ru.PV, st.lac_pl, prow, e)
             if r == kn.RT_S20:  # those who stay under section 20 (kernel legal_status_at_entry)
                 e_r = ent_brd[b, r].sum()
-                for x in range(HORIZON):
+                for x in range(HORIZON if e_r != 0.0 else 0):
                     st.S20P[t + x] += ru.KbS20[year_i, b, x] * e_r
             e_emptied, e_stay = 0.0, 0.0  # this band and route's entrants, by kind of family
             for d in range(ND):
                 e_emptied += ent_c[b, r, d, 0]
                 e_stay += ent_c[b, r, d, 1]
+            if e_emptied == 0.0 and e_stay == 0.0:
+                continue  # none: their exits add nothing (most of a month's removals at birth)
             for x in range(HORIZON):
                 k_all = 0.0
                 for k in range(N_REASONS):
@@ -565,14 +567,23 @@ def _schedule_returns_home(t, st, ru, wk):
     ent_rh[:] = 0.0
     ent_f = ENT.reshape((N_BANDS * 3, ND * NN * 3))  # (band, route) by (group, need, origin)
     rh_f = ent_rh.reshape((HORIZON, ND * NN * 3))
+    nz = np.empty(ND * NN * 3, np.int64)
     for br in range(N_BANDS * 3):
         row = ent_f[br]
+        m = 0  # the (group, need, origin) cells with entrants: most are empty (a month's babies)
+        for i in range(ND * NN * 3):
+            if row[i] != 0.0:
+                nz[m] = i
+                m += 1
+        if m == 0:
+            continue
         for x in range(HORIZON):
             k = ru.KbRH[year_i, br, x]
             if k == 0.0:
                 continue
             rh_x = rh_f[x]
-            for i in range(ND * NN * 3):
+            for j in range(m):
+                i = nz[j]
                 rh_x[i] += k * row[i]
     _schedule_returns(st.PEND_RH, t, ent_rh, ru.Q)
 
