@@ -34,6 +34,11 @@ NOT_YET = {
     "14.8%), so too many leave at that age",
     ("lac_legal_status", "care_order"): "too few placement orders (3.1% against 6.0%): the care orders "
     "take their share (81.1% against 77%, outside by 0.1 points)",
+    ("lac_adoption", "mean_months_entry_to_adoption"): "adoption's times spread as widely as any exit's "
+    "(care.adoption_duration_spread 1.34): 36 months against 27; at 0.6 with the ways out fitted again "
+    "(docs/experiments/adoption_timeline.toml) 28.7, but the view then departs from the engine",
+    ("lac_adoption", "mean_age_at_adoption_years"): "babies are no likelier to be adopted than children "
+    "of 1-4 (care.adoption_infant_factor 1): 5.2 years against 3.4 (3.9 in the experiment, with 2.23)",
 }
 
 
@@ -55,10 +60,13 @@ def test_journey_shape_is_within_its_stated_tolerance(table, key):
     rows = table[(table["measure"] == key[0]) & (table["category"] == key[1]) & (table["use"] != "shown")]
     assert len(rows) == 1, rows  # one checked figure per measure and category; others are shown
     row = rows.iloc[0]
-    gap = abs(row["model"] - row["published"]) * 100
+    # shares in percentage points; means (time to adoption, age then) in their own unit
+    scale = 1.0 if journeys.is_mean(row["unit"]) else 100.0
+    gap = abs(row["model"] - row["published"]) * scale
+    assert gap == pytest.approx(row["gap"])
     assert gap <= row["tolerance_points"], (
-        f"{key}: model {row['model']:.1%} vs published {row['published']:.1%} ({row['year']}), "
-        f"{gap:.1f} points off; tolerance {row['tolerance_points']:.0f}"
+        f"{key}: model {row['model'] * scale:.1f} vs published {row['published'] * scale:.1f} "
+        f"({row['unit']}, {row['year']}), {gap:.1f} off; tolerance {row['tolerance_points']:g}"
     )
 
 
@@ -590,3 +598,24 @@ def test_adoption_has_its_own_spread_in_both_views():
     assert len(adopted) > 50 and len(sgo) > 50
     # (episodes that started and ended within the run: both truncated, SGO's long tail the more)
     assert adopted.std() < 0.75 and sgo.std() > adopted.std() + 0.2, (adopted.std(), sgo.std())
+
+
+def test_babies_adoption_share_is_the_infant_factor_times_within_the_others_room():
+    """``care.adoption_infant_factor``: a baby's adoption share is the 1-4s' times the factor, at
+    most what special guardianship leaves; one rule, read by the engine and by the view by month
+    of age."""
+    from simulator.agents import kernel as kn
+    from simulator.aggregate.care import plan_probabilities
+    from simulator.model import CSCModel
+
+    sc = load_scenario(BASELINE, {"care": {"adoption_infant_factor": 1.5}})
+    PV = CSCModel(sc, seed=1).services.PV.copy()
+    share, sgo = sc.care.adoption_share_under5, sc.care.special_guardianship_share
+    assert kn.exit_plan_shares(PV, 6, kn.RT_ORDER)[1] == pytest.approx(1.5 * share)  # a baby
+    assert kn.exit_plan_shares(PV, 30, kn.RT_ORDER)[1] == pytest.approx(share)  # aged 2
+    assert kn.exit_plan_shares(PV, 70, kn.RT_ORDER)[1] == 0.0  # aged 5: no adoption plan
+    PV[kn.P_ADOPT_INFANT] = 5.0  # would pass the room special guardianship leaves
+    assert kn.exit_plan_shares(PV, 6, kn.RT_ORDER)[1] == pytest.approx(1.0 - sgo)
+    view = plan_probabilities(PV, np.array([6, 30]), kn.RT_ORDER)
+    assert view[0, 2] == pytest.approx(1.0 - sgo) and view[1, 2] == pytest.approx(share)
+    assert view.sum(axis=1) == pytest.approx(1.0)

@@ -324,8 +324,9 @@ N_TALLY = 2 * N_CELLS + 24
     P_LATER_PATH,
     P_UASC_MEDIAN,
     P_ADOPT_SIGMA,
-) = range(45)
-N_P = 45
+    P_ADOPT_INFANT,
+) = range(46)
+N_P = 46
 VECTOR_SIZES = {
     "eh_out": 4,
     "cin_out": 4,
@@ -677,18 +678,18 @@ def remove_child(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, k, from_state
 def exit_plan_shares(PV, age, route):
     """Shares of care episodes starting at ``age`` (months) by the way they are planned to end.
 
-    ``(return home, adoption, special guardianship, other, long-run, stay to 18)``. Many short
-    stays end with a return home (a plan that gives way to the others when their shares, raised by
+    ``(return home, adoption, special guardianship, other, long-run, stay to 18)``. Many short stays
+    end with a return home (a plan that gives way to the others when their shares, raised by
     ``care.adoption_path`` or ``care.special_guardianship_path``, leave it no room); children under
-    5 may be adopted; some leave under special guardianship or a
-    child arrangements order; some of those who start at ``care.other_exit_min_age_years`` or
-    over leave another way (``care.other_exit_share``: another authority, relatives without an
-    order, custody, any other reason); children under 10 with no such plan leave later by the
-    long-run routes; the rest stay until 18. Unaccompanied children stay until 18 unless they
-    leave another way (``care.uasc_other_exit_share``: a transfer to another authority under
-    the National Transfer Scheme, assessed as an adult, missing). The one statement of the
-    rule: the engine samples it (:func:`plan_exit`), the expected-value view takes its
-    expectation (``simulator.aggregate.care.plan_probabilities``, ``uasc_exit_table``).
+    5 may be adopted, babies as often or more (``care.adoption_infant_factor``); some leave under special
+    guardianship or a child arrangements order; some of those who start at
+    ``care.other_exit_min_age_years`` or over leave another way (``care.other_exit_share``: another
+    authority, relatives without an order, custody, any other reason); children under 10 with no
+    such plan leave later by the long-run routes; the rest stay until 18. Unaccompanied children
+    stay until 18 unless they leave another way (``care.uasc_other_exit_share``: a transfer to
+    another authority under the National Transfer Scheme, assessed as an adult, missing). The one
+    statement of the rule: the engine samples it (:func:`plan_exit`), the expected-value view takes
+    its expectation (``simulator.aggregate.care.plan_probabilities``, ``uasc_exit_table``).
     """
     p_rh = 0.0
     p_ad = 0.0
@@ -696,11 +697,13 @@ def exit_plan_shares(PV, age, route):
     p_oth = 0.0
     if route != RT_UASC:
         p_rh = PV[V_RH + min(route, 2)]
-        if age < AGE_5:
-            p_ad = PV[P_ADOPT_U5]
         p_sgo = PV[P_SGO]
         if age >= PV[P_OTHER_MIN_AGE]:
             p_oth = PV[P_OTHER_EXIT]
+        if age < AGE_5:
+            p_ad = PV[P_ADOPT_U5]
+            if age < AGE_1:  # a baby: care.adoption_infant_factor times, within the others' room
+                p_ad = max(p_ad, min(p_ad * PV[P_ADOPT_INFANT], 1.0 - p_sgo - p_oth))
         # a plan to return home gives way to the others: what a raised share (care.return_home_path)
         # or adoption plan (care.adoption_path) would take beyond them comes from the long stays only
         p_rh = min(p_rh, 1.0 - p_ad - p_sgo - p_oth)

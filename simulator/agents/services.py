@@ -319,6 +319,7 @@ class Services:
         P[kn.P_SGO] = care.special_guardianship_share
         P[kn.P_SIGMA] = care.duration_spread
         P[kn.P_ADOPT_SIGMA] = care.adoption_duration_spread
+        P[kn.P_ADOPT_INFANT] = care.adoption_infant_factor
         P[kn.P_AFTER_RH_NEED] = care.after_return_home_need
         P[kn.P_S20_SHARE] = care.route_shares[0] / (care.route_shares[0] + care.route_shares[1])
         P[kn.P_EXISTING_BIRTH_SHARE] = pop.births_to_existing_families

@@ -113,6 +113,7 @@ def _care_key(PV: np.ndarray) -> tuple[float, ...]:
         PV[kn.P_OTHER_MEDIAN],
         PV[kn.P_OTHER_MIN_AGE],
         PV[kn.P_ADOPT_SIGMA],
+        PV[kn.P_ADOPT_INFANT],
     )
 
 
@@ -204,6 +205,7 @@ def _key_pv(key: tuple[float, ...]) -> np.ndarray:
     PV[kn.P_ADOPT_U5], PV[kn.P_SGO], PV[kn.P_SIGMA] = key[8:11]
     PV[kn.P_OTHER_EXIT], PV[kn.P_OTHER_MEDIAN], PV[kn.P_OTHER_MIN_AGE] = key[12:15]
     PV[kn.P_ADOPT_SIGMA] = key[15]
+    PV[kn.P_ADOPT_INFANT] = key[16]
     return PV
 
 

@@ -481,6 +481,9 @@ def _care_entries(t, st, ru, wk, rec):
     _schedule_returns_home(t, st, ru, wk)
 
 
+# Complexity (radon D21): one compiled pass over the month's entrants by age band, route and group,
+# booking each one's planned exits; the branches skip the empty cells (most of a month's removals at
+# birth), which is what keeps the pass cheap.
 @njit(cache=True)
 def _schedule_exits(t, st, ru, wk, rec):
     """Children entering care this month, by age band, route and group; their planned exits.
