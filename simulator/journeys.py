@@ -125,14 +125,10 @@ def measure(
     # adoptions: the time from entering care to the adoption order, and the child's age then (a
     # whole year at entry taken at its middle, as DfE's average of exact ages)
     adopted = (ceased["end_reason"] == "adopted").to_numpy()
-    if adopted.any():
-        m = stay.to_numpy(dtype=float)[adopted]
-        out["lac_adoption", "mean_months_entry_to_adoption"] = float(m.mean())
-        age0 = ceased["age_at_start"].to_numpy(dtype=float)[adopted]
-        out["lac_adoption", "mean_age_at_adoption_years"] = float((age0 + 0.5 + m / 12).mean())
-    else:
-        out["lac_adoption", "mean_months_entry_to_adoption"] = np.nan
-        out["lac_adoption", "mean_age_at_adoption_years"] = np.nan
+    m = stay.to_numpy(dtype=float)[adopted]
+    age = ceased["age_at_start"].to_numpy(dtype=float)[adopted] + 0.5 + m / 12
+    out["lac_adoption", "mean_months_entry_to_adoption"] = float(m.mean()) if len(m) else np.nan
+    out["lac_adoption", "mean_age_at_adoption_years"] = float(age.mean()) if len(m) else np.nan
     for cat, (lo, hi) in CARE_DURATION_BANDS.items():
         share = float(((stay >= lo) & (stay < hi)).mean()) if len(ceased) else np.nan
         out["lac_duration_ceased", cat] = share
@@ -226,7 +222,7 @@ def report(
         model = float(col.mean())
         se = float(col.std(ddof=1) / np.sqrt(len(col))) if len(col) > 1 else np.nan
         tol = float(r.tolerance_points) if pd.notna(r.tolerance_points) else np.nan
-        gap = abs(model - r.value) * (1.0 if is_mean(r.unit) else 100.0)
+        gap = abs(model - r.value) * scale(r.unit)
         within = "" if np.isnan(tol) else bool(gap <= tol)
         rows.append(
             {
@@ -247,14 +243,17 @@ def report(
     return pd.DataFrame(rows)
 
 
-def is_mean(unit: str) -> bool:
-    """Whether a published row is a mean (in its own unit: months, years) rather than a share."""
-    return str(unit).startswith("mean ")
+def scale(unit: str) -> float:
+    """The factor that puts a row's values in its tolerance's unit.
+
+    Shares read in percentage points (100); means (months, years) as they are (1).
+    """
+    return 1.0 if str(unit).startswith("mean ") else 100.0
 
 
 def print_report(table: pd.DataFrame) -> None:
     """The report as the command prints it: shares in %, tolerance in points, a verdict per row."""
-    pct = np.where([is_mean(u) for u in table["unit"]], 1.0, 100.0)
+    pct = table["unit"].map(scale)
     show = table.assign(
         model=(pct * table["model"]).round(1),
         published=(pct * table["published"]).round(1),

@@ -61,7 +61,7 @@ def test_journey_shape_is_within_its_stated_tolerance(table, key):
     assert len(rows) == 1, rows  # one checked figure per measure and category; others are shown
     row = rows.iloc[0]
     # shares in percentage points; means (time to adoption, age then) in their own unit
-    scale = 1.0 if journeys.is_mean(row["unit"]) else 100.0
+    scale = journeys.scale(row["unit"])
     gap = abs(row["model"] - row["published"]) * scale
     assert gap == pytest.approx(row["gap"])
     assert gap <= row["tolerance_points"], (

@@ -91,8 +91,8 @@ _KIND_REASON = (RH, RH, AD, SG, OTH)
 def _plan_pmfs(PV: np.ndarray, n: int) -> np.ndarray:
     """Duration pmfs of the six timed kinds (medians: ``care.median_months`` and the other exits')."""
     medians = (*PV[kn.V_MED : kn.V_MED + 4], PV[kn.P_OTHER_MEDIAN], PV[kn.V_MED + 4])
-    sigmas = [PV[kn.P_SIGMA]] * len(medians)
-    sigmas[2] = PV[kn.P_ADOPT_SIGMA]  # adoption's own spread (kernel plan_exit)
+    # adoption has its own spread (kernel plan_exit); the long-run kind's reasons are RH and SG
+    sigmas = [PV[kn.P_ADOPT_SIGMA] if r == AD else PV[kn.P_SIGMA] for r in (*_KIND_REASON, RH)]
     return np.array([duration_pmf(m, s, n) for m, s in zip(medians, sigmas, strict=True)])
 
 

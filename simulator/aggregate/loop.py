@@ -481,9 +481,6 @@ def _care_entries(t, st, ru, wk, rec):
     _schedule_returns_home(t, st, ru, wk)
 
 
-# Complexity (radon D21): one compiled pass over the month's entrants by age band, route and group,
-# booking each one's planned exits; the branches skip the empty cells (most of a month's removals at
-# birth), which is what keeps the pass cheap.
 @njit(cache=True)
 def _schedule_exits(t, st, ru, wk, rec):
     """Children entering care this month, by age band, route and group; their planned exits.
@@ -517,6 +514,12 @@ def _schedule_exits(t, st, ru, wk, rec):
     for b in range(N_BANDS):
         prow = BAND_PROW[b]
         for r in range(3):
+            e_emptied, e_stay = 0.0, 0.0  # this band and route's entrants, by kind of family
+            for d in range(ND):
+                e_emptied += ent_c[b, r, d, 0]
+                e_stay += ent_c[b, r, d, 1]
+            if e_emptied == 0.0 and e_stay == 0.0:
+                continue  # none to book (most cells of the second pass, a month's removals at birth)
             for d in range(ND):
                 e = ent_brd[b, r, d]
                 if e == 0.0:
@@ -525,14 +528,8 @@ def _schedule_exits(t, st, ru, wk, rec):
                 placement_entries(ru.PV, st.lac_pl, prow, e)
             if r == kn.RT_S20:  # those who stay under section 20 (kernel legal_status_at_entry)
                 e_r = ent_brd[b, r].sum()
-                for x in range(HORIZON if e_r != 0.0 else 0):
+                for x in range(HORIZON):
                     st.S20P[t + x] += ru.KbS20[year_i, b, x] * e_r
-            e_emptied, e_stay = 0.0, 0.0  # this band and route's entrants, by kind of family
-            for d in range(ND):
-                e_emptied += ent_c[b, r, d, 0]
-                e_stay += ent_c[b, r, d, 1]
-            if e_emptied == 0.0 and e_stay == 0.0:
-                continue  # none: their exits add nothing (most of a month's removals at birth)
             for x in range(HORIZON):
                 k_all = 0.0
                 for k in range(N_REASONS):
