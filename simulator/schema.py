@@ -1315,8 +1315,10 @@ class Prevention(Section):
         unit="months",
         source="assumption: services take about a year to recruit and embed",
         grade="L",
-        description="Months for spend to take effect: each month the effect closes 1/months_to_effect "
-        "of its gap to the full effect (about 63% after this many months).",
+        description="Months for spend to take effect: each month the spend in effect closes "
+        "1/months_to_effect of its gap to the year's budget (about 63% after this many months; costs "
+        "are what is in effect, so the budget is underspent while services build up); a lower budget "
+        "takes effect at once.",
     )
 
 

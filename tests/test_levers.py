@@ -192,3 +192,30 @@ def test_prevention_places_are_the_same_whatever_the_sample(fraction):
     np.testing.assert_allclose(extra, full * eff, rtol=1e-9)
     places = prev.results().policy.query("policy == 'prevention'")["places"].to_numpy()
     np.testing.assert_allclose(places, full * eff, rtol=1e-9)
+
+
+def test_prevention_costs_build_up_with_the_services_and_stop_with_the_budget():
+    """Spend in effect builds up towards the year's budget (recruiting: the budget is underspent
+    meanwhile) and never passes it: when the money stops, the places and universal prevention it
+    paid for stop the same month, in both views (policies.prevention.phase_spend)."""
+    from simulator.aggregate.view import _prevention_paths
+    from simulator.policies.prevention import phase_spend
+
+    assert phase_spend(0.0, 12.0, 12) == 1.0 and phase_spend(11.9, 12.0, 12) < 12.0
+    assert phase_spend(10.0, 0.0, 12) == 0.0 and phase_spend(10.0, 4.0, 12) == 4.0  # never above
+    spend = {"2025": 2e6, "2027": 0.0}  # reporting years 2024-25 and 2025-26, then none
+    sc = scenario(20_000, years=4, run=NO_LOGS, levers={"prevention": {"spend_per_year": spend}})
+    model, a = annual(sc, 2)
+    policy = model.results().policy
+    prev = policy[policy["policy"] == "prevention"].groupby("reporting_year")
+    universal = prev["running_cost_gbp"].sum()
+    places = prev["places"].max()
+    share = sc.levers.prevention.early_help_share
+    assert 0 < universal.loc[2025] < universal.loc[2026] <= 2e6 * (1 - share)  # builds up, within budget
+    assert universal.loc[2027:].sum() == 0.0 and places.loc[2027:].max() == 0.0  # stopped with the money
+    assert places.loc[2026] > 0
+    # the expected-value view phases the same rule: places bought fall to 0 with the budget
+    _eh_factor, eh_extra, reach = _prevention_paths(sc, sc.run.burn_in_months + 12 * 4, None)
+    burn = sc.run.burn_in_months
+    assert eh_extra[burn + 12 : burn + 24].max() > 0 and eh_extra[burn + 24 :].max() == 0.0
+    assert reach[burn + 24 :].max() == 0.0

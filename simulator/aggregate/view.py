@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -55,6 +55,7 @@ from simulator.aggregate.programmes import programme_groups
 from simulator.model import thin_probabilities
 from simulator.policies.community_hubs import hub_deciles
 from simulator.policies.community_hubs import trust as hub_trust
+from simulator.policies.prevention import phase_change, phase_spend
 from simulator.policies.programme import Programme, scenario_programmes
 from simulator.recording import COUNTERS
 from simulator.results import annual_from_monthly
@@ -96,25 +97,21 @@ def _prevention_paths(
     prev = sc.levers.prevention
     lag = max(prev.months_to_effect, 1)
 
-    def phased(series: Any) -> np.ndarray:
-        """A yearly lever series by month, phased in as the lever phases it.
-
-        policies/prevention.py: exponential smoothing over months_to_effect from the first
-        reported month; 0 in the burn-in.
-        """
+    def phased(series: Any, step: Callable[[float, float, int], float]) -> np.ndarray:
+        """A yearly lever series by month, phased in by the lever's ``step`` (0 in the burn-in)."""
         values = series_values(series, sc.run.start_year, sc.run.years)
         out, eff = np.zeros(T), 0.0
         for m in range(burn, T):
-            eff += (values[min((m - burn) // 12, sc.run.years - 1)] - eff) / lag
+            eff = step(eff, values[min((m - burn) // 12, sc.run.years - 1)], lag)
             out[m] = eff
         return out
 
     if early_help_places_factor is None:  # the change to the existing early help budget
-        eh_factor = np.maximum(0.0, 1.0 + phased(prev.baseline_capacity_change))
+        eh_factor = np.maximum(0.0, 1.0 + phased(prev.baseline_capacity_change, phase_change))
     else:
         eh_factor = np.asarray(early_help_places_factor, dtype=float)
     # extra spend: the early help places it buys and the families its universal part reaches
-    spend = phased(prev.spend_per_year)
+    spend = phased(prev.spend_per_year, phase_spend)
     eh_extra = spend * prev.early_help_share / prev.cost_per_early_help_place
     reach = spend * (1.0 - prev.early_help_share) / prev.cost_per_family_reached
     return eh_factor, eh_extra, reach

@@ -7,7 +7,8 @@ most need first (then the most deprived), who then have fewer adverse events
 and are likelier to be offered early help. Returns diminish twice over: each
 extra pound reaches families with less need, and places beyond demand go
 unused. Spend takes effect gradually (exponential smoothing over
-``months_to_effect``), as services recruit and embed. A change to the existing
+``months_to_effect``), as services recruit and embed, and stops at once when the budget
+falls (:func:`phase_spend`). A change to the existing
 early help budget (``baseline_capacity_change``, e.g. -0.44 for the 2010s cuts)
 opens or closes places the same way.
 
@@ -34,6 +35,29 @@ if TYPE_CHECKING:
     from simulator.agents.protocols import ModelView
 
 REACHED = 1
+
+
+def phase_spend(effective: float, budget: float, lag: int) -> float:
+    """Next month's spend in effect: it closes ``1/lag`` of its gap to this year's budget, never above it.
+
+    Spend builds up over ``months_to_effect`` as services recruit and embed (the budget is
+    underspent meanwhile: costs are what is delivered); when the budget falls, the services it
+    no longer pays for stop at once, so no month is charged more than its year's budget (an
+    assumption: no notice periods or contracts running on). The engine and the expected-value
+    view both phase spend with this rule.
+    """
+    return min(effective + (budget - effective) / max(lag, 1), budget)
+
+
+def phase_change(effective: float, change: float, lag: int) -> float:
+    """Next month's change to the existing early help places in effect.
+
+    ``1/lag`` of its gap closes each month, up or down (places open and close as staff are
+    hired or leave).
+    """
+    return effective + (change - effective) / max(lag, 1)
+
+
 N_RANKS = 2 * kn.N_DECILES  # need 1-2 x deprivation decile: the order in which prevention reaches families
 
 
@@ -143,8 +167,9 @@ class PreventionPolicy(Policy):
         if self.m < 0:
             return
         lag = max(self.lever.months_to_effect, 1)
-        self.effective_spend += (self.year_value(self.spend) - self.effective_spend) / lag
-        self.effective_change += (self.year_value(self.capacity_change) - self.effective_change) / lag
+        self.effective_spend = phase_spend(self.effective_spend, self.year_value(self.spend), lag)
+        change = self.year_value(self.capacity_change)
+        self.effective_change = phase_change(self.effective_change, change, lag)
         sv = model.services
         # places for the simulated sample (counts are scaled back up by 1/sample_fraction)
         self.extra_places = (
