@@ -25,6 +25,7 @@ from simulator.states import LegalStatus, Placement, State
 
 if TYPE_CHECKING:
     from simulator.agents.protocols import ModelView
+    from simulator.schema import Scenario
 
 try:
     __version__ = version("csc-demand-simulator")
@@ -183,10 +184,15 @@ def annual_from_monthly(monthly: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=last.index)[ANNUAL_COLUMNS].reset_index(drop=True)
 
 
-def scenario_hash(model: ModelView) -> str:
-    """Short hash of the full scenario (all parameters after overrides)."""
-    text = json.dumps(model.scenario.model_dump(mode="json"), sort_keys=True)
+def settings_hash(scenario: Scenario) -> str:
+    """Short hash of a full scenario (all parameters after overrides)."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def scenario_hash(model: ModelView) -> str:
+    """Short hash of the model's full scenario (:func:`settings_hash`)."""
+    return settings_hash(model.scenario)
 
 
 @dataclass

@@ -551,3 +551,27 @@ def test_write_with_an_error_in_the_writer_leaves_nothing(tmp_path):
         write_with(dest, writer)
     assert list(tmp_path.iterdir()) == []
     assert safe_io.write_text(dest, "whole").read_text() == "whole"
+
+
+def test_compare_takes_the_scenarios_seed_and_its_record_reruns_it(tmp_path):
+    """Like payback, compare's master seed is the scenario's ``run.seed`` unless ``--seed`` is
+    given; every table row is stamped, and run.json's ``rerun`` line gives the same bytes."""
+    import json
+    import shlex
+
+    scen = tmp_path / "hubs_seed7.toml"
+    scen.write_text(f'name = "hubs_seed7"\nbase = "{HUBS}"\n[run]\nseed = 7\n')
+    args = ["compare", BASE, str(scen), "--years", "1", "--runs", "2", "--sample-fraction", "0.2", "--quiet"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    record = json.loads((tmp_path / "a" / "run.json").read_text())
+    assert record["seed"] == 7 and record["years"] == 1 and record["sample_fraction"] == 0.2
+    assert len(record["scenario_hash"]) == 16 and record["scenario_hash"] != record["baseline_hash"]
+    diff = pd.read_csv(tmp_path / "a" / "differences.csv")
+    assert (diff["seed"] == 7).all() and (diff["scenario"] == "hubs_seed7").all()
+    assert (diff["version"] == record["version"]).all()
+    rerun = shlex.split(record["rerun"])[3:]  # after "python -m simulator"
+    assert main([*rerun, "--quiet", "--out", str(tmp_path / "b")]) == 0
+    for name in ("differences.csv", "runs.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert main([*args, "--seed", "8", "--out", str(tmp_path / "c")]) == 0
+    assert json.loads((tmp_path / "c" / "run.json").read_text())["seed"] == 8

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from simulator.commands import scenario_from_args
 from simulator.compare import compare
-from simulator.results import __version__
+from simulator.results import __version__, settings_hash
 from simulator.safe_io import atomic_dir, check_output_dir, neutralise_frame
 
 HEADLINE = [
@@ -31,7 +31,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="scenario TOML to compare with it")
     p.add_argument("--years", type=int, default=None, help="reporting years (default: the scenario's)")
     p.add_argument("--runs", type=int, default=10, help="paired runs (default 10)")
-    p.add_argument("--seed", type=int, default=1, help="seed the paired seeds are drawn from")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="master seed the paired seeds are drawn from (default: the scenario's run.seed)",
+    )
     p.add_argument(
         "--out", default=None, help="folder for differences.csv, runs.csv, run.json (new or empty)"
     )
@@ -60,6 +65,7 @@ def main(args: argparse.Namespace) -> int:
     scen = scenario_from_args(args.scenario, args.years, None, **common)
     if args.out is not None:  # before any computing: a bad --out costs nothing
         check_output_dir(args.out, args.overwrite)
+    seed = args.seed if args.seed is not None else scen.run.seed  # as payback
     with tqdm(
         total=2 * args.runs,
         desc=f"{scen.name} vs {base.name}",
@@ -68,23 +74,29 @@ def main(args: argparse.Namespace) -> int:
         disable=args.quiet,
         file=sys.stderr,
     ) as bar:
-        result = compare(base, scen, runs=args.runs, seed=args.seed, progress=bar.update)
+        result = compare(base, scen, runs=args.runs, seed=seed, progress=bar.update)
     if args.out is not None:
         # one complete comparison or none: filled beside the folder, renamed into place
         with atomic_dir(args.out, args.overwrite) as tmp:
+            stamp = {"scenario": scen.name, "baseline": base.name, "seed": seed, "version": __version__}
             for name, df in (("differences", result.differences), ("runs", result.runs)):
+                df = df.assign(**stamp)  # every row says what it is, as a run's tables do
                 neutralise_frame(df).to_csv(tmp / f"{name}.csv", index=False, float_format="%.6g")
             (tmp / "run.json").write_text(
                 json.dumps(
                     {
-                        "baseline": base.name,
-                        "scenario": scen.name,
-                        "seed": args.seed,
+                        **stamp,
                         "runs": args.runs,
                         "paired_seeds": result.seeds,
-                        "version": __version__,
+                        "years": scen.run.years,
+                        "sample_fraction": scen.run.sample_fraction,
                         "baseline_file": args.baseline,
                         "scenario_file": args.scenario,
+                        "baseline_hash": settings_hash(base),
+                        "scenario_hash": settings_hash(scen),
+                        "rerun": f"python -m simulator compare {args.baseline} {args.scenario} --years "
+                        f"{scen.run.years} --runs {args.runs} --seed {seed} --sample-fraction "
+                        f"{scen.run.sample_fraction}",
                     },
                     indent=2,
                 )
