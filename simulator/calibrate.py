@@ -376,6 +376,29 @@ class Fit:
         e = self.errors()
         return all(abs(e.get(k, np.inf)) <= TOLERANCE for k in MEASURES.values())
 
+    def user_misses(self) -> list[str]:
+        """The authority's own figures (``--figures``) the first year misses beyond :data:`TOLERANCE`.
+
+        One sentence each (none if all are met or none were given).
+
+        Referrals are fitted (a scale on the front door's rates); CIN and CP at 31 March set the
+        starting position only, and the rates of starting and ending plans stay England's, so
+        the first year moves towards England's level and can miss them.
+        """
+        how = {
+            "referrals": "fitted by scaling the referral rates, within what the schema allows",
+            "cin_31_march": "it sets the starting position; plans then start and end at England's rates",
+            "cp_31_march": "it sets the starting position; plans then start and end at England's rates",
+        }
+        out = []
+        for k, err in self.errors().items():
+            if k in USER_KEYS and abs(err) > TOLERANCE:
+                out.append(
+                    f"your {k} = {self.targets[k]:,.0f}: the model's first year is "
+                    f"{self.aggregate[k]:,.0f} ({100 * err:+.0f}%, beyond ±{TOLERANCE:.0%}); {how[k]}"
+                )
+        return out
+
     def report(self) -> pd.DataFrame:
         """One row per target: published, aggregate view, agent-based (if run), errors in %."""
         rows = []

@@ -135,3 +135,30 @@ def test_batch_table_does_not_depend_on_the_number_of_workers() -> None:
     two = calibrate_all(names=names, workers=2)
     pd.testing.assert_frame_equal(one, two)
     assert sorted(one["la_name"]) == sorted(names) and one["ok"].any()
+
+
+def test_the_councils_own_figures_missed_are_said_not_passed_over(tmp_path, capsys):
+    """``--figures``: a figure of the council's own that the first year misses beyond the tolerance
+    gets a warning naming it, its value, the model's and why (CIN and CP set the start only)."""
+    from simulator.calibrate import Fit
+    from simulator.cli import main
+
+    fit = Fit(
+        "X",
+        "E0",
+        "R",
+        {},
+        {},
+        {"lac_31_march": 100.0, "cin_31_march": 500.0, "referrals": 900.0},
+        {"lac_31_march": 101.0, "cin_31_march": 600.0, "referrals": 930.0},
+    )
+    (miss,) = fit.user_misses()  # referrals +3.3% is within; the care stock is not the user's
+    assert miss.startswith("your cin_31_march = 500: the model's first year is 600 (+20%")
+    assert "starting position" in miss
+    figures = tmp_path / "leeds.toml"
+    figures.write_text("cin_31_march = 1000\n")  # far below anything Leeds' rates give
+    assert (
+        main(["calibrate", "--la", "Leeds", "--figures", str(figures), "--check-agent", "0", "--quiet"]) == 0
+    )
+    err = capsys.readouterr().err
+    assert "warning: your cin_31_march = 1,000" in err

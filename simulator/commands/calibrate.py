@@ -157,7 +157,8 @@ def main(args: argparse.Namespace) -> int:
     seeds = tuple(range(1, args.check_agent + 1))
     fit = calibrate_la(args.la, base=args.base, user=user, agent_seeds=seeds)
     if not args.quiet:
-        print(f"{fit.la} ({fit.la_code}, {fit.region}): first simulated year vs published 2024")
+        against = "published 2024 and your figures" if user else "published 2024"
+        print(f"{fit.la} ({fit.la_code}, {fit.region}): first simulated year vs {against}")
         with pd.option_context("display.width", 160):
             print(fit.report().round(1).to_string(index=False))
         if fit.parameters:
@@ -167,6 +168,8 @@ def main(args: argparse.Namespace) -> int:
                 print(f"warning: {edge}")
         if fit.reason:
             print(f"not within ±{TOLERANCE:.0%}: {fit.reason}")
+    for miss in fit.user_misses():  # the council's own figures: said even with --quiet
+        print(f"warning: {miss}", file=sys.stderr)
     if args.out is not None and fit.overrides:
         path = fit.write(args.out, base=args.base, force=args.force)
         if not args.quiet:
