@@ -59,7 +59,8 @@ def check_pair(baseline: Scenario, scenario: Scenario, source: str = "compare") 
             why = (
                 "compare them over the same years"
                 if name.startswith("run.") and "year" in name
-                else "a baseline must be the same area at the same scale (use the scenario's own base)"
+                else "a baseline must be the same area at the same scale (for a calibrated authority, "
+                "compare with its own preset, e.g. scenarios/la/kent.toml, and base the scenario on it)"
             )
             problems.append(f"{name} differs: scenario {a}, baseline {b}; {why}")
     if problems:

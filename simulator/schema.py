@@ -1357,7 +1357,16 @@ class RiskAversionLever(Section):
         grade="H",
         description="Planned change in practice culture (e.g. 0.9 = 10% less risk-averse).",
     )
-    shocks: list[Shock] = Field(default_factory=list, description="High-profile cases.")
+    shocks: list[Shock] = Field(
+        default_factory=list,
+        description="High-profile cases, each {date, size, half_life_years} (the rows "
+        "levers.risk_aversion.shocks[].*); none by default.",
+        json_schema_extra={
+            "unit": "a list of shocks",
+            "source": "the lever itself (e.g. Baby P, November 2008: scenarios/history_2006_2018.toml)",
+            "grade": "H",
+        },
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -1380,11 +1389,22 @@ class CommunityHubs(Section):
     """Community (family) hubs: navigators find need early; peer support; trust builds."""
 
     opening_dates: list[str | int] = Field(
-        default_factory=list, description="One entry per hub: 'YYYY-MM' or a reporting year."
+        default_factory=list,
+        description="One entry per hub: 'YYYY-MM' or a reporting year; none by default (no hubs).",
+        json_schema_extra={
+            "unit": "a list of dates, one per hub",
+            "source": "the lever itself",
+            "grade": "H",
+        },
     )
     deciles: list[int] = Field(
         default_factory=list,
         description="Deprivation decile (1 = most deprived) each hub serves; empty = most deprived first.",
+        json_schema_extra={
+            "unit": "a list of deciles 1-10, one per hub",
+            "source": "the lever itself",
+            "grade": "H",
+        },
     )
     catchment_families: int = param(
         2_500,
@@ -2219,25 +2239,45 @@ def _check_series(name: str, value: Any, start_year: int) -> None:
             raise ValueError(f"{name} = {float(v)!r}: must be <= {high:g} ({why})")
 
 
+def _list_item_model(ann: Any) -> type[BaseModel] | None:
+    """The section each element of a ``list[Section]`` field is (a shock), else None."""
+    if get_origin(ann) is list:
+        (item,) = get_args(ann)
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return item
+    return None
+
+
 def _field_at(field_path: tuple[str | int, ...]) -> tuple[Any, Any, list[Any]] | None:
-    """The schema field at a path (its info, annotation and constraints), or None."""
+    """The schema field at a path (its info, annotation and constraints), or None.
+
+    A list of sections is entered by an element's index (``shocks.0.size``, as in pydantic's
+    errors) or by ``[]`` (``shocks[].size``, as in the parameter table).
+    """
     model: type[BaseModel] | None = Scenario
     info = None
     metadata: list[Any] = []
     ann: Any = None
     for part in field_path:
+        item = _list_item_model(ann)
+        if isinstance(part, int) and item is not None:
+            model = item
+            continue
         if isinstance(part, int) and info is not None and ann is not None:
             element = _element_metadata(ann, part)
             if element is None:
                 break
             ann, metadata = element
             continue
-        if model is None or not isinstance(part, str) or part not in model.model_fields:
+        name = part.removesuffix("[]") if isinstance(part, str) else part
+        if model is None or not isinstance(name, str) or name not in model.model_fields:
             break
-        info = model.model_fields[part]
+        info = model.model_fields[name]
         ann = info.annotation
         metadata = list(info.metadata)
         model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+        if isinstance(part, str) and part.endswith("[]"):
+            model = _list_item_model(ann)
     return None if info is None else (info, ann, metadata)
 
 
@@ -2375,12 +2415,21 @@ def format_validation_error(err: ValidationError, data: Mapping[str, Any] | None
 
 
 def _known_keys(path: tuple[str | int, ...]) -> list[str]:
+    """The keys allowed in the table at ``path`` (an element of a list of sections: its own)."""
     model: type[BaseModel] = Scenario
+    item: type[BaseModel] | None = None
     for part in path:
+        if isinstance(part, int) and item is not None:
+            model, item = item, None
+            continue
         info = model.model_fields.get(str(part))
-        if info is None or not (isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)):
+        if info is None:
             return sorted(model.model_fields)
-        model = info.annotation
+        ann = info.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+        elif (item := _list_item_model(ann)) is None:
+            return sorted(model.model_fields)
     return sorted(model.model_fields)
 
 
@@ -2764,6 +2813,9 @@ def parameter_table() -> list[dict[str, Any]]:
                     "description": info.description or "",
                 }
             )
+            (item,) = get_args(ann) if get_origin(ann) is list else (None,)
+            if isinstance(item, type) and issubclass(item, BaseModel):  # e.g. each shock's fields
+                walk(item, f"{prefix}{name}[].")
 
     walk(Scenario, "")
     return rows

@@ -849,3 +849,30 @@ def test_a_base_the_written_scenario_can_name_is_accepted(tmp_path):
     check_base_reachable(tmp_path / "kent.toml", BASELINE)  # the shipped scenarios
     (tmp_path / "x.toml").write_text(f'base = "{Path(os.path.relpath(base, tmp_path)).as_posix()}"\n')
     read_scenario_dict(tmp_path / "x.toml")  # what `run` reads
+
+
+def test_a_wrong_key_in_a_shock_names_the_shocks_own_keys_and_params_lists_them(capsys):
+    """An element of a list of sections (a shock) is checked against its own keys, and the
+    parameter table lists every setting, the lists of shocks and hub dates included."""
+    from simulator.schema import load_scenario, parameter_table
+
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(
+            BASELINE, {"levers": {"risk_aversion": {"shocks": [{"month": "2026-01", "size": 0.2}]}}}
+        )
+    text = "\n".join(err.value.problems)
+    assert (
+        "unknown key 'levers.risk_aversion.shocks.0.month'; allowed here: date, half_life_years, size" in text
+    )
+    with pytest.raises(ScenarioError, match=r"shocks.0.size = 9: .*allowed: >= 0.0 and <= 3.0"):
+        load_scenario(BASELINE, {"levers": {"risk_aversion": {"shocks": [{"date": "2026-01", "size": 9}]}}})
+    rows = {r["parameter"]: r for r in parameter_table()}
+    for name in (
+        "levers.risk_aversion.shocks",
+        "levers.community_hubs.opening_dates",
+        "levers.community_hubs.deciles",
+    ):
+        assert rows[name]["default"] == [] and rows[name]["source"], name
+    assert rows["levers.risk_aversion.shocks[].size"]["allowed"].startswith(">= 0.0 and <= 3.0")
+    assert main(["params", "--section", "levers.community_hubs"]) == 0
+    assert "levers.community_hubs.opening_dates = []" in capsys.readouterr().out
