@@ -1551,6 +1551,14 @@ class Levers(Section):
 # -- costs and finance ---------------------------------------------------------------------------
 
 
+def financial_year(price_year: str) -> str:
+    """Normalise a price year: ``"2012"`` -> ``"2012-13"``; ``"2013-14"`` unchanged."""
+    if re.fullmatch(r"\d{4}", price_year):
+        y = int(price_year)
+        return f"{y}-{(y + 1) % 100:02d}"
+    return price_year
+
+
 class UnitCost(Section):
     """One unit cost at its own price year (uprated to the base year by the finance module)."""
 
@@ -1895,7 +1903,25 @@ class Scenario(Section):
         self._care_shares_add_up()
         self._hubs_fit_the_run()
         self._shocks_fit_the_run()
+        self._costs_can_be_uprated()
         return self
+
+    def _costs_can_be_uprated(self) -> None:
+        """Every unit cost's price year, and the base year, has a factor in ``finance.uprating``."""
+        table = self.finance.uprating
+        known = f"known years: {', '.join(sorted(table))}"
+        if financial_year(self.finance.base_price_year) not in table:
+            raise ValueError(
+                f"finance.base_price_year = {self.finance.base_price_year!r}: finance.uprating has no "
+                f"factor for it; add one ({known})"
+            )
+        for name in type(self.costs).model_fields:
+            cost = getattr(self.costs, name)
+            if isinstance(cost, UnitCost) and financial_year(cost.price_year) not in table:
+                raise ValueError(
+                    f"costs.{name}.price_year = {cost.price_year!r}: finance.uprating has no factor "
+                    f"for it; add one under [finance.uprating] ({known})"
+                )
 
     def _series_fit_the_run(self) -> None:
         """Each yearly series: dated steps inside the run, values in range, one per year."""

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from simulator.schema import Costs, Finance, Scenario, ScenarioError
+from simulator.schema import Costs, Finance, Scenario, ScenarioError, financial_year
 from simulator.states import Placement
 
 #: Placement types as they appear in the annual table's column names (from the State vocabulary).
@@ -110,14 +110,6 @@ class RunOutputs(Protocol):
     monthly: pd.DataFrame
     policy: pd.DataFrame
     meta: dict[str, Any]
-
-
-def financial_year(price_year: str) -> str:
-    """Normalise a price year: ``"2012"`` -> ``"2012-13"``; ``"2013-14"`` unchanged."""
-    if re.fullmatch(r"\d{4}", price_year):
-        y = int(price_year)
-        return f"{y}-{(y + 1) % 100:02d}"
-    return price_year
 
 
 def uprating_factor(price_year: str, finance: Finance, field: str = "price_year") -> float:
