@@ -898,14 +898,23 @@ def summarise(
     columns: Sequence[str],
     at: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
-    """Mean and 5-95% band of ``columns`` in the last year, by design point (for the console)."""
+    """Mean and 5-95% band of ``columns`` in each point's last year, by design point (for the console).
+
+    Each point is read at its own last year, in the ``year`` column: points that sweep
+    ``run.years`` or ``run.start_year`` end in different years, and reading all of them at the
+    sweep's latest year would drop every point that ends before it. ``at`` picks other rows.
+    """
     if df.empty or "year" not in df.columns:
         return pd.DataFrame()
-    last = df[df["year"] == df["year"].max()] if at is None else at(df)
+    if at is None:
+        last = df[df["year"] == df.groupby("point")["year"].transform("max")]
+    else:
+        last = at(df)
     keys = ["point", *paths]
     rows = []
     for key, g in last.groupby(keys, sort=True, dropna=False):
         row = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+        row["year"] = int(g["year"].max())
         row["runs"] = len(g)
         for c in columns:
             v = g[c].to_numpy(dtype=float)

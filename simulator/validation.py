@@ -44,6 +44,8 @@ MEASURES = {
     "Children looked after who were adopted during the year": "adoptions",
 }
 DEFAULT_SEEDS = list(range(1, 9))
+#: The replay's share of families simulated on the command line (``--sample-fraction``).
+DEFAULT_SAMPLE_FRACTION = 0.1
 #: Acceptance (issue 7): stock within this share every year 2008-2018 ...
 STOCK_TOLERANCE = 0.07
 #: ... and the 2008-2018 rise within this many percentage points.
@@ -420,15 +422,143 @@ def agreement(
     return pd.DataFrame(rows).set_index("stock")
 
 
+#: The checks the command runs instead of the replay; one at a time.
+CHECKS = ("--aggregate", "--journeys", "--shock-response", "--fit-start")
+#: The replay, as messages name it.
+REPLAY = "the replay (the default check)"
+#: The settings each check reads (None: the replay). A setting a check does not read would be
+#: silently ignored, so it is refused (:func:`_ignored_option`).
+READS: dict[str | None, tuple[str, ...]] = {
+    None: ("--scenario", "--seeds", "--sample-fraction", "--view"),
+    "--aggregate": ("--seeds", "--years"),
+    "--journeys": ("--seeds", "--years"),
+    "--shock-response": (),
+    "--fit-start": ("--scenario",),
+}
+#: The settings shared by the checks (their defaults are None, so a given one can be told apart).
+SETTINGS = ("--scenario", "--seeds", "--sample-fraction", "--view", "--years")
+
+
+def _given(args: argparse.Namespace, option: str) -> bool:
+    """Whether ``option`` was on the command line (the checks' flags and the settings)."""
+    return getattr(args, option.removeprefix("--").replace("-", "_")) not in (None, False)
+
+
+def _ignored_option(args: argparse.Namespace) -> str | None:
+    """Options given together where one would be ignored, as a one-line message (None: none)."""
+    checks = [c for c in CHECKS if _given(args, c)]
+    if len(checks) > 1:
+        return (
+            f"{checks[0]} and {checks[1]} cannot go together: each is a separate check; "
+            f"give one of {', '.join(CHECKS)}"
+        )
+    check = checks[0] if checks else None
+    for option in SETTINGS:
+        if _given(args, option) and option not in READS[check]:
+            users = ([REPLAY] if option in READS[None] else []) + [c for c in CHECKS if option in READS[c]]
+            *others, last = users
+            either = f"{', '.join(others)} or {last}" if others else last
+            return f"{option} cannot go with {check or REPLAY}: it would be ignored; {option} is for {either}"
+    if check is None and args.view == "aggregate":
+        for option in ("--seeds", "--sample-fraction"):
+            if _given(args, option):
+                return (
+                    f"{option} cannot go with --view aggregate: it would be ignored (the "
+                    f"expected-value view has no seeds and no sample); {option} is for --view agent"
+                )
+    return None
+
+
+def _bounds(model: type[Any], name: str) -> dict[str, float]:
+    """A schema field's bounds (``ge``, ``gt``, ``le``, ``lt`` that it has), from the schema itself."""
+    out = {}
+    for meta in model.model_fields[name].metadata:
+        for key in ("ge", "gt", "le", "lt"):
+            if getattr(meta, key, None) is not None:
+                out[key] = float(getattr(meta, key))
+    return out
+
+
+def _bad_value(args: argparse.Namespace) -> str | None:
+    """A setting out of its range, or a seed repeated, naming the option typed (None: all good)."""
+    from simulator.schema import Run
+    from simulator.seeding import MAX_SEED
+
+    if args.years is not None:
+        check = "--journeys" if args.journeys else "--aggregate"
+        years = _bounds(Run, "years")
+        low = journeys.WARM_UP_YEARS + 1 if args.journeys else years["ge"]
+        if not low <= args.years <= years["le"]:
+            why = f" (more than the {journeys.WARM_UP_YEARS} warm-up years)" if args.journeys else ""
+            return f"--years {args.years}: with {check}, allowed: {low:g} to {years['le']:g}{why}"
+    if args.sample_fraction is not None:
+        share = _bounds(Run, "sample_fraction")
+        if not share["gt"] < args.sample_fraction <= share["le"]:
+            return (
+                f"--sample-fraction {args.sample_fraction:g}: allowed: more than {share['gt']:g} "
+                f"and at most {share['le']:g}"
+            )
+    seeds = args.seeds or []
+    for seed in seeds:
+        if not 0 <= seed <= MAX_SEED:
+            return f"--seeds {seed}: allowed: whole numbers from 0 to {MAX_SEED}"
+    repeated = sorted({s for s in seeds if seeds.count(s) > 1})
+    if repeated:
+        which = "seed" if len(repeated) == 1 else "seeds"
+        return (
+            f"--seeds {' '.join(map(str, seeds))}: {which} {', '.join(map(str, repeated))} repeated; "
+            "allowed: different seeds (a repeat counts one run twice and understates the standard error)"
+        )
+    return None
+
+
+def _fill_defaults(args: argparse.Namespace) -> None:
+    """The settings not given, as each check's default (``None`` seeds: ``--journeys`` picks its own)."""
+    args.scenario = args.scenario or str(HISTORY)
+    if args.seeds is None and not args.journeys:
+        args.seeds = DEFAULT_SEEDS
+    args.sample_fraction = DEFAULT_SAMPLE_FRACTION if args.sample_fraction is None else args.sample_fraction
+    args.view = args.view or "agent"
+    if args.years is None:
+        args.years = 15 if args.journeys else 20
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the replay comparison and its summary (or, with ``--aggregate``, the two views)."""
     from simulator.cli import OneLineParser
 
     p = OneLineParser(prog="python -m simulator.validation", description=__doc__.splitlines()[0])
-    p.add_argument("--scenario", default=str(HISTORY))
-    p.add_argument("--seeds", type=int, nargs="+", default=DEFAULT_SEEDS)
-    p.add_argument("--sample-fraction", type=float, default=0.1)
-    p.add_argument("--view", choices=["agent", "aggregate"], default="agent")
+    p.add_argument(
+        "--scenario",
+        default=None,
+        help="the replay's scenario file (default: scenarios/history_2006_2018.toml); with "
+        "--fit-start, the scenario whose start is fitted",
+    )
+    p.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="SEED",
+        help="seeds of the agent-based runs, all different; their mean is compared (default: "
+        f"{DEFAULT_SEEDS[0]} to {DEFAULT_SEEDS[-1]}; with --journeys, 8 replicate seeds of the "
+        "scenario's run.seed)",
+    )
+    p.add_argument(
+        "--sample-fraction",
+        type=float,
+        default=None,
+        metavar="FRACTION",
+        help="share of families the replay simulates, counts scaled back up (default "
+        f"{DEFAULT_SAMPLE_FRACTION:g}; 1: every family)",
+    )
+    p.add_argument(
+        "--view",
+        choices=["agent", "aggregate"],
+        default=None,
+        help="the replay from the agent-based model (default: the mean over --seeds) or from the "
+        "expected-value aggregate view (no seeds, no sample)",
+    )
     p.add_argument(
         "--aggregate",
         nargs="?",
@@ -467,11 +597,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Baby P (8 seeds at 10%%)",
     )
     args = p.parse_args(argv)
-    if args.journeys and args.years is not None and args.years <= journeys.WARM_UP_YEARS:
-        p.error(
-            f"--years {args.years}: with --journeys, allowed: more than the "
-            f"{journeys.WARM_UP_YEARS} warm-up years"
-        )
+    problem = _ignored_option(args) or _bad_value(args)
+    if problem:
+        p.error(problem)
+    _fill_defaults(args)
     try:
         return _run(args)
     except ScenarioError as err:  # a wrong scenario file: the message, no traceback
@@ -492,11 +621,10 @@ def _run(args: argparse.Namespace) -> int:
         print("mean 2010-2013 %:", (100 * wide.loc[2010:2013].mean()).round(1).to_dict())
         return 0
     if args.journeys:
-        seeds = None if args.seeds == DEFAULT_SEEDS else args.seeds
-        journeys.print_report(journeys.report(args.journeys, seeds=seeds, years=args.years or 15))
+        journeys.print_report(journeys.report(args.journeys, seeds=args.seeds, years=args.years))
         return 0
     if args.aggregate:
-        t = aggregate_vs_agent(load_scenario(args.aggregate), seeds=args.seeds, years=args.years or 20)
+        t = aggregate_vs_agent(load_scenario(args.aggregate), seeds=args.seeds, years=args.years)
         wide = t.pivot(index="year", columns="stock", values="difference_pct").round(1)
         print("agent-based mean / aggregate - 1, % (stocks at 31 March)")
         print(wide.to_string())

@@ -98,8 +98,7 @@ class Sweep:
             str(out),
             "--engine",
             engine,
-            "--workers",
-            "2",
+            *(["--workers", "2"] if engine != "inprocess" else []),  # in-process: no workers
             *extra,
         ]
         self.proc = subprocess.Popen(

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.app.finance_view import LINE_LABELS, LINES, FinanceView
+from simulator.finance.uncertainty import percentiles
 from simulator.recording import FLOW_NAMES
 
 #: Children in each state at 31 March (annual table columns) and their labels.
@@ -312,7 +313,7 @@ def band_chart(
         if not runs:
             continue
         m = np.vstack([r[column].to_numpy(float) for r in runs])
-        lo, med, hi = np.percentile(m, [low, 50, high], axis=0)
+        lo, med, hi = percentiles(m, [low, 50, high], axis=0)
         stack = f"band-{name}"
         series.append(
             {
@@ -445,7 +446,7 @@ def cumulative_chart(
     ]
     if curves is not None and curves.shape[1] > 1:
         c = curves.reindex(view.years).to_numpy(float) / 1e6
-        lo, med, hi = np.percentile(c, [10, 50, 90], axis=1)
+        lo, med, hi = percentiles(c, [10, 50, 90], axis=1)
         series["name"] = "This run"
         opt["series"] += [
             {

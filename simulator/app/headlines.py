@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from simulator.app.finance_view import format_years, money_text
+from simulator.finance.uncertainty import percentiles
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,8 @@ class Card:
 
 
 def _spread(values: Sequence[float]) -> tuple[float, float, float]:
-    v = np.asarray(values, dtype=float)
-    return float(np.percentile(v, 10)), float(np.median(v)), float(np.percentile(v, 90))
+    lo, mid, hi = percentiles(values, [10, 50, 90])  # as the finance module's P10-P90
+    return float(lo), float(mid), float(hi)
 
 
 def _signed(x: float, unit: str = "") -> str:
@@ -65,7 +66,7 @@ def stock_card(
     scen = [s.annual[column].iloc[index] for _, s in pairs]
     diff = [s.annual[column].iloc[index] - b.annual[column].iloc[index] for b, s in pairs]
     lo, mid, hi = _spread(diff)
-    level = float(np.median(scen))
+    level = float(percentiles(scen, 50))
     return Card(
         f"{title}, March {years[index]}",
         f"{level:,.0f} ({_signed(mid)})",

@@ -27,6 +27,7 @@ from simulator.cli import UsageError
 from simulator.safe_io import OutputError, check_output_file
 from simulator.sweep import (
     ENGINES,
+    Engine,
     Sweep,
     SweepStopped,
     load_sweep,
@@ -62,7 +63,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--workers",
         type=int,
         default=None,
-        help="worker processes for pool or a local Dask cluster (default: all cores)",
+        help="worker processes for pool or a local Dask cluster (default: all cores); not for "
+        "--engine inprocess (one core) or --scheduler (the cluster has its own workers)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
@@ -95,13 +97,30 @@ def _stopped(stopped: SweepStopped, sweep: Sweep, out: str) -> int:
     return 128 + stopped.signum
 
 
-def main(args: argparse.Namespace) -> int:
-    """Load the sweep, run it on the chosen engine and write the table."""
-    engine = args.engine or ("dask" if args.scheduler else "pool")
+def _engine(args: argparse.Namespace) -> Engine:
+    """The engine the options ask for; options that contradict it or would be ignored are refused."""
+    engine: Engine = args.engine or ("dask" if args.scheduler else "pool")
     if args.scheduler and engine != "dask":
         raise UsageError(f"--scheduler needs --engine dask (got --engine {engine})")
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers = {args.workers}: must be >= 1")
+    if args.workers is not None and engine == "inprocess":
+        raise UsageError(
+            f"--workers {args.workers} cannot go with --engine inprocess: it runs one run at a time "
+            "in this process, with no workers; use --engine pool (or dask) for worker processes, "
+            "or leave --workers out"
+        )
+    if args.workers is not None and args.scheduler:
+        raise UsageError(
+            f"--workers {args.workers} cannot go with --scheduler: the cluster at {args.scheduler} has "
+            "its own workers; --workers is for --engine pool or a local Dask cluster (no --scheduler)"
+        )
+    return engine
+
+
+def main(args: argparse.Namespace) -> int:
+    """Load the sweep, run it on the chosen engine and write the table."""
+    engine = _engine(args)
     if not str(args.out).endswith(".parquet"):
         raise UsageError(f"--out {args.out!r}: the results table is Parquet; name it *.parquet")
     check_output_file(args.out, args.force)
@@ -135,7 +154,7 @@ def main(args: argparse.Namespace) -> int:
         )
         summary = summarise(df, sweep.paths, [c for c in SUMMARY_COLUMNS if c in df.columns])
         if not summary.empty:
-            print("last year, mean [5%, 95%] over seeds:")
+            print("each point at its own last year (column year), mean [5%, 95%] over seeds:")
             with pd.option_context("display.width", 200, "display.max_columns", 30):
                 print(summary.round(1).to_string(index=False))
     sys.stdout.flush()

@@ -32,6 +32,7 @@ from simulator.finance.uncertainty import (
     active_levers,
     draw_seeds,
     monte_carlo,
+    percentiles,
     switching_values,
     tornado,
 )
@@ -1185,8 +1186,8 @@ def _draw_cumulative(report: PaybackReport) -> Any:
     fig, ax = plt.subplots(figsize=(8, 4.5))
     mc = report.monte_carlo
     if mc is not None and not mc.curves.empty:
-        q = mc.curves.quantile([0.1, 0.5, 0.9], axis=1).T / 1e6
-        ax.fill_between(x, q[0.1], q[0.9], alpha=0.2, color="tab:blue", label="Monte Carlo P10-P90")
+        lo, hi = percentiles(mc.curves.to_numpy(float), [10, 90], axis=1) / 1e6  # as the tables' P10-P90
+        ax.fill_between(x, lo, hi, alpha=0.2, color="tab:blue", label="Monte Carlo P10-P90")
     for basis, style in (("gross", ":"), ("net", "-"), ("cashable", "--")):
         ax.plot(
             np.r_[0, x],

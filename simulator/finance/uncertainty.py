@@ -250,13 +250,23 @@ def appraise_results(
 # -- Monte Carlo --------------------------------------------------------------------------------
 
 
+def percentiles(values: Any, q: Any, axis: int | None = None) -> Any:
+    """Percentiles over runs, as every table, chart and card of the model gives them.
+
+    Each is an observed value (the inverted empirical distribution: one of the runs, never a
+    value between two), so a P10 of ten runs is the lowest and 'does not pay back' (``inf``)
+    can be a percentile. ``q`` in percent, one or several; along ``axis`` as numpy's.
+    """
+    return np.percentile(np.asarray(values, dtype=float), q, axis=axis, method="inverted_cdf")
+
+
 def _percentile(values: np.ndarray, q: float) -> float:
     """An observed value at quantile q (``inf`` allowed: 'does not pay back' sorts last)."""
     v = np.asarray(values, dtype=float)
     v = v[~np.isnan(v)]
     if v.size == 0:
         return math.nan
-    return float(np.percentile(v, q, method="inverted_cdf"))
+    return float(percentiles(v, q))
 
 
 def median_interval(values: np.ndarray, confidence: float = 0.9) -> tuple[float, float]:
