@@ -43,6 +43,14 @@ def test_payback_command_writes_workbook_and_charts(tmp_path, capsys):
     )
     assert rc == 0
     assert (tmp_path / "hubs_cumulative.png").exists() and (tmp_path / "hubs_tornado.png").exists()
+    from PIL import Image  # matplotlib's own dependency
+
+    for chart in ("hubs_cumulative.png", "hubs_tornado.png"):  # each chart says what it rests on
+        text = Image.open(tmp_path / chart).text
+        assert (
+            "community_hubs against baseline · master seed 1 (1 central seeds) · 4 years"
+            in text["Description"]
+        )
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == list(SHEETS)
     prov = {r[0]: r[1] for r in wb["Provenance"].iter_rows(values_only=True) if r[0]}

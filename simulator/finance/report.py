@@ -1156,22 +1156,50 @@ def _uprating_source(year: str) -> str:
 
 def plot_cumulative(report: PaybackReport, path: str | Path) -> Path:
     """Cumulative net cost by year (central, and the Monte Carlo P10-P90 band) with break-even marked."""
-    return _save_figure(_draw_cumulative(report), path)
+    return _save_figure(_draw_cumulative(report), path, report)
 
 
 def plot_tornado(report: PaybackReport, path: str | Path, top: int = 12) -> Path:
     """Tornado chart of NPV against each input's low and high value."""
-    return _save_figure(_draw_tornado(report, top), path)
+    return _save_figure(_draw_tornado(report, top), path, report)
 
 
-def _save_figure(fig: Any, path: str | Path) -> Path:
-    """Save a figure as PNG whole or not at all, and close it."""
+def _save_figure(fig: Any, path: str | Path, report: PaybackReport) -> Path:
+    """Save a figure as PNG whole or not at all, stamped, and close it."""
     import matplotlib.pyplot as plt
 
+    meta = _png_metadata(report)
     try:
-        return write_with(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png"))
+        return write_with(path, lambda tmp: fig.savefig(tmp, dpi=120, format="png", metadata=meta))
     finally:
         plt.close(fig)
+
+
+def chart_stamp(report: PaybackReport) -> str:
+    """What a chart rests on, printed at its foot and in its PNG metadata.
+
+    Scheme, baseline, seeds, years and version: a chart copied into a paper still says where
+    it came from.
+    """
+    run = report.scenario.run
+    return (
+        f"{report.scenario.name} against {report.baseline.name} · master seed {report.seed} "
+        f"({len(report.central_seeds)} central seeds) · {run.years} years from April {run.start_year} · "
+        f"csc-demand-simulator {__version__}"
+    )
+
+
+def _stamp(fig: Any, report: PaybackReport) -> None:
+    fig.text(0.01, 0.005, chart_stamp(report), fontsize=6.5, color="dimgrey", ha="left", va="bottom")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+
+
+def _png_metadata(report: PaybackReport) -> dict[str, str]:
+    return {
+        "Title": appraisal_title(report),
+        "Description": chart_stamp(report),
+        "Software": f"csc-demand-simulator {__version__}",
+    }
 
 
 def _draw_cumulative(report: PaybackReport) -> Any:
@@ -1214,7 +1242,7 @@ def _draw_cumulative(report: PaybackReport) -> Any:
     ax.set_ylabel(f"GBP million ({report.scenario.finance.base_price_year} prices)")
     ax.legend(fontsize=8)
     fig.suptitle(f"{appraisal_title(report)}: cumulative net cost")
-    fig.tight_layout()
+    _stamp(fig, report)
     return fig
 
 
@@ -1242,7 +1270,7 @@ def _draw_tornado(report: PaybackReport, top: int) -> Any:
     ax.set_xlabel(f"NPV ({report.basis}), GBP million ({report.scenario.finance.base_price_year} prices)")
     scheme = title_names(report.scenario.name, report.baseline.name)[0]
     fig.suptitle(f"{scheme}: sensitivity of NPV (one input at a time)")
-    fig.tight_layout()
+    _stamp(fig, report)
     return fig
 
 
@@ -1284,7 +1312,12 @@ def write_outputs(report: PaybackReport, xlsx: str | Path, force: bool = False) 
         with contextlib.ExitStack() as stack:
             wb.save(stack.enter_context(atomic_path(paths["workbook"])))
             for key, fig in figs.items():
-                fig.savefig(stack.enter_context(atomic_path(paths[key])), dpi=120, format="png")
+                fig.savefig(
+                    stack.enter_context(atomic_path(paths[key])),
+                    dpi=120,
+                    format="png",
+                    metadata=_png_metadata(report),
+                )
     finally:
         import matplotlib.pyplot as plt
 
