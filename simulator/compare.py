@@ -57,7 +57,7 @@ def check_pair(baseline: Scenario, scenario: Scenario, source: str = "compare") 
     ):
         if a != b:
             why = (
-                "compare them over the same years"
+                "compare them over the same years (--years sets both)"
                 if name.startswith("run.") and "year" in name
                 else "a baseline must be the same area at the same scale (for a calibrated authority, "
                 "compare with its own preset, e.g. scenarios/la/kent.toml, and base the scenario on it)"

@@ -1397,6 +1397,20 @@ class CommunityHubs(Section):
             "grade": "H",
         },
     )
+
+    @field_validator("opening_dates", mode="before")
+    @classmethod
+    def _dates_are_dates(cls, value: Any) -> Any:
+        """A date is 'YYYY-MM' or a whole reporting year; a fraction of a year is neither."""
+        if isinstance(value, list | tuple):
+            for i, v in enumerate(value):
+                if isinstance(v, bool) or not isinstance(v, str | int):
+                    raise ValueError(
+                        f"levers.community_hubs.opening_dates[{i}] = {_short(v)}: a date must be "
+                        "'YYYY-MM' or a reporting year (e.g. \"2026-04\" or 2027)"
+                    )
+        return value
+
     deciles: list[int] = Field(
         default_factory=list,
         description="Deprivation decile (1 = most deprived) each hub serves; empty = most deprived first.",
@@ -2307,6 +2321,17 @@ def _field_at(field_path: tuple[str | int, ...]) -> tuple[Any, Any, list[Any]] |
     return None if info is None else (info, ann, metadata)
 
 
+def loc_path(loc: Sequence[str | int]) -> str:
+    """A field's path as a scenario file writes it: sections dotted, list items indexed.
+
+    ``("levers", "risk_aversion", "shocks", 0, "size")`` -> ``levers.risk_aversion.shocks[0].size``.
+    """
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 def _describe_allowed(field_path: tuple[str | int, ...]) -> str:
     """Say what a field (or an element of a tuple field) allows, from the schema's own metadata."""
     found = _field_at(field_path)
@@ -2414,7 +2439,7 @@ def format_validation_error(err: ValidationError, data: Mapping[str, Any] | None
     lines = []
     for e in _short_tuples(_one_per_union(err.errors())):
         loc = tuple(e.get("loc", ()))
-        path = ".".join(str(p) for p in loc) or "(top level)"
+        path = loc_path(loc) or "(top level)"
         value = e.get("input")
         if e["type"] == "extra_forbidden":
             parent = loc[:-1]
@@ -2432,10 +2457,13 @@ def format_validation_error(err: ValidationError, data: Mapping[str, Any] | None
             lines.append(msg.removeprefix("Value error, "))
             continue
         msg = msg.removeprefix("Value error, ")
+        if loc and msg.startswith(path):  # the check's own sentence names the field and value
+            lines.append(msg)
+            continue
         shown = _short(value) if not isinstance(value, dict) else "{...}"
         line = f"{path} = {shown}: {msg}"
-        if allowed:
-            line += f" (allowed: {allowed})"
+        if allowed:  # a range (and its unit), or only the unit where the range is a rule elsewhere
+            line += f" ({allowed})" if allowed.startswith("unit:") else f" (allowed: {allowed})"
         lines.append(line)
     return lines
 
@@ -2653,6 +2681,14 @@ def read_scenario_dict(
     """
     path = Path(path)
     data = read_toml(path, "scenario file")
+    if not _seen and "grid" in data and "base" not in data:  # one line, not an error per sweep key
+        raise ScenarioError(
+            [
+                "this is a sweep file (it has a grid, not scenario settings): run it with "
+                f"'python -m simulator sweep {path} --out results.parquet'"
+            ],
+            source=str(path),
+        )
     here = path.resolve()
     roots = _roots if _roots is not None else _base_roots(here)
     chain = (*_seen, here)

@@ -357,7 +357,13 @@ def parse_sweep(data: Mapping[str, Any], base_dir: str | Path = ".", source: str
             [f'scenario = {scen!r}: name the base scenario file, e.g. scenario = "../baseline.toml"'],
             source=source,
         )
-    base = read_scenario_dict(Path(base_dir) / scen)
+    target = Path(base_dir) / scen
+    if not target.exists():  # name the sweep file and its key, not only the path it gave
+        raise ScenarioError(
+            [f"scenario = {scen!r}: no such file ({target}; a path relative to the sweep file's folder)"],
+            source=source,
+        )
+    base = read_scenario_dict(target)
     table = data.get("table", "annual")
     if table not in TABLES:
         raise ScenarioError([f"table = {table!r}: allowed: {', '.join(TABLES)}"], source=source)

@@ -84,7 +84,8 @@ def main(args: argparse.Namespace) -> int:
     if not args.quiet:
         table = results.annual.set_index("year")[SUMMARY_COLUMNS]
         print(
-            f"\n{scenario.name}: seed {model.seed}, {len(table)} years, {wall:.2f} s "
+            f"\n{scenario.name}: seed {model.seed}, {len(table)} year{'s' if len(table) != 1 else ''}, "
+            f"{wall:.2f} s "
             f"(children at 31 March; flows in the year ending 31 March)"
         )
         if len(table) <= 6:

@@ -52,7 +52,7 @@ def RunStamp(outcome: Outcome | None, status: str) -> solara.Element:
     s = outcome.scenario
     text = (
         f"Result {outcome.number} · {outcome.scenario_scenario.name} · seed {s.meta.get('seed')} · "
-        f"{len(s.annual)} years · engine {s.seconds:.2f} s"
+        f"{len(s.annual)} year{'s' if len(s.annual) != 1 else ''} · engine {s.seconds:.2f} s"
     )
     with solara.Row(gap="12px", style={"align-items": "center"}):
         solara.Text(text, classes=["run-stamp"])
