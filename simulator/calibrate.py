@@ -36,7 +36,8 @@ import difflib
 import io
 import math
 import os
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,8 @@ _UASC_NOTE = {
     "share": "arrivals assumed at England's share of starts (22%), not published by LA (assumption).",
     "england": "arrivals assumed at England's rate per child (6.06 per 10k); at England's share of starts "
     "the figures could not be fitted (assumption).",
-    "none": "no arrivals assumed: with any, the figures could not be fitted (assumption).",
+    "none": "no arrivals assumed: at England's share of starts or rate per child the figures could not "
+    "be fitted, with none they could (assumption).",
 }
 
 
@@ -115,29 +117,86 @@ def la_table(path: str | Path | None = None) -> pd.DataFrame:
     return out[["la_name", "la_code", "region", "child_population", *MEASURES.values(), "has_data"]]
 
 
+#: The style of an official name's suffix ("Bristol, City of") and of a prefix a user may write
+#: instead ("City of Bristol"): ignored when matching a name.
+_NAME_SUFFIX = re.compile(r",\s*(city|county) of$")
+_NAME_PREFIX = re.compile(r"^(city|county) of ")
+#: Most candidates named when a name matches several authorities.
+MAX_CANDIDATES = 8
+
+
+def _name_key(name: str) -> str:
+    """A name as matched: lower case, "&" as "and", no punctuation, no ", City of" style suffix.
+
+    "Bristol, City of" and "bristol" give "bristol"; "St. Helens" and "St Helens" give
+    "st helens"; "Stockton-on-Tees" gives "stockton on tees".
+    """
+    key = _NAME_SUFFIX.sub("", " ".join(name.lower().replace("&", " and ").split()))
+    return " ".join(re.sub(r"[^\w\s]", " ", key).split())
+
+
+def _quoted(names: Sequence[str]) -> str:
+    """Names for a message, each quoted and separated by semicolons (names contain commas)."""
+    shown = "; ".join(repr(n) for n in names[:MAX_CANDIDATES]) or "none"
+    return shown + (f" and {len(names) - MAX_CANDIDATES} more" if len(names) > MAX_CANDIDATES else "")
+
+
 def find_la(name: str, table: pd.DataFrame | None = None) -> pd.Series:
-    """The row of a named LA (case and spacing ignored), or a one-line error naming close matches.
+    """The row of a named LA, or a one-line error naming the candidates or close matches.
+
+    ``name`` is a published name or code (case and spacing ignored), or else a name that,
+    ignoring also punctuation and a suffix such as ", City of" ("City of Bristol" as well),
+    identifies exactly one authority, whole ("Bristol", "Herefordshire", "St Helens") or as its
+    first words ("Brighton": "Brighton and Hove"). The caller says which authority was chosen
+    when the row's ``la_name`` is not ``name``.
 
     Raises:
-        ScenarioError: no authority of that name (exit code 2 on the command line).
+        ScenarioError: no authority of that name, or several (exit code 2 on the command
+            line); the candidates or close matches are listed, each quoted.
     """
     table = la_table() if table is None else table
-    key = " ".join(name.lower().split())
+    exact = " ".join(name.lower().split())
     names = {" ".join(n.lower().split()): n for n in table["la_name"]}
     codes = {c.lower(): n for c, n in zip(table["la_code"], table["la_name"], strict=True)}
-    hit = names.get(key) or codes.get(key)
+    hit = names.get(exact) or codes.get(exact)
     if hit is None:
-        close = difflib.get_close_matches(key, list(names), n=4, cutoff=0.5)
-        close += [names[k] for k in names if key and key in k and names[k] not in close][:4]
-        suggestion = ", ".join(dict.fromkeys(names.get(c, c) for c in close)) or "none"
+        matches = _loose_matches(name, list(table["la_name"]))
+        if len(matches) > 1:
+            raise ScenarioError(
+                [
+                    f"local authority {name!r} matches {len(matches)} authorities: {_quoted(matches)}; "
+                    "allowed: a name (or code) that matches one"
+                ],
+                source="--la",
+            )
+        hit = matches[0] if matches else None
+    if hit is None:
+        close = _quoted(_close_matches(name, names.values()))
         raise ScenarioError(
             [
-                f"unknown local authority {name!r}; close matches: {suggestion} "
-                "(names as in la_cla_rates_2024.csv)"
+                f"unknown local authority {name!r}; close matches: {close} "
+                "(names as in la_cla_rates_2024.csv, or a code such as E10000016)"
             ],
             source="--la",
         )
     return table[table["la_name"] == hit].iloc[0]
+
+
+def _loose_matches(name: str, names: Sequence[str]) -> list[str]:
+    """The authorities ``name`` matches ignoring punctuation and suffixes: whole, else first words."""
+    key = _name_key(name)
+    keys = {key, _NAME_PREFIX.sub("", key)} - {""}
+    by_key = {_name_key(n): n for n in names}
+    whole = [n for k, n in by_key.items() if k in keys]
+    return whole or [n for k, n in by_key.items() if any(k.startswith(q + " ") for q in keys)]
+
+
+def _close_matches(name: str, names: Iterable[str]) -> list[str]:
+    """Names like ``name`` (spelt alike, or containing it), for an error message."""
+    key = _name_key(name)
+    by_key = {_name_key(n): n for n in names}
+    close = [by_key[k] for k in difflib.get_close_matches(key, list(by_key), n=4, cutoff=0.5)]
+    return close + [n for k, n in by_key.items() if key and key in k and n not in close][:4]
 
 
 def read_user_figures(path: str | Path) -> dict[str, Any]:
@@ -693,6 +752,10 @@ def calibrate_la(
     return fit
 
 
+#: A fit in the linear care block "fits" when its ceases are within this log error (about 5%).
+FITS = 0.05
+
+
 def _linear_fit(meta: Any, PV: np.ndarray, burn: int, S: float, A: float, C: float) -> tuple | None:
     """The scales that best give stock ``S``, starts ``A`` and ceases ``C`` per 10k children.
 
@@ -705,7 +768,10 @@ def _linear_fit(meta: Any, PV: np.ndarray, burn: int, S: float, A: float, C: flo
     best: tuple | None = None
 
     # UASC arrivals are not published by LA: England's share of starts first (UASC scale =
-    # entry scale), then England's rate per child, then none; the first that fits is kept
+    # entry scale), then England's rate per child, then none; the first that fits is kept. When
+    # none fits, the first assumption that gives a fit at all is kept: the others are only
+    # justified by fitting (keeping the least bad of three misses fitted Kent, the authority with
+    # the most arrivals in England, with none, for a point of ceases).
     def solve(mode: str, d: float) -> tuple[float, float, float, float, float] | None:
         b = _care_block(meta, PV, d, burn)
         if mode == "share":
@@ -732,10 +798,10 @@ def _linear_fit(meta: Any, PV: np.ndarray, burn: int, S: float, A: float, C: flo
             for i in range(max(i0 - 3, 0), min(i0 + 4, len(DURATION_GRID))):
                 if i not in tried:
                     tried[i] = solve(mode, float(DURATION_GRID[i]))
-        for v in tried.values():
-            if v is not None and (best is None or v[0] < best[0]):
-                best = (*v, mode)
-        if best is not None and best[0] < 0.05:
+        found = min((v for v in tried.values() if v is not None), key=lambda v: v[0], default=None)
+        if found is not None and (best is None or found[0] < FITS):
+            best = (*found, mode)
+        if best is not None and best[0] < FITS:
             break
     return best
 
