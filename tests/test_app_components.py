@@ -341,12 +341,12 @@ def test_headline_money_is_the_median_and_p10_p90_of_paired_runs_and_the_workboo
         for p, q in (("p10", 10), ("p50", 50), ("p90", 90)):  # observed values (inverted CDF)
             assert npv[p] == float(np.percentile(per_run, q, method="inverted_cdf"))
         texts = [str(getattr(w, "children", "")) for w in rc.find(v.Html).widgets]
-        headline = next(t for t in texts if "paired runs" in t and "NPV of savings" in t)
+        headline = next(t for t in texts if "paired runs" in t and "(NPV)" in t)
         start = out.scenario_scenario.run.start_year
         for p in ("p10", "p50", "p90"):
             assert money_text(npv[p]) in headline
             assert format_years(pay[p], start) in headline
-        assert f"{n} paired runs" in headline and "P10-P90" in headline
+        assert f"{n} paired runs" in headline and "8 of 10 runs" in headline
         wb = openpyxl.load_workbook(io.BytesIO(finance_xlsx(out, b)), data_only=True)
         ws = wb["Summary"]
         rows = [[c.value for c in r] for r in ws.iter_rows()]
@@ -587,6 +587,17 @@ def test_headline_cards_are_the_paired_runs_medians_with_their_spread():
         single = headlines.cards(out, None, fin, None)
         assert len(single) == 5 and all("1 run" in c.detail for c in single)
         assert {c.title: c for c in single}["Payback (cash)"].value == "nothing to pay back"  # no change yet
+        # a scheme that saves from its first year pays back at once, not "not within the run"
+        import dataclasses
+
+        saving = dataclasses.replace(fin, net=fin.net - 1e6, payback_years=0.0, payback_year=None)
+        assert {c.title: c for c in headlines.cards(out, None, saving, None)}[
+            "Payback (cash)"
+        ].value == "at once (saves from year 1)"
+        never = dataclasses.replace(saving, payback_years=float("inf"))
+        assert {c.title: c for c in headlines.cards(out, None, never, None)}[
+            "Payback (cash)"
+        ].value == "not within the run"
         state.choose_preset("prevention_investment")
         out, b = state.outcome.value, state.bands.value
         money = state.paired_money_for(out, b)

@@ -336,6 +336,49 @@ def test_area_switch_keeps_per_child_levers_per_child_and_says_so():
         rc.close()
 
 
+def test_a_preset_for_the_typical_la_is_kept_per_child_in_another_area_and_says_so():
+    """Prevention investment (£2m a year for 61,300 children) on Bury, then Kent: the spend is kept
+    per child, in the scenario run and on the panel, with a note; Troubled Families' places too.
+    A stale note from an earlier area change goes with a new preset."""
+    ctx = new_session("preset-per-child")
+    with ctx:
+        _, rc = _page()
+        typical = catalog.get_path(catalog.list_areas()[0].data(), "population.children")
+        state.set_lever(SPEND, 1_000_000.0)
+        state.choose_area("la/bury")
+        assert "Kept per child" in state.area_note.value
+        state.choose_preset("prevention_investment")
+        assert state.messages.value == [] and state.overrides.value == {}
+        bury = state.area(peek=True).data()["population"]["children"]
+        spend = state.current_scenario().levers.prevention.spend_per_year
+        assert spend == pytest.approx(2_000_000.0 * bury / typical, rel=5e-3)
+        assert catalog.get_path(state.shown_values(), SPEND) == spend  # the panel shows what runs
+        note = state.area_note.value
+        assert (
+            note.startswith("Preset Prevention investment is written for an area of 61,300")
+            and "Bury" in note
+        )
+        assert "Kept per child for" not in note  # the earlier note went with the user's changes
+        state.choose_area("la/kent")
+        kent = state.area(peek=True).data()["population"]["children"]
+        assert state.current_scenario().levers.prevention.spend_per_year == pytest.approx(
+            2_000_000.0 * kent / typical, rel=5e-3
+        )
+        assert "Kent" in state.area_note.value
+        state.choose_area("baseline")
+        assert state.current_scenario().levers.prevention.spend_per_year == 2_000_000.0
+        assert state.area_note.value == ""  # as written: nothing to say
+        rc.close()
+    # Troubled Families' places too (the catalog's rule; this module's runs are too small for them)
+    tf = next(p for p in catalog.list_presets() if p.key == "troubled_families_continued")
+    kent_area = next(a for a in catalog.list_areas() if a.key == "la/kent")
+    changes, lines = catalog.preset_for(tf, kent_area)
+    assert catalog.get_path(changes, "levers.troubled_families.places_per_year") == pytest.approx(
+        400 * kent / typical, rel=5e-3
+    )
+    assert len(lines) == 1 and "400 ->" in lines[0]
+
+
 def test_a_replay_of_another_period_is_not_offered_and_is_refused_by_name():
     """The 2006-2018 history starts in 2006; every area's baseline in 2024: never comparable."""
     assert "history_2006_2018" not in [p.key for p in catalog.list_presets()]

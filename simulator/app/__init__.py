@@ -23,8 +23,9 @@ turns this off); ``CSC_APP_TIMING=1`` prints where the time goes. See
 ``benchmarks/bench_app_latency.py``.
 
 Redraws use reacton's tree walk that skips unchanged parts of the page (``REACTON_FAST=1``,
-set here unless the environment says otherwise; ``REACTON_FAST=0`` turns it off): measured
-with ``benchmarks/bench_app_latency.py --no-prefetch`` it takes about 0.2 s off a lever move.
+set here unless the environment says otherwise, so the served app and the component tests
+render alike; ``REACTON_FAST=0`` turns it off): with ``benchmarks/bench_app_latency.py
+--no-prefetch`` it is worth about 0.2 s a lever move.
 
 The model never imports this package; this package imports the model. Importing
 ``simulator.app`` itself is cheap: Solara is imported only by the UI modules.

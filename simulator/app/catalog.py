@@ -519,6 +519,38 @@ def lever_index() -> dict[str, int]:
     return {path: i for i, path in enumerate(p for paths in PANEL.values() for p in paths)}
 
 
+def preset_for(preset: Preset, area: Area) -> tuple[dict[str, Any], list[str]]:
+    """A preset's changes as they apply to ``area``, and a note line per lever rescaled.
+
+    A preset that sets no child population of its own is written for the typical LA
+    (``scenarios/baseline.toml``); its per-child levers (:data:`PER_CHILD`: prevention spend,
+    Troubled Families places) are kept per child in a larger or smaller area, as a user's own
+    changes are when the area changes (:func:`per_child`). Community hubs stay a count: each
+    serves its own catchment.
+    """
+    own = float(get_path(preset.overrides, "population.children", TYPICAL_LA_CHILDREN))
+    here = float(get_path(area.data(), "population.children", TYPICAL_LA_CHILDREN))
+    return per_child(preset.overrides, own, here)
+
+
+def with_preset(area: Area, preset: Preset) -> dict[str, Any]:
+    """The area's scenario dict with the preset's changes as they apply to it (:func:`preset_for`)."""
+    return deep_merge(area.data(), preset_for(preset, area)[0])
+
+
+def preset_note(preset: Preset, area: Area) -> str:
+    """What a preset written for another size of area became here ("" if nothing changed)."""
+    lines = preset_for(preset, area)[1]
+    if not lines:
+        return ""
+    here = float(get_path(area.data(), "population.children", TYPICAL_LA_CHILDREN))
+    own = float(get_path(preset.overrides, "population.children", TYPICAL_LA_CHILDREN))
+    return (
+        f"Preset {preset.label} is written for an area of {own:,.0f} children; kept per child for "
+        f"{area.label} ({here:,.0f} children): " + "; ".join(lines)
+    )
+
+
 def preset_misfit(preset: Preset, area: Area) -> str:
     """Why a preset written for another size of area does not fit this one ("" if it does).
 

@@ -9,6 +9,7 @@ is shown as a failure, never as a different number.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +44,8 @@ class FinanceView:
         break_even_year: first year the cumulative net cost falls to zero or below after
             having been above (None if never).
         payback_year: cash payback year (as ``break_even_year`` unless the finance module
-            says otherwise).
+            says otherwise); None if it never pays back or saves from the first year
+            (``payback_years`` says which).
         discounted_payback_year: payback on discounted flows.
         npv: net present value of the savings (baseline minus scenario cost), GBP.
         source: where the figures come from (the finance module or the app's estimate).
@@ -62,6 +64,9 @@ class FinanceView:
     source: str
     note: str
     extra: dict[str, Any] = field(default_factory=dict)
+    #: cash payback in years (0: saves from the first year; inf: not within the run; nan: nothing
+    #: to pay back), the finance module's figure behind ``payback_year``
+    payback_years: float = math.nan
 
 
 # -- the adapter ---------------------------------------------------------------------------------
@@ -183,6 +188,7 @@ def _from_module(
         note=f"Real {fin_s.base_price_year} prices; Green Book discounting {fin_s.discount_rate:.1%} "
         f"(years 0-30); payback {fin.format_payback(cash, appraisal.horizon, start)}.",
         extra={"appraisal": appraisal},
+        payback_years=cash,
     )
 
 
@@ -254,6 +260,8 @@ def format_years(years: float, start_year: int) -> str:
         return "nothing to pay back"
     if not np.isfinite(years):
         return "not within the run"
+    if years == 0:
+        return "at once (saves from year 1)"
     return f"{years:.1f} years (year to March {breakeven_year(years, start_year)})"
 
 
@@ -269,16 +277,23 @@ def money_text(x: float) -> str:
     return f"{'-' if m < 0 else ''}£{abs(m):,.{digits}f}m"
 
 
+NPV_WORDS = "Savings less costs in today's money (NPV)"
+
+
+def _spread_words(lo: str, hi: str) -> str:
+    """P10-P90 in words, once when both ends read the same."""
+    return f"in 8 of 10 runs {lo}" if lo == hi else f"8 of 10 runs between {lo} and {hi} (P10-P90)"
+
+
 def headline(money: PairedMoney, start_year: int) -> str:
     """The money headline: median and P10-P90 of payback and NPV, and the number of runs."""
     pay, npv = money.payback(), money.npv()
-
+    years = {p: format_years(pay[p], start_year) for p in ("p10", "p50", "p90")}
+    pounds = {p: money_text(npv[p]) for p in ("p10", "p50", "p90")}
     return (
-        f"Payback (cash): median {format_years(pay['p50'], start_year)}, P10-P90 "
-        f"{format_years(pay['p10'], start_year)} to {format_years(pay['p90'], start_year)} · "
-        f"NPV of savings: median {money_text(npv['p50'])}, P10-P90 {money_text(npv['p10'])} to "
-        f"{money_text(npv['p90'])} · "
-        f"{money.runs} paired runs"
+        f"Payback (cash): typically {years['p50']}, {_spread_words(years['p10'], years['p90'])} · "
+        f"{NPV_WORDS}: typically {pounds['p50']} (below zero: it costs more than it saves), "
+        f"{_spread_words(pounds['p10'], pounds['p90'])} · {money.runs} paired runs"
     )
 
 

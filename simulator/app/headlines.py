@@ -70,7 +70,7 @@ def stock_card(
     return Card(
         f"{title}, March {years[index]}",
         f"{level:,.0f} ({_signed(mid)})",
-        f"(change in {plain}) " + _runs_detail(lo, hi, len(pairs), _signed),
+        f"change in {plain}: " + _runs_detail(lo, hi, len(pairs), _signed),
     )
 
 
@@ -111,10 +111,12 @@ def cards(outcome: Any, bands: Any, fin: Any, money: Any) -> list[Card]:
         out.append(
             Card(
                 "Payback (cash)",
-                f"{fin.payback_year}"
-                if fin.payback_year
-                else "nothing to pay back"
+                "nothing to pay back"
                 if unchanged
+                else _short_years(0.0)
+                if fin.payback_years == 0
+                else f"{fin.payback_year}"
+                if fin.payback_year
                 else "not within the run",
                 "1 run (paired runs on the way)",
             )

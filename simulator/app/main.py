@@ -41,7 +41,10 @@ CSS = """
   @page { size: A4 landscape; margin: 10mm; }
   body { zoom: 0.62; }
   .print-only { display: block !important; }
-  .side-panel, .app-header, .downloads, .run-busy, .start-hint, .money-headline, .expected-note,
+  /* body .csc-app first: Vuetify's own !important (d-flex) must not win on paper */
+  body .csc-app .side-panel, body .csc-app .app-header, body .csc-app .downloads,
+  body .csc-app .run-busy, body .csc-app .start-hint, body .csc-app .money-headline,
+  body .csc-app .expected-note, body .csc-app .run-stamp, body .csc-app .kept-runs, body .csc-app .keep-run,
   .results > :not(:first-child), .v-snack, .address-bar { display: none !important; }
   .workshop > :first-child { display: none !important; }
   .workshop > :last-child { max-width: 100% !important; flex: 1 1 100% !important; }

@@ -11,14 +11,17 @@ from __future__ import annotations
 import os
 import warnings
 
-from solara.__main__ import cli
+# Solara reads its settings when it is imported: set before the import below. No "This website
+# runs on Solara" corner: it sits over the charts and prints on the one-page summary.
+os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
+
+from solara.__main__ import cli  # noqa: E402 - after the settings it reads
 
 
 def serve(host: str, port: int, workers: int | None = None, open_browser: bool = False) -> int:
     """Run the server until it stops; returns the exit code."""
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
-    # reacton's faster tree walk (opt-in): halves the redraw after a run (measured in the app)
-    os.environ.setdefault("REACTON_FAST", "1")
+    # reacton's faster tree walk: set by simulator.app (imported below), one place for both
     if workers is not None:
         os.environ["CSC_APP_WORKERS"] = str(workers)
     from simulator.app.runs import get_runner

@@ -216,7 +216,7 @@ def compose(
     data = area_.data()
     for key in ("name", "description", "evidence", "base"):
         data.pop(key, None)
-    scen = deep_merge(deep_merge(data, preset_.overrides), user)
+    scen = deep_merge(deep_merge(data, catalog.preset_for(preset_, area_)[0]), user)
     run: dict[str, Any] = dict(scen.get("run", {}))
     run.update({"seed": seed_, "record_episodes": False})
     if area_.sample_fraction is not None:
@@ -836,12 +836,14 @@ def choose_area(key: str) -> None:
     hubs = catalog.get_path(user, "levers.community_hubs.opening_dates") or []
     if hubs and children[0] != children[1]:  # a hub serves its own catchment: a count, not per child
         lines = [*lines, f"community hubs: {len(hubs)} kept as a count (each serves its own catchment)"]
-    area_note.set(
+    notes = [
         f"Kept per child for {new.label} ({children[1]:,.0f} children, was {children[0]:,.0f}): "
         + "; ".join(lines)
         if lines
-        else ""
-    )
+        else "",
+        catalog.preset_note(preset(peek=True), new),
+    ]
+    area_note.set(" ".join(n for n in notes if n))
     request_runs(field="area", undo=before)
 
 
@@ -867,6 +869,7 @@ def choose_preset(key: str) -> None:
     before = _snapshot()
     preset_key.set(key)
     overrides.set({})
+    area_note.set(catalog.preset_note(new, area(peek=True)))  # the user's changes are gone
     request_runs(field="preset", undo=before)
 
 
@@ -876,6 +879,7 @@ def reset() -> None:
     before = _snapshot()
     preset_key.set("none")
     overrides.set({})
+    area_note.set("")
     seed.set(DEFAULT_SEED)
     _accept()
     request_runs(undo=before)
@@ -938,7 +942,7 @@ def start() -> None:
 
 def current_run_start() -> int:
     """The start year of the current scenario (for hubs' opening dates)."""
-    data = deep_merge(deep_merge(area(peek=True).data(), preset(peek=True).overrides), overrides.peek())
+    data = deep_merge(catalog.with_preset(area(peek=True), preset(peek=True)), overrides.peek())
     default = catalog.field_info("run.start_year")[0].get_default()
     return int(catalog.get_path(data, "run.start_year", default))
 
@@ -950,7 +954,7 @@ def shown_values() -> dict[str, Any]:
 
 def shown_values_for(user: Mapping[str, Any], peek: bool = False) -> dict[str, Any]:
     """The scenario dict for the chosen area and preset with the given user changes."""
-    return deep_merge(deep_merge(area(peek).data(), preset(peek).overrides), user)
+    return deep_merge(catalog.with_preset(area(peek), preset(peek)), user)
 
 
 # -- scenarios in and out: a file to save and load, a link to share (:mod:`scenario_io`) -------------
@@ -1144,8 +1148,7 @@ def settings_from_link(query: str) -> tuple[Snapshot, list[str]]:
 def shown_values_for_settings(settings: Snapshot) -> dict[str, Any]:
     """The scenario dict of a set of settings (area, preset, then the user's changes)."""
     return deep_merge(
-        deep_merge(_area_of(settings["area"]).data(), _preset_of(settings["preset"]).overrides),
-        settings["overrides"],
+        catalog.with_preset(_area_of(settings["area"]), _preset_of(settings["preset"])), settings["overrides"]
     )
 
 

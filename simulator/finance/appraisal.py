@@ -99,6 +99,8 @@ def format_payback(years: float, horizon: int, start_year: int | None = None) ->
         return "n/a (no costs or savings)"
     if math.isinf(years):
         return f"does not pay back within the {horizon}-year horizon"
+    if years == 0:  # the scheme saves more than it costs from its first year: nothing to recover
+        return "at once: it saves more than it costs from the first year"
     text = f"{years:.1f} years"
     if start_year is not None:
         text += f" (breaks even in the year ending 31 March {breakeven_year(years, start_year)})"

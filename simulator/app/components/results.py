@@ -10,8 +10,16 @@ import solara
 from simulator.app import catalog, charts, headlines, runs
 from simulator.app.components.echarts import FigureEchartsJson, option_json
 from simulator.app.components.explainer import Text
-from simulator.app.finance_view import FinanceView, finance_view, headline, money_text
+from simulator.app.finance_view import (
+    NPV_WORDS,
+    FinanceView,
+    finance_view,
+    format_years,
+    headline,
+    money_text,
+)
 from simulator.app.state import Bands, Expected, KeptRun, Outcome, expected_key, paired_money_for
+from simulator.finance.report import title_names
 
 
 def _height(projector: bool, tall: bool = False) -> str:
@@ -281,8 +289,9 @@ def PrintSummary(outcome: Outcome | None, area_label: str) -> solara.Element:
     with solara.Div(classes=["print-only", "print-summary"]):
         Text(
             f"### What if: {area_label}, {sc.run.start_year}-{sc.run.start_year + sc.run.years}\n"
-            f"Scenario **{sc.name}**, seed {outcome.scenario.meta.get('seed')}, model version "
-            f"{outcome.scenario.meta.get('version', '')}"
+            f"**{title_names(sc.name, outcome.baseline_scenario.name)[0]}** against the area as it "
+            f"is; seed {outcome.scenario.meta.get('seed')}, model version "
+            f"{outcome.scenario.meta.get('version', '')} (scenario file name {sc.name})"
         )
         if used:
             rows = "\n".join(f"| {label} | {value} |" for _, label, value in used)
@@ -332,9 +341,9 @@ def MoneyHeadline(
         if not bands.complete:
             text += f" (refining: {bands.target} runs on the way)"
     else:
-        pay = f"Payback (cash): {fin.payback_year}" if fin.payback_year else "No payback within the run"
+        pay = f"Payback (cash): {format_years(fin.payback_years, outcome.scenario_scenario.run.start_year)}"
         text = (
-            f"{pay} · NPV of savings {money_text(fin.npv)} · from 1 run only"
+            f"{pay} · {NPV_WORDS} {money_text(fin.npv)} · from 1 run only"
             f"{' (' + bands_status + ')' if bands_status else ''}"
         )
     solara.Text(text, classes=["money-headline"], style={"font-size": "1.05em", "font-weight": "bold"})
