@@ -836,3 +836,24 @@ def test_levers_that_scale_with_the_area_move_in_round_steps(children):
         assert round(mantissa, 9) in (1.0, 2.0, 2.5, 5.0), (children, spec.path, spec.step)
         notches = (spec.maximum - spec.minimum) / spec.step
         assert abs(notches - round(notches)) < 1e-9 and 10 <= notches <= 200, (children, spec.path, notches)
+
+
+def test_an_expected_chart_of_earlier_settings_is_faded_and_marked_until_the_new_one_comes():
+    """After a change of area the expected change on screen is the old area's until the new values
+    arrive: it says so and is faded, never shown as the new settings' (a facilitator saw Kent's
+    expected change under Rutland's result)."""
+    from simulator.app.components.results import ExpectedChange
+
+    ctx = new_session("expected-stale")
+    with ctx:
+        box, rc = solara.render(workshop.Page(), handle_error=False)
+        exp = state.expected.value
+        assert exp is not None and state.expected_wanted.value == exp.key  # in: nothing stale
+        assert not rc.find(v.Html, class_="expected-stale").widgets
+        rc.close()
+        _, stale = solara.render(ExpectedChange(exp, None, False, "another-key"), handle_error=False)
+        assert "previous settings" in str(stale.find(v.Html, class_="expected-stale").widget.children)
+        stale.close()
+        _, fresh = solara.render(ExpectedChange(exp, None, False, exp.key), handle_error=False)
+        assert not fresh.find(v.Html, class_="expected-stale").widgets
+        fresh.close()

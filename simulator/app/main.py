@@ -43,7 +43,8 @@ CSS = """
   .print-only { display: block !important; }
   /* body .csc-app first: Vuetify's own !important (d-flex) must not win on paper */
   body .csc-app .side-panel, body .csc-app .app-header, body .csc-app .downloads,
-  body .csc-app .run-busy, body .csc-app .start-hint, body .csc-app .money-headline,
+  body .csc-app .run-busy, body .csc-app .expected-stale, body .csc-app .start-hint,
+  body .csc-app .money-headline,
   body .csc-app .expected-note, body .csc-app .run-stamp, body .csc-app .kept-runs, body .csc-app .keep-run,
   .results > :not(:first-child), .v-snack, .address-bar { display: none !important; }
   .workshop > :first-child { display: none !important; }

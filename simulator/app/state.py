@@ -152,6 +152,8 @@ status = solara.reactive("starting")
 outcome: solara.Reactive[Outcome | None] = solara.reactive(cast(Outcome | None, None))
 bands: solara.Reactive[Bands | None] = solara.reactive(cast(Bands | None, None))
 expected: solara.Reactive[Expected | None] = solara.reactive(cast(Expected | None, None))
+#: The key of the expected values last asked for: the chart on screen is stale until they match.
+expected_wanted = solara.reactive("")
 bands_status = solara.reactive("")
 _ticket: solara.Reactive[RunTicket | None] = solara.reactive(cast(RunTicket | None, None))
 _band_ticket: solara.Reactive[RunTicket | None] = solara.reactive(cast(RunTicket | None, None))
@@ -510,6 +512,7 @@ def request_expected(baseline: Scenario, scenario: Scenario) -> None:
         "scenario": (expected_data(scenario.model_dump(mode="json")), None),
     }
     key = expected_key(scenario)
+    expected_wanted.set(key)
 
     def on_done(gen: int, outs: dict[str, RunOutput] | None, error: BaseException | None) -> None:
         def apply() -> None:

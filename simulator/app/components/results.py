@@ -80,15 +80,27 @@ BAND_CHARTS = (
 
 
 @solara.component
-def ExpectedChange(expected: Expected | None, outcome: Outcome | None, projector: bool) -> solara.Element:
+def ExpectedChange(
+    expected: Expected | None, outcome: Outcome | None, projector: bool, wanted: str = ""
+) -> solara.Element:
     """The scenario's expected change from the baseline (aggregate view), with the run's own.
 
     The expected values come back in about a quarter of a second at any size, so they show
     before the runs; the run's differences are drawn with them only when the run is of the
-    same scenario (a newer lever position shows its expected change at once).
+    same scenario (a newer lever position shows its expected change at once). Until the values
+    of the settings last asked for (``wanted``) are in, the chart on screen is another
+    setting's: it is faded and marked as updating.
     """
     if expected is not None:
-        ExpectedChangeBody(expected, outcome, projector)
+        stale = bool(wanted) and expected.key != wanted
+        if stale:
+            solara.Text(
+                "updating: this chart is of the previous settings",
+                classes=["expected-stale"],
+                style={"color": "#D55E00", "font-weight": "bold"},
+            )
+        with solara.Div(style={"opacity": "0.35"} if stale else {}):
+            ExpectedChangeBody(expected, outcome, projector)
 
 
 @solara.component

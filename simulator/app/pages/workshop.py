@@ -172,7 +172,7 @@ def Charts() -> solara.Element:
     if state.preset_key.value == "none" and not state.overrides.value:
         StartHint()
     else:
-        ExpectedChange(state.expected.value, outcome, state.projector.value)
+        ExpectedChange(state.expected.value, outcome, state.projector.value, state.expected_wanted.value)
     Results(
         outcome,
         state.bands.value,
