@@ -857,3 +857,24 @@ def test_an_expected_chart_of_earlier_settings_is_faded_and_marked_until_the_new
         _, fresh = solara.render(ExpectedChange(exp, None, False, exp.key), handle_error=False)
         assert not fresh.find(v.Html, class_="expected-stale").widgets
         fresh.close()
+
+
+def test_a_run_kept_before_its_paired_runs_takes_them_when_they_come():
+    """Kept as run B a moment after its result, before the paired runs were in: B must not stay
+    '1 run' beside A's median for good (a facilitator compared a median with a single run)."""
+    import dataclasses
+
+    ctx = new_session("kept-early")
+    with ctx:
+        box, rc = solara.render(workshop.Page(), handle_error=False)
+        state.keep_run()  # A, with its paired runs (the inline runner has them in already)
+        assert state.set_lever("risk_aversion.index", 1.5)
+        paired = state.bands.value
+        assert paired is not None and state.paired_money_for(state.outcome.value, paired) is not None
+        state.keep_run()
+        a, b = state.kept.value
+        state.kept.set([a, dataclasses.replace(b, bands=None)])  # as if kept before they came
+        state._refresh_kept(paired)
+        a2, b2 = state.kept.value
+        assert b2.bands is paired and a2 is a  # A is another result: left as kept
+        rc.close()

@@ -23,6 +23,7 @@ screen, says what failed beside the field, and is logged at WARNING (no tracebac
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 import math
@@ -605,7 +606,9 @@ def request_bands(
                 log.warning("the finance module failed on the paired runs: %s", describe(err))
                 bands_status.set(f"error: the finance module failed: {describe(err)}")
                 return
-            bands.set(Bands(seeds, base_runs, scen_runs, money, PAIRED_STAGES[-1], key))
+            new = Bands(seeds, base_runs, scen_runs, money, PAIRED_STAGES[-1], key)
+            bands.set(new)
+            _refresh_kept(new)
             if stage + 1 < len(PAIRED_STAGES):
                 request_bands(baseline, scenario, first, stage + 1)
             else:
@@ -1212,6 +1215,20 @@ def keep_run() -> None:
     names = [k.name for k in kept.peek()]
     if len(names) >= 2:
         compared.set((names[-2], names[-1]))
+
+
+def _refresh_kept(new: Bands) -> None:
+    """A kept run of the result on screen takes its paired runs as they come in.
+
+    A run kept before its paired runs were in would otherwise stay "1 run" for good, and a
+    comparison of A and B set a median beside a single run.
+    """
+    now = outcome.peek()
+    runs_ = kept.peek()
+    if now is None or paired_money_for(now, new) is None:
+        return
+    if any(k.outcome is now and k.bands is not new for k in runs_):
+        kept.set([dataclasses.replace(k, bands=new) if k.outcome is now else k for k in runs_])
 
 
 @_guarded("kept")
