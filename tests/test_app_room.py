@@ -48,6 +48,22 @@ MEASURE = """() => {
 }"""
 
 
+#: Texts on the page (outside the charts' own drawing and the print-only summary) set below 20 px.
+SMALL_TEXT = """() => { const out = [];
+  const walker = document.createTreeWalker(document.querySelector('.csc-app'), NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const txt = walker.currentNode.textContent.trim();
+    const el = walker.currentNode.parentElement;
+    if (!txt || el.closest('svg') || el.closest('.print-only')) continue;
+    const r = el.getBoundingClientRect();
+    const st = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || st.visibility === 'hidden') continue;
+    if (parseFloat(st.fontSize) < 20) out.push(st.fontSize + ': ' + txt.slice(0, 40));
+  }
+  return out;
+}"""
+
+
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("room-screenshots")
@@ -120,6 +136,8 @@ def test_room_layout_at_1280x720_normal_and_projector(app_server, chromium, shot
         "() => parseFloat(getComputedStyle(document.querySelector('.expected-note')).fontSize)"
     )
     assert body >= 20, body
+    small = page.evaluate(SMALL_TEXT)  # every text on screen outside the charts, not one note
+    assert not small, small
     track = page.locator(".lever", has=page.locator(f'[data-path="{SPEND}"]')).locator(".v-slider").first
     width = track.bounding_box()["width"]
     assert width >= 180, width

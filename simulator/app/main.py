@@ -59,7 +59,13 @@ CSS = """
 /* projector: no body text below 20 px (notes and details are set smaller in normal mode) */
 .csc-projector .expected-note, .csc-projector .finance-note, .csc-projector .area-note,
 .csc-projector .headline-card span, .csc-projector .preset-description, .csc-projector .start-hint,
-.csc-projector .money-headline { font-size: max(20px, 1em) !important; }
+.csc-projector .money-headline, .csc-projector .lever-unit, .csc-projector .lever-path-note,
+.csc-projector .print-hint, .csc-projector .scenario-upload span, .csc-projector .input-error,
+.csc-projector .v-slider__thumb-label span { font-size: max(20px, 1em) !important; }
+.csc-projector .v-slider__thumb-label { width: 44px !important; height: 44px !important; }
+/* projector: the room reads results, so the downloads and "keep" (normal mode) give the key chart
+   their height */
+.csc-projector .downloads, .csc-projector .keep-run { display: none !important; }
 """
 
 
