@@ -207,7 +207,7 @@ def test_finance_view_from_worker_priced_runs_matches_the_finance_module():
     view = finance_view(scenario, b, s, baseline)
     direct = fin.appraise_results(scenario, baseline, s, b)
     cf = direct.cashflow.set_index("year")
-    assert view.source.startswith("simulator.finance")
+    assert view.source.startswith("the finance module")
     assert view.cumulative_net.round(2).tolist() == cf["cumulative_net_cost_net"].round(2).tolist()
     assert view.npv == pytest.approx(direct.npv("net"))
 

@@ -177,7 +177,7 @@ def test_a_bad_file_shows_one_message_and_keeps_the_session():
             assert state.problem_field.value == scenario_io.FILE_FIELD
             assert (_settings(), state.outcome.value) == kept, case
             # shown once, beside the upload control
-            alerts = [w for w in rc.find(v.Alert).widgets if says in str(w.children)]
+            alerts = [w for w in rc.find(v.Alert).widgets if catalog.in_words(line) in str(w.children)]
             assert len(alerts) == 1, case
         assert state.load_scenario_file("gone.toml", None) is False
         assert "did not send" in state.messages.value[0] and (_settings(), state.outcome.value) == kept

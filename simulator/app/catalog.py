@@ -413,6 +413,7 @@ def label_of(path: str) -> str:
         "levers.community_hubs.opening_dates": "Community hubs (opening at the start)",
         "levers.risk_aversion.index_path": "Change in risk aversion",
         "risk_aversion.index": "Risk aversion (starting index)",
+        "population.uasc_starts_per_10k": "Unaccompanied children arriving, per 10,000 children",
     }
     if path in special:
         return special[path]
@@ -832,6 +833,17 @@ def plain_message(spec: LeverSpec, text: str) -> str:
     if text.startswith(spec.path):
         return spec.label + text[len(spec.path) :]
     return text.replace(spec.path, f"'{spec.label}'")
+
+
+def in_words(text: str) -> str:
+    """A message for the page: every lever's path in it named by the lever's label instead.
+
+    As :func:`plain_message` does for one lever; longer paths first, so none is cut by a shorter.
+    """
+    for spec in sorted(lever_panel(), key=lambda x: len(x.path), reverse=True):
+        if spec.path in text:
+            text = plain_message(spec, text)
+    return text
 
 
 def override_for(spec: LeverSpec, value: float, start_year: int) -> Any:

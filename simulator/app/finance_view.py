@@ -183,8 +183,8 @@ def _from_module(
         payback_year=fin.breakeven_year(cash, start) if cash > 0 else None,
         discounted_payback_year=fin.breakeven_year(disc, start) if disc > 0 else None,
         npv=appraisal.npv(basis),
-        source=f"simulator.finance ({basis} view: evidence grade {appraisal.grade}, "
-        f"adjustment x{appraisal.adjustment:.2f})",
+        source=f"the finance module, {basis} savings scaled by {appraisal.adjustment:.2f} for the "
+        f"strength of the evidence (grade {appraisal.grade})",
         note=f"Real {fin_s.base_price_year} prices; Green Book discounting {fin_s.discount_rate:.1%} "
         f"(years 0-30); payback {fin.format_payback(cash, appraisal.horizon, start)}.",
         extra={"appraisal": appraisal},

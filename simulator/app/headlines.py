@@ -93,7 +93,7 @@ def cards(outcome: Any, bands: Any, fin: Any, money: Any) -> list[Card]:
             Card(
                 f"Net cost to March {last}",
                 money_text(mid),
-                "minus: a saving; " + _runs_detail(lo, hi, money.runs, money_text),
+                "below zero: a saving; " + _runs_detail(lo, hi, money.runs, money_text),
             )
         )
         out.append(
@@ -106,7 +106,7 @@ def cards(outcome: Any, bands: Any, fin: Any, money: Any) -> list[Card]:
     else:
         last = fin.years[-1]
         net = float(fin.cumulative_net.iloc[-1])
-        out.append(Card(f"Net cost to March {last}", money_text(net), "minus: a saving; 1 run"))
+        out.append(Card(f"Net cost to March {last}", money_text(net), "below zero: a saving; 1 run"))
         unchanged = bool((fin.net.abs() < 0.5).all())
         out.append(
             Card(

@@ -8,7 +8,7 @@ from typing import Any
 import reacton.ipyvuetify as rv
 import solara
 
-from simulator.app.catalog import Area, Preset
+from simulator.app.catalog import Area, Preset, in_words
 
 
 @solara.component
@@ -129,8 +129,8 @@ def Messages(lines: Sequence[str], on_dismiss: Callable[[], Any] | None = None) 
     if not lines:
         return solara.Div()
     with solara.Column(gap="2px", classes=["input-messages"]):
-        for line in lines:
-            solara.Error(line, dense=True, classes=["input-error"])
+        for line in lines:  # levers named as the panel names them, not by their paths
+            solara.Error(in_words(line), dense=True, classes=["input-error"])
         solara.Text(
             "The settings in force and the results on screen are unchanged.", style={"font-size": "0.85em"}
         )
