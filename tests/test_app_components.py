@@ -756,6 +756,7 @@ def test_a_lever_can_change_year_by_year():
         assert state.set_lever_year(spend, 2, "500000")
         value = catalog.get_path(state.overrides.value, spend)
         assert value == [0.0, 0.0, 500_000.0] + [0.0] * (years - 3)
+        assert len(boxes()) == years  # still open for the next year (it closed after the first edit)
         assert state.current_scenario().levers.prevention.spend_per_year == value
         assert state.outcome.value.scenario_scenario.levers.prevention.spend_per_year == value
         assert state.set_lever_year(spend, 0, "-5") is False
@@ -878,3 +879,9 @@ def test_a_run_kept_before_its_paired_runs_takes_them_when_they_come():
         a2, b2 = state.kept.value
         assert b2.bands is paired and a2 is a  # A is another result: left as kept
         rc.close()
+
+
+def test_a_yearly_path_in_a_note_is_shown_by_its_ends_not_every_year():
+    path = [2_840_000.0] * 2 + [8_520_000.0] * 18
+    assert catalog._shown(path) == "2,840,000, 2,840,000 ... 8,520,000 (20 years)"
+    assert catalog._shown([1.0, 2.0]) == "1, 2"

@@ -621,6 +621,8 @@ def _shown(value: Any) -> str:
     if isinstance(value, Mapping):
         return ", ".join(f"{k}: {_shown(v)}" for k, v in value.items())
     if isinstance(value, list):
+        if len(value) > 4:  # a yearly path: its ends, not every year
+            return f"{_shown(value[0])}, {_shown(value[1])} ... {_shown(value[-1])} ({len(value)} years)"
         return ", ".join(_shown(v) for v in value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return str(value)

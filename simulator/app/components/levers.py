@@ -115,12 +115,14 @@ def LeverControl(
         )
         if path:
             solara.Text(
-                "A yearly path is in force (from the preset); moving this sets one value for every year.",
+                "Set year by year (below, or by the preset); moving the slider sets one value for every "
+                "year.",
                 classes=["lever-path-note"],
                 style={"font-size": "0.8em", "color": "#D55E00"},
             )
         if by_year is not None and on_year_text is not None:
-            YearEditor(spec, *by_year, on_year_text)
+            # keyed: the note above comes and goes with a path, and the editor must stay open
+            YearEditor(spec, *by_year, on_year_text).key(f"years-{spec.path}")
         if messages:
             Messages(messages, on_dismiss)
 
@@ -142,7 +144,8 @@ def YearEditor(
         classes=["year-toggle"],
     )
     if is_open:
-        with solara.Row(gap="4px", style={"flex-wrap": "wrap"}, classes=["year-editor"]):
+        room = {"flex-wrap": "wrap", "row-gap": "16px", "padding-top": "8px"}  # labels clear of the row above
+        with solara.Row(gap="4px", style=room, classes=["year-editor"]):
             for i, (year, value) in enumerate(zip(years, values, strict=True)):
                 solara.InputText(
                     f"{year - 1}-{str(year)[2:]}",
