@@ -371,3 +371,32 @@ def test_the_central_npv_rests_on_the_seeds_listed(workbooks):
         assert got == pytest.approx(seeds.mean(), abs=0.005), b
         assert got == pytest.approx(report.central.measures.loc["npv", b], abs=0.005), b
         assert ws.cell(row=diff_row, column=col).value == 0, b
+
+
+def test_a_yearly_path_is_on_the_levers_sheet_as_numbers_by_year(tmp_path):
+    """A lever set year by year is a row of text in the levers table; below it, the same path as
+    numbers, one row per reporting year, pounds formatted as pounds, so an auditor can add it up."""
+    from simulator.finance.report import payback_report, write_outputs
+    from simulator.schema import load_scenario
+
+    root = Path(__file__).resolve().parents[1]
+
+    spend = {"2025": 1_000_000.0, "2027": 3_000_000.0}
+    over = {"run": {"years": 3, "sample_fraction": 0.2}, "levers": {"prevention": {"spend_per_year": spend}}}
+    sc = load_scenario(str(root / "scenarios" / "baseline.toml"), over)
+    base = load_scenario(str(root / "scenarios" / "baseline.toml"), {"run": over["run"]})
+    report = payback_report(sc, base, runs=0, central_seeds=1, sensitivity=False)
+    write_outputs(report, tmp_path / "p.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "p.xlsx")["Levers"]
+    rows = [[c for c in r] for r in ws.iter_rows()]
+    title = next(
+        i
+        for i, r in enumerate(rows)
+        if r[0].value == "Settings that change year by year (year ending 31 March)"
+    )
+    assert (
+        rows[title + 1][0].value == "Year" and rows[title + 1][1].value == "levers.prevention.spend_per_year"
+    )
+    got = [(r[0].value, r[1].value, r[1].number_format) for r in rows[title + 2 : title + 5]]
+    assert [g[:2] for g in got] == [(2025, 1_000_000.0), (2026, 1_000_000.0), (2027, 3_000_000.0)]
+    assert all("£" in g[2] for g in got)

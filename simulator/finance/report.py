@@ -45,7 +45,7 @@ from simulator.safe_io import (
     plain_formula,
     write_with,
 )
-from simulator.schema import Scenario
+from simulator.schema import Scenario, series_values
 from simulator.seeding import replicate_seeds
 
 #: The workbook's sheets, in order.
@@ -1075,6 +1075,7 @@ def _levers_sheet(ws: Any, report: PaybackReport) -> None:
             cell = ws.cell(row=r, column=col)
             if isinstance(cell.value, int | float):
                 cell.number_format = MONEY if str(unit).startswith("GBP") else "General"
+    row = _yearly_paths_block(ws, row, report, levers)
     sc, mc = report.scenario, report.monte_carlo
     row = _write_block(
         ws,
@@ -1098,6 +1099,45 @@ def _levers_sheet(ws: Any, report: PaybackReport) -> None:
     ws.column_dimensions["C"].width = 24
     ws.column_dimensions["E"].width = 40
     ws.column_dimensions["F"].width = 60
+
+
+def _yearly_paths_block(ws: Any, row: int, report: PaybackReport, levers: pd.DataFrame) -> int:
+    """The settings that change year by year, as numbers by reporting year (pounds as pounds).
+
+    In the table above a path is one cell of text; an auditor adds up and compares numbers.
+    """
+    sc = report.scenario
+    years = [sc.run.start_year + 1 + i for i in range(sc.run.years)]
+    table: dict[str, list[float]] = {}
+    money: set[str] = set()
+    for setting, unit in zip(levers["setting"], levers["unit"], strict=True):
+        value: Any = sc
+        for part in str(setting).split("."):
+            value = getattr(value, part, None)
+        if (
+            isinstance(value, list | dict)
+            and value
+            and all(
+                isinstance(v, int | float) for v in (value.values() if isinstance(value, dict) else value)
+            )
+        ):
+            table[setting] = series_values(value, sc.run.start_year, sc.run.years)
+            if str(unit).startswith("GBP"):
+                money.add(setting)
+    if not table:
+        return row
+    first = row
+    row = _write_block(
+        ws,
+        row,
+        "Settings that change year by year (year ending 31 March)",
+        pd.DataFrame({"year": years, **table}),
+        headers=["Year", *table],
+    )
+    for j, setting in enumerate(table, start=2):
+        for r in range(first + 2, row - 1):  # the data rows: after the title and the headers
+            ws.cell(row=r, column=j).number_format = MONEY if setting in money else "General"
+    return row
 
 
 def _sensitivity_sheet(ws: Any, report: PaybackReport) -> None:
