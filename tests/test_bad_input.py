@@ -343,6 +343,7 @@ OPTIONS = [
     (["payback", HUBS, "--runs", "-1"], "--runs = -1"),
     (["payback", HUBS, "--central-seeds", "0"], "--central-seeds = 0"),
     (["payback", HUBS, "--within", "0"], "--within = 0"),
+    (["payback", HUBS, "--quiet"], "--quiet without --xlsx: nothing would be shown or written"),
     (["payback", HUBS, "--cashable", "placements"], "write LINE=SHARE"),
     (["payback", HUBS, "--cashable", "placements=lots"], "--cashable placements='lots'"),
     (["payback", HUBS, "--deadweight", "2", "--runs", "0"], "finance.deadweight = 2.0"),

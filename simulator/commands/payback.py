@@ -146,6 +146,10 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"--central-seeds = {args.central_seeds}: must be from 1 to {MAX_RUNS:,}")
     if args.within is not None and args.within < 1:
         raise UsageError(f"--within = {args.within}: must be at least 1 year")
+    if args.quiet and args.xlsx is None:  # the appraisal would be worked out and shown nowhere
+        raise UsageError(
+            "--quiet without --xlsx: nothing would be shown or written; give --xlsx FILE or drop --quiet"
+        )
     run_over = {"sample_fraction": args.sample_fraction, "record_episodes": False}
     scenario = scenario_from_args(args.scenario, args.years, args.seed, **run_over)
     base_path = args.baseline
