@@ -843,6 +843,8 @@ def test_an_expected_chart_of_earlier_settings_is_faded_and_marked_until_the_new
     """After a change of area the expected change on screen is the old area's until the new values
     arrive: it says so and is faded, never shown as the new settings' (a facilitator saw Kent's
     expected change under Rutland's result)."""
+    import dataclasses
+
     from simulator.app.components.results import ExpectedChange
 
     ctx = new_session("expected-stale")
@@ -852,9 +854,17 @@ def test_an_expected_chart_of_earlier_settings_is_faded_and_marked_until_the_new
         assert exp is not None and state.expected_wanted.value == exp.key  # in: nothing stale
         assert not rc.find(v.Html, class_="expected-stale").widgets
         rc.close()
-        _, stale = solara.render(ExpectedChange(exp, None, False, "another-key"), handle_error=False)
+        # the run of newer settings on screen before their expected values: marked
+        newer = state.outcome.value
+        key = state.expected_key(newer.scenario_scenario)
+        older = dataclasses.replace(exp, key="an earlier area's")
+        _, stale = solara.render(ExpectedChange(older, newer, False, key), handle_error=False)
         assert "previous settings" in str(stale.find(v.Html, class_="expected-stale").widget.children)
         stale.close()
+        # both on their way (the run on screen is older too): left as it is, no extra redraw
+        _, waiting = solara.render(ExpectedChange(older, newer, False, "newer still"), handle_error=False)
+        assert not waiting.find(v.Html, class_="expected-stale").widgets
+        waiting.close()
         _, fresh = solara.render(ExpectedChange(exp, None, False, exp.key), handle_error=False)
         assert not fresh.find(v.Html, class_="expected-stale").widgets
         fresh.close()

@@ -491,8 +491,10 @@ def request_runs(
     try:
         _ticket_for(_band_ticket).cancel()  # the last scenario's paired runs give way to this one
         bands_status.set("waiting for the run on screen")
-        request_expected(baseline, scenario)
         _ticket_for(_ticket).request(jobs, on_done)
+        # after the run the user waits for has started: asking for the expected values redraws
+        # the page (what is wanted), and that redraw then overlaps the run instead of delaying it
+        request_expected(baseline, scenario)
     except Exception as err:  # noqa: BLE001 - the pool could not take the runs
         _run_failed(field, err, undo)
         return False

@@ -87,12 +87,19 @@ def ExpectedChange(
 
     The expected values come back in about a quarter of a second at any size, so they show
     before the runs; the run's differences are drawn with them only when the run is of the
-    same scenario (a newer lever position shows its expected change at once). Until the values
-    of the settings last asked for (``wanted``) are in, the chart on screen is another
-    setting's: it is faded and marked as updating.
+    same scenario (a newer lever position shows its expected change at once). When the run of
+    the settings last asked for (``wanted``) is on screen before their expected values, the
+    chart is another setting's: it is faded and marked as updating.
     """
     if expected is not None:
-        stale = bool(wanted) and expected.key != wanted
+        # stale only once the run of the newer settings is on screen before their expected values
+        # (a change of area, say): while both are on their way the chart stays as it is
+        stale = (
+            bool(wanted)
+            and expected.key != wanted
+            and outcome is not None
+            and expected_key(outcome.scenario_scenario) == wanted
+        )
         if stale:
             solara.Text(
                 "updating: this chart is of the previous settings",
