@@ -1225,9 +1225,8 @@ def _refresh_kept(new: Bands) -> None:
     A run kept before its paired runs were in would otherwise stay "1 run" for good, and a
     comparison of A and B set a median beside a single run.
     """
-    now = outcome.peek()
-    runs_ = kept.peek()
-    if now is None or paired_money_for(now, new) is None:
+    now, runs_ = outcome.peek(), kept.peek()
+    if now is None or not runs_ or paired_money_for(now, new) is None:
         return
     if any(k.outcome is now and k.bands is not new for k in runs_):
         kept.set([dataclasses.replace(k, bands=new) if k.outcome is now else k for k in runs_])
