@@ -143,10 +143,13 @@ def test_an_empty_path_is_refused_not_read_as_zero(tmp_path, capsys, section, ke
         ["payback", "{h}", "--baseline", "{k}", "--years", "1", "--runs", "0"],
     ],
 )
-def test_a_baseline_from_another_area_is_refused(capsys, argv):
+def test_a_baseline_from_another_area_is_refused(capsys, tmp_path, argv):
     root = Path(BASELINE).parent
     args = [a.format(b=BASELINE, k=root / "la" / "kent.toml", h=root / "community_hubs.toml") for a in argv]
+    if args[0] == "payback":  # payback --quiet must write somewhere (refused before anything else)
+        args += ["--xlsx", str(tmp_path / "p.xlsx")]
     assert main([*args, "--quiet"]) == 2
+    assert not (tmp_path / "p.xlsx").exists()
     err = capsys.readouterr().err
     assert "population.children differs" in err and "Traceback" not in err
 
