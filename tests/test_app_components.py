@@ -342,6 +342,8 @@ def test_headline_money_is_the_median_and_p10_p90_of_paired_runs_and_the_workboo
             assert npv[p] == float(np.percentile(per_run, q, method="inverted_cdf"))
         texts = [str(getattr(w, "children", "")) for w in rc.find(v.Html).widgets]
         headline = next(t for t in texts if "paired runs" in t and "(NPV)" in t)
+        # the page says the workbook's central figure (a mean) is not the cards' (a median)
+        assert any("cards above give the paired runs' median" in t and "is their mean" in t for t in texts)
         start = out.scenario_scenario.run.start_year
         for p in ("p10", "p50", "p90"):
             assert money_text(npv[p]) in headline

@@ -443,7 +443,8 @@ def ResultsBody(
             Chart(cumulative, projector, "cumulative")
         solara.Text(
             f"Charts of costs: the run on screen (seed {outcome.scenario.meta.get('seed')}); "
-            f"figures: {fin.source}. {fin.note}",
+            f"figures: {fin.source}. {fin.note} The cards above give the paired runs' median; the "
+            "finance workbook's central estimate is their mean, with the percentiles beside it.",
             classes=["finance-note"],
             style={"font-size": "0.9em"},
         )
