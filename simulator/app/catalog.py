@@ -541,11 +541,11 @@ def with_preset(area: Area, preset: Preset) -> dict[str, Any]:
 
 def preset_note(preset: Preset, area: Area) -> str:
     """What a preset written for another size of area became here ("" if nothing changed)."""
-    lines = preset_for(preset, area)[1]
+    own = float(get_path(preset.overrides, "population.children", TYPICAL_LA_CHILDREN))
+    here = float(get_path(area.data(), "population.children", TYPICAL_LA_CHILDREN))
+    lines = per_child(preset.overrides, own, here)[1]  # as preset_for, with the sizes to say
     if not lines:
         return ""
-    here = float(get_path(area.data(), "population.children", TYPICAL_LA_CHILDREN))
-    own = float(get_path(preset.overrides, "population.children", TYPICAL_LA_CHILDREN))
     return (
         f"Preset {preset.label} is written for an area of {own:,.0f} children; kept per child for "
         f"{area.label} ({here:,.0f} children): " + "; ".join(lines)

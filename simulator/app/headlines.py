@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from simulator.app.finance_view import format_years, money_text
+from simulator.app.finance_view import FinanceView, format_years, money_text
 from simulator.finance.uncertainty import percentiles
 
 
@@ -42,6 +42,15 @@ def _short_years(years: float) -> str:
     if years == 0:
         return "at once (saves from year 1)"
     return f"{years:.1f} years" if np.isfinite(years) else "not in the run"
+
+
+def _one_run_payback(fin: FinanceView) -> str:
+    """The payback card of one run: nothing to pay back, at once, its year, or not in the run."""
+    if bool((fin.net.abs() < 0.5).all()):
+        return "nothing to pay back"
+    if fin.payback_years == 0:
+        return _short_years(0.0)
+    return f"{fin.payback_year}" if fin.payback_year else "not within the run"
 
 
 def _between(lo: str, hi: str) -> str:
@@ -107,20 +116,7 @@ def cards(outcome: Any, bands: Any, fin: Any, money: Any) -> list[Card]:
         last = fin.years[-1]
         net = float(fin.cumulative_net.iloc[-1])
         out.append(Card(f"Net cost to March {last}", money_text(net), "below zero: a saving; 1 run"))
-        unchanged = bool((fin.net.abs() < 0.5).all())
-        out.append(
-            Card(
-                "Payback (cash)",
-                "nothing to pay back"
-                if unchanged
-                else _short_years(0.0)
-                if fin.payback_years == 0
-                else f"{fin.payback_year}"
-                if fin.payback_year
-                else "not within the run",
-                "1 run (paired runs on the way)",
-            )
-        )
+        out.append(Card("Payback (cash)", _one_run_payback(fin), "1 run (paired runs on the way)"))
     out.append(
         stock_card(
             "Unmet high need",

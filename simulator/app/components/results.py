@@ -94,12 +94,8 @@ def ExpectedChange(
     if expected is not None:
         # stale only once the run of the newer settings is on screen before their expected values
         # (a change of area, say): while both are on their way the chart stays as it is
-        stale = (
-            bool(wanted)
-            and expected.key != wanted
-            and outcome is not None
-            and expected_key(outcome.scenario_scenario) == wanted
-        )
+        on_screen = None if outcome is None else expected_key(outcome.scenario_scenario)  # once a redraw
+        stale = bool(wanted) and expected.key != wanted and on_screen == wanted
         if stale:
             solara.Text(
                 "updating: this chart is of the previous settings",
@@ -107,13 +103,14 @@ def ExpectedChange(
                 style={"color": "#D55E00", "font-weight": "bold"},
             )
         with solara.Div(style={"opacity": "0.35"} if stale else {}):
-            ExpectedChangeBody(expected, outcome, projector)
+            ExpectedChangeBody(expected, outcome, projector, on_screen == expected.key)
 
 
 @solara.component
-def ExpectedChangeBody(expected: Expected, outcome: Outcome | None, projector: bool) -> solara.Element:
-    """The chart and note of :func:`ExpectedChange`."""
-    same = outcome is not None and expected_key(outcome.scenario_scenario) == expected.key
+def ExpectedChangeBody(
+    expected: Expected, outcome: Outcome | None, projector: bool, same: bool
+) -> solara.Element:
+    """The chart and note of :func:`ExpectedChange`; ``same``: the run on screen is of its scenario."""
     key = (
         expected.generation,
         id(expected),
