@@ -752,7 +752,8 @@ def calibrate_la(
     return fit
 
 
-#: A fit in the linear care block "fits" when its ceases are within this log error (about 5%).
+#: A fit in the linear care block "fits" when its ceases are within this log error (about 5%): an
+#: assumption of the method (half the ±10% acceptance, so the correction that follows has room), not evidence.
 FITS = 0.05
 
 
