@@ -259,6 +259,17 @@ def test_a_family_can_be_looked_at_as_an_agent(la_20y):
         model.family(-5)
 
 
+def test_mesa_collector_holds_children_by_state_each_reported_month(la_20y):
+    """Mesa's DataCollector gives the monthly table's children by state, reported months only."""
+    model, res = la_20y
+    collected = model.datacollector.get_model_vars_dataframe()
+    assert list(collected.columns) == [f"children_{s.name}" for s in State]
+    assert len(collected) == 12 * model.scenario.run.years == len(res.monthly)
+    # the monthly table is scaled by 1/sample_fraction (1 here) and stamped; the counts are the same
+    np.testing.assert_array_equal(collected.to_numpy(), res.monthly[collected.columns].to_numpy())
+    assert (collected["children_LAC"] > 0).all()
+
+
 def test_equity_gradient_by_deprivation(la_20y):
     """Care is far likelier in the most deprived quintile (CWIP: ~10x decile 1 vs 10)."""
     _, res = la_20y
