@@ -58,6 +58,8 @@ CARE_REASONS = ("returned_home", "adopted", "special_guardianship", "turned_18",
 #: [from, to): bands that a published summary gives (not a partition).
 #: Inner edges of DfE's age bands, in years (under 1, 1-4, 5-9, 10-15, 16-17).
 _YEAR_EDGES = np.asarray(AGE_BAND_EDGES[1:-1]) / 12
+#: Legal status at the start of a care episode, as DfE reports it (the episodes' ``route``).
+START_ROUTES = ("voluntary_s20", "care_order", "emergency")
 CARE_DURATION_BANDS = {
     "under_2_weeks": (0.0, 0.5),
     "under_1_year": (0.0, 12.0),
@@ -106,6 +108,11 @@ def measure(
     band = np.searchsorted(_YEAR_EDGES, starts["age_at_start"], side="right")
     for i, name in enumerate(AGE_BANDS):
         out["lac_age_at_start", name] = float((band == i).mean()) if len(starts) else np.nan
+    # ... and by their legal status at the start (DfE counts unaccompanied children under section 20)
+    route = starts["route"].replace({"uasc": "voluntary_s20"}) if "route" in starts else None
+    for name in START_ROUTES:
+        share = float((route == name).mean()) if route is not None and len(starts) else np.nan
+        out["lac_route_at_start", name] = share
     # children leaving care in the window, by reason
     ceased = lac[in_window.loc[lac.index]]
     reasons = ceased["end_reason"].where(ceased["end_reason"].isin(CARE_REASONS[:-1]), "other")

@@ -533,9 +533,12 @@ class FrontDoor(Section):
         description="Initial conferences that start a child protection plan.",
     )
     emergency_care_given_s47: ProbByNeed = param(
-        (0.0, 0.0045, 0.018, 0.054),
+        (0.0, 0.00189, 0.00756, 0.02268),
         unit="share of s47 enquiries, by need",
-        source="calibrated to [CLA] 2024: emergency/police protection 10% of care starts",
+        source="calibrated to [CLA] 2024: emergency or police protection 10% of care starts (the "
+        "model gives 10.2%, England, 2 seeds, 3 years, 5 Dec 2026; the earlier values, 0.0045, "
+        "0.018 and 0.054, had drifted to 23.8% as other rules changed; the split by need is an "
+        "assumption)",
         grade="M",
         description="Section 47 enquiries where a child is removed in an emergency.",
     )
@@ -640,9 +643,11 @@ class ChildInNeed(Section):
         description="Open CIN cases escalated to a section 47 enquiry.",
     )
     care_entry_rates_per_year: ByNeed = param(
-        (0.0, 0.0027, 0.0216, 0.0936),
+        (0.0, 0.00351, 0.02808, 0.12168),
         unit="per family per year, by need",
-        source="assumption (calibrated to [CLA] 2024: 33,050 starts)",
+        source="assumption (calibrated to [CLA] 2024: 33,050 starts; raised by 1.3 on 5 Dec 2026 "
+        "with cp.care_entry_rates_per_year, holding the starts, when emergency entries were brought "
+        "down to their published share of starts: front_door.emergency_care_given_s47)",
         description="Open CIN cases where a child enters care.",
     )
     recovery_multiplier: float = param(
@@ -703,9 +708,11 @@ class ChildProtection(Section):
         description="Plans that end with a step down to a child-in-need plan.",
     )
     care_entry_rates_per_year: ByNeed = param(
-        (0.0, 0.01647, 0.0594, 0.252),
+        (0.0, 0.021411, 0.07722, 0.3276),
         unit="per family per year, by need",
-        source="assumption (calibrated to [CLA] 2024 starts)",
+        source="assumption (calibrated to [CLA] 2024 starts; raised by 1.3 on 5 Dec 2026 with "
+        "cin.care_entry_rates_per_year, holding the starts, when emergency entries were brought "
+        "down to their published share: front_door.emergency_care_given_s47)",
         description="Families on a plan where a child enters care.",
     )
     recovery_multiplier: float = param(
@@ -837,10 +844,12 @@ class Care(Section):
         description="Infants entering care other than in an emergency who do so under a care order.",
     )
     return_home_share: tuple[Prob, Prob, Prob] = param(
-        (0.296, 0.103, 0.365),
+        (0.327, 0.114, 0.403),
         unit="share of episodes by route: s20, care order, emergency",
         source=_WAYS_OUT_FIT + " (returned home 20.4% of leavers); the split by route is an assumption "
-        "(was 0.26, 0.09, 0.32 before the ages were fitted; 0.42, 0.14, 0.52 before the reasons)",
+        "(was 0.26, 0.09, 0.32 before the ages were fitted; 0.42, 0.14, 0.52 before the reasons); "
+        "times 1.105 on 5 Dec 2026 so that returns home stay where they were when the routes into "
+        "care were brought to their published shares (fewer emergencies, more section 20 and orders)",
         grade="M",
         description="Care episodes that end with a return home.",
     )

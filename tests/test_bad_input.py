@@ -152,10 +152,10 @@ CROSS = [
         "[care]\nreturn_home_share = [1.0, 1.0, 1.0]\nspecial_guardianship_share = 1.0\n",
         "care.return_home_share[0] + care.special_guardianship_share = 1 + 1 = 2",
     ),
-    ("[care]\nspecial_guardianship_share = 0.8\n", "special_guardianship_share <= 0.704 here"),
+    ("[care]\nspecial_guardianship_share = 0.8\n", "special_guardianship_share <= 0.673 here"),
     (
-        "[care]\nspecial_guardianship_share = 0.7\n",
-        "special_guardianship_share <= 0.434 or other_exit_share <= 0.004 here",
+        "[care]\nspecial_guardianship_share = 0.66\n",
+        "special_guardianship_share <= 0.403 or other_exit_share <= 0.013 here",
     ),
     (
         "[care]\nadoption_share_under5 = 0.9\n",
@@ -179,7 +179,7 @@ CROSS = [
     ("[front_door]\nsection47_outcome = [0.5, 0.5, 0.5, 0.9]\n", "front_door.section47_outcome[1]"),
     (
         "[front_door]\nconference_given_s47 = [0.5, 0.5, 0.5, 0.99]\n",
-        "front_door.emergency_care_given_s47[3] + front_door.conference_given_s47[3] = 0.054 + 0.99",
+        "front_door.emergency_care_given_s47[3] + front_door.conference_given_s47[3] = 0.02268 + 0.99",
     ),
     # a protection-plan rate above the children-in-need rate that includes it
     ("[start]\ncp_per_10k = 400\n", "start.cp_per_10k + start.lac_per_10k + start.uasc_per_10k = 400"),
