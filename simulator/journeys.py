@@ -105,40 +105,9 @@ def measure(
     # children starting care in the window (unaccompanied children included, as DfE counts them)
     lac = ep[ep["state"] == "LAC"]
     starts = lac[(lac["start_month"] >= first_month) & (lac["start_month"] < last_month)]
-    band = np.searchsorted(_YEAR_EDGES, starts["age_at_start"], side="right")
-    for i, name in enumerate(AGE_BANDS):
-        out["lac_age_at_start", name] = float((band == i).mean()) if len(starts) else np.nan
-    # ... and by their legal status at the start (DfE counts unaccompanied children under section 20)
-    route = starts["route"].replace({"uasc": "voluntary_s20"}) if "route" in starts else None
-    for name in START_ROUTES:
-        share = float((route == name).mean()) if route is not None and len(starts) else np.nan
-        out["lac_route_at_start", name] = share
-    # children leaving care in the window, by reason
-    ceased = lac[in_window.loc[lac.index]]
-    reasons = ceased["end_reason"].where(ceased["end_reason"].isin(CARE_REASONS[:-1]), "other")
-    for name in CARE_REASONS:
-        out["lac_reason_ceased", name] = float((reasons == name).mean())
-    # ... by their age then (DfE's bands, with those leaving on the 18th birthday apart, whatever
-    # the reason recorded)
-    age_out = ceased["age_at_end"].to_numpy(dtype=float)
-    band_out = np.searchsorted(_YEAR_EDGES, age_out, side="right")
-    for i, name in enumerate(AGE_BANDS):
-        out["lac_age_ceased", name] = (
-            float(((band_out == i) & (age_out < 18)).mean()) if len(ceased) else np.nan
-        )
-    out["lac_age_ceased", "on_18th_birthday"] = float((age_out >= 18).mean()) if len(ceased) else np.nan
-    # ... and by how long they had been looked after (whole months in the model)
-    stay = _months(ceased)
-    # adoptions: the time from entering care to the adoption order, and the child's age then (a
-    # whole year at entry taken at its middle, as DfE's average of exact ages)
-    adopted = (ceased["end_reason"] == "adopted").to_numpy()
-    m = stay.to_numpy(dtype=float)[adopted]
-    age = ceased["age_at_start"].to_numpy(dtype=float)[adopted] + 0.5 + m / 12
-    out["lac_adoption", "mean_months_entry_to_adoption"] = float(m.mean()) if len(m) else np.nan
-    out["lac_adoption", "mean_age_at_adoption_years"] = float(age.mean()) if len(m) else np.nan
-    for cat, (lo, hi) in CARE_DURATION_BANDS.items():
-        share = float(((stay >= lo) & (stay < hi)).mean()) if len(ceased) else np.nan
-        out["lac_duration_ceased", cat] = share
+    _starting_care(out, starts)
+    ceased = lac[in_window.loc[lac.index]]  # children leaving care in the window
+    _leaving_care(out, ceased)
     # placement stability among children looked after at each 31 March in the window: placements
     # in the year (each care episode's placement at the start of the year or at entry, and one
     # more for each move), and long-term stability of under-16s looked after for 2.5 years or
@@ -173,6 +142,46 @@ def measure(
         float(np.mean(long_term)) if long_term else np.nan
     )
     return out
+
+
+def _starting_care(out: dict[tuple[str, str], float], starts: pd.DataFrame) -> None:
+    """Children starting care: by age band, and by legal status then."""
+    band = np.searchsorted(_YEAR_EDGES, starts["age_at_start"], side="right")
+    for i, name in enumerate(AGE_BANDS):
+        out["lac_age_at_start", name] = float((band == i).mean()) if len(starts) else np.nan
+    # ... and by their legal status at the start (DfE counts unaccompanied children under section 20)
+    route = starts["route"].replace({"uasc": "voluntary_s20"}) if "route" in starts else None
+    for name in START_ROUTES:
+        share = float((route == name).mean()) if route is not None and len(starts) else np.nan
+        out["lac_route_at_start", name] = share
+
+
+def _leaving_care(out: dict[tuple[str, str], float], ceased: pd.DataFrame) -> None:
+    """Children leaving care: by reason, by age then, by how long they stayed; adoptions' timing."""
+    reasons = ceased["end_reason"].where(ceased["end_reason"].isin(CARE_REASONS[:-1]), "other")
+    for name in CARE_REASONS:
+        out["lac_reason_ceased", name] = float((reasons == name).mean())
+    # ... by their age then (DfE's bands, with those leaving on the 18th birthday apart, whatever
+    # the reason recorded)
+    age_out = ceased["age_at_end"].to_numpy(dtype=float)
+    band_out = np.searchsorted(_YEAR_EDGES, age_out, side="right")
+    for i, name in enumerate(AGE_BANDS):
+        out["lac_age_ceased", name] = (
+            float(((band_out == i) & (age_out < 18)).mean()) if len(ceased) else np.nan
+        )
+    out["lac_age_ceased", "on_18th_birthday"] = float((age_out >= 18).mean()) if len(ceased) else np.nan
+    # ... and by how long they had been looked after (whole months in the model)
+    stay = _months(ceased)
+    # adoptions: the time from entering care to the adoption order, and the child's age then (a
+    # whole year at entry taken at its middle, as DfE's average of exact ages)
+    adopted = (ceased["end_reason"] == "adopted").to_numpy()
+    m = stay.to_numpy(dtype=float)[adopted]
+    age = ceased["age_at_start"].to_numpy(dtype=float)[adopted] + 0.5 + m / 12
+    out["lac_adoption", "mean_months_entry_to_adoption"] = float(m.mean()) if len(m) else np.nan
+    out["lac_adoption", "mean_age_at_adoption_years"] = float(age.mean()) if len(m) else np.nan
+    for cat, (lo, hi) in CARE_DURATION_BANDS.items():
+        share = float(((stay >= lo) & (stay < hi)).mean()) if len(ceased) else np.nan
+        out["lac_duration_ceased", cat] = share
 
 
 def legal_status_shares(annual: pd.DataFrame, first_year: int) -> dict[tuple[str, str], float]:
