@@ -27,7 +27,7 @@ from simulator.agents import kernel as kn
 from simulator.agents import keyed
 from simulator.agents.families import N_CELLS, N_DECILES, N_NEED, FamilyTable
 from simulator.agents.family import Family
-from simulator.agents.services import Services, yearly_parameters
+from simulator.agents.services import Services, record_row, yearly_parameters
 from simulator.policies import Policy, build_policies
 from simulator.policies.programme import Programme, declared
 from simulator.recording import COUNTERS, FLOW_NAMES
@@ -299,25 +299,27 @@ class CSCModel(mesa.Model):
 
     def _record(self) -> None:
         sv = self.services
-        cube = sv.cube[:N_CELLS].reshape(kn.N_AT_HOME, N_NEED, N_DECILES)
-        stocks = sv.stocks()
-        sv.caseload = stocks[State.CIN] + stocks[State.CP] + stocks[State.LAC]
         m = self.month - self.burn_in
         year = self.scenario.run.start_year + 1 + m // 12 if m >= 0 else -1
-        row = self._monthly[self.month]
-        families = sv.fam_cube[:N_CELLS].reshape(kn.N_AT_HOME, -1).sum(axis=1)
-        row[_AT["head"]] = (m, year, (3 + m) % 12 + 1, stocks.sum(), families.sum())
-        row[_AT["children"]] = stocks
-        row[_AT["families"]] = families
-        row[_AT["needs"]] = (sv.families_with_lac, cube[State.UNIVERSAL, HIGH_NEED:].sum(), sv.hidden)
-        row[_AT["placements"]] = sv.lac_place
-        row[_AT["legal"]] = sv.legal_status(self.month)
-        row[_AT["counters"]] = sv.counts
-        row[_AT["flows"]] = sv.flows.ravel()
-        row[_AT["pressures"]] = (sv.risk_index, sv.eh_places, sv.caseload / sv.caseload_capacity)
+        # the row's blocks (MONTHLY_BLOCKS) in one compiled call; the caseload is read back
+        sv.caseload = record_row(
+            self._monthly[self.month],
+            sv.tallies,
+            sv.M,
+            self.month,
+            sv.PV[kn.P_PO_MONTHS],
+            float(m),
+            float(year),
+            float((3 + m) % 12 + 1),
+            float(sv.families_with_lac),
+            float(sv.hidden),
+            float(sv.risk_index),
+            float(sv.eh_places),
+            float(sv.caseload_capacity),
+        )
         if m >= 0:
             if m % 12 == 11:
-                self._record_equity(cube, year)
+                self._record_equity(sv.cube[:N_CELLS].reshape(kn.N_AT_HOME, N_NEED, N_DECILES), year)
             for policy in self.policies:
                 out = policy.monthly_outputs(self)
                 if out:

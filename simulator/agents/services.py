@@ -43,11 +43,13 @@ import math
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import numpy as np
+from numba import njit
 
 from simulator import rules
 from simulator.agents import kernel as kn
 from simulator.agents import keyed
 from simulator.schema import series_values
+from simulator.states import HIGH_NEED
 
 if TYPE_CHECKING:
     from simulator.schema import Scenario
@@ -118,6 +120,68 @@ def yearly_parameters(sc: Scenario) -> YearlyParameters:
         kn.P_S47_PATH: path(sc.front_door.section47_path),
     }
     return YearlyParameters(np.array(list(columns), dtype=np.int64), np.column_stack(list(columns.values())))
+
+
+@njit(cache=True)
+def record_row(row, tallies, M, t, po_months, m, year, cal, with_lac, hidden, risk, places, capacity):
+    """Write month ``t``'s row of the monthly table (blocks of ``model.MONTHLY_BLOCKS``, in order).
+
+    ``m``, ``year`` and ``cal``: the reported month, its reporting year and calendar month;
+    ``with_lac`` and ``hidden``: the families with a child in care and the hidden high need;
+    ``risk``, ``places`` and ``capacity``: the risk index, early help places and the caseload
+    capacity (the caseload pressure is the caseload over it). From the month-end tally
+    (``tallies``: children and families at home by state, need and decile) and the counters
+    (``M``). Returns the children on a CIN or protection plan or in care (the caseload). One
+    compiled call a month: written in Python it took about 16 ms of a typical LA's 20 years.
+    """
+    per = kn.N_CELLS // kn.N_AT_HOME
+    i = 5  # after the head
+    kids = 0.0
+    for s in range(kn.N_AT_HOME):
+        x = 0.0
+        for c in range(per):
+            x += tallies[kn.T_CUBE + s * per + c]
+        row[i + s] = x
+        kids += x
+    lac = 0.0
+    for p in range(kn.N_PLACEMENTS):
+        lac += M[kn.LP + p]
+    row[i + kn.N_AT_HOME] = lac
+    kids += lac
+    caseload = row[i + 2] + row[i + 3] + lac  # CIN, CP, looked after (State order)
+    i += kn.N_AT_HOME + 1
+    fams = 0.0
+    for s in range(kn.N_AT_HOME):
+        x = 0.0
+        for c in range(per):
+            x += tallies[kn.T_FAM + s * per + c]
+        row[i + s] = x
+        fams += x
+    i += kn.N_AT_HOME
+    row[0], row[1], row[2], row[3], row[4] = m, year, cal, kids, fams
+    unmet = 0.0  # universal families' children with high need or more (state 0)
+    per_need = per // kn.N_NEED
+    for c in range(HIGH_NEED * per_need, per):
+        unmet += tallies[kn.T_CUBE + c]
+    row[i], row[i + 1], row[i + 2] = with_lac, unmet, hidden
+    i += 3
+    for p in range(kn.N_PLACEMENTS):
+        row[i + p] = M[kn.LP + p]
+    i += kn.N_PLACEMENTS
+    po = kn.placement_orders(M, t, po_months)
+    s20 = M[kn.LS]
+    row[i + kn.LS_S20] = s20
+    row[i + kn.LS_PO] = po
+    row[i + kn.LS_ORDER] = lac - po - s20
+    i += 3
+    for c in range(kn.N_COUNTERS):
+        row[i + c] = M[kn.CN + c]
+    i += kn.N_COUNTERS
+    for c in range(kn.N_FLOW * kn.N_FLOW):
+        row[i + c] = M[kn.FL + c]
+    i += kn.N_FLOW * kn.N_FLOW
+    row[i], row[i + 1], row[i + 2] = risk, places, caseload / capacity
+    return caseload
 
 
 def _filled(shape: tuple[int, ...], defaults: dict[str, int]) -> np.ndarray:
