@@ -123,6 +123,23 @@ def yearly_parameters(sc: Scenario) -> YearlyParameters:
 
 
 @njit(cache=True)
+def _by_state(row, at, tallies, start):
+    """Children (or families) at home by state, from the tally cube at ``start``, into ``row[at:]``.
+
+    Returns their total.
+    """
+    per = kn.N_CELLS // kn.N_AT_HOME
+    total = 0.0
+    for s in range(kn.N_AT_HOME):
+        x = 0.0
+        for c in range(per):
+            x += tallies[start + s * per + c]
+        row[at + s] = x
+        total += x
+    return total
+
+
+@njit(cache=True)
 def record_row(row, tallies, M, t, po_months, m, year, cal, with_lac, hidden, risk, places, capacity):
     """Write month ``t``'s row of the monthly table (blocks of ``model.MONTHLY_BLOCKS``, in order).
 
@@ -136,13 +153,7 @@ def record_row(row, tallies, M, t, po_months, m, year, cal, with_lac, hidden, ri
     """
     per = kn.N_CELLS // kn.N_AT_HOME
     i = 5  # after the head
-    kids = 0.0
-    for s in range(kn.N_AT_HOME):
-        x = 0.0
-        for c in range(per):
-            x += tallies[kn.T_CUBE + s * per + c]
-        row[i + s] = x
-        kids += x
+    kids = _by_state(row, i, tallies, kn.T_CUBE)
     lac = 0.0
     for p in range(kn.N_PLACEMENTS):
         lac += M[kn.LP + p]
@@ -150,13 +161,7 @@ def record_row(row, tallies, M, t, po_months, m, year, cal, with_lac, hidden, ri
     kids += lac
     caseload = row[i + 2] + row[i + 3] + lac  # CIN, CP, looked after (State order)
     i += kn.N_AT_HOME + 1
-    fams = 0.0
-    for s in range(kn.N_AT_HOME):
-        x = 0.0
-        for c in range(per):
-            x += tallies[kn.T_FAM + s * per + c]
-        row[i + s] = x
-        fams += x
+    fams = _by_state(row, i, tallies, kn.T_FAM)
     i += kn.N_AT_HOME
     row[0], row[1], row[2], row[3], row[4] = m, year, cal, kids, fams
     unmet = 0.0  # universal families' children with high need or more (state 0)
