@@ -27,7 +27,7 @@ from simulator.agents import kernel as kn
 from simulator.agents import keyed
 from simulator.agents.families import N_CELLS, N_DECILES, N_NEED, FamilyTable
 from simulator.agents.family import Family
-from simulator.agents.services import Services, record_row, yearly_parameters
+from simulator.agents.services import ROW_BLOCKS, Services, record_row, yearly_parameters
 from simulator.policies import Policy, build_policies
 from simulator.policies.programme import Programme, declared
 from simulator.recording import COUNTERS, FLOW_NAMES
@@ -37,29 +37,21 @@ from simulator.seeding import handle_seed
 from simulator.states import HIGH_NEED, LegalStatus, Placement, State
 
 FLOW_COLUMNS = [f"flow_{a}_{b}" for a in FLOW_NAMES for b in FLOW_NAMES]
-#: The monthly table's columns in named blocks (:meth:`CSCModel._record` writes each block whole).
-MONTHLY_BLOCKS: tuple[tuple[str, list[str]], ...] = (
-    ("head", ["month", "reporting_year", "calendar_month", "child_population", "families"]),
-    ("children", [f"children_{s.name}" for s in State]),
-    ("families", [f"families_{s.name}" for s in State if s != State.LAC]),
-    ("needs", ["families_with_child_in_care", "unmet_high_need", "hidden_high_need"]),
-    ("placements", [f"lac_{p.name}" for p in Placement if p != Placement.NONE]),
-    ("legal", [f"lac_{s.name}" for s in LegalStatus]),
-    ("counters", list(COUNTERS)),
-    ("flows", FLOW_COLUMNS),
-    ("pressures", ["risk_index", "early_help_places", "caseload_pressure"]),
-)
-
-
-def _block_slices() -> dict[str, slice]:
-    at, i = {}, 0
-    for block, names in MONTHLY_BLOCKS:
-        at[block] = slice(i, i + len(names))
-        i += len(names)
-    return at
-
-
-_AT = _block_slices()
+#: The monthly table's columns in named blocks, in the order of ``services.ROW_BLOCKS``
+#: (:meth:`CSCModel._record` writes each block whole, from its start in :data:`_BLOCK_AT`).
+_BLOCK_COLUMNS: dict[str, list[str]] = {
+    "head": ["month", "reporting_year", "calendar_month", "child_population", "families"],
+    "children": [f"children_{s.name}" for s in State],
+    "families": [f"families_{s.name}" for s in State if s != State.LAC],
+    "needs": ["families_with_child_in_care", "unmet_high_need", "hidden_high_need"],
+    "placements": [f"lac_{p.name}" for p in Placement if p != Placement.NONE],
+    "legal": [f"lac_{s.name}" for s in LegalStatus],
+    "counters": list(COUNTERS),
+    "flows": FLOW_COLUMNS,
+    "pressures": ["risk_index", "early_help_places", "caseload_pressure"],
+}
+MONTHLY_BLOCKS: tuple[tuple[str, list[str]], ...] = tuple((b, _BLOCK_COLUMNS[b]) for b in ROW_BLOCKS)
+_BLOCK_AT = np.cumsum([0] + [len(names) for _, names in MONTHLY_BLOCKS[:-1]]).astype(np.int64)
 
 
 def _thin(
@@ -304,6 +296,7 @@ class CSCModel(mesa.Model):
         # the row's blocks (MONTHLY_BLOCKS) in one compiled call; the caseload is read back
         sv.caseload = record_row(
             self._monthly[self.month],
+            _BLOCK_AT,
             sv.tallies,
             sv.M,
             self.month,

@@ -122,6 +122,22 @@ def yearly_parameters(sc: Scenario) -> YearlyParameters:
     return YearlyParameters(np.array(list(columns), dtype=np.int64), np.column_stack(list(columns.values())))
 
 
+#: The monthly table's blocks, in order (``model.MONTHLY_BLOCKS`` names each block's columns);
+#: :func:`record_row` writes block ``b`` from ``at[b]``.
+ROW_BLOCKS = (
+    "head",
+    "children",
+    "families",
+    "needs",
+    "placements",
+    "legal",
+    "counters",
+    "flows",
+    "pressures",
+)
+HEAD, CHILDREN, FAMILIES, NEEDS, PLACEMENTS, LEGAL, COUNTERS_B, FLOWS_B, PRESSURES = range(len(ROW_BLOCKS))
+
+
 @njit(cache=True)
 def _by_state(row, at, tallies, start):
     """Children (or families) at home by state, from the tally cube at ``start``, into ``row[at:]``.
@@ -140,52 +156,43 @@ def _by_state(row, at, tallies, start):
 
 
 @njit(cache=True)
-def record_row(row, tallies, M, t, po_months, m, year, cal, with_lac, hidden, risk, places, capacity):
-    """Write month ``t``'s row of the monthly table (blocks of ``model.MONTHLY_BLOCKS``, in order).
+def record_row(row, at, tallies, M, t, po_months, m, year, cal, with_lac, hidden, risk, places, capacity):
+    """Write month ``t``'s row of the monthly table, block ``b`` from ``at[b]`` (:data:`ROW_BLOCKS`).
 
     ``m``, ``year`` and ``cal``: the reported month, its reporting year and calendar month;
     ``with_lac`` and ``hidden``: the families with a child in care and the hidden high need;
     ``risk``, ``places`` and ``capacity``: the risk index, early help places and the caseload
     capacity (the caseload pressure is the caseload over it). From the month-end tally
     (``tallies``: children and families at home by state, need and decile) and the counters
-    (``M``). Returns the children on a CIN or protection plan or in care (the caseload). One
-    compiled call a month: written in Python it took about 16 ms of a typical LA's 20 years.
+    (``M``). Legal status: care orders are the children not under section 20 less the placement
+    orders (every adoption plan is under an order: :func:`kernel.legal_status_at_entry`). Returns
+    the children on a CIN or protection plan or in care (the caseload). One compiled call a
+    month: written in Python it took about 16 ms of a typical LA's 20 years.
     """
-    per = kn.N_CELLS // kn.N_AT_HOME
-    i = 5  # after the head
-    kids = _by_state(row, i, tallies, kn.T_CUBE)
+    kids = _by_state(row, at[CHILDREN], tallies, kn.T_CUBE)
     lac = 0.0
     for p in range(kn.N_PLACEMENTS):
         lac += M[kn.LP + p]
-    row[i + kn.N_AT_HOME] = lac
-    kids += lac
-    caseload = row[i + 2] + row[i + 3] + lac  # CIN, CP, looked after (State order)
-    i += kn.N_AT_HOME + 1
-    fams = _by_state(row, i, tallies, kn.T_FAM)
-    i += kn.N_AT_HOME
-    row[0], row[1], row[2], row[3], row[4] = m, year, cal, kids, fams
-    unmet = 0.0  # universal families' children with high need or more (state 0)
-    per_need = per // kn.N_NEED
-    for c in range(HIGH_NEED * per_need, per):
-        unmet += tallies[kn.T_CUBE + c]
-    row[i], row[i + 1], row[i + 2] = with_lac, unmet, hidden
-    i += 3
-    for p in range(kn.N_PLACEMENTS):
-        row[i + p] = M[kn.LP + p]
-    i += kn.N_PLACEMENTS
+        row[at[PLACEMENTS] + p] = M[kn.LP + p]
+    row[at[CHILDREN] + kn.LAC] = lac
+    caseload = row[at[CHILDREN] + kn.CIN] + row[at[CHILDREN] + kn.CP] + lac
+    fams = _by_state(row, at[FAMILIES], tallies, kn.T_FAM)
+    h = at[HEAD]
+    row[h], row[h + 1], row[h + 2], row[h + 3], row[h + 4] = m, year, cal, kids + lac, fams
+    per_need = kn.N_CELLS // kn.N_AT_HOME // kn.N_NEED
+    unmet = 0.0  # universal families' children with high need or more
+    for c in range(HIGH_NEED * per_need, kn.N_NEED * per_need):
+        unmet += tallies[kn.T_CUBE + kn.U * kn.N_NEED * per_need + c]
+    row[at[NEEDS]], row[at[NEEDS] + 1], row[at[NEEDS] + 2] = with_lac, unmet, hidden
     po = kn.placement_orders(M, t, po_months)
-    s20 = M[kn.LS]
-    row[i + kn.LS_S20] = s20
-    row[i + kn.LS_PO] = po
-    row[i + kn.LS_ORDER] = lac - po - s20
-    i += 3
+    row[at[LEGAL] + kn.LS_S20] = M[kn.LS]
+    row[at[LEGAL] + kn.LS_PO] = po
+    row[at[LEGAL] + kn.LS_ORDER] = lac - po - M[kn.LS]
     for c in range(kn.N_COUNTERS):
-        row[i + c] = M[kn.CN + c]
-    i += kn.N_COUNTERS
+        row[at[COUNTERS_B] + c] = M[kn.CN + c]
     for c in range(kn.N_FLOW * kn.N_FLOW):
-        row[i + c] = M[kn.FL + c]
-    i += kn.N_FLOW * kn.N_FLOW
-    row[i], row[i + 1], row[i + 2] = risk, places, caseload / capacity
+        row[at[FLOWS_B] + c] = M[kn.FL + c]
+    row[at[PRESSURES]], row[at[PRESSURES] + 1], row[at[PRESSURES] + 2] = risk, places, caseload / capacity
     return caseload
 
 
@@ -292,19 +299,6 @@ class Services:
     def lac_place(self) -> np.ndarray:
         """Children in care now, by placement type."""
         return self.M[kn.LP : kn.LS]
-
-    def legal_status(self, t: int) -> np.ndarray:
-        """Children in care at the end of month ``t`` by legal status (order of ``LegalStatus``).
-
-        Care orders are the children not under section 20 less the placement orders (every
-        adoption plan is under an order: :func:`kernel.legal_status_at_entry`).
-        """
-        po = kn.placement_orders(self.M, t, self.PV[kn.P_PO_MONTHS])
-        out = np.empty(3)
-        out[kn.LS_S20] = self.M[kn.LS]
-        out[kn.LS_PO] = po
-        out[kn.LS_ORDER] = self.lac_place.sum() - po - out[kn.LS_S20]
-        return out
 
     def vec(self, name: str) -> np.ndarray:
         """A writable view of a vector parameter (see :data:`kernel.VECTOR_SIZES`)."""
