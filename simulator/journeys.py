@@ -150,10 +150,9 @@ def _starting_care(out: dict[tuple[str, str], float], starts: pd.DataFrame) -> N
     for i, name in enumerate(AGE_BANDS):
         out["lac_age_at_start", name] = float((band == i).mean()) if len(starts) else np.nan
     # ... and by their legal status at the start (DfE counts unaccompanied children under section 20)
-    route = starts["route"].replace({"uasc": "voluntary_s20"}) if "route" in starts else None
+    route = starts["route"].replace({"uasc": "voluntary_s20"})
     for name in START_ROUTES:
-        share = float((route == name).mean()) if route is not None and len(starts) else np.nan
-        out["lac_route_at_start", name] = share
+        out["lac_route_at_start", name] = float((route == name).mean()) if len(starts) else np.nan
 
 
 def _leaving_care(out: dict[tuple[str, str], float], ceased: pd.DataFrame) -> None:

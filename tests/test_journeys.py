@@ -168,6 +168,7 @@ def test_measure_counts_placements_from_known_moves():
             "end_reason": [""] * 4,
             "age_at_start": [5, 3, 8, 2],
             "age_at_end": pd.array([na] * 4, dtype="Int64"),
+            "route": ["care_order"] * 4,
         }
     )
     moves = pd.DataFrame({"child_id": [1, 1, 2, 3, 3], "month": [2, 7, 12, 4, 11]})
