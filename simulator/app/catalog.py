@@ -529,9 +529,13 @@ def preset_for(preset: Preset, area: Area) -> tuple[dict[str, Any], list[str]]:
     changes are when the area changes (:func:`per_child`). Community hubs stay a count: each
     serves its own catchment.
     """
+    return per_child(preset.overrides, *_preset_sizes(preset, area))
+
+
+def _preset_sizes(preset: Preset, area: Area) -> tuple[float, float]:
+    """Children in the area a preset is written for (the typical LA unless it says) and in ``area``."""
     own = float(get_path(preset.overrides, "population.children", TYPICAL_LA_CHILDREN))
-    here = float(get_path(area.data(), "population.children", TYPICAL_LA_CHILDREN))
-    return per_child(preset.overrides, own, here)
+    return own, float(get_path(area.data(), "population.children", TYPICAL_LA_CHILDREN))
 
 
 def with_preset(area: Area, preset: Preset) -> dict[str, Any]:
@@ -541,8 +545,7 @@ def with_preset(area: Area, preset: Preset) -> dict[str, Any]:
 
 def preset_note(preset: Preset, area: Area) -> str:
     """What a preset written for another size of area became here ("" if nothing changed)."""
-    own = float(get_path(preset.overrides, "population.children", TYPICAL_LA_CHILDREN))
-    here = float(get_path(area.data(), "population.children", TYPICAL_LA_CHILDREN))
+    own, here = _preset_sizes(preset, area)
     lines = per_child(preset.overrides, own, here)[1]  # as preset_for, with the sizes to say
     if not lines:
         return ""
