@@ -34,7 +34,10 @@ STOCKS = [
 # Measured with these 60 seeds (python -m simulator.validation --aggregate --seeds $(seq 11 70)),
 # 5 Dec 2026, 13:10, after the ways out of care were fitted to ages: largest gaps over 20 years
 # universal 0.08%, early help -1.21%, CIN plans -1.64%, CP 1.29% (2026, 3.8 SE), looked after
-# -1.07%, families with a child in care 2.48% (2040, 14.1 SE): see WIDER_TOLERANCE. With keyed
+# -1.07%, families with a child in care 2.48% (2040, 14.1 SE). On 6 Dec 2026, since a family's
+# later entries to care lengthen its time with a child in care in the view too: universal 0.08%,
+# early help -1.22%, CIN plans -1.66%, CP 1.32% (2025, 3.9 SE), looked after -1.16%, families
+# with a child in care -1.28% (2033, 6.4 SE; +2.56% just before, past the 2.5% then allowed). With keyed
 # draws before that fit (3 Dec 2026, e0b4a92): 0.07%, -1.33%, -1.33%, 1.16%, -0.80% and 2.17%.
 # Thirty seeds were too few for a largest gap
 # over 20 years against 2% where the steady gaps are 1.3-2%: seeds 11-40 gave CP -2.07% (2043)
@@ -131,11 +134,7 @@ def _check(paired, stock: str, tol: float) -> None:
 
 #: Stocks past their agreement, with the measurement (kept as strict expected failures, the bar
 #: unchanged, until the view follows the engine again).
-PAST_AGREEMENT = {
-    "families_with_child_in_care": "since the routes into care were brought to their published shares "
-    "(5 Dec 2026: fewer emergencies, more entries of children from families on plans) the engine is "
-    "+2.56% above the view in 2040 on these 60 seeds, past the 2.5% allowed (+2.48% before)",
-}
+PAST_AGREEMENT: dict[str, str] = {}
 
 
 @pytest.mark.slow
@@ -149,8 +148,8 @@ PAST_AGREEMENT = {
     ],
 )
 def test_agent_based_mean_matches_aggregate(paired, stock: str) -> None:
-    """The acceptance: 2% or 3 standard errors, every year, every stock (families with a child in
-    care: 2.5%, for the measured reason given at ``WIDER_TOLERANCE``)."""
+    """The acceptance: 2% or 3 standard errors, every year, every stock (a stock held to a wider
+    tolerance would be named, with its measured reason, at ``WIDER_TOLERANCE``: none now)."""
     _check(paired, stock, WIDER_TOLERANCE.get(stock, TOLERANCE))
 
 

@@ -64,7 +64,8 @@ care (and a child entering care leaves the family's band as it was); the care-le
 is folded into an average multiplier; a child returning home to brothers and sisters rejoins a
 family with a child in care in the service state its own family would have reached meanwhile
 (:func:`_family_path`, with the first month's rates), not its own family; a family's later entries to
-care do not lengthen its time with a child in care.
+care lengthen its time with a child in care, the newcomers' exits taken from the month's mix of
+entrants (:func:`~simulator.aggregate.care.extend_holds`).
 Not in this view (NaN in its tables, ``NOT_COMPUTED_ANNUAL``): re-referrals within 12 months of
 a family's last referral (its clock counts the months since a case closed) and hidden high need.
 ``tests/test_aggregate.py`` asserts how close the two views are.

@@ -466,8 +466,10 @@ def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
     Entrants by age band go to ``ENT``; the families left at home, with fewer children and a
     child in care, to ``F2``. ``FAMS[decile]`` counts the families that had no child in care
     before: ``FAMS[0]`` those with none left at home, ``FAMS[1]`` those with children at home;
-    ``FAMS[2]`` counts families that had a child in care and now have no one at home.
-    ``FK[kind, k]``: the families of ``FAMS[0]`` (kind 0) and ``FAMS[1]`` (1) by children entering.
+    ``FAMS[2]`` counts families that had a child in care and now have no one at home, and
+    ``FAMS[3]`` all the families that had a child in care (their hold lengthened:
+    :func:`extend_holds`). ``FK[kind, k]``: the families of ``FAMS[0]`` (kind 0), ``FAMS[1]`` (1)
+    and ``FAMS[3]`` (2) by children entering.
     """
     for route in range(3):
         for d in range(ND):
@@ -488,8 +490,11 @@ def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
                             FK[0, h] += emptied
                             for k in range(1, h):
                                 FK[1, k] += x * CT[c, k]
-                        else:
+                        else:  # a family that has a child in care already keeps one longer
                             FAMS[2, d] += emptied
+                            FAMS[3, d] += x
+                            for k in range(1, h + 1):
+                                FK[2, k] += x * CT[c, k]
                         for b in range(N_BANDS):
                             ENT[b, route, d, n, 0] += x * CT[c, CT_EMPTY + b]
                             ENT[b, route, d, n, o] += x * CT[c, CT_STAY + b]
@@ -657,12 +662,13 @@ def clear_share(F, d, q):
 
 @njit(cache=True)
 def extend_holds(LOUT, t, again, pmf):
-    """Families with a child in care that have a baby removed at birth keep one longer (in place).
+    """Families with a child in care that have another child enter keep one longer (in place).
 
+    The new entrant is a baby removed at birth or a child entering through the month's hazards.
     Such a family keeps a child in care until the later of its earlier children's exits (its
-    release pending in ``LOUT[:, 1, d]``) and the baby's (``pmf[x]``: the baby leaves ``x``
-    months on), taken as independent: ``again[d]`` of group d's pending releases move to the
-    later of the two (kernel: a family counts while any child is in care).
+    release pending in ``LOUT[:, 1, d]``) and the new entrants' (``pmf[x]``: the last of them
+    leaves ``x`` months on), taken as independent: ``again[d]`` of group d's pending releases
+    move to the later of the two (kernel: a family counts while any child is in care).
     """
     H = pmf.shape[0]
     for d in range(ND):

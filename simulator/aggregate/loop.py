@@ -262,9 +262,9 @@ def work_room(n_hubs: int) -> Work:
         n_ex=np.zeros(N_REASONS),
         ent_brd=np.zeros((N_BANDS, 3, ND)),
         ent_rh=np.zeros((HORIZON, ND, NN, 3)),
-        FAMS=np.zeros((3, ND)),
+        FAMS=np.zeros((4, ND)),
         ent_c=np.zeros((N_BANDS, 3, ND, 2)),
-        FK=np.zeros((2, NH)),
+        FK=np.zeros((3, NH)),
         mix=np.zeros((2, HORIZON)),
         g=np.zeros(HORIZON),
         gone=np.zeros(ND),
@@ -547,7 +547,9 @@ def _schedule_exits(t, st, ru, wk, rec):
 def _follow_families(t, st, wk):
     """New families with a child in care: none once the last of those who entered together leaves.
 
-    Each child's exit is drawn from the month's mix of entrants (:func:`_schedule_exits`).
+    Each child's exit is drawn from the month's mix of entrants (:func:`_schedule_exits`). A
+    family with a child in care already that has more enter keeps one until the later of the two
+    (:func:`~simulator.aggregate.care.extend_holds`; their exits from the month's whole mix).
     """
     g, mix = wk.g, wk.mix
     for i in range(2):
@@ -557,6 +559,9 @@ def _follow_families(t, st, wk):
                 continue
             for d in range(ND):
                 st.LOUT[t + x, i, d] += g[x] * wk.FAMS[i, d]
+    if wk.FAMS[3].sum() > 0.0:
+        max_of_k(mix[0] + mix[1], wk.FK[2], g)
+        extend_holds(st.LOUT, t, wk.FAMS[3], g)
 
 
 @njit(cache=True)
