@@ -211,7 +211,11 @@ def test_the_command_refuses_too_few_years_without_a_traceback(capsys):
 # -- both views carry the new mechanisms ----------------------------------------------------------
 #: Babies removed at birth and children starting care under one, per year: the view's expectation
 #: against the engine's mean over these seeds at the agreement tests' size (613,000 children).
-BIRTH_SEEDS = tuple(range(11, 19))
+#: Thirty-two seeds (eight until 6 Dec 2026, when three standard errors of a year's removals at
+#: birth were 7-13% of them, wider than the 5% asked): on seeds 11-18 the engine's fourth year
+#: (112.9 removals, against 118-125 in the others) sat 8.6 below the view's 121.5, past both
+#: arms; on the 24 seeds 19-42 every year is within 3.9 (3%).
+BIRTH_SEEDS = tuple(range(11, 43))
 BIRTH_YEARS = 5
 INFANT_COLUMNS = ["removals_at_birth", "lac_starts_under_1", "lac_starts", "removals_after_birth"]
 
@@ -275,16 +279,18 @@ def test_the_views_gap_on_infants_entering_later_is_the_known_one(infants):
     """Infants entering care through the hazards (not removed at or after birth): the view has more.
 
     Measured (8 seeds at 613,000 children): view 61 a year, engine 38 (before removals after
-    birth, with care entry rates a quarter higher: 71-73 and 50-56). The view takes the ages of a
-    family's children as independent of its need and state, so it puts more infants in the
-    families that reach care than the engine has (docs/MODEL.md, Known limits). The test pins the
-    direction and the size so a change to either shows.
+    birth, with care entry rates a quarter higher: 71-73 and 50-56). The view took the ages of a
+    family's children as independent of its need and state, so it put more infants in the
+    families that reach care than the engine has. Since it follows the families that births
+    started along their path through services (6 Dec 2026, ``loop._infant_shares``), the ratio is
+    1.26 (seeds 11-18) and 1.23 (19-42), from 1.6; 1.16 on the baseline (docs/MODEL.md, Known
+    limits). The test pins the direction and the size so a change to either shows.
     """
     view, mean, _se = infants
     later_view = view[:, 1] - view[:, 0] - view[:, 3]
     later_engine = mean[:, 1] - mean[:, 0] - mean[:, 3]
     ratio = later_view.sum() / later_engine.sum()
-    assert 1.3 < ratio < 1.9, ratio
+    assert 1.05 < ratio < 1.45, ratio
 
 
 def test_removal_at_and_after_birth_is_most_of_infant_entries(infants):
@@ -388,9 +394,14 @@ PLACEMENT_COLUMNS = [
 ]
 
 
-#: Seeds for the placement and legal status comparisons: twice the others, as placement orders
-#: are few (about 145 at this size, a standard deviation of about 8% between seeds).
-PLACEMENT_SEEDS = tuple(range(11, 27))
+#: Seeds for the placement and legal status comparisons: four times the others, as placement
+#: orders are few (about 145 at this size, a standard deviation of about 8% between seeds). With
+#: 16 seeds (11-26, until 6 Dec 2026) three standard errors of the engine's mean were about 5%,
+#: the test's other arm, so the test could not tell a 5% gap from chance: on those seeds, after
+#: the view followed new families' infants (6 Dec 2026), placement orders were within 1.2% in four
+#: years and 5.4% above the engine in the fourth, where the engine's 138.5 sat 3.1 standard errors
+#: below its other years (144-149); with these 32, within 2.3% every year.
+PLACEMENT_SEEDS = tuple(range(11, 43))
 
 
 @pytest.fixture(scope="module")
@@ -526,12 +537,7 @@ def test_placement_orders_are_the_children_whose_adoption_is_due_within_the_mont
 
 
 #: Legal statuses past their agreement, with the measurement (strict expected failures, the bar unchanged).
-STATUS_PAST_AGREEMENT = {
-    4: "the view's placement orders run 4-7% above the engine's (24 other seeds: -4.1, -5.7, -7.1, -4.0, "
-    "-6.1% in years 1-5), past the 5% allowed, since the routes into care were brought to their "
-    "published shares (5 Dec 2026): more children enter from families on plans, where the view has too "
-    "many infants (docs/MODEL.md, Known limits), and so too many children under 5 are adopted",
-}
+STATUS_PAST_AGREEMENT: dict[int, str] = {}
 
 
 @pytest.mark.parametrize(

@@ -59,8 +59,10 @@ leaves (their exits independent draws, as the kernel draws each child's plan).
 
 Approximations (the agent-based model is the reference): a deprivation group's two deciles share
 one multiplier of adverse events (their mean); within a composition a family's ages are
-independent of its service history; children's ages are uniform over 0-17 for which child enters
-care (and a child entering care leaves the family's band as it was); the care-leaver-parent flag
+independent of its service history, but for one-child families' infants, who are followed by the
+path through services of the families births started (:func:`~simulator.aggregate.loop.
+_infant_shares`); which child enters care follows the ages of such families, not of that family
+(and a child entering care leaves the family's band as it was); the care-leaver-parent flag
 is folded into an average multiplier; a child returning home to brothers and sisters rejoins a
 family with a child in care in the service state its own family would have reached meanwhile
 (:func:`_family_path`, with the first month's rates), not its own family; a family's later entries to

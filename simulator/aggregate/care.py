@@ -13,6 +13,7 @@ from simulator.aggregate.groups import (
     AD,
     AGE_18,
     BAND_EDGES,
+    C_INF,
     CIN,
     HORIZON,
     J_EDGES,
@@ -457,6 +458,23 @@ CT_WIDTH = CT_REST + 1
 
 
 @njit(cache=True)
+def split_infants(CT, p_old, phi):
+    """One-child families (the child under 12) as two rows of ``CT``: an infant, and a child of 1-11.
+
+    Row ``C_INF`` has the infant, row 1 the older child (the bands of ``p_old[1]`` but the first,
+    rescaled). Writes ``phi[1]``: the infant share among all one-child families under 12 (the one
+    the view used for every such family before), kept for those with a child in care already.
+    """
+    p0 = p_old[1, 0]
+    CT[C_INF, :] = CT[1, :]
+    for b in range(N_BANDS):
+        CT[C_INF, CT_EMPTY + b] = 1.0 if b == 0 else 0.0
+        if p0 < 1.0:
+            CT[1, CT_EMPTY + b] = 0.0 if b == 0 else p_old[1, b] / (1.0 - p0)
+    phi[1, :, :] = p0
+
+
+@njit(cache=True)
 def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
     """Spread the care entries gathered by :func:`_month` (in place).
 
@@ -482,7 +500,7 @@ def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
                         x = AE[route, d, n, oi, c]
                         if x == 0.0:
                             continue
-                        h = c % NH
+                        h = 1 if c == C_INF else c % NH
                         emptied = x * CT[c, h]
                         if oi < 2:
                             FAMS[0, d] += emptied

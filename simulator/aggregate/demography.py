@@ -170,8 +170,11 @@ def _births(F, flows, frac, PV, ENT, FAMS, FK, again, LATER, t, book):
 
 
 @njit(cache=True)
-def _new_families(F, flows, new, init_need, dec_sh, PV, ENT, FAMS, FK, LATER, t):
+def _new_families(F, flows, new, init_need, dec_sh, PV, ENT, FAMS, FK, LATER, t, newb):
     """``new`` births start families in universal services (in place); returns (removed, later).
+
+    ``newb[need, group]`` gains the families started with the baby at home (their infants are
+    followed: :func:`~simulator.aggregate.loop._infant_shares`).
 
     A family's need and group are drawn as a new family's (kernel ``take_row``); a baby removed
     at birth leaves its family with no one at home (origin 0, by need; ``FAMS[0]``, ``FK[0, 1]``).
@@ -190,6 +193,7 @@ def _new_families(F, flows, new, init_need, dec_sh, PV, ENT, FAMS, FK, LATER, t)
             r = x * q
             r2 = x * q2
             F[U, n, d, 0, W_OLD, 1] += x - r - r2
+            newb[n, d] += x - r - r2
             if r2 > 0.0:
                 later += r2
                 for o in range(1, AFTER_BIRTH_MONTHS + 1):

@@ -48,6 +48,11 @@ J_EDGES = (TEEN_AGE,)  # bands of the oldest child's age at home (months): under
 NJ = len(J_EDGES) + 1
 NC = NH * NJ  # family composition: children at home h and the oldest's band j, index j * NH + h
 HSZ = np.tile(np.arange(NH), NJ)  # children at home by composition
+#: Care entries' slot (``AE``, ``CT``; never ``F``) for one-child families whose child is under one:
+#: the composition "no child at home, the oldest 12-17" holds no family, so its index is free
+#: (:func:`~simulator.aggregate.loop._infant_shares`).
+C_INF = NH
+INFANT_MONTHS = 12  # a new family's child is an infant for its first 12 months
 # the band of each age (months)
 J_OF_AGE = np.searchsorted(np.asarray(J_EDGES), np.arange(ADULT_AGE + 1), side="right")
 

@@ -21,6 +21,7 @@ from simulator.aggregate.care import (
     placement_entries,
     placement_exits,
     placement_moves,
+    split_infants,
 )
 from simulator.aggregate.demography import (
     _births,
@@ -40,6 +41,7 @@ from simulator.aggregate.groups import (
     EH,
     HORIZON,
     IN,
+    INFANT_MONTHS,
     LAC,
     N_BANDS,
     N_REASONS,
@@ -54,6 +56,7 @@ from simulator.aggregate.groups import (
     NW,
     OTH,
     OUT,
+    P_LAC,
     PAIR,
     RH,
     SG,
@@ -110,7 +113,9 @@ class Stocks(NamedTuple):
     care under section 20 but unaccompanied children (kernel ``legal_status_at_entry``), so
     those in care at the end of month t are ``S20P[t + 1:]``; ``LATER[month, state, group, need,
     history]``: babies to be removed that month, later in their first year, by their family at
-    birth (:func:`~simulator.aggregate.demography._births`).
+    birth (:func:`~simulator.aggregate.demography._births`); ``NEWB[month % 12, need, group]``: the
+    families that births started in the last twelve months, with the baby at home
+    (:func:`_infant_shares`).
     """
 
     FF: np.ndarray
@@ -125,6 +130,7 @@ class Stocks(NamedTuple):
     lac_pl: np.ndarray
     S20P: np.ndarray
     LATER: np.ndarray
+    NEWB: np.ndarray
     now: np.ndarray
 
 
@@ -136,7 +142,8 @@ class Rules(NamedTuple):
 
     ``elast``: the risk-aversion elasticities of referral, section 47 and care entry, then the
     caseload threshold elasticity; ``Kb2``, ``KbRH``: the care exit kernels by year; ``Q``: the
-    need path of a family with no one at home; ``sel_w``: which child enters care.
+    need path of a family with no one at home; ``sel_w``: which child enters care; ``inf_path[group,
+    x, need, state]``: where a family that a birth started is, x months on (:func:`_infant_shares`).
     """
 
     PV: np.ndarray
@@ -167,6 +174,7 @@ class Rules(NamedTuple):
     later_path: np.ndarray
     s47_path: np.ndarray
     after_rh: int
+    inf_path: np.ndarray
 
 
 class LeverPaths(NamedTuple):
@@ -241,6 +249,7 @@ class Work(NamedTuple):
     hub_tot: np.ndarray
     fams_g: np.ndarray
     fams_after: np.ndarray
+    phi: np.ndarray
 
 
 def work_room(n_hubs: int) -> Work:
@@ -274,6 +283,7 @@ def work_room(n_hubs: int) -> Work:
         hub_tot=np.zeros(ND),
         fams_g=np.zeros(ND),
         fams_after=np.zeros(ND),
+        phi=np.zeros((2, NS, ND)),  # one-child families' infant shares (_infant_shares)
     )
 
 
@@ -369,6 +379,7 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
         _child_bands(st.DP, st.DR, st.DY, t, PAIR, wk.p_old, wk.p_oth)
         idx_b, sib_b = entrant_bands_by_composition(ru.sel_w, wk.p_old, wk.p_oth)
         wk.CT[:] = care_tables(ru.PV[kn.P_SIB_JOIN], idx_b, sib_b)
+        split_infants(wk.CT, wk.p_old, wk.phi)
     F = st.FF[t % 2]
     wk.gone[:] = 0.0
     _dues(F, flows, ru.PV, wk.keep, wk.gone)
@@ -402,6 +413,7 @@ def _hazards(t, st, ru, lv, wk, rec, tg):
     """
     flows, cnt = rec.FLOWS[t], rec.CNT[t]
     F, F2 = st.FF[t % 2], st.FF[1 - t % 2]
+    _infant_shares(t, F, st.NEWB, ru.inf_path, wk.phi)
     F2[:] = 0.0
     wk.OFX[:] = 0.0
     wk.ENT[:] = 0.0
@@ -470,7 +482,40 @@ def _group_month(F, F2, OFR, OFX, PV, ru, lv, wk, flows, cnt):
         lv.m_id,
         wk.hubs,
         wk.hub_tot,
+        wk.phi,
     )
+
+
+@njit(cache=True)
+def _infant_shares(t, F, NEWB, inf_path, phi):
+    """Of the one-child families (the child under 12) in each state and group, the share with an infant.
+
+    Such a family's child is an infant only in the first year of a family a birth started
+    (a birth into a family with children makes two). Those families start in universal services
+    and take months to reach a plan, so few of the one-child families on plans, from which most
+    children enter care, have an infant: the engine follows each family; the view, without the
+    child's age in its groups, follows the families started in each of the last eleven months
+    (``NEWB``) along the path a family of their need would take (``inf_path``: the kernel's
+    hazards, with no earlier involvement). Writes ``phi[0, state, group]`` (at most 1; families
+    leaving meanwhile, by a move, a birth or an entry to care, are not taken off).
+    """
+    inf = np.zeros((NS, ND))
+    for x in range(1, INFANT_MONTHS):  # started x months ago: x - 1 months of hazards since
+        row = NEWB[(t - x) % INFANT_MONTHS]
+        for n in range(NN):
+            for d in range(ND):
+                v = row[n, d]
+                if v > 0.0:
+                    for s in range(NS):
+                        inf[s, d] += v * inf_path[d, x - 1, n, s]
+    for s in range(NS):
+        for d in range(ND):
+            D = 0.0
+            for n in range(NN):
+                for p in range(P_LAC):
+                    for w in range(NW):
+                        D += F[s, n, d, p, w, 1]
+            phi[0, s, d] = min(1.0, inf[s, d] / D) if D > 0.0 else 0.0
 
 
 @njit(cache=True)
@@ -655,6 +700,7 @@ def _born(t, st, ru, wk, rec, tg):
     wk.FK[:] = 0.0
     again = np.zeros(ND)
     flows = rec.FLOWS[t]
+    st.NEWB[t % INFANT_MONTHS] = 0.0
     later_now = _later_removals(st.LATER[t], st.FF[1 - t % 2], tg.TG, flows, wk.ENT, wk.FAMS, wk.FK, again)
     rec.CNT[t, _C_LATER_RM] += later_now
     waiting = np.zeros(NS)
@@ -678,7 +724,18 @@ def _born(t, st, ru, wk, rec, tg):
                 _births(tg.TG[k], tg.flows, frac, ru.PV, ent, fams, fk, np.zeros(ND), st.LATER, t, False)
         new = born - to_existing
         removed_new, later_new = _new_families(
-            F, flows, new, ru.init_need, ru.dec_sh, ru.PV, wk.ENT, wk.FAMS, wk.FK, st.LATER, t
+            F,
+            flows,
+            new,
+            ru.init_need,
+            ru.dec_sh,
+            ru.PV,
+            wk.ENT,
+            wk.FAMS,
+            wk.FK,
+            st.LATER,
+            t,
+            st.NEWB[t % INFANT_MONTHS],
         )
         # the ages of the children at home: newborns removed at birth, or to be removed later,
         # are not among them

@@ -10,6 +10,7 @@ from numba import njit
 from simulator.agents import kernel as kn
 from simulator.aggregate.care import CT_KIDS, CT_REST, _expand_care
 from simulator.aggregate.groups import (
+    C_INF,
     CIN,
     CP,
     EH,
@@ -129,6 +130,7 @@ def _month(
     m_id,
     hubs,
     hub_tot,
+    phi,
 ):
     """Hazards and the front door for every group (into ``F2``); early help offers held apart.
 
@@ -155,6 +157,9 @@ def _month(
     ``m_adv``, identification for early help times ``m_id``); community hub i holds
     ``hubs[i, 1]`` of group ``hubs[i, 0]``'s families (``hub_tot[d]`` in all), with its multipliers
     of adverse events, identification and re-referral in ``hubs[i, 2:5]``.
+    A one-child family's child (under 12) is an infant with chance ``phi[0, s, d]`` in state s and
+    group d, ``phi[1, s, d]`` with a child in care already (:func:`~simulator.aggregate.loop.
+    _infant_shares`): its care entry goes to ``AE``'s slot ``C_INF``.
     Returns the families offered early help.
     """
     base = kn.V_BASE
@@ -304,9 +309,17 @@ def _month(
                             # on a plan is then on a CIN plan), or by section 20 or a court order
                             e_all = u_em + u6
                             if e_all > 0.0:
-                                AE[kn.RT_EMERGENCY, d, n, origin, c] += u_em * M
-                                AE[kn.RT_S20, d, n, origin, c] += u6 * s20 * M
-                                AE[kn.RT_ORDER, d, n, origin, c] += u6 * (1.0 - s20) * M
+                                if c == 1:  # one child under 12: an infant with chance phi
+                                    fi = phi[1 if p == P_LAC else 0, s, d]
+                                    AE[kn.RT_EMERGENCY, d, n, origin, C_INF] += u_em * M * fi
+                                    AE[kn.RT_S20, d, n, origin, C_INF] += u6 * s20 * M * fi
+                                    AE[kn.RT_ORDER, d, n, origin, C_INF] += u6 * (1.0 - s20) * M * fi
+                                    Mx = M * (1.0 - fi)
+                                else:
+                                    Mx = M
+                                AE[kn.RT_EMERGENCY, d, n, origin, c] += u_em * Mx
+                                AE[kn.RT_S20, d, n, origin, c] += u6 * s20 * Mx
+                                AE[kn.RT_ORDER, d, n, origin, c] += u6 * (1.0 - s20) * Mx
                                 f4 += e_all * M * CT[c, CT_KIDS]
                             h_s = u6
                             h_2 = 0.0

@@ -25,6 +25,7 @@ from simulator.aggregate.groups import (
     EH,
     HORIZON,
     HSZ,
+    INFANT_MONTHS,
     J_EDGES,
     MAX_START,
     N_BANDS,
@@ -50,7 +51,7 @@ from simulator.aggregate.groups import (
 )
 from simulator.aggregate.levers import _risk_path, levers_not_modelled
 from simulator.aggregate.loop import LeverPaths, Record, Rules, Stocks, _run_months, work_room
-from simulator.aggregate.paths import _family_paths, _need_drift
+from simulator.aggregate.paths import _family_path, _family_paths, _need_drift
 from simulator.aggregate.programmes import programme_groups
 from simulator.model import thin_probabilities
 from simulator.policies.community_hubs import hub_deciles
@@ -376,6 +377,10 @@ def run_aggregate(
     PV0[[kn.P_RA_REF, kn.P_RA_S47, kn.P_RA_CARE]] = risk[0] ** elast[:3]
     PV0[kn.P_S47_PATH] = s47_path[0]
     paths = _family_paths(PV0, dep_g, adv_mean)
+    # where a family a birth started is, months on: the same hazards, with no earlier involvement
+    PV_new = PV0.copy()
+    PV_new[[kn.P_PRIOR_ADV, kn.P_PRIOR_REF]] = 1.0
+    inf_path = np.ascontiguousarray(_family_path(PV_new, dep_g, adv_mean, U)[:, :INFANT_MONTHS])
     Q = np.concatenate([_need_drift(PV, dep_g, adv_mean)[None], paths[2:]])
     # the start's children in care with brothers and sisters at home: their families' states now
     at_home = F[:, :, :, P_LAC].sum(axis=(3, 4))  # state, need, group
@@ -472,6 +477,7 @@ def run_aggregate(
         # babies to be removed later in their first year: month, state at birth (NS: a new
         # family), group, need, history (demography._births)
         LATER=np.zeros((T + AFTER_BIRTH_MONTHS + 2, NS + 1, ND, NN, NP)),
+        NEWB=np.zeros((INFANT_MONTHS, NN, ND)),  # families births started, by month (loop._infant_shares)
         now=np.array([lac, caseload, uasc_in_care, 0.0], dtype=float),
     )
     rules = Rules(
@@ -503,6 +509,7 @@ def run_aggregate(
         later_path=np.asarray(later_path, dtype=float),
         s47_path=np.asarray(s47_path, dtype=float),
         after_rh=int(after_rh),
+        inf_path=inf_path,
     )
     levers = LeverPaths(
         eh_extra=eh_extra,
