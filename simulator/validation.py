@@ -629,8 +629,9 @@ def _run(args: argparse.Namespace) -> int:
         print(wide.to_string())
         wider = ", ".join(f"{k} {v:.1%}" for k, v in WIDER_TOLERANCE.items())
         print(
-            f"largest differences, and every year within {AGREEMENT_TOLERANCE:.0%} ({wider}) or 3 "
-            "standard errors:"
+            f"largest differences, and every year within {AGREEMENT_TOLERANCE:.0%}"
+            + (f" ({wider})" if wider else "")
+            + " or 3 standard errors:"
         )
         print(agreement(t).round(2).to_string())
         return 0
