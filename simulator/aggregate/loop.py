@@ -497,7 +497,9 @@ def _infant_shares(t, F, NEWB, inf_path, phi):
     child's age in its groups, follows the families started in each of the last eleven months
     (``NEWB``) along the path a family of their need would take (``inf_path``: the kernel's
     hazards, with no earlier involvement). Writes ``phi[0, state, group]`` (at most 1; families
-    leaving meanwhile, by a move, a birth or an entry to care, are not taken off).
+    leaving meanwhile, by a move, a birth or an entry to care, are not taken off). The start's own
+    infants are not among them, so the share is low in the first eleven months, which the
+    burn-in (``run.burn_in_months``, 12 by default) keeps out of the reported years.
     """
     inf = np.zeros((NS, ND))
     for x in range(1, INFANT_MONTHS):  # started x months ago: x - 1 months of hazards since
