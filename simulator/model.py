@@ -50,6 +50,7 @@ _BLOCK_COLUMNS: dict[str, list[str]] = {
     "flows": FLOW_COLUMNS,
     "pressures": ["risk_index", "early_help_places", "caseload_pressure"],
 }
+assert set(_BLOCK_COLUMNS) == set(ROW_BLOCKS), "services.ROW_BLOCKS and the blocks named here differ"
 MONTHLY_BLOCKS: tuple[tuple[str, list[str]], ...] = tuple((b, _BLOCK_COLUMNS[b]) for b in ROW_BLOCKS)
 _BLOCK_AT = np.cumsum([0] + [len(names) for _, names in MONTHLY_BLOCKS[:-1]]).astype(np.int64)
 

@@ -132,21 +132,8 @@ def _check(paired, stock: str, tol: float) -> None:
     )
 
 
-#: Stocks past their agreement, with the measurement (kept as strict expected failures, the bar
-#: unchanged, until the view follows the engine again).
-PAST_AGREEMENT: dict[str, str] = {}
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "stock",
-    [
-        pytest.param(s, marks=[pytest.mark.xfail(strict=True, reason=PAST_AGREEMENT[s])])
-        if s in PAST_AGREEMENT
-        else s
-        for s in STOCKS
-    ],
-)
+@pytest.mark.parametrize("stock", STOCKS)
 def test_agent_based_mean_matches_aggregate(paired, stock: str) -> None:
     """The acceptance: 2% or 3 standard errors, every year, every stock (a stock held to a wider
     tolerance would be named, with its measured reason, at ``WIDER_TOLERANCE``: none now)."""

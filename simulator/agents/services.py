@@ -266,7 +266,6 @@ class Services:
         #: The month-end tally (layout ``kernel.T_*``) and named views of it.
         self.tallies = np.zeros(kn.N_TALLY)
         self.cube = self.tallies[kn.T_CUBE : kn.T_CUBE + kn.N_CELLS]
-        self.fam_cube = self.tallies[kn.T_FAM : kn.T_FAM + kn.N_CELLS]
         self.lac_dec = self.tallies[kn.T_LAC : kn.T_LAC + 10]
         self.uasc_lac_dec = self.tallies[kn.T_ULAC : kn.T_ULAC + 10]
         self.scratch = np.zeros(kn.N_SCRATCH)  # work room of the compiled month
@@ -284,16 +283,6 @@ class Services:
     def args(self) -> tuple:
         """The arrays every compiled rule takes, in order."""
         return (self.FI, self.CI, self.LE, self.LJ, self.M, self.free, self.PV, self.rng, self.IDX, self.Q)
-
-    @property
-    def flows(self) -> np.ndarray:
-        """This month's child flows between states (7 x 7: states, IN, OUT)."""
-        return self.M[kn.FL : kn.CN].reshape(kn.N_FLOW, kn.N_FLOW)
-
-    @property
-    def counts(self) -> np.ndarray:
-        """This month's counters (order of :data:`simulator.recording.COUNTERS`)."""
-        return self.M[kn.CN : kn.LP]
 
     @property
     def lac_place(self) -> np.ndarray:
