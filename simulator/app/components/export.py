@@ -14,7 +14,7 @@ import pandas as pd
 import solara
 
 from simulator.app import state
-from simulator.app.finance_view import finance_view, workbook_bytes
+from simulator.app.finance_view import workbook_bytes
 from simulator.app.state import Bands, Outcome, paired_money_for
 from simulator.safe_io import neutralise_frame
 
@@ -37,9 +37,7 @@ def file_stem(name: str) -> str:
 
 def finance_xlsx(outcome: Outcome, bands: Bands | None = None) -> bytes:
     """The finance workbook for what is on screen: the paired runs' figures once they are in."""
-    view = finance_view(
-        outcome.scenario_scenario, outcome.baseline, outcome.scenario, outcome.baseline_scenario
-    )
+    view = outcome.finance
     return workbook_bytes(
         outcome.scenario_scenario,
         outcome.baseline,

@@ -13,7 +13,6 @@ from simulator.app.components.explainer import Text
 from simulator.app.finance_view import (
     NPV_WORDS,
     FinanceView,
-    finance_view,
     format_years,
     headline,
     money_text,
@@ -162,13 +161,7 @@ def HeadlineCards(outcome: Outcome | None, bands: Bands | None, projector: bool)
     """The room's headline figures in cards across the top (paired runs' medians once in)."""
     # hooks first, on every render (Solara's rules of hooks): the cost lines of the outcome, if any
     fin = solara.use_memo(
-        lambda: (
-            None
-            if outcome is None
-            else finance_view(
-                outcome.scenario_scenario, outcome.baseline, outcome.scenario, outcome.baseline_scenario
-            )
-        ),
+        lambda: None if outcome is None else outcome.finance,
         dependencies=[None if outcome is None else outcome.generation, id(outcome)],
     )
     if outcome is None:
@@ -249,7 +242,7 @@ def CompareRuns(a: KeptRun, b: KeptRun, projector: bool) -> solara.Element:
         out = []
         for run in (a, b):
             o = run.outcome
-            fin = finance_view(o.scenario_scenario, o.baseline, o.scenario, o.baseline_scenario)
+            fin = o.finance
             money = paired_money_for(o, run.bands)
             out.append(headlines.cards(o, run.bands if money else None, fin, money))
         return out
@@ -381,7 +374,7 @@ def ResultsBody(
     key = (outcome.generation, id(outcome), projector, overlay)
 
     def build() -> tuple[dict[str, dict[str, Any]], FinanceView]:
-        fin = finance_view(outcome.scenario_scenario, base, scen, outcome.baseline_scenario)
+        fin = outcome.finance
         ba, sa = base.annual, scen.annual
         opts = {
             "entries": charts.pair_chart(
