@@ -292,6 +292,26 @@ def _in_context(ctx: Any, fn: Any, origin: int | None = None) -> None:
             log.warning("results not put on screen: %s", err)
 
 
+#: Seconds between putting a result on screen and asking for the work that refines it (expected
+#: values, paired runs), so their redraws follow the result's instead of landing with it. Asked for
+#: inside the redraw, they took the median from lever release to redrawn charts from 0.60 to 0.62 s;
+#: a delay of 0 or 0.15 s after it made no difference (0.59-0.61 s, ``bench_app_latency.py``).
+FOLLOW_DELAY = 0.1
+
+
+def _after_drawing(ctx: Any, fn: Any, inline: bool) -> None:
+    """Run ``fn`` in the session's context :data:`FOLLOW_DELAY` seconds from now.
+
+    At once if ``inline``: no server, or the inline runner of the tests.
+    """
+    if ctx is None or inline:
+        fn()
+        return
+    timer = threading.Timer(FOLLOW_DELAY, lambda: _in_context(ctx, fn))
+    timer.daemon = True
+    timer.start()
+
+
 def describe(error: BaseException | None) -> str:
     """One line for a failure: the schema's or model's own sentence, else the error's type and text."""
     if error is None:
@@ -480,11 +500,15 @@ def request_runs(
             )
             t_drawn = time.perf_counter()
             status.set("ready")
-            # the expected values and the paired runs once the pair on screen is drawn: started
-            # with the run, the expected values' redraw landed beside it and delayed it (0.60 s
-            # against 0.67 s median from release to redrawn charts)
-            request_expected(baseline, scenario)
-            request_bands(baseline, scenario, s)
+
+            def follow() -> None:
+                if _ticket_for(_ticket).is_current(gen):  # not if the lever has moved since
+                    request_expected(baseline, scenario)
+                    request_bands(baseline, scenario, s)
+
+            # the expected values and the paired runs once the pair on screen has reached the
+            # browser: their redraws (an "updating" mark) had landed beside it and delayed it
+            _after_drawing(ctx, follow, inline=origin == threading.get_ident())
             if TIMING:
                 print(
                     f"[app timing] run {gen}: engine {outs['scenario'].seconds:.3f} s, results after "

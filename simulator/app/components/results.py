@@ -417,6 +417,13 @@ def ResultsBody(
     )
     years = base.annual["year"].tolist()
     year = sankey_year if sankey_year in years else years[min(4, len(years) - 1)]
+    sankeys = solara.use_memo(
+        lambda: tuple(
+            charts.sankey_chart(run.monthly, year, f"{name}: movements in {year}", projector)
+            for name, run in (("Baseline", base), ("Scenario", scen))
+        ),
+        dependencies=[*key, year],
+    )
     with solara.Column(gap="12px", classes=["results"]):
         if overlay:
             Chart(opts["states"], projector, "states", tall=True)
@@ -459,14 +466,14 @@ def ResultsBody(
         )
         with solara.Columns([1, 1]):
             Chart(
-                charts.sankey_chart(base.monthly, year, f"Baseline: movements in {year}", projector),
+                sankeys[0],
                 projector,
                 "sankey-baseline",
                 tall=True,
                 half=True,
             )
             Chart(
-                charts.sankey_chart(scen.monthly, year, f"Scenario: movements in {year}", projector),
+                sankeys[1],
                 projector,
                 "sankey-scenario",
                 tall=True,
