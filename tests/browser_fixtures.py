@@ -104,11 +104,16 @@ def launch_chromium(playwright, headless: bool = True):
 
 
 def wait_for_result(page, after: int = 0, timeout: float = 120_000) -> int:
-    """Wait until the page shows a result numbered above ``after``; return its number."""
+    """Wait until the page shows a result numbered above ``after``; return its number.
+
+    Every chart is drawn by then, those out of view too (the app draws them when the browser is
+    next idle: ``data-chart-pending`` marks one still to draw).
+    """
     page.wait_for_function(
         """(after) => { const el = document.querySelector('.run-stamp');
              if (!el) return false; const m = el.textContent.match(/Result (\\d+)/);
-             return m && parseInt(m[1]) > after && !document.querySelector('.run-busy'); }""",
+             return m && parseInt(m[1]) > after && !document.querySelector('.run-busy')
+               && !document.querySelector('[data-chart-pending]'); }""",
         arg=after,
         timeout=timeout,
         polling="raf",
