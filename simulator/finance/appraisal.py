@@ -24,7 +24,7 @@ partnerships, the "GMCA method"):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -147,6 +147,14 @@ class Appraisal:
         return float(self.measures.loc["npv", basis])
 
 
+def _added(n: int, columns: Iterable[np.ndarray]) -> np.ndarray:
+    """The columns added in order from zeros (as ``sum`` would, with a typed result)."""
+    total = np.zeros(n)
+    for c in columns:
+        total = total + c
+    return total
+
+
 def appraise(
     baseline_lines: pd.DataFrame,
     scenario_lines: pd.DataFrame,
@@ -189,11 +197,11 @@ def appraise(
         col[f"scenario_{line}"] = scenario_lines[line].to_numpy(dtype=float)
     for line in BUDGET_LINES:
         col[f"change_{line}"] = col[f"scenario_{line}"] - col[f"baseline_{line}"]
-    col["investment"] = sum(col[f"change_{line}"] for line in INVESTMENT_LINES)
+    col["investment"] = _added(n, (col[f"change_{line}"] for line in INVESTMENT_LINES))
     for line in DEMAND_LINES:
         col[f"avoided_{line}"] = -col[f"change_{line}"]
     shares = finance.cashable_share
-    col["benefit_gross"] = sum(col[f"avoided_{line}"] for line in DEMAND_LINES)
+    col["benefit_gross"] = _added(n, (col[f"avoided_{line}"] for line in DEMAND_LINES))
     # the adjustments only ever weaken the case: a line whose avoided cost over the horizon is
     # negative (the scheme adds demand) is counted in full, not shrunk by deadweight or bias
     net, cash = {}, {}
@@ -202,8 +210,8 @@ def appraise(
         saving = bool(avoided.sum() >= 0) if saves is None else bool(saves[line])
         net[line] = avoided * (adj if saving else 1.0)
         cash[line] = net[line] * (shares.get(line, 1.0) if saving else 1.0)
-    col["benefit_net"] = sum(net.values())
-    col["benefit_cashable"] = sum(cash.values())
+    col["benefit_net"] = _added(n, net.values())
+    col["benefit_cashable"] = _added(n, cash.values())
     factors = discount_factors(n, finance.discount_rate, finance.discount_rate_long)
     col["discount_factor"] = factors
     rows: dict[str, dict[str, float]] = {}
