@@ -507,7 +507,10 @@ def request_runs(
                     request_bands(baseline, scenario, s)
 
             # the expected values and the paired runs once the pair on screen has reached the
-            # browser: their redraws (an "updating" mark) had landed beside it and delayed it
+            # browser: their redraws (an "updating" mark) had landed beside it and delayed it. The
+            # headline says now that its paired runs are coming (the words they start with), so
+            # nothing on screen reads as final in between.
+            bands_status.set(f"working out {PAIRED_STAGES[0]} paired runs")
             _after_drawing(ctx, follow, inline=origin == threading.get_ident())
             if TIMING:
                 print(
