@@ -292,10 +292,11 @@ def _in_context(ctx: Any, fn: Any, origin: int | None = None) -> None:
             log.warning("results not put on screen: %s", err)
 
 
-#: Seconds between putting a result on screen and asking for the work that refines it (expected
-#: values, paired runs), so their redraws follow the result's instead of landing with it. Asked for
-#: inside the redraw, they took the median from lever release to redrawn charts from 0.60 to 0.62 s;
-#: a delay of 0 or 0.15 s after it made no difference (0.59-0.61 s, ``bench_app_latency.py``).
+#: Seconds between putting a result on screen and asking for its expected values, so their redraw
+#: follows the result's instead of landing with it. Asked for inside the redraw, they took the median
+#: from lever release to redrawn charts from 0.60 to 0.62 s; a delay of 0 or 0.15 s after it made no
+#: difference (0.59-0.61 s, ``bench_app_latency.py``). The paired runs are asked for inside the
+#: redraw, as before: their first stage's words belong with the result they refine.
 FOLLOW_DELAY = 0.1
 
 
@@ -501,16 +502,14 @@ def request_runs(
             t_drawn = time.perf_counter()
             status.set("ready")
 
+            request_bands(baseline, scenario, s)  # the paired runs, once the pair on screen is in
+
             def follow() -> None:
                 if _ticket_for(_ticket).is_current(gen):  # not if the lever has moved since
                     request_expected(baseline, scenario)
-                    request_bands(baseline, scenario, s)
 
-            # the expected values and the paired runs once the pair on screen has reached the
-            # browser: their redraws (an "updating" mark) had landed beside it and delayed it. The
-            # headline says now that its paired runs are coming (the words they start with), so
-            # nothing on screen reads as final in between.
-            bands_status.set(f"working out {PAIRED_STAGES[0]} paired runs")
+            # the expected values once the pair on screen has reached the browser: their redraw
+            # (an "updating" mark) had landed beside it and delayed it
             _after_drawing(ctx, follow, inline=origin == threading.get_ident())
             if TIMING:
                 print(
