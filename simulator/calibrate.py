@@ -608,8 +608,11 @@ def _overrides(
     cp_r = st.get("cp_per_10k", start.cp_per_10k)
     if user and "cin_31_march" in user:
         st["cin_per_10k"] = round(user["cin_31_march"] / n * 1e4, 4)
-    # the DfE count of children in need includes protection plans and care: keep it consistent
-    st["cin_per_10k"] = round(max(st.get("cin_per_10k", start.cin_per_10k), cp_r + lac + uasc), 4)
+    # the DfE count of children in need includes protection plans and care: keep it consistent,
+    # with the numbers as written (rounded), summed as the schema sums them
+    least = cp_r + st["lac_per_10k"] + st["uasc_per_10k"]
+    cin_r = round(max(st.get("cin_per_10k", start.cin_per_10k), least), 4)
+    st["cin_per_10k"] = cin_r if cin_r >= least else round(cin_r + 1e-4, 4)
     over: dict[str, Any] = {
         "population": {
             "children": int(round(n)),

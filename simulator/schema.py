@@ -643,11 +643,13 @@ class ChildInNeed(Section):
         description="Open CIN cases escalated to a section 47 enquiry.",
     )
     care_entry_rates_per_year: ByNeed = param(
-        (0.0, 0.00351, 0.02808, 0.12168),
+        (0.0, 0.003159, 0.025272, 0.109512),
         unit="per family per year, by need",
         source="assumption (calibrated to [CLA] 2024: 33,050 starts; raised by 1.3 on 5 Dec 2026 "
         "with cp.care_entry_rates_per_year, holding the starts, when emergency entries were brought "
-        "down to their published share of starts: front_door.emergency_care_given_s47)",
+        "down to their published share of starts: front_door.emergency_care_given_s47; times 0.9 "
+        "on 6 Dec 2026, holding the starts, when babies removed after birth were turned on: "
+        "care.removal_after_birth_ratio)",
         description="Open CIN cases where a child enters care.",
     )
     recovery_multiplier: float = param(
@@ -708,11 +710,13 @@ class ChildProtection(Section):
         description="Plans that end with a step down to a child-in-need plan.",
     )
     care_entry_rates_per_year: ByNeed = param(
-        (0.0, 0.021411, 0.07722, 0.3276),
+        (0.0, 0.0192699, 0.069498, 0.29484),
         unit="per family per year, by need",
         source="assumption (calibrated to [CLA] 2024 starts; raised by 1.3 on 5 Dec 2026 with "
         "cin.care_entry_rates_per_year, holding the starts, when emergency entries were brought "
-        "down to their published share: front_door.emergency_care_given_s47)",
+        "down to their published share: front_door.emergency_care_given_s47; times 0.9 on 6 Dec "
+        "2026, holding the starts, when babies removed after birth were turned on: "
+        "care.removal_after_birth_ratio)",
         description="Families on a plan where a child enters care.",
     )
     recovery_multiplier: float = param(
@@ -802,16 +806,17 @@ class Care(Section):
         description="Repeat removals: how much likelier removal at birth is when a sibling is in care.",
     )
     removal_after_birth_ratio: float = param(
-        0.0,
+        0.97,
         ge=0.0,
         le=10.0,
         unit="removals in the first year after birth per removal at birth",
-        source="off by default (0): the evidence gives 1.38 (Broadhurst et al. 2018, Born into care, "
-        "Nuffield Family Justice Observatory: newborns, under a week old, were 42% of the infants "
-        "in care proceedings in England in 2016/17, so 58 / 42 later in the year for each "
-        "newborn; the families at risk assumed those at risk at birth, the removals spread "
-        "evenly over months 1-11), but with it the 2006-2018 replay's looked-after stock passes "
-        "its bound (+9.0% in 2017): docs/experiments/removal_after_birth.toml",
+        source="Broadhurst et al. 2018, Born into care, Nuffield Family Justice Observatory: "
+        "newborns, under a week old, were 42% of the infants in care proceedings in England in "
+        "2016/17, so 58 / 42 = 1.38 later in the year for each newborn; less the infants the "
+        "month's hazards already take into care (0.40 per removal at birth in the baseline without "
+        "this rule: 46 against 114 over years 6-15, 4 seeds, 6 Dec 2026), 0.97. The families at "
+        "risk are assumed those at risk at birth, the removals spread evenly over months 1-11. "
+        "At 1.38 the 2006-2018 replay's stock passed its bound (docs/experiments/removal_after_birth.toml)",
         grade="M",
         description="Babies who go home after a pre-birth assessment and are removed later in their "
         "first year, for each baby removed at birth.",
