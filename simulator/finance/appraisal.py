@@ -232,7 +232,7 @@ def appraise(
             "bcr": pv_b / pv_costs if pv_costs > 0 else math.nan,
             "roi": (pv_b - pv_costs) / pv_costs if pv_costs > 0 else math.nan,
             "payback_years": payback_period(net_cost),
-            "discounted_payback_years": payback_period(net_cost * factors),
+            "discounted_payback_years": payback_period(col[f"discounted_net_cost_{basis}"]),
         }
     df = pd.DataFrame(col)
     measures = pd.DataFrame(rows)

@@ -159,13 +159,9 @@ def Results(
 @solara.component
 def HeadlineCards(outcome: Outcome | None, bands: Bands | None, projector: bool) -> solara.Element:
     """The room's headline figures in cards across the top (paired runs' medians once in)."""
-    # hooks first, on every render (Solara's rules of hooks): the cost lines of the outcome, if any
-    fin = solara.use_memo(
-        lambda: None if outcome is None else outcome.finance,
-        dependencies=[None if outcome is None else outcome.generation, id(outcome)],
-    )
     if outcome is None:
         return
+    fin = outcome.finance  # worked out once per result (Outcome.finance)
     money = paired_money_for(outcome, bands)
     big = "1.6em" if projector else "1.25em"
     with solara.Row(gap="8px", classes=["headline-cards"], style={"flex-wrap": "wrap"}):
@@ -373,8 +369,9 @@ def ResultsBody(
     base, scen = outcome.baseline, outcome.scenario
     key = (outcome.generation, id(outcome), projector, overlay)
 
-    def build() -> tuple[dict[str, dict[str, Any]], FinanceView]:
-        fin = outcome.finance
+    fin = outcome.finance  # worked out once per result (Outcome.finance)
+
+    def build() -> dict[str, dict[str, Any]]:
         ba, sa = base.annual, scen.annual
         opts = {
             "entries": charts.pair_chart(
@@ -403,9 +400,9 @@ def ResultsBody(
                 opts[k]["yAxis"]["max"] = float(round(top * 1.05))
         tall = ("states", "states_base", "states_scen")
         laid = {k: laid_out(o, projector, half=k != "states", tall=k in tall) for k, o in opts.items()}
-        return laid, fin
+        return laid
 
-    opts, fin = solara.use_memo(build, dependencies=list(key))
+    opts = solara.use_memo(build, dependencies=list(key))
     money = paired_money_for(outcome, bands)
     cumulative = solara.use_memo(
         lambda: laid_out(
