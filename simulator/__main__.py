@@ -1,7 +1,5 @@
 """``python -m simulator``: see :mod:`simulator.cli`."""
 
-import sys
+from simulator.cli import run
 
-from simulator.cli import main
-
-sys.exit(main())
+run()

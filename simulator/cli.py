@@ -92,5 +92,27 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def run(argv: list[str] | None = None) -> None:
+    """The command line's process: :func:`main`, then exit with its code.
+
+    A command stopped by a signal (exit code 128 + the signal: a sweep's Ctrl-C or SIGTERM) has
+    written and closed what it keeps and said so, so the process ends at once, skipping the
+    interpreter's teardown: a local Dask cluster's threads and exit handlers took 0.45 s of a
+    0.53 s stop with both cores busy (5 Dec 2026), and more under heavier load, against the 2 s
+    in which a sweep must stop (issue 17).
+    """
+    code = main(argv)
+    if code > 128:
+        import os
+
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
