@@ -348,9 +348,16 @@ def parse_sweep(data: Mapping[str, Any], base_dir: str | Path = ".", source: str
     """
     extra = sorted(set(data) - SWEEP_KEYS)
     if extra:
-        raise ScenarioError(
-            [f"unknown key '{extra[0]}'; allowed: {', '.join(sorted(SWEEP_KEYS))}"], source=source
-        )
+        from simulator.schema import Scenario
+
+        message = f"unknown key '{extra[0]}'; allowed: {', '.join(sorted(SWEEP_KEYS))}"
+        if "scenario" not in data and set(data) & set(Scenario.model_fields):
+            # a scenario file given where a sweep file belongs: say so, not only which key is odd
+            message += (
+                ' (this looks like a scenario file: a sweep file names one with scenario = "..." '
+                "and gives [grid] or [sample] values to vary, as scenarios/sweeps/example.toml does)"
+            )
+        raise ScenarioError([message], source=source)
     scen = data.get("scenario")
     if not isinstance(scen, str):
         raise ScenarioError(

@@ -112,3 +112,20 @@ def test_payback_within_a_default_longer_than_the_run_is_the_run(capsys):
     assert rc == 0
     assert "P(payback within 2 years)" in out and "within 5 years" not in out
     assert "finance.payback_horizon_years = 5 is longer than the run" in err
+
+
+def test_the_baseline_against_itself_has_no_payback_chance_to_give(tmp_path, capsys):
+    """No costs or savings: the chance of paying back is 'n/a', not 0%, on screen and in the
+    workbook; and two Monte Carlo runs come with a caution (a new user's review, 6 Dec 2026)."""
+    out_xlsx = tmp_path / "self.xlsx"
+    rc = main(
+        ["payback", BASE, "--baseline", BASE, "--years", "2", "--runs", "2", "--central-seeds", "1"]
+        + ["--no-sensitivity", "--sample-fraction", "0.3", "--xlsx", str(out_xlsx)]
+    )
+    out, _ = capsys.readouterr()
+    assert rc == 0
+    assert "P(payback within 2 years) = n/a (no costs or savings)" in out and "= 0%" not in out
+    assert "Caution: 2 Monte Carlo runs are too few for P10-P90" in out
+    ws = openpyxl.load_workbook(out_xlsx)["Summary"]
+    cells = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r and r[0]}
+    assert cells["net (cash)"] == "n/a (no costs or savings)"

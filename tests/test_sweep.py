@@ -164,6 +164,15 @@ def test_bad_sweep_files_exit_2_with_one_line(tmp_path, capsys, body, message):
     assert "Traceback" not in err[0]
 
 
+def test_a_scenario_file_given_as_a_sweep_says_so(tmp_path, capsys):
+    """A new user's mistake (review, 6 Dec 2026): the message names the odd key and what the file is."""
+    code = cli.main(["sweep", str(SCENARIOS / "baseline.toml"), "--out", str(tmp_path / "r.parquet")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert "unknown key 'evidence'" in err[0] and "looks like a scenario file" in err[0]
+    assert "scenarios/sweeps/example.toml" in err[0] and not (tmp_path / "r.parquet").exists()
+
+
 def test_missing_files_and_bad_options(tmp_path, capsys):
     assert cli.main(["sweep", str(tmp_path / "nope.toml"), "--out", "x.parquet"]) == 2
     f = tmp_path / "s.toml"

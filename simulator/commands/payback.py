@@ -12,6 +12,7 @@ import argparse
 import sys
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from simulator.cli import UsageError
@@ -232,8 +233,15 @@ def _print_summary(report: Any) -> None:
             f"Monte Carlo ({len(mc.runs)} runs, {b}): NPV P10/P50/P90 = {npv.p10:,.0f} / {npv.p50:,.0f} / "
             f"{npv.p90:,.0f}; payback P10/P50/P90 = "
             + " / ".join(format_payback(pb[q], h) for q in ("p10", "p50", "p90"))
-            + f"; P(payback within {mc.within_years} years) = {mc.p_payback_within(b):.0%}"
+            + f"; P(payback within {mc.within_years} years) = {_share(mc.p_payback_within(b))}"
         )
+        if len(mc.runs) < 5:
+            print(f"Caution: {len(mc.runs)} Monte Carlo runs are too few for P10-P90; add --runs.")
+
+
+def _share(p: float) -> str:
+    """A share as a percentage; n/a where no run has a payback to count (no costs or savings)."""
+    return "n/a (no costs or savings)" if np.isnan(p) else f"{p:.0%}"
 
 
 __all__ = ["ScenarioError", "add_arguments", "main"]

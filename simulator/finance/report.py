@@ -562,6 +562,11 @@ def _setting_value(v: Any) -> Any:
     return v
 
 
+def _or_na(p: float) -> float | str:
+    """A probability for a cell, or 'n/a' where no run has a payback to count (no costs or savings)."""
+    return "n/a (no costs or savings)" if p != p else p
+
+
 def _write_block(
     ws: Any,
     row: int,
@@ -808,7 +813,7 @@ def _summary_sheet(ws: Any, report: PaybackReport, layout: _Layout, own: _Formul
             row,
             f"Probability of paying back within {mc.within_years} years",
             pairs=[
-                (f"{b} ({'discounted' if d else 'cash'})", mc.p_payback_within(b, d), "0%")
+                (f"{b} ({'discounted' if d else 'cash'})", _or_na(mc.p_payback_within(b, d)), "0%")
                 for b in BASES
                 for d in (False, True)
             ],

@@ -314,9 +314,14 @@ class MonteCarlo:
         return {"p10": float(row.p10), "p50": float(row.p50), "p90": float(row.p90)}
 
     def p_payback_within(self, basis: str = "net", discounted: bool = False) -> float:
-        """Share of runs paying back within ``within_years``."""
+        """Share of runs paying back within ``within_years``.
+
+        NaN when no run has a payback year (no costs or savings: the scheme against itself).
+        """
         col = f"{'discounted_' if discounted else ''}payback_years_{basis}"
         v = self.runs[col].to_numpy(dtype=float)
+        if np.isnan(v).all():
+            return float("nan")
         return float(np.mean(v <= self.within_years))
 
     def payback_interval(self, basis: str = "net", confidence: float = 0.9) -> tuple[float, float]:
