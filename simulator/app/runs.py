@@ -24,11 +24,13 @@ and the next run starts a fresh pool.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import json
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import OrderedDict
@@ -137,7 +139,13 @@ def expected_data(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _watch_parent(parent: int) -> None:
-    """Worker initializer: exit when the server process is gone (no orphaned workers)."""
+    """Worker initializer: exit when the server process is gone (no orphaned workers).
+
+    Ctrl+C in the terminal reaches the whole process group; a worker leaves it to the server,
+    which stops its workers, rather than each printing a KeyboardInterrupt traceback.
+    """
+    with contextlib.suppress(ValueError, OSError):  # ValueError: not the main thread
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while True:

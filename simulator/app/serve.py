@@ -15,6 +15,7 @@ import warnings
 # runs on Solara" corner: it sits over the charts and prints on the one-page summary.
 os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
 
+import click  # noqa: E402 - Solara's command line is a click command
 from solara.__main__ import cli  # noqa: E402 - after the settings it reads
 
 
@@ -49,6 +50,9 @@ def serve(host: str, port: int, workers: int | None = None, open_browser: bool =
         cli.main(args=argv, prog_name="solara", standalone_mode=False)
     except SystemExit as exc:  # click may exit
         return int(exc.code or 0)
+    except (click.exceptions.Abort, KeyboardInterrupt):  # Ctrl+C: click turns it into Abort
+        print("Workshop app stopped.", flush=True)
+        return 130
     finally:
         get_runner().shutdown()
     return 0

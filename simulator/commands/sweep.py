@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from simulator.cli import UsageError
+from simulator.cli import UsageError, exit_at_once
 from simulator.safe_io import OutputError, check_output_file
 from simulator.sweep import (
     ENGINES,
@@ -137,7 +137,9 @@ def main(args: argparse.Namespace) -> int:
                     progress=not args.quiet,
                 )
             except SweepStopped as stopped:
-                return _stopped(stopped, sweep, args.out)
+                code = _stopped(stopped, sweep, args.out)
+                exit_at_once()  # what it keeps is written: the process ends without its teardown
+                return code
             wall = time.perf_counter() - t0
             path = _write(lambda: write_results(df, args.out, sweep), "the results", args.out)
         except KeyboardInterrupt as exc:  # while loading or writing: nothing half-written

@@ -1,0 +1,80 @@
+"""Ctrl+C in the terminal stops the workshop app quietly: one line, no traceback, no process left.
+
+A terminal sends SIGINT to the whole process group: the server and its worker processes. Found
+by hand (6 Dec 2026): each worker printed a KeyboardInterrupt traceback and the server click's
+``Abort``; the workers now leave the signal to the server, which stops them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from browser_fixtures import ROOT, free_port
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
+
+
+def _group(pgid: int) -> list[int]:
+    """Live processes of a process group (zombies have ended)."""
+    found = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                fields = (d / "stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+                found.append(int(d.name))
+    return found
+
+
+def _as_in_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # pytest-xdist's workers ignore SIGINT
+
+
+def test_ctrl_c_stops_the_app_and_its_workers_without_a_traceback(tmp_path):
+    port = free_port()
+    out = (tmp_path / "server.log").open("w")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CSC_BACKGROUND_NICE": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=_as_in_a_terminal,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, (tmp_path / "server.log").read_text()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        time.sleep(2)  # the workers are up (the server starts them before it answers)
+        assert len(_group(proc.pid)) > 1, "the app should have worker processes"
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl+C, as a terminal sends it
+        assert proc.wait(timeout=30) == 130
+        for _ in range(50):
+            if not _group(proc.pid):
+                break
+            time.sleep(0.1)
+        assert _group(proc.pid) == []
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        out.close()
+    log = (tmp_path / "server.log").read_text()
+    assert "Workshop app stopped." in log
+    assert "Traceback" not in log and "KeyboardInterrupt" not in log and "Abort" not in log, log
