@@ -138,6 +138,22 @@ def expected_data(data: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _submit(pool: ProcessPoolExecutor, fn: Callable[..., Any], *args: Any) -> Future:
+    """``pool.submit``, with SIGINT held back in this thread while it may start a worker.
+
+    A worker started now inherits the mask, so a Ctrl+C in the terminal (sent to the whole process
+    group) never reaches it, even while it is still importing the model, before its initializer
+    runs; the server stops it. A Ctrl+C meant for the server is delivered when the block ends.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        return pool.submit(fn, *args)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _watch_parent(parent: int) -> None:
     """Worker initializer: exit when the server process is gone (no orphaned workers).
 
@@ -279,17 +295,22 @@ class Runner:
         first = self.pool()
         if first is None:
             return []
-        head = first.submit(_warm)
+        head = _submit(first, _warm)
         self._warming = [head]
 
-        def rest(_f: Future) -> None:
-            pool = self.pool()
-            if pool is not None:
-                self._warming += [pool.submit(_warm) for _ in range(self.workers - 1)]
-            background = self.pool(True)
-            if background is not None:
-                n = max(self.background_workers, 1)  # none of their own: the user's pool works them out
-                self._background_warming = [background.submit(_warm, True) for _ in range(n)]
+        def rest(f: Future) -> None:
+            if f.cancelled() or f.exception() is not None:
+                return  # the server is stopping (or the first worker failed): start no more
+            try:
+                pool = self.pool()
+                if pool is not None:
+                    self._warming += [_submit(pool, _warm) for _ in range(self.workers - 1)]
+                background = self.pool(True)
+                if background is not None:
+                    n = max(self.background_workers, 1)  # none of their own: the user's pool works them out
+                    self._background_warming = [_submit(background, _warm, True) for _ in range(n)]
+            except (BrokenProcessPool, RuntimeError) as err:  # stopped while warming up
+                log.info("workers not started: %s", err)
 
         head.add_done_callback(rest)
         return [head]
@@ -393,13 +414,13 @@ class Runner:
             return fut
         args = (dict(data), None if seed is None else int(seed))
         try:
-            fut = pool.submit(simulate, *args)
+            fut = _submit(pool, simulate, *args)
         except (BrokenProcessPool, RuntimeError) as err:  # a worker died, or the pool was shut down
             log.warning("worker pool unusable (%s): starting a new one", err)
             self._discard(pool)
             pool = self.pool(background)
             assert pool is not None
-            fut = pool.submit(simulate, *args)
+            fut = _submit(pool, simulate, *args)
         with self._lock:
             self._inflight[key] = fut
 
