@@ -9,16 +9,17 @@ Example::
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Any
 
-import numpy as np
 from tqdm import tqdm
 
 from simulator.cli import UsageError
 from simulator.commands import scenario_from_args
 from simulator.commands.compare import MAX_RUNS
 from simulator.finance import BASES, BUDGET_LINES, ModelRunner, format_payback, payback_report
+from simulator.finance.appraisal import NO_FLOWS
 from simulator.finance.report import check_outputs, settled, write_outputs
 from simulator.schema import Scenario, ScenarioError, with_overrides
 
@@ -240,8 +241,8 @@ def _print_summary(report: Any) -> None:
 
 
 def _share(p: float) -> str:
-    """A share as a percentage; n/a where no run has a payback to count (no costs or savings)."""
-    return "n/a (no costs or savings)" if np.isnan(p) else f"{p:.0%}"
+    """A share as a percentage, or :data:`NO_FLOWS` where no run has a payback to count."""
+    return NO_FLOWS if math.isnan(p) else f"{p:.0%}"
 
 
 __all__ = ["ScenarioError", "add_arguments", "main"]

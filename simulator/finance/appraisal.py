@@ -87,6 +87,10 @@ def npv(benefits: Sequence[float], costs: Sequence[float], factors: Sequence[flo
     return float(np.dot(f, b) - np.dot(f, c))
 
 
+#: What a payback figure reads when a scheme has neither costs nor savings (the baseline against itself).
+NO_FLOWS = "n/a (no costs or savings)"
+
+
 def format_payback(years: float, horizon: int, start_year: int | None = None) -> str:
     """A payback period in words for a reader (never the horizon when it does not pay back).
 
@@ -96,7 +100,7 @@ def format_payback(years: float, horizon: int, start_year: int | None = None) ->
         start_year: ``run.start_year``; adds the reporting year in which it breaks even.
     """
     if math.isnan(years):
-        return "n/a (no costs or savings)"
+        return NO_FLOWS
     if math.isinf(years):
         return f"does not pay back within the {horizon}-year horizon"
     if years == 0:  # the scheme saves more than it costs from its first year: nothing to recover

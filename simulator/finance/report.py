@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulator.finance.appraisal import BASES, LONG_RATE_FROM, Appraisal, format_payback
+from simulator.finance.appraisal import BASES, LONG_RATE_FROM, NO_FLOWS, Appraisal, format_payback
 from simulator.finance.costs import DEMAND_LINES, INVESTMENT_LINES, unit_cost_table
 from simulator.finance.uncertainty import (
     ModelRunner,
@@ -563,8 +563,8 @@ def _setting_value(v: Any) -> Any:
 
 
 def _or_na(p: float) -> float | str:
-    """A probability for a cell, or 'n/a' where no run has a payback to count (no costs or savings)."""
-    return "n/a (no costs or savings)" if p != p else p
+    """A probability for a cell, or :data:`NO_FLOWS` where no run has a payback to count."""
+    return NO_FLOWS if math.isnan(p) else p
 
 
 def _write_block(
@@ -889,7 +889,7 @@ def _central_measures(ws: Any, row: int, report: PaybackReport, layout: _Layout,
             k, c = ref(f"{prefix}payback_workings"), layout.column(cum)
             formulas[f"{prefix}payback_workings"] = (f"=SUMPRODUCT(MAX(({c}>0)*({years}+1)))", "0")
             formulas[f"{prefix}payback_years"] = (
-                f'=IF(SUMPRODUCT(--({layout.column(flows)}<>0))=0,"n/a (no costs or savings)",'
+                f'=IF(SUMPRODUCT(--({layout.column(flows)}<>0))=0,"{NO_FLOWS}",'
                 f'IF({k}=0,0,IF({k}={n},"does not pay back within the {n}-year horizon",'
                 f"{k}+INDEX({c},{k})/(INDEX({c},{k})-INDEX({c},{k}+1)))))",
                 YEARS,
