@@ -110,7 +110,11 @@ def exit_at_once() -> None:
 
 def run(argv: list[str] | None = None) -> None:
     """The command line's process: :func:`main`, then exit with its code."""
-    code = main(argv)
+    try:
+        code = main(argv)
+    except KeyboardInterrupt:  # before main's own handling (building the parser imports commands)
+        print("interrupted", file=sys.stderr)
+        code = 130
     if _exit_at_once:
         import os
 

@@ -88,6 +88,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
+from simulator.processes import sigint_held
 from simulator.safe_io import write_with
 from simulator.schema import Scenario, ScenarioError, build_scenario, deep_merge, read_scenario_dict
 from simulator.seeding import MAX_SEED, SeedError, design_generator, handle_seed, replicate_seeds
@@ -348,8 +349,6 @@ def parse_sweep(data: Mapping[str, Any], base_dir: str | Path = ".", source: str
     """
     extra = sorted(set(data) - SWEEP_KEYS)
     if extra:
-        from simulator.schema import Scenario
-
         message = f"unknown key '{extra[0]}'; allowed: {', '.join(sorted(SWEEP_KEYS))}"
         if "scenario" not in data and set(data) & set(Scenario.model_fields):
             # a scenario file given where a sweep file belongs: say so, not only which key is odd
@@ -580,22 +579,6 @@ def _pool_worker_init(parent: int) -> None:
 
 
 @contextlib.contextmanager
-def _sigint_held() -> Iterator[None]:
-    """Hold SIGINT back while workers are started (they inherit the mask, so they never see it).
-
-    A Ctrl-C in this window is delivered when the block ends, not lost.
-    """
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-@contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
     """While the workers are being stopped, a second Ctrl-C or SIGTERM is noted, not raised.
 
@@ -642,7 +625,7 @@ def _run_pool(tasks: Sequence[RunTask], bar: Any, workers: int, done: dict[int, 
     pool: ProcessPoolExecutor | None = None
     futures: dict[Any, int] = {}
     try:
-        with _sigint_held():  # workers are spawned by submit(), in this thread
+        with sigint_held():  # workers are spawned by submit(), in this thread
             pool = ProcessPoolExecutor(
                 max_workers=workers, mp_context=ctx, initializer=_pool_worker_init, initargs=(os.getpid(),)
             )
@@ -694,7 +677,7 @@ def _run_dask(
                 f"--scheduler {scheduler}: cannot reach the Dask scheduler ({type(exc).__name__}: {exc})"
             ) from None
     else:
-        with _sigint_held():
+        with sigint_held():
             cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
             )

@@ -18,26 +18,9 @@ from pathlib import Path
 
 import pytest
 from browser_fixtures import ROOT, free_port
+from process_groups import ctrl_c_as_in_a_terminal, group_processes, wait_group_gone
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc (Linux)")
-
-
-def _group(pgid: int) -> list[int]:
-    """Live processes of a process group (zombies have ended)."""
-    found = []
-    for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                fields = (d / "stat").read_text().rpartition(")")[2].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-                found.append(int(d.name))
-    return found
-
-
-def _as_in_a_terminal() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # pytest-xdist's workers ignore SIGINT
 
 
 @pytest.mark.parametrize("when", ["workers_starting", "page_answers"])
@@ -54,14 +37,14 @@ def test_ctrl_c_stops_the_app_and_its_workers_without_a_traceback(tmp_path, when
         stdout=out,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        preexec_fn=_as_in_a_terminal,
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             assert proc.poll() is None, (tmp_path / "server.log").read_text()
             if when == "workers_starting":
-                if len(_group(proc.pid)) > 1:  # a worker has been started
+                if len(group_processes(proc.pid)) > 1:  # a worker has been started
                     break
                 time.sleep(0.01)
                 continue
@@ -71,14 +54,10 @@ def test_ctrl_c_stops_the_app_and_its_workers_without_a_traceback(tmp_path, when
                         break
             except OSError:
                 time.sleep(0.5)
-        assert len(_group(proc.pid)) > 1, "the app should have worker processes"
+        assert len(group_processes(proc.pid)) > 1, "the app should have worker processes"
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl+C, as a terminal sends it
         assert proc.wait(timeout=30) == 130
-        for _ in range(50):
-            if not _group(proc.pid):
-                break
-            time.sleep(0.1)
-        assert _group(proc.pid) == []
+        assert wait_group_gone(proc.pid, within=5.0) == []
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)

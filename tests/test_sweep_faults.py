@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from process_groups import ctrl_c_as_in_a_terminal, group_processes, wait_group_gone
 
 from simulator import cli
 from simulator.sweep import SweepStopped, parse_sweep, partial_path, read_partial_info, run_sweep
@@ -56,34 +57,6 @@ def tiny_sweep(folder: Path) -> Path:
     return write_toml(folder, years=1, children=2000, points=1, seeds=1)
 
 
-def group_processes(pgid: int) -> list[int]:
-    """Live processes (zombies excluded: they have ended) whose process group is ``pgid``."""
-    found = []
-    for d in Path("/proc").iterdir():
-        if not d.name.isdigit():
-            continue
-        try:
-            fields = (d / "stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-            found.append(int(d.name))
-    return found
-
-
-def wait_group_gone(pgid: int, within: float = 1.5) -> list[int]:
-    deadline = time.monotonic() + within
-    while (left := group_processes(pgid)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return left
-
-
-def _ctrl_c_as_in_a_terminal() -> None:
-    """Ctrl-C as a terminal delivers it: pytest-xdist's workers ignore SIGINT, and a child
-    inherits an ignored signal (Python then installs no KeyboardInterrupt handler)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 class Sweep:
     """``python -m simulator sweep`` in its own session, its stderr read as it comes."""
 
@@ -107,7 +80,7 @@ class Sweep:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
-            preexec_fn=_ctrl_c_as_in_a_terminal,
+            preexec_fn=ctrl_c_as_in_a_terminal,
         )
         os.set_blocking(self.proc.stderr.fileno(), False)
         self.err = b""

@@ -24,13 +24,11 @@ and the next run starts a fresh pool.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import hashlib
 import json
 import logging
 import multiprocessing
 import os
-import signal
 import threading
 import time
 from collections import OrderedDict
@@ -41,6 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+
+from simulator.processes import sigint_held
 
 log = logging.getLogger(__name__)
 
@@ -139,29 +139,17 @@ def expected_data(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _submit(pool: ProcessPoolExecutor, fn: Callable[..., Any], *args: Any) -> Future:
-    """``pool.submit``, with SIGINT held back in this thread while it may start a worker.
+    """``pool.submit``, which may start a worker.
 
-    A worker started now inherits the mask, so a Ctrl+C in the terminal (sent to the whole process
-    group) never reaches it, even while it is still importing the model, before its initializer
-    runs; the server stops it. A Ctrl+C meant for the server is delivered when the block ends.
+    The worker is started so that a terminal's Ctrl+C never reaches it
+    (:func:`~simulator.processes.sigint_held`); the server stops its workers.
     """
-    if not hasattr(signal, "pthread_sigmask"):
+    with sigint_held():
         return pool.submit(fn, *args)
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        return pool.submit(fn, *args)
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _watch_parent(parent: int) -> None:
-    """Worker initializer: exit when the server process is gone (no orphaned workers).
-
-    Ctrl+C in the terminal reaches the whole process group; a worker leaves it to the server,
-    which stops its workers, rather than each printing a KeyboardInterrupt traceback.
-    """
-    with contextlib.suppress(ValueError, OSError):  # ValueError: not the main thread
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Worker initializer: exit when the server process is gone (no orphaned workers)."""
 
     def watch() -> None:
         while True:
@@ -250,6 +238,10 @@ class Runner:
         self._cache: OrderedDict[str, RunOutput] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        #: Held while the warm-up starts workers from a callback thread; :meth:`shutdown` waits for
+        #: it, so no worker is left half-started (its parent gone) when the server stops.
+        self._starting = threading.Lock()
+        self._stopped = False
         self._inflight: dict[str, Future] = {}
         self._warming: list[Future] = []
         self._background_warming: list[Future] = []
@@ -292,6 +284,7 @@ class Runner:
         for it. Returns the first worker's future (the user's other workers are added to
         :meth:`ready`'s list as they start).
         """
+        self._stopped = False  # warming up again after a shutdown starts workers again
         first = self.pool()
         if first is None:
             return []
@@ -301,6 +294,11 @@ class Runner:
         def rest(f: Future) -> None:
             if f.cancelled() or f.exception() is not None:
                 return  # the server is stopping (or the first worker failed): start no more
+            with self._starting:
+                if not self._stopped:
+                    start_rest()
+
+        def start_rest() -> None:
             try:
                 pool = self.pool()
                 if pool is not None:
@@ -330,6 +328,8 @@ class Runner:
 
     def shutdown(self) -> None:
         """Stop the workers."""
+        with self._starting:  # a warm-up starting workers finishes first, then starts no more
+            self._stopped = True
         with self._lock:
             pools = [p for p in (self._pool, self._bg_pool) if p is not None]
             self._pool = self._bg_pool = None

@@ -27,8 +27,6 @@ def serve(host: str, port: int, workers: int | None = None, open_browser: bool =
         os.environ["CSC_APP_WORKERS"] = str(workers)
     from simulator.app.runs import get_runner
 
-    print("Preparing the model (a first start compiles the engine: about a minute)...", flush=True)
-    get_runner().warm()
     argv = [
         "run",
         "simulator.app.main",
@@ -45,8 +43,10 @@ def serve(host: str, port: int, workers: int | None = None, open_browser: bool =
     warnings.filterwarnings(
         "ignore", message="Cookies with samesite=none require https", category=UserWarning
     )
-    print(f"Workshop app: http://{host}:{port}  (Ctrl+C to stop)", flush=True)
     try:
+        print("Preparing the model (a first start compiles the engine: about a minute)...", flush=True)
+        get_runner().warm()
+        print(f"Workshop app: http://{host}:{port}  (Ctrl+C to stop)", flush=True)
         cli.main(args=argv, prog_name="solara", standalone_mode=False)
     except SystemExit as exc:  # click may exit
         return int(exc.code or 0)
