@@ -59,7 +59,7 @@ from simulator.policies.community_hubs import trust as hub_trust
 from simulator.policies.prevention import phase_change, phase_spend
 from simulator.policies.programme import Programme, scenario_programmes
 from simulator.recording import COUNTERS
-from simulator.results import annual_from_monthly
+from simulator.results import annual_from_monthly, monthly_frame
 from simulator.schema import Scenario, month_index, series_values
 from simulator.states import (
     AFTER_BIRTH_MONTHS,
@@ -214,10 +214,7 @@ def _monthly_table(sc: Scenario, record: Record, risk: np.ndarray, capacity: flo
     rows[:, ci["risk_index"]] = risk[:T]
     rows[:, ci["early_help_places"]] = PLACES
     rows[:, ci["caseload_pressure"]] = (TL[:, CIN] + TL[:, CP] + LAC_STOCK) / capacity
-    monthly = pd.DataFrame(rows, columns=cols)
-    monthly = monthly[monthly["month"] >= 0].reset_index(drop=True)
-    monthly = monthly.astype({"month": int, "reporting_year": int, "calendar_month": int})
-    return monthly
+    return monthly_frame(rows[m >= 0], cols)
 
 
 # Complexity (radon E32): the starting position in expectation (model._populate: families by need,
