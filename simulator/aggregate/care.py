@@ -256,10 +256,12 @@ def initial_exit_kernel(PV: np.ndarray) -> np.ndarray:
             left = 216 - A
             x = np.arange(1, left)
             acc = np.zeros((HORIZON, N_REASONS))
-            # entry age A - e decides the plan: constant over e in [lo, hi]
-            # (and at the youngest age for an exit another way)
+            # entry age A - e decides the plan (kernel exit_plan_shares: a baby's adoption share,
+            # adoption under 5, the long-run routes under 10, and the youngest age for an exit
+            # another way): constant over e in [lo, hi]
             thr = math.ceil(PV[kn.P_OTHER_MIN_AGE])
-            cuts = sorted({0, E + 1, *[A - c + 1 for c in (60, 120, thr) if 0 < A - c + 1 <= E]})
+            edges = (kn.AGE_1, kn.AGE_5, kn.AGE_10, thr)
+            cuts = sorted({0, E + 1, *[A - c + 1 for c in edges if 0 < A - c + 1 <= E]})
             for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):  # e in lo..hi-1
                 plans = plan_probabilities(PV, np.array([A - lo]), route)[0]
                 for kind in range(STAY):
