@@ -742,6 +742,17 @@ class ChildProtection(Section):
 
 
 #: How the ways out of care were fitted (read by the parameters fitted together).
+_ADOPTION_FIT = (
+    "fitted 6 Dec 2026 with adoption on the court's timeline (care.adoption_duration_spread 0.6): "
+    "Nelder-Mead in the engine (the baseline, 8 seeds, years 6-15, about 350 runs) over "
+    "care.adoption_infant_factor, care.adoption_share_under5, the medians of the order route's returns "
+    "home, special guardianship and the long-run route (care.median_months), "
+    "care.other_exit_median_months and care.duration_spread, to the journeys report's calibration rows "
+    "([CLA] 2024 ages and reasons on leaving, [CLA] 2022 ages at 31 March, [CLA] 2013 lengths of stay "
+    "of leavers, placement stability), holding the looked-after stock within 1% and adoptions within 3% "
+    "of the defaults before (docs/MODEL.md, Adoption's timeline); the journeys report's checks were "
+    "left out of the fit"
+)
 _WAYS_OUT_FIT = (
     "fitted 5 Dec 2026 (Nelder-Mead in the engine: the baseline, 4 seeds, years 6-15), all "
     "together: care.other_exit_share, care.other_exit_median_months, care.other_exit_min_age_years, "
@@ -870,28 +881,29 @@ class Care(Section):
         "starts).",
     )
     adoption_share_under5: float = param(
-        0.38,
+        0.241,
         ge=0.0,
         le=1.0,
         unit="share of non-UASC episodes starting under 5",
-        source="calibrated to [CLA] 2024: 2,980 adoptions",
+        source="calibrated to [CLA] 2024: 2,980 adoptions (the share of children starting care at 1-4; "
+        "babies: care.adoption_infant_factor times it); " + _ADOPTION_FIT + ". Was 0.38 with one share for "
+        "every child under 5",
         grade="M",
         description="Care episodes of children under 5 that end in adoption (via a placement order).",
     )
     adoption_infant_factor: float = param(
-        1.0,
+        1.94,
         ge=1.0,
         le=10.0,
         unit="multiplier on adoption_share_under5 for a child starting care under 1 (at most what "
         "special guardianship and the other exits leave)",
-        source="assumption, off (1) by default. Adoption is mostly of babies: adopted children were 3 "
-        "years 5 months old on average at adoption after 2 years 3 months in care ([CLA] 2016, as "
-        "reported by CVAA), so most entered care in their first year; with one share for every child "
-        "under 5 the model's are 5.2 years old (the journeys report's check, outside). A fit with "
-        "adoption's own timeline (docs/experiments/adoption_timeline.toml, 5 Dec 2026) gave 2.23 and "
-        "brought the age at adoption within its check, but the expected-value view then differs "
-        "from the engine beyond the views' agreement (docs/MODEL.md, Adoption's timeline)",
-        grade="L",
+        source="Adoption is mostly of babies: adopted children were 3 years 5 months old on average at "
+        "adoption after 2 years 3 months in care ([CLA] 2016, as reported by CVAA), so most entered care "
+        "in their first year; with one share for every child under 5 (1, the default until 6 Dec 2026) "
+        "the model's were 4.7 years old. " + _ADOPTION_FIT + ": babies' adoption share 0.47 against the "
+        "1-4s' 0.24; the mean age at adoption (3.7 years) and months to adoption (28.7) are the journeys "
+        "report's checks, not fitted",
+        grade="M",
         description="How much likelier a baby entering care is to be adopted than a child of 1-4.",
     )
     adoption_path: TimeSeries = param(
@@ -936,12 +948,13 @@ class Care(Section):
         "relatives without an order, custody, adult care, any other reason.",
     )
     other_exit_median_months: Months = param(
-        74.0,
+        112.9,
         unit="median months",
-        source="fitted with care.other_exit_share (above): a plan to leave another way that "
-        "outlasts childhood ends on the 18th birthday under that reason, as DfE records most of "
-        "them ([CLA] does not publish durations by reason; was 8.5, when these exits were read as "
-        "early exits of teenagers, and 12 before that)",
+        source=_ADOPTION_FIT + ". A plan to leave another way that outlasts childhood "
+        "ends on the 18th birthday under that reason, as DfE records most of them ([CLA] does not publish "
+        "durations by reason; was 74 from the fit of 5 Dec 2026, 8.5 when these exits were read as early "
+        "exits of teenagers)",
+        grade="M",
         description="Median time in care before an exit another way (unaccompanied children: "
         "care.uasc_other_exit_median_months).",
     )
@@ -983,43 +996,40 @@ class Care(Section):
         description="Median time in care before an unaccompanied child leaves another way.",
     )
     median_months: tuple[Months, Months, Months, Months, Months] = param(
-        (1.6, 11.9, 24.0, 24.0, 39.0),
+        (1.6, 15.4, 24.0, 11.1, 35.5),
         unit="median months: return home (s20/emergency), return home (order), adoption, SGO, the "
         "long-run route (children under 10 with no other plan: half return home, half SGO)",
-        source="assumption for adoption and SGO (24 months); the two returns home and the long-run "
-        "route fitted 5 Dec 2026 with care.other_exit_share (see there; were 3, 15 and 108)",
+        source="assumption for adoption (24 months: the court timeline, care.adoption_duration_spread); "
+        "the order route's return home, special guardianship and the long-run route " + _ADOPTION_FIT + " "
+        "(were 11.9, 24 and 39; the short return home, 1.6, from the fit of 5 Dec 2026)",
+        grade="M",
         description="Median time in care before each kind of exit.",
     )
     duration_spread: float = param(
-        1.34,
+        1.98,
         ge=0.1,
         le=3.0,
         unit="log-normal sigma",
-        source="fitted 5 Dec 2026 with care.other_exit_share (see there), the short medians of "
-        "care.median_months and the lengths of stay of children leaving care ([CLA] 2013: 46% "
-        "under a year, 14% 5-10 years); one spread for every kind of exit is an assumption (it "
-        "makes some adoptions implausibly quick). Was 0.9, an assumption",
-        description="Spread of times in care around the medians.",
+        source=_ADOPTION_FIT + ". The lengths of stay of children leaving care are wide ([CLA] 2013: "
+        "46% under a year, 11% under two weeks, 14% 5-10 years), and one log-normal per kind of exit "
+        "stands for children whose stays differ by more than the plan; one spread for every exit but "
+        "adoption is an assumption. Was 1.34 (fitted 5 Dec 2026 with care.other_exit_share, when "
+        "adoption shared it), 0.9 before, an assumption",
+        grade="M",
+        description="Spread of times in care around the medians (adoption: care.adoption_duration_spread).",
     )
     adoption_duration_spread: float = param(
-        1.34,
+        0.6,
         ge=0.1,
         le=3.0,
         unit="log-normal sigma",
-        source="as care.duration_spread (fitted with it, 5 Dec 2026), though adoption follows a court "
-        "timeline (a placement order, matching, at least 10 weeks' placement, the order), so its "
-        "times should spread less: at 1.34 about 5% of adoptions come within 3 months of entry. "
-        "Tried at 0.5 (90% between 11 and 55 months around the 24-month median; DfE adoption "
-        "scorecards, measure A10: entering care to moving in with the adoptive family about 500-560 "
-        "days in the three-year averages of 2013-17, as recalled, not re-read here): care orders "
-        "and placement orders come within their checks, but the looked-after stock falls 7%, and "
-        "the ways out fitted again with it widen the other exits to 1.63 and put the leavers' "
-        "stays under a year outside (docs/MODEL.md, Journeys); kept equal until a fit holds both. "
-        "A later fit at 0.6 (docs/experiments/adoption_timeline.toml) held the stock and the "
-        "journeys' rows, and put the mean time to adoption within its check (28.7 months, [CLA] "
-        "2022: 27; 36.0 at 1.34), but the expected-value view's families with a child in care and "
-        "placement orders then differ from the engine's beyond the views' agreement (docs/MODEL.md, "
-        "Adoption's timeline)",
+        source="adoption follows a court timeline (a placement order, matching, at least 10 weeks' "
+        "placement, the order): at 0.6, 90% of adoptions come 9-64 months after entry around the "
+        "24-month median (mean 28.7 months; [CLA] 2022: 2 years 3 months; DfE adoption scorecards, "
+        "measure A10: entering care to moving in with the adoptive family about 500-560 days in the "
+        "three-year averages of 2013-17, as recalled, not re-read here). Set 6 Dec 2026 with the fit "
+        "of the other exits (care.adoption_infant_factor); was 1.34, as every other exit, when 5% of "
+        "adoptions came within 3 months of entry",
         grade="M",
         description="Spread of the times from entering care to adoption (other exits: care.duration_spread).",
     )

@@ -555,6 +555,14 @@ def test_a_special_guardianship_path_is_checked_year_by_year() -> None:
     years each fit is accepted even where the largest adoption path with the base special
     guardianship share would not (and a path into the future is read by the year it acts in)."""
     sc = with_overrides(Scenario(), {"care": {"adoption_path": 2.5, "special_guardianship_path": 0.3}})
-    assert sc.care.adoption_path == 2.5  # 0.95 + 0.042 <= 1 every year
-    with pytest.raises(ValueError, match="in 2026"):
-        with_overrides(Scenario(), {"care": {"special_guardianship_path": {"2025": 1.0, "2026": 4.5}}})
+    assert sc.care.adoption_path == 2.5  # 0.60 + 0.042 <= 1 every year
+    with pytest.raises(ValueError, match="in 2026"):  # 0.27 (other exits) + 0.2 x 4.5 > 1 in 2026 only
+        with_overrides(
+            Scenario(),
+            {
+                "care": {
+                    "special_guardianship_share": 0.2,
+                    "special_guardianship_path": {"2025": 1.0, "2026": 4.5},
+                }
+            },
+        )

@@ -161,8 +161,11 @@ CROSS = [
         "[care]\nadoption_share_under5 = 0.9\n",
         "care.adoption_share_under5 x care.adoption_path + care.special_guardianship_share = 0.9 x 1 + 0.14",
     ),
-    ("[care]\nadoption_path = 2.5\n", "adoption_share_under5 x adoption_path <= 0.86 here"),
-    ("[care]\nspecial_guardianship_path = 4.5\n", "special_guardianship_path <= 4.429 that year"),
+    ("[care]\nadoption_path = 4.0\n", "adoption_share_under5 x adoption_path <= 0.86 here"),
+    (
+        "[care]\nspecial_guardianship_path = 4.5\nother_exit_share = 0.4\n",
+        "special_guardianship_path <= 4.286 that year",
+    ),
     (  # with the other exits of children of 5 or over
         "[care]\nspecial_guardianship_path = 4.0\nother_exit_share = 0.45\n",
         "care.other_exit_share + care.special_guardianship_share x care.special_guardianship_path "

@@ -51,9 +51,9 @@ BASELINE = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.tom
             "care.removal_at_birth_path has 2 values but run.years = 20",
         ),
         (
-            "[care]\nadoption_path = 3.0\n",
-            "care.adoption_path = 3 with care.adoption_share_under5 = 0.38 gives an adoption share above 1; "
-            "allowed: path values up to 2.63",
+            "[care]\nadoption_path = 5.0\n",
+            "care.adoption_path = 5 with care.adoption_share_under5 = 0.241 gives an adoption share above 1; "
+            "allowed: path values up to 4.15",
         ),
     ],
 )

