@@ -15,10 +15,12 @@ from simulator.aggregate.groups import (
     BAND_EDGES,
     C_INF,
     CIN,
+    CP,
     HORIZON,
     J_EDGES,
     LAC,
     N_BANDS,
+    N_ORIGINS,
     N_REASONS,
     NA,
     NC,
@@ -322,38 +324,91 @@ def band_average(K: np.ndarray) -> np.ndarray:
     return np.stack([K[BAND_EDGES[b] : BAND_EDGES[b + 1]].mean(axis=0) for b in range(N_BANDS)])
 
 
+_FACT = np.array([float(math.factorial(i)) for i in range(NH + 1)])
+assert N_BANDS == 5, "entrant_bands_by_composition enumerates five age bands"
+
+
 @njit(cache=True)
 def entrant_bands_by_composition(sel_w, p_old, p_oth):
     """Age bands of the index child and of siblings entering care, by composition.
 
     ``p_old[c]``, ``p_oth[c]``: age bands of a family's oldest child at home and of its other
     children (taken as independent). The index child is picked in proportion to the selection
-    weights (kernel ``enter_care``). Returns ``(index[c, band], sibling[c, band])``.
+    weights (kernel ``enter_care``). Returns ``(index[c, band], sibling[c, band])``. The others'
+    bands are taken as how many fall in each band (multinomial), not in order: 126 cases for five
+    others, not 3,125.
     """
     idx = np.zeros((NC, N_BANDS))
     sib = np.zeros((NC, N_BANDS))
-    bands = np.zeros(NH, np.int64)
+    k = np.zeros(N_BANDS, np.int64)
     for c in range(NC):
         h = c % NH
         if h == 0:
             continue
-        for code in range(N_BANDS**h):
-            x = code
-            wgt = 1.0
-            tot_w = 0.0
-            for i in range(h):
-                bands[i] = x % N_BANDS
-                x //= N_BANDS
-                wgt *= p_old[c, bands[i]] if i == 0 else p_oth[c, bands[i]]
-                tot_w += sel_w[bands[i]]
-            if wgt <= 0.0 or tot_w <= 0.0:
+        m = h - 1  # the others
+        for o in range(N_BANDS):
+            po = p_old[c, o]
+            if po <= 0.0:
                 continue
-            for i in range(h):
-                idx[c, bands[i]] += wgt * sel_w[bands[i]] / tot_w
+            for k0 in range(m + 1):
+                for k1 in range(m - k0 + 1):
+                    for k2 in range(m - k0 - k1 + 1):
+                        for k3 in range(m - k0 - k1 - k2 + 1):
+                            k[0], k[1], k[2], k[3] = k0, k1, k2, k3
+                            k[4] = m - k0 - k1 - k2 - k3
+                            wgt = po * _FACT[m]
+                            tot_w = sel_w[o]
+                            for b in range(N_BANDS):
+                                wgt *= p_oth[c, b] ** k[b] / _FACT[k[b]]
+                                tot_w += k[b] * sel_w[b]
+                            if wgt <= 0.0 or tot_w <= 0.0:
+                                continue
+                            for b in range(N_BANDS):
+                                kb = k[b] + (1 if b == o else 0)
+                                if kb > 0:
+                                    idx[c, b] += wgt * kb * sel_w[b] / tot_w
         if h > 1:
             for b in range(N_BANDS):
                 sib[c, b] = (p_old[c, b] + (h - 1) * p_oth[c, b] - idx[c, b]) / (h - 1)
     return idx, sib
+
+
+@njit(cache=True)
+def class_care_tables(PV, sel_w, p_old, p_oth, phi, kept, CT):
+    """:func:`care_tables` for each class of family with a care entry: ``CT[need * N_ORIGINS + origin]``.
+
+    A family's infants are its babies not removed at or after birth (kernel
+    ``removal_at_birth_probability``, ``removal_after_birth_probability``: by the family's state,
+    need and whether a child is in care now), so families whose babies are often removed have
+    fewer of them at home than the area's families of their size (the age chains' shares,
+    ``p_oth``, of babies kept ``kept`` of the time): each class's share of infants among the
+    younger children is ``p_oth``'s times its own babies kept over ``kept``. Origins as
+    ``_expand_care`` (state U/EH, CIN, CP; plus 3 with a child in care now); a U/EH family's
+    babies are removed as a universal family's. The counts of entrants are the same in every class.
+    """
+    scaled = np.empty_like(p_oth)
+    last_r = -1.0
+    for n in range(NN):
+        for oi in range(N_ORIGINS):
+            cls = n * N_ORIGINS + oi
+            s = CP if oi % 3 == 2 else (CIN if oi % 3 == 1 else U)
+            lac = oi >= 3
+            q = kn.removal_at_birth_probability(PV, s, n, lac)
+            r = (1.0 - q - kn.removal_after_birth_probability(PV, s, n, lac, q)) / kept
+            if cls > 0 and r == last_r:
+                CT[cls] = CT[cls - 1]
+                continue
+            last_r = r
+            for c in range(NC):
+                p0 = p_oth[c, 0]
+                p0n = min(p0 * r, 1.0)
+                f = (1.0 - p0n) / (1.0 - p0) if p0 < 1.0 else 0.0
+                scaled[c, 0] = p0n
+                for b in range(1, N_BANDS):
+                    scaled[c, b] = p_oth[c, b] * f
+            idx_b, sib_b = entrant_bands_by_composition(sel_w, p_old, scaled)
+            CT[cls] = care_tables(PV[kn.P_SIB_JOIN], idx_b, sib_b)
+            split_infants(CT[cls], p_old, phi)
 
 
 @njit(cache=True)
@@ -480,8 +535,9 @@ def split_infants(CT, p_old, phi):
 def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
     """Spread the care entries gathered by :func:`_month` (in place).
 
-    ``AE[route, decile, need, origin, composition]``: families with a care entry, by origin (CP or
-    not, plus 2 for a family that already has a child in care); ``AH[state, need, decile, clock,
+    ``AE[route, decile, need, origin, composition]``: families with a care entry, by origin (their
+    state: U or EH, CIN, CP; plus 3 for a family that already has a child in care; ``CT`` by need
+    and origin: :func:`class_care_tables`); ``AH[state, need, decile, clock,
     composition]``: the same families by the state they keep with children left at home.
     Entrants by age band go to ``ENT``; the families left at home, with fewer children and a
     child in care, to ``F2``. ``FAMS[decile]`` counts the families that had no child in care
@@ -494,30 +550,31 @@ def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
     for route in range(3):
         for d in range(ND):
             for n in range(NN):
-                for oi in range(4):
+                for oi in range(N_ORIGINS):
                     # origin of the family's path while the child is away: no service (all
                     # children in care), or the service of the siblings still at home (CIN or CP)
-                    o = 2 if oi % 2 == 1 else 1
+                    o = 2 if oi % 3 == 2 else 1
+                    T = CT[n * N_ORIGINS + oi]
                     for c in range(NC):
                         x = AE[route, d, n, oi, c]
                         if x == 0.0:
                             continue
                         h = 1 if c == C_INF else c % NH
-                        emptied = x * CT[c, h]
-                        if oi < 2:
+                        emptied = x * T[c, h]
+                        if oi < 3:
                             FAMS[0, d] += emptied
                             FAMS[1, d] += x - emptied
                             FK[0, h] += emptied
                             for k in range(1, h):
-                                FK[1, k] += x * CT[c, k]
+                                FK[1, k] += x * T[c, k]
                         else:  # a family that has a child in care already keeps one longer
                             FAMS[2, d] += emptied
                             FAMS[3, d] += x
                             for k in range(1, h + 1):
-                                FK[2, k] += x * CT[c, k]
+                                FK[2, k] += x * T[c, k]
                         for b in range(N_BANDS):
-                            ENT[b, route, d, n, 0] += x * CT[c, CT_EMPTY + b]
-                            ENT[b, route, d, n, o] += x * CT[c, CT_STAY + b]
+                            ENT[b, route, d, n, 0] += x * T[c, CT_EMPTY + b]
+                            ENT[b, route, d, n, o] += x * T[c, CT_STAY + b]
     for s in range(NS):
         for n in range(NN):
             for d in range(ND):
@@ -527,7 +584,7 @@ def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
                         if x == 0.0:
                             continue
                         for k in range(1, c % NH):
-                            F2[s, n, d, P_LAC, w, c - k] += x * CT[c, k]
+                            F2[s, n, d, P_LAC, w, c - k] += x * CT[0, c, k]
 
 
 @njit(cache=True)

@@ -53,6 +53,9 @@ HSZ = np.tile(np.arange(NH), NJ)  # children at home by composition
 #: (:func:`~simulator.aggregate.loop._infant_shares`).
 C_INF = NH
 INFANT_MONTHS = 12  # a new family's child is an infant for its first 12 months
+#: Families with a care entry by origin: their state (U or EH, CIN, CP), plus 3 when a child of theirs
+#: is in care already (``AE``; ``CT`` by need and origin: ``care.class_care_tables``).
+N_ORIGINS = 6
 # the band of each age (months)
 J_OF_AGE = np.searchsorted(np.asarray(J_EDGES), np.arange(ADULT_AGE + 1), side="right")
 

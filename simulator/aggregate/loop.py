@@ -14,14 +14,12 @@ from simulator.aggregate.care import (
     _clear_flags,
     _return_home,
     _schedule_returns,
-    care_tables,
-    entrant_bands_by_composition,
+    class_care_tables,
     extend_holds,
     max_of_k,
     placement_entries,
     placement_exits,
     placement_moves,
-    split_infants,
 )
 from simulator.aggregate.demography import (
     _births,
@@ -44,6 +42,7 @@ from simulator.aggregate.groups import (
     INFANT_MONTHS,
     LAC,
     N_BANDS,
+    N_ORIGINS,
     N_REASONS,
     N_TL,
     NC,
@@ -250,6 +249,7 @@ class Work(NamedTuple):
     fams_g: np.ndarray
     fams_after: np.ndarray
     phi: np.ndarray
+    born_kept: np.ndarray
 
 
 def work_room(n_hubs: int) -> Work:
@@ -258,7 +258,7 @@ def work_room(n_hubs: int) -> Work:
         OFR=np.zeros((2, NS, NN, ND, NP, 2, NC)),
         OFX=np.zeros((2, NN, ND, NP, NC)),
         ENT=np.zeros((N_BANDS, 3, ND, NN, 3)),
-        AE=np.zeros((3, ND, NN, 4, NC)),
+        AE=np.zeros((3, ND, NN, N_ORIGINS, NC)),
         AH=np.zeros((NS, NN, ND, NW, NC)),
         keep=np.zeros((NC, NC)),
         teens=np.zeros(NC),
@@ -266,7 +266,7 @@ def work_room(n_hubs: int) -> Work:
         tl=np.zeros(N_TL),
         p_old=np.zeros((NC, N_BANDS)),
         p_oth=np.zeros((NC, N_BANDS)),
-        CT=np.zeros((NC, CT_WIDTH)),
+        CT=np.zeros((NN * N_ORIGINS, NC, CT_WIDTH)),  # by need and origin (class_care_tables)
         offk=np.zeros(NS),
         n_ex=np.zeros(N_REASONS),
         ent_brd=np.zeros((N_BANDS, 3, ND)),
@@ -284,6 +284,7 @@ def work_room(n_hubs: int) -> Work:
         fams_g=np.zeros(ND),
         fams_after=np.zeros(ND),
         phi=np.zeros((2, NS, ND)),  # one-child families' infant shares (_infant_shares)
+        born_kept=np.zeros((INFANT_MONTHS, 2)),  # births to families with children, and those kept (_born)
     )
 
 
@@ -377,9 +378,11 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
     _demography_dues(st.DP, st.DR, st.DY, t, wk.keep, wk.teens, wk.band1, PAIR)
     if t % 12 == 0:  # which children enter care: their ages by composition, once a year
         _child_bands(st.DP, st.DR, st.DY, t, PAIR, wk.p_old, wk.p_oth)
-        idx_b, sib_b = entrant_bands_by_composition(ru.sel_w, wk.p_old, wk.p_oth)
-        wk.CT[:] = care_tables(ru.PV[kn.P_SIB_JOIN], idx_b, sib_b)
-        split_infants(wk.CT, wk.p_old, wk.phi)
+        ru.PV[kn.P_BIRTH_PATH] = ru.birth_path[_year(t, ru)]  # the year's pre-birth practice
+        ru.PV[kn.P_LATER_PATH] = ru.later_path[_year(t, ru)]
+        births, kept = wk.born_kept[:, 0].sum(), wk.born_kept[:, 1].sum()  # the last twelve months
+        kept_share = kept / births if births > 0 else 1.0
+        class_care_tables(ru.PV, ru.sel_w, wk.p_old, wk.p_oth, wk.phi, kept_share, wk.CT)
     F = st.FF[t % 2]
     wk.gone[:] = 0.0
     _dues(F, flows, ru.PV, wk.keep, wk.gone)
@@ -711,6 +714,7 @@ def _born(t, st, ru, wk, rec, tg):
     born = max(gap, 0.0)
     rec.CNT[t, _C_BIRTHS] += born
     removed = removed_new = 0.0
+    wk.born_kept[t % INFANT_MONTHS] = 0.0
     if born > 0:
         F = st.FF[1 - t % 2]
         elig = tl[TL_ROOM]
@@ -720,6 +724,7 @@ def _born(t, st, ru, wk, rec, tg):
         to_existing, removed, later = _births(
             F, flows, frac, ru.PV, wk.ENT, wk.FAMS, wk.FK, again, st.LATER, t, True
         )
+        wk.born_kept[t % INFANT_MONTHS] = to_existing, to_existing - removed - later
         if tg.TG.shape[0] > 0:  # newborns in a programme's families (counted in F already)
             ent, fams, fk = np.zeros_like(wk.ENT), np.zeros_like(wk.FAMS), np.zeros_like(wk.FK)
             for k in range(tg.TG.shape[0]):  # (their babies removed later are booked from F's)

@@ -197,7 +197,7 @@ def _month(
                 dep = dep_g[d]
                 for p in range(NP):
                     pk = max(p, 1)
-                    origin = (1 if s == CP else 0) + (2 if p == P_LAC else 0)
+                    origin = (2 if s == CP else (1 if s == CIN else 0)) + (3 if p == P_LAC else 0)
                     adv_p = r_adv * prior_adv if p >= 1 else r_adv
                     ref_p = ra_ref * prior_ref if p >= 1 else ra_ref
                     for c in range(NC):
@@ -320,11 +320,11 @@ def _month(
                                 AE[kn.RT_EMERGENCY, d, n, origin, c] += u_em * Mx
                                 AE[kn.RT_S20, d, n, origin, c] += u6 * s20 * Mx
                                 AE[kn.RT_ORDER, d, n, origin, c] += u6 * (1.0 - s20) * Mx
-                                f4 += e_all * M * CT[c, CT_KIDS]
+                                f4 += e_all * M * CT[0, c, CT_KIDS]
                             h_s = u6
                             h_2 = 0.0
                             if s <= EH:
-                                f2 += u_em * M * CT[c, CT_REST]
+                                f2 += u_em * M * CT[0, c, CT_REST]
                                 h_2 = u_em
                             else:
                                 h_s += u_em
