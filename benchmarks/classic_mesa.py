@@ -222,7 +222,8 @@ class FamilyAgent(mesa.Agent):
         if new == U:
             self.closed = m.t
         if new == CP:
-            self.review = m.t + int(m.p["cp_first_review"])
+            late = kn.first_review_late(m.PV, m.random.random())  # the engine's own rule
+            self.review = m.t + int(m.p["cp_first_review"]) + (1 if late else 0)
             self.flags &= ~kn.FLAG_REVIEWED
 
     def offer_early_help(self, fallback: int) -> None:

@@ -66,8 +66,8 @@ def test_shares_of_each_measure_add_up(table):
         "lac_legal_status",
     ):
         assert table.loc[table["measure"] == name, "model"].sum() == pytest.approx(1.0)
-    d7 = table[(table["measure"] == "cp_plan_duration") & (table["use"] != "calibration")]
-    assert d7["model"].sum() == pytest.approx(1.0)  # the five D7 bands
+    d7 = table[(table["measure"] == "cp_plan_duration") & (table["category"] != "up_to_6_months")]
+    assert d7["model"].sum() == pytest.approx(1.0)  # the five D7 bands (not their sum to 6 months)
 
 
 def test_measure_reads_a_known_episode_log():

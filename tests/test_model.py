@@ -229,8 +229,11 @@ def test_durations_have_realistic_shapes(la_20y):
     assert (lac.months >= 36).mean() > 0.1  # and a long tail
     assert lac.months.mean() > 1.5 * lac.months.median()  # right-skewed, not a constant exit rate
     cp = done[(done.state == "CP") & done.end_reason.isin(["stepped_down", "closed"])]
-    at_review = cp.months.isin([3, 9, 15, 21, 27, 33, 39]).mean()
-    assert at_review > 0.9  # plans end at conferences 3 months in, then every 6
+    reviews = [r + 6 * k for r in (3, 4) for k in range(7)]  # the first review 3 months in, or a month late
+    at_review = cp.months.isin(reviews).mean()
+    assert at_review > 0.9  # plans end at conferences, then every 6 months
+    late = cp.months.isin([r + 6 * k for r in (4,) for k in range(7)]).mean()
+    assert 0.25 < late < 0.65  # cp.first_review_late_share (0.45) of plans are reviewed a month later
     adopted = lac[lac.end_reason == "adopted"]
     assert len(adopted) > 0 and (adopted.age_at_start < 5).all()
     # older teenagers' care is shorter than middle childhood's: they age out at 18

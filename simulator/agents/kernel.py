@@ -325,8 +325,9 @@ N_TALLY = 2 * N_CELLS + 24
     P_UASC_MEDIAN,
     P_ADOPT_SIGMA,
     P_ADOPT_INFANT,
-) = range(46)
-N_P = 46
+    P_CP_FIRST_LATE,
+) = range(47)
+N_P = 47
 VECTOR_SIZES = {
     "eh_out": 4,
     "cin_out": 4,
@@ -557,8 +558,8 @@ def set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, new, reason):
         FI[row, CLOSED] = t
         FI[row, FLAGS] |= FLAG_RECENT
     if new == CP:
-        FI[row, REVIEW] = t + int(PV[P_CP_FIRST_REVIEW])
         FI[row, CP_PLANS] += 1
+        FI[row, REVIEW] = first_review_month(PV, rng, FI[row, FAM_ID], FI[row, CP_PLANS], t)
         FI[row, FLAGS] &= ~FLAG_REVIEWED
     recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
     update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
@@ -1194,6 +1195,30 @@ def front_door(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
             offer_early_help(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, R_CLOSED, -1)
     else:
         log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_NFA, 0)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def first_review_late(PV, u):
+    """Whether a new protection plan's first review is held a month after ``cp.first_review_months``.
+
+    ``u``: the plan's own uniform. The one statement of the rule: the engine draws ``u`` at the
+    plan's address (:func:`first_review_month`), the classic reference from its generator, and the
+    expected-value view starts that share of its new plans a month further from their first
+    review (``simulator.aggregate.month._month``).
+    """
+    return u < PV[P_CP_FIRST_LATE]
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def first_review_month(PV, rng, fid, plans, t):
+    """Month of the first review of the family's ``plans``-th protection plan, begun in month ``t``.
+
+    Its uniform is addressed by (family, plan), not the month, so a plan begun later in the other
+    run of a pair is reviewed as late after it; no stream is moved (a new plan starts inside the
+    front door's and the enquiry's draws).
+    """
+    late = first_review_late(PV, kr.uniform_at(rng, fid, plans, kr.P_FIRST_REVIEW))
+    return t + int(PV[P_CP_FIRST_REVIEW]) + (1 if late else 0)
 
 
 @njit(cache=True, inline="always", _nrt=False)

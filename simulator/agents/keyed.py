@@ -56,6 +56,7 @@ P_PREVENTION = 11  # tie-break among families prevention spend could reach
 P_HUBS = 12  # order in which a hub's catchment is filled
 P_TF_TREAT = 13  # Troubled Families: order of enrolment
 P_TF_COMPARE = 14  # Troubled Families: order of the matched comparison group
+P_FIRST_REVIEW = 15  # a protection plan's first review: held on time or a month late
 #: Child streams:
 P_ADMIT = 20  # route, placement and exit plan at entry to care
 P_START_CARE = 21  # already in care at the start (set-up)
@@ -134,6 +135,17 @@ def stream(RS, s, who, month, purpose):
     RS[b + 2] = np.uint64(purpose) & _MASK
     RS[b + 3] = np.uint64(0)
     RS[b + 4] = np.uint64(0)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def uniform_at(RS, who, month, purpose):
+    """A uniform in (0, 1) at the address ``(who, month, purpose)``, moving no stream.
+
+    For a one-off decision taken inside a rule that other draws are in the middle of.
+    """
+    c0, c1, c2 = np.uint64(who) & _MASK, np.uint64(month) & _MASK, np.uint64(purpose) & _MASK
+    w0, _w1, _w2, _w3 = philox(c0, c1, c2, np.uint64(0), RS[0], RS[1])
+    return to_unit(w0)
 
 
 @njit(cache=True, inline="always", _nrt=False)

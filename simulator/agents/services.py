@@ -362,6 +362,7 @@ class Services:
         P[kn.P_CP_FIRST_REVIEW] = cp.first_review_months
         P[kn.P_CP_INTERVAL] = cp.review_interval_months
         P[kn.P_CP_FIRST_END] = cp.first_review_end_factor
+        P[kn.P_CP_FIRST_LATE] = cp.first_review_late_share
         P[kn.P_BIRTH_REPEAT] = care.removal_at_birth_repeat_multiplier
         P[kn.P_BIRTH_LATER] = care.removal_after_birth_ratio
         P[kn.P_LATER_PATH] = 1.0  # the year's value is set each month (model.step)

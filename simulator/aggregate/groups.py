@@ -69,10 +69,21 @@ def cp_slots(PV: np.ndarray) -> tuple[int, int, int]:
     first review sit above them, due at ``interval + 1``, a new plan starting ``first_review``
     months above that. So the view tells a first review from later ones (kernel
     ``FLAG_REVIEWED``) without another axis; ``cp.first_review_months + cp.review_interval_months``
-    is at most ``W_OLD - 1`` (the schema refuses more).
+    is at most ``W_OLD - 1``, or ``W_OLD - 2`` with late first reviews (the schema refuses more).
     """
     interval = int(PV[kn.P_CP_INTERVAL])
     return interval, interval + 1, interval + 1 + int(PV[kn.P_CP_FIRST_REVIEW])
+
+
+@njit(inline="always")  # as cp_slots
+def cp_top(PV: np.ndarray) -> int:
+    """The highest clock a protection plan holds.
+
+    A new plan's, or a month above it for the share of new plans whose first review is a month late
+    (``cp.first_review_late_share``, kernel ``first_review_late``; the schema keeps it within
+    ``W_OLD``).
+    """
+    return cp_slots(PV)[2] + (1 if PV[kn.P_CP_FIRST_LATE] > 0.0 else 0)
 
 
 RECENT_STAGES = 3  # _family_path: stages of a recent closure, W_OLD months in all on average (the

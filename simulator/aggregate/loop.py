@@ -62,7 +62,7 @@ from simulator.aggregate.groups import (
     T18,
     TL_ROOM,
     U,
-    cp_slots,
+    cp_top,
     guard,
 )
 from simulator.aggregate.levers import _families_by_group, _hub_members, _prevention_reach
@@ -765,7 +765,7 @@ def _born(t, st, ru, wk, rec, tg):
 def _close_month(t, st, ru, wk, rec, tg):
     """6. Clocks: months since closure (cap 12), months to the next CP review; 7. the record."""
     PV, tl, now = ru.PV, wk.tl, st.now
-    w_cp = cp_slots(PV)[2]  # CP clocks: 0..w_cp
+    w_cp = cp_top(PV)  # CP clocks: 0..w_cp
     _clocks(st.FF[1 - t % 2], tl, w_cp)
     for k in range(tg.TG.shape[0]):
         _clocks(tg.TG[k], tg.tl, w_cp)

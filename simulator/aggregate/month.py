@@ -170,6 +170,7 @@ def _month(
     plan = PV[kn.P_PLAN_GIVEN_CONF]
     q_cin = PV[kn.P_CIN_AFTER_S47]
     w_first = cp_slots(PV)[2]  # a new plan's clock: its first review due
+    late = PV[kn.P_CP_FIRST_LATE]  # ... or a month later for this share (kernel first_review_late)
     prior_adv = PV[kn.P_PRIOR_ADV]
     ch_rate = PV[kn.P_CH_RATE]
     ra_ref, ra_care = PV[kn.P_RA_REF], PV[kn.P_RA_CARE]
@@ -274,7 +275,9 @@ def _month(
                             # review date); conference without a plan: CIN (unless already CP)
                             if s != CP:
                                 f3 += u_conf * plan * Mh
-                                F2[CP, n, d, pk, w_first, c] += u_conf * plan * M
+                                F2[CP, n, d, pk, w_first, c] += u_conf * plan * M * (1.0 - late)
+                                if late > 0.0:
+                                    F2[CP, n, d, pk, w_first + 1, c] += u_conf * plan * M * late
                                 if s != CIN:
                                     f2 += u_conf * (1.0 - plan) * Mh
                                 c4 += u_conf * (1.0 - plan)
