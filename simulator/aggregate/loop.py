@@ -323,12 +323,14 @@ def _target_children(t, ru):
 
 @njit(cache=True)
 def _levers_now(t, st, ru, lv, wk, tg):
-    """0. The month's risk aversion and caseload pressure; the families the levers reach."""
+    """0. The month's risk aversion, caseload pressure and yearly practice; the families levers reach."""
     PV = ru.PV
     r_idx = ru.risk[t]
     PV[kn.P_RA_REF] = r_idx ** ru.elast[0]
     PV[kn.P_RA_S47] = r_idx ** ru.elast[1]
     PV[kn.P_S47_PATH] = ru.s47_path[_year(t, ru)]  # the year's section 47 practice
+    PV[kn.P_BIRTH_PATH] = ru.birth_path[_year(t, ru)]  # the year's pre-birth practice
+    PV[kn.P_LATER_PATH] = ru.later_path[_year(t, ru)]
     PV[kn.P_RA_CARE] = r_idx ** ru.elast[2]
     over = max(0.0, st.now[NOW_CASELOAD] / ru.capacity - 1.0)
     PV[kn.P_PRESSURE] = 1.0 / (1.0 + ru.elast[3] * over)
@@ -378,8 +380,6 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
     _demography_dues(st.DP, st.DR, st.DY, t, wk.keep, wk.teens, wk.band1, PAIR)
     if t % 12 == 0:  # which children enter care: their ages by composition, once a year
         _child_bands(st.DP, st.DR, st.DY, t, PAIR, wk.p_old, wk.p_oth)
-        ru.PV[kn.P_BIRTH_PATH] = ru.birth_path[_year(t, ru)]  # the year's pre-birth practice
-        ru.PV[kn.P_LATER_PATH] = ru.later_path[_year(t, ru)]
         births, kept = wk.born_kept[:, 0].sum(), wk.born_kept[:, 1].sum()  # the last twelve months
         kept_share = kept / births if births > 0 else 1.0
         class_care_tables(ru.PV, ru.sel_w, wk.p_old, wk.p_oth, wk.phi, kept_share, wk.CT)
@@ -719,8 +719,6 @@ def _born(t, st, ru, wk, rec, tg):
         F = st.FF[1 - t % 2]
         elig = tl[TL_ROOM]
         frac = min(1.0, ru.existing_births * born / max(elig, 1e-9))
-        ru.PV[kn.P_BIRTH_PATH] = ru.birth_path[_year(t, ru)]  # the year's pre-birth practice
-        ru.PV[kn.P_LATER_PATH] = ru.later_path[_year(t, ru)]
         to_existing, removed, later = _births(
             F, flows, frac, ru.PV, wk.ENT, wk.FAMS, wk.FK, again, st.LATER, t, True
         )
