@@ -196,7 +196,8 @@ def legal_status_shares(annual: pd.DataFrame, first_year: int) -> dict[tuple[str
     }
 
 
-def _one_run(scenario: Scenario, seed: int) -> dict[tuple[str, str], float]:
+def measured_run(scenario: Scenario, seed: int) -> tuple[dict[tuple[str, str], float], pd.DataFrame]:
+    """One engine run's measures (the report's, by measure and category) and its annual table."""
     from simulator.model import CSCModel  # the engine, only when a report is run
     from simulator.schema import with_overrides
 
@@ -207,7 +208,7 @@ def _one_run(scenario: Scenario, seed: int) -> dict[tuple[str, str], float]:
     moves = placement_moves_frame(model)
     results = model.results()
     out = measure(results.episodes, WARM_UP_YEARS * 12, scenario.run.years * 12, moves)
-    return out | legal_status_shares(results.annual, WARM_UP_YEARS)
+    return out | legal_status_shares(results.annual, WARM_UP_YEARS), results.annual
 
 
 def report(
@@ -229,7 +230,7 @@ def report(
     if years <= WARM_UP_YEARS:
         raise ValueError(f"years = {years}; allowed: more than the {WARM_UP_YEARS} warm-up years")
     seeds = list(seeds) if seeds is not None else replicate_seeds(sc.run.seed, 8)
-    runs = pd.DataFrame([_one_run(sc, s) for s in seeds])
+    runs = pd.DataFrame([measured_run(sc, s)[0] for s in seeds])
     pub = published()
     rows = []
     for r in pub.itertuples(index=False):

@@ -28,8 +28,6 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from simulator import journeys
-from simulator.agents.episodes import placement_moves_frame
-from simulator.model import CSCModel
 from simulator.schema import Scenario, load_scenario, with_overrides
 
 SEEDS = tuple(range(1, 9))
@@ -57,13 +55,8 @@ NAMES = (
 
 def one_run(scenario: Scenario, seed: int) -> dict[tuple[str, str], float]:
     """The journeys report's measures of one run, with the stock and adoptions of years 6-15."""
-    model = CSCModel(with_overrides(scenario, {"run": {"seed": seed, "record_episodes": True}}))
-    model.run()
-    res = model.results()
-    warm = journeys.WARM_UP_YEARS
-    out = journeys.measure(res.episodes, warm * 12, scenario.run.years * 12, placement_moves_frame(model))
-    out |= journeys.legal_status_shares(res.annual, warm)
-    later = res.annual.iloc[warm:]
+    out, annual = journeys.measured_run(scenario, seed)
+    later = annual.iloc[journeys.WARM_UP_YEARS :]
     out[("stock", "lac")] = float(later["lac_31_march"].mean())
     out[("count", "adoptions")] = float(later["adoptions"].mean())
     return out
