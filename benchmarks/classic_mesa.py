@@ -518,14 +518,14 @@ class ClassicModel(mesa.Model):
         rnd = self.random.random
         u = rnd()
         rh, ad, sgo, oth, longrun, _stay = kn.exit_plan_shares(self.PV, age, route)  # the engine's rule
-        reason, m = kn.R_TURNED_18, 0.0
+        reason, m, court = kn.R_TURNED_18, 0.0, 0.0  # court: months the court's timetable adds or saves
         if u < rh:
             reason = kn.R_RETURNED_HOME
             m = self.med[1] if route == kn.RT_ORDER else self.med[0]
         elif u < rh + ad:
-            reason, m = kn.R_ADOPTED, self.med[2]
+            reason, m, court = kn.R_ADOPTED, self.med[2], self.PV[kn.P_COURT_SHIFT]
         elif u < rh + ad + sgo:
-            reason, m = kn.R_SGO, self.med[3]
+            reason, m, court = kn.R_SGO, self.med[3], self.PV[kn.P_COURT_SHIFT]
         elif u < rh + ad + sgo + oth:
             reason, m = kn.R_OTHER, self.PV[kn.P_OTHER_MEDIAN]
         elif u < rh + ad + sgo + oth + longrun:
@@ -533,7 +533,7 @@ class ClassicModel(mesa.Model):
             m = self.med[4]
         months = 0
         if reason != kn.R_TURNED_18:
-            months = max(1, int(round(m * math.exp(self.p["sigma"] * self.random.gauss(0.0, 1.0)))))
+            months = max(1, int(round(m * math.exp(self.p["sigma"] * self.random.gauss(0.0, 1.0)) + court)))
         return reason, months
 
     def stocks(self) -> list[int]:

@@ -523,6 +523,21 @@ class FrontDoor(Section):
         grade="M",
         description="Section 47 enquiries that go to an initial child protection conference.",
     )
+    conference_practice_elasticity: float = param(
+        0.35,
+        ge=0.0,
+        le=1.0,
+        unit="elasticity of the conference share of enquiries on section 47 practice",
+        source="fitted (6 Dec 2026) to England's initial conferences of 2009-10 to 2014-15 (43,000, "
+        "53,000, 56,200, 60,100 and 71,140 [CIN] via published summaries: "
+        "simulator/data/england_cin_time_series_2007_2018.csv) in the expected-value view of the "
+        "2006-2018 replay: 0.3, 0.35 and 0.4 gave mean absolute errors of 5.2%, 4.3% and 5.3%. When "
+        "England made fewer enquiries per referral more of them went to conference (0.48 of them in "
+        "2009-10, 0.33 in 2022-23). 0 keeps the share as practice changes, 1 the number of conferences",
+        grade="M",
+        description="How much the share of enquiries going to conference rises when practice makes "
+        "fewer enquiries (front_door.section47_path below 1); no effect at today's practice.",
+    )
     plan_given_conference: float = param(
         0.83,
         ge=0.0,
@@ -951,6 +966,20 @@ class Care(Section):
         "scenarios/history_2006_2018.toml)",
         grade="H",
         description="Change in the use of special guardianship over time (plans made when care starts).",
+    )
+    court_weeks_path: TimeSeries = param(
+        0.0,
+        unit="weeks care proceedings take on average beyond 2024's (negative: fewer), by year care "
+        "starts; a number, one per year, or dated steps",
+        source="the driver itself: the time care and supervision cases took to a first disposal in "
+        "England and Wales, 41 weeks in April-June 2024 (MoJ Family Court Statistics Quarterly), 49 "
+        "in 2011, 30 in 2014 and 26.9 in 2016 after the 26-week limit of the Children and Families "
+        "Act 2014 (MoJ via published reports: scenarios/history_2006_2018.toml). Adoption and special "
+        "guardianship plans wait on the court, so each such plan is that many weeks longer or "
+        "shorter (in months); the time outside court is unchanged (assumption)",
+        grade="H",
+        description="Change over time in how long the family court takes to make the orders that "
+        "adoption and special guardianship wait on (0 = 2024's timetable).",
     )
     other_exit_share: float = param(
         0.27,
@@ -1990,6 +2019,7 @@ class Scenario(Section):
             "care.adoption_path": (self.care, "adoption_path", 1.0),
             "care.return_home_path": (self.care, "return_home_path", 1.0),
             "care.special_guardianship_path": (self.care, "special_guardianship_path", 1.0),
+            "care.court_weeks_path": (self.care, "court_weeks_path", 0.0),
             "care.removal_at_birth_path": (self.care, "removal_at_birth_path", 1.0),
             "care.removal_after_birth_path": (self.care, "removal_after_birth_path", 1.0),
             "front_door.section47_path": (self.front_door, "section47_path", 1.0),
@@ -2172,6 +2202,12 @@ SERIES_BOUNDS: dict[str, tuple[float, float, str]] = {
         5.0,
         "a multiplier on care.special_guardianship_share; the orders began in December 2005 "
         "and children leaving care under one rose about fivefold by 2015 [CLA]",
+    ),
+    "care.court_weeks_path": (
+        -41.0,
+        104.0,
+        "weeks beyond 2024's 41 (MoJ): proceedings cannot take less than no time, and England's "
+        "longest average was about 55 weeks (2011)",
     ),
     "care.removal_at_birth_path": (
         0.0,

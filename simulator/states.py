@@ -130,6 +130,9 @@ REREFERRAL_WINDOW = 12
 #: A case closed this recently is likelier to be referred again (``front_door.rereferral_multiplier``
 #: applies); the same twelve months as the DfE measure (assumption).
 RECENT_CLOSURE = 12
+#: Weeks in a month (365.25 / 7 / 12): court timetables are published in weeks (MoJ Family Court
+#: Statistics), the model's clock is months.
+WEEKS_PER_MONTH = 365.25 / 7 / 12
 #: Ages at which a child's band changes: the DfE's looked-after age groups (CLA SSDA903 tables:
 #: under 1, 1-4, 5-9, 10-15, 16-17), in months, with the 18th birthday last.
 AGE_BAND_EDGES = (0, 12, 60, 120, 192, 216)

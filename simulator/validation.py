@@ -70,6 +70,7 @@ def published_series(path: str | Path | None = None) -> pd.DataFrame:
 ACTIVITY = (
     "referrals",
     "section47_enquiries",
+    "initial_cp_conferences",
     "cin_31_march",
     "cp_31_march",
     "cp_starts",

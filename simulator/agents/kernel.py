@@ -326,8 +326,10 @@ N_TALLY = 2 * N_CELLS + 24
     P_ADOPT_SIGMA,
     P_ADOPT_INFANT,
     P_CP_FIRST_LATE,
-) = range(47)
-N_P = 47
+    P_COURT_SHIFT,
+    P_CONF_ELAST,
+) = range(49)
+N_P = 49
 VECTOR_SIZES = {
     "eh_out": 4,
     "cin_out": 4,
@@ -725,22 +727,27 @@ def plan_exit(PV, rng, age, route):
 
     The kind of plan by :func:`exit_plan_shares`, its time log-normal around the kind's median
     (``care.median_months``, ``care.other_exit_median_months``,
-    ``care.uasc_other_exit_median_months``). ``months`` is ignored when the
-    reason is turning 18.
+    ``care.uasc_other_exit_median_months``); a plan of adoption or special guardianship, which
+    waits on the family court, takes as many months more or fewer as care proceedings took longer
+    or shorter than in 2024 in the year care starts (``care.court_weeks_path``, in months:
+    ``PV[P_COURT_SHIFT]``). ``months`` is ignored when the reason is turning 18.
     """
     u = uniform(rng, CHILD)
     rh, ad, sgo, oth, longrun, _stay = exit_plan_shares(PV, age, route)
     reason = R_TURNED_18
     m = 0.0
+    court = 0.0  # months the family court's timetable adds or saves (adoption, special guardianship)
     if u < rh:
         reason = R_RETURNED_HOME
         m = PV[V_MED + 1] if route == RT_ORDER else PV[V_MED + 0]
     elif u < rh + ad:
         reason = R_ADOPTED
         m = PV[V_MED + 2]
+        court = PV[P_COURT_SHIFT]
     elif u < rh + ad + sgo:
         reason = R_SGO
         m = PV[V_MED + 3]
+        court = PV[P_COURT_SHIFT]
     elif u < rh + ad + sgo + oth:
         reason = R_OTHER
         m = PV[P_UASC_MEDIAN] if route == RT_UASC else PV[P_OTHER_MEDIAN]
@@ -751,7 +758,7 @@ def plan_exit(PV, rng, age, route):
     months = 0
     if reason != R_TURNED_18:
         sigma = PV[P_ADOPT_SIGMA] if reason == R_ADOPTED else PV[P_SIGMA]
-        months = max(1, int(round(m * math.exp(sigma * normal(rng, CHILD)))))
+        months = max(1, int(round(m * math.exp(sigma * normal(rng, CHILD)) + court)))
     return reason, months
 
 
@@ -1119,6 +1126,24 @@ def s47_multiplier(PV):
 
 
 @njit(cache=True, inline="always", _nrt=False)
+def conference_given_s47(PV, need):
+    """Chance that a section 47 enquiry goes to an initial child protection conference, for ``need``.
+
+    By need (``front_door.conference_given_s47``) times caseload pressure, and over the year's
+    section 47 practice to the power ``front_door.conference_practice_elasticity``: when practice
+    makes fewer enquiries (``front_door.section47_path`` below 1), those it leaves out are mostly
+    concerns that would have ended without a conference, so more of those made go to one. At a
+    practice of 1 (2024's) the chance is the schema's. Not capped: with the emergency chance it
+    decides the enquiry's outcome (:func:`section47`). Read by the engine and the expected-value
+    view (``simulator.aggregate.month._outcomes``).
+    """
+    p = PV[V_CONF + need] * PV[P_PRESSURE]
+    if PV[P_S47_PATH] > 0.0 and PV[P_S47_PATH] != 1.0:
+        p *= PV[P_S47_PATH] ** -PV[P_CONF_ELAST]
+    return p
+
+
+@njit(cache=True, inline="always", _nrt=False)
 def emergency_given_s47(PV, need):
     """Chance that a section 47 enquiry ends in an emergency entry to care, for ``need``.
 
@@ -1143,7 +1168,7 @@ def section47(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
     log_event(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, fid, EV_S47, 0)
     need = FI[row, NEED]
     p_em = emergency_given_s47(PV, need)
-    p_conf = p_em + PV[V_CONF + need] * PV[P_PRESSURE]
+    p_conf = p_em + conference_given_s47(PV, need)
     stream(rng, FAM, fid, t, kr.P_S47)
     u = uniform(rng, FAM)
     v = uniform(rng, FAM)

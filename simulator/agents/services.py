@@ -49,7 +49,7 @@ from simulator import rules
 from simulator.agents import kernel as kn
 from simulator.agents import keyed
 from simulator.schema import series_values
-from simulator.states import HIGH_NEED
+from simulator.states import HIGH_NEED, WEEKS_PER_MONTH
 
 if TYPE_CHECKING:
     from simulator.schema import Scenario
@@ -100,8 +100,10 @@ def yearly_parameters(sc: Scenario) -> YearlyParameters:
     ``care.return_home_path``, ``care.special_guardianship_path`` times their shares; a
     return-home share at most 1, and the kernel's :func:`~simulator.agents.kernel.exit_plan_shares`
     lets it give way to the other plans, so what a larger one adds comes out of the long stays),
-    pre-birth practice (``care.removal_at_birth_path``, ``care.removal_after_birth_path``) and
-    section 47 practice (``front_door.section47_path``). Read by the engine each month, by the
+    the family court's timetable for the adoption and special guardianship plans they make
+    (``care.court_weeks_path``, weeks turned into months), pre-birth practice
+    (``care.removal_at_birth_path``, ``care.removal_after_birth_path``) and section 47 practice
+    (``front_door.section47_path``). Read by the engine each month, by the
     expected-value view (its yearly care kernels and its monthly paths) and by the calibration's
     first year, so all follow the same drivers.
     """
@@ -118,6 +120,7 @@ def yearly_parameters(sc: Scenario) -> YearlyParameters:
         kn.P_BIRTH_PATH: path(care.removal_at_birth_path),
         kn.P_LATER_PATH: path(care.removal_after_birth_path),
         kn.P_S47_PATH: path(sc.front_door.section47_path),
+        kn.P_COURT_SHIFT: path(care.court_weeks_path) / WEEKS_PER_MONTH,
     }
     return YearlyParameters(np.array(list(columns), dtype=np.int64), np.column_stack(list(columns.values())))
 
@@ -357,6 +360,7 @@ class Services:
         P[kn.P_PRIOR_REF] = fd.prior_involvement_multiplier
         P[kn.P_ASSESSED] = fd.assessed_share
         P[kn.P_PLAN_GIVEN_CONF] = fd.plan_given_conference
+        P[kn.P_CONF_ELAST] = fd.conference_practice_elasticity
         P[kn.P_CIN_AFTER_S47] = fd.cin_after_s47_share
         P[kn.P_CIN_STEPDOWN_EH] = cin.stepdown_to_early_help_share
         P[kn.P_CP_FIRST_REVIEW] = cp.first_review_months
@@ -391,6 +395,7 @@ class Services:
         P[kn.P_PRESSURE] = 1.0
         P[kn.P_EH_PLACES] = 1e18
         P[kn.P_S47_PATH] = 1.0  # the year's section 47 practice: set each month by the model
+        P[kn.P_COURT_SHIFT] = 0.0  # the year's court timetable (care.court_weeks_path): likewise
         self.set_risk_index(sc.risk_aversion.index)
 
     def set_risk_index(self, index: float) -> None:

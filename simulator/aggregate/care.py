@@ -53,12 +53,13 @@ def _norm_cdf(x: np.ndarray) -> np.ndarray:
     return v(x)
 
 
-def duration_pmf(median: float, sigma: float, n: int) -> np.ndarray:
-    """P(months = d) for d = 0..n-1 of ``max(1, round(median * exp(sigma * Z)))``.
+def duration_pmf(median: float, sigma: float, n: int, shift: float = 0.0) -> np.ndarray:
+    """P(months = d) for d = 0..n-1 of ``max(1, round(median * exp(sigma * Z) + shift))``.
 
-    The last entry holds the tail (d >= n-1).
+    The last entry holds the tail (d >= n-1). ``shift``: months the court's timetable adds or
+    saves (kernel ``plan_exit``).
     """
-    edges = np.log(np.maximum(np.arange(n) + 0.5, 1e-300)) - math.log(median)
+    edges = np.log(np.maximum(np.arange(n) + 0.5 - shift, 1e-300)) - math.log(median)
     cdf = _norm_cdf(edges / sigma)
     pmf = np.zeros(n)
     pmf[1] = cdf[1]  # rounds to 0 or 1 -> 1
@@ -96,7 +97,9 @@ def _plan_pmfs(PV: np.ndarray, n: int) -> np.ndarray:
     medians = (*PV[kn.V_MED : kn.V_MED + 4], PV[kn.P_OTHER_MEDIAN], PV[kn.V_MED + 4])
     # adoption has its own spread (kernel plan_exit); the long-run kind's reasons are RH and SG
     sigmas = [PV[kn.P_ADOPT_SIGMA] if r == AD else PV[kn.P_SIGMA] for r in (*_KIND_REASON, RH)]
-    return np.array([duration_pmf(m, s, n) for m, s in zip(medians, sigmas, strict=True)])
+    # adoption and special guardianship plans wait on the court's timetable (kernel plan_exit)
+    shifts = [PV[kn.P_COURT_SHIFT] if kind in (2, 3) else 0.0 for kind in range(len(medians))]
+    return np.array([duration_pmf(m, s, n, c) for m, s, c in zip(medians, sigmas, shifts, strict=True)])
 
 
 _INFANT_ORDER = getattr(kn, "P_INFANT_ORDER", None)
@@ -117,6 +120,7 @@ def _care_key(PV: np.ndarray) -> tuple[float, ...]:
         PV[kn.P_OTHER_MIN_AGE],
         PV[kn.P_ADOPT_SIGMA],
         PV[kn.P_ADOPT_INFANT],
+        PV[kn.P_COURT_SHIFT],
     )
 
 
@@ -209,6 +213,7 @@ def _key_pv(key: tuple[float, ...]) -> np.ndarray:
     PV[kn.P_OTHER_EXIT], PV[kn.P_OTHER_MEDIAN], PV[kn.P_OTHER_MIN_AGE] = key[12:15]
     PV[kn.P_ADOPT_SIGMA] = key[15]
     PV[kn.P_ADOPT_INFANT] = key[16]
+    PV[kn.P_COURT_SHIFT] = key[17]
     return PV
 
 

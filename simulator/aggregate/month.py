@@ -52,7 +52,7 @@ def _outcomes(PV, n):
     tot = p_eh + p_cin + p_s47
     sc = 1.0 / tot if tot > 1.0 else 1.0
     p_em = kn.emergency_given_s47(PV, n)
-    p_conf = min(PV[kn.V_CONF + n] * PV[kn.P_PRESSURE], 1.0 - p_em)
+    p_conf = min(kn.conference_given_s47(PV, n), 1.0 - p_em)
     return p_eh, p_cin, p_s47, tot, sc, p_em, p_conf
 
 
