@@ -484,7 +484,7 @@ def test_section47_practice_moves_enquiries_not_emergencies_in_both_views() -> N
 
     e0, e1 = first_year(base), first_year(half)
     # conferences per enquiry (emergencies take a few enquiries' outcomes, hence the tolerance)
-    rise = 0.5 ** -base.front_door.conference_practice_elasticity
+    rise = 0.5**-base.front_door.conference_practice_elasticity
     for r0, r1 in ((a0, a1), (e0, e1)):
         share = [r["initial_cp_conferences"] / r["section47_enquiries"] for r in (r0, r1)]
         assert share[1] / share[0] == pytest.approx(rise, rel=0.05), (share, rise)
