@@ -847,6 +847,7 @@ def _agent_first_year(sc: Scenario, seeds: Sequence[int], keys: list[str]) -> di
         m = CSCModel(with_overrides(sc, {"run": {"years": 1}}), seed=seed)
         m.run()
         rows.append(m.results().annual.iloc[0])
+        m.release()  # the next seed's run reuses this one's memory
     return {k: float(np.mean([r[k] for r in rows])) for k in keys}
 
 

@@ -90,6 +90,7 @@ def compare(
             model = CSCModel(sc, seed=s)
             model.run()
             annual = model.results().annual
+            model.release()  # the next run reuses this one's memory
             annual.insert(0, "which", which)
             annual.insert(0, "run", r)
             tables.append(annual)

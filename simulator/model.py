@@ -368,6 +368,19 @@ class CSCModel(mesa.Model):
         """Tidy DataFrames of this run (annual, monthly, episodes, equity), stamped."""
         return Results.from_model(self)
 
+    def release(self) -> None:
+        """Free the run's family and log arrays now; tables taken from :meth:`results` stay.
+
+        A model is in reference cycles (Mesa's ``Model`` keeps bound methods of itself, and the
+        services point back at the model), so its arrays otherwise wait for Python's cyclic
+        garbage collector. A process that runs model after model (the app's workers, paired
+        comparisons, sweeps) then holds several runs' arrays at once, and each new run touches
+        fresh memory, which is slow on a virtual machine. After this the model cannot step, and
+        its episodes and families are gone.
+        """
+        self.services = None  # type: ignore[assignment]
+        self.families = None  # type: ignore[assignment]
+
     def policy(self, name: str) -> Policy:
         """The lever called ``name`` in this run (e.g. ``"troubled_families"``)."""
         for p in self.policies:

@@ -276,9 +276,22 @@ class Results:
                     df[key] = meta[key]
         return res
 
+    def release(self) -> None:
+        """Free the run's model arrays now (:meth:`simulator.model.CSCModel.release`).
+
+        The tables (annual, monthly, equity, policy) stay; episodes not yet built are no longer
+        available.
+        """
+        model, self._model = self._model, None
+        if model is not None:
+            model.release()
+            self.meta["_released"] = True
+
     @property
     def episodes(self) -> pd.DataFrame:
         """Child episodes (built on first use; needs ``run.record_episodes``)."""
+        if "_episodes" not in self.meta and self.meta.get("_released"):
+            raise ValueError("the run's arrays were released (Results.release): take episodes before")
         if self._model is None or not self._model.services.keep_logs:
             raise ValueError("episodes were not recorded: set run.record_episodes = true")
         if "_episodes" not in self.meta:

@@ -489,6 +489,7 @@ def run_task(task: RunTask) -> pd.DataFrame:
     res = model.results()
     df = res.annual if task.table == "annual" else res.monthly
     df = df.copy()
+    res.release()  # a worker's next task reuses this run's memory (CSCModel.release)
     head = {"sweep": task.sweep, "point": task.point, "replicate": task.replicate}
     for key, value in task.values.items():
         head[key] = _cell(value)

@@ -280,3 +280,31 @@ def test_equity_gradient_by_deprivation(la_20y):
     rate = eq.lac / eq.children
     assert rate.is_monotonic_decreasing
     assert 3 < rate.loc[1] / rate.loc[5] < 20
+
+
+def test_release_frees_the_run_arrays_at_once_and_keeps_the_tables():
+    """``Results.release``: the model's arrays go with the last reference, not at the next cyclic
+    garbage collection (a model is in reference cycles), and the tables stay.
+
+    Measured (the app worker's ``simulate``, typical LA, 20 years, 25 runs in one process, 6 Dec
+    2026, load about 0.7): with release median 247-248 ms, p90 250-253 ms, peak memory 305 MiB;
+    without, median 251-287 ms, p90 370-407 ms, 574-581 MiB, as each run touched fresh memory."""
+    import gc
+    import weakref
+
+    gc.disable()  # only reference counting may free the arrays here
+    try:
+        model = CSCModel(scenario(6_130, years=1), seed=3)
+        model.run()
+        res = model.results()
+        services = weakref.ref(model.services)
+        annual = res.annual.copy()
+        del model
+        assert services() is not None  # held by the results' model, and its cycles
+        res.release()
+        assert services() is None
+        pd.testing.assert_frame_equal(res.annual, annual)
+        with pytest.raises(ValueError, match="arrays were released"):
+            _ = res.episodes
+    finally:
+        gc.enable()

@@ -103,7 +103,7 @@ def simulate(data: Mapping[str, Any], seed: int | None) -> RunOutput:
     seconds = time.perf_counter() - t0
     from simulator.app.finance_view import run_cost_lines
 
-    return RunOutput(
+    out = RunOutput(
         res.annual,
         _app_monthly(res.monthly),
         res.equity,
@@ -112,6 +112,8 @@ def simulate(data: Mapping[str, Any], seed: int | None) -> RunOutput:
         seconds,
         run_cost_lines(scenario, res),
     )
+    res.release()  # the worker's next run reuses this one's memory (CSCModel.release)
+    return out
 
 
 def expect(data: Mapping[str, Any]) -> RunOutput:

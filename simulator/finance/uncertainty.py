@@ -52,7 +52,10 @@ def run_activities(scenario: Scenario, seed: int) -> pd.DataFrame:
 
     if scenario.run.record_episodes:
         scenario = with_overrides(scenario, {"run": {"record_episodes": False}})
-    return activities(run_scenario(scenario, seed=int(seed)))
+    res = run_scenario(scenario, seed=int(seed))
+    table = activities(res)
+    res.release()  # the next run reuses this one's memory (CSCModel.release)
+    return table
 
 
 class ModelRunner:
