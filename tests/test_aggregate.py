@@ -496,6 +496,24 @@ def test_section47_practice_moves_enquiries_not_emergencies_in_both_views() -> N
     assert ratio == pytest.approx(1.0, abs=0.08)
 
 
+#: The ways out of care's tests: 613,000 children, three years, no logs.
+_WAYS_OUT_BASE = with_overrides(
+    Scenario(), {"population": {"children": 613_000}, "run": {"years": 3, "record_episodes": False}}
+)
+
+
+def _engine_mean(sc: Scenario, cols: list[str], seeds: range = range(1, 5)) -> pd.DataFrame:
+    """The engine's annual ``cols``, averaged over paired ``seeds``."""
+    from simulator.model import CSCModel
+
+    rows = []
+    for seed in seeds:
+        m = CSCModel(sc, seed=seed)
+        m.run()
+        rows.append(m.results().annual[cols])
+    return sum(rows) / len(rows)
+
+
 def test_exit_plan_drivers_act_alike_in_both_views() -> None:
     """``care.return_home_path`` and ``care.special_guardianship_path`` change the plans made when
     care starts, and the starting stock's (made under the first year's practice), alike in both views.
@@ -503,23 +521,10 @@ def test_exit_plan_drivers_act_alike_in_both_views() -> None:
     More returns home and half the special guardianship: each view's exits move the same way and by
     about as much (the engine over 4 paired seeds at 613,000 children).
     """
-    from simulator.model import CSCModel
-
-    base = with_overrides(
-        Scenario(), {"population": {"children": 613_000}, "run": {"years": 3, "record_episodes": False}}
-    )
+    base = _WAYS_OUT_BASE
     drive = with_overrides(base, {"care": {"return_home_path": 1.5, "special_guardianship_path": 0.5}})
     cols = ["returned_home", "special_guardianship", "lac_31_march"]
-
-    def engine(sc: Scenario) -> pd.DataFrame:
-        rows = []
-        for seed in range(1, 5):
-            m = CSCModel(sc, seed=seed)
-            m.run()
-            rows.append(m.results().annual[cols])
-        return sum(rows) / len(rows)
-
-    e = engine(drive) / engine(base)
+    e = _engine_mean(drive, cols) / _engine_mean(base, cols)
     a = run_aggregate(drive).annual[cols] / run_aggregate(base).annual[cols]
     # the first year's special guardianship comes mostly from the starting stock, whose plans
     # follow the first year's practice: it falls by about 30% at once (not a half: the long-run
@@ -543,23 +548,10 @@ def test_the_court_timetable_moves_adoption_and_special_guardianship_alike_in_bo
     by 1-2% only: the starting stock's plans, drawn among those that outlast their time so far,
     hold fewer of the shorter adoptions and more of the other plans.
     """
-    from simulator.model import CSCModel
-
-    base = with_overrides(
-        Scenario(), {"population": {"children": 613_000}, "run": {"years": 3, "record_episodes": False}}
-    )
+    base = _WAYS_OUT_BASE
     quick = with_overrides(base, {"care": {"court_weeks_path": -40.0}})
     cols = ["adoptions", "special_guardianship", "returned_home", "lac_31_march"]
-
-    def engine(sc: Scenario) -> pd.DataFrame:
-        rows = []
-        for seed in range(1, 5):
-            m = CSCModel(sc, seed=seed)
-            m.run()
-            rows.append(m.results().annual[cols])
-        return sum(rows) / len(rows)
-
-    e = engine(quick) / engine(base)
+    e = _engine_mean(quick, cols) / _engine_mean(base, cols)
     a = run_aggregate(quick).annual[cols] / run_aggregate(base).annual[cols]
     for ratios in (a, e):
         assert ratios["adoptions"].mean() > 1.03 and ratios["special_guardianship"].mean() > 1.02
