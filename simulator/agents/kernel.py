@@ -1138,7 +1138,7 @@ def conference_given_s47(PV, need):
     view (``simulator.aggregate.month._outcomes``).
     """
     p = PV[V_CONF + need] * PV[P_PRESSURE]
-    if PV[P_S47_PATH] > 0.0 and PV[P_S47_PATH] != 1.0:
+    if PV[P_S47_PATH] > 0.0:  # (at 1, exactly the schema's chance)
         p *= PV[P_S47_PATH] ** -PV[P_CONF_ELAST]
     return p
 

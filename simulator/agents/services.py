@@ -395,7 +395,6 @@ class Services:
         P[kn.P_PRESSURE] = 1.0
         P[kn.P_EH_PLACES] = 1e18
         P[kn.P_S47_PATH] = 1.0  # the year's section 47 practice: set each month by the model
-        P[kn.P_COURT_SHIFT] = 0.0  # the year's court timetable (care.court_weeks_path): likewise
         self.set_risk_index(sc.risk_aversion.index)
 
     def set_risk_index(self, index: float) -> None:

@@ -96,9 +96,10 @@ def _plan_pmfs(PV: np.ndarray, n: int) -> np.ndarray:
     """Duration pmfs of the six timed kinds (medians: ``care.median_months`` and the other exits')."""
     medians = (*PV[kn.V_MED : kn.V_MED + 4], PV[kn.P_OTHER_MEDIAN], PV[kn.V_MED + 4])
     # adoption has its own spread (kernel plan_exit); the long-run kind's reasons are RH and SG
-    sigmas = [PV[kn.P_ADOPT_SIGMA] if r == AD else PV[kn.P_SIGMA] for r in (*_KIND_REASON, RH)]
+    reasons = (*_KIND_REASON, RH)
+    sigmas = [PV[kn.P_ADOPT_SIGMA] if r == AD else PV[kn.P_SIGMA] for r in reasons]
     # adoption and special guardianship plans wait on the court's timetable (kernel plan_exit)
-    shifts = [PV[kn.P_COURT_SHIFT] if kind in (2, 3) else 0.0 for kind in range(len(medians))]
+    shifts = [PV[kn.P_COURT_SHIFT] if r in (AD, SG) else 0.0 for r in reasons]
     return np.array([duration_pmf(m, s, n, c) for m, s, c in zip(medians, sigmas, shifts, strict=True)])
 
 
