@@ -445,7 +445,7 @@ def _hazards(t, st, ru, lv, wk, rec, tg):
     alpha = _ration_share(F2[EH].sum() + tag_eh, offers + tag_offers, places)
     for k in range(tg.TG.shape[0]):
         _ration_apply(tg.TG2[k], tg.TG[k], tg.OFRK[k], tg.OFXK[k], alpha, tg.tl)
-        F2 += tg.TG2[k]
+        _add_into(F2, tg.TG2[k])
         tg.TG[k][:] = tg.TG2[k]
     _ration_apply(F2, src, wk.OFR, wk.OFX, alpha, wk.tl)
     offk = wk.offk
@@ -454,6 +454,14 @@ def _hazards(t, st, ru, lv, wk, rec, tg):
     flows[CIN, U] += offk[CIN] * (1.0 - alpha)  # step-downs turned away close
     cnt[_C_TURNED] += offk.sum() * (1.0 - alpha)
     rec.PLACES[t] = places
+
+
+@njit(cache=True)
+def _add_into(A, B):
+    """``A += B`` element by element (an in-place array expression over six axes is much slower)."""
+    a, b = A.reshape(-1), B.reshape(-1)
+    for i in range(a.size):
+        a[i] += b[i]
 
 
 @njit(cache=True)

@@ -138,11 +138,18 @@ def programme_groups(
 
 @njit(cache=True)
 def _untagged(F, TG, U):
-    """``U``: the families of ``F`` in no tagged group (never below zero)."""
-    U[:] = F
-    for k in range(TG.shape[0]):
-        U -= TG[k]
-    np.maximum(U, 0.0, U)
+    """``U``: the families of ``F`` in no tagged group (never below zero).
+
+    Element by element over the flattened arrays: numba compiles an in-place array expression
+    over six axes (``U -= TG[k]``) to a loop about a dozen times slower.
+    """
+    K = TG.shape[0]
+    f, u, g = F.reshape(-1), U.reshape(-1), TG.reshape(K, -1)
+    for i in range(f.size):
+        x = f[i]
+        for k in range(K):
+            x -= g[k, i]
+        u[i] = max(x, 0.0)
 
 
 @njit(cache=True)
@@ -158,12 +165,15 @@ def _enrol(t, F, tg):
     K = TG.shape[0]
     if K == 0:
         return
+    G = TG.reshape(K, -1)  # flattened (see _untagged)
     for k in range(K - 1, -1, -1):  # later groups first, so a family moves one group a month
         q = tg.exit_p[k]
         if q > 0.0:
-            moved = TG[k] * q
-            TG[k] -= moved
-            TG[tg.nxt[k]] += moved
+            j = tg.nxt[k]
+            for i in range(G.shape[1]):
+                moved = G[k, i] * q
+                G[k, i] -= moved
+                G[j, i] += moved
     for i in range(tg.starts.shape[0]):
         n = tg.starts[i, t]
         if n > 0.0:
@@ -233,7 +243,9 @@ def _keep_free(T, keep):
         for n in range(NN):
             for d in range(ND):
                 for p in range(P_LAC):
-                    T[s, n, d, p] *= keep
+                    for w in range(NW):
+                        for c in range(NC):
+                            T[s, n, d, p, w, c] *= keep
 
 
 @njit(cache=True)

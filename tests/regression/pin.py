@@ -33,7 +33,13 @@ SCENARIOS = (
 SEEDS = (1, 2024)
 YEARS = 4
 #: The expected-value view: the baseline and the levers it carries.
-VIEW_SCENARIOS = ("baseline", "community_hubs", "prevention_investment", "risk_aversion_shock")
+VIEW_SCENARIOS = (
+    "baseline",
+    "community_hubs",
+    "prevention_investment",
+    "risk_aversion_shock",
+    "troubled_families_continued",
+)
 VIEW_YEARS = 10
 HEADLINES = ("referrals", "cp_31_march", "lac_31_march", "early_help_31_march")
 #: Columns that record the machine, not the model.
