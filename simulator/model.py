@@ -27,7 +27,7 @@ from simulator.agents import kernel as kn
 from simulator.agents import keyed
 from simulator.agents.families import N_CELLS, N_DECILES, N_NEED, FamilyTable
 from simulator.agents.family import Family
-from simulator.agents.services import ROW_BLOCKS, Services, record_row, yearly_parameters
+from simulator.agents.services import ROW_BLOCKS, Services, numpy_huge_pages, record_row, yearly_parameters
 from simulator.policies import Policy, build_policies
 from simulator.policies.programme import Programme, declared
 from simulator.recording import COUNTERS, FLOW_NAMES
@@ -140,7 +140,8 @@ class CSCModel(mesa.Model):
         self._col = {name: i for i, name in enumerate(columns)}
         self._monthly = np.zeros((self.total_months, len(columns)))
         self._yearly.write(self.services.PV, 0)  # the starting stock's plans: year 1's practice
-        self._populate()
+        with numpy_huge_pages(False):  # the set-up's temporaries (the tables keep huge pages)
+            self._populate()
         if policies is None:
             policies = build_policies(self)
         self.policies = [*policies, *(declared(p)(self) for p in programmes if p.active)]

@@ -308,3 +308,39 @@ def test_release_frees_the_run_arrays_at_once_and_keeps_the_tables():
             _ = res.episodes
     finally:
         gc.enable()
+
+
+def test_large_tables_filled_by_threads_hold_the_same_defaults(monkeypatch) -> None:
+    """A table filled in row blocks by several threads equals one filled by one thread.
+
+    The family table (column order) and the child slots (row order), at a row count that does
+    not split evenly; every cell holds its column's default, whichever thread wrote it.
+    """
+    from simulator.agents import services
+
+    shapes = {"F": ((10_007, kn.N_FI), kn.FAMILY_COLUMNS), "C": ((10_007, kn.K, kn.N_CI), kn.CHILD_COLUMNS)}
+    for order, (shape, columns) in shapes.items():
+        monkeypatch.setattr(services, "PARALLEL_FILL_BYTES", 2**62)
+        one = services._filled(shape, columns, order)
+        monkeypatch.setattr(services, "PARALLEL_FILL_BYTES", 1)
+        monkeypatch.setattr(services.os, "cpu_count", lambda: 3)
+        many = services._filled(shape, columns, order)
+        assert many.flags.f_contiguous == (order == "F") and np.array_equal(one, many)
+        assert (many == np.array(list(columns.values()), dtype=np.int32)).all()
+
+
+def test_huge_page_advice_is_restored_after_the_set_up() -> None:
+    """The set-up's temporaries go on small pages; numpy's setting is as it was afterwards."""
+    from simulator.agents.services import numpy_huge_pages
+
+    setter = np._core.multiarray._set_madvise_hugepage
+    before = setter(True)
+    try:
+        with numpy_huge_pages(False):
+            assert setter(False) is False  # off inside the block
+            with numpy_huge_pages(True):
+                assert setter(True) is True  # the tables: on again, nested
+            assert setter(False) is False
+        assert setter(True) is True  # restored
+    finally:
+        setter(before)
