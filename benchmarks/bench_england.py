@@ -90,6 +90,30 @@ def measure(years: int, episodes: bool, seed: int, fraction: float) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+#: First touch of fresh memory, timed in a subprocess of its own (numpy's defaults, one thread).
+_TOUCH = (
+    "import time, numpy as np; t = time.perf_counter(); a = np.empty(2**28, np.int32); a[:] = 1; "
+    "print(time.perf_counter() - t)"
+)
+
+
+#: Seconds between the touch and the measurement: memory a process has just freed is backed still
+#: and would speed up the next one (15 s gave the same slow touch time, run after run, here).
+SETTLE_S = 15.0
+
+
+def fresh_memory_s_per_gib() -> float:
+    """Seconds to write 1 GiB of memory the process has not touched before.
+
+    England's set-up writes about 3 GB for the first time, so its time depends on how fast the
+    operating system backs fresh memory: about 0.3 s a GiB on an ordinary machine, 5-12 s on a
+    virtual machine that hands free memory back to its host (benchmarks/README.md). Printed beside
+    each England figure so that the machine's share of it can be read.
+    """
+    out = subprocess.run([sys.executable, "-c", _TOUCH], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--years", type=int, nargs="*", default=[1, 20])
@@ -107,6 +131,8 @@ def main() -> None:
     for years in args.years:
         for episodes in modes:
             for r in range(args.repeats):
+                touch = fresh_memory_s_per_gib()
+                time.sleep(SETTLE_S)  # the memory it freed goes back as it was (see SETTLE_S)
                 m = measure(years, episodes, args.seed + r, args.sample_fraction)
                 total = m["build_s"] + m["run_s"]
                 target = TARGETS.get(years, {})
@@ -122,6 +148,7 @@ def main() -> None:
                         "seed": args.seed + r,
                         "total_s": round(total, 2),
                         **{k: round(v, 3) if isinstance(v, float) else v for k, v in m.items()},
+                        "fresh_memory_s_per_gib": round(touch, 2),
                         "targets": target,
                         "meets_targets": ok,
                         **info,
