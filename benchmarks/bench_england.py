@@ -115,8 +115,10 @@ _TOUCH = (
 )
 
 
-#: Seconds between the touch and the measurement: memory a process has just freed is backed still
-#: and would speed up the next one (15 s gave the same slow touch time, run after run, here).
+#: Seconds between the touch and the first measurement: memory a process has just freed is backed
+#: still and would speed up the next one (15 s after a 1 GiB touch gave the same slow touch time,
+#: run after run, here). The touch is timed once, before any run: 15 s after England's run had
+#: freed 3.7 GiB, a touch took 0.2 s a GiB, while the next England build was as slow as the first.
 SETTLE_S = 15.0
 
 
@@ -125,8 +127,9 @@ def fresh_memory_s_per_gib() -> float:
 
     England's set-up writes about 3 GB for the first time, so its time depends on how fast the
     operating system backs fresh memory: about 0.3 s a GiB on an ordinary machine, 5-12 s on a
-    virtual machine that hands free memory back to its host (benchmarks/README.md). Printed beside
-    each England figure so that the machine's share of it can be read.
+    virtual machine that hands free memory back to its host (benchmarks/README.md). Timed once
+    before the runs and printed beside each England figure, so that the machine's share of it can
+    be read.
     """
     out = subprocess.run([sys.executable, "-c", _TOUCH], capture_output=True, text=True, check=True)
     return float(out.stdout.strip())
@@ -153,11 +156,11 @@ def main() -> None:
         return
     info = machine()
     modes = {"on": [True], "off": [False], "both": [False, True]}[args.episodes]
+    touch = fresh_memory_s_per_gib()  # once, before any run (see SETTLE_S)
+    time.sleep(SETTLE_S)
     for years in args.years:
         for episodes in modes:
             for r in range(args.repeats):
-                touch = fresh_memory_s_per_gib()
-                time.sleep(SETTLE_S)  # the memory it freed goes back as it was (see SETTLE_S)
                 m = measure(years, episodes, args.seed + r, args.sample_fraction, args.memory)
                 total = m["build_s"] + m["run_s"]
                 target = TARGETS.get(years, {})
