@@ -381,6 +381,7 @@ PLACEMENT_COLUMNS = [
     "lac_care_order_31_march",
     "lac_placement_order_31_march",
     "lac_voluntary_s20_31_march",
+    "lac_supported_accommodation_31_march",
 ]
 
 
@@ -424,15 +425,22 @@ def test_the_view_agrees_with_the_engine_on_placement_moves(placements):
     assert ((gap <= 3 * se[:, 0]) | (gap <= 0.07 * view[:, 0])).all(), (moves, view[:, 0])
 
 
-def test_the_views_gap_on_childrens_homes_is_the_known_one(placements):
-    """The view moves a child where children of its age at entry are placed; the engine, where
-    children of its age now are. Children who entered young and move as teenagers step up to
-    children's homes in the engine only, so the view has fewer children in homes (docs/MODEL.md,
-    Known limits). The test pins the direction and the size so a change to either shows.
+def test_the_view_places_children_by_their_age_now_as_the_engine_does(placements):
+    """Children's homes and supported accommodation at 31 March: the view within 10% of the engine
+    every year (measured: -0.8% to -5.1% and -7.1% to +4.1% over five years, 32 seeds).
+
+    A child who moves goes where children of its age now are placed, so children who entered
+    young and move as teenagers step up to children's homes, and at 16 to supported
+    accommodation. The view follows each child's age now as a path of stages through the rows of
+    the placement shares (``care.placement_aging``). Until 6 Dec 2026 it placed a child by its
+    age at entry, and had 16-17% fewer children in both (typical LA, years 4-10, 8 seeds; the
+    test then pinned that gap): the check could fail.
     """
-    view, mean, _se = placements
-    ratio = view[:, 1].sum() / mean[:, 1].sum()
-    assert 0.6 < ratio < 1.0, ratio
+    view, mean, se = placements
+    for j in (1, PLACEMENT_COLUMNS.index("lac_supported_accommodation_31_march")):
+        gap = np.abs(view[:, j] - mean[:, j])
+        within = (gap <= 0.10 * mean[:, j]) | (gap <= 3 * se[:, j])
+        assert within.all(), (PLACEMENT_COLUMNS[j], view[:, j], mean[:, j])
 
 
 def _placement_mix(moves_per_year: float) -> tuple[pd.Series, float]:

@@ -13,6 +13,7 @@ from simulator.aggregate.groups import (
     AD,
     AGE_18,
     BAND_EDGES,
+    BAND_PROW,
     C_INF,
     CIN,
     CP,
@@ -802,24 +803,120 @@ def _schedule_returns(PEND_RH, t, ent_rh, Q):
 # -- placements while in care ----------------------------------------------------------------
 
 
-@njit(cache=True)
-def placement_entries(PV, lac_pl, prow, n):
-    """``n`` children start care from placement row ``prow``: their first placements (in place).
+#: Classes of children in care for their placements: the age band at entry (0-4), then
+#: unaccompanied children (:data:`UASC_CLASS`); ``CLASS_ROW``: the row of the placement shares each
+#: enters on (kernel ``placement_row``: four age rows, then unaccompanied children).
+UASC_CLASS = N_BANDS
+N_CLASSES = N_BANDS + 1
+CLASS_ROW = np.array([*BAND_PROW, 4])
+#: Ages (months) at which each of the four age rows of the placement shares starts and ends.
+_ROW_LO = np.array([BAND_EDGES[list(BAND_PROW).index(r)] for r in range(4)], dtype=float)
+_ROW_HI = np.append(_ROW_LO[1:], float(AGE_18))
+#: Stages of each of the three lower age rows: a child's age now as a path of ``AGE_STAGES``
+#: equal steps through each row (the view's approximation of growing older, as the programmes'
+#: stages are Erlang paths), then the top row (16-17) and unaccompanied children's row.
+AGE_STAGES = 8
+N_NOW = 3 * AGE_STAGES + 2
+TOP_NOW, UASC_NOW = 3 * AGE_STAGES, 3 * AGE_STAGES + 1
+#: ``NOW_ROW[now]``: the row of the placement shares a stage belongs to.
+NOW_ROW = np.array([*(r for r in range(3) for _ in range(AGE_STAGES)), 3, 4])
+#: ``AGE_UP[now]``: monthly chance of the next stage (none from the top row or for unaccompanied
+#: children).
+AGE_UP = np.array(
+    [1.0 - math.exp(-AGE_STAGES / (_ROW_HI[r] - _ROW_LO[r])) for r in range(3) for _ in range(AGE_STAGES)]
+    + [0.0, 0.0]
+)
 
-    ``lac_pl[row, placement, settled]``: children in care by the row they were placed from (age
-    band at entry, or unaccompanied), their placement now, and whether it is new (0) or settled
-    (1), which changes its chance of breaking down (:func:`kernel.placement_move_probability`).
+
+def _class_start() -> np.ndarray:
+    """``CLASS_START[class]``: the stage a child of a class starts care on.
+
+    Ages at entry taken as even across the band: the stage leaving as many steps to the next row
+    as the mean months left in it (a child who enters at 10-15 has on average 36.5 months to 16:
+    two steps of 18).
     """
-    for p in range(lac_pl.shape[1]):
-        lac_pl[prow, p, 0] += n * kn.placement_share(PV, prow, p)
+    out = np.zeros(N_CLASSES, dtype=np.int64)
+    for b in range(N_BANDS):
+        row = int(BAND_PROW[b])
+        if row == 3:
+            out[b] = TOP_NOW
+            continue
+        step = (_ROW_HI[row] - _ROW_LO[row]) / AGE_STAGES
+        left = _ROW_HI[row] - 0.5 * (BAND_EDGES[b] + BAND_EDGES[b + 1])
+        out[b] = row * AGE_STAGES + AGE_STAGES - min(AGE_STAGES, max(1, round(left / step)))
+    out[UASC_CLASS] = UASC_NOW
+    return out
+
+
+CLASS_START = _class_start()
 
 
 @njit(cache=True)
-def placement_exits(lac_pl, before, gone):
-    """Children leaving care leave each placement of their row in proportion to it (in place)."""
-    for pr in range(lac_pl.shape[0]):
-        if gone[pr] > 0.0 and before[pr] > 0.0:
-            lac_pl[pr] *= max(0.0, 1.0 - gone[pr] / before[pr])
+def placement_entries(PV, lac_pl, cls, n):
+    """``n`` children of class ``cls`` start care: their first placements (in place).
+
+    ``lac_pl[class, stage, placement, settled]``: children in care by class (age band at entry, or
+    unaccompanied), the stage of their age now (:data:`NOW_ROW`: the view knows a child's age band
+    at entry, not its age now; the engine places a child who moves by its age now), their
+    placement, and whether it is new (0) or settled (1), which changes its chance of breaking down
+    (:func:`kernel.placement_move_probability`).
+    """
+    now = CLASS_START[cls]
+    row = NOW_ROW[now]
+    for p in range(lac_pl.shape[2]):
+        lac_pl[cls, now, p, 0] += n * kn.placement_share(PV, row, p)
+
+
+@njit(cache=True)
+def placement_aging(lac_pl):
+    """A month older: children in care move on a stage of their age (:data:`AGE_UP`), in place."""
+    for now in range(TOP_NOW - 1, -1, -1):  # the top first: one stage a month at most
+        q = AGE_UP[now]
+        for cls in range(N_BANDS):  # unaccompanied children keep their own row
+            for p in range(lac_pl.shape[2]):
+                for st in range(2):
+                    x = lac_pl[cls, now, p, st] * q
+                    if x != 0.0:
+                        lac_pl[cls, now, p, st] -= x
+                        lac_pl[cls, now + 1, p, st] += x
+
+
+@njit(cache=True)
+def placement_exits(lac_pl, gone, gone18):
+    """Children leaving care by the row they entered on, ``gone[row]`` (``gone18[row]`` of them at 18).
+
+    Those turning 18 leave from the top age row (16-17) of their entry row's classes; if the
+    view's ageing has too few there, the rest of them, and the children leaving another way,
+    leave each class, stage and placement in proportion to it (in place).
+    """
+    for pr in range(5):
+        if gone[pr] <= 0.0:
+            continue
+        top = TOP_NOW if pr < 4 else UASC_NOW
+        taken = 0.0
+        if gone18[pr] > 0.0:
+            m = 0.0
+            for cls in range(N_CLASSES):
+                if CLASS_ROW[cls] == pr:
+                    m += lac_pl[cls, top].sum()
+            if m > 0.0:
+                f = min(1.0, gone18[pr] / m)
+                for cls in range(N_CLASSES):
+                    if CLASS_ROW[cls] == pr:
+                        lac_pl[cls, top] *= 1.0 - f
+                taken = f * m
+        rest = gone[pr] - taken
+        if rest <= 0.0:
+            continue
+        left = 0.0
+        for cls in range(N_CLASSES):
+            if CLASS_ROW[cls] == pr:
+                left += lac_pl[cls].sum()
+        if left > 0.0:
+            keep = max(0.0, 1.0 - rest / left)
+            for cls in range(N_CLASSES):
+                if CLASS_ROW[cls] == pr:
+                    lac_pl[cls] *= keep
 
 
 @njit(cache=True)
@@ -828,28 +925,30 @@ def placement_moves(PV, lac_pl):
 
     New placements break down at their chance, and of those that do not, a share settles
     (:func:`kernel.months_to_next_move`); a child who moves starts a new placement where children
-    of its row are placed. The view knows a child's age at entry, not its age now (the engine
-    places by age now). Returns the children who moved.
+    of its age now are placed (its stage's row, :func:`placement_aging`). Returns the children who
+    moved.
     """
-    n_rows, n_pl = lac_pl.shape[0], lac_pl.shape[1]
+    n_cls, n_rows, n_pl = lac_pl.shape[0], lac_pl.shape[1], lac_pl.shape[2]
     settle = kn.placement_settle_probability(PV)
-    moved_in = np.zeros((n_rows, n_pl))
+    moved_in = np.zeros((n_cls, n_rows, n_pl))
     moved = 0.0
-    for pr in range(n_rows):
-        for p in range(n_pl):
-            for settled in range(2):
-                x = lac_pl[pr, p, settled]
-                if x <= 0.0:
-                    continue
-                q = x * kn.placement_move_probability(PV, p, settled == 0)
-                for to in range(n_pl):
-                    moved_in[pr, to] += q * kn.move_destination_share(PV, pr, to)
-                lac_pl[pr, p, settled] -= q
-                moved += q
-            stay_new = lac_pl[pr, p, 0] * settle
-            lac_pl[pr, p, 0] -= stay_new
-            lac_pl[pr, p, 1] += stay_new
-    for pr in range(n_rows):
-        for p in range(n_pl):
-            lac_pl[pr, p, 0] += moved_in[pr, p]
+    for cls in range(n_cls):
+        for now in range(n_rows):
+            for p in range(n_pl):
+                for settled in range(2):
+                    x = lac_pl[cls, now, p, settled]
+                    if x <= 0.0:
+                        continue
+                    q = x * kn.placement_move_probability(PV, p, settled == 0)
+                    for to in range(n_pl):
+                        moved_in[cls, now, to] += q * kn.move_destination_share(PV, NOW_ROW[now], to)
+                    lac_pl[cls, now, p, settled] -= q
+                    moved += q
+                stay_new = lac_pl[cls, now, p, 0] * settle
+                lac_pl[cls, now, p, 0] -= stay_new
+                lac_pl[cls, now, p, 1] += stay_new
+    for cls in range(n_cls):
+        for now in range(n_rows):
+            for p in range(n_pl):
+                lac_pl[cls, now, p, 0] += moved_in[cls, now, p]
     return moved

@@ -10,6 +10,7 @@ from numba import njit
 from simulator.agents import kernel as kn
 from simulator.aggregate.care import (
     CT_WIDTH,
+    UASC_CLASS,
     _child_bands,
     _clear_flags,
     _return_home,
@@ -17,6 +18,7 @@ from simulator.aggregate.care import (
     class_care_tables,
     extend_holds,
     max_of_k,
+    placement_aging,
     placement_entries,
     placement_exits,
     placement_moves,
@@ -359,16 +361,20 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
     """1. Scheduled events: care exits, 18th birthdays, plan reviews; returns home; flags cleared."""
     flows, cnt, n_ex = rec.FLOWS[t], rec.CNT[t], wk.n_ex
     n_ex[:] = 0.0
-    before = st.lac_prow.copy()
+    gone, gone18 = np.zeros(5), np.zeros(5)  # leaving care by entry row; of them, turning 18
     for k in range(N_REASONS):
         for d in range(ND):
             for pr in range(5):
                 x = st.PEND[t, k, d, pr]
                 n_ex[k] += x
+                gone[pr] += x
+                if k == T18:
+                    gone18[pr] += x
                 st.lac_prow[pr] -= x
                 if pr == 4:
                     st.now[NOW_UASC] -= x
-    placement_exits(st.lac_pl, before, before - st.lac_prow)
+    placement_exits(st.lac_pl, gone, gone18)
+    placement_aging(st.lac_pl)  # a month older: some reach the next row of the placement shares
     cnt[_C_MOVES] += placement_moves(ru.PV, st.lac_pl)  # children staying move as kernel process_due
     st.now[NOW_LAC] -= n_ex.sum()
     cnt[_C_ADOPT] += n_ex[AD]
@@ -583,7 +589,7 @@ def _schedule_exits(t, st, ru, wk, rec):
                 if e == 0.0:
                     continue
                 st.lac_prow[prow] += e
-                placement_entries(ru.PV, st.lac_pl, prow, e)
+                placement_entries(ru.PV, st.lac_pl, b, e)
             if r == kn.RT_S20:  # those who stay under section 20 (kernel legal_status_at_entry)
                 e_r = ent_brd[b, r].sum()
                 for x in range(HORIZON):
@@ -691,7 +697,7 @@ def _unaccompanied(t, st, ru, rec):
     st.now[NOW_LAC] += lam
     rec.UASCLOG[t] = lam
     st.lac_prow[4] += lam
-    placement_entries(ru.PV, st.lac_pl, 4, lam)
+    placement_entries(ru.PV, st.lac_pl, UASC_CLASS, lam)
     st.now[NOW_UASC] += lam
     rec.CNT[t, _C_UASC] += lam
     rec.FLOWS[t, IN, LAC] += lam
@@ -780,7 +786,7 @@ def _close_month(t, st, ru, wk, rec, tg):
     now[NOW_CASELOAD] = rec.TL[t, CIN] + rec.TL[t, CP] + now[NOW_LAC]
     rec.LAC_STOCK[t] = now[NOW_LAC]
     rec.WITH_LAC[t] = now[NOW_HELD] + st.shells.sum() + now[NOW_UASC]
-    rec.LACP[t] = st.lac_pl.sum(axis=2).sum(axis=0)
+    rec.LACP[t] = st.lac_pl.sum(axis=3).sum(axis=1).sum(axis=0)
     _legal_status(t, st, ru, rec)
 
 

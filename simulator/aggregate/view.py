@@ -13,7 +13,19 @@ import pandas as pd
 
 from simulator.agents import kernel as kn
 from simulator.agents.services import Services, yearly_parameters
-from simulator.aggregate.care import _care_key, _entry_kernels, _start_kernels, max_of_k, uasc_exits
+from simulator.aggregate.care import (
+    CLASS_START,
+    N_CLASSES,
+    N_NOW,
+    NOW_ROW,
+    UASC_CLASS,
+    UASC_NOW,
+    _care_key,
+    _entry_kernels,
+    _start_kernels,
+    max_of_k,
+    uasc_exits,
+)
 from simulator.aggregate.demography import _oldest, start_demography
 from simulator.aggregate.groups import (
     AGE_18,
@@ -417,10 +429,14 @@ def run_aggregate(
     lac_prow[4] += uasc_stock
     # in care at the start: the placement they were given, past its first (kernel admit), but
     # unaccompanied children, who start as if just arrived (kernel bulk_uasc)
-    lac_pl = np.zeros((5, kn.N_PLACEMENTS, 2))
-    for pr in range(5):
+    # (care.placement_entries: by age band, placed by the row of their age now)
+    lac_pl = np.zeros((N_CLASSES, N_NOW, kn.N_PLACEMENTS, 2))
+    for b in range(N_BANDS):
+        now = CLASS_START[b]
         for p in range(kn.N_PLACEMENTS):
-            lac_pl[pr, p, 1 if pr < 4 else 0] = lac_prow[pr] * kn.placement_share(PV, pr, p)
+            lac_pl[b, now, p, 1] = lac_bd[b].sum() * kn.placement_share(PV, NOW_ROW[now], p)
+    for p in range(kn.N_PLACEMENTS):
+        lac_pl[UASC_CLASS, UASC_NOW, p, 0] = uasc_stock * kn.placement_share(PV, 4, p)
     uasc_in_care = uasc_stock
 
     # capacities sized to the starting position
