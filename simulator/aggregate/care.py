@@ -818,6 +818,7 @@ _ROW_HI = np.append(_ROW_LO[1:], float(AGE_18))
 AGE_STAGES = 8
 N_NOW = 3 * AGE_STAGES + 2
 TOP_NOW, UASC_NOW = 3 * AGE_STAGES, 3 * AGE_STAGES + 1
+N_PROWS_ALL = 5  # the four age rows and unaccompanied children's
 #: ``NOW_ROW[now]``: the row of the placement shares a stage belongs to.
 NOW_ROW = np.array([*(r for r in range(3) for _ in range(AGE_STAGES)), 3, 4])
 #: ``AGE_UP[now]``: monthly chance of the next stage (none from the top row or for unaccompanied
@@ -882,41 +883,45 @@ def placement_aging(lac_pl):
 
 
 @njit(cache=True)
-def placement_exits(lac_pl, gone, gone18):
-    """Children leaving care by the row they entered on, ``gone[row]`` (``gone18[row]`` of them at 18).
+def _leave_from(lac_pl, pr, lo, hi, n):
+    """Up to ``n`` children of entry row ``pr`` leave stages ``[lo, hi)`` in proportion (in place).
 
-    Those turning 18 leave from the top age row (16-17) of their entry row's classes; if the
-    view's ageing has too few there, the rest of them, and the children leaving another way,
-    leave each class, stage and placement in proportion to it (in place).
+    Returns how many left.
     """
-    for pr in range(5):
+    m = 0.0
+    for cls in range(N_CLASSES):
+        if CLASS_ROW[cls] == pr:
+            for now in range(lo, hi):
+                m += lac_pl[cls, now].sum()
+    if m <= 0.0 or n <= 0.0:
+        return 0.0
+    f = min(1.0, n / m)
+    for cls in range(N_CLASSES):
+        if CLASS_ROW[cls] == pr:
+            for now in range(lo, hi):
+                for p in range(lac_pl.shape[2]):
+                    for st in range(2):
+                        lac_pl[cls, now, p, st] *= 1.0 - f
+    return f * m
+
+
+@njit(cache=True)
+def placement_exits(lac_pl, gone, gone18, gone_young):
+    """Children leaving care by the row they entered on, ``gone[row]`` (in place).
+
+    Of them, ``gone18[row]`` turn 18 and leave from the top age row (16-17); ``gone_young[row]`` are
+    adopted or leave under special guardianship, and leave from the youngest age row (under 5)
+    first. Where the view's ageing has too few in those rows, the rest of them, and the children
+    leaving another way, leave each class, stage and placement in proportion to it.
+    """
+    for pr in range(N_PROWS_ALL):
         if gone[pr] <= 0.0:
             continue
         top = TOP_NOW if pr < 4 else UASC_NOW
-        taken = 0.0
-        if gone18[pr] > 0.0:
-            m = 0.0
-            for cls in range(N_CLASSES):
-                if CLASS_ROW[cls] == pr:
-                    m += lac_pl[cls, top].sum()
-            if m > 0.0:
-                f = min(1.0, gone18[pr] / m)
-                for cls in range(N_CLASSES):
-                    if CLASS_ROW[cls] == pr:
-                        lac_pl[cls, top] *= 1.0 - f
-                taken = f * m
-        rest = gone[pr] - taken
-        if rest <= 0.0:
-            continue
-        left = 0.0
-        for cls in range(N_CLASSES):
-            if CLASS_ROW[cls] == pr:
-                left += lac_pl[cls].sum()
-        if left > 0.0:
-            keep = max(0.0, 1.0 - rest / left)
-            for cls in range(N_CLASSES):
-                if CLASS_ROW[cls] == pr:
-                    lac_pl[cls] *= keep
+        taken = _leave_from(lac_pl, pr, top, top + 1, gone18[pr])
+        if pr == 0:
+            taken += _leave_from(lac_pl, pr, 0, AGE_STAGES, gone_young[pr])
+        _leave_from(lac_pl, pr, 0, N_NOW, gone[pr] - taken)
 
 
 @njit(cache=True)

@@ -361,7 +361,8 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
     """1. Scheduled events: care exits, 18th birthdays, plan reviews; returns home; flags cleared."""
     flows, cnt, n_ex = rec.FLOWS[t], rec.CNT[t], wk.n_ex
     n_ex[:] = 0.0
-    gone, gone18 = np.zeros(5), np.zeros(5)  # leaving care by entry row; of them, turning 18
+    # leaving care by entry row; of them, turning 18, and adopted or under special guardianship
+    gone, gone18, gone_young = np.zeros(5), np.zeros(5), np.zeros(5)
     for k in range(N_REASONS):
         for d in range(ND):
             for pr in range(5):
@@ -370,10 +371,12 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
                 gone[pr] += x
                 if k == T18:
                     gone18[pr] += x
+                elif k == AD or k == SG:
+                    gone_young[pr] += x
                 st.lac_prow[pr] -= x
                 if pr == 4:
                     st.now[NOW_UASC] -= x
-    placement_exits(st.lac_pl, gone, gone18)
+    placement_exits(st.lac_pl, gone, gone18, gone_young)
     placement_aging(st.lac_pl)  # a month older: some reach the next row of the placement shares
     cnt[_C_MOVES] += placement_moves(ru.PV, st.lac_pl)  # children staying move as kernel process_due
     st.now[NOW_LAC] -= n_ex.sum()
