@@ -248,7 +248,7 @@ def _filled(shape: tuple[int, ...], defaults: dict[str, int], order: str = "C") 
     """
     values = np.array(list(defaults.values()), dtype=np.int32)
     with numpy_huge_pages(True):
-        arr = np.empty(shape, dtype=np.int32, order="F" if order == "F" else "C")
+        arr = np.empty(shape, dtype=np.int32, order=order)
     n = shape[0]
     threads = os.cpu_count() or 1
     if arr.nbytes < PARALLEL_FILL_BYTES or threads < 2 or n < threads:
