@@ -815,7 +815,7 @@ _ROW_HI = np.append(_ROW_LO[1:], float(AGE_18))
 #: Stages of each of the three lower age rows: a child's age now as a path of ``AGE_STAGES``
 #: equal steps through each row (the view's approximation of growing older, as the programmes'
 #: stages are Erlang paths), then the top row (16-17) and unaccompanied children's row.
-AGE_STAGES = 8
+AGE_STAGES = 8  # assumption: of 1, 4 and 8 stages, 8 agreed best with the engine (docs/MODEL.md)
 N_NOW = 3 * AGE_STAGES + 2
 TOP_NOW, UASC_NOW = 3 * AGE_STAGES, 3 * AGE_STAGES + 1
 N_PROWS_ALL = 5  # the four age rows and unaccompanied children's
@@ -888,12 +888,14 @@ def _leave_from(lac_pl, pr, lo, hi, n):
 
     Returns how many left.
     """
+    if n <= 0.0:
+        return 0.0
     m = 0.0
     for cls in range(N_CLASSES):
         if CLASS_ROW[cls] == pr:
             for now in range(lo, hi):
                 m += lac_pl[cls, now].sum()
-    if m <= 0.0 or n <= 0.0:
+    if m <= 0.0:
         return 0.0
     f = min(1.0, n / m)
     for cls in range(N_CLASSES):
@@ -910,17 +912,18 @@ def placement_exits(lac_pl, gone, gone18, gone_young):
     """Children leaving care by the row they entered on, ``gone[row]`` (in place).
 
     Of them, ``gone18[row]`` turn 18 and leave from the top age row (16-17); ``gone_young[row]`` are
-    adopted or leave under special guardianship, and leave from the youngest age row (under 5)
-    first. Where the view's ageing has too few in those rows, the rest of them, and the children
-    leaving another way, leave each class, stage and placement in proportion to it.
+    adopted or leave under special guardianship, which comes early in a stay, and leave from the
+    stages of the age row they entered on first. Where the view's ageing has too few in those
+    stages, the rest of them, and the children leaving another way, leave each class, stage and
+    placement in proportion to it.
     """
     for pr in range(N_PROWS_ALL):
         if gone[pr] <= 0.0:
             continue
         top = TOP_NOW if pr < 4 else UASC_NOW
         taken = _leave_from(lac_pl, pr, top, top + 1, gone18[pr])
-        if pr == 0:
-            taken += _leave_from(lac_pl, pr, 0, AGE_STAGES, gone_young[pr])
+        if pr < 3:  # (the top row and unaccompanied children's have one stage, taken above)
+            taken += _leave_from(lac_pl, pr, pr * AGE_STAGES, (pr + 1) * AGE_STAGES, gone_young[pr])
         _leave_from(lac_pl, pr, 0, N_NOW, gone[pr] - taken)
 
 
