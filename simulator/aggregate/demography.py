@@ -137,6 +137,8 @@ def _births(F, flows, frac, PV, ENT, FAMS, FK, again, LATER, t, book):
                 q = kn.removal_at_birth_probability(PV, s, n, p == P_LAC)
                 q2 = kn.removal_after_birth_probability(PV, s, n, p == P_LAC, q)
                 for d in range(ND):
+                    # the group's babies removed at birth and later: booked once, not cell by cell
+                    r_d = r2_d = 0.0
                     for w in range(NW):
                         for c in range(NC - 1, -1, -1):  # downwards: a family grown is not grown again
                             if not 1 <= c % NH <= NH - 2:
@@ -150,18 +152,20 @@ def _births(F, flows, frac, PV, ENT, FAMS, FK, again, LATER, t, book):
                                 F[s, n, d, P_LAC, w, c] += r
                                 F[s, n, d, p, w, c] += r2
                                 born_s += g
-                                if r2 > 0.0 and book:
-                                    later += r2
-                                    for o in range(1, AFTER_BIRTH_MONTHS + 1):
-                                        LATER[t + o, s, d, n, p] += r2 * share
-                                if r > 0.0:
-                                    out_s += r
-                                    ENT[0, order, d, n, 2 if s == CP else 1] += r
-                                    if p != P_LAC:
-                                        FAMS[1, d] += r
-                                        FK[1, 1] += r
-                                    else:
-                                        again[d] += r
+                                r_d += r
+                                r2_d += r2
+                    if r2_d > 0.0 and book:
+                        later += r2_d
+                        for o in range(1, AFTER_BIRTH_MONTHS + 1):
+                            LATER[t + o, s, d, n, p] += r2_d * share
+                    if r_d > 0.0:
+                        out_s += r_d
+                        ENT[0, order, d, n, 2 if s == CP else 1] += r_d
+                        if p != P_LAC:
+                            FAMS[1, d] += r_d
+                            FK[1, 1] += r_d
+                        else:
+                            again[d] += r_d
         flows[IN, s] += born_s
         flows[s, LAC] += out_s
         born += born_s
@@ -241,18 +245,30 @@ def _later_removals(LATER_t, F, TG, flows, ENT, FAMS, FK, again):
                         continue
                     FAMS[1, d] += x
                     FK[1, 1] += x
-                    cell = F[s, n, d, p]
-                    total = cell.sum()
+                    total = 0.0
+                    for w in range(NW):
+                        for c in range(NC):
+                            total += F[s, n, d, p, w, c]
                     if total > 0.0:
                         share = min(x, total) / total
-                        moved = share * cell
-                        F[s, n, d, p] -= moved
-                        F[s, n, d, P_LAC] += moved
+                        _to_history(F, s, n, d, p, share)
                         for k in range(TG.shape[0]):
-                            moved_k = share * TG[k, s, n, d, p]
-                            TG[k, s, n, d, p] -= moved_k
-                            TG[k, s, n, d, P_LAC] += moved_k
+                            _to_history(TG[k], s, n, d, p, share)
     return out
+
+
+@njit(cache=True, inline="always")
+def _to_history(F, s, n, d, p, share):
+    """A share of the families of state s, need n, group d and history p moved to history ``P_LAC``.
+
+    Element by element: numba compiles the same in-place array expressions over two axes to a
+    much slower loop, with an array allocated each time.
+    """
+    for w in range(NW):
+        for c in range(NC):
+            m = share * F[s, n, d, p, w, c]
+            F[s, n, d, p, w, c] -= m
+            F[s, n, d, P_LAC, w, c] += m
 
 
 @njit(cache=True)
