@@ -165,12 +165,15 @@ class FamilyAgent(mesa.Agent):
             adv *= m.p["prior_adv"]
         rates[kn.ADVERSE] = (adv + m.p["ch_rate"] * teens) * dep if need < 3 else 0.0
         ref = m.p["ra_ref"]
-        if t - self.closed < RECENT_CLOSURE:
+        recent = t - self.closed < RECENT_CLOSURE
+        if recent:
             ref *= m.p["reref_mult"]
         if self.flags & kn.FLAG_PRIOR:
             ref *= m.p["prior_ref"]
         rates[kn.REFER] *= ref
         rates[kn.S47] *= m.p["ra_s47"]
+        if recent and st == CIN:  # stepped down from a protection plan in the last 12 months
+            rates[kn.S47] *= m.p["stepdown_s47"]
         rates[kn.CARE] *= m.p["ra_care"]
         if self.n_home == 0:
             for e in range(kn.REFER, 7):
@@ -206,7 +209,7 @@ class FamilyAgent(mesa.Agent):
 
     # -- services ----------------------------------------------------------------------------
 
-    def set_state(self, new: int) -> None:
+    def set_state(self, new: int, stepped_down: bool = False) -> None:
         """Move the children at home to ``new``."""
         old = self.state
         if old == new:
@@ -219,8 +222,10 @@ class FamilyAgent(mesa.Agent):
         self.state = new
         if new in (CIN, CP):
             self.flags |= kn.FLAG_PRIOR
-        if new == U:
+        if new == U or (new == CIN and stepped_down):  # closed, or stepped down at a review
             self.closed = m.t
+        elif new == CIN:  # opened from universal services or early help: no step-down to count from
+            self.closed = kn.NO_MONTH
         if new == CP:
             late = kn.first_review_late(m.PV, m.random.random())  # the engine's own rule
             self.review = m.t + int(m.p["cp_first_review"]) + (1 if late else 0)
@@ -289,7 +294,10 @@ class FamilyAgent(mesa.Agent):
         rnd = m.random.random
         first = not self.flags & kn.FLAG_REVIEWED
         if rnd() < kn.review_end_probability(m.PV, self.need, first):  # the engine's own rule
-            self.set_state(CIN if rnd() < m.p["cp_stepdown"] else U)
+            if rnd() < m.p["cp_stepdown"]:
+                self.set_state(CIN, stepped_down=True)
+            else:
+                self.set_state(U)
         else:
             self.flags |= kn.FLAG_REVIEWED
             self.review = m.t + int(m.p["cp_interval"])
@@ -453,6 +461,7 @@ class ClassicModel(mesa.Model):
             "clp_mult": P[kn.P_CLP_MULT],
             "prior_adv": P[kn.P_PRIOR_ADV],
             "reref_mult": P[kn.P_REREF_MULT],
+            "stepdown_s47": P[kn.P_STEPDOWN_S47],
             "prior_ref": P[kn.P_PRIOR_REF],
             "assessed": P[kn.P_ASSESSED],
             "plan_given_conf": P[kn.P_PLAN_GIVEN_CONF],

@@ -652,10 +652,30 @@ class ChildInNeed(Section):
         description="CIN closures that step down to early help.",
     )
     section47_rates_per_year: ByNeed = param(
-        (0.0, 0.015, 0.11, 0.75),
+        (0.0, 0.0093, 0.0682, 0.465),
         unit="per family per year, by need",
-        source="assumption (calibrated to [CIN] 2023 s47 enquiries)",
+        source="assumption (calibrated to [CIN] 2023 s47 enquiries); times 0.62 on 6 Dec 2026 when "
+        "cin.stepdown_section47_multiplier was fitted, holding enquiries and plans (typical LA, 8 "
+        "seeds, years 6-15: plans starting 317 a year before and after, enquiries 1,197-1,206 and "
+        "1,202)",
         description="Open CIN cases escalated to a section 47 enquiry.",
+    )
+    stepdown_section47_multiplier: float = param(
+        21.0,
+        ge=1.0,
+        le=50.0,
+        unit="multiplier on cin.section47_rates_per_year for 12 months after a step-down",
+        source="calibrated (6 Dec 2026) to [CIN] 2024 table D3: 24.7% of the plans starting were a child's "
+        "second or later (the model gave 14.8% with none; 24.6% at 21, with the CIN rates times 0.62; "
+        "`python -m simulator.validation --journeys`; 24.4%, standard error 0.4, when landed the same "
+        "afternoon, with only a review's step-down counted). A family whose plan ends with the risk still"
+        " high is soon back at an enquiry: the step-down that fails. England's share was 13% in 2009-10 "
+        "and 16.6% in 2014-15, so part of today's may be the larger register of 2015-2018 leaving more "
+        "children with a past plan, which a run from 2024 does not have (assumption: all of it is put on "
+        "the step-down)",
+        grade="M",
+        description="A family stepped down from a protection plan to a CIN plan is this much likelier "
+        "to be escalated to a section 47 enquiry in the next 12 months.",
     )
     care_entry_rates_per_year: ByNeed = param(
         (0.0, 0.003159, 0.025272, 0.109512),

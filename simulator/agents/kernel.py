@@ -255,8 +255,9 @@ N_CELLS = N_AT_HOME * N_NEED * N_DECILES
 #: last 12 months), so the stage-one bound is exact for history; free rows have code N_CODES.
 N_CODES = N_CELLS * 8
 #: Slot layouts of the monthly uniform: (highest need or not) x decile x (earlier involvement,
-#: care-leaver parent); see ``Services._slot_layout``.
-N_LAYOUTS = 2 * 10 * 4
+#: care-leaver parent) x (a CIN family stepped down from a plan in the last 12 months or not); see
+#: ``Services._slot_layout``.
+N_LAYOUTS = 2 * 10 * 4 * 2
 #: First spill ids: used when a month has more arrivals than its block (never in ``IDX``).
 SPILL_FID = 2**30
 SPILL_CID = 2**30
@@ -328,8 +329,9 @@ N_TALLY = 2 * N_CELLS + 24
     P_CP_FIRST_LATE,
     P_COURT_SHIFT,
     P_CONF_ELAST,
-) = range(49)
-N_P = 49
+    P_STEPDOWN_S47,
+) = range(50)
+N_P = 50
 VECTOR_SIZES = {
     "eh_out": 4,
     "cin_out": 4,
@@ -480,10 +482,17 @@ def recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row):
 
 @njit(cache=True, inline="always", _nrt=False)
 def update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row):
-    """Earliest scheduled event of the family: a plan review, a care exit, an 18th birthday."""
+    """Earliest scheduled event of the family: a plan review, a care exit, an 18th birthday.
+
+    Also the end of a recent closure or step-down: :func:`process_due` clears its flag in that
+    month, so when it is cleared does not depend on how often the family's rates are worked out
+    (which the stage-one bounds, and so the levers, decide).
+    """
     nxt = FI[row, CHILD_DUE]
     if FI[row, STATE] == CP and FI[row, REVIEW] < nxt:
         nxt = FI[row, REVIEW]
+    if FI[row, FLAGS] & FLAG_RECENT and FI[row, CLOSED] + RECENT_CLOSURE < nxt:
+        nxt = FI[row, CLOSED] + RECENT_CLOSURE
     FI[row, NEXT_DUE] = nxt
 
 
@@ -556,9 +565,14 @@ def set_state(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, new, reason):
     FI[row, SINCE] = t
     if new == CIN or new == CP:
         FI[row, FLAGS] |= FLAG_PRIOR
-    if new == U:
+    if new == U or (new == CIN and reason == R_STEPPED_DOWN):
+        # closed, or stepped down from a protection plan at a review: recent (a CIN family's
+        # recency is its step-down's, cin.stepdown_section47_multiplier)
         FI[row, CLOSED] = t
         FI[row, FLAGS] |= FLAG_RECENT
+    elif new == CIN:  # a CIN plan opened from universal services or early help: no step-down
+        FI[row, CLOSED] = NO_MONTH
+        FI[row, FLAGS] &= ~FLAG_RECENT
     if new == CP:
         FI[row, CP_PLANS] += 1
         FI[row, REVIEW] = first_review_month(PV, rng, FI[row, FAM_ID], FI[row, CP_PLANS], t)
@@ -1301,6 +1315,11 @@ def process_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
         return
     if FI[row, STATE] == CP and FI[row, REVIEW] <= t:
         cp_review(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row)
+    if FI[row, FLAGS] & FLAG_RECENT and t - FI[row, CLOSED] >= RECENT_CLOSURE:
+        # the closure or step-down is no longer recent: cleared in the month it ends, whatever the
+        # levers (a stepped-down family's slots follow the flag: Services._slot_layout)
+        FI[row, FLAGS] &= ~FLAG_RECENT
+        recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
     update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
 
 
@@ -1326,16 +1345,15 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates):
         adv *= PV[P_PRIOR_ADV]
     rates[ADVERSE] = (adv + PV[P_CH_RATE] * teens) * dep if need < 3 else 0.0
     ref = PV[P_RA_REF]
-    recent = t - FI[row, CLOSED] < RECENT_CLOSURE
-    if not recent and flags & FLAG_RECENT:
-        FI[row, FLAGS] = flags & ~FLAG_RECENT  # the bound may stay looser until now: still a bound
-        recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
+    recent = t - FI[row, CLOSED] < RECENT_CLOSURE  # (its flag: cleared when due, process_due)
     if recent:
         ref *= PV[P_REREF_MULT]
     if flags & FLAG_PRIOR:
         ref *= PV[P_PRIOR_REF]
     rates[REFER] *= ref
     rates[S47] *= s47_multiplier(PV)
+    if recent and st == CIN:  # stepped down from a plan in the last 12 months
+        rates[S47] *= PV[P_STEPDOWN_S47]
     rates[CARE] *= PV[P_RA_CARE]
     if FI[row, N_HOME] == 0:
         for e in range(REFER, N_HAZARDS):

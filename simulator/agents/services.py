@@ -436,6 +436,7 @@ class Services:
         P[kn.P_SETTLE] = 1.0 / care.placement_settling_months
         P[kn.P_PO_MONTHS] = care.placement_order_months
         P[kn.P_CP_STEPDOWN] = cp.stepdown_to_cin_share
+        P[kn.P_STEPDOWN_S47] = sc.cin.stepdown_section47_multiplier
         P[kn.P_SIB_JOIN] = care.sibling_join_probability
         P[kn.P_ADOPT_U5] = care.adoption_share_under5
         P[kn.P_SGO] = care.special_guardianship_share
@@ -488,6 +489,8 @@ class Services:
             ra[0] * np.where(recent, P[kn.P_REREF_MULT], 1.0) * np.where(prior, P[kn.P_PRIOR_REF], 1.0)
         )
         r[:, kn.S47] *= ra[1] * P[kn.P_S47_PATH]  # kernel.s47_multiplier
+        # kernel.exact_rates: a CIN family stepped down from a plan in the last 12 months
+        r[:, kn.S47] *= np.where((recent > 0) & (st == kn.CIN), P[kn.P_STEPDOWN_S47], 1.0)
         r[:, kn.CARE] *= ra[2]
         return r * lever_max[None, :]
 
@@ -500,7 +503,12 @@ class Services:
         hazard ``e`` owns the slot ``[start_e, start_e + width_e)`` of the monthly uniform, its
         width the most that hazard's monthly probability can be in any service state and need of
         the layout with no lever and a risk index of 1. (Highest need has layouts of its own: its
-        referral chance alone would not fit beside the others.)
+        referral chance alone would not fit beside the others. So has a CIN family stepped down
+        from a plan in the last 12 months: its enquiries, ``cin.stepdown_section47_multiplier``
+        times the others', would otherwise widen every family's enquiry slot until a lever on any
+        hazard pushed the codes past the room left, packing them for every family of the code,
+        levers or not, and unpairing families no lever touches; its flag is cleared when due,
+        ``kernel.process_due``.)
         The layout depends on nothing a lever moves, so a baseline and a scenario give a family
         the same slots: a lever that lowers one hazard removes only events of that hazard (the
         uniform falls in its slot's freed end), and one that raises a hazard above its width adds
@@ -510,6 +518,8 @@ class Services:
         codes = np.arange(kn.N_CODES)
         cell, bits = codes // 8, codes % 8
         layout = (((cell // 10) % 4 == 3) * 10 + cell % 10) * 4 + (bits & 3)
+        stepped = (cell // 40 == kn.CIN) & (bits & 4 > 0)  # a recent step-down: slots of its own
+        layout = layout + stepped * (kn.N_LAYOUTS // 2)
         width = np.zeros((kn.N_LAYOUTS, N_EVENTS))
         np.maximum.at(width, layout, pf)
         slot = self.vec("slot").reshape(kn.N_LAYOUTS, N_EVENTS + 1)

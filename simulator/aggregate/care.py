@@ -672,7 +672,8 @@ def join_share(F, flows, d, p, s, frac, after_rh):
                     if m == 0.0:
                         continue
                     F[s, n, d, p, w, c] -= m
-                    F[s2, n2, d, p, w, c + 1] += m
+                    # reopened as CIN: not a step-down, no recency (kernel set_state)
+                    F[s2, n2, d, p, w if s2 == s else W_OLD, c + 1] += m
                     flows[LAC, s] += m
                     if s2 != s:
                         flows[s, CIN] += m * (c % NH + 1)

@@ -175,6 +175,7 @@ def _month(
     ch_rate = PV[kn.P_CH_RATE]
     ra_ref, ra_care = PV[kn.P_RA_REF], PV[kn.P_RA_CARE]
     reref, prior_ref = PV[kn.P_REREF_MULT], PV[kn.P_PRIOR_REF]
+    stepdown = PV[kn.P_STEPDOWN_S47]  # kernel exact_rates: a CIN family's recency is its step-down's
     # counters (COUNTERS 0, 2-6): referrals, assessments, section 47 enquiries, conferences,
     # emergency removals, adverse events
     k0 = k2 = k3 = k4 = k5 = k6 = 0.0
@@ -190,7 +191,7 @@ def _month(
             i0 = base + (s * 4 + n) * 7
             r_adv = PV[i0] * adv_mean
             r1, r2_0, r3, r4 = PV[i0 + 1], PV[i0 + 2], PV[i0 + 3], PV[i0 + 4]
-            r5, r6 = PV[i0 + 5] * kn.s47_multiplier(PV), PV[i0 + 6] * ra_care
+            r5_0, r6 = PV[i0 + 5] * kn.s47_multiplier(PV), PV[i0 + 6] * ra_care
             n_up1 = min(3, n + 1)
             n_up2 = min(3, n + 2)
             n_dn = n - 1 if n > 0 else NN - 1
@@ -221,6 +222,8 @@ def _month(
                                 continue
                             Mh = M * h
                             r2 = r2_0 * (ref_p * reref if r == 1 else ref_p)
+                            # a CIN family stepped down from a plan in the last 12 months
+                            r5 = r5_0 * stepdown if s == CIN and r == 1 else r5_0
                             total = r0 + r1 + r2 + r3 + r4 + r5 + r6
                             if total <= 0.0:
                                 stay = 1.0
@@ -345,12 +348,13 @@ def _month(
                                     F2[s, n_up2, d, p, w, c] += x * c2
                                 if c3 != 0.0:
                                     F2[s, n_dn, d, p, w, c] += x * c3
-                                if c4 != 0.0:
-                                    F2[CIN, n, d, pk, w, c] += x * c4
+                                if c4 != 0.0:  # to CIN: from universal services or early help
+                                    # with no step-down to count from (kernel set_state)
+                                    F2[CIN, n, d, pk, w if s == CIN else W_OLD, c] += x * c4
                                 if h_s != 0.0:
                                     AH[s, n, d, w, c] += x * h_s
-                                if h_2 != 0.0:
-                                    AH[2, n, d, w, c] += x * h_2
+                                if h_2 != 0.0:  # an emergency: on a CIN plan, not stepped down
+                                    AH[2, n, d, W_OLD, c] += x * h_2
         flows[s, U] += f0
         flows[s, CIN] += f2
         flows[s, CP] += f3
@@ -443,7 +447,7 @@ def _dues(F, flows, PV, Q, gone):
                             continue
                         out[CP, n, d, p, w0, c] = 0.0
                         out[CP, n, d, p, interval, c] += m * (1.0 - pe)
-                        out[CIN, n, d, p, W_OLD, c] += m * pe * st
+                        out[CIN, n, d, p, 0, c] += m * pe * st  # stepped down now (kernel set_state)
                         out[U, n, d, p, 0, c] += m * pe * (1.0 - st)
                         flows[CP, CIN] += m * pe * st * h
                         flows[CP, U] += m * pe * (1.0 - st) * h

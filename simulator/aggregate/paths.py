@@ -86,7 +86,7 @@ def _family_path(PV: np.ndarray, dep: np.ndarray, adv_mean: float, state: int) -
             i = (3 * NR + r) * NN + n
             lam = 1.0 - (1.0 - PV[kn.V_CP_END + n]) ** (1.0 / interval)
             R[i, i] = 1.0 - lam
-            R[i, (2 * NR + r) * NN + n] = lam * st_cp
+            R[i, (2 * NR + 1) * NN + n] = lam * st_cp  # stepped down: recent (kernel set_state)
             R[i, (0 * NR + 1) * NN + n] = lam * (1.0 - st_cp)
             if r > 0:
                 for s in range(NS):
@@ -121,14 +121,22 @@ def _family_month(out: np.ndarray, PV: np.ndarray, s: int, r: int, n: int, adv_m
     plan, q47 = PV[kn.P_PLAN_GIVEN_CONF], PV[kn.P_CIN_AFTER_S47]
     p_eh, p_cin, p_s47, tot, sc, p_em, p_conf = _outcomes(PV, n)
 
+    # a family reaching CIN from universal services or early help has no step-down to count from
+    # (kernel set_state): recency 0; a CIN family keeps its own
+    r_cin = r if s == CIN else 0
+
     def section47(v: float) -> None:
-        out[s if s == CP else CIN, r, n] += v * p_em  # an emergency entry: CIN unless on a plan
+        # an emergency entry: CIN unless on a plan
+        if s == CP:
+            out[CP, r, n] += v * p_em
+        else:
+            out[CIN, r_cin, n] += v * p_em
         out[CP, r, n] += v * p_conf * (plan if s != CP else 1.0)
         if s != CP:
-            out[CIN, r, n] += v * p_conf * (1.0 - plan)
+            out[CIN, r_cin, n] += v * p_conf * (1.0 - plan)
         rest = v * (1.0 - p_em - p_conf)
         if s <= EH:
-            out[CIN, r, n] += rest * q47
+            out[CIN, 0, n] += rest * q47
             out[s, r, n] += rest * (1.0 - q47)
         else:
             out[s, r, n] += rest
@@ -136,7 +144,7 @@ def _family_month(out: np.ndarray, PV: np.ndarray, s: int, r: int, n: int, adv_m
     rt = PV[kn.V_BASE + (s * 4 + n) * 7 : kn.V_BASE + (s * 4 + n + 1) * 7].copy()
     rt[kn.ADVERSE] = rt[kn.ADVERSE] * adv_mult * PV[kn.P_PRIOR_ADV] if n < 3 else 0.0
     rt[2] *= PV[kn.P_RA_REF] * PV[kn.P_PRIOR_REF] * (PV[kn.P_REREF_MULT] if r > 0 else 1.0)
-    rt[5] *= kn.s47_multiplier(PV)
+    rt[5] *= kn.s47_multiplier(PV) * (PV[kn.P_STEPDOWN_S47] if s == CIN and r > 0 else 1.0)
     rt[6] *= PV[kn.P_RA_CARE]
     total = rt.sum()
     p_any = 1.0 - math.exp(-total / 12.0) if total > 0 else 0.0
@@ -148,7 +156,7 @@ def _family_month(out: np.ndarray, PV: np.ndarray, s: int, r: int, n: int, adv_m
     ua = u[2] * a_ref
     out[s, r, n] += u[2] * (1.0 - a_ref) + ua * max(0.0, 1.0 - tot * sc)
     section47(ua * p_s47 * sc)
-    out[CIN, r, n] += ua * p_cin * sc  # (from a protection plan too, as _month)
+    out[CIN, r_cin, n] += ua * p_cin * sc  # (from a protection plan too, as _month)
     out[EH if s == U else s, r, n] += ua * p_eh * sc
     out[EH, r, n] += u[3]  # identified for early help
     if s == EH:  # the case closes
