@@ -484,14 +484,16 @@ def recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row):
 def update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row):
     """Earliest scheduled event of the family: a plan review, a care exit, an 18th birthday.
 
-    Also the end of a recent closure or step-down: :func:`process_due` clears its flag in that
-    month, so when it is cleared does not depend on how often the family's rates are worked out
-    (which the stage-one bounds, and so the levers, decide).
+    Also, for a CIN family, the end of its step-down's 12 months: :func:`process_due` clears the
+    flag in that month, so when it is cleared does not depend on how often the family's rates are
+    worked out (which the stage-one bounds, and so the levers, decide); the flag picks the
+    family's slot layout (``Services._slot_layout``). Other families' flags only loosen their
+    bounds until :func:`exact_rates` clears them (no due event: they cost a typical LA 2-7% of its run).
     """
     nxt = FI[row, CHILD_DUE]
     if FI[row, STATE] == CP and FI[row, REVIEW] < nxt:
         nxt = FI[row, REVIEW]
-    if FI[row, FLAGS] & FLAG_RECENT and FI[row, CLOSED] + RECENT_CLOSURE < nxt:
+    if FI[row, STATE] == CIN and FI[row, FLAGS] & FLAG_RECENT and FI[row, CLOSED] + RECENT_CLOSURE < nxt:
         nxt = FI[row, CLOSED] + RECENT_CLOSURE
     FI[row, NEXT_DUE] = nxt
 
@@ -1316,8 +1318,8 @@ def process_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row):
     if FI[row, STATE] == CP and FI[row, REVIEW] <= t:
         cp_review(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row)
     if FI[row, FLAGS] & FLAG_RECENT and t - FI[row, CLOSED] >= RECENT_CLOSURE:
-        # the closure or step-down is no longer recent: cleared in the month it ends, whatever the
-        # levers (a stepped-down family's slots follow the flag: Services._slot_layout)
+        # the step-down is no longer recent: cleared in the month it ends, whatever the levers (a
+        # stepped-down family's slots follow the flag: Services._slot_layout)
         FI[row, FLAGS] &= ~FLAG_RECENT
         recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
     update_next_due(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
@@ -1345,7 +1347,12 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates):
         adv *= PV[P_PRIOR_ADV]
     rates[ADVERSE] = (adv + PV[P_CH_RATE] * teens) * dep if need < 3 else 0.0
     ref = PV[P_RA_REF]
-    recent = t - FI[row, CLOSED] < RECENT_CLOSURE  # (its flag: cleared when due, process_due)
+    recent = t - FI[row, CLOSED] < RECENT_CLOSURE
+    if not recent and flags & FLAG_RECENT:
+        # a closure's flag only loosens its code's bounds until cleared here (a step-down's is
+        # cleared when due, process_due: the family's slot layout follows it)
+        FI[row, FLAGS] = flags & ~FLAG_RECENT
+        recode(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, row)
     if recent:
         ref *= PV[P_REREF_MULT]
     if flags & FLAG_PRIOR:
