@@ -509,10 +509,11 @@ class Services:
         hazard pushed the codes past the room left, packing them for every family of the code,
         levers or not, and unpairing families no lever touches; its flag is cleared when due,
         ``kernel.process_due``.)
-        The layout depends on nothing a lever moves, so a baseline and a scenario give a family
-        the same slots: a lever that lowers one hazard removes only events of that hazard (the
-        uniform falls in its slot's freed end), and one that raises a hazard above its width adds
-        events in an overflow region above the slots where the other run has none.
+        The layout depends only on what the family is and its own path (a step-down's recency),
+        so a baseline and a scenario give a family no lever touches the same slots: a lever that
+        lowers one hazard removes only events of that hazard (the uniform falls in its slot's
+        freed end), and one that raises a hazard above its width adds events in an overflow
+        region above the slots where the other run has none.
         """
         pf = monthly(self._code_rates(np.ones(N_EVENTS), (1.0, 1.0, 1.0)))
         codes = np.arange(kn.N_CODES)
