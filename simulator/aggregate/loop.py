@@ -9,7 +9,9 @@ from numba import njit
 
 from simulator.agents import kernel as kn
 from simulator.aggregate.care import (
+    CLASS_ROW,
     CT_WIDTH,
+    N_PROWS_ALL,
     UASC_CLASS,
     _child_bands,
     _clear_flags,
@@ -362,10 +364,10 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
     flows, cnt, n_ex = rec.FLOWS[t], rec.CNT[t], wk.n_ex
     n_ex[:] = 0.0
     # leaving care by entry row; of them, turning 18, and adopted or under special guardianship
-    gone, gone18, gone_young = np.zeros(5), np.zeros(5), np.zeros(5)
+    gone, gone18, gone_young = np.zeros(N_PROWS_ALL), np.zeros(N_PROWS_ALL), np.zeros(N_PROWS_ALL)
     for k in range(N_REASONS):
         for d in range(ND):
-            for pr in range(5):
+            for pr in range(N_PROWS_ALL):
                 x = st.PEND[t, k, d, pr]
                 n_ex[k] += x
                 gone[pr] += x
@@ -374,7 +376,7 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
                 elif k == AD or k == SG:
                     gone_young[pr] += x
                 st.lac_prow[pr] -= x
-                if pr == 4:
+                if pr == CLASS_ROW[UASC_CLASS]:  # unaccompanied children's row
                     st.now[NOW_UASC] -= x
     placement_exits(st.lac_pl, gone, gone18, gone_young)
     placement_aging(st.lac_pl)  # a month older: some reach the next row of the placement shares
