@@ -1142,6 +1142,21 @@ def s47_multiplier(PV):
 
 
 @njit(cache=True, inline="always", _nrt=False)
+def section47_hazard(PV, base, state, recent):
+    """A family's yearly rate of escalation to a section 47 enquiry, from its state and need's ``base``.
+
+    Times :func:`s47_multiplier`, and ``cin.stepdown_section47_multiplier`` for a CIN family whose
+    recency (``recent``: in the last 12 months) is its step-down from a protection plan (a CIN
+    family has no other: :func:`set_state`). The one statement of the rule: the engine's hazards
+    and the expected-value view read it.
+    """
+    rate = base * s47_multiplier(PV)
+    if recent and state == CIN:
+        rate *= PV[P_STEPDOWN_S47]
+    return rate
+
+
+@njit(cache=True, inline="always", _nrt=False)
 def conference_given_s47(PV, need):
     """Chance that a section 47 enquiry goes to an initial child protection conference, for ``need``.
 
@@ -1358,9 +1373,7 @@ def exact_rates(FI, CI, LE, LJ, M, free, PV, rng, IDX, Q, t, row, rates):
     if flags & FLAG_PRIOR:
         ref *= PV[P_PRIOR_REF]
     rates[REFER] *= ref
-    rates[S47] *= s47_multiplier(PV)
-    if recent and st == CIN:  # stepped down from a plan in the last 12 months
-        rates[S47] *= PV[P_STEPDOWN_S47]
+    rates[S47] = section47_hazard(PV, rates[S47], st, recent)
     rates[CARE] *= PV[P_RA_CARE]
     if FI[row, N_HOME] == 0:
         for e in range(REFER, N_HAZARDS):

@@ -175,7 +175,6 @@ def _month(
     ch_rate = PV[kn.P_CH_RATE]
     ra_ref, ra_care = PV[kn.P_RA_REF], PV[kn.P_RA_CARE]
     reref, prior_ref = PV[kn.P_REREF_MULT], PV[kn.P_PRIOR_REF]
-    stepdown = PV[kn.P_STEPDOWN_S47]  # kernel exact_rates: a CIN family's recency is its step-down's
     # counters (COUNTERS 0, 2-6): referrals, assessments, section 47 enquiries, conferences,
     # emergency removals, adverse events
     k0 = k2 = k3 = k4 = k5 = k6 = 0.0
@@ -191,7 +190,7 @@ def _month(
             i0 = base + (s * 4 + n) * 7
             r_adv = PV[i0] * adv_mean
             r1, r2_0, r3, r4 = PV[i0 + 1], PV[i0 + 2], PV[i0 + 3], PV[i0 + 4]
-            r5_0, r6 = PV[i0 + 5] * kn.s47_multiplier(PV), PV[i0 + 6] * ra_care
+            r6 = PV[i0 + 6] * ra_care
             n_up1 = min(3, n + 1)
             n_up2 = min(3, n + 2)
             n_dn = n - 1 if n > 0 else NN - 1
@@ -222,8 +221,7 @@ def _month(
                                 continue
                             Mh = M * h
                             r2 = r2_0 * (ref_p * reref if r == 1 else ref_p)
-                            # a CIN family stepped down from a plan in the last 12 months
-                            r5 = r5_0 * stepdown if s == CIN and r == 1 else r5_0
+                            r5 = kn.section47_hazard(PV, PV[i0 + 5], s, r == 1)
                             total = r0 + r1 + r2 + r3 + r4 + r5 + r6
                             if total <= 0.0:
                                 stay = 1.0

@@ -144,7 +144,7 @@ def _family_month(out: np.ndarray, PV: np.ndarray, s: int, r: int, n: int, adv_m
     rt = PV[kn.V_BASE + (s * 4 + n) * 7 : kn.V_BASE + (s * 4 + n + 1) * 7].copy()
     rt[kn.ADVERSE] = rt[kn.ADVERSE] * adv_mult * PV[kn.P_PRIOR_ADV] if n < 3 else 0.0
     rt[2] *= PV[kn.P_RA_REF] * PV[kn.P_PRIOR_REF] * (PV[kn.P_REREF_MULT] if r > 0 else 1.0)
-    rt[5] *= kn.s47_multiplier(PV) * (PV[kn.P_STEPDOWN_S47] if s == CIN and r > 0 else 1.0)
+    rt[5] = kn.section47_hazard(PV, rt[5], s, r > 0)
     rt[6] *= PV[kn.P_RA_CARE]
     total = rt.sum()
     p_any = 1.0 - math.exp(-total / 12.0) if total > 0 else 0.0
