@@ -779,26 +779,25 @@ def extend_holds(LOUT, t, again, pmf):
 
 
 @njit(cache=True)
-def _schedule_returns(PEND_RH, t, ent_rh, Q):
-    """Returns home due ``x`` months on (``ent_rh[x, group, need, origin]``), into ``PEND_RH[t + x]``.
+def _schedule_returns(due, x, ent, Q):
+    """Returns home due ``x`` months on (``ent[group, need, origin]``), into ``due[group, m, origin]``.
 
-    They are booked by the family's need then if no one was left at home (origin 0: ``Q[0]``,
-    its need path meanwhile, :func:`_need_drift`), otherwise by the service state the family has
-    reached (origins 1 and 2, from CIN and from a protection plan: :func:`_family_path`). The
-    axis ``m`` is need for origin 0 and state for the others (both four). The children entered
-    during this month's hazards and come home among the scheduled events at the start of month
-    ``t + x``, so each path is taken ``x - 1`` months on.
+    ``due`` is ``PEND_RH[t + x]``. They are booked by the family's need then if no one was left at
+    home (origin 0: ``Q[0]``, its need path meanwhile, :func:`_need_drift`), otherwise by the
+    service state the family has reached (origins 1 and 2, from CIN and from a protection plan:
+    :func:`_family_path`). The axis ``m`` is need for origin 0 and state for the others (both
+    four). The children entered during this month's hazards and come home among the scheduled
+    events at the start of month ``t + x``, so each path is taken ``x - 1`` months on.
     """
+    between = max(x - 1, 0)
     for o in range(3):
         for d in range(ND):
-            for x in range(ent_rh.shape[0]):
-                between = max(x - 1, 0)
-                for n in range(NN):
-                    v = ent_rh[x, d, n, o]
-                    if v == 0.0:
-                        continue
-                    for m in range(NN):
-                        PEND_RH[t + x, d, m, o] += v * Q[o, d, between, n, m]
+            for n in range(NN):
+                v = ent[d, n, o]
+                if v == 0.0:
+                    continue
+                for m in range(NN):
+                    due[d, m, o] += v * Q[o, d, between, n, m]
 
 
 # -- placements while in care ----------------------------------------------------------------

@@ -274,7 +274,7 @@ def work_room(n_hubs: int) -> Work:
         offk=np.zeros(NS),
         n_ex=np.zeros(N_REASONS),
         ent_brd=np.zeros((N_BANDS, 3, ND)),
-        ent_rh=np.zeros((HORIZON, ND, NN, 3)),
+        ent_rh=np.zeros(ND * NN * 3),  # one month's returns home (_schedule_returns_home)
         FAMS=np.zeros((4, ND)),
         ent_c=np.zeros((N_BANDS, 3, ND, 2)),
         FK=np.zeros((3, NH)),
@@ -635,31 +635,36 @@ def _follow_families(t, st, wk):
 
 @njit(cache=True)
 def _schedule_returns_home(t, st, ru, wk):
-    """Returns home: the family's need (origin 0) or state (1, 2) when the child comes back."""
+    """Returns home: the family's need (origin 0) or state (1, 2) when the child comes back.
+
+    Month by month of the horizon, the entrants of each (band, route) times its chance of coming
+    home then, summed by (group, need, origin) in ``wk.ent_rh`` and booked at once.
+    """
     year_i = _year(t, ru)
-    ENT, ent_rh = wk.ENT, wk.ent_rh
-    ent_rh[:] = 0.0
-    ent_f = ENT.reshape((N_BANDS * 3, ND * NN * 3))  # (band, route) by (group, need, origin)
-    rh_f = ent_rh.reshape((HORIZON, ND * NN * 3))
-    nz = np.empty(ND * NN * 3, np.int64)
+    ent_f = wk.ENT.reshape((N_BANDS * 3, ND * NN * 3))  # (band, route) by (group, need, origin)
+    rh = wk.ent_rh
+    rh_g = rh.reshape((ND, NN, 3))
+    brs = np.empty(N_BANDS * 3, np.int64)  # the (band, route)s with entrants (a month's babies: few)
+    nb = 0
     for br in range(N_BANDS * 3):
-        row = ent_f[br]
-        m = 0  # the (group, need, origin) cells with entrants: most are empty (a month's babies)
         for i in range(ND * NN * 3):
-            if row[i] != 0.0:
-                nz[m] = i
-                m += 1
-        if m == 0:
-            continue
-        for x in range(HORIZON):
-            k = ru.KbRH[year_i, br, x]
+            if ent_f[br, i] != 0.0:
+                brs[nb] = br
+                nb += 1
+                break
+    for x in range(HORIZON if nb > 0 else 0):
+        rh[:] = 0.0
+        any_due = False
+        for j in range(nb):
+            k = ru.KbRH[year_i, brs[j], x]
             if k == 0.0:
                 continue
-            rh_x = rh_f[x]
-            for j in range(m):
-                i = nz[j]
-                rh_x[i] += k * row[i]
-    _schedule_returns(st.PEND_RH, t, ent_rh, ru.Q)
+            any_due = True
+            row = ent_f[brs[j]]
+            for i in range(ND * NN * 3):
+                rh[i] += k * row[i]
+        if any_due:
+            _schedule_returns(st.PEND_RH[t + x], x, rh_g, ru.Q)
 
 
 @njit(cache=True)

@@ -179,6 +179,8 @@ def _month(
     # emergency removals, adverse events
     k0 = k2 = k3 = k4 = k5 = k6 = 0.0
     offers = 0.0
+    last_total = np.full(2, -1.0)  # the last group's total rate and chance of any event, by recency
+    last_p = np.zeros(2)
     for s in range(NS):
         f0 = f2 = f3 = f4 = 0.0  # flows from state s to universal, CIN, CP and care
         ok = 0.0  # children of the families offered early help
@@ -227,7 +229,10 @@ def _month(
                                 stay = 1.0
                                 scale = 0.0
                             else:
-                                p_any = 1.0 - math.exp(-total / 12.0)
+                                if total != last_total[r]:  # compositions alike (no teenager)
+                                    last_total[r] = total  # share a total: one exponential
+                                    last_p[r] = 1.0 - math.exp(-total / 12.0)
+                                p_any = last_p[r]
                                 stay = 1.0 - p_any
                                 scale = p_any / total  # chance of each event this month per rate
                             u0, u1, u2, u3 = r0 * scale, r1 * scale, r2 * scale, r3 * scale
