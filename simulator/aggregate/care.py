@@ -17,6 +17,7 @@ from simulator.aggregate.groups import (
     C_INF,
     CIN,
     CP,
+    FASTMATH,
     HORIZON,
     J_EDGES,
     LAC,
@@ -335,7 +336,7 @@ _FACT = np.array([float(math.factorial(i)) for i in range(NH + 1)])
 assert N_BANDS == 5, "entrant_bands_by_composition enumerates five age bands"
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def entrant_bands_by_composition(sel_w, p_old, p_oth):
     """Age bands of the index child and of siblings entering care, by composition.
 
@@ -380,7 +381,7 @@ def entrant_bands_by_composition(sel_w, p_old, p_oth):
     return idx, sib
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def class_care_tables(PV, sel_w, p_old, p_oth, phi, kept, CT):
     """:func:`care_tables` for each class of family with a care entry: ``CT[need * N_ORIGINS + origin]``.
 
@@ -418,7 +419,7 @@ def class_care_tables(PV, sel_w, p_old, p_oth, phi, kept, CT):
             split_infants(CT[cls], p_old, phi)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _child_bands(P, R, Y, t, pair, p_old, p_oth):
     """Age bands of the oldest child at home and of the others, by composition, at month ``t``.
 
@@ -480,7 +481,7 @@ def _child_bands(P, R, Y, t, pair, p_old, p_oth):
 # -- the compiled month ----------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _comb(n, k):
     x = 1
     for i in range(k):
@@ -488,7 +489,7 @@ def _comb(n, k):
     return x
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def care_tables(sib, idx_b, sib_b):
     """Expected children entering care when a family of h children at home has an entry.
 
@@ -521,7 +522,7 @@ CT_REST = CT_KIDS + 1
 CT_WIDTH = CT_REST + 1
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def split_infants(CT, p_old, phi):
     """One-child families (the child under 12) as two rows of ``CT``: an infant, and a child of 1-11.
 
@@ -538,7 +539,7 @@ def split_infants(CT, p_old, phi):
     phi[1, :, :] = p0
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
     """Spread the care entries gathered by :func:`_month` (in place).
 
@@ -594,7 +595,7 @@ def _expand_care(F2, ENT, AE, AH, CT, FAMS, FK):
                             F2[s, n, d, P_LAC, w, c - k] += x * CT[0, c, k]
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _return_home(F, back, after_rh, band1, flows, joined):
     """Children returning home (``back[decile, need or state, origin]``) rejoin their families (in place).
 
@@ -655,7 +656,7 @@ def _join(F, flows, d, p, s, want, after_rh, share):
     return frac * total
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def join_share(F, flows, d, p, s, frac, after_rh):
     """A share ``frac`` of the families of group d, history p and state s with room gain a child.
 
@@ -679,7 +680,7 @@ def join_share(F, flows, d, p, s, frac, after_rh):
                         flows[s, CIN] += m * (c % NH + 1)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def max_of_k(pmf, wk, out):
     """``out[x]``: P(the last of k children leaves at offset x), k weighted by ``wk[k]``.
 
@@ -704,7 +705,7 @@ def max_of_k(pmf, wk, out):
                 out[x] += wk[k] / wt * (cdf**k - prev**k)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _clear_flags(F, due, shells, qd):
     """Families whose child has left care no longer have one (in place).
 
@@ -733,7 +734,7 @@ def _clear_flags(F, due, shells, qd):
         clear_share(F, d, q)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def clear_share(F, d, q):
     """A share ``q`` of group d's families with a child in care have it no longer (history 1; in place)."""
     for s in range(NS):
@@ -745,7 +746,7 @@ def clear_share(F, d, q):
                     F[s, n, d, 1, w, c] += m
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def extend_holds(LOUT, t, again, pmf):
     """Families with a child in care that have another child enter keep one longer (in place).
 
@@ -778,7 +779,7 @@ def extend_holds(LOUT, t, again, pmf):
             prev = cur
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _schedule_returns(due, x, ent, Q):
     """Returns home due ``x`` months on (``ent[group, need, origin]``), into ``due[group, m, origin]``.
 
@@ -852,7 +853,7 @@ def _class_start() -> np.ndarray:
 CLASS_START = _class_start()
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def placement_entries(PV, lac_pl, cls, n):
     """``n`` children of class ``cls`` start care: their first placements (in place).
 
@@ -868,7 +869,7 @@ def placement_entries(PV, lac_pl, cls, n):
         lac_pl[cls, now, p, 0] += n * kn.placement_share(PV, row, p)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def placement_aging(lac_pl):
     """A month older: children in care move on a stage of their age (:data:`AGE_UP`), in place."""
     for now in range(TOP_NOW - 1, -1, -1):  # the top first: one stage a month at most
@@ -882,7 +883,7 @@ def placement_aging(lac_pl):
                         lac_pl[cls, now + 1, p, st] += x
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _leave_from(lac_pl, pr, lo, hi, n):
     """Up to ``n`` children of entry row ``pr`` leave stages ``[lo, hi)`` in proportion (in place).
 
@@ -907,7 +908,7 @@ def _leave_from(lac_pl, pr, lo, hi, n):
     return f * m
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def placement_exits(lac_pl, gone, gone18, gone_young):
     """Children leaving care by the row they entered on, ``gone[row]`` (in place).
 
@@ -927,7 +928,7 @@ def placement_exits(lac_pl, gone, gone18, gone_young):
         _leave_from(lac_pl, pr, 0, N_NOW, gone[pr] - taken)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def placement_moves(PV, lac_pl):
     """The month's placement moves, the expectation of :func:`kernel.placement_move` (in place).
 

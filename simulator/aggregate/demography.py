@@ -13,6 +13,7 @@ from simulator.agents import kernel as kn
 from simulator.aggregate.groups import (
     AGE_18,
     CP,
+    FASTMATH,
     IN,
     J_EDGES,
     J_OF_AGE,
@@ -44,7 +45,7 @@ guard(__file__)  # compiled code below reads the kernel's layout and this packag
 
 # Complexity (radon D21): moving away and in over every group, a branch per history (families
 # with a child in care never move, as in the kernel).
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _moves(F, flows, share, init_need, tl):
     """A ``share`` of the families free to move move away; as many like them move in (in place).
 
@@ -104,7 +105,7 @@ def _moves(F, flows, share, init_need, tl):
     return moved_in, held, share * free
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _births(F, flows, frac, PV, ENT, FAMS, FK, again, LATER, t, book):
     """A share ``frac`` of families with room gain a newborn (in place); returns (births, removed, later).
 
@@ -173,7 +174,7 @@ def _births(F, flows, frac, PV, ENT, FAMS, FK, again, LATER, t, book):
     return born, removed, later
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _new_families(F, flows, new, init_need, dec_sh, PV, ENT, FAMS, FK, LATER, t, newb):
     """``new`` births start families in universal services (in place); returns (removed, later).
 
@@ -212,7 +213,7 @@ def _new_families(F, flows, new, init_need, dec_sh, PV, ENT, FAMS, FK, LATER, t,
     return removed, later
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _later_removals(LATER_t, F, TG, flows, ENT, FAMS, FK, again):
     """Babies removed this month, later in their first year, as planned at birth; returns how many.
 
@@ -271,7 +272,7 @@ def _to_history(F, s, n, d, p, share):
             F[s, n, d, P_LAC, w, c] += m
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _walk_pairs(max_size, pair):
     """Families built at the start, by enumeration: adjacent pairs of their sorted ages.
 
@@ -364,7 +365,7 @@ def start_demography(shares: np.ndarray, n_fam: float) -> tuple[np.ndarray, ...]
     return P, R, Y, V1
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _oldest(R, Y, t, h, pair, lo, hi):
     """Families of h children whose oldest is aged ``lo``..``hi`` months at month ``t``."""
     x = 0.0
@@ -376,7 +377,7 @@ def _oldest(R, Y, t, h, pair, lo, hi):
 
 # Complexity (radon E35): every composition's birthdays in one compiled pass (pairs of
 # next-in-age siblings by birth month); the branches are the cases of the kernel's demography.
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _demography_dues(P, R, Y, t, Q, teens, band1, pair):
     """Birthdays at month ``t`` (in place) and what they mean for a family of each composition.
 
@@ -490,7 +491,7 @@ def _demography_dues(P, R, Y, t, Q, teens, band1, pair):
         band1[j] = _oldest(R, Y, t, 1, pair, lo, hi) / n if n > 0.0 else 1.0 / NJ
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _demography_births(P, R, Y, t, born, existing, pair):
     """``born`` births at month ``t`` (in place), as the engine places them.
 

@@ -18,6 +18,13 @@ from simulator.states import (
     TEEN_AGE,
 )
 
+#: LLVM's floating-point assumptions for the view's compiled code (``@njit(fastmath=FASTMATH)``):
+#: no NaN, no infinity, no signed zero, which lets it drop checks and keep values in registers.
+#: Unlike numba's full ``fastmath`` they neither reorder nor fuse arithmetic, so the tables are the
+#: same bytes as without them (tests/test_regression.py pins them; 2% faster, benchmarks/README.md).
+#: The scenario schema refuses the inputs that would make NaN or infinity.
+FASTMATH = {"nnan", "ninf", "nsz"}
+
 
 def guard(module_file: str) -> None:
     """Drop a module's numba cache when the kernel, the keyed generator or this package has changed.

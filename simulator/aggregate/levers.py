@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from simulator.aggregate.groups import DECILES_PER_GROUP, NC, ND, NN, NP, NS, NW, guard
+from simulator.aggregate.groups import DECILES_PER_GROUP, FASTMATH, NC, ND, NN, NP, NS, NW, guard
 from simulator.schema import Scenario, month_index, series_values
 
 guard(__file__)  # compiled code below reads the kernel's layout and this package's rules
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _prevention_reach(F, reach, reached):
     """Shares of families universal prevention reaches, by need and group (``reached[n, d]``).
 
@@ -40,7 +40,7 @@ def _prevention_reach(F, reach, reached):
                 return
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _families_by_group(F, out):
     """Families at home by deprivation group (``out[d]``)."""
     out[:] = 0.0
@@ -55,7 +55,7 @@ def _families_by_group(F, out):
                 out[d] += x
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _hub_members(t, hub_open, hub_dec, hub_dsh, HUBM, catchment, fams_g, members, hubs, hub_tot):
     """Community hubs at month ``t``: catchments topped up, shares and multipliers (in place).
 

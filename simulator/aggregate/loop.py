@@ -41,6 +41,7 @@ from simulator.aggregate.groups import (
     CP,
     DECILES_PER_GROUP,
     EH,
+    FASTMATH,
     HORIZON,
     IN,
     INFANT_MONTHS,
@@ -292,7 +293,7 @@ def work_room(n_hubs: int) -> Work:
     )
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _run_months(st, ru, lv, rec, wk, tg):
     """The monthly loop of :func:`run_aggregate`: the kernel's month, phase by phase, in its order.
 
@@ -313,19 +314,19 @@ def _run_months(st, ru, lv, rec, wk, tg):
         _close_month(t, st, ru, wk, rec, tg)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _year(t, ru):
     """The index of month t's reported year (for yearly paths; the burn-in counts as year 0)."""
     return min(max(t - ru.burn, 0) // 12, ru.years - 1)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _target_children(t, ru):
     """The area's child population on its path at month t (population growth from the first year)."""
     return ru.target * (1.0 + ru.growth) ** (max(t - ru.burn, 0) / 12)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _levers_now(t, st, ru, lv, wk, tg):
     """0. The month's risk aversion, caseload pressure and yearly practice; the families levers reach."""
     PV = ru.PV
@@ -358,7 +359,7 @@ def _levers_now(t, st, ru, lv, wk, tg):
     _enrol(t, F, tg)  # a programme's stages move on and its families start
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _scheduled(t, st, ru, lv, wk, rec, tg):
     """1. Scheduled events: care exits, 18th birthdays, plan reviews; returns home; flags cleared."""
     flows, cnt, n_ex = rec.FLOWS[t], rec.CNT[t], wk.n_ex
@@ -417,7 +418,7 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
         _child_home_from_care(tg.TG[k], tg.qd)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _hazards(t, st, ru, lv, wk, rec, tg):
     """2. Hazards and the front door (into next month's families), then early help rationed.
 
@@ -467,7 +468,7 @@ def _hazards(t, st, ru, lv, wk, rec, tg):
     rec.PLACES[t] = places
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _add_into(A, B):
     """``A += B`` element by element (an in-place array expression over six axes is much slower)."""
     a, b = A.reshape(-1), B.reshape(-1)
@@ -475,7 +476,7 @@ def _add_into(A, B):
         a[i] += b[i]
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _group_month(F, F2, OFR, OFX, PV, ru, lv, wk, flows, cnt):
     """The month of the families ``F`` under the rules ``PV`` (:func:`~simulator.aggregate.month._month`).
 
@@ -508,7 +509,7 @@ def _group_month(F, F2, OFR, OFX, PV, ru, lv, wk, flows, cnt):
     )
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _infant_shares(t, F, NEWB, inf_path, phi):
     """Of the one-child families (the child under 12) in each state and group, the share with an infant.
 
@@ -542,7 +543,7 @@ def _infant_shares(t, F, NEWB, inf_path, phi):
             phi[0, s, d] = min(1.0, inf[s, d] / D) if D > 0.0 else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _care_entries(t, st, ru, wk, rec):
     """The month's care entries: their exits scheduled, their families followed, returns home."""
     _schedule_exits(t, st, ru, wk, rec)
@@ -550,7 +551,7 @@ def _care_entries(t, st, ru, wk, rec):
     _schedule_returns_home(t, st, ru, wk)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _schedule_exits(t, st, ru, wk, rec):
     """Children entering care this month, by age band, route and group; their planned exits.
 
@@ -612,7 +613,7 @@ def _schedule_exits(t, st, ru, wk, rec):
                 mix[1, x] += k_all * e_stay
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _follow_families(t, st, wk):
     """New families with a child in care: none once the last of those who entered together leaves.
 
@@ -633,7 +634,7 @@ def _follow_families(t, st, wk):
         extend_holds(st.LOUT, t, wk.FAMS[3], g)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _schedule_returns_home(t, st, ru, wk):
     """Returns home: the family's need (origin 0) or state (1, 2) when the child comes back.
 
@@ -667,7 +668,7 @@ def _schedule_returns_home(t, st, ru, wk):
             _schedule_returns(st.PEND_RH[t + x], x, rh_g, ru.Q)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _moving(t, st, ru, lv, wk, rec, tg):
     """3. Families moving: as many move in as move away (``tl``: the families at home now)."""
     flows, cnt, tl = rec.FLOWS[t], rec.CNT[t], wk.tl
@@ -690,7 +691,7 @@ def _moving(t, st, ru, lv, wk, rec, tg):
     cnt[_C_IN] += moved_in
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _unaccompanied(t, st, ru, rec):
     """4. Unaccompanied asylum-seeking children straight into care, leaving at 18 or another way.
 
@@ -713,7 +714,7 @@ def _unaccompanied(t, st, ru, rec):
     rec.FLOWS[t, IN, LAC] += lam
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _born(t, st, ru, wk, rec, tg):
     """5. Births keep the child population on its path (the tally ``tl`` kept up to date by the moves).
 
@@ -783,7 +784,7 @@ def _born(t, st, ru, wk, rec, tg):
         extend_holds(st.LOUT, t, again, pmf)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _close_month(t, st, ru, wk, rec, tg):
     """6. Clocks: months since closure (cap 12), months to the next CP review; 7. the record."""
     PV, tl, now = ru.PV, wk.tl, st.now
@@ -800,7 +801,7 @@ def _close_month(t, st, ru, wk, rec, tg):
     _legal_status(t, st, ru, rec)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _babies_waiting(t, st, counts):
     """Add to the children at home by state (``counts[:NS]``) the babies to be removed after month t.
 
@@ -813,7 +814,7 @@ def _babies_waiting(t, st, counts):
             counts[U if s == NS else s] += st.LATER[x, s].sum()
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _legal_status(t, st, ru, rec):
     """Children in care at the month's end by legal status (order of ``LegalStatus``).
 

@@ -14,6 +14,7 @@ from simulator.aggregate.groups import (
     CIN,
     CP,
     EH,
+    FASTMATH,
     LAC,
     NC,
     ND,
@@ -38,7 +39,7 @@ from simulator.states import (
 guard(__file__)  # compiled code below reads the kernel's layout and this package's rules
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _outcomes(PV, n):
     """Chances of the front door's and a section 47 enquiry's outcomes for need ``n``.
 
@@ -106,7 +107,7 @@ def _lever_mix(r0, r1, r2, r3, r4, r5, r6, recent, q, m_adv, m_id, hubs, d, hub_
 # two dozen array arguments are the month's groups and work room. Not yet split (issue 18, open):
 # the next step is to pass loop.Stocks and loop.Work and take the front door and the care entries
 # out as functions of one group. tests/test_regression.py pins its tables.
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _month(
     F,
     F2,
@@ -179,6 +180,7 @@ def _month(
     # emergency removals, adverse events
     k0 = k2 = k3 = k4 = k5 = k6 = 0.0
     offers = 0.0
+    Msum = np.zeros((2, NC))
     last_total = np.full(2, -1.0)  # the last group's total rate and chance of any event, by recency
     last_p = np.zeros(2)
     for s in range(NS):
@@ -203,6 +205,14 @@ def _month(
                     origin = (2 if s == CP else (1 if s == CIN else 0)) + (3 if p == P_LAC else 0)
                     adv_p = r_adv * prior_adv if p >= 1 else r_adv
                     ref_p = ra_ref * prior_ref if p >= 1 else ra_ref
+                    # the group's families by recency and composition, its clocks summed in order
+                    Msum[:] = 0.0
+                    for w in range(NW):
+                        rw = 1 if s <= CIN and w < W_OLD else 0
+                        for c in range(NC):
+                            x = F[s, n, d, p, w, c]
+                            if x > 0.0:
+                                Msum[rw, c] += x
                     for c in range(NC):
                         h = c % NH
                         if h == 0:
@@ -212,11 +222,7 @@ def _month(
                             # clocks with this recency: closed in the last 12 months (r 1) or not
                             w_lo = 0 if s == CP or r == 1 else W_OLD
                             w_hi = W_OLD if s <= CIN and r == 1 else NW
-                            M = 0.0
-                            for w in range(w_lo, w_hi):
-                                x = F[s, n, d, p, w, c]
-                                if x > 0.0:
-                                    M += x
+                            M = Msum[r, c]
                             if M <= 0.0:
                                 OFR[0, s, n, d, p, r, c] = 0.0
                                 OFR[1, s, n, d, p, r, c] = 0.0
@@ -375,7 +381,7 @@ def _month(
 
 # Complexity (radon D29): the scheduled events of the kernel (birthdays, plan reviews) over every
 # group in one compiled pass, a branch per kind of due.
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _dues(F, flows, PV, Q, gone):
     """Birthdays (``Q[c, c']``: a family of composition c becomes c') and plan reviews (in place).
 
@@ -457,7 +463,7 @@ def _dues(F, flows, PV, Q, gone):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _ration_early_help(F2, F, OFR, OFX, offers, places, tl):
     """Early help offers taken while places last (the same share of every offer); returns it.
 
@@ -476,7 +482,7 @@ def _ration_share(in_early_help, offers, places):
     return 1.0 if offers <= 0.0 else min(max(room / offers, 0.0), 1.0)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _ration_apply(F2, F, OFR, OFX, alpha, tl):
     """A share ``alpha`` of the offers made to ``F`` taken up, into ``F2``; the rest turned away.
 
@@ -541,7 +547,7 @@ def _count_compositions(out, col, s, n):
             col[c] = 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _clocks(F, tl, w_cp):
     """A month on (in place): months since closure (cap 12) and months to the next CP review.
 

@@ -9,7 +9,20 @@ import numpy as np
 from numba import njit
 
 from simulator.agents import kernel as kn
-from simulator.aggregate.groups import CIN, CP, EH, HORIZON, ND, NN, NS, RECENT_STAGES, W_OLD, U, guard
+from simulator.aggregate.groups import (
+    CIN,
+    CP,
+    EH,
+    FASTMATH,
+    HORIZON,
+    ND,
+    NN,
+    NS,
+    RECENT_STAGES,
+    W_OLD,
+    U,
+    guard,
+)
 from simulator.aggregate.month import _outcomes
 
 guard(__file__)  # compiled code below reads the kernel's layout and this package's rules
@@ -167,7 +180,7 @@ def _family_month(out: np.ndarray, PV: np.ndarray, s: int, r: int, n: int, adv_m
     section47(u[5])
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _powers(P, out):
     """``out[x] = P ** x`` (matrix powers) for x = 0..len(out)-1."""
     out[0] = np.eye(P.shape[0])

@@ -35,7 +35,7 @@ from numba import njit
 
 from simulator.agents import kernel as kn
 from simulator.aggregate.care import clear_share, join_share
-from simulator.aggregate.groups import NC, ND, NH, NN, NP, NS, NW, P_LAC, guard
+from simulator.aggregate.groups import FASTMATH, NC, ND, NH, NN, NP, NS, NW, P_LAC, guard
 from simulator.policies.programme import Programme
 from simulator.schema import Scenario
 
@@ -136,7 +136,7 @@ def programme_groups(
     )
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _untagged(F, TG, U):
     """``U``: the families of ``F`` in no tagged group (never below zero).
 
@@ -152,7 +152,7 @@ def _untagged(F, TG, U):
         u[i] = max(x, 0.0)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _enrol(t, F, tg):
     """Start of month t: groups move on; each programme's families start, with as many compared.
 
@@ -180,13 +180,13 @@ def _enrol(t, F, tg):
             _start(F, tg, i, n)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _eligible(nn, p, h, min_need, hist3):
     """Whether families of need ``nn``, history ``p`` and ``h`` children at home are eligible."""
     return h > 0 and nn >= min_need and (not hist3 or p >= 1 or h >= 3)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _start(F, tg, i, n):
     """``n`` families start programme ``i``, and as many are compared (see :func:`_enrol`)."""
     _untagged(F, tg.TG, tg.U)
@@ -195,7 +195,7 @@ def _start(F, tg, i, n):
         _eligible_cells(tg, i, min(n, elig / 2.0) / elig)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _eligible_cells(tg, i, share):
     """The untagged families eligible for programme ``i``.
 
@@ -220,7 +220,7 @@ def _eligible_cells(tg, i, share):
     return elig
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _stage_rules(PV, mult, out):
     """``out``: the month's rules ``PV`` times a group's multipliers.
 
@@ -236,7 +236,7 @@ def _stage_rules(PV, mult, out):
     out[kn.P_REREF_MULT] *= mult[kn.REREFERRAL]
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _keep_free(T, keep):
     """Families free to move (no child in care: history below ``P_LAC``) times ``keep`` (in place)."""
     for s in range(NS):
@@ -248,7 +248,7 @@ def _keep_free(T, keep):
                             T[s, n, d, p, w, c] *= keep
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _child_home_from_care(T, qd):
     """A share ``qd[decile]`` of families with a child in care have it no longer (history 1; in place)."""
     for d in range(ND):
@@ -256,7 +256,7 @@ def _child_home_from_care(T, qd):
             clear_share(T, d, qd[d])
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _join_tagged(T, joined, after_rh, flows):
     """Children coming home from care join a programme's families as they join all families.
 
