@@ -446,13 +446,12 @@ def _hazards(t, st, ru, lv, wk, rec, tg):
             _stage_rules(ru.PV, tg.mult[k], tg.PVK[k])
             tg.TG2[k][:] = 0.0
             tg.OFXK[k][:] = 0.0
-            tag_offers += _group_month(
-                tg.TG[k], tg.TG2[k], tg.OFRK[k], tg.OFXK[k], tg.PVK[k], ru, lv, wk, flows, cnt
-            )
+            TG, TG2, PVK = tg.TG[k], tg.TG2[k], tg.PVK[k]
+            tag_offers += _month(TG, TG2, tg.OFRK[k], tg.OFXK[k], PVK, ru, lv, wk, flows, cnt)
             tag_eh += tg.TG2[k][EH].sum()
             wk.AE[:] = 0.0  # spread into this stage's families by _month's end
             wk.AH[:] = 0.0
-    offers = _group_month(src, F2, wk.OFR, wk.OFX, ru.PV, ru, lv, wk, flows, cnt)
+    offers = _month(src, F2, wk.OFR, wk.OFX, ru.PV, ru, lv, wk, flows, cnt)
     places = ru.eh_places0 * ru.eh_factor[t] + lv.eh_extra[t]
     alpha = _ration_share(F2[EH].sum() + tag_eh, offers + tag_offers, places)
     for k in range(tg.TG.shape[0]):
@@ -474,39 +473,6 @@ def _add_into(A, B):
     a, b = A.reshape(-1), B.reshape(-1)
     for i in range(a.size):
         a[i] += b[i]
-
-
-@njit(cache=True, fastmath=FASTMATH)
-def _group_month(F, F2, OFR, OFX, PV, ru, lv, wk, flows, cnt):
-    """The month of the families ``F`` under the rules ``PV`` (:func:`~simulator.aggregate.month._month`).
-
-    Into ``F2``, its offers into ``OFR`` and ``OFX``; the month's counts and care entries shared.
-    """
-    return _month(
-        F,
-        F2,
-        OFR,
-        OFX,
-        wk.offk,
-        flows,
-        cnt,
-        wk.ENT,
-        PV,
-        ru.dep_g,
-        wk.CT,
-        ru.adv_mean,
-        wk.teens,
-        wk.AE,
-        wk.AH,
-        wk.FAMS,
-        wk.FK,
-        wk.reached,
-        lv.m_adv,
-        lv.m_id,
-        wk.hubs,
-        wk.hub_tot,
-        wk.phi,
-    )
 
 
 @njit(cache=True, fastmath=FASTMATH)

@@ -102,37 +102,14 @@ def _lever_mix(r0, r1, r2, r3, r4, r5, r6, recent, q, m_adv, m_id, hubs, d, hub_
     return st, a0, a1, a2, a3, a4, a5, a6
 
 
-# Complexity (radon F45): one compiled pass over every group (state x need x deprivation x history x
-# composition x recency), with the kernel's competing hazards and front-door outcomes inline; its
-# two dozen array arguments are the month's groups and work room. Not yet split (issue 18, open):
-# the next step is to pass loop.Stocks and loop.Work and take the front door and the care entries
-# out as functions of one group. tests/test_regression.py pins its tables.
+# Complexity (radon E40): one compiled pass over every group (state x need x deprivation x history
+# x composition x recency), with the kernel's competing hazards and front-door outcomes inline.
+# The shares that keep the clock are applied by _keep_clock, inlined at no cost. The front door and
+# care entries stay inline: taken out as functions of one group (inlined, arrays passed), each
+# cost about a quarter of the month's time more in refcounts (the whole split, 4x; 6 Dec 2026,
+# benchmarks/README.md). tests/test_regression.py pins its tables.
 @njit(cache=True, fastmath=FASTMATH)
-def _month(
-    F,
-    F2,
-    OFR,
-    OFX,
-    offk,
-    flows,
-    cnt,
-    ENT,
-    PV,
-    dep_g,
-    CT,
-    adv_mean,
-    teens,
-    AE,
-    AH,
-    FAMS,
-    FK,
-    reached,
-    m_adv,
-    m_id,
-    hubs,
-    hub_tot,
-    phi,
-):
+def _month(F, F2, OFR, OFX, PV, ru, lv, wk, flows, cnt):
     """Hazards and the front door for every group (into ``F2``); early help offers held apart.
 
     The month is linear in the groups' families, and a group's outcomes depend on its clock only
@@ -161,8 +138,15 @@ def _month(
     A one-child family's child (under 12) is an infant with chance ``phi[0, s, d]`` in state s and
     group d, ``phi[1, s, d]`` with a child in care already (:func:`~simulator.aggregate.loop.
     _infant_shares`): its care entry goes to ``AE``'s slot ``C_INF``.
-    Returns the families offered early help.
+    ``PV``: the rules (a programme's stage has its own); ``ru``, ``lv``, ``wk``: the view's
+    :class:`~simulator.aggregate.loop.Rules`, :class:`~simulator.aggregate.loop.LeverPaths` and
+    :class:`~simulator.aggregate.loop.Work` (the month's teenagers, lever reach, hubs, infant
+    shares and care tables; its care entries ``ENT``, ``AE``, ``AH``, ``FAMS``, ``FK`` and offers
+    by state ``offk`` are added to). Returns the families offered early help.
     """
+    offk, ENT, CT, teens, AE, AH = wk.offk, wk.ENT, wk.CT, wk.teens, wk.AE, wk.AH
+    FAMS, FK, reached, hubs, hub_tot, phi = wk.FAMS, wk.FK, wk.reached, wk.hubs, wk.hub_tot, wk.phi
+    dep_g, adv_mean, m_adv, m_id = ru.dep_g, ru.adv_mean, lv.m_adv, lv.m_id
     base = kn.V_BASE
     two = PV[kn.P_TWO_LEVEL]
     a_ref = PV[kn.P_ASSESSED]
@@ -195,9 +179,6 @@ def _month(
             r_adv = PV[i0] * adv_mean
             r1, r2_0, r3, r4 = PV[i0 + 1], PV[i0 + 2], PV[i0 + 3], PV[i0 + 4]
             r6 = PV[i0 + 6] * ra_care
-            n_up1 = min(3, n + 1)
-            n_up2 = min(3, n + 2)
-            n_dn = n - 1 if n > 0 else NN - 1
             for d in range(ND):
                 dep = dep_g[d]
                 for p in range(NP):
@@ -217,11 +198,11 @@ def _month(
                         h = c % NH
                         if h == 0:
                             continue
+                        g = (s, n, d, p, c)
                         r0 = (adv_p + ch_rate * teens[c]) * dep if n < 3 else 0.0
-                        for r in range(2 if s <= CIN else 1):  # CP: its clock is not a closure
-                            # clocks with this recency: closed in the last 12 months (r 1) or not
-                            w_lo = 0 if s == CP or r == 1 else W_OLD
-                            w_hi = W_OLD if s <= CIN and r == 1 else NW
+                        # recency r: closed in the last 12 months (1) or not (0); CP: its clock
+                        # is not a closure
+                        for r in range(2 if s <= CIN else 1):
                             M = Msum[r, c]
                             if M <= 0.0:
                                 OFR[0, s, n, d, p, r, c] = 0.0
@@ -346,24 +327,7 @@ def _month(
                             OFR[0, s, n, d, p, r, c] = a_off
                             OFR[1, s, n, d, p, r, c] = ob
                             offers += a_off * M
-                            # the shares that keep the clock, applied to each clock's families
-                            for w in range(w_lo, w_hi):
-                                x = F[s, n, d, p, w, c]
-                                if x <= 0.0:
-                                    continue
-                                F2[s, n, d, p, w, c] += x * c0
-                                if c1 != 0.0 or c2 != 0.0:
-                                    F2[s, n_up1, d, p, w, c] += x * c1
-                                    F2[s, n_up2, d, p, w, c] += x * c2
-                                if c3 != 0.0:
-                                    F2[s, n_dn, d, p, w, c] += x * c3
-                                if c4 != 0.0:  # to CIN: from universal services or early help
-                                    # with no step-down to count from (kernel set_state)
-                                    F2[CIN, n, d, pk, w if s == CIN else W_OLD, c] += x * c4
-                                if h_s != 0.0:
-                                    AH[s, n, d, w, c] += x * h_s
-                                if h_2 != 0.0:  # an emergency: on a CIN plan, not stepped down
-                                    AH[2, n, d, W_OLD, c] += x * h_2
+                            _keep_clock(F, F2, AH, g, r, (c0, c1, c2, c3, c4, h_s, h_2))
         flows[s, U] += f0
         flows[s, CIN] += f2
         flows[s, CP] += f3
@@ -377,6 +341,41 @@ def _month(
     cnt[kn.C_ADVERSE] += k6
     _expand_care(F2, ENT, AE, AH, CT, FAMS, FK)
     return offers
+
+
+@njit(cache=True, inline="always", fastmath=FASTMATH)
+def _keep_clock(F, F2, AH, g, r, shares):
+    """The shares of a group that keep their clock, applied to each clock's families of recency r.
+
+    ``shares``: staying (``c0``), need up one (``c1``) or two (``c2``), down one (``c3``), onto a
+    CIN plan from universal services or early help with no step-down to count from (``c4``; kernel
+    ``set_state``), a child into care with the family's state kept (``h_s``) or, an emergency,
+    onto a CIN plan not stepped down (``h_2``): those two into ``AH`` (:func:`_expand_care`).
+    """
+    s, n, d, p, c = g
+    c0, c1, c2, c3, c4, h_s, h_2 = shares
+    n_up1 = min(3, n + 1)
+    n_up2 = min(3, n + 2)
+    n_dn = n - 1 if n > 0 else NN - 1
+    pk = max(p, 1)
+    w_lo = 0 if s == CP or r == 1 else W_OLD  # the clocks with this recency
+    w_hi = W_OLD if s <= CIN and r == 1 else NW
+    for w in range(w_lo, w_hi):
+        x = F[s, n, d, p, w, c]
+        if x <= 0.0:
+            continue
+        F2[s, n, d, p, w, c] += x * c0
+        if c1 != 0.0 or c2 != 0.0:
+            F2[s, n_up1, d, p, w, c] += x * c1
+            F2[s, n_up2, d, p, w, c] += x * c2
+        if c3 != 0.0:
+            F2[s, n_dn, d, p, w, c] += x * c3
+        if c4 != 0.0:
+            F2[CIN, n, d, pk, w if s == CIN else W_OLD, c] += x * c4
+        if h_s != 0.0:
+            AH[s, n, d, w, c] += x * h_s
+        if h_2 != 0.0:
+            AH[2, n, d, W_OLD, c] += x * h_2
 
 
 # Complexity (radon D29): the scheduled events of the kernel (birthdays, plan reviews) over every
