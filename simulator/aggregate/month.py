@@ -409,16 +409,31 @@ def _dues(F, flows, PV, Q, gone):
                 else:
                     frm[c2, nfrm[c2]] = c
                     nfrm[c2] += 1
+    # the sources as (composition from, to, share), in the order of their sums
+    n_src = 0
+    for c2 in range(NC):
+        n_src += nfrm[c2]
+    src_c = np.empty(n_src, np.int64)
+    src_to = np.empty(n_src, np.int64)
+    src_q = np.empty(n_src)
+    k = 0
+    for c2 in range(NC):
+        for i in range(nfrm[c2]):
+            src_c[k], src_to[k], src_q[k] = frm[c2, i], c2, Q[frm[c2, i], c2]
+            k += 1
+    Ff = F.reshape(-1)
     row = np.zeros(NC)
+    new = np.zeros(NC)
     for s in range(NS):
         kids_out = 0.0
         for n in range(NN):
             for d in range(ND):
                 for p in range(1 if s >= CIN else 0, NP):  # families on a plan have earlier involvement
                     for w in range(NW):
+                        o = ((((s * NN + n) * ND + d) * NP + p) * NW + w) * NC  # the row's cells
                         any_mass = False
                         for c in range(NC):
-                            x = F[s, n, d, p, w, c]
+                            x = Ff[o + c]
                             if x > 0.0 and c % NH != 0:
                                 row[c] = x
                                 any_mass = True
@@ -426,12 +441,11 @@ def _dues(F, flows, PV, Q, gone):
                                 row[c] = 0.0
                         if not any_mass:
                             continue
+                        new[:] = 0.0
+                        for k in range(n_src):
+                            new[src_to[k]] += row[src_c[k]] * src_q[k]
                         for c2 in range(NC):
-                            v = 0.0
-                            for i in range(nfrm[c2]):
-                                c = frm[c2, i]
-                                v += row[c] * Q[c, c2]
-                            F[s, n, d, p, w, c2] = v
+                            Ff[o + c2] = new[c2]
                         for c in range(NC):
                             m = row[c]
                             if m > 0.0:
