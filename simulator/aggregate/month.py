@@ -389,10 +389,6 @@ def _dues(F, flows, PV, Q, gone):
     counts those of them with a child in care.
     """
     out = F
-    # the compositions each composition's families come from this month (few: Q is nearly the
-    # identity), so each cell is written once, its sources summed in the order of c
-    frm = np.zeros((NC, NC), np.int64)
-    nfrm = np.zeros(NC, np.int64)
     left = np.zeros(NC)  # share of a composition's families that leave (no one left at home)
     lost = np.zeros(NC)  # children leaving home per family of a composition
     for c in range(NC):
@@ -402,25 +398,20 @@ def _dues(F, flows, PV, Q, gone):
         for c2 in range(NC):
             q = Q[c, c2]
             if q > 0.0:
-                h2 = c2 % NH
-                lost[c] += q * (h - h2)
-                if h2 == 0:
+                lost[c] += q * (h - c2 % NH)
+                if c2 % NH == 0:
                     left[c] += q
-                else:
-                    frm[c2, nfrm[c2]] = c
-                    nfrm[c2] += 1
-    # the sources as (composition from, to, share), in the order of their sums
+    # where each composition's families come from this month, as (from, to, share): few, as Q is
+    # nearly the identity; listed by c' then c, the order in which each cell's sources are summed
+    src_c = np.empty(NC * NC, np.int64)
+    src_to = np.empty(NC * NC, np.int64)
+    src_q = np.empty(NC * NC)
     n_src = 0
     for c2 in range(NC):
-        n_src += nfrm[c2]
-    src_c = np.empty(n_src, np.int64)
-    src_to = np.empty(n_src, np.int64)
-    src_q = np.empty(n_src)
-    k = 0
-    for c2 in range(NC):
-        for i in range(nfrm[c2]):
-            src_c[k], src_to[k], src_q[k] = frm[c2, i], c2, Q[frm[c2, i], c2]
-            k += 1
+        for c in range(NC):
+            if c % NH != 0 and c2 % NH != 0 and Q[c, c2] > 0.0:
+                src_c[n_src], src_to[n_src], src_q[n_src] = c, c2, Q[c, c2]
+                n_src += 1
     Ff = F.reshape(-1)
     row = np.zeros(NC)
     new = np.zeros(NC)
