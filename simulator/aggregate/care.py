@@ -780,10 +780,10 @@ def extend_holds(LOUT, t, again, pmf):
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def _schedule_returns(due, x, ent, Q):
-    """Returns home due ``x`` months on (``ent[group, need, origin]``), into ``due[group, m, origin]``.
+def _schedule_returns(PEND_RH, month, x, ent, Q):
+    """Returns home due ``x`` months on (``ent[group, need, origin]``), into ``PEND_RH[month, group, m, o]``.
 
-    ``due`` is ``PEND_RH[t + x]``. They are booked by the family's need then if no one was left at
+    ``month`` is ``t + x``; ``o`` the origin. They are booked by the family's need then if no one was left at
     home (origin 0: ``Q[0]``, its need path meanwhile, :func:`_need_drift`), otherwise by the
     service state the family has reached (origins 1 and 2, from CIN and from a protection plan:
     :func:`_family_path`). The axis ``m`` is need for origin 0 and state for the others (both
@@ -798,7 +798,7 @@ def _schedule_returns(due, x, ent, Q):
                 if v == 0.0:
                     continue
                 for m in range(NN):
-                    due[d, m, o] += v * Q[o, d, between, n, m]
+                    PEND_RH[month, d, m, o] += v * Q[o, d, between, n, m]
 
 
 # -- placements while in care ----------------------------------------------------------------

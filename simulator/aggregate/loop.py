@@ -609,8 +609,8 @@ def _schedule_returns_home(t, st, ru, wk):
     """
     year_i = _year(t, ru)
     ent_f = wk.ENT.reshape((N_BANDS * 3, ND * NN * 3))  # (band, route) by (group, need, origin)
-    rh = wk.ent_rh
-    rh_g = rh.reshape((ND, NN, 3))
+    rh, KbRH, PEND_RH, Q = wk.ent_rh, ru.KbRH, st.PEND_RH, ru.Q  # (taken out once: no slices below,
+    rh_g = rh.reshape((ND, NN, 3))  # each of which would count a reference to its array)
     brs = np.empty(N_BANDS * 3, np.int64)  # the (band, route)s with entrants (a month's babies: few)
     nb = 0
     for br in range(N_BANDS * 3):
@@ -623,15 +623,15 @@ def _schedule_returns_home(t, st, ru, wk):
         rh[:] = 0.0
         any_due = False
         for j in range(nb):
-            k = ru.KbRH[year_i, brs[j], x]
+            br = brs[j]
+            k = KbRH[year_i, br, x]
             if k == 0.0:
                 continue
             any_due = True
-            row = ent_f[brs[j]]
             for i in range(ND * NN * 3):
-                rh[i] += k * row[i]
+                rh[i] += k * ent_f[br, i]
         if any_due:
-            _schedule_returns(st.PEND_RH[t + x], x, rh_g, ru.Q)
+            _schedule_returns(PEND_RH, t + x, x, rh_g, Q)
 
 
 @njit(cache=True, fastmath=FASTMATH)

@@ -179,6 +179,8 @@ def _month(F, F2, OFR, OFX, PV, ru, lv, wk, flows, cnt):
             r_adv = PV[i0] * adv_mean
             r1, r2_0, r3, r4 = PV[i0 + 1], PV[i0 + 2], PV[i0 + 3], PV[i0 + 4]
             r6 = PV[i0 + 6] * ra_care
+            r5_old = kn.section47_hazard(PV, PV[i0 + 5], s, False)  # by recency
+            r5_new = kn.section47_hazard(PV, PV[i0 + 5], s, True)
             for d in range(ND):
                 dep = dep_g[d]
                 for p in range(NP):
@@ -210,7 +212,7 @@ def _month(F, F2, OFR, OFX, PV, ru, lv, wk, flows, cnt):
                                 continue
                             Mh = M * h
                             r2 = r2_0 * (ref_p * reref if r == 1 else ref_p)
-                            r5 = kn.section47_hazard(PV, PV[i0 + 5], s, r == 1)
+                            r5 = r5_new if r == 1 else r5_old
                             total = r0 + r1 + r2 + r3 + r4 + r5 + r6
                             if total <= 0.0:
                                 stay = 1.0
