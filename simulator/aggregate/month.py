@@ -183,7 +183,7 @@ def _month(F, F2, OFR, OFX, PV, ru, lv, wk, flows, cnt):
             r5_new = kn.section47_hazard(PV, PV[i0 + 5], s, True)
             for d in range(ND):
                 dep = dep_g[d]
-                for p in range(NP):
+                for p in range(1 if s >= CIN else 0, NP):  # families on a plan have earlier involvement
                     pk = max(p, 1)
                     origin = (2 if s == CP else (1 if s == CIN else 0)) + (3 if p == P_LAC else 0)
                     adv_p = r_adv * prior_adv if p >= 1 else r_adv
@@ -499,7 +499,7 @@ def _ration_apply(F2, F, OFR, OFX, alpha, tl):
     for s in range(NS):
         for n in range(NN):
             for d in range(ND):
-                for p in range(NP):
+                for p in range(1 if s >= CIN else 0, NP):  # families on a plan have earlier involvement
                     for w in range(NW):
                         r = 1 if w < W_OLD else 0  # recency of the clock (CP: r 0)
                         rs = 0 if s == CP else r
