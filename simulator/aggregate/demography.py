@@ -12,7 +12,6 @@ from numba import njit
 from simulator.agents import kernel as kn
 from simulator.aggregate.groups import (
     AGE_18,
-    CIN,
     CP,
     FASTMATH,
     IN,
@@ -36,6 +35,7 @@ from simulator.aggregate.groups import (
     TEEN,
     W_OLD,
     U,
+    first_history,
     guard,
 )
 from simulator.aggregate.month import _count, _count_compositions
@@ -62,7 +62,7 @@ def _moves(F, flows, share, init_need, tl):
     for s in range(NS):
         for n in range(NN):
             for d in range(ND):
-                for p in range(1 if s >= CIN else 0, NP):  # families on a plan have earlier involvement
+                for p in range(first_history(s), NP):
                     for w in range(NW):
                         for c in range(NC):
                             x = F[s, n, d, p, w, c]
@@ -78,7 +78,7 @@ def _moves(F, flows, share, init_need, tl):
         kids_out = 0.0
         for n in range(NN):
             for d in range(ND):
-                for p in range(1 if s >= CIN else 0, P_LAC):
+                for p in range(first_history(s), P_LAC):
                     for w in range(NW):
                         for c in range(NC):
                             x = F[s, n, d, p, w, c]
@@ -135,7 +135,7 @@ def _births(F, flows, frac, PV, ENT, FAMS, FK, again, LATER, t, book):
         born_s = 0.0
         out_s = 0.0
         for n in range(NN):
-            for p in range(1 if s >= CIN else 0, NP):  # families on a plan have earlier involvement
+            for p in range(first_history(s), NP):
                 q = kn.removal_at_birth_probability(PV, s, n, p == P_LAC)
                 q2 = kn.removal_after_birth_probability(PV, s, n, p == P_LAC, q)
                 for d in range(ND):

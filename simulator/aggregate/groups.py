@@ -93,6 +93,15 @@ def cp_top(PV: np.ndarray) -> int:
     return cp_slots(PV)[2] + (1 if PV[kn.P_CP_FIRST_LATE] > 0.0 else 0)
 
 
+@njit(inline="always")  # as cp_slots
+def first_history(s: int) -> int:
+    """The first history (``p``) a state's families can have: one on a plan (CIN, CP) has had one.
+
+    The passes over every group start there (the cells below it hold no family).
+    """
+    return 1 if s >= CIN else 0
+
+
 RECENT_STAGES = 3  # _family_path: stages of a recent closure, W_OLD months in all on average (the
 # view's approximation of the kernel's exact 12 months, not a model parameter)
 N_BANDS = len(AGE_BANDS)  # <1, 1-4, 5-9, 10-15, 16-17

@@ -30,6 +30,7 @@ from simulator.aggregate.groups import (
     W_OLD,
     U,
     cp_slots,
+    first_history,
     guard,
 )
 from simulator.states import (
@@ -179,11 +180,13 @@ def _month(F, F2, OFR, OFX, PV, ru, lv, wk, flows, cnt):
             r_adv = PV[i0] * adv_mean
             r1, r2_0, r3, r4 = PV[i0 + 1], PV[i0 + 2], PV[i0 + 3], PV[i0 + 4]
             r6 = PV[i0 + 6] * ra_care
-            r5_old = kn.section47_hazard(PV, PV[i0 + 5], s, False)  # by recency
-            r5_new = kn.section47_hazard(PV, PV[i0 + 5], s, True)
+            r5_r = (  # section 47 escalation by recency (not recent, recent)
+                kn.section47_hazard(PV, PV[i0 + 5], s, False),
+                kn.section47_hazard(PV, PV[i0 + 5], s, True),
+            )
             for d in range(ND):
                 dep = dep_g[d]
-                for p in range(1 if s >= CIN else 0, NP):  # families on a plan have earlier involvement
+                for p in range(first_history(s), NP):
                     pk = max(p, 1)
                     origin = (2 if s == CP else (1 if s == CIN else 0)) + (3 if p == P_LAC else 0)
                     adv_p = r_adv * prior_adv if p >= 1 else r_adv
@@ -212,7 +215,7 @@ def _month(F, F2, OFR, OFX, PV, ru, lv, wk, flows, cnt):
                                 continue
                             Mh = M * h
                             r2 = r2_0 * (ref_p * reref if r == 1 else ref_p)
-                            r5 = r5_new if r == 1 else r5_old
+                            r5 = r5_r[r]  # by recency
                             total = r0 + r1 + r2 + r3 + r4 + r5 + r6
                             if total <= 0.0:
                                 stay = 1.0
@@ -380,7 +383,7 @@ def _keep_clock(F, F2, AH, g, r, shares):
             AH[2, n, d, W_OLD, c] += x * h_2
 
 
-# Complexity (radon D29): the scheduled events of the kernel (birthdays, plan reviews) over every
+# Complexity (radon E33): the scheduled events of the kernel (birthdays, plan reviews) over every
 # group in one compiled pass, a branch per kind of due.
 @njit(cache=True, fastmath=FASTMATH)
 def _dues(F, flows, PV, Q, gone):
@@ -421,7 +424,7 @@ def _dues(F, flows, PV, Q, gone):
         kids_out = 0.0
         for n in range(NN):
             for d in range(ND):
-                for p in range(1 if s >= CIN else 0, NP):  # families on a plan have earlier involvement
+                for p in range(first_history(s), NP):
                     for w in range(NW):
                         o = ((((s * NN + n) * ND + d) * NP + p) * NW + w) * NC  # the row's cells
                         any_mass = False
@@ -499,7 +502,7 @@ def _ration_apply(F2, F, OFR, OFX, alpha, tl):
     for s in range(NS):
         for n in range(NN):
             for d in range(ND):
-                for p in range(1 if s >= CIN else 0, NP):  # families on a plan have earlier involvement
+                for p in range(first_history(s), NP):
                     for w in range(NW):
                         r = 1 if w < W_OLD else 0  # recency of the clock (CP: r 0)
                         rs = 0 if s == CP else r
@@ -566,7 +569,7 @@ def _clocks(F, tl, w_cp):
     for s in range(NS):
         for n in range(NN):
             for d in range(ND):
-                for p in range(1 if s >= CIN else 0, NP):  # families on a plan have earlier involvement
+                for p in range(first_history(s), NP):
                     if s < CP:
                         for c in range(NC):
                             x = F[s, n, d, p, W_OLD, c] + F[s, n, d, p, W_OLD - 1, c]
