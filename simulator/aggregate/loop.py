@@ -448,7 +448,7 @@ def _hazards(t, st, ru, lv, wk, rec, tg):
             tg.OFXK[k][:] = 0.0
             TG, TG2, PVK = tg.TG[k], tg.TG2[k], tg.PVK[k]
             tag_offers += _month(TG, TG2, tg.OFRK[k], tg.OFXK[k], PVK, ru, lv, wk, flows, cnt)
-            tag_eh += tg.TG2[k][EH].sum()
+            tag_eh += TG2[EH].sum()
             wk.AE[:] = 0.0  # spread into this stage's families by _month's end
             wk.AH[:] = 0.0
     offers = _month(src, F2, wk.OFR, wk.OFX, ru.PV, ru, lv, wk, flows, cnt)
@@ -609,8 +609,9 @@ def _schedule_returns_home(t, st, ru, wk):
     """
     year_i = _year(t, ru)
     ent_f = wk.ENT.reshape((N_BANDS * 3, ND * NN * 3))  # (band, route) by (group, need, origin)
-    rh, KbRH, PEND_RH, Q = wk.ent_rh, ru.KbRH, st.PEND_RH, ru.Q  # (taken out once: no slices below,
-    rh_g = rh.reshape((ND, NN, 3))  # each of which would count a reference to its array)
+    # the arrays taken out once and no slices below: each would count a reference to its array
+    rh, KbRH, PEND_RH, Q = wk.ent_rh, ru.KbRH, st.PEND_RH, ru.Q
+    rh_g = rh.reshape((ND, NN, 3))
     brs = np.empty(N_BANDS * 3, np.int64)  # the (band, route)s with entrants (a month's babies: few)
     nb = 0
     for br in range(N_BANDS * 3):
