@@ -74,24 +74,38 @@ def _family_paths_cached(pv: bytes, dep: bytes, adv_mean: float) -> np.ndarray:
     return S
 
 
-def _family_path(PV: np.ndarray, dep: np.ndarray, adv_mean: float, state: int) -> np.ndarray:
+@functools.lru_cache(maxsize=16)
+def _infant_path_cached(pv: bytes, dep: bytes, adv_mean: float, months: int) -> np.ndarray:
+    """:func:`_family_path` of a universal family for ``months`` months (``loop._infant_shares``), read-only.
+
+    Cached as :func:`_family_paths_cached`: the same for every run of a scenario.
+    """
+    S = np.ascontiguousarray(_family_path(np.frombuffer(pv), np.frombuffer(dep), adv_mean, U, months))
+    S.setflags(write=False)
+    return S
+
+
+def _family_path(
+    PV: np.ndarray, dep: np.ndarray, adv_mean: float, state: int, months: int = HORIZON
+) -> np.ndarray:
     """Service state of a family with children at home while one of its children is in care.
 
     ``S[group, x, need, state']``: the chance that a family which was in ``state`` with ``need``
     when its child entered care (CIN or CP; any state for the start's children in care) is in
-    ``state'`` ``x`` months on, when the child may come home. The family has earlier involvement
-    and meets the month's competing hazards as in :func:`_month` (:func:`_family_month`), with
-    the rates of the first month (its risk-aversion index; no caseload pressure), no contextual
-    harm, and offers of early help taken. Its protection plan is reviewed as a monthly chance
-    (``1 - (1 - end) ** (1 / interval)``, the first review included); a case closed to universal
-    services is recent (re-referral likelier) for ``RECENT_STAGES`` stages of ``W_OLD`` months in
-    all on average, in place of the kernel's ``W_OLD`` months exactly.
+    ``state'`` ``x`` months on (``x < months``), when the child may come home. The family has
+    earlier involvement and meets the month's competing hazards as in :func:`_month`
+    (:func:`_family_month`), with the rates of the first month (its risk-aversion index; no
+    caseload pressure), no contextual harm, and offers of early help taken. Its protection plan
+    is reviewed as a monthly chance (``1 - (1 - end) ** (1 / interval)``, the first review
+    included); a case closed to universal services is recent (re-referral likelier) for
+    ``RECENT_STAGES`` stages of ``W_OLD`` months in all on average, in place of the kernel's
+    ``W_OLD`` months exactly.
     """
     NR = 1 + RECENT_STAGES  # recency: 0 not recent, 1.. stages since a closure
     NF = NS * NR * NN
     st_cp, interval = PV[kn.P_CP_STEPDOWN], PV[kn.P_CP_INTERVAL]
     move_on = RECENT_STAGES / W_OLD  # monthly chance of the next recency stage
-    S = np.zeros((ND, HORIZON, NN, NS))
+    S = np.zeros((ND, months, NN, NS))
     R = np.eye(NF)  # protection plans reviewed
     C = np.eye(NF)  # recency stages move on
     for r in range(NR):
@@ -116,7 +130,7 @@ def _family_path(PV: np.ndarray, dep: np.ndarray, adv_mean: float, state: int) -
         v = np.zeros((NN, NF))
         for n in range(NN):
             v[n, (state * NR) * NN + n] = 1.0
-        for x in range(HORIZON):
+        for x in range(months):
             S[d, x] = v.reshape(NN, NS, NR * NN).sum(axis=2)
             v = v @ month
     return S
