@@ -185,13 +185,15 @@ def _chains_alone(sc) -> float:
     P, R, Y, _ = ag.start_demography(shares, n_fam)
     Q, teens, band1 = np.zeros((ag.NC, ag.NC)), np.zeros(ag.NC), np.zeros(ag.NJ)
     p_old, p_oth = np.zeros((ag.NC, ag.N_BANDS)), np.zeros((ag.NC, ag.N_BANDS))
+    due, skip = np.zeros(3), np.zeros((ag.N_PAIRS, ag.NA), np.bool_)
+    new_pairs, ranks = np.zeros((ag.NH, ag.NA)), np.zeros((ag.NH, ag.NH, ag.NA))
     existing = ag._packing(sc).PV[ag.kn.P_EXISTING_BIRTH_SHARE]
     t0 = time.perf_counter()
     for t in range(months):
-        ag._demography_dues(P, R, Y, t, Q, teens, band1, ag.PAIR)
+        ag._demography_dues(P, R, Y, t, Q, teens, band1, ag.PAIR, due, skip, new_pairs, ranks)
         if t % 12 == 0:
             ag._child_bands(P, R, Y, t, ag.PAIR, p_old, p_oth)
-        ag._demography_births(P, R, Y, t, born[t], existing, ag.PAIR)
+        ag._births_due(due, born[t], existing)
     return time.perf_counter() - t0
 
 

@@ -95,10 +95,12 @@ from simulator.aggregate.care import (
     initial_exit_kernel,
     plan_probabilities,
 )
-from simulator.aggregate.demography import _demography_births, _demography_dues, start_demography
+from simulator.aggregate.demography import _births_due, _demography_dues, start_demography
 from simulator.aggregate.groups import (
     HORIZON,
     N_BANDS,
+    N_PAIRS,
+    NA,
     NC,
     ND,
     NH,
@@ -122,7 +124,9 @@ __all__ = [
     "NC",
     "ND",
     "NH",
+    "NA",
     "NJ",
+    "N_PAIRS",
     "NN",
     "NP",
     "NS",
@@ -141,7 +145,7 @@ __all__ = [
     "_return_home",
     "_child_bands",
     "start_demography",
-    "_demography_births",
+    "_births_due",
     "_demography_dues",
     "levers_not_modelled",
     "_family_month",

@@ -376,17 +376,35 @@ def _oldest(R, Y, t, h, pair, lo, hi):
     return x
 
 
-# Complexity (radon E35): every composition's birthdays in one compiled pass (pairs of
-# next-in-age siblings by birth month); the branches are the cases of the kernel's demography.
+# Complexity (radon D25): every composition's birthdays in one compiled pass (pairs of
+# next-in-age siblings by birth month), with last month's births into the same rows; the branches
+# are the cases of the kernel's demography.
 @njit(cache=True, fastmath=FASTMATH)
-def _demography_dues(P, R, Y, t, Q, teens, band1, pair):
-    """Birthdays at month ``t`` (in place) and what they mean for a family of each composition.
+def _demography_dues(P, R, Y, t, Q, teens, band1, pair, due, skip, xn, C):
+    """Last month's births, then birthdays at month ``t`` (in place), and what they mean for each composition.
+
+    ``due``: births of month ``t - 1`` not yet made in the chains (``due[0]`` 1, ``due[1]``
+    babies at home, ``due[2]`` the share of them born to families with children:
+    :func:`_births_due`); made here, row by row as the birthdays reach each row, so that a
+    month's pass over the pair tables does both (the tables are 5.6 MB: each pass streams them).
+    ``skip``, ``xn`` and ``C`` are work room.
 
     Writes ``Q[c, c']`` (a family of composition c, children at home and the oldest's band, becomes
     c': the oldest turns 12, or turns 18 and leaves) and ``teens[c]`` (expected children aged
     12-17 at home after the birthdays). ``Y[1]`` holds one-child families.
     Writes ``band1[j]``: one-child families by their child's band.
+
+    The families whose oldest turns 18 lose that child, and their other children move up a rank
+    with their younger siblings: ``C[h, r, a]`` holds such families of h children by the age ``a``
+    of their child of rank r. The rows are taken oldest first, all ranks of a row at once: a
+    rank's families at age ``a`` come from the rank above at ages ``a`` and older, all done by then.
     """
+    tb = t - 1
+    births = due[0] > 0.0
+    frac = 0.0
+    if births:
+        frac = _birth_shares(R, Y, tb, due[1], due[2], pair, skip, xn)
+        due[0] = 0.0
     Q[:] = 0.0
     nj = np.zeros((NH, NJ))  # families by the oldest's band last month
     up = np.zeros((NH, NJ))  # ... whose oldest reaches the next band this month
@@ -398,50 +416,56 @@ def _demography_dues(P, R, Y, t, Q, teens, band1, pair):
             if j < NJ - 1:
                 up[h, j] = _oldest(R, Y, t, h, pair, hi, hi)
     shrink = np.zeros((NH, NJ))  # families that lost their oldest, by the new oldest's band
-    c = np.zeros(NA)
-    c2 = np.zeros(NA)
+    active = np.zeros(NH, np.bool_)  # sizes with families whose oldest turns 18
+    C[:] = 0.0
     row18 = (t - AGE_18) % NA
-    for h in range(NH - 1, 1, -1):
-        k0 = pair[h, 0]
-        c[:] = 0.0
-        tot = 0.0
-        for g in range(NA):
-            x = P[k0, row18, g]
-            if x > 0.0:
-                c[AGE_18 - g] = x
-                tot += x
-                shrink[h, J_OF_AGE[AGE_18 - g]] += x
-            P[k0, row18, g] = 0.0
-        R[k0, row18] = 0.0
-        if tot <= 0.0:
-            continue
-        # the families' other children move up one rank, with their younger siblings
-        for r in range(1, h - 1):
-            kr = pair[h, r]
-            kn = pair[h - 1, r - 1]
-            c2[:] = 0.0
-            for a in range(NA):
-                if c[a] <= 0.0:
+    for a in range(AGE_18, -1, -1):  # oldest first
+        ia = (t - a) % NA
+        if births:
+            _births_row(P, ia, tb, frac, pair, skip, xn)
+        for h in range(NH - 1, 1, -1):
+            if a == AGE_18:  # the oldest turn 18: their next children's ages
+                k0 = pair[h, 0]
+                tot = 0.0
+                for g in range(NA):
+                    x = P[k0, row18, g]
+                    if x > 0.0:
+                        C[h, 1, AGE_18 - g] = x
+                        tot += x
+                        shrink[h, J_OF_AGE[AGE_18 - g]] += x
+                    P[k0, row18, g] = 0.0
+                R[k0, row18] = 0.0
+                active[h] = tot > 0.0
+            if not active[h]:
+                continue
+            # the families' other children move up one rank, with their younger siblings
+            for r in range(1, h - 1):
+                ca = C[h, r, a]
+                if ca <= 0.0:
                     continue
-                ia = (t - a) % NA
+                kr = pair[h, r]
+                k_up = pair[h - 1, r - 1]
                 m = R[kr, ia]
                 if m <= 0.0:
                     continue
-                f = min(1.0, c[a] / m)
+                f = min(1.0, ca / m)
                 for g in range(a + 1):
                     x = P[kr, ia, g] * f
                     P[kr, ia, g] -= x
-                    P[kn, ia, g] += x
-                    c2[a - g] += x
+                    P[k_up, ia, g] += x
+                    C[h, r + 1, a - g] += x
                 R[kr, ia] -= f * m
-                R[kn, ia] += f * m
-            c[:] = c2
-        # c: the youngest's age in the families that shrank
+                R[k_up, ia] += f * m
+    # the youngest's age in the families that shrank
+    for h in range(NH - 1, 1, -1):
+        if not active[h]:
+            continue
         for a in range(NA):
-            if c[a] > 0.0:
+            x = C[h, h - 1, a]
+            if x > 0.0:
                 ia = (t - a) % NA
-                Y[h, ia] = max(Y[h, ia] - c[a], 0.0)
-                Y[h - 1, ia] += c[a]
+                Y[h, ia] = max(Y[h, ia] - x, 0.0)
+                Y[h - 1, ia] += x
     left1 = Y[1, row18]
     # any mass left at 18 (children born the same month) leaves with its family
     for h in range(1, NH):
@@ -450,6 +474,18 @@ def _demography_dues(P, R, Y, t, Q, teens, band1, pair):
         R[k, row18] = 0.0
         for g in range(NA):
             P[k, row18, g] = 0.0
+    _composition_moves(Q, nj, up, shrink, left1)
+    _teens_and_infants(R, Y, t, pair, teens, band1)
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _composition_moves(Q, nj, up, shrink, left1):
+    """``Q[c, c']`` from the month's birthdays (:func:`_demography_dues`).
+
+    ``nj[h, j]``: families of h children by the oldest's band last month; ``up[h, j]``: those whose
+    oldest reaches the next band; ``shrink[h, j]``: those whose oldest turned 18, by the new
+    oldest's band; ``left1``: one-child families whose child turned 18.
+    """
     for h in range(1, NH):
         for j in range(NJ - 1):
             c0 = j * NH + h
@@ -473,7 +509,14 @@ def _demography_dues(P, R, Y, t, Q, teens, band1, pair):
                     Q[c1, j * NH + h - 1] = q
                     rest -= q
                 Q[c1, c1] = max(rest, 0.0)
-    # teenagers at home: only in families whose oldest is one
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _teens_and_infants(R, Y, t, pair, teens, band1):
+    """``teens[c]``: children aged 12-17 at home per family; ``band1[j]``: one-child families by band.
+
+    Teenagers are at home only in families whose oldest is one (after the month's birthdays).
+    """
     for h in range(1, NH):
         x = 0.0
         for a in range(TEEN, AGE_18):
@@ -492,12 +535,26 @@ def _demography_dues(P, R, Y, t, Q, teens, band1, pair):
         band1[j] = _oldest(R, Y, t, 1, pair, lo, hi) / n if n > 0.0 else 1.0 / NJ
 
 
-@njit(cache=True, fastmath=FASTMATH)
-def _demography_births(P, R, Y, t, born, existing, pair):
-    """``born`` births at month ``t`` (in place), as the engine places them.
+@njit(cache=True, inline="always")
+def _births_due(due, born, existing):
+    """``born`` babies at home this month (``existing`` of them to families with children), for the chains.
 
-    A share ``existing`` of them go to families of 1-5 children (each such family gains a newborn
-    with the same chance, its row ``t`` modulo 217); the rest start new families.
+    :func:`_demography_dues` makes them next month, before the birthdays, in the same pass.
+    """
+    due[0] = 1.0
+    due[1] = born
+    due[2] = existing
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _birth_shares(R, Y, t, born, existing, pair, skip, xn):
+    """``born`` births at month ``t`` in the chains' row sums and youngest ages (in place); returns the share.
+
+    As the engine places them: a share ``existing`` go to families of 1-5 children (each such
+    family gains a newborn with the same chance ``frac``, returned; its row ``t`` modulo 217);
+    the rest start new families. The pair tables follow row by row (:func:`_births_row`, from
+    ``skip[pair, row]``: the pairs with no families, and ``xn[h, row]``: the new pairs of a
+    family of h children's youngest and the newborn).
     """
     elig = 0.0
     for h in range(1, NH - 1):  # families with room for another child
@@ -507,24 +564,21 @@ def _demography_births(P, R, Y, t, born, existing, pair):
     new = born - frac * elig
     row0 = t % NA
     g1 = 1.0 - frac
-    # a family's pairs move from its size's tables to the next size's, row by row of all the
-    # tables (a row stays in cache); the largest size first, so a pair moved is not moved again
+    # a family's pairs move from its size's tables to the next size's; the largest size first,
+    # so a pair moved is not moved again
     for ia in range(NA):
-        n_gap = (t - ia) % NA + 1  # the gap is at most the older child's age
         for h in range(NH - 2, 1, -1):
             for r in range(h - 1):
                 k = pair[h, r]
-                if R[k, ia] <= 0.0:
+                skip[k, ia] = R[k, ia] <= 0.0
+                if skip[k, ia]:
                     continue
                 k2 = pair[h + 1, r]
                 R[k2, ia] += R[k, ia] * frac
                 R[k, ia] *= g1
-                for g in range(n_gap):
-                    x = P[k, ia, g]
-                    P[k2, ia, g] += x * frac
-                    P[k, ia, g] = x * g1
     # the former youngest and the newborn: a new pair (after the moves above, as its table's own
     # pairs have moved on already)
+    xn[:] = 0.0
     for h in range(NH - 2, 0, -1):
         nxt = pair[h + 1, h - 1]
         moved = 0.0
@@ -532,9 +586,32 @@ def _demography_births(P, R, Y, t, born, existing, pair):
             ia = (t - a) % NA
             x = Y[h, ia] * frac
             if x > 0.0:
-                P[nxt, ia, a] += x
+                xn[h, ia] = x
                 R[nxt, ia] += x
                 Y[h, ia] -= x
                 moved += x
         Y[h + 1, row0] += moved
     Y[1, row0] += new
+    return frac
+
+
+@njit(cache=True, inline="always")
+def _births_row(P, ia, t, frac, pair, skip, xn):
+    """Births of month ``t`` in row ``ia`` of the pair tables (:func:`_birth_shares`, in place)."""
+    g1 = 1.0 - frac
+    age = (t - ia) % NA
+    for h in range(NH - 2, 1, -1):
+        for r in range(h - 1):
+            k = pair[h, r]
+            if skip[k, ia]:
+                continue
+            k2 = pair[h + 1, r]
+            for g in range(age + 1):  # the gap is at most the older child's age
+                x = P[k, ia, g]
+                P[k2, ia, g] += x * frac
+                P[k, ia, g] = x * g1
+    if age < AGE_18:
+        for h in range(NH - 2, 0, -1):
+            x = xn[h, ia]
+            if x > 0.0:
+                P[pair[h + 1, h - 1], ia, age] += x

@@ -27,7 +27,7 @@ from simulator.aggregate.care import (
 )
 from simulator.aggregate.demography import (
     _births,
-    _demography_births,
+    _births_due,
     _demography_dues,
     _later_removals,
     _moves,
@@ -48,8 +48,10 @@ from simulator.aggregate.groups import (
     LAC,
     N_BANDS,
     N_ORIGINS,
+    N_PAIRS,
     N_REASONS,
     N_TL,
+    NA,
     NC,
     ND,
     NH,
@@ -119,7 +121,8 @@ class Stocks(NamedTuple):
     history]``: babies to be removed that month, later in their first year, by their family at
     birth (:func:`~simulator.aggregate.demography._births`); ``NEWB[month % 12, need, group]``: the
     families that births started in the last twelve months, with the baby at home
-    (:func:`_infant_shares`).
+    (:func:`_infant_shares`); ``births_due``: the month's births, which the age chains make at
+    the start of the next month (:func:`~simulator.aggregate.demography._births_due`).
     """
 
     FF: np.ndarray
@@ -136,6 +139,7 @@ class Stocks(NamedTuple):
     LATER: np.ndarray
     NEWB: np.ndarray
     now: np.ndarray
+    births_due: np.ndarray
 
 
 NOW_LAC, NOW_CASELOAD, NOW_UASC, NOW_HELD = range(4)
@@ -255,6 +259,9 @@ class Work(NamedTuple):
     fams_after: np.ndarray
     phi: np.ndarray
     born_kept: np.ndarray
+    pair_skip: np.ndarray
+    new_pairs: np.ndarray
+    ranks: np.ndarray
 
 
 def work_room(n_hubs: int) -> Work:
@@ -290,6 +297,9 @@ def work_room(n_hubs: int) -> Work:
         fams_after=np.zeros(ND),
         phi=np.zeros((2, NS, ND)),  # one-child families' infant shares (_infant_shares)
         born_kept=np.zeros((INFANT_MONTHS, 2)),  # births to families with children, and those kept (_born)
+        pair_skip=np.zeros((N_PAIRS, NA), np.bool_),  # the age chains' births (demography._birth_shares)
+        new_pairs=np.zeros((NH, NA)),
+        ranks=np.zeros((NH, NH, NA)),  # the chains' birthdays (demography._demography_dues)
     )
 
 
@@ -389,7 +399,8 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
     cnt[_C_RH] += n_ex[RH]
     cnt[_C_OTHER] += n_ex[OTH]
     flows[LAC, OUT] += n_ex[AD] + n_ex[SG] + n_ex[T18] + n_ex[OTH]
-    _demography_dues(st.DP, st.DR, st.DY, t, wk.keep, wk.teens, wk.band1, PAIR)
+    due, skip, new_pairs, ranks = st.births_due, wk.pair_skip, wk.new_pairs, wk.ranks
+    _demography_dues(st.DP, st.DR, st.DY, t, wk.keep, wk.teens, wk.band1, PAIR, due, skip, new_pairs, ranks)
     if t % 12 == 0:  # which children enter care: their ages by composition, once a year
         _child_bands(st.DP, st.DR, st.DY, t, PAIR, wk.p_old, wk.p_oth)
         births, kept = wk.born_kept[:, 0].sum(), wk.born_kept[:, 1].sum()  # the last twelve months
@@ -738,7 +749,7 @@ def _born(t, st, ru, wk, rec, tg):
         # are not among them
         home = born - removed - removed_new - later - later_new
         existing = (ru.existing_births * born - removed - later) / home if home > 0.0 else 0.0
-        _demography_births(st.DP, st.DR, st.DY, t, home, existing, PAIR)
+        _births_due(st.births_due, home, existing)  # into the age chains with next month's birthdays
         rec.CNT[t, _C_BIRTH_RM] += removed + removed_new
     if removed + removed_new + later_now > 0.0:
         _care_entries(t, st, ru, wk, rec)

@@ -492,6 +492,7 @@ def run_aggregate(
         LATER=np.zeros((T + AFTER_BIRTH_MONTHS + 2, NS + 1, ND, NN, NP)),
         NEWB=np.zeros((INFANT_MONTHS, NN, ND)),  # families births started, by month (loop._infant_shares)
         now=np.array([lac, caseload, uasc_in_care, 0.0], dtype=float),
+        births_due=np.zeros(3),  # births the age chains make next month (demography._births_due)
     )
     rules = Rules(
         PV=PV,
