@@ -112,7 +112,7 @@ class Stocks(NamedTuple):
     care, each family when the last of the children who came into care together leaves (later
     entries of its other children are not followed), by kind: no one left at home then (0) or
     some (1; ``shells[1]`` holds those of them with no one at home now). ``PEND[month, reason,
-    group, placement row]``: care exits planned; ``PEND_RH``: returns home by the family's need
+    placement row]``: care exits planned; ``PEND_RH``: returns home by the family's need
     or state; ``DP, DR, DY``: the families' age chains (:mod:`~simulator.aggregate.demography`);
     ``now``: children in care, caseload, unaccompanied children in care, families with a child
     in care and children at home (``NOW_*``); ``S20P[month]``: exits planned of the children in
@@ -377,18 +377,17 @@ def _scheduled(t, st, ru, lv, wk, rec, tg):
     # leaving care by entry row; of them, turning 18, and adopted or under special guardianship
     gone, gone18, gone_young = np.zeros(N_PROWS_ALL), np.zeros(N_PROWS_ALL), np.zeros(N_PROWS_ALL)
     for k in range(N_REASONS):
-        for d in range(ND):
-            for pr in range(N_PROWS_ALL):
-                x = st.PEND[t, k, d, pr]
-                n_ex[k] += x
-                gone[pr] += x
-                if k == T18:
-                    gone18[pr] += x
-                elif k == AD or k == SG:
-                    gone_young[pr] += x
-                st.lac_prow[pr] -= x
-                if pr == CLASS_ROW[UASC_CLASS]:  # unaccompanied children's row
-                    st.now[NOW_UASC] -= x
+        for pr in range(N_PROWS_ALL):
+            x = st.PEND[t, k, pr]
+            n_ex[k] += x
+            gone[pr] += x
+            if k == T18:
+                gone18[pr] += x
+            elif k == AD or k == SG:
+                gone_young[pr] += x
+            st.lac_prow[pr] -= x
+            if pr == CLASS_ROW[UASC_CLASS]:  # unaccompanied children's row
+                st.now[NOW_UASC] -= x
     placement_exits(st.lac_pl, gone, gone18, gone_young)
     placement_aging(st.lac_pl)  # a month older: some reach the next row of the placement shares
     cnt[_C_MOVES] += placement_moves(ru.PV, st.lac_pl)  # children staying move as kernel process_due
@@ -573,8 +572,8 @@ def _schedule_exits(t, st, ru, wk, rec):
                     continue
                 st.lac_prow[prow] += e
                 placement_entries(ru.PV, st.lac_pl, b, e)
+            e_r = ent_brd[b, r].sum()  # this band and route's entrants
             if r == kn.RT_S20:  # those who stay under section 20 (kernel legal_status_at_entry)
-                e_r = ent_brd[b, r].sum()
                 for x in range(HORIZON):
                     st.S20P[t + x] += ru.KbS20[year_i, b, x] * e_r
             for x in range(HORIZON):
@@ -584,8 +583,7 @@ def _schedule_exits(t, st, ru, wk, rec):
                     if kv == 0.0:
                         continue
                     k_all += kv
-                    for d in range(ND):
-                        st.PEND[t + x, k, d, prow] += kv * ent_brd[b, r, d]
+                    st.PEND[t + x, k, prow] += kv * e_r
                 mix[0, x] += k_all * e_emptied
                 mix[1, x] += k_all * e_stay
 
@@ -681,8 +679,7 @@ def _unaccompanied(t, st, ru, rec):
             u = ru.uasc_exit[o, k]
             if u > 0.0:
                 r = OTH if k == 0 else T18
-                for d in range(ND):
-                    st.PEND[t + o, r, d, 4] += lam * u * ru.dec_sh[d]
+                st.PEND[t + o, r, 4] += lam * u
     st.now[NOW_LAC] += lam
     rec.UASCLOG[t] = lam
     st.lac_prow[4] += lam

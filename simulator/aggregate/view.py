@@ -366,7 +366,7 @@ def run_aggregate(
     F = F0
     # the care stock at the start: remaining time of each child's (virtual) episode
     route_sh = np.asarray(care.route_shares, dtype=float)
-    PEND = np.zeros((T + HORIZON + 2, N_REASONS, ND, 5))  # exits due by month, reason, decile, placement row
+    PEND = np.zeros((T + HORIZON + 2, N_REASONS, 5))  # exits due by month, reason, placement row
     lac_bdn = qbn[:, :, None] * BAND_SHARE[:, None, None] * kids_nd[None, :, :]  # band, need, decile
     lac_bd = lac_bdn.sum(axis=1)
     adv_mean = 1.0 + pop.care_leaver_parent_share * (sc.need.care_leaver_parent_multiplier - 1.0)
@@ -403,7 +403,7 @@ def run_aggregate(
     for b in range(N_BANDS):
         S20P[:HORIZON] += route_sh[kn.RT_S20] * lac_bd[b].sum() * Rs20[b]
         sched = np.einsum("r,rxk->xk", route_sh, Rb[b])  # offset, reason
-        PEND[:HORIZON, :, :, BAND_PROW[b]] += sched[:, :, None] * lac_bd[b][None, None, :]
+        PEND[:HORIZON, :, BAND_PROW[b]] += sched * lac_bd[b].sum()
         # each family's children in care leave with one of them, taken from the stock's bands
         start_mix += sched.sum(axis=1) * lac_bd[b].sum()
         rh = np.einsum("x,nd,dxnm->xdm", sched[:, RH], lac_bdn[b], Q[0])  # by need
@@ -421,7 +421,7 @@ def run_aggregate(
     for o in range(37):
         for k, r in ((0, OTH), (1, T18)):
             if start_exit[o, k] > 0.0:
-                PEND[o, r, :, 4] += uasc_stock * start_exit[o, k] * dec_sh
+                PEND[o, r, 4] += uasc_stock * start_exit[o, k]
     lac = float(lac_bd.sum() + uasc_stock)
     lac_prow = np.zeros(5)
     for b in range(N_BANDS):
