@@ -566,13 +566,9 @@ def _schedule_exits(t, st, ru, wk, rec):
                 e_stay += ent_c[b, r, d, 1]
             if e_emptied == 0.0 and e_stay == 0.0:
                 continue  # none to book (most cells of the second pass, a month's removals at birth)
-            for d in range(ND):
-                e = ent_brd[b, r, d]
-                if e == 0.0:
-                    continue
-                st.lac_prow[prow] += e
-                placement_entries(ru.PV, st.lac_pl, b, e)
             e_r = ent_brd[b, r].sum()  # this band and route's entrants
+            st.lac_prow[prow] += e_r
+            placement_entries(ru.PV, st.lac_pl, b, e_r)
             if r == kn.RT_S20:  # those who stay under section 20 (kernel legal_status_at_entry)
                 for x in range(HORIZON):
                     st.S20P[t + x] += ru.KbS20[year_i, b, x] * e_r
