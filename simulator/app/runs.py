@@ -9,9 +9,9 @@ baseline is computed once per area, seed and horizon, and going back to an
 earlier lever position is instant.
 
 The expected value of a scenario (the aggregate view, :func:`expect`) goes through the same
-pool and cache, asked for with seed ``None``: it has no seed and takes about a third of a
-second at any size for 20 years (Troubled Families, whose families it follows in seven more groups:
-about 1.5 s; ``benchmarks/bench_aggregate.py``).
+pool and cache, asked for with seed ``None``: it has no seed and takes about 0.3 s at any size
+for 20 years (Troubled Families, whose families it follows in seven more groups: about 1.5 s;
+``benchmarks/bench_aggregate.py``).
 
 Each browser session asks through its own :class:`RunTicket` counter: a new
 request supersedes the older ones, which are cancelled if they have not started

@@ -539,7 +539,7 @@ def request_runs(
 def request_expected(baseline: Scenario, scenario: Scenario) -> None:
     """Work out the expected values of baseline and scenario (aggregate view), off the UI thread.
 
-    They take about a third of a second at any size (1.5 s with Troubled Families), have no
+    They take about 0.3 s at any size (1.5 s with Troubled Families), have no
     seed, and are cached, so they stay put when only the seed changes. They are asked for once
     the run the user waits for is drawn, and run with the paired runs at low priority
     (:func:`simulator.app.runs._background_worker`); the expected line follows the run onto the

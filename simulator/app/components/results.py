@@ -84,7 +84,7 @@ def ExpectedChange(
 ) -> solara.Element:
     """The scenario's expected change from the baseline (aggregate view), with the run's own.
 
-    The expected values come back in about a third of a second at any size, so they show
+    The expected values come back in about 0.3 s at any size, so they show
     before the runs; the run's differences are drawn with them only when the run is of the
     same scenario (a newer lever position shows its expected change at once). When the run of
     the settings last asked for (``wanted``) is on screen before their expected values, the
