@@ -243,10 +243,8 @@ class Work(NamedTuple):
     CT: np.ndarray
     offk: np.ndarray
     n_ex: np.ndarray
-    ent_brd: np.ndarray
     ent_rh: np.ndarray
     FAMS: np.ndarray
-    ent_c: np.ndarray
     FK: np.ndarray
     mix: np.ndarray
     g: np.ndarray
@@ -281,10 +279,8 @@ def work_room(n_hubs: int) -> Work:
         CT=np.zeros((NN * N_ORIGINS, NC, CT_WIDTH)),  # by need and origin (class_care_tables)
         offk=np.zeros(NS),
         n_ex=np.zeros(N_REASONS),
-        ent_brd=np.zeros((N_BANDS, 3, ND)),
         ent_rh=np.zeros(ND * NN * 3),  # one month's returns home (_schedule_returns_home)
         FAMS=np.zeros((4, ND)),
-        ent_c=np.zeros((N_BANDS, 3, ND, 2)),
         FK=np.zeros((3, NH)),
         mix=np.zeros((2, HORIZON)),
         g=np.zeros(HORIZON),
@@ -529,31 +525,14 @@ def _care_entries(t, st, ru, wk, rec):
 
 @njit(cache=True, fastmath=FASTMATH)
 def _schedule_exits(t, st, ru, wk, rec):
-    """Children entering care this month, by age band, route and group; their planned exits.
+    """Children entering care this month, by age band and route; their planned exits.
 
     Also the mix of exit times of the entrants from families left with no one at home
     (``mix[0]``) and from families with children at home (``mix[1]``).
     """
     year_i = _year(t, ru)
-    ENT, ent_brd, ent_c, mix = wk.ENT, wk.ent_brd, wk.ent_c, wk.mix
-    ent_brd[:] = 0.0
-    ent_c[:] = 0.0
+    ENT, mix = wk.ENT, wk.mix
     mix[:] = 0.0
-    n_ent = 0.0
-    for b in range(N_BANDS):
-        for r in range(3):
-            acc = 0.0
-            for d in range(ND):
-                for n in range(NN):
-                    ent_c[b, r, d, 0] += ENT[b, r, d, n, 0]
-                    ent_c[b, r, d, 1] += ENT[b, r, d, n, 1] + ENT[b, r, d, n, 2]
-                ent_brd[b, r, d] = ent_c[b, r, d, 0] + ent_c[b, r, d, 1]
-                acc += ent_brd[b, r, d]
-            rec.ENTLOG[t, b, r] += acc  # (called again for the month's removals at birth)
-            n_ent += acc
-            if b == 0:
-                rec.CNT[t, _C_INFANT] += acc
-    st.now[NOW_LAC] += n_ent
     for d in range(ND):
         st.shells[0, d] += wk.FAMS[0, d]
         st.shells[1, d] += wk.FAMS[2, d]
@@ -562,11 +541,16 @@ def _schedule_exits(t, st, ru, wk, rec):
         for r in range(3):
             e_emptied, e_stay = 0.0, 0.0  # this band and route's entrants, by kind of family
             for d in range(ND):
-                e_emptied += ent_c[b, r, d, 0]
-                e_stay += ent_c[b, r, d, 1]
-            if e_emptied == 0.0 and e_stay == 0.0:
+                for n in range(NN):
+                    e_emptied += ENT[b, r, d, n, 0]
+                    e_stay += ENT[b, r, d, n, 1] + ENT[b, r, d, n, 2]
+            e_r = e_emptied + e_stay
+            rec.ENTLOG[t, b, r] += e_r  # (called again for the month's removals at birth)
+            if b == 0:
+                rec.CNT[t, _C_INFANT] += e_r
+            if e_r == 0.0:
                 continue  # none to book (most cells of the second pass, a month's removals at birth)
-            e_r = ent_brd[b, r].sum()  # this band and route's entrants
+            st.now[NOW_LAC] += e_r
             st.lac_prow[prow] += e_r
             placement_entries(ru.PV, st.lac_pl, b, e_r)
             if r == kn.RT_S20:  # those who stay under section 20 (kernel legal_status_at_entry)

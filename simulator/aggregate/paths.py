@@ -58,29 +58,26 @@ def _need_drift(PV: np.ndarray, dep: np.ndarray, adv_mean: float) -> np.ndarray:
     return Q
 
 
-def _family_paths(PV: np.ndarray, dep: np.ndarray, adv_mean: float) -> np.ndarray:
-    """:func:`_family_path` from each state (``[state, group, x, need, state']``), read-only.
+def _family_paths(
+    PV: np.ndarray,
+    dep: np.ndarray,
+    adv_mean: float,
+    states: tuple[int, ...] = tuple(range(NS)),
+    months: int = HORIZON,
+) -> np.ndarray:
+    """:func:`_family_path` from each of ``states`` (``[state, group, x, need, state']``), read-only.
 
     Cached: the same for every run of a scenario.
     """
-    return _family_paths_cached(PV.tobytes(), dep.tobytes(), float(adv_mean))
+    return _family_paths_cached(PV.tobytes(), dep.tobytes(), float(adv_mean), states, months)
 
 
 @functools.lru_cache(maxsize=16)
-def _family_paths_cached(pv: bytes, dep: bytes, adv_mean: float) -> np.ndarray:
+def _family_paths_cached(
+    pv: bytes, dep: bytes, adv_mean: float, states: tuple[int, ...], months: int
+) -> np.ndarray:
     PV, dep_g = np.frombuffer(pv), np.frombuffer(dep)
-    S = np.stack([_family_path(PV, dep_g, adv_mean, st) for st in range(NS)])
-    S.setflags(write=False)
-    return S
-
-
-@functools.lru_cache(maxsize=16)
-def _infant_path_cached(pv: bytes, dep: bytes, adv_mean: float, months: int) -> np.ndarray:
-    """:func:`_family_path` of a universal family for ``months`` months (``loop._infant_shares``), read-only.
-
-    Cached as :func:`_family_paths_cached`: the same for every run of a scenario.
-    """
-    S = np.ascontiguousarray(_family_path(np.frombuffer(pv), np.frombuffer(dep), adv_mean, U, months))
+    S = np.stack([_family_path(PV, dep_g, adv_mean, st, months) for st in states])
     S.setflags(write=False)
     return S
 

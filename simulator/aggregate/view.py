@@ -63,7 +63,7 @@ from simulator.aggregate.groups import (
 )
 from simulator.aggregate.levers import _risk_path, levers_not_modelled
 from simulator.aggregate.loop import LeverPaths, Record, Rules, Stocks, _run_months, work_room
-from simulator.aggregate.paths import _family_paths, _infant_path_cached, _need_drift
+from simulator.aggregate.paths import _family_paths, _need_drift
 from simulator.aggregate.programmes import programme_groups
 from simulator.model import thin_probabilities
 from simulator.policies.community_hubs import hub_deciles
@@ -389,7 +389,7 @@ def run_aggregate(
     # where a family a birth started is, months on: the same hazards, with no earlier involvement
     PV_new = PV0.copy()
     PV_new[[kn.P_PRIOR_ADV, kn.P_PRIOR_REF]] = 1.0
-    inf_path = _infant_path_cached(PV_new.tobytes(), dep_g.tobytes(), float(adv_mean), INFANT_MONTHS).copy()
+    inf_path = _family_paths(PV_new, dep_g, adv_mean, (U,), INFANT_MONTHS)[0].copy()  # (loop._infant_shares)
     Q = np.concatenate([_need_drift(PV, dep_g, adv_mean)[None], paths[2:]])
     # the start's children in care with brothers and sisters at home: their families' states now
     at_home = F[:, :, :, P_LAC].sum(axis=(3, 4))  # state, need, group
